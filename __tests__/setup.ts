@@ -1,0 +1,4 @@
+import { Testing } from "cdktf";
+
+// Registers cdktf's toHaveResource* / toBeValidTerraform matchers.
+Testing.setupJest();

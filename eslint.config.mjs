@@ -1,0 +1,22 @@
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["node_modules/", "cdktf.out/", ".gen/", ".tf-check/", "coverage/", "**/*.js", "!eslint.config.mjs"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: [
+            { name: "@cdktf/provider-aws", message: "Import deeply: @cdktf/provider-aws/lib/<resource> (the barrel costs ~14x synth time)." },
+            { name: "@cdktf/provider-random", message: "Import deeply: @cdktf/provider-random/lib/<resource>." },
+          ],
+        },
+      ],
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+    },
+  },
+);
