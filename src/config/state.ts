@@ -1,0 +1,47 @@
+import * as fs from "fs";
+import * as path from "path";
+import Ajv from "ajv";
+import { ConfigError, ConfigProblem } from "./environment";
+
+/** The Terraform state backend every environment stack uses, as `state.json` sets it. */
+export interface StateConfig {
+  readonly file: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly bucketName: string;
+  readonly lockTableName: string;
+  readonly noncurrentVersionRetentionDays: number;
+}
+
+/** Reads and validates `state.json`. Throws {@link ConfigError} naming the field. */
+export function loadStateConfig(file: string): StateConfig {
+  const shown = path.relative(process.cwd(), file) || file;
+  const problems: ConfigProblem[] = [];
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new ConfigError([{ file: shown, field: "(file)", message: `cannot be read as JSON: ${(error as Error).message}` }]);
+  }
+  const schema = JSON.parse(fs.readFileSync(path.join(path.dirname(file), "state.schema.json"), "utf8"));
+  const validate = new Ajv({ allErrors: true, strict: true }).compile(schema);
+  if (!validate(raw)) {
+    for (const e of validate.errors ?? []) {
+      const params = e.params as Record<string, unknown>;
+      const field = e.instancePath.slice(1).replace(/\//g, ".") || String(params.additionalProperty ?? params.missingProperty ?? "(top level)");
+      const given = e.instancePath ? ` got ${JSON.stringify(raw[e.instancePath.slice(1)])};` : "";
+      problems.push({ file: shown, field, message: `${given} ${e.message ?? "is invalid"}`.trim() });
+    }
+    throw new ConfigError(problems);
+  }
+  const accountId = String(raw.accountId);
+  const region = String(raw.region);
+  return {
+    file: shown,
+    accountId,
+    region,
+    bucketName: (raw.bucketName as string | undefined) ?? `whcsites-tfstate-${accountId}-${region}`,
+    lockTableName: (raw.lockTableName as string | undefined) ?? "whcsites-tfstate-lock",
+    noncurrentVersionRetentionDays: (raw.noncurrentVersionRetentionDays as number | undefined) ?? 90,
+  };
+}

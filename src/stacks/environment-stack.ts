@@ -1,0 +1,62 @@
+import { Construct } from "constructs";
+import { S3Backend, TerraformVariable } from "cdktf";
+import { EnvironmentConfig } from "../config/environment";
+import { StateConfig } from "../config/state";
+import { Naming } from "../naming";
+import { addAwsProvider } from "./aws-provider";
+import { ReadableStack } from "./readable-stack";
+
+/** The application name: the first part of every stack and physical name. */
+export const APP_NAME = "whcsites";
+
+/** The stack name of an environment: `whcsites-<environment>`. */
+export function environmentStackName(environment: string): string {
+  return `${APP_NAME}-${environment}`;
+}
+
+/** Props of {@link EnvironmentStack}. */
+export interface EnvironmentStackProps {
+  /** The validated environment file. */
+  readonly config: EnvironmentConfig;
+  /** Where the state lives (created by the `whcsites-state` stack). */
+  readonly state: StateConfig;
+}
+
+/** One environment of the WHC Sites API: network, secrets, database, load balancer and the Fargate service. */
+export class EnvironmentStack extends ReadableStack {
+  /** The naming context every construct in this stack uses. */
+  public readonly naming: Naming;
+  /** The image tag to deploy: `--var image_tag=<tag>` overrides the environment file's tag. */
+  public readonly imageTag: TerraformVariable;
+
+  public constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
+    super(scope, id);
+    const { config, state } = props;
+    this.naming = new Naming(APP_NAME, config.name);
+
+    new S3Backend(this, {
+      bucket: state.bucketName,
+      key: `${APP_NAME}/${config.name}/terraform.tfstate`,
+      region: state.region,
+      encrypt: true,
+      dynamodbTable: state.lockTableName,
+    });
+    // Terraform >= 1.10 locks in S3 itself and deprecates the DynamoDB lock; both stay on until every operator runs
+    // Terraform >= 1.10 (see README, "Dropping the DynamoDB lock").
+    this.addOverride("terraform.backend.s3.use_lockfile", true);
+
+    addAwsProvider(this, { naming: this.naming, region: config.region, accountId: config.accountId });
+
+    this.imageTag = new TerraformVariable(this, "image_tag", {
+      type: "string",
+      default: config.image.tag,
+      description: `Tag of ${config.image.repository} to run. CI ships a release with: cdktf deploy ${id} --var image_tag=<tag>`,
+      validation: [
+        {
+          condition: '${can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", var.image_tag))}',
+          errorMessage: "image_tag must be a container image tag: letters, digits, _ . -, at most 128 characters.",
+        },
+      ],
+    });
+  }
+}

@@ -1,0 +1,121 @@
+import { Construct } from "constructs";
+import { LocalBackend, TerraformOutput } from "cdktf";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
+import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
+import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
+import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
+import { StateConfig } from "../config/state";
+import { Naming } from "../naming";
+import { addAwsProvider } from "./aws-provider";
+import { ReadableStack } from "./readable-stack";
+
+/** Name of the bootstrap stack. */
+export const STATE_STACK_NAME = "whcsites-state";
+
+/** Props of {@link StateStack}. */
+export interface StateStackProps {
+  /** Bucket, lock table and account, from `state.json`. */
+  readonly state: StateConfig;
+}
+
+/**
+ * The bootstrap stack: the S3 bucket and DynamoDB table that hold and lock every environment's Terraform state.
+ *
+ * It keeps its own state in a local file (it cannot live in the bucket it creates); see the README for moving it
+ * into the bucket afterwards. Both resources carry `prevent_destroy`: losing them loses every environment's state.
+ */
+export class StateStack extends ReadableStack {
+  /** The state bucket's name. */
+  public readonly bucketName: string;
+  /** The lock table's name. */
+  public readonly lockTableName: string;
+
+  public constructor(scope: Construct, id: string, props: StateStackProps) {
+    super(scope, id);
+    const { state } = props;
+    const naming = new Naming("whcsites", "state");
+
+    // Outside cdktf.out, so that cleaning the build output never deletes the bootstrap state.
+    new LocalBackend(this, { path: "../../../whcsites-state.tfstate" });
+    addAwsProvider(this, { naming, region: state.region, accountId: state.accountId });
+
+    // Bucket and its settings share the scope "state": aws_s3_bucket.state, aws_s3_bucket_versioning.state_versioning, ...
+    const scoped = new Construct(this, "state");
+    const bucket = new S3Bucket(scoped, "Resource", {
+      bucket: state.bucketName,
+      lifecycle: { preventDestroy: true },
+    });
+    new S3BucketVersioningA(scoped, "versioning", {
+      bucket: bucket.id,
+      versioningConfiguration: { status: "Enabled" },
+    });
+    new S3BucketServerSideEncryptionConfigurationA(scoped, "encryption", {
+      bucket: bucket.id,
+      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }],
+    });
+    new S3BucketPublicAccessBlock(scoped, "public_access_block", {
+      bucket: bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    new S3BucketOwnershipControls(scoped, "ownership", {
+      bucket: bucket.id,
+      rule: { objectOwnership: "BucketOwnerEnforced" },
+    });
+    new S3BucketPolicy(scoped, "policy", {
+      bucket: bucket.id,
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "DenyInsecureTransport",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:*",
+            Resource: [bucket.arn, `${bucket.arn}/*`],
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+          },
+        ],
+      }),
+    });
+    new S3BucketLifecycleConfiguration(scoped, "lifecycle", {
+      bucket: bucket.id,
+      rule: [
+        {
+          id: "expire-old-state-versions",
+          status: "Enabled",
+          filter: [{}],
+          noncurrentVersionExpiration: [{ noncurrentDays: state.noncurrentVersionRetentionDays, newerNoncurrentVersions: 10 }],
+        },
+        {
+          id: "abort-incomplete-uploads",
+          status: "Enabled",
+          filter: [{}],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+        },
+      ],
+    });
+
+    const lockTable = new DynamodbTable(this, "lock", {
+      name: state.lockTableName,
+      billingMode: "PAY_PER_REQUEST",
+      hashKey: "LockID",
+      attribute: [{ name: "LockID", type: "S" }],
+      pointInTimeRecovery: { enabled: true },
+      serverSideEncryption: { enabled: true },
+      deletionProtectionEnabled: true,
+      lifecycle: { preventDestroy: true },
+    });
+
+    this.bucketName = state.bucketName;
+    this.lockTableName = state.lockTableName;
+    new TerraformOutput(this, "state_bucket_name", { value: bucket.bucket, description: "S3 bucket holding every environment's state" });
+    new TerraformOutput(this, "lock_table_name", { value: lockTable.name, description: "DynamoDB table locking state (deprecated by S3 native locking; see README)" });
+  }
+}
