@@ -1,0 +1,85 @@
+import { Testing } from "cdktf";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
+import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
+import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
+import { StateStack } from "../../src/stacks/state-stack";
+import { StateConfig } from "../../src/config/state";
+
+const state: StateConfig = {
+  file: "state.json",
+  accountId: "123456789012",
+  region: "eu-west-1",
+  bucketName: "whcsites-tfstate-123456789012-eu-west-1",
+  lockTableName: "whcsites-tfstate-lock",
+  noncurrentVersionRetentionDays: 90,
+};
+
+describe("StateStack", () => {
+  // GIVEN the bootstrap stack WHEN synthesized
+  const stack = new StateStack(Testing.app(), "whcsites-state", { state });
+  const synth = Testing.synth(stack);
+  const json = JSON.parse(synth);
+
+  test("keeps its own state in a local file outside cdktf.out", () => {
+    expect(json.terraform.backend).toEqual({ local: { path: "../../../whcsites-state.tfstate" } });
+  });
+
+  test("the state bucket is versioned, encrypted, private, owner-enforced and cannot be destroyed", () => {
+    expect(synth).toHaveResourceWithProperties(S3Bucket, { bucket: state.bucketName, lifecycle: { prevent_destroy: true } });
+    expect(synth).toHaveResourceWithProperties(S3BucketVersioningA, { versioning_configuration: { status: "Enabled" } });
+    expect(synth).toHaveResourceWithProperties(S3BucketServerSideEncryptionConfigurationA, {
+      rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "AES256" }, bucket_key_enabled: true }],
+    });
+    expect(synth).toHaveResourceWithProperties(S3BucketPublicAccessBlock, {
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: true,
+      restrict_public_buckets: true,
+    });
+    expect(synth).toHaveResourceWithProperties(S3BucketOwnershipControls, { rule: { object_ownership: "BucketOwnerEnforced" } });
+  });
+
+  test("the bucket policy denies every request without TLS", () => {
+    const policy = JSON.parse(json.resource.aws_s3_bucket_policy.state_policy.policy);
+    expect(policy.Statement).toContainEqual(
+      expect.objectContaining({ Effect: "Deny", Action: "s3:*", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+    );
+  });
+
+  test("lifecycle rules expire noncurrent versions and abort incomplete uploads, each with a filter", () => {
+    const rules = json.resource.aws_s3_bucket_lifecycle_configuration.state_lifecycle.rule;
+    expect(rules).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ filter: [{}], noncurrent_version_expiration: [expect.objectContaining({ noncurrent_days: 90 })] }),
+        expect.objectContaining({ filter: [{}], abort_incomplete_multipart_upload: [{ days_after_initiation: 7 }] }),
+      ]),
+    );
+  });
+
+  test("the lock table has LockID, on-demand billing, PITR, deletion protection and prevent_destroy", () => {
+    expect(synth).toHaveResourceWithProperties(DynamodbTable, {
+      name: "whcsites-tfstate-lock",
+      hash_key: "LockID",
+      billing_mode: "PAY_PER_REQUEST",
+      point_in_time_recovery: { enabled: true },
+      deletion_protection_enabled: true,
+      lifecycle: { prevent_destroy: true },
+    });
+  });
+
+  test("the provider is pinned to the state account and tags everything", () => {
+    expect(json.provider.aws[0]).toMatchObject({
+      region: "eu-west-1",
+      allowed_account_ids: ["123456789012"],
+      default_tags: [{ tags: { app: "whcsites", environment: "state", "managed-by": "cdktf", repository: "whcsites-infra" } }],
+    });
+  });
+
+  test("addresses are readable", () => {
+    expect(Object.keys(json.resource.aws_s3_bucket)).toEqual(["state"]);
+    expect(Object.keys(json.resource.aws_dynamodb_table)).toEqual(["lock"]);
+  });
+});
