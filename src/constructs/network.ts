@@ -1,0 +1,377 @@
+import { Construct } from "constructs";
+import { Token } from "cdktf";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { DefaultNetworkAcl } from "@cdktf/provider-aws/lib/default-network-acl";
+import { DefaultRouteTable } from "@cdktf/provider-aws/lib/default-route-table";
+import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-group";
+import { Eip } from "@cdktf/provider-aws/lib/eip";
+import { FlowLog } from "@cdktf/provider-aws/lib/flow-log";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { InternetGateway } from "@cdktf/provider-aws/lib/internet-gateway";
+import { NatGateway } from "@cdktf/provider-aws/lib/nat-gateway";
+import { Route } from "@cdktf/provider-aws/lib/route";
+import { RouteTable } from "@cdktf/provider-aws/lib/route-table";
+import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-association";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { Subnet } from "@cdktf/provider-aws/lib/subnet";
+import { Vpc } from "@cdktf/provider-aws/lib/vpc";
+import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { MAX_AVAILABILITY_ZONES, planSubnets, SubnetPlan } from "../cidr";
+import { Naming } from "../naming";
+
+/** How many NAT gateways the private tier gets. */
+export type NatGatewayMode = "one-per-az" | "single";
+
+const NAT_GATEWAY_MODES: readonly NatGatewayMode[] = ["one-per-az", "single"];
+
+/** The retention values CloudWatch Logs accepts, in days. 0 ("never expire") is left out on purpose. */
+export const CLOUDWATCH_RETENTION_DAYS: readonly number[] = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+
+/** Interface endpoints created with `vpcEndpoints`: what Fargate tasks call at start that has a VPC endpoint. */
+const INTERFACE_ENDPOINT_SERVICES = ["secretsmanager", "logs"] as const;
+
+/** Properties of {@link Network}. */
+export interface NetworkProps {
+  /** Naming context for physical names (log group, IAM role, security group). */
+  readonly naming: Naming;
+  /** The VPC's IPv4 CIDR, /16 to /21 with zero host bits; subnets are carved from it by {@link planSubnets}. */
+  readonly cidrBlock: string;
+  /**
+   * The availability zones, 1 to 6 zones of `region` (for example `["eu-west-1a", "eu-west-1b"]`). Append new zones
+   * at the end: a zone's position fixes its subnet CIDRs.
+   */
+  readonly availabilityZones: readonly string[];
+  /** The AWS region, for VPC endpoint service names and to check the availability zones (for example `eu-west-1`). */
+  readonly region: string;
+  /**
+   * `one-per-az` gives each private subnet a NAT gateway in its own AZ (an AZ outage cannot cut the others' egress);
+   * `single` shares one NAT gateway in the first AZ (cheaper, for non-production).
+   *
+   * @default "one-per-az"
+   */
+  readonly natGateways?: NatGatewayMode;
+  /**
+   * Whether to record VPC flow logs (ALL traffic) to a CloudWatch log group.
+   *
+   * @default true
+   */
+  readonly flowLogs?: boolean;
+  /**
+   * Retention of the flow-log group, in days; one of {@link CLOUDWATCH_RETENTION_DAYS}.
+   *
+   * @default 365
+   */
+  readonly flowLogRetentionDays?: number;
+  /**
+   * Whether `terraform destroy` leaves the flow-log group (and its logs) in the account instead of deleting it.
+   * Recreating the environment then needs the group imported or deleted by hand.
+   *
+   * @default true (flow logs are audit evidence)
+   */
+  readonly retainFlowLogsOnDestroy?: boolean;
+  /**
+   * Whether to add an S3 gateway endpoint and Secrets Manager and CloudWatch Logs interface endpoints, so that these
+   * calls skip the NAT gateways.
+   *
+   * @default false
+   */
+  readonly vpcEndpoints?: boolean;
+  /**
+   * The 12-digit AWS account id. When given, the flow-log role can only be assumed on behalf of this account's flow
+   * logs (aws:SourceAccount and aws:SourceArn conditions, against the confused-deputy problem).
+   *
+   * @default no source conditions (the account id is not known offline)
+   */
+  readonly accountId?: string;
+}
+
+/**
+ * A VPC across availability zones with three subnet tiers per AZ: public (load balancer, NAT gateways), private
+ * (tasks, egress through NAT) and isolated database (no route out of the VPC).
+ *
+ * It also takes over the VPC's default security group (no rules), default network ACL and main route table (no
+ * routes), records flow logs, and can add VPC endpoints. Subnet CIDRs follow the stable layout of `src/cidr.ts`.
+ */
+export class Network extends Construct {
+  /** The VPC id. */
+  public readonly vpcId: string;
+  /** The VPC's IPv4 CIDR. */
+  public readonly cidrBlock: string;
+  /** The availability zones, in the order of the subnet lists. */
+  public readonly availabilityZones: string[];
+  /** Public subnet ids, one per AZ, in AZ order. */
+  public readonly publicSubnetIds: string[];
+  /** Private subnet ids, one per AZ, in AZ order. */
+  public readonly privateSubnetIds: string[];
+  /** Isolated database subnet ids, one per AZ, in AZ order. */
+  public readonly databaseSubnetIds: string[];
+  /** The planned subnet CIDRs per tier, in AZ order. */
+  public readonly subnetCidrs: SubnetPlan;
+  /** The public route table id (default route to the internet gateway). */
+  public readonly publicRouteTableId: string;
+  /** Private route table ids, one per AZ, in AZ order (default route to a NAT gateway). */
+  public readonly privateRouteTableIds: string[];
+  /** The database route table id (local routes only). */
+  public readonly databaseRouteTableId: string;
+  /** NAT gateway ids: one per AZ, or a single one. */
+  public readonly natGatewayIds: string[];
+  /** The flow-log group name, or `undefined` when flow logs are off. */
+  public readonly flowLogGroupName?: string;
+  /** The security group of the interface endpoints, or `undefined` when `vpcEndpoints` is off. */
+  public readonly endpointSecurityGroupId?: string;
+
+  public constructor(scope: Construct, id: string, props: NetworkProps) {
+    super(scope, id);
+    const natGateways = props.natGateways ?? "one-per-az";
+    const flowLogs = props.flowLogs ?? true;
+    const flowLogRetentionDays = props.flowLogRetentionDays ?? 365;
+    const retainFlowLogsOnDestroy = props.retainFlowLogsOnDestroy ?? true;
+    const vpcEndpoints = props.vpcEndpoints ?? false;
+    const azLetters = validate(props, natGateways, flowLogRetentionDays);
+    const plan = planSubnetsFor(props);
+
+    const vpc = new Vpc(this, "Resource", {
+      cidrBlock: props.cidrBlock,
+      enableDnsSupport: true,
+      // Interface endpoints with private DNS need both DNS settings.
+      enableDnsHostnames: true,
+    });
+    this.vpcId = vpc.id;
+    this.cidrBlock = props.cidrBlock;
+    this.availabilityZones = [...props.availabilityZones];
+    this.subnetCidrs = plan;
+
+    // Empty rule lists make Terraform strip any rule added outside it: nothing may use the default group.
+    new DefaultSecurityGroup(this, "default_security_group", { vpcId: vpc.id, ingress: [], egress: [] });
+
+    // Every subnet uses the default ACL. It keeps AWS's allow-all rules because network ACLs are stateless: a tighter
+    // list would have to open the NAT gateway's and load balancer's ephemeral ports (1024-65535) to the internet
+    // anyway. Managing it makes any change to it show up as drift; security groups do the filtering.
+    const allowAll = { protocol: "-1", ruleNo: 100, action: "allow", cidrBlock: "0.0.0.0/0", fromPort: 0, toPort: 0 };
+    new DefaultNetworkAcl(this, "default_network_acl", {
+      defaultNetworkAclId: vpc.defaultNetworkAclId,
+      ingress: [allowAll],
+      egress: [allowAll],
+    });
+
+    // Every subnet has its own route table association, so the main table serves nothing; keep it route-less so a
+    // subnet that loses its association falls back to no internet access rather than some other tier's.
+    new DefaultRouteTable(this, "main_route_table", { defaultRouteTableId: vpc.defaultRouteTableId, route: [] });
+
+    const subnets = (tier: keyof SubnetPlan): Subnet[] =>
+      plan[tier].map(
+        (cidrBlock, i) =>
+          new Subnet(this, `${tier}_${azLetters[i]}`, {
+            vpcId: vpc.id,
+            cidrBlock,
+            availabilityZone: props.availabilityZones[i],
+            // Nothing here needs a public IP at launch: the ALB and NAT gateways get theirs from AWS (EC2.15).
+            mapPublicIpOnLaunch: false,
+          }),
+      );
+    const publicSubnets = subnets("public");
+    const privateSubnets = subnets("private");
+    const databaseSubnets = subnets("database");
+    this.publicSubnetIds = publicSubnets.map((s) => s.id);
+    this.privateSubnetIds = privateSubnets.map((s) => s.id);
+    this.databaseSubnetIds = databaseSubnets.map((s) => s.id);
+
+    // Public tier: one route table with the default route to the internet gateway.
+    const igw = new InternetGateway(this, "igw", { vpcId: vpc.id });
+    const publicRoutes = new RouteTable(this, "public_routes", { vpcId: vpc.id });
+    new Route(this, "public_internet", { routeTableId: publicRoutes.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: igw.id });
+    publicSubnets.forEach((subnet, i) => {
+      new RouteTableAssociation(this, `public_${azLetters[i]}_assoc`, { subnetId: subnet.id, routeTableId: publicRoutes.id });
+    });
+    this.publicRouteTableId = publicRoutes.id;
+
+    // NAT gateways live in the public subnets; "single" keeps only the first AZ's.
+    const natAzCount = natGateways === "single" ? 1 : azLetters.length;
+    const nats = azLetters.slice(0, natAzCount).map((letter, i) => {
+      const eip = new Eip(this, `nat_${letter}_eip`, { domain: "vpc", dependsOn: [igw] });
+      return new NatGateway(this, `nat_${letter}`, { allocationId: eip.allocationId, subnetId: publicSubnets[i].id, dependsOn: [igw] });
+    });
+    this.natGatewayIds = nats.map((n) => n.id);
+
+    // Private tier: one route table per AZ even with a single NAT, so switching modes only rewrites routes.
+    const privateRoutes = privateSubnets.map((subnet, i) => {
+      const letter = azLetters[i];
+      const table = new RouteTable(this, `private_${letter}_routes`, { vpcId: vpc.id });
+      const nat = nats[Math.min(i, nats.length - 1)];
+      new Route(this, `private_${letter}_nat`, { routeTableId: table.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: nat.id });
+      new RouteTableAssociation(this, `private_${letter}_assoc`, { subnetId: subnet.id, routeTableId: table.id });
+      return table;
+    });
+    this.privateRouteTableIds = privateRoutes.map((t) => t.id);
+
+    // Database tier: the empty inline route list makes Terraform remove any route added outside it, so the tier
+    // keeps only the implicit local route.
+    const databaseRoutes = new RouteTable(this, "database_routes", { vpcId: vpc.id, route: [] });
+    databaseSubnets.forEach((subnet, i) => {
+      new RouteTableAssociation(this, `database_${azLetters[i]}_assoc`, { subnetId: subnet.id, routeTableId: databaseRoutes.id });
+    });
+    this.databaseRouteTableId = databaseRoutes.id;
+
+    if (flowLogs) {
+      this.flowLogGroupName = this.addFlowLogs(vpc, props, flowLogRetentionDays, retainFlowLogsOnDestroy);
+    }
+    if (vpcEndpoints) {
+      this.endpointSecurityGroupId = this.addEndpoints(vpc, props, privateRoutes, privateSubnets, plan);
+    }
+  }
+
+  private addFlowLogs(vpc: Vpc, props: NetworkProps, retentionDays: number, retainOnDestroy: boolean): string {
+    const scope = new Construct(this, "flow_logs");
+    const logGroup = new CloudwatchLogGroup(scope, "log_group", {
+      name: props.naming.path("vpc-flow-logs"),
+      retentionInDays: retentionDays,
+      skipDestroy: retainOnDestroy,
+    });
+
+    const trust: Record<string, unknown> = {
+      Effect: "Allow",
+      Principal: { Service: "vpc-flow-logs.amazonaws.com" },
+      Action: "sts:AssumeRole",
+    };
+    if (props.accountId !== undefined) {
+      trust.Condition = {
+        StringEquals: { "aws:SourceAccount": props.accountId },
+        ArnLike: { "aws:SourceArn": `arn:${partitionOf(props.region)}:ec2:${props.region}:${props.accountId}:vpc-flow-log/*` },
+      };
+    }
+    const role = new IamRole(scope, "role", {
+      name: props.naming.name("vpc-flow-logs", 64),
+      description: "Lets VPC flow logs write to their own CloudWatch log group",
+      assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [trust] }),
+    });
+    // Only the one log group and its streams: the group already exists, so no logs:CreateLogGroup.
+    new IamRolePolicy(scope, "policy", {
+      name: "write-flow-logs",
+      role: role.id,
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+            Resource: [logGroup.arn, `${logGroup.arn}:log-stream:*`],
+          },
+        ],
+      }),
+    });
+
+    new FlowLog(scope, "Resource", {
+      vpcId: vpc.id,
+      trafficType: "ALL",
+      logDestinationType: "cloud-watch-logs",
+      logDestination: logGroup.arn,
+      iamRoleArn: role.arn,
+    });
+    return logGroup.name;
+  }
+
+  private addEndpoints(vpc: Vpc, props: NetworkProps, privateRoutes: RouteTable[], privateSubnets: Subnet[], plan: SubnetPlan): string {
+    const scope = new Construct(this, "endpoints");
+    const securityGroup = new SecurityGroup(scope, "Resource", {
+      name: props.naming.name("vpc-endpoints", 255),
+      description: "VPC interface endpoints: HTTPS from the private subnets only",
+      vpcId: vpc.id,
+      // No egress block: Terraform then removes AWS's allow-all egress rule; endpoints only answer.
+    });
+    plan.private.forEach((cidr, i) => {
+      new VpcSecurityGroupIngressRule(scope, `https_from_private_${letterOf(props.availabilityZones[i])}`, {
+        securityGroupId: securityGroup.id,
+        description: `HTTPS from private subnet ${props.availabilityZones[i]}`,
+        ipProtocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        cidrIpv4: cidr,
+      });
+    });
+
+    // S3 is a gateway endpoint (free, route based). The database tier gets no route to it: RDS does not need one.
+    new VpcEndpoint(scope, "s3", {
+      vpcId: vpc.id,
+      serviceName: `com.amazonaws.${props.region}.s3`,
+      vpcEndpointType: "Gateway",
+      routeTableIds: privateRoutes.map((t) => t.id),
+    });
+    for (const service of INTERFACE_ENDPOINT_SERVICES) {
+      new VpcEndpoint(scope, service, {
+        vpcId: vpc.id,
+        serviceName: `com.amazonaws.${props.region}.${service}`,
+        vpcEndpointType: "Interface",
+        privateDnsEnabled: true,
+        subnetIds: privateSubnets.map((s) => s.id),
+        securityGroupIds: [securityGroup.id],
+      });
+    }
+    return securityGroup.id;
+  }
+}
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-[0-9]+$/;
+const ACCOUNT_ID = /^[0-9]{12}$/;
+
+function letterOf(availabilityZone: string): string {
+  return availabilityZone.slice(-1);
+}
+
+function partitionOf(region: string): string {
+  if (region.startsWith("cn-")) return "aws-cn";
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  return "aws";
+}
+
+/** Checks the props that `planSubnets` does not; returns the AZ letters that suffix the subnet ids. */
+function validate(props: NetworkProps, natGateways: string, flowLogRetentionDays: number): string[] {
+  const literal = (prop: string, value: string): void => {
+    if (Token.isUnresolved(value)) {
+      throw new Error(`Network: ${prop} got an unresolved token (${value}); allowed: a literal string, known at synthesis`);
+    }
+  };
+  literal("region", props.region);
+  if (!REGION.test(props.region)) {
+    throw new Error(`Network: region got ${JSON.stringify(props.region)}; allowed: an AWS region name such as "eu-west-1"`);
+  }
+  literal("cidrBlock", props.cidrBlock);
+
+  const zones = props.availabilityZones;
+  zones.forEach((zone) => literal("availabilityZones", zone));
+  if (zones.length < 1 || zones.length > MAX_AVAILABILITY_ZONES) {
+    throw new Error(`Network: availabilityZones got ${zones.length} zones (${JSON.stringify(zones)}); allowed: 1 to ${MAX_AVAILABILITY_ZONES} zones`);
+  }
+  const zonePattern = new RegExp(`^${props.region}[a-z]$`);
+  const wrong = zones.filter((zone) => !zonePattern.test(zone));
+  if (wrong.length > 0) {
+    throw new Error(
+      `Network: availabilityZones got ${JSON.stringify(wrong)}; allowed: zones of region ${props.region}, the region name and one letter (for example "${props.region}a")`,
+    );
+  }
+  if (new Set(zones).size !== zones.length) {
+    throw new Error(`Network: availabilityZones got ${JSON.stringify(zones)}; allowed: each zone once`);
+  }
+
+  if (!NAT_GATEWAY_MODES.includes(natGateways as NatGatewayMode)) {
+    throw new Error(`Network: natGateways got ${JSON.stringify(natGateways)}; allowed: ${NAT_GATEWAY_MODES.map((m) => JSON.stringify(m)).join(" or ")}`);
+  }
+  if (!CLOUDWATCH_RETENTION_DAYS.includes(flowLogRetentionDays)) {
+    throw new Error(`Network: flowLogRetentionDays got ${flowLogRetentionDays}; allowed: one of ${CLOUDWATCH_RETENTION_DAYS.join(", ")}`);
+  }
+  if (props.accountId !== undefined && !ACCOUNT_ID.test(props.accountId)) {
+    throw new Error(`Network: accountId got ${JSON.stringify(props.accountId)}; allowed: 12 digits`);
+  }
+  return zones.map(letterOf);
+}
+
+/** The subnet plan; its errors name this construct's props rather than the environment file's fields. */
+function planSubnetsFor(props: NetworkProps): SubnetPlan {
+  return planSubnets(props.cidrBlock, props.availabilityZones.length, {
+    vpcCidrField: "Network: cidrBlock",
+    azCountField: "Network: availabilityZones",
+  });
+}
