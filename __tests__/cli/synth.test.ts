@@ -4,12 +4,11 @@ import * as os from "os";
 import * as path from "path";
 
 const ROOT = path.join(__dirname, "..", "..");
-const TSX = path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
 
 /** Runs `main.ts` as `npm run synth` does, into a temporary outdir. */
 function synth(env: Record<string, string>): { status: number | null; stderr: string; outdir: string } {
   const outdir = env.CDKTF_OUTDIR;
-  const result = spawnSync(process.execPath, [TSX, "main.ts"], { cwd: ROOT, env: { ...process.env, ...env }, encoding: "utf8" });
+  const result = spawnSync(process.execPath, ["--require", "tsx/cjs", "main.ts"], { cwd: ROOT, env: { ...process.env, ...env }, encoding: "utf8" });
   return { status: result.status, stderr: result.stderr, outdir };
 }
 

@@ -1,0 +1,59 @@
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+/**
+ * `npm run bench`: wall time and peak RSS of synthesizing the whole app, median of N runs, next to the floor (a
+ * one-resource, deep-import cdktf app run the same way). Budget (issue 2): within 2x the floor's wall time and under
+ * 150 MB peak RSS. Exits 1 when the budget is missed, so the numbers cannot be ignored.
+ */
+const ROOT = path.join(__dirname, "..");
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const RSS_PRELOAD = path.join(ROOT, "bench", "max-rss.cjs");
+
+interface Sample {
+  readonly wallMs: number;
+  readonly rssMiB: number;
+}
+
+function run(entry: string): Sample {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "whcsites-bench-"));
+  const rssFile = path.join(outdir, "rss");
+  const started = process.hrtime.bigint();
+  // One node process (no tsx CLI wrapper), so its own peak RSS is the whole cost.
+  const result = spawnSync(process.execPath, ["--require", RSS_PRELOAD, "--require", "tsx/cjs", entry], {
+    cwd: ROOT,
+    env: { ...process.env, CDKTF_OUTDIR: outdir, BENCH_RSS_FILE: rssFile },
+    encoding: "utf8",
+  });
+  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+  if (result.status !== 0) throw new Error(`${entry} failed:\n${result.stderr}`);
+  const rssMiB = Number(fs.readFileSync(rssFile, "utf8")) / 1024;
+  fs.rmSync(outdir, { recursive: true, force: true });
+  return { wallMs, rssMiB };
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+function measure(label: string, entry: string): { wallMs: number; rssMiB: number } {
+  run(entry); // warm the file cache and tsx's transform cache; not counted
+  const samples = Array.from({ length: RUNS }, () => run(entry));
+  const result = { wallMs: median(samples.map((s) => s.wallMs)), rssMiB: median(samples.map((s) => s.rssMiB)) };
+  console.log(`${label.padEnd(28)} wall ${result.wallMs.toFixed(0).padStart(6)} ms   peak RSS ${result.rssMiB.toFixed(1).padStart(6)} MiB   (median of ${RUNS})`);
+  return result;
+}
+
+const floor = measure("floor (1 resource)", "bench/floor.ts");
+const app = measure("whole app (all stacks)", "main.ts");
+const ratio = app.wallMs / floor.wallMs;
+const rssMB = (app.rssMiB * 1024 * 1024) / 1e6;
+console.log(`app / floor wall time: ${ratio.toFixed(2)}x (budget 2x); app peak RSS ${rssMB.toFixed(0)} MB (budget 150 MB)`);
+if (ratio > 2 || rssMB > 150) {
+  console.error("Benchmark budget missed.");
+  process.exit(1);
+}
