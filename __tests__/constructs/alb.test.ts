@@ -1,0 +1,529 @@
+import { AnnotationMetadataEntryType, Testing } from "cdktf";
+import { Construct } from "constructs";
+import { AcmCertificate } from "@cdktf/provider-aws/lib/acm-certificate";
+import { AcmCertificateValidation } from "@cdktf/provider-aws/lib/acm-certificate-validation";
+import { Lb } from "@cdktf/provider-aws/lib/lb";
+import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
+import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
+import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import {
+  Alb,
+  ALB_TLS_POLICY,
+  AlbProps,
+  AWS_DEFAULT_TARGET_GROUP_TIMING,
+  modeledRolloutSecondsPerBatch,
+} from "../../src/constructs/alb";
+import { Network } from "../../src/constructs/network";
+import { SecurityGroupPeer } from "../../src/constructs/security-group-peer";
+import { ELB_LOG_DELIVERY_SERVICE_PRINCIPAL } from "../../src/elb-log-delivery";
+import { Naming } from "../../src/naming";
+import { ReadableStack } from "../../src/stacks/readable-stack";
+
+type Resources = Record<string, Record<string, Record<string, unknown>>>;
+type AlbOverrides = Partial<Omit<AlbProps, "naming" | "network">>;
+
+const DOMAIN = { name: "api.example.org", hostedZoneId: "Z0123456789ABCDEFGHIJ" };
+const OWN_CERT = "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666";
+
+interface Built {
+  readonly alb: Alb;
+  readonly synth: string;
+  readonly resources: Resources;
+}
+
+/** A stack with a real two-AZ network and an ALB with construct id "api", as the service stack will build it. */
+function build(overrides: AlbOverrides = {}, extra?: (scope: Construct, alb: Alb) => void): Built {
+  const stack = new ReadableStack(Testing.app(), "test");
+  const naming = new Naming("whcsites", overrides.production ? "production" : "staging");
+  const network = new Network(stack, "network", {
+    naming,
+    cidrBlock: "10.0.0.0/16",
+    availabilityZones: ["eu-west-1a", "eu-west-1b"],
+    region: "eu-west-1",
+    flowLogs: false,
+    vpcEndpoints: false,
+  });
+  const alb = new Alb(stack, "api", { naming, network, region: "eu-west-1", ...overrides });
+  extra?.(stack, alb);
+  const synth = Testing.synth(stack);
+  return { alb, synth, resources: JSON.parse(synth).resource as Resources };
+}
+
+/** A network stand-in, for shapes the real Network refuses to build (fewer than 2 public subnets). */
+function fakeNetwork(publicSubnetIds: string[]): Network {
+  return {
+    vpcId: "vpc-0123",
+    cidrBlock: "10.0.0.0/16",
+    availabilityZones: ["eu-west-1a"],
+    publicSubnetIds,
+    privateSubnetIds: [],
+    databaseSubnetIds: [],
+  } as unknown as Network;
+}
+
+function newAlb(overrides: AlbOverrides = {}, network?: Network): Alb {
+  const stack = new ReadableStack(Testing.app(), "test");
+  const naming = new Naming("whcsites", "staging");
+  const net =
+    network ??
+    new Network(stack, "network", {
+      naming,
+      cidrBlock: "10.0.0.0/16",
+      availabilityZones: ["eu-west-1a", "eu-west-1b"],
+      region: "eu-west-1",
+      flowLogs: false,
+      vpcEndpoints: false,
+    });
+  return new Alb(stack, "api", { naming, network: net, region: "eu-west-1", ...overrides });
+}
+
+function warningsOf(alb: Alb): string[] {
+  return alb.node.metadata.filter((m) => m.type === AnnotationMetadataEntryType.WARN).map((m) => String(m.data));
+}
+
+function policyOf(resources: Resources): { Statement: Array<Record<string, unknown>> } {
+  return JSON.parse(resources.aws_s3_bucket_policy.api_access_logs_policy.policy as string);
+}
+
+describe("Alb, production with a domain (the production plan)", () => {
+  // GIVEN production with a domain and a hosted zone, no own certificate
+  // WHEN synthesized
+  const { alb, synth, resources } = build({ production: true, domain: DOMAIN });
+
+  test("THEN the ALB is internet-facing in both public subnets, drops invalid headers, is defensive and protected", () => {
+    expect(synth).toHaveResourceWithProperties(Lb, {
+      internal: false,
+      load_balancer_type: "application",
+      drop_invalid_header_fields: true,
+      desync_mitigation_mode: "defensive",
+      enable_deletion_protection: true,
+      idle_timeout: 60,
+      name: "whcsites-production-api",
+    });
+    const lb = resources.aws_lb.api;
+    expect(lb.subnets).toEqual(["${aws_subnet.network_public_a.id}", "${aws_subnet.network_public_b.id}"]);
+    expect(lb.security_groups).toEqual(["${aws_security_group.api_security_group.id}"]);
+  });
+
+  test("THEN the HTTPS listener uses the TLS 1.3 policy, the validated certificate and forwards to the target group", () => {
+    expect(synth).toHaveResourceWithProperties(LbListener, {
+      port: 443,
+      protocol: "HTTPS",
+      ssl_policy: "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+      certificate_arn: "${aws_acm_certificate_validation.api_certificate_validation.certificate_arn}",
+      default_action: [{ type: "forward", target_group_arn: "${aws_lb_target_group.api_target_group.arn}" }],
+    });
+    expect(ALB_TLS_POLICY).toBe("ELBSecurityPolicy-TLS13-1-2-Res-2021-06");
+    expect(resources.aws_lb_listener.api_https.load_balancer_arn).toBe("${aws_lb.api.arn}");
+  });
+
+  test("THEN the HTTP listener redirects to HTTPS with a 301 and forwards nothing", () => {
+    const http = resources.aws_lb_listener.api_http;
+    expect(http.port).toBe(80);
+    expect(http.protocol).toBe("HTTP");
+    expect(http.default_action).toEqual([
+      { type: "redirect", redirect: { protocol: "HTTPS", port: "443", status_code: "HTTP_301" } },
+    ]);
+  });
+
+  test("THEN an ACM certificate is requested with DNS validation, records per domain_name, and a validation waits on them", () => {
+    expect(synth).toHaveResourceWithProperties(AcmCertificate, {
+      domain_name: "api.example.org",
+      validation_method: "DNS",
+      lifecycle: { create_before_destroy: true },
+    });
+    const record = resources.aws_route53_record.api_certificate_validation_record;
+    expect(record.zone_id).toBe(DOMAIN.hostedZoneId);
+    expect(record.for_each).toContain("aws_acm_certificate.api_certificate.domain_validation_options");
+    expect(record.for_each).toContain("domain_name");
+    expect(record.name).toBe("${each.value.resource_record_name}");
+    expect(record.type).toBe("${each.value.resource_record_type}");
+    expect(record.records).toEqual(["${each.value.resource_record_value}"]);
+    expect(synth).toHaveResourceWithProperties(AcmCertificateValidation, {
+      certificate_arn: "${aws_acm_certificate.api_certificate.arn}",
+    });
+    const validation = resources.aws_acm_certificate_validation.api_certificate_validation;
+    expect(validation.validation_record_fqdns).toContain("aws_route53_record.api_certificate_validation_record");
+    expect(validation.validation_record_fqdns).toContain("fqdn");
+  });
+
+  test("THEN a Route53 alias A record points the domain at the ALB", () => {
+    expect(synth).toHaveResourceWithProperties(Route53Record, {
+      name: "api.example.org",
+      type: "A",
+      zone_id: DOMAIN.hostedZoneId,
+      alias: { name: "${aws_lb.api.dns_name}", zone_id: "${aws_lb.api.zone_id}", evaluate_target_health: true },
+    });
+  });
+
+  test("THEN access logs go to a dedicated SSE-S3, private, owner-enforced bucket with expiration, and the ALB depends on its policy", () => {
+    expect(resources.aws_lb.api.access_logs).toEqual({
+      bucket: "${aws_s3_bucket.api_access_logs.bucket}",
+      enabled: true,
+      prefix: "api",
+    });
+    expect(resources.aws_lb.api.depends_on).toEqual(["aws_s3_bucket_policy.api_access_logs_policy"]);
+    const bucket = resources.aws_s3_bucket.api_access_logs;
+    expect(bucket.bucket_prefix).toBe("whcsites-production-api-alb-logs-");
+    expect((bucket.bucket_prefix as string).length).toBeLessThanOrEqual(37);
+    expect(bucket.force_destroy).toBe(false);
+    expect(synth).toHaveResourceWithProperties(S3BucketPublicAccessBlock, {
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: true,
+      restrict_public_buckets: true,
+    });
+    expect(synth).toHaveResourceWithProperties(S3BucketOwnershipControls, {
+      rule: { object_ownership: "BucketOwnerEnforced" },
+    });
+    expect(synth).toHaveResourceWithProperties(S3BucketServerSideEncryptionConfigurationA, {
+      rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "AES256" } }],
+    });
+    const lifecycle = resources.aws_s3_bucket_lifecycle_configuration.api_access_logs_lifecycle;
+    const rules = lifecycle.rule as Array<Record<string, unknown>>;
+    expect(rules).toHaveLength(1);
+    expect(rules[0].status).toBe("Enabled");
+    expect(rules[0].expiration).toEqual([{ days: 90 }]);
+    // An empty filter must survive synthesis: the provider refuses a rule without one at apply.
+    expect(rules[0].filter).toEqual([{}]);
+    expect(synth).toHaveResourceWithProperties(S3BucketLifecycleConfiguration, { bucket: "${aws_s3_bucket.api_access_logs.id}" });
+  });
+
+  test("THEN the bucket policy lets the eu-west-1 ELB account write under the prefix and denies non-TLS access", () => {
+    const policy = policyOf(resources);
+    const allow = policy.Statement.find((s) => s.Effect === "Allow");
+    expect(allow).toEqual({
+      Sid: "AllowElbLogDelivery",
+      Effect: "Allow",
+      Principal: { AWS: "arn:aws:iam::156460612806:root" },
+      Action: "s3:PutObject",
+      Resource: "${aws_s3_bucket.api_access_logs.arn}/api/AWSLogs/*/*",
+    });
+    const deny = policy.Statement.find((s) => s.Effect === "Deny");
+    expect(deny).toEqual({
+      Sid: "DenyInsecureTransport",
+      Effect: "Deny",
+      Principal: "*",
+      Action: "s3:*",
+      Resource: ["${aws_s3_bucket.api_access_logs.arn}", "${aws_s3_bucket.api_access_logs.arn}/*"],
+      Condition: { Bool: { "aws:SecureTransport": "false" } },
+    });
+    expect(resources.aws_s3_bucket_policy.api_access_logs_policy.depends_on).toEqual([
+      "aws_s3_bucket_public_access_block.api_access_logs_public_access_block",
+    ]);
+  });
+
+  test("THEN the target group is ip/HTTP on 4000 with /healthz 200, fast timings, name_prefix and create_before_destroy", () => {
+    expect(synth).toHaveResourceWithProperties(LbTargetGroup, {
+      target_type: "ip",
+      protocol: "HTTP",
+      port: 4000,
+      deregistration_delay: "30",
+      name_prefix: "api-",
+      lifecycle: { create_before_destroy: true },
+      health_check: {
+        enabled: true,
+        path: "/healthz",
+        matcher: "200",
+        protocol: "HTTP",
+        port: "traffic-port",
+        interval: 10,
+        healthy_threshold: 2,
+        unhealthy_threshold: 3,
+        timeout: 5,
+      },
+    });
+    const tg = resources.aws_lb_target_group.api_target_group;
+    expect(tg.name).toBeUndefined();
+    expect((tg.name_prefix as string).length).toBeLessThanOrEqual(6);
+  });
+
+  test("THEN the security group admits 80 and 443 from anywhere, with descriptions, and nothing else", () => {
+    const ingress = Object.values(resources.aws_vpc_security_group_ingress_rule);
+    expect(ingress.map((r) => [r.from_port, r.to_port, r.cidr_ipv4, r.ip_protocol])).toEqual([
+      [80, 80, "0.0.0.0/0", "tcp"],
+      [443, 443, "0.0.0.0/0", "tcp"],
+    ]);
+    for (const rule of ingress) {
+      expect(rule.description).toMatch(/HTTP/);
+      expect(rule.security_group_id).toBe("${aws_security_group.api_security_group.id}");
+    }
+    expect(synth).toHaveResourceWithProperties(VpcSecurityGroupIngressRule, { from_port: 443, to_port: 443, cidr_ipv4: "0.0.0.0/0" });
+    expect(synth).not.toHaveResource(VpcSecurityGroupEgressRule);
+    expect(resources.aws_vpc_security_group_egress_rule).toBeUndefined();
+    expect(resources.aws_security_group.api_security_group.egress).toBeUndefined();
+    expect(synth).toHaveResourceWithProperties(SecurityGroup, { vpc_id: "${aws_vpc.network.id}" });
+  });
+
+  test("THEN the attributes expose the HTTPS listener, the domain URL and the resource attributes", () => {
+    expect(alb.tlsEnabled).toBe(true);
+    expect(alb.url).toBe("https://api.example.org");
+    expect(alb.listener.protocolInput).toBe("HTTPS");
+    expect(alb.listener.portInput).toBe(443);
+    expect(alb.rolloutSecondsPerBatch).toBe(50);
+    expect(alb.rolloutSecondsPerBatch).toBeLessThanOrEqual(60);
+    expect(alb.accessLogsBucketName).toBeDefined();
+    expect(warningsOf(alb)).toEqual([]);
+  });
+});
+
+describe("Alb, staging without a domain (the staging plan)", () => {
+  // GIVEN non-production with no domain and no accessLogs setting
+  // WHEN synthesized
+  const { alb, synth, resources } = build();
+
+  test("THEN a single plain HTTP listener forwards to the target group", () => {
+    const listeners = Object.entries(resources.aws_lb_listener);
+    expect(listeners.map(([name]) => name)).toEqual(["api_http"]);
+    expect(synth).toHaveResourceWithProperties(LbListener, {
+      port: 80,
+      protocol: "HTTP",
+      default_action: [{ type: "forward", target_group_arn: "${aws_lb_target_group.api_target_group.arn}" }],
+    });
+    expect(alb.listener.protocolInput).toBe("HTTP");
+    expect(alb.tlsEnabled).toBe(false);
+  });
+
+  test("THEN no certificate, validation or DNS record is created", () => {
+    expect(resources.aws_acm_certificate).toBeUndefined();
+    expect(resources.aws_acm_certificate_validation).toBeUndefined();
+    expect(resources.aws_route53_record).toBeUndefined();
+  });
+
+  test("THEN only port 80 is open", () => {
+    const ingress = Object.values(resources.aws_vpc_security_group_ingress_rule);
+    expect(ingress.map((r) => r.from_port)).toEqual([80]);
+  });
+
+  test("THEN access logs are off by default outside production, with no bucket", () => {
+    expect(resources.aws_s3_bucket).toBeUndefined();
+    expect(resources.aws_s3_bucket_policy).toBeUndefined();
+    expect(resources.aws_lb.api.access_logs).toBeUndefined();
+    expect(resources.aws_lb.api.depends_on).toBeUndefined();
+    expect(alb.accessLogsBucketName).toBeUndefined();
+  });
+
+  test("THEN deletion protection is off, invalid headers are still dropped and desync mitigation is defensive", () => {
+    expect(synth).toHaveResourceWithProperties(Lb, {
+      enable_deletion_protection: false,
+      drop_invalid_header_fields: true,
+      desync_mitigation_mode: "defensive",
+    });
+  });
+
+  test("THEN the URL is the ALB DNS name over HTTP and synthesis warns about plain HTTP", () => {
+    expect(alb.url).toMatch(/^http:\/\/\$\{TfToken\[/);
+    const warnings = warningsOf(alb);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/plain HTTP/);
+    expect(warnings[0]).toMatch(/no domain/);
+  });
+
+  test("THEN the modeled rollout per batch is 60 s or less", () => {
+    expect(alb.rolloutSecondsPerBatch).toBe(2 * 10 + 30);
+    expect(alb.rolloutSecondsPerBatch).toBeLessThanOrEqual(60);
+  });
+});
+
+describe("Alb, staging with a domain and its own certificate", () => {
+  // GIVEN a domain with an existing certificate ARN
+  // WHEN synthesized
+  const { alb, synth, resources } = build({ domain: { ...DOMAIN, certificateArn: OWN_CERT } });
+
+  test("THEN the HTTPS listener uses that certificate and no ACM certificate or validation is created", () => {
+    expect(synth).toHaveResourceWithProperties(LbListener, { port: 443, certificate_arn: OWN_CERT, ssl_policy: ALB_TLS_POLICY });
+    expect(resources.aws_acm_certificate).toBeUndefined();
+    expect(resources.aws_acm_certificate_validation).toBeUndefined();
+  });
+
+  test("THEN only the alias record is created, no validation records", () => {
+    expect(Object.keys(resources.aws_route53_record)).toEqual(["api_alias"]);
+    expect(resources.aws_route53_record.api_alias.type).toBe("A");
+  });
+
+  test("THEN HTTP redirects, no warning is printed and the URL is the domain", () => {
+    expect(resources.aws_lb_listener.api_http.default_action).toEqual([
+      { type: "redirect", redirect: { protocol: "HTTPS", port: "443", status_code: "HTTP_301" } },
+    ]);
+    expect(warningsOf(alb)).toEqual([]);
+    expect(alb.url).toBe("https://api.example.org");
+  });
+});
+
+describe("Alb, access logs and tuning outside production", () => {
+  test("GIVEN accessLogs true in staging WHEN synthesized THEN the bucket can be destroyed and logs are on", () => {
+    const { resources } = build({ accessLogs: true, accessLogRetentionDays: 30 });
+    expect(resources.aws_s3_bucket.api_access_logs.bucket_prefix).toBe("whcsites-staging-api-alb-logs-");
+    expect(resources.aws_s3_bucket.api_access_logs.force_destroy).toBe(true);
+    expect(resources.aws_lb.api.access_logs).toEqual(expect.objectContaining({ enabled: true }));
+    expect(resources.aws_lb.api.depends_on).toEqual(["aws_s3_bucket_policy.api_access_logs_policy"]);
+    const rules = resources.aws_s3_bucket_lifecycle_configuration.api_access_logs_lifecycle.rule as Array<Record<string, unknown>>;
+    expect(rules[0].expiration).toEqual([{ days: 30 }]);
+  });
+
+  test("GIVEN an accountId WHEN synthesized THEN log delivery may write only under that account's folder", () => {
+    const { resources } = build({ accessLogs: true, accountId: "123456789012" });
+    const allow = policyOf(resources).Statement.find((s) => s.Effect === "Allow");
+    expect(allow?.Resource).toBe("${aws_s3_bucket.api_access_logs.arn}/api/AWSLogs/123456789012/*");
+  });
+
+  test("GIVEN a region launched after August 2022 WHEN synthesized THEN the log-delivery service principal writes", () => {
+    const stack = new ReadableStack(Testing.app(), "test");
+    const naming = new Naming("whcsites", "staging");
+    new Alb(stack, "api", {
+      naming,
+      network: fakeNetwork(["subnet-a", "subnet-b"]),
+      region: "eu-central-2",
+      accessLogs: true,
+    });
+    const resources = JSON.parse(Testing.synth(stack)).resource as Resources;
+    const allow = policyOf(resources).Statement.find((s) => s.Effect === "Allow");
+    expect(allow?.Principal).toEqual({ Service: ELB_LOG_DELIVERY_SERVICE_PRINCIPAL });
+  });
+
+  test("GIVEN custom timings WHEN synthesized THEN the target group and the ALB use them", () => {
+    const { alb, synth } = build({
+      containerPort: 8080,
+      idleTimeoutSeconds: 120,
+      deregistrationDelaySeconds: 0,
+      healthCheck: { path: "/ready", intervalSeconds: 15, healthyThreshold: 3, unhealthyThreshold: 4, timeoutSeconds: 6 },
+    });
+    expect(synth).toHaveResourceWithProperties(LbTargetGroup, {
+      port: 8080,
+      deregistration_delay: "0",
+      health_check: expect.objectContaining({ path: "/ready", interval: 15, healthy_threshold: 3, unhealthy_threshold: 4, timeout: 6 }),
+    });
+    expect(synth).toHaveResourceWithProperties(Lb, { idle_timeout: 120 });
+    expect(alb.rolloutSecondsPerBatch).toBe(45);
+  });
+});
+
+describe("Alb.allowTo", () => {
+  test("GIVEN a service peer WHEN allowTo(service, 4000) THEN one egress rule on the ALB group references the peer's group", () => {
+    const { resources } = build({}, (scope, alb) => {
+      class FakeService extends Construct implements SecurityGroupPeer {
+        public readonly securityGroupId = "sg-0service";
+      }
+      alb.allowTo(new FakeService(scope, "service"), 4000);
+    });
+    expect(resources.aws_vpc_security_group_egress_rule).toEqual({
+      api_to_service_4000: expect.objectContaining({
+        security_group_id: "${aws_security_group.api_security_group.id}",
+        referenced_security_group_id: "sg-0service",
+        ip_protocol: "tcp",
+        from_port: 4000,
+        to_port: 4000,
+        description: expect.stringMatching(/service/),
+      }),
+    });
+    expect(resources.aws_vpc_security_group_egress_rule.api_to_service_4000.cidr_ipv4).toBeUndefined();
+  });
+
+  test("GIVEN a bad port WHEN allowTo THEN it throws naming the port and range", () => {
+    const alb = newAlb();
+    const peer = { securityGroupId: "sg-1", node: alb.node } as unknown as SecurityGroupPeer;
+    expect(() => alb.allowTo(peer, 0)).toThrow(/port must be an integer from 1 to 65535; got 0/);
+  });
+
+  test("GIVEN the Alb WHEN used as a peer THEN it exposes its own security group id", () => {
+    const { alb } = build();
+    const peer: SecurityGroupPeer = alb;
+    expect(peer.securityGroupId).toBe(alb.securityGroupId);
+    expect(alb.securityGroupId).toMatch(/TfToken/);
+  });
+});
+
+describe("Alb attributes for autoscaling", () => {
+  test("GIVEN an Alb WHEN its suffixes are synthesized in an output THEN they are the lb and target group arn_suffix", () => {
+    const stack = new ReadableStack(Testing.app(), "test");
+    const naming = new Naming("whcsites", "staging");
+    const alb = new Alb(stack, "api", { naming, network: fakeNetwork(["subnet-a", "subnet-b"]), region: "eu-west-1" });
+    // Resolve the tokens through a resource attribute so the test sees the Terraform expressions.
+    new S3Bucket(stack, "probe", { bucket: `${alb.arnSuffix}/${alb.targetGroupArnSuffix}|${alb.listenerArn}|${alb.targetGroupArn}|${alb.arn}|${alb.dnsName}|${alb.zoneId}` });
+    const resources = JSON.parse(Testing.synth(stack)).resource as Resources;
+    expect(resources.aws_s3_bucket.probe.bucket).toBe(
+      "${aws_lb.api.arn_suffix}/${aws_lb_target_group.api_target_group.arn_suffix}|${aws_lb_listener.api_http.arn}|" +
+        "${aws_lb_target_group.api_target_group.arn}|${aws_lb.api.arn}|${aws_lb.api.dns_name}|${aws_lb.api.zone_id}",
+    );
+  });
+});
+
+describe("modeledRolloutSecondsPerBatch", () => {
+  test("GIVEN AWS defaults WHEN modeled THEN one batch takes 450 s", () => {
+    expect(modeledRolloutSecondsPerBatch(AWS_DEFAULT_TARGET_GROUP_TIMING)).toBe(450);
+  });
+
+  test("GIVEN the construct defaults WHEN modeled THEN one batch takes 50 s, at most 60 s", () => {
+    const seconds = modeledRolloutSecondsPerBatch({ healthyThreshold: 2, intervalSeconds: 10, deregistrationDelaySeconds: 30 });
+    expect(seconds).toBe(50);
+    expect(seconds).toBeLessThanOrEqual(60);
+  });
+});
+
+describe("Alb validation", () => {
+  test("GIVEN production without a domain WHEN constructed THEN it throws naming domain and TLS", () => {
+    expect(() => newAlb({ production: true })).toThrow(/domain is required in production.*production requires TLS/);
+  });
+
+  test("GIVEN production with access logs off WHEN constructed THEN it throws naming accessLogs", () => {
+    expect(() => newAlb({ production: true, domain: DOMAIN, accessLogs: false })).toThrow(/accessLogs must be true in production.*got false/);
+  });
+
+  test.each([[[]], [["subnet-a"]]])("GIVEN public subnets %j WHEN constructed THEN it throws asking for at least 2", (subnets) => {
+    expect(() => newAlb({}, fakeNetwork(subnets))).toThrow(new RegExp(`network.publicSubnetIds must hold at least 2 subnets.*got ${subnets.length}`));
+  });
+
+  test.each<[string, AlbOverrides, RegExp]>([
+    ["interval too short", { healthCheck: { intervalSeconds: 4 } }, /healthCheck.intervalSeconds must be an integer from 5 to 300; got 4/],
+    ["interval too long", { healthCheck: { intervalSeconds: 301 } }, /healthCheck.intervalSeconds must be an integer from 5 to 300; got 301/],
+    ["healthy threshold too low", { healthCheck: { healthyThreshold: 1 } }, /healthCheck.healthyThreshold must be an integer from 2 to 10; got 1/],
+    ["healthy threshold too high", { healthCheck: { healthyThreshold: 11 } }, /healthCheck.healthyThreshold must be an integer from 2 to 10; got 11/],
+    ["unhealthy threshold too low", { healthCheck: { unhealthyThreshold: 1 } }, /healthCheck.unhealthyThreshold must be an integer from 2 to 10; got 1/],
+    ["unhealthy threshold too high", { healthCheck: { unhealthyThreshold: 11 } }, /healthCheck.unhealthyThreshold must be an integer from 2 to 10; got 11/],
+    ["timeout too short", { healthCheck: { timeoutSeconds: 1 } }, /healthCheck.timeoutSeconds must be an integer from 2 to 120; got 1/],
+    ["timeout too long", { healthCheck: { intervalSeconds: 300, timeoutSeconds: 121 } }, /healthCheck.timeoutSeconds must be an integer from 2 to 120; got 121/],
+    ["timeout not below interval", { healthCheck: { intervalSeconds: 10, timeoutSeconds: 10 } }, /healthCheck.timeoutSeconds must be less than healthCheck.intervalSeconds \(10\); got 10/],
+    ["fractional interval", { healthCheck: { intervalSeconds: 7.5 } }, /healthCheck.intervalSeconds must be an integer from 5 to 300; got 7.5/],
+    ["health check path without slash", { healthCheck: { path: "healthz" } }, /healthCheck.path must start with "\/".*got "healthz"/],
+    ["idle timeout zero", { idleTimeoutSeconds: 0 }, /idleTimeoutSeconds must be an integer from 1 to 4000; got 0/],
+    ["idle timeout too long", { idleTimeoutSeconds: 4001 }, /idleTimeoutSeconds must be an integer from 1 to 4000; got 4001/],
+    ["negative deregistration delay", { deregistrationDelaySeconds: -1 }, /deregistrationDelaySeconds must be an integer from 0 to 3600; got -1/],
+    ["deregistration delay too long", { deregistrationDelaySeconds: 3601 }, /deregistrationDelaySeconds must be an integer from 0 to 3600; got 3601/],
+    ["container port zero", { containerPort: 0 }, /containerPort must be an integer from 1 to 65535; got 0/],
+    ["container port too high", { containerPort: 65536 }, /containerPort must be an integer from 1 to 65535; got 65536/],
+    ["retention zero", { accessLogs: true, accessLogRetentionDays: 0 }, /accessLogRetentionDays must be an integer from 1 to 3650; got 0/],
+    ["bad account id", { accountId: "12345" }, /accountId must be 12 digits; got "12345"/],
+    ["bad region", { region: "eu-west" }, /region must be an AWS region code.*got "eu-west"/],
+    ["bad domain name", { domain: { ...DOMAIN, name: "Not A Domain" } }, /domain.name must be a lower-case fully qualified domain name.*got "Not A Domain"/],
+    ["bad hosted zone id", { domain: { ...DOMAIN, hostedZoneId: "example.org" } }, /domain.hostedZoneId must be a Route53 hosted zone id.*got "example.org"/],
+    ["certificate not an ACM ARN", { domain: { ...DOMAIN, certificateArn: "my-cert" } }, /domain.certificateArn must be an ACM certificate ARN in the load balancer's region eu-west-1.*got "my-cert"/],
+    [
+      "certificate in another region",
+      { domain: { ...DOMAIN, certificateArn: OWN_CERT.replace("eu-west-1", "us-east-1") } },
+      /domain.certificateArn must be an ACM certificate ARN in the load balancer's region eu-west-1/,
+    ],
+  ])("GIVEN %s WHEN constructed THEN it throws naming the prop, the value and the range", (_name, overrides, message) => {
+    expect(() => newAlb(overrides)).toThrow(message);
+  });
+
+  test("GIVEN boundary values WHEN constructed THEN they are accepted", () => {
+    expect(() =>
+      newAlb({
+        idleTimeoutSeconds: 4000,
+        deregistrationDelaySeconds: 3600,
+        healthCheck: { intervalSeconds: 300, timeoutSeconds: 120, healthyThreshold: 10, unhealthyThreshold: 10 },
+      }),
+    ).not.toThrow();
+    expect(() =>
+      newAlb({ idleTimeoutSeconds: 1, deregistrationDelaySeconds: 0, healthCheck: { intervalSeconds: 5, timeoutSeconds: 2, healthyThreshold: 2, unhealthyThreshold: 2 } }),
+    ).not.toThrow();
+  });
+});
