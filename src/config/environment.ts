@@ -7,8 +7,7 @@ import { CidrError, planSubnets } from "../cidr";
 /** Production gets the safe, highly available defaults; non-production the cheap ones. */
 export type Tier = "production" | "non-production";
 
-/** How many NAT gateways the network runs. */
-export type NatGatewayMode = "one-per-az" | "single";
+import type { NatGatewayMode } from "../constructs/network";
 
 /** Where the service's private-registry pull credentials come from. */
 export type RegistryCredentials = { readonly mode: "managed" } | { readonly mode: "existing"; readonly secretArn: string };

@@ -3,6 +3,7 @@ import { S3Backend, TerraformVariable } from "cdktf";
 import { EnvironmentConfig } from "../config/environment";
 import { StateConfig } from "../config/state";
 import { Naming } from "../naming";
+import { Network } from "../constructs/network";
 import { addAwsProvider } from "./aws-provider";
 import { ReadableStack } from "./readable-stack";
 
@@ -28,6 +29,8 @@ export class EnvironmentStack extends ReadableStack {
   public readonly naming: Naming;
   /** The image tag to deploy: `--var image_tag=<tag>` overrides the environment file's tag. */
   public readonly imageTag: TerraformVariable;
+  /** VPC with public, private and isolated database subnets. */
+  public readonly network: Network;
 
   public constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
     super(scope, id);
@@ -57,6 +60,18 @@ export class EnvironmentStack extends ReadableStack {
           errorMessage: "image_tag must be a container image tag: letters, digits, _ . -, at most 128 characters.",
         },
       ],
+    });
+
+    this.network = new Network(this, "network", {
+      naming: this.naming,
+      region: config.region,
+      accountId: config.accountId,
+      cidrBlock: config.network.vpcCidr,
+      availabilityZones: config.availabilityZones,
+      natGateways: config.network.natGateways,
+      flowLogs: config.network.flowLogs,
+      flowLogRetentionDays: config.network.flowLogRetentionDays,
+      vpcEndpoints: config.network.vpcEndpoints,
     });
   }
 }
