@@ -3,6 +3,7 @@ import { S3Backend, TerraformVariable } from "cdktf";
 import { EnvironmentConfig } from "../config/environment";
 import { StateConfig } from "../config/state";
 import { Naming } from "../naming";
+import { Alb } from "../constructs/alb";
 import { Network } from "../constructs/network";
 import { addAwsProvider } from "./aws-provider";
 import { ReadableStack } from "./readable-stack";
@@ -31,6 +32,8 @@ export class EnvironmentStack extends ReadableStack {
   public readonly imageTag: TerraformVariable;
   /** VPC with public, private and isolated database subnets. */
   public readonly network: Network;
+  /** The internet-facing load balancer in front of the API. */
+  public readonly loadBalancer: Alb;
 
   public constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
     super(scope, id);
@@ -72,6 +75,20 @@ export class EnvironmentStack extends ReadableStack {
       flowLogs: config.network.flowLogs,
       flowLogRetentionDays: config.network.flowLogRetentionDays,
       vpcEndpoints: config.network.vpcEndpoints,
+    });
+
+    this.loadBalancer = new Alb(this, "api", {
+      naming: this.naming,
+      network: this.network,
+      region: config.region,
+      accountId: config.accountId,
+      production: config.production,
+      domain: config.domain,
+      accessLogs: config.loadBalancer.accessLogs,
+      accessLogRetentionDays: config.loadBalancer.accessLogRetentionDays,
+      idleTimeoutSeconds: config.loadBalancer.idleTimeoutSeconds,
+      deregistrationDelaySeconds: config.loadBalancer.deregistrationDelaySeconds,
+      healthCheck: config.loadBalancer.healthCheck,
     });
   }
 }
