@@ -23,6 +23,8 @@ describe("npm run synth", () => {
     // THEN it exits 0 with the three stacks
     expect(result.stderr).not.toMatch(/Error/);
     expect(result.status).toBe(0);
+    // and says plainly that staging serves plain HTTP
+    expect(result.stderr).toMatch(/WARNING whcsites-staging: .*plain HTTP/);
     expect(fs.readdirSync(path.join(result.outdir, "stacks")).sort()).toEqual(["whcsites-production", "whcsites-staging", "whcsites-state"]);
   });
 
