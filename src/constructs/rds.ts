@@ -1,0 +1,356 @@
+import { Construct } from "constructs";
+import { TerraformStack } from "cdktf";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { DbInstance } from "@cdktf/provider-aws/lib/db-instance";
+import { DbParameterGroup } from "@cdktf/provider-aws/lib/db-parameter-group";
+import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { Naming } from "../naming";
+import { DEFAULT_POSTGRES_ENGINE_VERSION, parsePostgresVersion } from "../postgres";
+import { readableLogicalId } from "../stacks/readable-stack";
+import { Network } from "./network";
+import { AppSecrets } from "./secrets";
+import { SecurityGroupPeer } from "./security-group-peer";
+
+/** The PostgreSQL port. Fixed: the app, the connection secret and the security group rules agree on it. */
+export const POSTGRES_PORT = 5432;
+
+/** Intervals RDS enhanced monitoring accepts; 0 turns it off. */
+export const MONITORING_INTERVALS_SECONDS: readonly number[] = [0, 1, 5, 10, 15, 30, 60];
+
+/** Retention periods CloudWatch Logs accepts. */
+const LOG_RETENTION_DAYS: readonly number[] = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+
+/** The log types exported to CloudWatch Logs. */
+const LOG_EXPORTS = ["postgresql", "upgrade"] as const;
+
+/** Queries slower than this are logged (`log_min_duration_statement`). */
+const SLOW_QUERY_THRESHOLD_MS = 1000;
+
+/** Properties of {@link Rds}. */
+export interface RdsProps {
+  /** Names the instance, its security group, subnet group, parameter group and monitoring role. */
+  readonly naming: Naming;
+  /** The instance goes into the network's isolated database subnets. */
+  readonly network: Network;
+  /**
+   * Supplies the master user name, the database name and the generated password; the instance writes its endpoint
+   * back into the connection secret ({@link AppSecrets.storeDatabaseConnection}).
+   */
+  readonly secrets: AppSecrets;
+  /**
+   * Production defaults: Multi-AZ, deletion protection, a final snapshot, kept automated backups, Performance
+   * Insights, enhanced monitoring, 14-day backups, and `prevent_destroy` on the instance.
+   * @default false
+   */
+  readonly production?: boolean;
+  /**
+   * Engine version, `"<major>.<minor>"` or `"<major>"`, major 13 to 17. The parameter group family follows the major.
+   * With auto minor version upgrades on, a pinned minor must be raised here once RDS has upgraded the instance
+   * (otherwise the plan asks for a downgrade, which fails); a major-only version avoids that.
+   * @default "16.11"
+   */
+  readonly engineVersion?: string;
+  /**
+   * Instance class, for example `db.t4g.micro`.
+   * @default "db.m7g.large" in production (no burst credits to run out of), "db.t4g.micro" elsewhere
+   */
+  readonly instanceClass?: string;
+  /**
+   * Initial gp3 storage in GiB, 20 to 65536.
+   * @default 20
+   */
+  readonly allocatedStorageGiB?: number;
+  /**
+   * Storage autoscaling ceiling in GiB, at least 10% above `allocatedStorageGiB` (an RDS rule), at most 65536.
+   * @default 100, or 2 x allocatedStorageGiB when that is more (capped at 65536)
+   */
+  readonly maxAllocatedStorageGiB?: number;
+  /**
+   * Days of automated backups, 7 to 35.
+   * @default 14 in production, 7 elsewhere
+   */
+  readonly backupRetentionDays?: number;
+  /**
+   * Standby in a second availability zone.
+   * @default production
+   */
+  readonly multiAz?: boolean;
+  /**
+   * Refuse to delete the instance through the API.
+   * @default production
+   */
+  readonly deletionProtection?: boolean;
+  /**
+   * Performance Insights (7 days, free tier). Not available on db.t*.micro and db.t*.small classes.
+   * @default production
+   */
+  readonly performanceInsights?: boolean;
+  /**
+   * Enhanced monitoring interval: 0 (off), 1, 5, 10, 15, 30 or 60 seconds. Any other value creates the monitoring role.
+   * @default 60 in production, 0 elsewhere
+   */
+  readonly monitoringIntervalSeconds?: number;
+  /**
+   * Daily backup window, UTC, `hh24:mi-hh24:mi`, at least 30 minutes, not overlapping the maintenance window.
+   * @default "02:00-03:00"
+   */
+  readonly backupWindow?: string;
+  /**
+   * Weekly maintenance window, UTC, `ddd:hh24:mi-ddd:hh24:mi`.
+   * @default "sun:03:30-sun:04:30"
+   */
+  readonly maintenanceWindow?: string;
+  /**
+   * Retention of the exported PostgreSQL logs, in days; a value CloudWatch Logs accepts.
+   * @default 365 in production, 30 elsewhere
+   */
+  readonly logRetentionDays?: number;
+}
+
+/**
+ * An RDS for PostgreSQL instance in the isolated database subnets: encrypted gp3 storage with autoscaling, SSL
+ * required, slow queries and upgrade logs exported to log groups with retention, and its own security group that
+ * admits nothing until {@link Rds.allowFrom} is called.
+ *
+ * In production it cannot be lost by accident: deletion protection, a final snapshot named `<identifier>-final`,
+ * automated backups kept after deletion, and `prevent_destroy` (which makes `terraform plan -destroy` fail on
+ * purpose). The password never leaves Terraform except through the connection secret.
+ */
+export class Rds extends Construct implements SecurityGroupPeer {
+  /** The endpoint host name. */
+  public readonly address: string;
+  /** The port, 5432. */
+  public readonly port: number;
+  /** The application database name. */
+  public readonly databaseName: string;
+  /** The instance's security group. */
+  public readonly securityGroupId: string;
+  /** The DB instance identifier, `<app>-<environment>-db`. */
+  public readonly instanceIdentifier: string;
+  /** The DB instance ARN. */
+  public readonly arn: string;
+
+  private readonly securityGroup: SecurityGroup;
+
+  public constructor(scope: Construct, id: string, props: RdsProps) {
+    super(scope, id);
+    const production = props.production ?? false;
+    const engineVersion = props.engineVersion ?? DEFAULT_POSTGRES_ENGINE_VERSION;
+    const instanceClass = props.instanceClass ?? (production ? "db.m7g.large" : "db.t4g.micro");
+    const allocatedStorageGiB = props.allocatedStorageGiB ?? 20;
+    const maxAllocatedStorageGiB = props.maxAllocatedStorageGiB ?? Math.min(65536, Math.max(100, 2 * allocatedStorageGiB));
+    const backupRetentionDays = props.backupRetentionDays ?? (production ? 14 : 7);
+    const multiAz = props.multiAz ?? production;
+    const deletionProtection = props.deletionProtection ?? production;
+    const performanceInsights = props.performanceInsights ?? production;
+    const monitoringIntervalSeconds = props.monitoringIntervalSeconds ?? (production ? 60 : 0);
+    const backupWindow = props.backupWindow ?? "02:00-03:00";
+    const maintenanceWindow = props.maintenanceWindow ?? "sun:03:30-sun:04:30";
+    const logRetentionDays = props.logRetentionDays ?? (production ? 365 : 30);
+
+    const { major } = parsePostgresVersion(engineVersion, "Rds: engineVersion");
+    if (!/^db\.[a-z0-9-]+\.[a-z0-9]+$/.test(instanceClass)) {
+      throw new Error(`Rds: instanceClass must look like "db.<family>.<size>" (for example "db.t4g.micro"); got ${JSON.stringify(instanceClass)}.`);
+    }
+    if (performanceInsights && /^db\.t\d+g?\.(micro|small)$/.test(instanceClass)) {
+      throw new Error(`Rds: performanceInsights is not available on ${instanceClass}; use db.t4g.medium or larger, or set performanceInsights to false.`);
+    }
+    if (!Number.isInteger(allocatedStorageGiB) || allocatedStorageGiB < 20 || allocatedStorageGiB > 65536) {
+      throw new Error(`Rds: allocatedStorageGiB must be an integer from 20 to 65536; got ${allocatedStorageGiB}.`);
+    }
+    const minimumCeiling = Math.ceil((allocatedStorageGiB * 11) / 10);
+    if (!Number.isInteger(maxAllocatedStorageGiB) || maxAllocatedStorageGiB < minimumCeiling || maxAllocatedStorageGiB > 65536) {
+      throw new Error(
+        `Rds: maxAllocatedStorageGiB must be an integer from ${minimumCeiling} (10% above allocatedStorageGiB ${allocatedStorageGiB}) to 65536; got ${maxAllocatedStorageGiB}.`,
+      );
+    }
+    if (!Number.isInteger(backupRetentionDays) || backupRetentionDays < 7 || backupRetentionDays > 35) {
+      throw new Error(`Rds: backupRetentionDays must be an integer from 7 to 35; got ${backupRetentionDays}.`);
+    }
+    if (!MONITORING_INTERVALS_SECONDS.includes(monitoringIntervalSeconds)) {
+      throw new Error(`Rds: monitoringIntervalSeconds must be one of ${MONITORING_INTERVALS_SECONDS.join(", ")}; got ${monitoringIntervalSeconds}.`);
+    }
+    const backup = parseWindow(backupWindow, false);
+    if (backup === undefined || backup.end - backup.start < 30) {
+      throw new Error(`Rds: backupWindow must be "hh24:mi-hh24:mi" in UTC, at least 30 minutes long (for example "02:00-03:00"); got ${JSON.stringify(backupWindow)}.`);
+    }
+    const maintenance = parseWindow(maintenanceWindow, true);
+    if (maintenance === undefined || maintenance.end - maintenance.start < 30) {
+      throw new Error(
+        `Rds: maintenanceWindow must be "ddd:hh24:mi-ddd:hh24:mi" in UTC (days mon..sun), at least 30 minutes long (for example "sun:03:30-sun:04:30"); got ${JSON.stringify(maintenanceWindow)}.`,
+      );
+    }
+    if (windowsOverlap(backup, maintenance)) {
+      throw new Error(`Rds: backupWindow ${JSON.stringify(backupWindow)} overlaps maintenanceWindow ${JSON.stringify(maintenanceWindow)}; RDS requires them apart.`);
+    }
+    if (!LOG_RETENTION_DAYS.includes(logRetentionDays)) {
+      throw new Error(`Rds: logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(", ")}; got ${logRetentionDays}.`);
+    }
+    const identifier = props.naming.name("db", 63);
+    if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(identifier)) {
+      throw new Error(`Rds: the instance identifier ${JSON.stringify(identifier)} (from naming) must not contain "--" or end with "-"; rename the app or environment.`);
+    }
+
+    this.securityGroup = new SecurityGroup(this, "security_group", {
+      name: props.naming.name("db", 255),
+      description: `PostgreSQL ${identifier}: ingress only from allowed security groups`,
+      vpcId: props.network.vpcId,
+      // No egress block: Terraform removes AWS's default allow-all egress, and the database initiates nothing.
+    });
+
+    const subnetGroup = new DbSubnetGroup(this, "subnet_group", {
+      name: props.naming.name("db", 255),
+      description: `Isolated database subnets of ${props.naming.prefix}`,
+      subnetIds: props.network.databaseSubnetIds,
+    });
+
+    const family = `postgres${major}`;
+    const parameterGroup = new DbParameterGroup(this, "parameter_group", {
+      // A prefix and create-before-destroy: a major upgrade needs a new group of the new family while the old is in use.
+      namePrefix: `${props.naming.name(family, 200)}-`,
+      family,
+      description: `${identifier}: SSL required, slow query log`,
+      parameter: [
+        { name: "rds.force_ssl", value: "1" },
+        { name: "log_min_duration_statement", value: String(SLOW_QUERY_THRESHOLD_MS) },
+      ],
+      lifecycle: { createBeforeDestroy: true },
+    });
+
+    // Created by Terraform before the instance; RDS would otherwise create them itself, with no retention.
+    const logGroups = LOG_EXPORTS.map(
+      (type) =>
+        new CloudwatchLogGroup(this, `${type}_logs`, {
+          name: `/aws/rds/instance/${identifier}/${type}`,
+          retentionInDays: logRetentionDays,
+        }),
+    );
+
+    let monitoringRoleArn: string | undefined;
+    const monitoringDependencies: IamRolePolicyAttachment[] = [];
+    if (monitoringIntervalSeconds > 0) {
+      const role = new IamRole(this, "monitoring_role", {
+        name: props.naming.name("rds-monitoring", 64),
+        description: `Enhanced monitoring of ${identifier}`,
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: { Service: "monitoring.rds.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        }),
+      });
+      // RDS checks the role's permissions when the instance is created or modified.
+      monitoringDependencies.push(
+        new IamRolePolicyAttachment(this, "monitoring_policy", {
+          role: role.name,
+          policyArn: "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+        }),
+      );
+      monitoringRoleArn = role.arn;
+    }
+
+    const instance = new DbInstance(this, "Resource", {
+      identifier,
+      engine: "postgres",
+      engineVersion,
+      instanceClass,
+      username: props.secrets.databaseUsername,
+      password: props.secrets.databasePasswordValue,
+      dbName: props.secrets.databaseName,
+      port: POSTGRES_PORT,
+      storageType: "gp3",
+      allocatedStorage: allocatedStorageGiB,
+      maxAllocatedStorage: maxAllocatedStorageGiB,
+      storageEncrypted: true,
+      dbSubnetGroupName: subnetGroup.name,
+      vpcSecurityGroupIds: [this.securityGroup.id],
+      publiclyAccessible: false,
+      multiAz,
+      parameterGroupName: parameterGroup.name,
+      iamDatabaseAuthenticationEnabled: true,
+      backupRetentionPeriod: backupRetentionDays,
+      backupWindow,
+      maintenanceWindow,
+      copyTagsToSnapshot: true,
+      deletionProtection,
+      skipFinalSnapshot: !production,
+      finalSnapshotIdentifier: production ? `${identifier}-final` : undefined,
+      deleteAutomatedBackups: !production,
+      enabledCloudwatchLogsExports: [...LOG_EXPORTS],
+      performanceInsightsEnabled: performanceInsights,
+      performanceInsightsRetentionPeriod: performanceInsights ? 7 : undefined,
+      monitoringInterval: monitoringIntervalSeconds,
+      monitoringRoleArn,
+      autoMinorVersionUpgrade: true,
+      // A major version change in the environment file must be able to go through (with the new parameter group).
+      allowMajorVersionUpgrade: true,
+      applyImmediately: false,
+      dependsOn: [...logGroups, ...monitoringDependencies],
+      lifecycle: production ? { preventDestroy: true } : undefined,
+    });
+
+    this.address = instance.address;
+    this.port = instance.port;
+    this.databaseName = props.secrets.databaseName;
+    this.securityGroupId = this.securityGroup.id;
+    this.instanceIdentifier = identifier;
+    this.arn = instance.arn;
+
+    props.secrets.storeDatabaseConnection(this);
+  }
+
+  /** Admits `peer`'s security group on 5432, and nothing else. Calling it twice for the same peer does nothing. */
+  public allowFrom(peer: SecurityGroupPeer): void {
+    const stack = TerraformStack.of(peer);
+    const below = peer.node.scopes.slice(peer.node.scopes.indexOf(stack) + 1).map((c) => c.node.id);
+    const id = `allow_${readableLogicalId(below)}`;
+    if (this.node.tryFindChild(id) !== undefined) return;
+    new VpcSecurityGroupIngressRule(this, id, {
+      securityGroupId: this.securityGroup.id,
+      referencedSecurityGroupId: peer.securityGroupId,
+      ipProtocol: "tcp",
+      fromPort: POSTGRES_PORT,
+      toPort: POSTGRES_PORT,
+      description: `PostgreSQL from ${peer.node.path}`,
+    });
+  }
+}
+
+const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+/** A window as minutes since Monday 00:00 (weekly) or since 00:00 (daily); `end` may pass the wrap-around. */
+interface Window {
+  readonly start: number;
+  readonly end: number;
+}
+
+function parseWindow(value: string, weekly: boolean): Window | undefined {
+  const point = weekly ? "(mon|tue|wed|thu|fri|sat|sun):([01]\\d|2[0-3]):([0-5]\\d)" : "([01]\\d|2[0-3]):([0-5]\\d)";
+  const match = new RegExp(`^${point}-${point}$`).exec(value);
+  if (match === null) return undefined;
+  const minutes = (parts: string[]): number =>
+    weekly ? DAYS.indexOf(parts[0]) * 1440 + Number(parts[1]) * 60 + Number(parts[2]) : Number(parts[0]) * 60 + Number(parts[1]);
+  const half = weekly ? 3 : 2;
+  const start = minutes(match.slice(1, 1 + half));
+  let end = minutes(match.slice(1 + half, 1 + 2 * half));
+  const period = weekly ? 7 * 1440 : 1440;
+  if (end <= start) end += period;
+  return { start, end };
+}
+
+/** Whether the daily backup window meets the weekly maintenance window on its day. */
+function windowsOverlap(daily: Window, weekly: Window): boolean {
+  const week = 7 * 1440;
+  for (let day = 0; day < 7; day++) {
+    const start = day * 1440 + daily.start;
+    const end = day * 1440 + daily.end;
+    for (const shift of [-week, 0, week]) {
+      if (start < weekly.end + shift && weekly.start + shift < end) return true;
+    }
+  }
+  return false;
+}
