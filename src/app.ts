@@ -1,6 +1,6 @@
 import * as path from "path";
 import { App } from "cdktf";
-import { loadEnvironments } from "./config/environment";
+import { ConfigError, loadEnvironments } from "./config/environment";
 import { loadStateConfig } from "./config/state";
 import { EnvironmentStack, environmentStackName } from "./stacks/environment-stack";
 import { STATE_STACK_NAME, StateStack } from "./stacks/state-stack";
@@ -29,7 +29,13 @@ export function buildApp(options: BuildAppOptions = {}): App {
   const app = new App({ outdir: options.outdir });
   new StateStack(app, STATE_STACK_NAME, { state });
   for (const config of environments) {
-    new EnvironmentStack(app, environmentStackName(config.name), { config, state });
+    try {
+      new EnvironmentStack(app, environmentStackName(config.name), { config, state });
+    } catch (error) {
+      // A construct refusing a value the schema let through is still a problem of this file: report it as one.
+      if (error instanceof ConfigError || !(error instanceof Error)) throw error;
+      throw new ConfigError([{ file: config.file, field: "(construct validation)", message: error.message }]);
+    }
   }
   return app;
 }

@@ -162,8 +162,12 @@ interface EnvironmentFile {
   migrations?: { command?: string[]; runOnDeploy?: boolean; timeoutMinutes?: number };
 }
 
-/** Default PostgreSQL version when the file names none: a current 16.x. */
-export const DEFAULT_POSTGRES_VERSION = "16.8";
+/**
+ * Default PostgreSQL version when the file names none: the major version only, so RDS creates the current 16.x and
+ * automatic minor upgrades never show up as drift (a pinned minor would make every plan after an upgrade ask for a
+ * downgrade).
+ */
+export const DEFAULT_POSTGRES_VERSION = "16";
 
 /** Environment names become stack names and AWS name parts. */
 const ENVIRONMENT_NAME = /^[a-z][a-z0-9-]{0,19}$/;
@@ -238,8 +242,14 @@ function checkRelations(input: EnvironmentFile, problem: (field: string, message
   }
 
   const { allocatedStorageGiB, maxAllocatedStorageGiB } = input.database;
-  if (maxAllocatedStorageGiB !== undefined && maxAllocatedStorageGiB < allocatedStorageGiB) {
-    problem("database.maxAllocatedStorageGiB", `got ${maxAllocatedStorageGiB}; allowed: at least allocatedStorageGiB (${allocatedStorageGiB}), up to 65536`);
+  // RDS storage autoscaling needs the ceiling at least 10% above the allocated size.
+  const minimumCeiling = Math.ceil(allocatedStorageGiB * 1.1);
+  if (maxAllocatedStorageGiB !== undefined && maxAllocatedStorageGiB < minimumCeiling) {
+    problem("database.maxAllocatedStorageGiB", `got ${maxAllocatedStorageGiB}; allowed: at least 10% above allocatedStorageGiB (${minimumCeiling} or more), up to 65536`);
+  }
+  const { instanceClass, performanceInsights } = input.database;
+  if ((performanceInsights ?? production) && /^db\.t\d+g?\.(micro|small)$/.test(instanceClass)) {
+    problem("database.performanceInsights", `is on (${performanceInsights === undefined ? "the production default" : "set"}) but ${instanceClass} does not support it; allowed: db.t4g.medium or larger, or performanceInsights false`);
   }
 
   const healthCheck = input.loadBalancer?.healthCheck;
@@ -337,7 +347,7 @@ function resolve(input: EnvironmentFile, name: string, file: string): Environmen
       engineVersion: input.database.engineVersion ?? DEFAULT_POSTGRES_VERSION,
       instanceClass: input.database.instanceClass,
       allocatedStorageGiB: input.database.allocatedStorageGiB,
-      maxAllocatedStorageGiB: input.database.maxAllocatedStorageGiB ?? Math.min(input.database.allocatedStorageGiB * 5, 65536),
+      maxAllocatedStorageGiB: input.database.maxAllocatedStorageGiB ?? Math.min(Math.max(input.database.allocatedStorageGiB * 5, 100), 65536),
       backupRetentionDays: input.database.backupRetentionDays ?? (production ? 14 : 7),
       multiAz: input.database.multiAz ?? production,
       deletionProtection: input.database.deletionProtection ?? production,
@@ -439,7 +449,7 @@ function describePattern(field: string): string {
     hostedZoneId: "a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ",
     certificateArn: "an ACM certificate ARN",
     vpcCidr: "an IPv4 CIDR such as 10.20.0.0/16",
-    engineVersion: "a PostgreSQL major.minor version, major 13 to 17, such as 16.8",
+    engineVersion: "a PostgreSQL major version 13 to 17, optionally with a minor, such as 16 or 16.11",
     instanceClass: "an RDS instance class such as db.t4g.small",
     registryCredentials: '"managed" or a Secrets Manager secret ARN',
   };

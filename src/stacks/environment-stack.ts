@@ -1,10 +1,13 @@
 import { Construct } from "constructs";
 import { S3Backend, TerraformVariable } from "cdktf";
+import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { EnvironmentConfig } from "../config/environment";
 import { StateConfig } from "../config/state";
 import { Naming } from "../naming";
 import { Alb } from "../constructs/alb";
 import { Network } from "../constructs/network";
+import { Rds } from "../constructs/rds";
+import { AppSecrets } from "../constructs/secrets";
 import { addAwsProvider } from "./aws-provider";
 import { ReadableStack } from "./readable-stack";
 
@@ -34,6 +37,10 @@ export class EnvironmentStack extends ReadableStack {
   public readonly network: Network;
   /** The internet-facing load balancer in front of the API. */
   public readonly loadBalancer: Alb;
+  /** Generated secrets (secret key base, database credentials) in Secrets Manager. */
+  public readonly secrets: AppSecrets;
+  /** The PostgreSQL database in the isolated subnets. */
+  public readonly database: Rds;
 
   public constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
     super(scope, id);
@@ -52,6 +59,8 @@ export class EnvironmentStack extends ReadableStack {
     this.addOverride("terraform.backend.s3.use_lockfile", true);
 
     addAwsProvider(this, { naming: this.naming, region: config.region, accountId: config.accountId });
+    // Generates the secret key base and the database password (see src/constructs/secrets.ts).
+    new RandomProvider(this, "random");
 
     this.imageTag = new TerraformVariable(this, "image_tag", {
       type: "string",
@@ -89,6 +98,34 @@ export class EnvironmentStack extends ReadableStack {
       idleTimeoutSeconds: config.loadBalancer.idleTimeoutSeconds,
       deregistrationDelaySeconds: config.loadBalancer.deregistrationDelaySeconds,
       healthCheck: config.loadBalancer.healthCheck,
+    });
+
+    this.secrets = new AppSecrets(this, "secrets", {
+      naming: this.naming,
+      production: config.production,
+      accountId: config.accountId,
+      region: config.region,
+      recoveryWindowDays: config.secrets.recoveryWindowDays,
+      customerManagedKey: config.secrets.customerManagedKey,
+      registryCredentials: config.service.registryCredentials,
+    });
+
+    // The database stores its own connection (host, port, url) into the secrets it is given.
+    this.database = new Rds(this, "database", {
+      naming: this.naming,
+      network: this.network,
+      secrets: this.secrets,
+      production: config.production,
+      engineVersion: config.database.engineVersion,
+      instanceClass: config.database.instanceClass,
+      allocatedStorageGiB: config.database.allocatedStorageGiB,
+      maxAllocatedStorageGiB: config.database.maxAllocatedStorageGiB,
+      backupRetentionDays: config.database.backupRetentionDays,
+      multiAz: config.database.multiAz,
+      deletionProtection: config.database.deletionProtection,
+      performanceInsights: config.database.performanceInsights,
+      monitoringIntervalSeconds: config.database.monitoringIntervalSeconds,
+      logRetentionDays: config.database.logRetentionDays,
     });
   }
 }
