@@ -1,0 +1,509 @@
+import { randomUUID } from "node:crypto";
+import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import {
+  ContainerDefinition,
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  ECSClient,
+  RunTaskCommand,
+  RunTaskCommandInput,
+  StopTaskCommand,
+  Task,
+  paginateListTasks,
+  waitUntilTasksRunning as sdkWaitUntilTasksRunning,
+  waitUntilTasksStopped as sdkWaitUntilTasksStopped,
+} from "@aws-sdk/client-ecs";
+import { formatDuration } from "./duration";
+import { imageWithTag } from "./image";
+import { LogStreamer } from "./log-streamer";
+import { DEFAULT_STARTED_BY, MigrationTarget, validateTarget } from "./target";
+
+/**
+ * Process exit codes of the migration runner. Scripts and the deploy gate can tell a refused run (nothing changed)
+ * from a failed one.
+ */
+export const ExitCode = {
+  /** The migration container exited 0, or a dry run found nothing wrong. */
+  Success: 0,
+  /** The migration ran and its container exited non-zero. */
+  MigrationFailed: 1,
+  /** Invalid arguments or configuration (bad flag, unusable stack output, container not in the task definition). */
+  Usage: 2,
+  /** A safety rail refused to start: another migration is running, or the image is not the one asked for. Nothing was started. */
+  Refused: 3,
+  /** The task did not start or stopped without an exit code (RunTask failures, CannotPullContainerError, ResourceInitializationError...). */
+  FailedToStart: 4,
+  /** The task did not finish in time; it was stopped. */
+  TimedOut: 5,
+  /** An AWS call failed unexpectedly (credentials, permissions, throttling, network). */
+  AwsError: 6,
+  /** Interrupted by SIGINT (Ctrl-C); the started task was stopped. */
+  Interrupted: 130,
+  /** Interrupted by SIGTERM; the started task was stopped. */
+  Terminated: 143,
+} as const;
+
+/** How a run ended. */
+export type MigrationOutcome =
+  | "succeeded"
+  | "dry-run"
+  | "failed"
+  | "refused"
+  | "invalid"
+  | "failed-to-start"
+  | "timed-out"
+  | "interrupted"
+  | "error";
+
+/** The result of {@link runMigration}: never thrown, always returned. */
+export interface MigrationResult {
+  /** How the run ended. */
+  readonly outcome: MigrationOutcome;
+  /** The process exit code for this outcome (see {@link ExitCode}). */
+  readonly exitCode: number;
+  /** One human sentence (or a few lines) saying what happened and what to do. */
+  readonly message: string;
+  /** The task started, if one was. */
+  readonly taskArn?: string;
+  /** The migration container's exit code, when it ran to the end. */
+  readonly containerExitCode?: number;
+}
+
+/** Where the runner writes: progress and the task's log lines. */
+export interface Reporter {
+  /** Progress and plan lines. */
+  info(line: string): void;
+  /** A line of the migration container's own log. */
+  log(line: string): void;
+  /** Warnings and the final failure message. */
+  error(line: string): void;
+}
+
+/** A reporter on the console: progress and logs on stdout, problems on stderr. */
+export const consoleReporter: Reporter = {
+  info: (line) => console.log(line),
+  log: (line) => console.log(line),
+  error: (line) => console.error(line),
+};
+
+/** What the runner does besides the target. */
+export interface MigrationRunOptions {
+  /** Give up (and stop the task) when it has not stopped this long after RunTask. */
+  readonly timeoutMs: number;
+  /** Print the plan and make no changing call (no RunTask, no StopTask). @default false */
+  readonly dryRun?: boolean;
+  /** Refuse unless the task definition runs `<repository>:<imageTag>` (repository of the target's image, else of the task definition's). @default no tag check */
+  readonly imageTag?: string;
+  /** Refuse unless the task definition runs exactly this image. Takes precedence over `imageTag` and the target's image. @default the target's `image`, if any */
+  readonly expectedImage?: string;
+  /** Aborting it stops the started task (Ctrl-C). An abort reason of `"SIGTERM"` gives exit code 143, anything else 130. @default none */
+  readonly signal?: AbortSignal;
+  /** First delay between two DescribeTasks of the waiters. @default 2 */
+  readonly waiterMinDelaySeconds?: number;
+  /** Longest delay between two DescribeTasks of the waiters. @default 10 */
+  readonly waiterMaxDelaySeconds?: number;
+  /** Pause between two log reads. @default 2000 */
+  readonly logPollIntervalMs?: number;
+  /** Print an "elapsed" line when nothing was printed for this long. @default 30000 */
+  readonly heartbeatIntervalMs?: number;
+  /** RunTask idempotency token, so an SDK retry never starts a second task. @default a random UUID */
+  readonly clientToken?: string;
+}
+
+/** The AWS clients and hooks the runner uses; tests pass mocks. */
+export interface MigrationRunnerDeps {
+  /** ECS client, in the target's region. */
+  readonly ecs: ECSClient;
+  /** CloudWatch Logs client, in the target's region. */
+  readonly logs: CloudWatchLogsClient;
+  /** Output. @default {@link consoleReporter} */
+  readonly reporter?: Reporter;
+  /** The SDK waiter for RUNNING. @default `waitUntilTasksRunning` of @aws-sdk/client-ecs */
+  readonly waitUntilTasksRunning?: typeof sdkWaitUntilTasksRunning;
+  /** The SDK waiter for STOPPED. @default `waitUntilTasksStopped` of @aws-sdk/client-ecs */
+  readonly waitUntilTasksStopped?: typeof sdkWaitUntilTasksStopped;
+  /** Clock, in milliseconds. @default Date.now */
+  readonly now?: () => number;
+}
+
+/** The waiters' and StopTask's view of why a run was cut short. */
+type WaitEnd = "done" | "timeout" | "aborted";
+
+/**
+ * Runs the database migration task once and reports how it ended.
+ *
+ * Steps: check the target; read the task definition and refuse when its image is not the one asked for; refuse when
+ * a task with the migration `startedBy` marker is still RUNNING on the cluster; print the plan (and stop there on a
+ * dry run); RunTask on Fargate in the private subnets without a public IP; follow the task with the SDK waiters
+ * (RUNNING, then STOPPED) within the timeout while streaming its log; judge the container's exit code.
+ * On timeout or abort the task is stopped. Expected failures are returned, not thrown.
+ *
+ * @param target where the task runs
+ * @param options timeout, rails and timings
+ * @param deps AWS clients and hooks
+ */
+export async function runMigration(
+  target: MigrationTarget,
+  options: MigrationRunOptions,
+  deps: MigrationRunnerDeps,
+): Promise<MigrationResult> {
+  const run = new MigrationRun(target, options, deps);
+  return run.execute();
+}
+
+class MigrationRun {
+  private readonly reporter: Reporter;
+  private readonly now: () => number;
+  private readonly startedBy: string;
+  private taskArn: string | undefined;
+  private stopRequested = false;
+  private runStartedAt = 0;
+  private lastStatus: string | undefined;
+  private lastOutputAt = 0;
+  /** Appended to the final message when StopTask failed. */
+  private stopNote = "";
+
+  public constructor(
+    private readonly target: MigrationTarget,
+    private readonly options: MigrationRunOptions,
+    private readonly deps: MigrationRunnerDeps,
+  ) {
+    this.reporter = deps.reporter ?? consoleReporter;
+    this.now = deps.now ?? Date.now;
+    this.startedBy = target.startedBy ?? DEFAULT_STARTED_BY;
+  }
+
+  public async execute(): Promise<MigrationResult> {
+    const problems = validateTarget(this.target);
+    if (!(this.options.timeoutMs > 0)) problems.push(`timeout must be positive (got ${this.options.timeoutMs} ms)`);
+    if (problems.length > 0) {
+      return this.finish({ outcome: "invalid", exitCode: ExitCode.Usage, message: `invalid migration target:\n  - ${problems.join("\n  - ")}` });
+    }
+    try {
+      return this.finish(await this.steps());
+    } catch (error) {
+      // Unexpected failure after a start: never leave a migration running unattended.
+      let stopNote = "";
+      if (this.taskArn !== undefined && !this.stopRequested) {
+        stopNote = await this.stopTask(`whcsites migrate: runner error (${errorName(error)})`);
+      }
+      return this.finish({ outcome: "error", exitCode: ExitCode.AwsError, message: `${describeAwsError(error)}${stopNote}`, taskArn: this.taskArn });
+    }
+  }
+
+  private finish(result: MigrationResult): MigrationResult {
+    (result.exitCode === ExitCode.Success ? this.reporter.info : this.reporter.error)(result.message);
+    return result;
+  }
+
+  private async steps(): Promise<MigrationResult> {
+    const { ecs } = this.deps;
+    const { target, options } = this;
+
+    const described = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: target.taskDefinition }));
+    const definition = described.taskDefinition;
+    const taskDefinitionArn = definition?.taskDefinitionArn ?? target.taskDefinition;
+    const container = definition?.containerDefinitions?.find((c) => c.name === target.containerName);
+    if (container === undefined) {
+      const names = (definition?.containerDefinitions ?? []).map((c) => c.name).join(", ") || "none";
+      return {
+        outcome: "invalid",
+        exitCode: ExitCode.Usage,
+        message: `task definition ${taskDefinitionArn} has no container named "${target.containerName}" (containers: ${names})`,
+      };
+    }
+
+    const actualImage = container.image ?? "";
+    const expectedImage =
+      options.expectedImage ?? (options.imageTag !== undefined ? imageWithTag(target.image ?? actualImage, options.imageTag) : target.image);
+    if (expectedImage !== undefined && actualImage !== expectedImage) {
+      return {
+        outcome: "refused",
+        exitCode: ExitCode.Refused,
+        message:
+          `refusing to migrate: task definition ${taskDefinitionArn} runs ${actualImage || "no image"}, but ${expectedImage} was asked for. ` +
+          "A migration must run the version about to be deployed: apply the stack with that image first (its deploy gate runs the migration), " +
+          "or ask for the tag the task definition runs.",
+      };
+    }
+
+    const running = await this.findRunningMigrations();
+    if (running.length > 0) {
+      const lines = running.map((t) => `  ${t.taskArn} (${t.lastStatus ?? "?"}${t.startedAt ? `, started ${t.startedAt.toISOString()}` : ""})`);
+      return {
+        outcome: "refused",
+        exitCode: ExitCode.Refused,
+        message:
+          `refusing to start: another migration (startedBy=${this.startedBy}) is running on cluster ${target.cluster}:\n${lines.join("\n")}\n` +
+          `Wait for it to finish, or stop it first: aws ecs stop-task --cluster ${target.cluster} --task ${running[0].taskArn}`,
+      };
+    }
+
+    const logLocation = this.logLocation(container);
+    const input: RunTaskCommandInput = {
+      cluster: target.cluster,
+      taskDefinition: taskDefinitionArn,
+      launchType: "FARGATE",
+      count: 1,
+      startedBy: this.startedBy,
+      clientToken: options.clientToken ?? randomUUID(),
+      networkConfiguration: {
+        awsvpcConfiguration: { subnets: [...target.subnetIds], securityGroups: [...target.securityGroupIds], assignPublicIp: "DISABLED" },
+      },
+    };
+    this.printPlan(input, container, logLocation);
+
+    if (options.dryRun === true) {
+      this.reporter.info(`Dry run: would call RunTask with\n${JSON.stringify({ ...input, clientToken: undefined }, null, 2)}`);
+      return { outcome: "dry-run", exitCode: ExitCode.Success, message: "Dry run: nothing was started or stopped." };
+    }
+    if (options.signal?.aborted) return this.interrupted(" before starting the task; nothing was started");
+
+    const started = await ecs.send(new RunTaskCommand(input));
+    const task = started.tasks?.[0];
+    this.taskArn = task?.taskArn;
+    if ((started.failures ?? []).length > 0 || task?.taskArn === undefined) {
+      const failures = (started.failures ?? []).map((f) => `${f.reason ?? "unknown"}${f.detail ? ` (${f.detail})` : ""}${f.arn ? ` [${f.arn}]` : ""}`);
+      const stopNote = this.taskArn !== undefined ? await this.stopTask("whcsites migrate: RunTask reported failures") : "";
+      return {
+        outcome: "failed-to-start",
+        exitCode: ExitCode.FailedToStart,
+        message: `the migration task could not be started: ${failures.join("; ") || "RunTask returned no task"}${stopNote}`,
+        taskArn: this.taskArn,
+      };
+    }
+    const taskArn = task.taskArn;
+    this.runStartedAt = this.now();
+    this.lastOutputAt = this.runStartedAt;
+    this.reporter.info(`Started task ${taskArn}`);
+    this.observeStatus(task);
+
+    const end = await this.follow(taskArn, logLocation);
+    if (end === "aborted") return this.interrupted(this.stopNote === "" ? `; stopped task ${taskArn}` : `; task ${taskArn}`);
+    if (end === "timeout") {
+      const limit = formatDuration(options.timeoutMs);
+      return {
+        outcome: "timed-out",
+        exitCode: ExitCode.TimedOut,
+        message:
+          `migration timed out after ${limit}; ${this.stopNote === "" ? `stopped task ${taskArn}.` : `task ${taskArn}.${this.stopNote}`}` +
+          " Read its log before running it again: a migration cut short may have left part of its work done.",
+        taskArn,
+      };
+    }
+    const final = await ecs.send(new DescribeTasksCommand({ cluster: target.cluster, tasks: [taskArn] }));
+    return this.verdict(final.tasks?.[0], taskArn);
+  }
+
+  /** Task ARNs with the migration marker whose desired status is still RUNNING. */
+  private async findRunningMigrations(): Promise<Task[]> {
+    const { ecs } = this.deps;
+    const arns: string[] = [];
+    for await (const page of paginateListTasks({ client: ecs }, { cluster: this.target.cluster, startedBy: this.startedBy, desiredStatus: "RUNNING" })) {
+      arns.push(...(page.taskArns ?? []));
+    }
+    const tasks: Task[] = [];
+    for (let i = 0; i < arns.length; i += 100) {
+      const out = await ecs.send(new DescribeTasksCommand({ cluster: this.target.cluster, tasks: arns.slice(i, i + 100) }));
+      tasks.push(...(out.tasks ?? []));
+    }
+    return tasks.filter((t) => t.desiredStatus === "RUNNING");
+  }
+
+  private logLocation(container: ContainerDefinition): { group: string; prefix: string } | undefined {
+    const awslogs = container.logConfiguration?.logDriver === "awslogs" ? (container.logConfiguration.options ?? {}) : {};
+    const group = this.target.logGroup ?? awslogs["awslogs-group"];
+    const prefix = this.target.logStreamPrefix ?? awslogs["awslogs-stream-prefix"];
+    return group !== undefined && prefix !== undefined ? { group, prefix } : undefined;
+  }
+
+  private printPlan(input: RunTaskCommandInput, container: ContainerDefinition, log: { group: string; prefix: string } | undefined): void {
+    const vpc = input.networkConfiguration?.awsvpcConfiguration;
+    const command = container.command !== undefined ? container.command.join(" ") : "(the image's default command)";
+    const lines = [
+      "Database migration",
+      `  cluster          ${input.cluster}`,
+      `  task definition  ${input.taskDefinition}`,
+      `  container        ${container.name}`,
+      `  image            ${container.image}`,
+      `  command          ${command}`,
+      `  subnets          ${vpc?.subnets?.join(", ")}`,
+      `  security groups  ${vpc?.securityGroups?.join(", ")}`,
+      "  public IP        no (FARGATE, awsvpc)",
+      `  startedBy        ${input.startedBy}`,
+      `  logs             ${log ? `${log.group} ${log.prefix}/${container.name}/<task id>` : "not streamed (no awslogs settings)"}`,
+      `  timeout          ${formatDuration(this.options.timeoutMs)}`,
+    ];
+    this.reporter.info(lines.join("\n"));
+  }
+
+  /** Waits for RUNNING then STOPPED within the timeout, streaming logs meanwhile; stops the task on timeout or abort. */
+  private async follow(taskArn: string, log: { group: string; prefix: string } | undefined): Promise<WaitEnd> {
+    const { options } = this;
+    const streamer =
+      log === undefined
+        ? undefined
+        : new LogStreamer({
+            logs: this.deps.logs,
+            logGroup: log.group,
+            logStream: `${log.prefix}/${this.target.containerName}/${taskArn.split("/").pop()}`,
+            pollIntervalMs: options.logPollIntervalMs,
+            onLine: (line) => {
+              this.lastOutputAt = this.now();
+              this.reporter.log(`  | ${line}`);
+            },
+            onWarning: (message) => this.reporter.error(`warning: ${message}`),
+          });
+    const streaming = streamer?.run();
+    const heartbeat = setInterval(() => this.heartbeat(), options.heartbeatIntervalMs ?? 30_000);
+    heartbeat.unref();
+    const deadline = this.runStartedAt + options.timeoutMs;
+    let end: WaitEnd;
+    try {
+      end = await this.waitPhase(this.deps.waitUntilTasksRunning ?? sdkWaitUntilTasksRunning, taskArn, deadline);
+      // A task that stopped before RUNNING makes the RUNNING waiter fail; the STOPPED waiter then returns at once.
+      if (end === "done") end = await this.waitPhase(this.deps.waitUntilTasksStopped ?? sdkWaitUntilTasksStopped, taskArn, deadline);
+      if (end === "timeout") {
+        this.stopNote = await this.stopTask(`whcsites migrate: timed out after ${formatDuration(options.timeoutMs)}`);
+      } else if (end === "aborted") {
+        this.stopNote = await this.stopTask(`whcsites migrate: interrupted by operator (${abortName(options.signal)})`);
+      }
+    } finally {
+      clearInterval(heartbeat);
+      streamer?.finish();
+      await streaming;
+    }
+    return end;
+  }
+
+  private async waitPhase(wait: typeof sdkWaitUntilTasksStopped, taskArn: string, deadline: number): Promise<WaitEnd> {
+    const minDelay = this.options.waiterMinDelaySeconds ?? 2;
+    const maxDelay = Math.max(minDelay, this.options.waiterMaxDelaySeconds ?? 10);
+    const maxWaitTime = (deadline - this.now()) / 1_000;
+    if (this.options.signal?.aborted) return "aborted";
+    // The SDK refuses a wait no longer than its first delay.
+    if (maxWaitTime <= minDelay) return "timeout";
+    try {
+      await wait(
+        { client: this.observingClient(taskArn), maxWaitTime, minDelay, maxDelay, abortSignal: this.options.signal },
+        { cluster: this.target.cluster, tasks: [taskArn] },
+      );
+      return "done";
+    } catch (error) {
+      if (this.options.signal?.aborted || errorName(error) === "AbortError") return "aborted";
+      if (errorName(error) === "TimeoutError") return "timeout";
+      // FAILURE (task STOPPED or MISSING): the final DescribeTasks tells why.
+      return "done";
+    }
+  }
+
+  /** The ECS client as the waiters see it: every DescribeTasks answer also feeds the progress display. */
+  private observingClient(taskArn: string): ECSClient {
+    const ecs = this.deps.ecs;
+    const send = async (...args: Parameters<ECSClient["send"]>): Promise<unknown> => {
+      // Called on the client itself: the SDK's send reads its own config and middleware stack.
+      const out: unknown = await Reflect.apply(ecs.send, ecs, args);
+      if (args[0] instanceof DescribeTasksCommand) {
+        const task = (out as { tasks?: Task[] } | undefined)?.tasks?.find((t) => t.taskArn === taskArn);
+        if (task !== undefined) this.observeStatus(task);
+      }
+      return out;
+    };
+    return new Proxy(ecs, { get: (obj, prop, receiver) => (prop === "send" ? send : Reflect.get(obj, prop, receiver)) });
+  }
+
+  private observeStatus(task: Task): void {
+    const status = task.lastStatus;
+    if (status === undefined || status === this.lastStatus) return;
+    const from = this.lastStatus;
+    this.lastStatus = status;
+    this.lastOutputAt = this.now();
+    this.reporter.info(`[${this.elapsed()}] task ${from === undefined ? "" : `${from} -> `}${status}`);
+  }
+
+  private heartbeat(): void {
+    if (this.now() - this.lastOutputAt < (this.options.heartbeatIntervalMs ?? 30_000)) return;
+    this.lastOutputAt = this.now();
+    this.reporter.info(`[${this.elapsed()}] still ${this.lastStatus ?? "waiting"} (timeout ${formatDuration(this.options.timeoutMs)})`);
+  }
+
+  private elapsed(): string {
+    return formatDuration(this.now() - this.runStartedAt);
+  }
+
+  /** StopTask, best effort: returns a note for the final message ("" when it worked). Makes the call at most once. */
+  private async stopTask(reason: string): Promise<string> {
+    if (this.taskArn === undefined || this.stopRequested) return "";
+    this.stopRequested = true;
+    try {
+      await this.deps.ecs.send(new StopTaskCommand({ cluster: this.target.cluster, task: this.taskArn, reason: reason.slice(0, 255) }));
+      this.reporter.info(`Stop requested for task ${this.taskArn}: ${reason}`);
+      return "";
+    } catch (error) {
+      return ` Stopping it FAILED (${describeAwsError(error)}): stop it by hand with aws ecs stop-task --cluster ${this.target.cluster} --task ${this.taskArn}`;
+    }
+  }
+
+  private interrupted(what: string): MigrationResult {
+    const signalName = abortName(this.options.signal);
+    return {
+      outcome: "interrupted",
+      exitCode: signalName === "SIGTERM" ? ExitCode.Terminated : ExitCode.Interrupted,
+      message: `migration interrupted (${signalName})${what}.${this.stopNote}`,
+      taskArn: this.taskArn,
+    };
+  }
+
+  private verdict(task: Task | undefined, taskArn: string): MigrationResult {
+    if (task === undefined) {
+      return { outcome: "failed-to-start", exitCode: ExitCode.FailedToStart, message: `task ${taskArn} is missing: ECS no longer knows it`, taskArn };
+    }
+    const container = task.containers?.find((c) => c.name === this.target.containerName);
+    const reasons = [task.stopCode, task.stoppedReason, container?.reason].filter((r): r is string => r !== undefined && r.length > 0);
+    const why = reasons.length > 0 ? ` (${reasons.join("; ")})` : "";
+    const took = `after ${this.elapsed()}`;
+    if (task.lastStatus !== "STOPPED") {
+      return { outcome: "error", exitCode: ExitCode.AwsError, message: `task ${taskArn} is ${task.lastStatus}, expected STOPPED`, taskArn };
+    }
+    if (container?.exitCode === 0) {
+      return { outcome: "succeeded", exitCode: ExitCode.Success, message: `Migration succeeded: container ${this.target.containerName} exited 0 ${took}.`, taskArn, containerExitCode: 0 };
+    }
+    if (typeof container?.exitCode === "number") {
+      return {
+        outcome: "failed",
+        exitCode: ExitCode.MigrationFailed,
+        message: `migration FAILED: container ${this.target.containerName} exited with code ${container.exitCode} ${took}${why}. Task: ${taskArn}`,
+        taskArn,
+        containerExitCode: container.exitCode,
+      };
+    }
+    return {
+      outcome: "failed-to-start",
+      exitCode: ExitCode.FailedToStart,
+      message: `migration task did not run: ${reasons.join("; ") || "stopped without an exit code"}. Task: ${taskArn}`,
+      taskArn,
+    };
+  }
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error;
+}
+
+function abortName(signal: AbortSignal | undefined): string {
+  const reason: unknown = signal?.reason;
+  return typeof reason === "string" ? reason : "SIGINT";
+}
+
+/** A one-line description of an AWS SDK error, with a hint for the usual causes. */
+export function describeAwsError(error: unknown): string {
+  if (!(error instanceof Error)) return `unexpected error: ${String(error)}`;
+  const hints: Record<string, string> = {
+    CredentialsProviderError: " (no AWS credentials: set AWS_PROFILE or run aws sso login)",
+    AccessDeniedException: " (the caller lacks an IAM permission)",
+    ClusterNotFoundException: " (wrong cluster or region?)",
+    ExpiredTokenException: " (credentials expired: log in again)",
+  };
+  if (error.name === "Error") return `AWS call failed: ${error.message}`;
+  return `AWS error ${error.name}: ${error.message}${hints[error.name] ?? ""}`;
+}
