@@ -1,0 +1,193 @@
+import type { ContainerDefinition } from "@aws-sdk/client-ecs";
+import { TerraformOutput, TerraformVariable, Testing } from "cdktf";
+import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
+import { Alb } from "../../src/constructs/alb";
+import { EcsService, EcsServiceProps } from "../../src/constructs/ecs-service";
+import { DEFAULT_MIGRATION_COMMAND, MigrationTask, MigrationTaskProps } from "../../src/constructs/migration-task";
+import { Network } from "../../src/constructs/network";
+import { AppSecrets } from "../../src/constructs/secrets";
+import { Naming } from "../../src/naming";
+import { ReadableStack } from "../../src/stacks/readable-stack";
+
+type Resources = Record<string, Record<string, Record<string, unknown>>>;
+
+interface Built {
+  readonly migration: MigrationTask;
+  readonly service: EcsService;
+  readonly synth: string;
+  readonly parsed: { resource: Resources; output: Record<string, { value: unknown }> };
+  /** The `migrate` container. */
+  readonly container: ContainerDefinition;
+  /** The service's `api` container, for comparison. */
+  readonly apiContainer: ContainerDefinition;
+}
+
+/** A stack like the environment stack: real network, load balancer and secrets, service "api", migration "migration". */
+function build(migrationProps: Partial<Omit<MigrationTaskProps, "naming" | "service">> = {}, serviceProps: Partial<EcsServiceProps> = {}): Built {
+  const stack = new ReadableStack(Testing.app(), "test");
+  const naming = new Naming("whcsites", "staging");
+  const imageTag = new TerraformVariable(stack, "image_tag", { type: "string", default: "1.4.2" });
+  const network = new Network(stack, "network", {
+    naming,
+    cidrBlock: "10.0.0.0/16",
+    availabilityZones: ["eu-west-1a", "eu-west-1b"],
+    region: "eu-west-1",
+    flowLogs: false,
+  });
+  const alb = new Alb(stack, "alb", { naming, network, region: "eu-west-1" });
+  const secrets = new AppSecrets(stack, "secrets", { naming, registryCredentials: { mode: "managed" } });
+  const service = new EcsService(stack, "api", {
+    naming,
+    network,
+    region: "eu-west-1",
+    image: `ghcr.io/whc-example/whcsites:${imageTag.stringValue}`,
+    secrets,
+    loadBalancer: alb,
+    phxHost: alb.dnsName,
+    cpu: 512,
+    memoryMiB: 1024,
+    desiredCount: 1,
+    ...serviceProps,
+  });
+  const migration = new MigrationTask(stack, "migration", { naming, service, ...migrationProps });
+  new TerraformOutput(stack, "migration_target", { value: migration.runTarget });
+  new TerraformOutput(stack, "migration_revision", { value: migration.revision });
+  const synth = Testing.synth(stack);
+  const parsed = JSON.parse(synth) as Built["parsed"];
+  const containersOf = (name: string) => JSON.parse(parsed.resource.aws_ecs_task_definition[name].container_definitions as string) as ContainerDefinition[];
+  const containers = containersOf("migration");
+  expect(containers).toHaveLength(1);
+  return { migration, service, synth, parsed, container: containers[0], apiContainer: containersOf("api_task_definition")[0] };
+}
+
+function errorOf(props: Partial<Omit<MigrationTaskProps, "naming" | "service">>): string {
+  try {
+    build(props);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error("expected the construct to throw");
+}
+
+describe("MigrationTask task definition", () => {
+  test("is its own small Fargate family with the service's roles, architecture and a /tmp volume", () => {
+    // GIVEN / WHEN
+    const { synth } = build({}, { cpuArchitecture: "ARM64" });
+    // THEN
+    expect(synth).toHaveResourceWithProperties(EcsTaskDefinition, {
+      family: "whcsites-staging-migrate",
+      requires_compatibilities: ["FARGATE"],
+      network_mode: "awsvpc",
+      cpu: "256",
+      memory: "512",
+      runtime_platform: { operating_system_family: "LINUX", cpu_architecture: "ARM64" },
+      execution_role_arn: "${aws_iam_role.api_execution_role.arn}",
+      task_role_arn: "${aws_iam_role.api_task_role.arn}",
+      volume: [{ name: "tmp" }],
+    });
+  });
+
+  test("takes a custom size", () => {
+    // GIVEN / WHEN
+    const { parsed } = build({ cpu: 512, memoryMiB: 2048 });
+    // THEN
+    expect(parsed.resource.aws_ecs_task_definition.migration).toMatchObject({ cpu: "512", memory: "2048" });
+  });
+});
+
+describe("MigrationTask container", () => {
+  test("runs /app/bin/migrate from the service's image and tag, in a container named migrate", () => {
+    // GIVEN / WHEN
+    const { container, apiContainer } = build();
+    // THEN
+    expect(DEFAULT_MIGRATION_COMMAND).toEqual(["/app/bin/migrate"]);
+    expect(container).toMatchObject({
+      name: "migrate",
+      image: "ghcr.io/whc-example/whcsites:${var.image_tag}",
+      command: ["/app/bin/migrate"],
+      essential: true,
+      privileged: false,
+    });
+    expect(container.image).toBe(apiContainer.image);
+    expect(container.portMappings).toEqual([]);
+  });
+
+  test("runs a custom command", () => {
+    // GIVEN / WHEN
+    const { container } = build({ command: ["/app/bin/whcsites", "eval", "Whcsites.Release.migrate"] });
+    // THEN
+    expect(container.command).toEqual(["/app/bin/whcsites", "eval", "Whcsites.Release.migrate"]);
+  });
+
+  test("gets the service's secrets by ARN and registry credentials, and its environment without PHX_SERVER", () => {
+    // GIVEN / WHEN
+    const { container, apiContainer } = build();
+    // THEN
+    expect(container.secrets).toEqual(apiContainer.secrets);
+    expect(container.secrets).toEqual([
+      { name: "DATABASE_URL", valueFrom: "${aws_secretsmanager_secret.secrets_database_connection.arn}:url::" },
+      { name: "SECRET_KEY_BASE", valueFrom: "${aws_secretsmanager_secret.secrets_secret_key_base.arn}" },
+    ]);
+    expect(container.repositoryCredentials).toEqual({ credentialsParameter: "${aws_secretsmanager_secret.secrets_registry_credentials.arn}" });
+    expect(container.environment).toEqual((apiContainer.environment ?? []).filter((e) => e.name !== "PHX_SERVER"));
+    expect(container.environment?.map((e) => e.name)).toEqual(["PHX_HOST", "POOL_SIZE", "PORT", "RELEASE_TMP"]);
+  });
+
+  test("keeps a read-only root with /tmp writable even when the service allows ECS Exec", () => {
+    // GIVEN / WHEN
+    const { container, apiContainer } = build({}, { enableExecuteCommand: true });
+    // THEN
+    expect(apiContainer.readonlyRootFilesystem).toBe(false);
+    expect(container.readonlyRootFilesystem).toBe(true);
+    expect(container.mountPoints).toEqual([{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }]);
+  });
+
+  test("logs to the service's log group under its own stream prefix, blocking so no line is lost", () => {
+    // GIVEN / WHEN
+    const { container } = build();
+    // THEN
+    expect(container.logConfiguration).toEqual({
+      logDriver: "awslogs",
+      options: {
+        "awslogs-group": "${aws_cloudwatch_log_group.api_log_group.name}",
+        "awslogs-region": "eu-west-1",
+        "awslogs-stream-prefix": "migrate",
+        mode: "blocking",
+      },
+    });
+  });
+});
+
+describe("MigrationTask exposes", () => {
+  test("what the runner needs to start it, as a stack output", () => {
+    // GIVEN / WHEN
+    const { parsed, migration } = build();
+    // THEN
+    expect(parsed.output.migration_target.value).toEqual({
+      cluster: "${aws_ecs_cluster.api_cluster.name}",
+      taskDefinitionArn: "${aws_ecs_task_definition.migration.arn}",
+      containerName: "migrate",
+      subnetIds: ["${aws_subnet.network_private_a.id}", "${aws_subnet.network_private_b.id}"],
+      securityGroupIds: ["${aws_security_group.api_security_group.id}"],
+      region: "eu-west-1",
+      logGroup: "${aws_cloudwatch_log_group.api_log_group.name}",
+      logStreamPrefix: "migrate",
+      image: "ghcr.io/whc-example/whcsites:${var.image_tag}",
+    });
+    expect(parsed.output.migration_revision.value).toBe("${aws_ecs_task_definition.migration.revision}");
+    expect(migration.containerName).toBe("migrate");
+    expect(migration.logStreamPrefix).toBe("migrate");
+    expect(migration.command).toEqual(["/app/bin/migrate"]);
+  });
+});
+
+describe("MigrationTask validation", () => {
+  test.each<[Partial<Omit<MigrationTaskProps, "naming" | "service">>, RegExp]>([
+    [{ command: [] }, /MigrationTask: command got \[\]; allowed: a non-empty list of non-empty strings/],
+    [{ command: ["/app/bin/migrate", ""] }, /MigrationTask: command got \["\/app\/bin\/migrate",""\]; allowed/],
+    [{ cpu: 128 }, /MigrationTask: cpu got 128; allowed: 256, 512, 1024/],
+    [{ cpu: 256, memoryMiB: 4096 }, /MigrationTask: memoryMiB got 4096 for cpu 256; allowed for cpu 256: 512, 1024, 2048/],
+  ])("rejects %j", (props, message) => {
+    expect(errorOf(props)).toMatch(message);
+  });
+});

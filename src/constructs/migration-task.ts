@@ -1,0 +1,164 @@
+import { Construct } from "constructs";
+import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
+import { appContainerDefinition, containerDefinitionsJson, TMP_VOLUME_NAME } from "../container-definition";
+import { Naming } from "../naming";
+import { EcsService, requireFargateSize } from "./ecs-service";
+
+/** Name of the container that runs the migration command; its exit code decides success. */
+export const MIGRATION_CONTAINER_NAME = "migrate";
+
+/** The awslogs stream prefix of migration tasks: streams are `migrate/migrate/<task id>`. */
+export const MIGRATION_LOG_STREAM_PREFIX = "migrate";
+
+/** The script `mix phx.gen.release` generates; it runs the Ecto migrations of the release. */
+export const DEFAULT_MIGRATION_COMMAND: readonly string[] = ["/app/bin/migrate"];
+
+/** Properties of {@link MigrationTask}. */
+export interface MigrationTaskProps {
+  /** Naming context of the deployment: the task family is `<app>-<environment>-migrate`. */
+  readonly naming: Naming;
+  /**
+   * The service whose image, secrets, environment, roles, log group and CPU architecture the migration reuses; it
+   * runs in the service's private subnets with the service's security group (which the database admits).
+   */
+  readonly service: EcsService;
+  /**
+   * The command the container runs, as an exec-form argument list.
+   *
+   * @default ["/app/bin/migrate"]
+   */
+  readonly command?: readonly string[];
+  /**
+   * Task CPU units; one of the Fargate values.
+   *
+   * @default 256
+   */
+  readonly cpu?: number;
+  /**
+   * Task memory in MiB; one of the values Fargate allows for `cpu`.
+   *
+   * @default 512
+   */
+  readonly memoryMiB?: number;
+}
+
+/**
+ * What the migration runner needs to start the task with RunTask: the shape of the environment stack's `migration`
+ * output (see `src/migrations/target.ts`).
+ */
+export interface MigrationRunTarget {
+  /** ECS cluster name. */
+  readonly cluster: string;
+  /** ARN with revision of the migration task definition. */
+  readonly taskDefinitionArn: string;
+  /** The container whose exit code decides success. */
+  readonly containerName: string;
+  /** Private subnets the task runs in. */
+  readonly subnetIds: string[];
+  /** The service's security group, so the database admits the task. */
+  readonly securityGroupIds: string[];
+  /** AWS region. */
+  readonly region: string;
+  /** Log group of the container. */
+  readonly logGroup: string;
+  /** awslogs stream prefix. */
+  readonly logStreamPrefix: string;
+  /** The image the task definition runs. */
+  readonly image: string;
+}
+
+/**
+ * The one-off task definition that runs the database migrations from the service's release image, before the
+ * service rolls out a new version. Nothing runs it by itself: the deploy gate (or an operator) starts it through
+ * the migration runner, with {@link MigrationTask.runTarget}.
+ *
+ * It uses the same image (and so the same `image_tag`), secrets and environment as the service, except
+ * `PHX_SERVER`: a migration never serves traffic. Its root filesystem is always read-only (nobody execs into a
+ * migration), with `/tmp` writable for the release.
+ */
+export class MigrationTask extends Construct {
+  /** ARN with revision of the task definition. */
+  public readonly taskDefinitionArn: string;
+  /** Task definition family. */
+  public readonly family: string;
+  /** Task definition revision: changes whenever the image, command or secrets change (the deploy gate's trigger). */
+  public readonly revision: number;
+  /** Name of the container that runs the command: {@link MIGRATION_CONTAINER_NAME}. */
+  public readonly containerName: string = MIGRATION_CONTAINER_NAME;
+  /** awslogs stream prefix: {@link MIGRATION_LOG_STREAM_PREFIX}. */
+  public readonly logStreamPrefix: string = MIGRATION_LOG_STREAM_PREFIX;
+  /** The log group the container writes to (the service's). */
+  public readonly logGroupName: string;
+  /** The image the task runs (the service's, with the same `image_tag`). */
+  public readonly image: string;
+  /** The command the container runs. */
+  public readonly command: readonly string[];
+  /** Everything RunTask needs, for the stack's `migration` output or the deploy gate's arguments. */
+  public readonly runTarget: MigrationRunTarget;
+
+  public constructor(scope: Construct, id: string, props: MigrationTaskProps) {
+    super(scope, id);
+    const command = props.command ?? DEFAULT_MIGRATION_COMMAND;
+    const cpu = props.cpu ?? 256;
+    const memoryMiB = props.memoryMiB ?? 512;
+
+    if (command.length === 0 || command.some((arg) => typeof arg !== "string" || arg.length === 0)) {
+      throw new Error(`MigrationTask: command got ${JSON.stringify(command)}; allowed: a non-empty list of non-empty strings, such as ["/app/bin/migrate"]`);
+    }
+    requireFargateSize("MigrationTask", cpu, memoryMiB);
+
+    const { service } = props;
+    // Same environment as the service minus PHX_SERVER, so a command that boots the whole application still does
+    // not open the HTTP listener.
+    const environment = Object.fromEntries(Object.entries(service.containerEnvironment).filter(([name]) => name !== "PHX_SERVER"));
+    const taskDefinition = new EcsTaskDefinition(this, "Resource", {
+      family: props.naming.name("migrate", 255),
+      requiresCompatibilities: ["FARGATE"],
+      networkMode: "awsvpc",
+      cpu: String(cpu),
+      memory: String(memoryMiB),
+      runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: service.cpuArchitecture },
+      // The service's execution role already reads exactly these secrets and writes to this log group.
+      executionRoleArn: service.executionRoleArn,
+      taskRoleArn: service.taskRoleArn,
+      volume: [{ name: TMP_VOLUME_NAME }],
+      containerDefinitions: containerDefinitionsJson([
+        appContainerDefinition({
+          name: MIGRATION_CONTAINER_NAME,
+          image: service.image,
+          command,
+          environment,
+          secrets: service.containerSecrets,
+          repositoryCredentialsArn: service.repositoryCredentialsArn,
+          logGroupName: service.logGroupName,
+          logRegion: service.region,
+          logStreamPrefix: MIGRATION_LOG_STREAM_PREFIX,
+          // Every line of a migration matters, and a migration is not latency-sensitive.
+          logMode: "blocking",
+          readonlyRootFilesystem: true,
+          stopTimeoutSeconds: service.stopTimeoutSeconds,
+        }),
+      ]),
+      // Keeps the revision a running migration uses ACTIVE when the next deploy registers a new one.
+      skipDestroy: true,
+    });
+
+    this.taskDefinitionArn = taskDefinition.arn;
+    this.family = taskDefinition.family;
+    this.revision = taskDefinition.revision;
+    this.logGroupName = service.logGroupName;
+    this.image = service.image;
+    this.command = [...command];
+    this.runTarget = {
+      cluster: service.clusterName,
+      taskDefinitionArn: taskDefinition.arn,
+      containerName: MIGRATION_CONTAINER_NAME,
+      subnetIds: service.privateSubnetIds,
+      securityGroupIds: [service.securityGroupId],
+      region: service.region,
+      logGroup: service.logGroupName,
+      logStreamPrefix: MIGRATION_LOG_STREAM_PREFIX,
+      image: service.image,
+    };
+  }
+}

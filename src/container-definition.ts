@@ -1,0 +1,111 @@
+import type { ContainerDefinition } from "@aws-sdk/client-ecs";
+
+/** Name of the task volume mounted at {@link TMP_PATH}: Fargate backs it with the task's ephemeral storage. */
+export const TMP_VOLUME_NAME = "tmp";
+
+/**
+ * The writable path of a read-only container. Elixir releases write their generated `sys.config` to
+ * `RELEASE_TMP` at boot, so without a writable `/tmp` the release cannot start on a read-only root.
+ */
+export const TMP_PATH = "/tmp";
+
+/** What {@link appContainerDefinition} needs to describe one container of the release image. */
+export interface AppContainerOptions {
+  /** Container name (`api`, `migrate`). */
+  readonly name: string;
+  /** Full image reference; may hold Terraform tokens (the tag comes from the `image_tag` variable). */
+  readonly image: string;
+  /**
+   * The command, replacing the image's `CMD`.
+   *
+   * @default the image's own command
+   */
+  readonly command?: readonly string[];
+  /** Plain environment variables. Never put a secret here: use `secrets`. */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Environment variables read from Secrets Manager when the task starts: variable name to `valueFrom` ARN. */
+  readonly secrets: Readonly<Record<string, string>>;
+  /**
+   * Secrets Manager ARN of `{"username", "password"}` credentials for a private registry.
+   *
+   * @default none: the image is public
+   */
+  readonly repositoryCredentialsArn?: string;
+  /**
+   * TCP port the container listens on.
+   *
+   * @default none: the container does not listen (a one-off task)
+   */
+  readonly containerPort?: number;
+  /** CloudWatch log group of the awslogs driver. */
+  readonly logGroupName: string;
+  /** AWS region of the log group (the awslogs driver requires it). */
+  readonly logRegion: string;
+  /** awslogs stream prefix: streams are `<prefix>/<container name>/<task id>`. */
+  readonly logStreamPrefix: string;
+  /**
+   * `non-blocking` buffers log lines so that a CloudWatch Logs slowdown cannot stall the application (lines beyond
+   * the buffer are lost); `blocking` keeps every line and stalls instead.
+   */
+  readonly logMode: "blocking" | "non-blocking";
+  /** Whether the root filesystem is read-only; `/tmp` stays writable either way. */
+  readonly readonlyRootFilesystem: boolean;
+  /** Seconds between SIGTERM and SIGKILL when the task stops (Fargate allows 2 to 120). */
+  readonly stopTimeoutSeconds: number;
+}
+
+/**
+ * The container definition of the release image, in the ECS API shape that `container_definitions` takes. Secrets
+ * only ever go through `secrets` (by ARN), never through `environment`.
+ */
+export function appContainerDefinition(options: AppContainerOptions): ContainerDefinition {
+  const shared = Object.keys(options.environment).filter((name) => name in options.secrets);
+  if (shared.length > 0) {
+    throw new Error(`appContainerDefinition: ${shared.join(", ")} given both as plain environment and as secret; allowed: one of the two`);
+  }
+  const definition: ContainerDefinition = {
+    name: options.name,
+    image: options.image,
+    essential: true,
+    privileged: false,
+    readonlyRootFilesystem: options.readonlyRootFilesystem,
+    // An init process forwards SIGTERM to the release and reaps zombies; ECS Exec sessions also rely on it.
+    linuxParameters: { initProcessEnabled: true },
+    stopTimeout: options.stopTimeoutSeconds,
+    environment: sortedPairs(options.environment).map(([name, value]) => ({ name, value })),
+    secrets: sortedPairs(options.secrets).map(([name, valueFrom]) => ({ name, valueFrom })),
+    mountPoints: [{ sourceVolume: TMP_VOLUME_NAME, containerPath: TMP_PATH, readOnly: false }],
+    portMappings: options.containerPort === undefined ? [] : [{ containerPort: options.containerPort, protocol: "tcp" }],
+    logConfiguration: {
+      logDriver: "awslogs",
+      options: {
+        "awslogs-group": options.logGroupName,
+        "awslogs-region": options.logRegion,
+        "awslogs-stream-prefix": options.logStreamPrefix,
+        mode: options.logMode,
+        ...(options.logMode === "non-blocking" ? { "max-buffer-size": "25m" } : {}),
+      },
+    },
+  };
+  if (options.command !== undefined) definition.command = [...options.command];
+  if (options.repositoryCredentialsArn !== undefined) {
+    definition.repositoryCredentials = { credentialsParameter: options.repositoryCredentialsArn };
+  }
+  return definition;
+}
+
+/**
+ * The `container_definitions` argument of a task definition.
+ *
+ * Plain `JSON.stringify`: Terraform tokens become `${...}` interpolations inside JSON strings, which Terraform fills
+ * in at apply. That is safe here because every interpolated value (ARNs, names, the validated image tag) is free of
+ * quotes and backslashes; the synthesized value stays readable, valid JSON that tests can parse.
+ */
+export function containerDefinitionsJson(definitions: readonly ContainerDefinition[]): string {
+  return JSON.stringify(definitions);
+}
+
+function sortedPairs(record: Readonly<Record<string, string>>): Array<[string, string]> {
+  // ECS returns environment and secrets sorted by name; the same order avoids spurious diffs.
+  return Object.entries(record).sort(([a], [b]) => a.localeCompare(b));
+}
