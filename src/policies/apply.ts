@@ -1,0 +1,76 @@
+import { IConstruct } from "constructs";
+import { Annotations, Aspects, IAspect, TerraformStack } from "cdktf";
+import { acknowledgementsOn } from "./acknowledge";
+import { PolicyRule, PolicyRuleAspect, PolicyRun, PolicyRunStart, StackPolicyReport } from "./framework";
+import { ALL_POLICY_RULES } from "./rules";
+
+/** Options of {@link applyPolicies}. */
+export interface ApplyPoliciesOptions {
+  /** Whether the stack is production: production-only rules (ELB.5, RDS.5, WHC.SAFE1, ...) run only then. */
+  readonly production: boolean;
+  /**
+   * The rules to apply.
+   * @default every rule in ALL_POLICY_RULES
+   */
+  readonly rules?: readonly PolicyRule[];
+  /**
+   * Print each acknowledged exception with its reason on stderr when the stack is synthesized.
+   * @default true
+   */
+  readonly printAcknowledgements?: boolean;
+}
+
+const runs = new WeakMap<TerraformStack, PolicyRun>();
+
+/**
+ * Guards a stack with the policy pack: at every synthesis each rule checks the stack's resources, and each
+ * unacknowledged violation becomes an error annotation, which makes `app.synth()`, `cdktf synth` and
+ * `Testing.fullSynth` fail with `[<rule id>] <construct path>: <what is wrong>. Fix: <how>.`
+ *
+ * Call it once per stack, at the end of the stack's constructor: the rules are aspects of the stack (aspects of the
+ * App are never invoked), and an aspect added later that changes resources would run after the checks.
+ *
+ * @returns the rules applied (production-only rules left out outside production).
+ * @throws Error when the stack is already guarded, or two rules share an id.
+ */
+export function applyPolicies(stack: TerraformStack, options: ApplyPoliciesOptions): readonly PolicyRule[] {
+  if (runs.has(stack)) throw new Error(`applyPolicies: the stack ${stack.node.path} is already guarded; call applyPolicies once per stack.`);
+  const candidates = options.rules ?? ALL_POLICY_RULES;
+  const ids = new Set<string>();
+  for (const rule of candidates) {
+    if (ids.has(rule.id)) throw new Error(`applyPolicies: rules holds ${rule.id} twice; each rule id must be unique.`);
+    ids.add(rule.id);
+  }
+  const rules = candidates.filter((rule) => options.production || !rule.productionOnly);
+  const run = new PolicyRun(stack, options.production, rules, options.printAcknowledgements ?? true);
+  runs.set(stack, run);
+
+  const aspects = Aspects.of(stack);
+  aspects.add(new PolicyRunStart(run));
+  aspects.add(new UnknownAcknowledgementCheck(new Set([...ALL_POLICY_RULES.map((rule) => rule.id), ...ids])));
+  for (const rule of rules) aspects.add(new PolicyRuleAspect(rule, run));
+  return rules;
+}
+
+/** Whether {@link applyPolicies} guards this stack. */
+export function isGuarded(stack: TerraformStack): boolean {
+  return runs.has(stack);
+}
+
+/** The policy outcome of the stack's latest synthesis; undefined when the stack is not guarded. */
+export function policyReportOf(stack: TerraformStack): StackPolicyReport | undefined {
+  return runs.get(stack)?.report();
+}
+
+// A misspelt rule id would silence nothing; say so instead of leaving a dead acknowledgement.
+class UnknownAcknowledgementCheck implements IAspect {
+  public constructor(private readonly known: ReadonlySet<string>) {}
+
+  public visit(node: IConstruct): void {
+    for (const acknowledgement of acknowledgementsOn(node)) {
+      if (this.known.has(acknowledgement.ruleId)) continue;
+      const message = `[POLICY] ${node.node.path}: acknowledges unknown rule "${acknowledgement.ruleId}". Fix: use one of ${[...this.known].join(", ")}.`;
+      if (!node.node.metadata.some((entry) => entry.data === message)) Annotations.of(node).addError(message);
+    }
+  }
+}
