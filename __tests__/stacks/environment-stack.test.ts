@@ -55,3 +55,88 @@ describe("EnvironmentStack", () => {
     for (const json of [staging, production]) expect(json.data?.terraform_remote_state).toBeUndefined();
   });
 });
+
+describe("EnvironmentStack composition", () => {
+  const staging = synthEnvironment("staging");
+  const production = synthEnvironment("production");
+
+  test("the ECS service depends on the deploy gate, the listener and its secret grants", () => {
+    for (const json of [staging, production]) {
+      expect(json.resource.aws_ecs_service.service.depends_on).toEqual(
+        expect.arrayContaining(["terraform_data.deploy_gate", "aws_iam_role_policy.secrets_read_service_execution_role"]),
+      );
+    }
+    expect(production.resource.aws_ecs_service.service.depends_on).toContain("aws_lb_listener.api_https");
+    expect(staging.resource.aws_ecs_service.service.depends_on).toContain("aws_lb_listener.api_http");
+  });
+
+  test("the deploy gate re-runs when the migration task definition or the image tag changes, and runs the runner", () => {
+    const gate = staging.resource.terraform_data.deploy_gate;
+    expect(gate.triggers_replace).toEqual({
+      task_definition: "${aws_ecs_task_definition.migrations.arn}",
+      image: "ghcr.io/whc-example/whcsites:${var.image_tag}",
+    });
+    const exec = gate.provisioner[0]["local-exec"];
+    expect(exec.working_dir).toBe("../../..");
+    expect(exec.command).toMatch(/^node --require tsx\/cjs scripts\/migrate\.ts --non-interactive /);
+    expect(exec.command).toContain("--task-definition ${aws_ecs_task_definition.migrations.arn}");
+    expect(exec.command).toContain("--expected-image ghcr.io/whc-example/whcsites:${var.image_tag}");
+    // The migration task runs the same image as the service, from the same variable.
+    const migrate = JSON.parse(staging.resource.aws_ecs_task_definition.migrations.container_definitions);
+    const api = JSON.parse(staging.resource.aws_ecs_task_definition.service_task_definition.container_definitions);
+    expect(migrate[0].image).toBe(api[0].image);
+    expect(api[0].image).toBe("ghcr.io/whc-example/whcsites:${var.image_tag}");
+  });
+
+  test("runOnDeploy false leaves the gate out", () => {
+    const config = loadEnvironment(path.join(ROOT, "environments", "staging.json"));
+    const stack = new EnvironmentStack(Testing.app(), "whcsites-staging", {
+      config: { ...config, migrations: { ...config.migrations, runOnDeploy: false } },
+      state,
+    });
+    const json = JSON.parse(Testing.synth(stack));
+    expect(json.resource.terraform_data).toBeUndefined();
+    expect(json.resource.aws_ecs_service.service.depends_on).not.toContain("terraform_data.deploy_gate");
+  });
+
+  test("security groups: ALB -> service on 4000, service -> database on 5432, nothing else into the database", () => {
+    const egress = Object.values(production.resource.aws_vpc_security_group_egress_rule) as any[];
+    const ingress = Object.values(production.resource.aws_vpc_security_group_ingress_rule) as any[];
+    expect(egress).toContainEqual(
+      expect.objectContaining({
+        security_group_id: "${aws_security_group.api_security_group.id}",
+        referenced_security_group_id: "${aws_security_group.service_security_group.id}",
+        from_port: 4000,
+        to_port: 4000,
+      }),
+    );
+    expect(egress).toContainEqual(
+      expect.objectContaining({
+        security_group_id: "${aws_security_group.service_security_group.id}",
+        referenced_security_group_id: "${aws_security_group.database_security_group.id}",
+        from_port: 5432,
+      }),
+    );
+    const intoDatabase = ingress.filter((r) => r.security_group_id === "${aws_security_group.database_security_group.id}");
+    expect(intoDatabase).toEqual([
+      expect.objectContaining({ referenced_security_group_id: "${aws_security_group.service_security_group.id}", from_port: 5432, to_port: 5432 }),
+    ]);
+    expect(intoDatabase[0].cidr_ipv4).toBeUndefined();
+  });
+
+  test("outputs carry what operators need and never a secret value", () => {
+    expect(Object.keys(production.output).sort()).toEqual(
+      ["api_url", "cluster_name", "database_endpoint", "database_secret_arn", "log_group_name", "migration", "service_name", "task_definition_family"].sort(),
+    );
+    expect(production.output.api_url.value).toBe("https://api.whcsites.example.org");
+    const text = JSON.stringify(production.output) + JSON.stringify(staging.output);
+    expect(text).not.toMatch(/random_password/);
+    expect(text).not.toMatch(/secret_string/);
+  });
+
+  test("PHX_HOST is the domain in production and the ALB's DNS name without one", () => {
+    const env = (json: any) => JSON.parse(json.resource.aws_ecs_task_definition.service_task_definition.container_definitions)[0].environment;
+    expect(env(production)).toContainEqual({ name: "PHX_HOST", value: "api.whcsites.example.org" });
+    expect(env(staging)).toContainEqual({ name: "PHX_HOST", value: "${aws_lb.api.dns_name}" });
+  });
+});

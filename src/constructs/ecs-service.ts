@@ -404,7 +404,7 @@ export class EcsService extends Construct implements SecurityGroupPeer {
       }),
     });
     // GetSecretValue on exactly the task's secret ARNs (and the registry secret), plus kms:Decrypt on the CMK if any.
-    secrets.grantRead(executionRole);
+    const readSecretsPolicy = secrets.grantRead(executionRole);
     this.executionRoleArn = executionRole.arn;
 
     const taskRole = new IamRole(this, "task_role", {
@@ -533,8 +533,9 @@ export class EcsService extends Construct implements SecurityGroupPeer {
         loadBalancer.listener,
         // A capacity provider must be associated with the cluster before a service can use it.
         capacityProviders,
-        // The first tasks write logs at once.
+        // The first tasks write logs and read their secrets at once; IAM must have the grants before they start.
         logsPolicy,
+        readSecretsPolicy,
       ],
     });
     this.serviceName = this.resource.name;

@@ -310,8 +310,10 @@ export class AppSecrets extends Construct {
    * Lets `role` (the ECS task execution role, which resolves `secrets` and `repositoryCredentials` when a task
    * starts) read exactly {@link AppSecrets.secretArns}, and decrypt them with the customer-managed key if there is
    * one. An existing registry secret encrypted with another customer-managed key needs that key granted separately.
+   *
+   * @returns the inline role policy, so that resources that need the grant in place (an ECS service) can depend on it
    */
-  public grantRead(role: IamRole): void {
+  public grantRead(role: IamRole): IamRolePolicy {
     const stack = TerraformStack.of(role);
     const below = role.node.scopes.slice(role.node.scopes.indexOf(stack) + 1).map((c) => c.node.id);
     const statements: object[] = [
@@ -326,7 +328,7 @@ export class AppSecrets extends Construct {
         Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${this.region}.amazonaws.com` } },
       });
     }
-    new IamRolePolicy(this, `read_${readableLogicalId(below)}`, {
+    return new IamRolePolicy(this, `read_${readableLogicalId(below)}`, {
       name: this.naming.name("read-secrets", 128),
       role: role.name,
       policy: JSON.stringify({ Version: "2012-10-17", Statement: statements }),

@@ -1,12 +1,15 @@
 import { Construct } from "constructs";
-import { S3Backend, TerraformVariable } from "cdktf";
+import { S3Backend, TerraformOutput, TerraformVariable } from "cdktf";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { EnvironmentConfig } from "../config/environment";
 import { StateConfig } from "../config/state";
 import { Naming } from "../naming";
 import { Alb } from "../constructs/alb";
+import { EcsService } from "../constructs/ecs-service";
+import { MigrationTask } from "../constructs/migration-task";
+import { DeployGate } from "../constructs/deploy-gate";
 import { Network } from "../constructs/network";
-import { Rds } from "../constructs/rds";
+import { POSTGRES_PORT, Rds } from "../constructs/rds";
 import { AppSecrets } from "../constructs/secrets";
 import { addAwsProvider } from "./aws-provider";
 import { ReadableStack } from "./readable-stack";
@@ -41,6 +44,12 @@ export class EnvironmentStack extends ReadableStack {
   public readonly secrets: AppSecrets;
   /** The PostgreSQL database in the isolated subnets. */
   public readonly database: Rds;
+  /** The Phoenix API on Fargate behind the load balancer. */
+  public readonly service: EcsService;
+  /** The one-off migration task definition (same image and secrets as the service). */
+  public readonly migration: MigrationTask;
+  /** Runs the migration before the service rolls out, unless `migrations.runOnDeploy` is false. */
+  public readonly deployGate?: DeployGate;
 
   public constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
     super(scope, id);
@@ -127,5 +136,65 @@ export class EnvironmentStack extends ReadableStack {
       monitoringIntervalSeconds: config.database.monitoringIntervalSeconds,
       logRetentionDays: config.database.logRetentionDays,
     });
+
+    this.service = new EcsService(this, "service", {
+      naming: this.naming,
+      network: this.network,
+      region: config.region,
+      accountId: config.accountId,
+      image: `${config.image.repository}:${this.imageTag.stringValue}`,
+      secrets: this.secrets,
+      loadBalancer: this.loadBalancer,
+      phxHost: config.domain?.name ?? this.loadBalancer.dnsName,
+      production: config.production,
+      cpu: config.service.cpu,
+      memoryMiB: config.service.memoryMiB,
+      cpuArchitecture: config.service.cpuArchitecture,
+      desiredCount: config.service.desiredCount,
+      minCount: config.service.minCount,
+      maxCount: config.service.maxCount,
+      fargateSpot: config.service.fargateSpot,
+      enableExecuteCommand: config.service.enableExecuteCommand,
+      poolSize: config.service.poolSize,
+      logRetentionDays: config.service.logRetentionDays,
+      healthCheckGracePeriodSeconds: config.service.healthCheckGracePeriodSeconds,
+      targetCpuPercent: config.service.targetCpuPercent,
+      targetRequestsPerTarget: config.service.targetRequestsPerTarget,
+    });
+    // Traffic: ALB -> service on the container port (the service admits the ALB itself); service -> database on 5432.
+    this.loadBalancer.allowTo(this.service, this.service.containerPort);
+    this.service.allowTo(this.database, POSTGRES_PORT);
+    this.database.allowFrom(this.service);
+
+    this.migration = new MigrationTask(this, "migrations", {
+      naming: this.naming,
+      service: this.service,
+      command: config.migrations.command,
+    });
+    if (config.migrations.runOnDeploy) {
+      this.deployGate = new DeployGate(this, "deploy_gate", {
+        migration: this.migration,
+        timeoutMinutes: config.migrations.timeoutMinutes,
+      });
+      // A failed migration stops the deploy here: the old tasks keep serving.
+      this.service.addDependency(this.deployGate.resource);
+    }
+
+    this.addOutputs();
+  }
+
+  /** What operators and CI need after a deploy. Never a secret: the database password stays in Secrets Manager. */
+  private addOutputs(): void {
+    const outputs: Record<string, { value: unknown; description: string }> = {
+      api_url: { value: this.loadBalancer.url, description: "Base URL of the API" },
+      cluster_name: { value: this.service.clusterName, description: "ECS cluster" },
+      service_name: { value: this.service.serviceName, description: "ECS service" },
+      task_definition_family: { value: this.service.taskDefinitionFamily, description: "Task definition family of the API" },
+      log_group_name: { value: this.service.logGroupName, description: "CloudWatch log group of the API containers" },
+      database_endpoint: { value: `${this.database.address}:${this.database.port}`, description: "PostgreSQL endpoint (host:port); credentials are in Secrets Manager" },
+      database_secret_arn: { value: this.secrets.databaseConnectionArn, description: "Secrets Manager ARN of the database connection (read it with the AWS CLI; never printed)" },
+      migration: { value: this.migration.runTarget, description: "Target of `npm run migrate -- --stack <stack>`" },
+    };
+    for (const [id, output] of Object.entries(outputs)) new TerraformOutput(this, id, output);
   }
 }
