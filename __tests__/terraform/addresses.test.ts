@@ -1,0 +1,138 @@
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import {
+  ADDRESSES_DIR,
+  STATEFUL_TYPES,
+  UPDATE_COMMAND,
+  compareAddresses,
+  readCommittedAddresses,
+  writeAddressFile,
+} from "../../scripts/lib/addresses";
+import { findStackDirs } from "../../scripts/lib/check-stacks";
+import { resourceAddresses, type StackJson } from "../../scripts/lib/stack-json";
+import { synthesizeApp } from "../../scripts/lib/synth";
+
+const ROOT = path.join(__dirname, "..", "..");
+const FIXTURES = path.join(__dirname, "..", "fixtures", "terraform");
+const ADDRESS_FIXTURES = path.join(FIXTURES, "addresses");
+
+function synthFixture(name: string): StackJson {
+  return JSON.parse(fs.readFileSync(path.join(ADDRESS_FIXTURES, name), "utf8")) as StackJson;
+}
+
+function committedFixture(): string[] {
+  return readCommittedAddresses("fixture-app", path.join(ADDRESS_FIXTURES, "committed")) as string[];
+}
+
+describe("address stability: the mechanism, on fixtures", () => {
+  test("the stateful types are the ones whose destruction loses data", () => {
+    expect([...STATEFUL_TYPES].sort()).toEqual([
+      "aws_cloudwatch_log_group",
+      "aws_db_instance",
+      "aws_dynamodb_table",
+      "aws_kms_key",
+      "aws_s3_bucket",
+      "aws_secretsmanager_secret",
+    ]);
+  });
+
+  test("the same addresses pass", () => {
+    const result = compareAddresses("fixture-app", committedFixture(), synthFixture("unchanged.tf.json"));
+    expect(result.message).toBe("");
+    expect(result.ok).toBe(true);
+  });
+
+  test("renaming the construct that holds the database fails with the move hint", () => {
+    // GIVEN the committed list WHEN the database construct is renamed without a move
+    const result = compareAddresses("fixture-app", committedFixture(), synthFixture("renamed-db.tf.json"));
+    // THEN the db instance is reported as destroyed, with the move to add; the subnet group only as a list change
+    expect(result.ok).toBe(false);
+    expect(result.statefulRemoved).toEqual(["aws_db_instance.database"]);
+    expect(result.removed).toEqual(["aws_db_subnet_group.database_subnets"]);
+    expect(result.added).toEqual(["aws_db_instance.postgres", "aws_db_subnet_group.postgres_subnets"]);
+    expect(result.message).toMatch(/would be DESTROYED and recreated.*aws_db_instance\.database/);
+    expect(result.message).toMatch(/moveTo/);
+    expect(result.message).toMatch(/moved \{ from = <old address> to = <new address> \}/);
+  });
+
+  test("the same rename carried by a moved block is no destruction, only a list to update deliberately", () => {
+    const result = compareAddresses("fixture-app", committedFixture(), synthFixture("moved-db.tf.json"));
+    expect(result.ok).toBe(false);
+    expect(result.statefulRemoved).toEqual([]);
+    expect(result.removed).toEqual(["aws_db_instance.database"]);
+    expect(result.message).toMatch(/aws_db_instance\.database \(moved to aws_db_instance\.postgres\)/);
+    expect(result.message).not.toMatch(/DESTROYED/);
+    expect(result.message).toContain(`run \`${UPDATE_COMMAND}\` deliberately`);
+  });
+
+  test("a new non-stateful resource asks for a deliberate update", () => {
+    const synth = synthFixture("unchanged.tf.json") as { resource: Record<string, Record<string, unknown>> };
+    const grown = { resource: { ...synth.resource, aws_db_parameter_group: { database_parameters: { family: "postgres16" } } } };
+    const result = compareAddresses("fixture-app", committedFixture(), grown);
+    expect(result.ok).toBe(false);
+    expect(result.added).toEqual(["aws_db_parameter_group.database_parameters"]);
+    expect(result.message).toContain(`run \`${UPDATE_COMMAND}\` deliberately`);
+  });
+
+  test("addresses:update writes sorted lists that read back, from a given output dir", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "addresses-"));
+    try {
+      const run = spawnSync(process.execPath, ["--require", "tsx/cjs", "scripts/update-addresses.ts", "--out", FIXTURES, "--dir", dir], {
+        cwd: ROOT,
+        encoding: "utf8",
+      });
+      expect(run.stderr).toBe("");
+      expect(run.status).toBe(0);
+      expect(fs.readdirSync(dir).sort()).toEqual(["broken-lb.json", "random-leak.json", "random-swap.json"]);
+      expect(readCommittedAddresses("random-swap", dir)).toEqual([
+        "aws_secretsmanager_secret.database_master",
+        "aws_secretsmanager_secret_version.database_master",
+        "aws_ssm_parameter.image_tag",
+        "random_password.database_master",
+      ]);
+      writeAddressFile("x", ["b.b", "a.a"], dir);
+      expect(readCommittedAddresses("x", dir)).toEqual(["a.a", "b.b"]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("address stability: the app against addresses/*.json", () => {
+  let outDir: string;
+  let stacks: Map<string, string>;
+
+  beforeAll(async () => {
+    // GIVEN a fresh synth of the app (npm test works on a clean clone: no prior synth needed)
+    outDir = (await synthesizeApp(path.join(fs.mkdtempSync(path.join(os.tmpdir(), "whcsites-addresses-")), "out"))).outDir;
+    stacks = findStackDirs(outDir);
+  }, 120_000);
+
+  afterAll(() => {
+    if (outDir !== undefined) fs.rmSync(path.dirname(outDir), { recursive: true, force: true });
+  });
+
+  test("every synthesized stack has a committed list and every list a stack", () => {
+    const committed = fs.readdirSync(ADDRESSES_DIR).filter((f) => f.endsWith(".json")).map((f) => f.replace(/\.json$/, "")).sort();
+    expect([...stacks.keys()].sort()).toEqual(committed);
+  });
+
+  test("no committed address changed: stateful ones need a move, the rest a deliberate update", () => {
+    const messages: string[] = [];
+    for (const [stack, dir] of stacks) {
+      const committed = readCommittedAddresses(stack);
+      const json = JSON.parse(fs.readFileSync(path.join(dir, "cdk.tf.json"), "utf8")) as StackJson;
+      if (committed === undefined) {
+        messages.push(`${stack}: no addresses/${stack}.json; run \`${UPDATE_COMMAND}\` and commit it.`);
+        continue;
+      }
+      expect(resourceAddresses(json).length).toBeGreaterThan(0);
+      const result = compareAddresses(stack, committed, json);
+      if (!result.ok) messages.push(result.message);
+    }
+    // The whole message is the failure output: it says what to do.
+    expect(messages.join("\n\n")).toBe("");
+  });
+});

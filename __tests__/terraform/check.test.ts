@@ -1,0 +1,185 @@
+import { spawnSync } from "child_process";
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { checkStacks, type StackResult } from "../../scripts/lib/check-stacks";
+import { resourceAddresses, type StackJson } from "../../scripts/lib/stack-json";
+import { findTerraform, isCi } from "../../scripts/lib/terraform-cli";
+
+const ROOT = path.join(__dirname, "..", "..");
+const FIXTURES = path.join(__dirname, "..", "fixtures", "terraform");
+
+// Real Terraform, never mocked. Without it a developer machine skips loudly; CI fails (checkStacks throws).
+const terraformHere = findTerraform() !== undefined;
+if (!terraformHere && !isCi()) console.warn("SKIPPED: terraform is not on PATH, so the real-Terraform check tests did not run.");
+const describeWithTerraform = terraformHere || isCi() ? describe : describe.skip;
+
+function hashTree(dir: string): string {
+  const hash = createHash("sha256");
+  const walk = (d: string): void => {
+    for (const entry of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = path.join(d, entry.name);
+      hash.update(p);
+      if (entry.isDirectory()) walk(p);
+      else hash.update(fs.readFileSync(p));
+    }
+  };
+  walk(dir);
+  return hash.digest("hex");
+}
+
+function byStack(results: readonly StackResult[], stack: string): StackResult {
+  const result = results.find((r) => r.stack === stack);
+  if (result === undefined) throw new Error(`no result for ${stack}`);
+  return result;
+}
+
+function runCli(args: string[], env: NodeJS.ProcessEnv): { status: number | null; output: string } {
+  const result = spawnSync(process.execPath, ["--require", "tsx/cjs", "scripts/tf-check.ts", ...args], { cwd: ROOT, env, encoding: "utf8" });
+  return { status: result.status, output: `${result.stdout}\n${result.stderr}` };
+}
+
+describeWithTerraform("checkStacks on fixture stacks (real terraform, offline)", () => {
+  let workDir: string;
+  let results: StackResult[];
+  let fixturesBefore: string;
+  const logged: string[] = [];
+
+  beforeAll(async () => {
+    // GIVEN the fixture stacks: a wrong argument on aws_lb, a random_password in use, and one leaking it
+    fixturesBefore = hashTree(FIXTURES);
+    workDir = fs.mkdtempSync(path.join(os.tmpdir(), "tf-check-fixtures-"));
+    // WHEN the check runs them all in one go
+    results = await checkStacks({
+      outDir: FIXTURES,
+      workDir,
+      stacks: ["broken-lb", "random-swap", "random-leak"],
+      log: (m) => logged.push(m),
+    });
+  }, 180_000);
+
+  afterAll(() => {
+    if (workDir !== undefined) fs.rmSync(workDir, { recursive: true, force: true });
+  });
+
+  test("an unknown argument on aws_lb fails the check with Terraform's own message", () => {
+    // THEN the broken stack fails at validate and names the argument and the resource
+    const broken = byStack(results, "broken-lb");
+    expect(broken.ok).toBe(false);
+    expect(broken.failedStep).toBe("validate");
+    expect(broken.planJsonPath).toBeUndefined();
+    expect(broken.errors.join("\n")).toMatch(/No argument or block type is named "not_a_real_argument"/);
+    expect(broken.errors.join("\n")).toMatch(/resource\.aws_lb\.load_balancer/);
+  });
+
+  test("random_password is swapped for a stand-in that is unknown at plan, and the stack plans", () => {
+    const swapped = byStack(results, "random-swap");
+    // THEN it plans with no error and says what it swapped
+    expect(swapped.errors).toEqual([]);
+    expect(swapped.ok).toBe(true);
+    expect(swapped.swappedRandom).toEqual([
+      { from: "random_password.database_master", to: "terraform_data.random_password_database_master", sensitive: true },
+    ]);
+    expect(logged.join("\n")).toMatch(/random-swap: SWAPPED 1 random_\* resource\(s\).*random_password\.database_master -> terraform_data/);
+    // AND the saved plan has the stand-in, its output unknown, and the secret built from it unknown and sensitive
+    const plan = JSON.parse(fs.readFileSync(swapped.planJsonPath as string, "utf8"));
+    const change = (address: string) => plan.resource_changes.find((c: { address: string }) => c.address === address).change;
+    expect(change("terraform_data.random_password_database_master").after_unknown.output).toBe(true);
+    expect(change("aws_secretsmanager_secret_version.database_master").after_unknown.secret_string).toBe(true);
+    expect(change("aws_secretsmanager_secret_version.database_master").after_sensitive.secret_string).toBe(true);
+    // AND the planned addresses map back to the synthesized ones
+    const synthesized = JSON.parse(fs.readFileSync(path.join(FIXTURES, "stacks", "random-swap", "cdk.tf.json"), "utf8")) as StackJson;
+    expect(swapped.plannedAddresses).toEqual(resourceAddresses(synthesized));
+    expect(swapped.resourceCount).toBe(4);
+    expect(swapped.warnings).toEqual([]);
+  });
+
+  test("the stand-in stays sensitive: an output leaking the password fails as it would with real random", () => {
+    const leak = byStack(results, "random-leak");
+    expect(leak.swappedRandom).toHaveLength(1);
+    expect(leak.ok).toBe(false);
+    expect(leak.errors.join("\n")).toMatch(/Output refers to sensitive values/);
+  });
+
+  test("the working copies are outside the synthesized output, without backend or account ids; the output is untouched", () => {
+    const copy = JSON.parse(fs.readFileSync(path.join(workDir, "random-swap", "cdk.tf.json"), "utf8"));
+    expect(copy.terraform.backend).toBeUndefined();
+    expect(copy.provider.aws[0].allowed_account_ids).toBeUndefined();
+    expect(copy.provider.aws[0].region).toBe("eu-west-1");
+    expect(byStack(results, "random-swap").droppedBackend).toBe("s3");
+    expect(hashTree(FIXTURES)).toBe(fixturesBefore);
+  });
+
+  test("where hashicorp/random can be installed, nothing is swapped", async () => {
+    // GIVEN a CLI config whose filesystem mirror also holds a hashicorp/random (a stub binary: installable, not runnable)
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tf-check-random-mirror-"));
+    try {
+      const platform = `${process.platform}_${process.arch === "x64" ? "amd64" : process.arch}`;
+      const pkg = path.join(dir, "mirror", "registry.terraform.io", "hashicorp", "random", "3.7.2", platform);
+      fs.mkdirSync(pkg, { recursive: true });
+      fs.writeFileSync(path.join(pkg, "terraform-provider-random_v3.7.2_x5"), "#!/bin/sh\nexit 1\n", { mode: 0o755 });
+      const template = path.join(dir, "cli.tfrc");
+      fs.writeFileSync(
+        template,
+        [
+          'plugin_cache_dir = "$TF_CHECK_PLUGIN_CACHE_DIR"',
+          "provider_installation {",
+          '  filesystem_mirror {\n    path = "/opt/tf-plugins"\n    include = ["registry.terraform.io/hashicorp/aws"]\n  }',
+          `  filesystem_mirror {\n    path = ${JSON.stringify(path.join(dir, "mirror"))}\n    include = ["registry.terraform.io/hashicorp/random"]\n  }`,
+          '  direct {\n    exclude = ["registry.terraform.io/hashicorp/aws", "registry.terraform.io/hashicorp/random"]\n  }',
+          "}",
+        ].join("\n"),
+      );
+
+      // WHEN the random stack is checked with it
+      const [result] = await checkStacks({ outDir: FIXTURES, workDir: path.join(dir, "work"), stacks: ["random-swap"], cliConfigTemplate: template });
+
+      // THEN init installs random, nothing is swapped, and the working copy keeps random_password as synthesized
+      expect(result.swappedRandom).toEqual([]);
+      expect(result.failedStep).not.toBe("init");
+      const copy = JSON.parse(fs.readFileSync(path.join(dir, "work", "random-swap", "cdk.tf.json"), "utf8"));
+      expect(copy.resource.random_password.database_master).toEqual({ length: 32, special: false });
+      expect(copy.resource.terraform_data).toBeUndefined();
+      // (the stub provider cannot run, so validate reports it: the check really used the installed provider)
+      expect(result.errors.join("\n")).toMatch(/hashicorp\/random/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  test("a work dir inside the synthesized output is refused", async () => {
+    await expect(checkStacks({ outDir: FIXTURES, workDir: path.join(FIXTURES, "stacks", ".tf-check") })).rejects.toThrow(/inside/);
+  });
+});
+
+describe("npm run tf:check (the CLI)", () => {
+  const noTerraform: NodeJS.ProcessEnv = { ...process.env, PATH: "/nonexistent", TF_CHECK_TERRAFORM: "" };
+
+  test("without terraform on a developer machine: a loud SKIP and exit 0", () => {
+    const env = { ...noTerraform };
+    delete env.CI;
+    const run = runCli(["--out", FIXTURES], env);
+    expect(run.output).toMatch(/SKIPPED: the real-Terraform check did NOT run: terraform is not on PATH/);
+    expect(run.status).toBe(0);
+  });
+
+  test("without terraform in CI: failure, never a skip", () => {
+    const run = runCli(["--out", FIXTURES], { ...noTerraform, CI: "true" });
+    expect(run.output).toMatch(/FAILED: terraform is not installed, and CI=true/);
+    expect(run.output).not.toMatch(/SKIPPED/);
+    expect(run.status).toBe(1);
+  });
+
+  (terraformHere ? test : test.skip)("a stack that Terraform rejects makes the CLI exit 1 and show Terraform's error", () => {
+    const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "tf-check-cli-"));
+    try {
+      const run = runCli(["--out", FIXTURES, "--stack", "broken-lb", "--work-dir", workDir], process.env);
+      expect(run.output).toMatch(/No argument or block type is named "not_a_real_argument"/);
+      expect(run.output).toMatch(/tf-check FAILED: broken-lb \(validate\)/);
+      expect(run.status).toBe(1);
+    } finally {
+      fs.rmSync(workDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,32 @@
+/** Synthesizing the app (main.ts) into a chosen directory, for the check and the tests. */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { PROJECT_ROOT } from "./check-stacks";
+import { runCommand } from "./terraform-cli";
+
+/** Result of {@link synthesizeApp}. */
+export interface SynthResult {
+  /** The cdktf output dir, holding `stacks/<name>/cdk.tf.json` and `manifest.json`. */
+  readonly outDir: string;
+  readonly durationMs: number;
+}
+
+/**
+ * Run `node --require tsx/cjs main.ts` (as `npm run synth` does) with `CDKTF_OUTDIR=outDir`. The dir is emptied first so a stack removed from the app does not
+ * linger. Throws with the app's output when synthesis fails.
+ */
+export async function synthesizeApp(outDir: string): Promise<SynthResult> {
+  const target = path.resolve(outDir);
+  fs.rmSync(target, { recursive: true, force: true });
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  // The same fast path as `npm run synth`: tsx's CommonJS hook instead of the tsx CLI.
+  const run = await runCommand(process.execPath, ["--require", "tsx/cjs", "main.ts"], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, CDKTF_OUTDIR: target },
+    timeoutMs: 300_000,
+  });
+  if (run.code !== 0 || !fs.existsSync(path.join(target, "stacks"))) {
+    throw new Error(`Synthesis failed (main.ts, exit ${run.code}${run.timedOut ? ", timed out" : ""}):\n${run.stderr}\n${run.stdout}`.trim());
+  }
+  return { outDir: target, durationMs: run.durationMs };
+}
