@@ -135,4 +135,16 @@ describe("address stability: the app against addresses/*.json", () => {
     // The whole message is the failure output: it says what to do.
     expect(messages.join("\n\n")).toBe("");
   });
+
+  test("renaming the app's database construct would fail this test with the move hint", () => {
+    // GIVEN the synthesized production stack with its aws_db_instance renamed, as a renamed construct would give
+    const json = JSON.parse(fs.readFileSync(path.join(stacks.get("whcsites-production") as string, "cdk.tf.json"), "utf8"));
+    const [name] = Object.keys(json.resource.aws_db_instance);
+    json.resource.aws_db_instance = { renamed_database: json.resource.aws_db_instance[name] };
+    // WHEN compared with the committed list
+    const result = compareAddresses("whcsites-production", readCommittedAddresses("whcsites-production") as string[], json);
+    // THEN the old address is a destruction to prevent with a move
+    expect(result.statefulRemoved).toEqual([`aws_db_instance.${name}`]);
+    expect(result.message).toMatch(/DESTROYED.*moveTo.*moved \{/s);
+  });
 });

@@ -98,8 +98,8 @@ export function compareAddresses(stack: string, committed: readonly string[], sy
   const parts: string[] = [];
   if (statefulRemoved.length > 0) {
     parts.push(
-      `${stack}: stateful resource(s) would be DESTROYED and recreated, losing their data: ${statefulRemoved.join(", ")} ` +
-        "is in the committed address list but not in the synthesized stack.\n" +
+      `${stack}: stateful resource(s) would be DESTROYED and recreated, losing their data ` +
+        `(in addresses/${stack}.json, missing from the synthesized stack): ${statefulRemoved.join(", ")}.\n` +
         "If you renamed or moved the construct, keep the resource under its new address with a move: " +
         "`resource.moveTo(...)` / `moveFromId(...)` in cdktf, or a `moved { from = <old address> to = <new address> }` block, " +
         "instead of letting Terraform destroy and recreate it. " +
