@@ -25,7 +25,8 @@ function printAnnotations(): void {
     stacks: Record<string, { annotations: Array<{ constructPath: string; level: string; message: string }> }>;
   };
   for (const [name, stack] of Object.entries(manifest.stacks)) {
-    for (const a of stack.annotations) {
+    // Info annotations are the policy guard's acknowledgements, which it prints itself.
+    for (const a of stack.annotations.filter((x) => x.level !== "@cdktf/info")) {
       const level = a.level.replace("@cdktf/", "");
       console.error(`${level === "warn" ? "WARNING" : level.toUpperCase()} ${name}: ${a.message}`);
     }

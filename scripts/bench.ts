@@ -21,8 +21,8 @@ function run(entry: string): Sample {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "whcsites-bench-"));
   const rssFile = path.join(outdir, "rss");
   const started = process.hrtime.bigint();
-  // One node process (no tsx CLI wrapper), so its own peak RSS is the whole cost.
-  const result = spawnSync(process.execPath, ["--require", RSS_PRELOAD, "--require", "tsx/cjs", entry], {
+  // One node process (no CLI wrapper), so its own peak RSS is the whole cost.
+  const result = spawnSync(process.execPath, ["--require", RSS_PRELOAD, "--require", "sucrase/register/ts", entry], {
     cwd: ROOT,
     env: { ...process.env, CDKTF_OUTDIR: outdir, BENCH_RSS_FILE: rssFile },
     encoding: "utf8",
@@ -41,7 +41,7 @@ const median = (values: number[]): number => {
 };
 
 function measure(label: string, entry: string): { wallMs: number; rssMiB: number } {
-  run(entry); // warm the file cache and tsx's transform cache; not counted
+  run(entry); // warm the file cache; not counted
   const samples = Array.from({ length: RUNS }, () => run(entry));
   const result = { wallMs: median(samples.map((s) => s.wallMs)), rssMiB: median(samples.map((s) => s.rssMiB)) };
   console.log(`${label.padEnd(28)} wall ${result.wallMs.toFixed(0).padStart(6)} ms   peak RSS ${result.rssMiB.toFixed(1).padStart(6)} MiB   (median of ${RUNS})`);

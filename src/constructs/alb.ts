@@ -303,8 +303,9 @@ export class Alb extends Construct implements SecurityGroupPeer {
     if (accessLogs) {
       const bucket = new S3Bucket(this, "access_logs", {
         bucketPrefix: `${naming.name([id, "alb-logs"], 36)}-`,
-        // Production logs are audit records: `terraform destroy` must not silently empty the bucket.
+        // Production logs are audit records: `terraform destroy` must neither empty nor delete the bucket.
         forceDestroy: !production,
+        lifecycle: production ? { preventDestroy: true } : undefined,
       });
       const publicAccessBlock = new S3BucketPublicAccessBlock(this, "access_logs_public_access_block", {
         bucket: bucket.id,

@@ -42,7 +42,7 @@ export class DeployGate extends Construct {
     const target = props.migration.runTarget;
     // Explicit values from this apply (the non-interactive form): stack outputs would still hold the previous ones.
     this.command = [
-      "node --require tsx/cjs scripts/migrate.ts --non-interactive",
+      "node --require sucrase/register/ts scripts/migrate.ts --non-interactive",
       `--cluster ${target.cluster}`,
       `--task-definition ${target.taskDefinitionArn}`,
       `--subnets ${Fn.join(",", target.subnetIds)}`,

@@ -65,7 +65,7 @@ Forms:
   Operator:     npm run migrate -- --stack whcsites-staging [--image-tag 1.4.0] [--dry-run] [--timeout 15m]
                 Reads cluster, task definition, subnets, security groups and logs from the stack's "migration"
                 Terraform output (terraform -chdir=cdktf.out/stacks/<stack> output -json).
-  Deploy gate:  npx tsx scripts/migrate.ts --non-interactive --cluster <name|arn> --task-definition <arn>
+  Deploy gate:  npm run migrate -- --non-interactive --cluster <name|arn> --task-definition <arn>
                   --subnets subnet-a,subnet-b --security-groups sg-x [--container api] [--region eu-west-1]
                   [--log-group /whcsites/staging/api --log-stream-prefix migrate] [--expected-image <image>]
 

@@ -11,6 +11,7 @@ import { DeployGate } from "../constructs/deploy-gate";
 import { Network } from "../constructs/network";
 import { POSTGRES_PORT, Rds } from "../constructs/rds";
 import { AppSecrets } from "../constructs/secrets";
+import { acknowledge, applyPolicies } from "../policies";
 import { addAwsProvider } from "./aws-provider";
 import { ReadableStack } from "./readable-stack";
 
@@ -181,6 +182,17 @@ export class EnvironmentStack extends ReadableStack {
     }
 
     this.addOutputs();
+
+    if (!this.loadBalancer.tlsEnabled) {
+      // The config loader refuses production without a domain, so this exception exists outside production only.
+      acknowledge(
+        this.loadBalancer.listener,
+        "ELB.1",
+        "non-production environment without a domain: no certificate can be issued, so the ALB serves plain HTTP on its AWS DNS name",
+      );
+    }
+    // Last: aspects added after this would run after the checks.
+    applyPolicies(this, { production: config.production });
   }
 
   /** What operators and CI need after a deploy. Never a secret: the database password stays in Secrets Manager. */

@@ -10,6 +10,7 @@ import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucke
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { StateConfig } from "../config/state";
 import { Naming } from "../naming";
+import { applyPolicies } from "../policies";
 import { addAwsProvider } from "./aws-provider";
 import { ReadableStack } from "./readable-stack";
 
@@ -117,5 +118,8 @@ export class StateStack extends ReadableStack {
     this.lockTableName = state.lockTableName;
     new TerraformOutput(this, "state_bucket_name", { value: bucket.bucket, description: "S3 bucket holding every environment's state" });
     new TerraformOutput(this, "lock_table_name", { value: lockTable.name, description: "DynamoDB table locking state (deprecated by S3 native locking; see README)" });
+
+    // Every environment's state lives here: held to the production rules whatever the environments are.
+    applyPolicies(this, { production: true });
   }
 }
