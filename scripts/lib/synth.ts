@@ -11,22 +11,30 @@ export interface SynthResult {
   readonly durationMs: number;
 }
 
+/** The app command of cdktf.json as argv, `node` replaced by the running node binary. */
+export function appCommand(): string[] {
+  const config = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "cdktf.json"), "utf8")) as { app?: string };
+  const argv = (config.app ?? "node --require tsx/cjs main.ts").trim().split(/\s+/);
+  return argv[0] === "node" ? [process.execPath, ...argv.slice(1)] : argv;
+}
+
 /**
- * Run `node --require tsx/cjs main.ts` (as `npm run synth` does) with `CDKTF_OUTDIR=outDir`. The dir is emptied first so a stack removed from the app does not
- * linger. Throws with the app's output when synthesis fails.
+ * Run the app command of cdktf.json (as `npm run synth` does) with `CDKTF_OUTDIR=outDir`. The dir is emptied first
+ * so a stack removed from the app does not linger. Throws with the app's output when synthesis fails.
  */
 export async function synthesizeApp(outDir: string): Promise<SynthResult> {
   const target = path.resolve(outDir);
   fs.rmSync(target, { recursive: true, force: true });
   fs.mkdirSync(path.dirname(target), { recursive: true });
-  // The same fast path as `npm run synth`: tsx's CommonJS hook instead of the tsx CLI.
-  const run = await runCommand(process.execPath, ["--require", "tsx/cjs", "main.ts"], {
+  // The same command as `npm run synth` and `cdktf synth`: the "app" of cdktf.json, with node as this node.
+  const [command, ...args] = appCommand();
+  const run = await runCommand(command, args, {
     cwd: PROJECT_ROOT,
     env: { ...process.env, CDKTF_OUTDIR: target },
     timeoutMs: 300_000,
   });
   if (run.code !== 0 || !fs.existsSync(path.join(target, "stacks"))) {
-    throw new Error(`Synthesis failed (main.ts, exit ${run.code}${run.timedOut ? ", timed out" : ""}):\n${run.stderr}\n${run.stdout}`.trim());
+    throw new Error(`Synthesis failed (${appCommand().slice(1).join(" ")}, exit ${run.code}${run.timedOut ? ", timed out" : ""}):\n${run.stderr}\n${run.stdout}`.trim());
   }
   return { outDir: target, durationMs: run.durationMs };
 }
