@@ -22,7 +22,7 @@ function run(entry: string): Sample {
   const rssFile = path.join(outdir, "rss");
   const started = process.hrtime.bigint();
   // One node process (no CLI wrapper), so its own peak RSS is the whole cost.
-  const result = spawnSync(process.execPath, ["--require", RSS_PRELOAD, "--require", "sucrase/register/ts", entry], {
+  const result = spawnSync(process.execPath, ["--require", RSS_PRELOAD, "--require", "./scripts/register-ts.cjs", entry], {
     cwd: ROOT,
     env: { ...process.env, CDKTF_OUTDIR: outdir, BENCH_RSS_FILE: rssFile },
     encoding: "utf8",

@@ -8,7 +8,7 @@ const ROOT = path.join(__dirname, "..", "..");
 /** Runs `main.ts` as `npm run synth` does, into a temporary outdir. */
 function synth(env: Record<string, string>): { status: number | null; stderr: string; outdir: string } {
   const outdir = env.CDKTF_OUTDIR;
-  const result = spawnSync(process.execPath, ["--require", "sucrase/register/ts", "main.ts"], { cwd: ROOT, env: { ...process.env, ...env }, encoding: "utf8" });
+  const result = spawnSync(process.execPath, ["--require", "./scripts/register-ts.cjs", "main.ts"], { cwd: ROOT, env: { ...process.env, ...env }, encoding: "utf8" });
   return { status: result.status, stderr: result.stderr, outdir };
 }
 

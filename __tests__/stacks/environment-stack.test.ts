@@ -78,7 +78,7 @@ describe("EnvironmentStack composition", () => {
     });
     const exec = gate.provisioner[0]["local-exec"];
     expect(exec.working_dir).toBe("../../..");
-    expect(exec.command).toMatch(/^node --require sucrase\/register\/ts scripts\/migrate\.ts --non-interactive /);
+    expect(exec.command).toMatch(/^node --require \.\/scripts\/register-ts\.cjs scripts\/migrate\.ts --non-interactive /);
     expect(exec.command).toContain("--task-definition ${aws_ecs_task_definition.migrations.arn}");
     expect(exec.command).toContain("--expected-image ghcr.io/whc-example/whcsites:${var.image_tag}");
     // The migration task runs the same image as the service, from the same variable.

@@ -79,7 +79,7 @@ describe("address stability: the mechanism, on fixtures", () => {
   test("addresses:update writes sorted lists that read back, from a given output dir", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "addresses-"));
     try {
-      const run = spawnSync(process.execPath, ["--require", "sucrase/register/ts", "scripts/update-addresses.ts", "--out", FIXTURES, "--dir", dir], {
+      const run = spawnSync(process.execPath, ["--require", "./scripts/register-ts.cjs", "scripts/update-addresses.ts", "--out", FIXTURES, "--dir", dir], {
         cwd: ROOT,
         encoding: "utf8",
       });

@@ -36,7 +36,7 @@ function byStack(results: readonly StackResult[], stack: string): StackResult {
 }
 
 function runCli(args: string[], env: NodeJS.ProcessEnv): { status: number | null; output: string } {
-  const result = spawnSync(process.execPath, ["--require", "sucrase/register/ts", "scripts/tf-check.ts", ...args], { cwd: ROOT, env, encoding: "utf8" });
+  const result = spawnSync(process.execPath, ["--require", "./scripts/register-ts.cjs", "scripts/tf-check.ts", ...args], { cwd: ROOT, env, encoding: "utf8" });
   return { status: result.status, output: `${result.stdout}\n${result.stderr}` };
 }
 

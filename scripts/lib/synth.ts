@@ -14,7 +14,7 @@ export interface SynthResult {
 /** The app command of cdktf.json as argv, `node` replaced by the running node binary. */
 export function appCommand(): string[] {
   const config = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "cdktf.json"), "utf8")) as { app?: string };
-  const argv = (config.app ?? "node --require sucrase/register/ts main.ts").trim().split(/\s+/);
+  const argv = (config.app ?? "node --require ./scripts/register-ts.cjs main.ts").trim().split(/\s+/);
   return argv[0] === "node" ? [process.execPath, ...argv.slice(1)] : argv;
 }
 

@@ -1,8 +1,9 @@
 import * as fs from "fs";
 import * as path from "path";
-import Ajv, { ErrorObject } from "ajv";
+import type { ErrorObject } from "ajv";
 import { describeFargateMemory, isFargateSize } from "./fargate";
 import { CidrError, planSubnets } from "../cidr";
+import { compileSchemaFile, SchemaValidator } from "./schema-validator";
 
 /** Production gets the safe, highly available defaults; non-production the cheap ones. */
 export type Tier = "production" | "non-production";
@@ -105,12 +106,9 @@ export class ConfigError extends Error {
 /** The JSON Schema every environment file is checked against (and references with `$schema` for editors). */
 export const SCHEMA_PATH = path.join(__dirname, "..", "..", "environments", "schema.json");
 
-let compiledSchema: ReturnType<Ajv["compile"]> | undefined;
-function schemaValidator(): ReturnType<Ajv["compile"]> {
-  if (!compiledSchema) {
-    const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
-    compiledSchema = ajv.compile(JSON.parse(fs.readFileSync(SCHEMA_PATH, "utf8")));
-  }
+let compiledSchema: SchemaValidator | undefined;
+function schemaValidator(): SchemaValidator {
+  compiledSchema ??= compileSchemaFile(SCHEMA_PATH);
   return compiledSchema;
 }
 

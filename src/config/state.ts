@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
-import Ajv from "ajv";
 import { ConfigError, ConfigProblem } from "./environment";
+import { compileSchemaFile } from "./schema-validator";
 
 /** The Terraform state backend every environment stack uses, as `state.json` sets it. */
 export interface StateConfig {
@@ -23,8 +23,7 @@ export function loadStateConfig(file: string): StateConfig {
   } catch (error) {
     throw new ConfigError([{ file: shown, field: "(file)", message: `cannot be read as JSON: ${(error as Error).message}` }]);
   }
-  const schema = JSON.parse(fs.readFileSync(path.join(path.dirname(file), "state.schema.json"), "utf8"));
-  const validate = new Ajv({ allErrors: true, strict: true }).compile(schema);
+  const validate = compileSchemaFile(path.join(path.dirname(file), "state.schema.json"));
   if (!validate(raw)) {
     for (const e of validate.errors ?? []) {
       const params = e.params as Record<string, unknown>;

@@ -1,6 +1,26 @@
 import { Construct } from "constructs";
-import { DataResource, Fn } from "cdktf";
+import { Fn, TerraformMetaArguments, TerraformResource } from "cdktf";
 import { MigrationTask } from "./migration-task";
+
+/**
+ * Terraform's built-in `terraform_data` resource, with only what the gate uses.
+ *
+ * cdktf's own `DataResource` adds a validation that runs `terraform version` at every synthesis: it made synthesis
+ * need a Terraform binary and cost about 35 ms per stack. Terraform >= 1.10 is a documented deploy prerequisite anyway
+ * (`terraform_data` needs >= 1.4).
+ */
+class TerraformData extends TerraformResource {
+  private readonly triggersReplace: Record<string, string>;
+
+  public constructor(scope: Construct, id: string, config: TerraformMetaArguments & { readonly triggersReplace: Record<string, string> }) {
+    super(scope, id, { ...config, terraformResourceType: "terraform_data", terraformGeneratorMetadata: { providerName: "terraform" } });
+    this.triggersReplace = config.triggersReplace;
+  }
+
+  protected synthesizeAttributes(): Record<string, unknown> {
+    return { triggers_replace: this.triggersReplace };
+  }
+}
 
 /** Props of {@link DeployGate}. */
 export interface DeployGateProps {
@@ -29,7 +49,7 @@ export interface DeployGateProps {
  */
 export class DeployGate extends Construct {
   /** The `terraform_data` resource to depend on. */
-  public readonly resource: DataResource;
+  public readonly resource: TerraformResource;
   /** The command the gate runs (with Terraform references), for documentation and tests. */
   public readonly command: string;
 
@@ -42,7 +62,7 @@ export class DeployGate extends Construct {
     const target = props.migration.runTarget;
     // Explicit values from this apply (the non-interactive form): stack outputs would still hold the previous ones.
     this.command = [
-      "node --require sucrase/register/ts scripts/migrate.ts --non-interactive",
+      "node --require ./scripts/register-ts.cjs scripts/migrate.ts --non-interactive",
       `--cluster ${target.cluster}`,
       `--task-definition ${target.taskDefinitionArn}`,
       `--subnets ${Fn.join(",", target.subnetIds)}`,
@@ -55,7 +75,7 @@ export class DeployGate extends Construct {
       `--timeout ${timeoutMinutes}m`,
     ].join(" ");
 
-    this.resource = new DataResource(this, "Resource", {
+    this.resource = new TerraformData(this, "Resource", {
       triggersReplace: {
         task_definition: target.taskDefinitionArn,
         image: target.image,
