@@ -21,15 +21,19 @@ const CACHE_DIR = path.join(__dirname, "..", "..", "node_modules", ".cache", "wh
  */
 export function compileSchemaFile(schemaPath: string, useCache = true): SchemaValidator {
   const text = fs.readFileSync(schemaPath, "utf8");
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- only the version string is needed
   const ajvVersion = (require("ajv/package.json") as { version: string }).version;
   const key = crypto.createHash("sha256").update(`${ajvVersion}:${JSON.stringify(OPTIONS)}:`).update(text).digest("hex");
   const cached = path.join(CACHE_DIR, `${key}.js`);
   if (useCache && fs.existsSync(cached)) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- generated code, path known only at run time
     return require(cached) as SchemaValidator;
   }
   // Loaded only on a cache miss: the compiler is the expensive part.
+  /* eslint-disable @typescript-eslint/no-require-imports */
   const { default: Ajv } = require("ajv") as typeof import("ajv");
   const standaloneCode = (require("ajv/dist/standalone") as typeof import("ajv/dist/standalone")).default;
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const ajv = new Ajv({ ...OPTIONS, code: { source: true } });
   const validate = ajv.compile(JSON.parse(text));
   if (useCache) {
