@@ -113,3 +113,193 @@ describeWithTerraform("every stack of the app with real Terraform (offline init,
     }
   });
 });
+
+/**
+ * What the issues promise the plans show ("Must show"), asserted on Terraform's own plan JSON
+ * (`terraform show -json`): planned values, and the configuration's references and depends_on.
+ */
+describeWithTerraform("the environment plans show what was promised", () => {
+  interface PlannedResource {
+    address: string;
+    type: string;
+    values: Record<string, any>;
+  }
+  interface ConfigResource {
+    address: string;
+    type: string;
+    mode: string;
+    depends_on?: string[];
+    expressions: Record<string, { constant_value?: unknown; references?: string[] }>;
+  }
+  const plans = new Map<string, any>();
+
+  beforeAll(async () => {
+    // Same working copies as above: the check's cache answers without running Terraform twice.
+    const results = await checkStacks({ outDir, reuse: true, log: () => undefined });
+    for (const r of results) plans.set(r.stack, JSON.parse(fs.readFileSync(r.planJsonPath as string, "utf8")));
+  }, 300_000);
+
+  const planned = (stack: string, type: string): PlannedResource[] =>
+    (plans.get(stack).planned_values.root_module.resources as PlannedResource[]).filter((r) => r.type === type);
+  const one = (stack: string, address: string): PlannedResource => {
+    const found = (plans.get(stack).planned_values.root_module.resources as PlannedResource[]).find((r) => r.address === address);
+    if (!found) throw new Error(`${stack}: ${address} is not planned`);
+    return found;
+  };
+  const configs = (stack: string): ConfigResource[] => plans.get(stack).configuration.root_module.resources;
+  const config = (stack: string, address: string): ConfigResource => configs(stack).find((r) => r.address === address) as ConfigResource;
+  const refs = (resource: ConfigResource, attribute: string): string[] => resource.expressions[attribute]?.references ?? [];
+
+  describe("network (issue 4)", () => {
+    test("production: 3 tiers x 3 AZs of subnets, 3 NAT gateways, an ALL-traffic flow log, a default SG with no rules", () => {
+      const subnets = planned("whcsites-production", "aws_subnet").map((s) => s.address.replace(/^aws_subnet\.network_/, ""));
+      expect(subnets.sort()).toEqual(["database_a", "database_b", "database_c", "private_a", "private_b", "private_c", "public_a", "public_b", "public_c"]);
+      expect(planned("whcsites-production", "aws_subnet").every((s) => s.values.map_public_ip_on_launch === false)).toBe(true);
+      expect(planned("whcsites-production", "aws_nat_gateway")).toHaveLength(3);
+      expect(planned("whcsites-production", "aws_flow_log")).toEqual([expect.objectContaining({ values: expect.objectContaining({ traffic_type: "ALL" }) })]);
+      expect(planned("whcsites-production", "aws_default_security_group")).toEqual([
+        expect.objectContaining({ values: expect.objectContaining({ ingress: [], egress: [] }) }),
+      ]);
+    });
+
+    test("staging runs one NAT gateway", () => {
+      expect(planned("whcsites-staging", "aws_nat_gateway")).toHaveLength(1);
+    });
+
+    test.each(ENVIRONMENT_STACKS)("%s: no database subnet is associated with a route table that reaches the internet", (stack) => {
+      const routeTableOf = (subnet: string): string[] =>
+        configs(stack)
+          .filter((r) => r.type === "aws_route_table_association" && refs(r, "subnet_id").includes(`${subnet}.id`))
+          .flatMap((r) => refs(r, "route_table_id").filter((ref) => !ref.endsWith(".id")));
+      const databaseSubnets = configs(stack).filter((r) => r.address.startsWith("aws_subnet.network_database_"));
+      expect(databaseSubnets.length).toBeGreaterThanOrEqual(2);
+      for (const subnet of databaseSubnets) {
+        const tables = routeTableOf(subnet.address);
+        expect(tables).toHaveLength(1);
+        // Neither a separate aws_route nor an inline route of that table goes to a gateway.
+        const routes = configs(stack).filter((r) => r.type === "aws_route" && refs(r, "route_table_id").includes(tables[0]));
+        expect(routes).toEqual([]);
+        expect(one(stack, tables[0]).values.route ?? []).toEqual([]);
+      }
+    });
+
+    test.each(ENVIRONMENT_STACKS)("%s reads no data source", (stack) => {
+      expect(configs(stack).filter((r) => r.mode === "data").map((r) => r.address)).toEqual([]);
+    });
+  });
+
+  describe("load balancer (issue 5)", () => {
+    test("production: TLS 1.3 HTTPS listener with a validated certificate, 301 redirect, Route53 alias, deletion protection, access logs", () => {
+      const stack = "whcsites-production";
+      expect(one(stack, "aws_lb_listener.api_https").values).toMatchObject({ port: 443, protocol: "HTTPS", ssl_policy: "ELBSecurityPolicy-TLS13-1-2-Res-2021-06" });
+      expect(refs(config(stack, "aws_lb_listener.api_https"), "certificate_arn")).toContain("aws_acm_certificate_validation.api_certificate_validation");
+      expect(one(stack, "aws_lb_listener.api_http").values.default_action[0]).toMatchObject({
+        type: "redirect",
+        redirect: [expect.objectContaining({ protocol: "HTTPS", port: "443", status_code: "HTTP_301" })],
+      });
+      expect(one(stack, "aws_route53_record.api_alias").values).toMatchObject({ name: "api.whcsites.example.org", type: "A" });
+      expect(one(stack, "aws_lb.api").values).toMatchObject({ internal: false, enable_deletion_protection: true });
+      expect(one(stack, "aws_lb.api").values.access_logs[0]).toMatchObject({ enabled: true });
+      expect(config(stack, "aws_lb.api").depends_on).toContain("aws_s3_bucket_policy.api_access_logs_policy");
+    });
+
+    test("staging: a plain HTTP listener that forwards to the target group", () => {
+      expect(one("whcsites-staging", "aws_lb_listener.api_http").values.default_action[0]).toMatchObject({ type: "forward" });
+      expect(planned("whcsites-staging", "aws_lb_listener")).toHaveLength(1);
+    });
+
+    test.each(ENVIRONMENT_STACKS)("%s: invalid headers dropped, /healthz target group, modeled rollout of 60 s or less", (stack) => {
+      expect(one(stack, "aws_lb.api").values).toMatchObject({ drop_invalid_header_fields: true, desync_mitigation_mode: "defensive" });
+      const tg = one(stack, "aws_lb_target_group.api_target_group").values;
+      expect(tg).toMatchObject({ target_type: "ip", port: 4000, protocol: "HTTP" });
+      expect(tg.health_check[0]).toMatchObject({ path: "/healthz", matcher: "200" });
+      const rolloutSeconds = tg.health_check[0].healthy_threshold * tg.health_check[0].interval + Number(tg.deregistration_delay);
+      expect(rolloutSeconds).toBeLessThanOrEqual(60);
+    });
+  });
+
+  describe("secrets and database (issue 6)", () => {
+    test.each(ENVIRONMENT_STACKS)("%s: one PostgreSQL instance in the isolated subnets, admitting only the service's security group", (stack) => {
+      expect(planned(stack, "aws_db_instance")).toHaveLength(1);
+      expect(one(stack, "aws_db_instance.database").values).toMatchObject({ engine: "postgres", publicly_accessible: false, storage_encrypted: true, storage_type: "gp3" });
+      const subnetRefs = refs(config(stack, "aws_db_subnet_group.database_subnet_group"), "subnet_ids").filter((r) => r.endsWith(".id"));
+      expect(subnetRefs.length).toBeGreaterThanOrEqual(2);
+      expect(subnetRefs.every((r) => r.startsWith("aws_subnet.network_database_"))).toBe(true);
+      const intoDatabase = configs(stack).filter(
+        (r) => r.type === "aws_vpc_security_group_ingress_rule" && refs(r, "security_group_id").includes("aws_security_group.database_security_group"),
+      );
+      expect(intoDatabase).toHaveLength(1);
+      expect(refs(intoDatabase[0], "referenced_security_group_id")).toContain("aws_security_group.service_security_group");
+      expect(intoDatabase[0].expressions.cidr_ipv4).toBeUndefined();
+    });
+
+    test.each(ENVIRONMENT_STACKS)("%s: every secret version comes from a generated password, never a literal", (stack) => {
+      const versions = configs(stack).filter((r) => r.type === "aws_secretsmanager_secret_version");
+      expect(versions.length).toBeGreaterThanOrEqual(2);
+      for (const version of versions) {
+        // Random passwords (or their offline stand-ins) feed every value.
+        expect(refs(version, "secret_string").some((r) => /^(random_password\.|terraform_data\.random_password_)/.test(r))).toBe(true);
+      }
+    });
+
+    test.each(ENVIRONMENT_STACKS)("%s: no output carries a secret", (stack) => {
+      const outputs = plans.get(stack).configuration.root_module.outputs as Record<string, { expression?: { references?: string[] }; sensitive?: boolean }>;
+      for (const [name, output] of Object.entries(outputs)) {
+        expect([name, (output.expression?.references ?? []).filter((r) => /random_password|secret_version/.test(r))]).toEqual([name, []]);
+      }
+    });
+
+    test("production: deletion protection, stable final snapshot, kept backups, Multi-AZ, Performance Insights, enhanced monitoring", () => {
+      expect(one("whcsites-production", "aws_db_instance.database").values).toMatchObject({
+        deletion_protection: true,
+        skip_final_snapshot: false,
+        final_snapshot_identifier: "whcsites-production-db-final",
+        delete_automated_backups: false,
+        multi_az: true,
+        performance_insights_enabled: true,
+        monitoring_interval: 60,
+        backup_retention_period: 14,
+        copy_tags_to_snapshot: true,
+        auto_minor_version_upgrade: true,
+        apply_immediately: false,
+      });
+      // prevent_destroy is not part of the plan JSON; the synthesized configuration carries it.
+      expect((synthesized.get("whcsites-production") as any).resource.aws_db_instance.database.lifecycle).toMatchObject({ prevent_destroy: true });
+    });
+  });
+
+  describe("ECS service (issue 7) and migrations (issue 8)", () => {
+    test.each(ENVIRONMENT_STACKS)("%s: circuit breaker with rollback, steady state awaited, autoscaling on CPU and requests", (stack) => {
+      expect(one(stack, "aws_ecs_service.service").values).toMatchObject({
+        wait_for_steady_state: true,
+        deployment_circuit_breaker: [{ enable: true, rollback: true }],
+        deployment_minimum_healthy_percent: 100,
+        deployment_maximum_percent: 200,
+      });
+      expect(planned(stack, "aws_appautoscaling_policy").map((p) => p.values.target_tracking_scaling_policy_configuration[0].predefined_metric_specification[0].predefined_metric_type).sort()).toEqual([
+        "ALBRequestCountPerTarget",
+        "ECSServiceAverageCPUUtilization",
+      ]);
+      expect(planned(stack, "aws_cloudwatch_log_group").every((g) => g.values.retention_in_days > 0)).toBe(true);
+    });
+
+    test.each(ENVIRONMENT_STACKS)("%s: the execution role may read exactly the task's secrets", (stack) => {
+      const policy = config(stack, "aws_iam_role_policy.secrets_read_service_execution_role");
+      const secretRefs = refs(policy, "policy").filter((r) => r.startsWith("aws_secretsmanager_secret.") && r.endsWith(".arn"));
+      expect(secretRefs.sort()).toEqual(["aws_secretsmanager_secret.secrets_database_connection.arn", "aws_secretsmanager_secret.secrets_secret_key_base.arn"]);
+    });
+
+    test("an image_tag variable exists, and production runs at least 2 tasks with a read-only root", () => {
+      for (const stack of ENVIRONMENT_STACKS) expect(plans.get(stack).variables.image_tag.value).toBe("1.4.2");
+      expect(one("whcsites-production", "aws_ecs_service.service").values.desired_count).toBeGreaterThanOrEqual(2);
+      const api = JSON.parse((synthesized.get("whcsites-production") as any).resource.aws_ecs_task_definition.service_task_definition.container_definitions)[0];
+      expect(api).toMatchObject({ readonlyRootFilesystem: true, image: "ghcr.io/whc-example/whcsites:${var.image_tag}" });
+    });
+
+    test.each(ENVIRONMENT_STACKS)("%s: a migration task definition and the deploy gate, which the service depends on", (stack) => {
+      expect(one(stack, "aws_ecs_task_definition.migrations").values).toMatchObject({ family: `${stack}-migrate`, requires_compatibilities: ["FARGATE"] });
+      expect(planned(stack, "terraform_data")).toEqual(expect.arrayContaining([expect.objectContaining({ address: "terraform_data.deploy_gate" })]));
+      expect(config(stack, "aws_ecs_service.service").depends_on).toContain("terraform_data.deploy_gate");
+    });
+  });
+});
