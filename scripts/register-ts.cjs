@@ -6,7 +6,6 @@ const crypto = require("crypto");
 const fs = require("fs");
 const path = require("path");
 const { addHook } = require("pirates");
-const { transform } = require("sucrase");
 
 const OPTIONS = { transforms: ["typescript", "imports"] };
 const SALT = `${require("sucrase/package.json").version}:${JSON.stringify(OPTIONS)}`;
@@ -21,6 +20,8 @@ addHook(
     } catch {
       // not cached yet
     }
+    // Loaded on a cache miss only: sucrase is about 60 modules.
+    const { transform } = require("sucrase");
     const output = transform(code, { ...OPTIONS, filePath }).code;
     try {
       fs.mkdirSync(CACHE_DIR, { recursive: true });
