@@ -2,6 +2,8 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { synthesize } from "../../src/synth";
+import { BAD_ENVIRONMENTS } from "../fixtures/bad-environments";
 
 const ROOT = path.join(__dirname, "..", "..");
 
@@ -57,5 +59,50 @@ describe("npm run synth", () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/staging\.json: \(file\): is not valid JSON/);
     expect(fs.existsSync(path.join(result.outdir, "stacks"))).toBe(false);
+  });
+});
+
+describe("synthesize() with every broken environment file", () => {
+  const production = JSON.parse(fs.readFileSync(path.join(ROOT, "environments", "production.json"), "utf8"));
+  const staging = JSON.parse(fs.readFileSync(path.join(ROOT, "environments", "staging.json"), "utf8"));
+
+  test.each(BAD_ENVIRONMENTS)("%s: exit 1, the message, and no stack left behind", (_name, base, change, expected) => {
+    // GIVEN one broken file next to a good one, and stale output from an earlier run
+    const environments = tempDir("whcsites-env-");
+    const broken = structuredClone(base === "production" ? production : staging);
+    change(broken);
+    fs.writeFileSync(path.join(environments, `${base}.json`), JSON.stringify(broken));
+    const good = base === "production" ? "staging" : "production";
+    fs.writeFileSync(path.join(environments, `${good}.json`), JSON.stringify(base === "production" ? staging : production));
+    const outdir = tempDir("whcsites-out-");
+    fs.mkdirSync(path.join(outdir, "stacks", "whcsites-staging"), { recursive: true });
+
+    // WHEN synthesized
+    const lines: string[] = [];
+    const code = synthesize({ outdir, environmentsDir: environments, stderr: (l) => lines.push(l), stdout: (l) => lines.push(l) });
+
+    // THEN nothing is written and the problem is named
+    expect(code).toBe(1);
+    expect(lines.join("\n")).toMatch(expected);
+    expect(fs.existsSync(path.join(outdir, "stacks"))).toBe(false);
+  });
+});
+
+describe("synthesize() when a construct refuses a value the schema allows", () => {
+  test("the refusal is reported as a problem of the file, with no stack trace and no stack left behind", () => {
+    // GIVEN a production file whose own certificate lives in another region than the load balancer
+    const environments = tempDir("whcsites-env-");
+    const production = JSON.parse(fs.readFileSync(path.join(ROOT, "environments", "production.json"), "utf8"));
+    production.domain.certificateArn = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab";
+    fs.writeFileSync(path.join(environments, "production.json"), JSON.stringify(production));
+    const outdir = tempDir("whcsites-out-");
+    // WHEN synthesized
+    const lines: string[] = [];
+    const code = synthesize({ outdir, environmentsDir: environments, stderr: (l) => lines.push(l), stdout: (l) => lines.push(l) });
+    // THEN
+    expect(code).toBe(1);
+    expect(lines.join("\n")).toMatch(/production\.json: \(construct validation\): Alb: domain\.certificateArn must be an ACM certificate ARN in the load balancer's region eu-west-1/);
+    expect(lines.join("\n")).not.toMatch(/\bat .*\.ts:\d+/);
+    expect(fs.existsSync(path.join(outdir, "stacks"))).toBe(false);
   });
 });

@@ -168,7 +168,7 @@ interface EnvironmentFile {
 export const DEFAULT_POSTGRES_VERSION = "16";
 
 /** Environment names become stack names and AWS name parts. */
-const ENVIRONMENT_NAME = /^[a-z][a-z0-9-]{0,19}$/;
+const ENVIRONMENT_NAME = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){0,19}$/;
 
 /**
  * Reads, validates and resolves one environment file. Throws {@link ConfigError} listing every problem found.
@@ -184,7 +184,7 @@ export function loadEnvironment(file: string): EnvironmentConfig {
   };
 
   if (!ENVIRONMENT_NAME.test(name)) {
-    problem("(file name)", `got ${JSON.stringify(name)}; allowed: lower-case letters, digits and hyphens, starting with a letter, at most 20 characters`);
+    problem("(file name)", `got ${JSON.stringify(name)}; allowed: lower-case letters, digits and single hyphens, starting with a letter and not ending with a hyphen, at most 20 characters`);
   }
   let raw: unknown;
   try {
