@@ -7,6 +7,8 @@
  * `aws_elb_service_account` data source would be the alternative, and it knows nothing about the newer regions.
  */
 
+import { partitionOf } from "./aws-partition";
+
 /** The service principal that delivers ELB access logs in regions launched in or after August 2022. */
 export const ELB_LOG_DELIVERY_SERVICE_PRINCIPAL = "logdelivery.elasticloadbalancing.amazonaws.com";
 
@@ -44,13 +46,6 @@ export const ELB_ACCOUNT_IDS: Readonly<Partial<Record<string, string>>> = Object
 export type ElbLogDeliveryPrincipal = { readonly AWS: string } | { readonly Service: string };
 
 const REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]+$/;
-
-/** The AWS partition of a region: `aws`, `aws-cn` or `aws-us-gov`. */
-export function partitionOf(region: string): string {
-  if (region.startsWith("cn-")) return "aws-cn";
-  if (region.startsWith("us-gov-")) return "aws-us-gov";
-  return "aws";
-}
 
 /**
  * The principal to allow `s3:PutObject` for ALB access logs in `region`.

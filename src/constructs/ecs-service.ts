@@ -14,6 +14,7 @@ import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { describeFargateMemory, FARGATE_MEMORY_BY_CPU, isFargateSize } from "../config/fargate";
 import { appContainerDefinition, containerDefinitionsJson, TMP_PATH, TMP_VOLUME_NAME } from "../container-definition";
+import { partitionOf } from "../aws-partition";
 import { Naming } from "../naming";
 import type { Alb } from "./alb";
 import { CLOUDWATCH_RETENTION_DAYS, Network } from "./network";
@@ -203,12 +204,6 @@ export function requireImageReference(construct: string, image: string): void {
       `${construct}: image got ${JSON.stringify(image)}; allowed: a full image reference with a tag or digest, such as "ghcr.io/owner/whcsites:1.4.2"`,
     );
   }
-}
-
-function partitionOf(region: string): string {
-  if (region.startsWith("cn-")) return "aws-cn";
-  if (region.startsWith("us-gov-")) return "aws-us-gov";
-  return "aws";
 }
 
 /**

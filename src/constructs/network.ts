@@ -19,6 +19,7 @@ import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { MAX_AVAILABILITY_ZONES, planSubnets, SubnetPlan } from "../cidr";
+import { partitionOf } from "../aws-partition";
 import { Naming } from "../naming";
 
 /** How many NAT gateways the private tier gets. */
@@ -319,12 +320,6 @@ const ACCOUNT_ID = /^[0-9]{12}$/;
 
 function letterOf(availabilityZone: string): string {
   return availabilityZone.slice(-1);
-}
-
-function partitionOf(region: string): string {
-  if (region.startsWith("cn-")) return "aws-cn";
-  if (region.startsWith("us-gov-")) return "aws-us-gov";
-  return "aws";
 }
 
 /** Checks the props that `planSubnets` does not; returns the AZ letters that suffix the subnet ids. */
