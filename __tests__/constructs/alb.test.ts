@@ -430,7 +430,7 @@ describe("Alb.allowTo", () => {
   test("GIVEN a bad port WHEN allowTo THEN it throws naming the port and range", () => {
     const alb = newAlb();
     const peer = { securityGroupId: "sg-1", node: alb.node } as unknown as SecurityGroupPeer;
-    expect(() => alb.allowTo(peer, 0)).toThrow(/port must be an integer from 1 to 65535; got 0/);
+    expect(() => alb.allowTo(peer, 0)).toThrow(/Alb: allowTo port got 0; allowed: an integer from 1 to 65535/);
   });
 
   test("GIVEN the Alb WHEN used as a peer THEN it exposes its own security group id", () => {
@@ -482,25 +482,25 @@ describe("Alb validation", () => {
   });
 
   test.each<[string, AlbOverrides, RegExp]>([
-    ["interval too short", { healthCheck: { intervalSeconds: 4 } }, /healthCheck.intervalSeconds must be an integer from 5 to 300; got 4/],
-    ["interval too long", { healthCheck: { intervalSeconds: 301 } }, /healthCheck.intervalSeconds must be an integer from 5 to 300; got 301/],
-    ["healthy threshold too low", { healthCheck: { healthyThreshold: 1 } }, /healthCheck.healthyThreshold must be an integer from 2 to 10; got 1/],
-    ["healthy threshold too high", { healthCheck: { healthyThreshold: 11 } }, /healthCheck.healthyThreshold must be an integer from 2 to 10; got 11/],
-    ["unhealthy threshold too low", { healthCheck: { unhealthyThreshold: 1 } }, /healthCheck.unhealthyThreshold must be an integer from 2 to 10; got 1/],
-    ["unhealthy threshold too high", { healthCheck: { unhealthyThreshold: 11 } }, /healthCheck.unhealthyThreshold must be an integer from 2 to 10; got 11/],
-    ["timeout too short", { healthCheck: { timeoutSeconds: 1 } }, /healthCheck.timeoutSeconds must be an integer from 2 to 120; got 1/],
-    ["timeout too long", { healthCheck: { intervalSeconds: 300, timeoutSeconds: 121 } }, /healthCheck.timeoutSeconds must be an integer from 2 to 120; got 121/],
+    ["interval too short", { healthCheck: { intervalSeconds: 4 } }, /Alb: healthCheck.intervalSeconds got 4; allowed: an integer from 5 to 300/],
+    ["interval too long", { healthCheck: { intervalSeconds: 301 } }, /Alb: healthCheck.intervalSeconds got 301; allowed: an integer from 5 to 300/],
+    ["healthy threshold too low", { healthCheck: { healthyThreshold: 1 } }, /Alb: healthCheck.healthyThreshold got 1; allowed: an integer from 2 to 10/],
+    ["healthy threshold too high", { healthCheck: { healthyThreshold: 11 } }, /Alb: healthCheck.healthyThreshold got 11; allowed: an integer from 2 to 10/],
+    ["unhealthy threshold too low", { healthCheck: { unhealthyThreshold: 1 } }, /Alb: healthCheck.unhealthyThreshold got 1; allowed: an integer from 2 to 10/],
+    ["unhealthy threshold too high", { healthCheck: { unhealthyThreshold: 11 } }, /Alb: healthCheck.unhealthyThreshold got 11; allowed: an integer from 2 to 10/],
+    ["timeout too short", { healthCheck: { timeoutSeconds: 1 } }, /Alb: healthCheck.timeoutSeconds got 1; allowed: an integer from 2 to 120/],
+    ["timeout too long", { healthCheck: { intervalSeconds: 300, timeoutSeconds: 121 } }, /Alb: healthCheck.timeoutSeconds got 121; allowed: an integer from 2 to 120/],
     ["timeout not below interval", { healthCheck: { intervalSeconds: 10, timeoutSeconds: 10 } }, /healthCheck.timeoutSeconds must be less than healthCheck.intervalSeconds \(10\); got 10/],
-    ["fractional interval", { healthCheck: { intervalSeconds: 7.5 } }, /healthCheck.intervalSeconds must be an integer from 5 to 300; got 7.5/],
+    ["fractional interval", { healthCheck: { intervalSeconds: 7.5 } }, /Alb: healthCheck.intervalSeconds got 7.5; allowed: an integer from 5 to 300/],
     ["health check path without slash", { healthCheck: { path: "healthz" } }, /healthCheck.path must start with "\/".*got "healthz"/],
-    ["idle timeout zero", { idleTimeoutSeconds: 0 }, /idleTimeoutSeconds must be an integer from 1 to 4000; got 0/],
-    ["idle timeout too long", { idleTimeoutSeconds: 4001 }, /idleTimeoutSeconds must be an integer from 1 to 4000; got 4001/],
-    ["negative deregistration delay", { deregistrationDelaySeconds: -1 }, /deregistrationDelaySeconds must be an integer from 0 to 3600; got -1/],
-    ["deregistration delay too long", { deregistrationDelaySeconds: 3601 }, /deregistrationDelaySeconds must be an integer from 0 to 3600; got 3601/],
-    ["container port zero", { containerPort: 0 }, /containerPort must be an integer from 1 to 65535; got 0/],
-    ["container port too high", { containerPort: 65536 }, /containerPort must be an integer from 1 to 65535; got 65536/],
-    ["retention zero", { accessLogs: true, accessLogRetentionDays: 0 }, /accessLogRetentionDays must be an integer from 1 to 3650; got 0/],
-    ["bad account id", { accountId: "12345" }, /accountId must be 12 digits; got "12345"/],
+    ["idle timeout zero", { idleTimeoutSeconds: 0 }, /Alb: idleTimeoutSeconds got 0; allowed: an integer from 1 to 4000/],
+    ["idle timeout too long", { idleTimeoutSeconds: 4001 }, /Alb: idleTimeoutSeconds got 4001; allowed: an integer from 1 to 4000/],
+    ["negative deregistration delay", { deregistrationDelaySeconds: -1 }, /Alb: deregistrationDelaySeconds got -1; allowed: an integer from 0 to 3600/],
+    ["deregistration delay too long", { deregistrationDelaySeconds: 3601 }, /Alb: deregistrationDelaySeconds got 3601; allowed: an integer from 0 to 3600/],
+    ["container port zero", { containerPort: 0 }, /Alb: containerPort got 0; allowed: an integer from 1 to 65535/],
+    ["container port too high", { containerPort: 65536 }, /Alb: containerPort got 65536; allowed: an integer from 1 to 65535/],
+    ["retention zero", { accessLogs: true, accessLogRetentionDays: 0 }, /Alb: accessLogRetentionDays got 0; allowed: an integer from 1 to 3650/],
+    ["bad account id", { accountId: "12345" }, /Alb: accountId got "12345"; allowed: 12 digits/],
     ["bad region", { region: "eu-west" }, /region must be an AWS region code.*got "eu-west"/],
     ["bad domain name", { domain: { ...DOMAIN, name: "Not A Domain" } }, /domain.name must be a lower-case fully qualified domain name.*got "Not A Domain"/],
     ["bad hosted zone id", { domain: { ...DOMAIN, hostedZoneId: "example.org" } }, /domain.hostedZoneId must be a Route53 hosted zone id.*got "example.org"/],

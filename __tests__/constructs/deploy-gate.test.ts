@@ -25,7 +25,7 @@ describe("DeployGate", () => {
 
   test.each([0, 121, 1.5])("timeoutMinutes %p is refused with the allowed range", (timeoutMinutes) => {
     expect(() => new DeployGate(stack, `gate_${String(timeoutMinutes).replace(".", "_")}`, { migration: stack.migration, timeoutMinutes })).toThrow(
-      /DeployGate: timeoutMinutes got .*; allowed: a whole number from 1 to 120/,
+      /DeployGate: timeoutMinutes got .*; allowed: an integer from 1 to 120/,
     );
   });
 });

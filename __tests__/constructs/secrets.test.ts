@@ -284,7 +284,7 @@ describe("AppSecrets", () => {
   describe("validation", () => {
     it.each([6, 31, 7.5])("rejects recoveryWindowDays %p", (days) => {
       expect(() => givenSecrets({ recoveryWindowDays: days })).toThrow(
-        new RegExp(`AppSecrets: recoveryWindowDays must be an integer from 7 to 30; got ${days}\\.`),
+        new RegExp(`AppSecrets: recoveryWindowDays got ${days}; allowed: an integer from 7 to 30`),
       );
     });
 

@@ -19,6 +19,7 @@ import { elbLogDeliveryPrincipal } from "../elb-log-delivery";
 import { Naming } from "../naming";
 import type { Network } from "./network";
 import { SecurityGroupPeer } from "./security-group-peer";
+import { requireAccountId, requireInteger } from "./validation";
 
 /** The TLS policy of the HTTPS listener: TLS 1.3 and 1.2 with forward-secret ciphers only. */
 export const ALB_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06";
@@ -162,12 +163,6 @@ export interface AlbProps {
   readonly deregistrationDelaySeconds?: number;
 }
 
-function requireIntegerInRange(prop: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`Alb: ${prop} must be an integer from ${min} to ${max}; got ${JSON.stringify(value)}`);
-  }
-}
-
 /**
  * An internet-facing Application Load Balancer in front of the API: its own security group, HTTPS with an ACM
  * certificate and a Route53 alias when a domain is given (plain HTTP otherwise, outside production only), access logs
@@ -247,23 +242,21 @@ export class Alb extends Construct implements SecurityGroupPeer {
         }
       }
     }
-    requireIntegerInRange("accessLogRetentionDays", accessLogRetentionDays, 1, 3650);
-    requireIntegerInRange("idleTimeoutSeconds", idleTimeoutSeconds, 1, 4000);
-    requireIntegerInRange("containerPort", containerPort, 1, 65535);
-    requireIntegerInRange("deregistrationDelaySeconds", deregistrationDelaySeconds, 0, 3600);
-    requireIntegerInRange("healthCheck.intervalSeconds", healthCheck.intervalSeconds, 5, 300);
-    requireIntegerInRange("healthCheck.healthyThreshold", healthCheck.healthyThreshold, 2, 10);
-    requireIntegerInRange("healthCheck.unhealthyThreshold", healthCheck.unhealthyThreshold, 2, 10);
-    requireIntegerInRange("healthCheck.timeoutSeconds", healthCheck.timeoutSeconds, 2, 120);
+    requireInteger("Alb", "accessLogRetentionDays", accessLogRetentionDays, 1, 3650);
+    requireInteger("Alb", "idleTimeoutSeconds", idleTimeoutSeconds, 1, 4000);
+    requireInteger("Alb", "containerPort", containerPort, 1, 65535);
+    requireInteger("Alb", "deregistrationDelaySeconds", deregistrationDelaySeconds, 0, 3600);
+    requireInteger("Alb", "healthCheck.intervalSeconds", healthCheck.intervalSeconds, 5, 300);
+    requireInteger("Alb", "healthCheck.healthyThreshold", healthCheck.healthyThreshold, 2, 10);
+    requireInteger("Alb", "healthCheck.unhealthyThreshold", healthCheck.unhealthyThreshold, 2, 10);
+    requireInteger("Alb", "healthCheck.timeoutSeconds", healthCheck.timeoutSeconds, 2, 120);
     if (healthCheck.timeoutSeconds >= healthCheck.intervalSeconds) {
       throw new Error(`Alb: healthCheck.timeoutSeconds must be less than healthCheck.intervalSeconds (${healthCheck.intervalSeconds}); got ${healthCheck.timeoutSeconds}`);
     }
     if (!/^\/[A-Za-z0-9._~/-]*$/.test(healthCheck.path) || healthCheck.path.length > 1024) {
       throw new Error(`Alb: healthCheck.path must start with "/" and hold only URL path characters (max 1024); got ${JSON.stringify(healthCheck.path)}`);
     }
-    if (props.accountId !== undefined && !/^[0-9]{12}$/.test(props.accountId)) {
-      throw new Error(`Alb: accountId must be 12 digits; got ${JSON.stringify(props.accountId)}`);
-    }
+    requireAccountId("Alb", props.accountId);
     // Also validates the region code before anything is created.
     const logWriter = elbLogDeliveryPrincipal(props.region);
 
@@ -493,7 +486,7 @@ export class Alb extends Construct implements SecurityGroupPeer {
    * @param port the port the peer listens on, 1 to 65535 (the container port)
    */
   public allowTo(peer: SecurityGroupPeer, port: number): void {
-    requireIntegerInRange("allowTo port", port, 1, 65535);
+    requireInteger("Alb", "allowTo port", port, 1, 65535);
     new VpcSecurityGroupEgressRule(this, `to_${peer.node.id}_${port}`, {
       securityGroupId: this.securityGroupId,
       description: `To ${peer.node.id} on TCP ${port}`,

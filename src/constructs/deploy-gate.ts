@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { Fn, TerraformMetaArguments, TerraformResource } from "cdktf";
 import { MigrationTask } from "./migration-task";
+import { requireInteger } from "./validation";
 
 /**
  * Terraform's built-in `terraform_data` resource, with only what the gate uses.
@@ -56,9 +57,7 @@ export class DeployGate extends Construct {
   public constructor(scope: Construct, id: string, props: DeployGateProps) {
     super(scope, id);
     const timeoutMinutes = props.timeoutMinutes ?? 15;
-    if (!Number.isInteger(timeoutMinutes) || timeoutMinutes < 1 || timeoutMinutes > 120) {
-      throw new Error(`DeployGate: timeoutMinutes got ${timeoutMinutes}; allowed: a whole number from 1 to 120`);
-    }
+    requireInteger("DeployGate", "timeoutMinutes", timeoutMinutes, 1, 120);
     const target = props.migration.runTarget;
     // Explicit values from this apply (the non-interactive form): stack outputs would still hold the previous ones.
     this.command = [

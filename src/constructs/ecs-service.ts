@@ -12,7 +12,6 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { describeFargateMemory, FARGATE_MEMORY_BY_CPU, isFargateSize } from "../config/fargate";
 import { appContainerDefinition, containerDefinitionsJson, TMP_PATH, TMP_VOLUME_NAME } from "../container-definition";
 import { partitionOf } from "../aws-partition";
 import { Naming } from "../naming";
@@ -20,6 +19,7 @@ import type { Alb } from "./alb";
 import { CLOUDWATCH_RETENTION_DAYS, Network } from "./network";
 import type { AppSecrets } from "./secrets";
 import { SecurityGroupPeer } from "./security-group-peer";
+import { requireAccountId, requireFargateSize, requireImageReference, requireInteger, requireOneOf, requireRegion } from "./validation";
 
 /** CPU architectures Fargate runs Linux tasks on; the image must be built for the one chosen. */
 export type CpuArchitecture = "X86_64" | "ARM64";
@@ -173,38 +173,7 @@ export interface EcsServiceProps {
   readonly accountId?: string;
 }
 
-const REGION = /^[a-z]{2}(-[a-z]+)+-[0-9]+$/;
 const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
-/** `registry[:port]/path[/path...]` and a tag or a sha256 digest. */
-const IMAGE_REFERENCE =
-  /^[a-z0-9]+([.-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-]+[a-z0-9]+)*)+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$/;
-
-/** Throws unless `value` is an integer from `min` to `max`; the message names the prop and the allowed range. */
-export function requireInteger(construct: string, prop: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${construct}: ${prop} got ${JSON.stringify(value)}; allowed: an integer from ${min} to ${max}`);
-  }
-}
-
-/** Throws unless Fargate runs a task of `cpu` and `memoryMiB`; the message lists the allowed values. */
-export function requireFargateSize(construct: string, cpu: number, memoryMiB: number): void {
-  if (FARGATE_MEMORY_BY_CPU[cpu] === undefined) {
-    throw new Error(`${construct}: cpu got ${JSON.stringify(cpu)}; allowed: ${Object.keys(FARGATE_MEMORY_BY_CPU).join(", ")}`);
-  }
-  if (!isFargateSize(cpu, memoryMiB)) {
-    throw new Error(`${construct}: memoryMiB got ${JSON.stringify(memoryMiB)} for cpu ${cpu}; allowed for cpu ${cpu}: ${describeFargateMemory(cpu)}`);
-  }
-}
-
-/** Throws unless `image` is a full image reference with a tag or digest (tokens are checked for blanks only). */
-export function requireImageReference(construct: string, image: string): void {
-  const valid = Token.isUnresolved(image) ? image.length > 0 && !/\s/.test(image) : IMAGE_REFERENCE.test(image);
-  if (!valid) {
-    throw new Error(
-      `${construct}: image got ${JSON.stringify(image)}; allowed: a full image reference with a tag or digest, such as "ghcr.io/owner/whcsites:1.4.2"`,
-    );
-  }
-}
 
 /**
  * The Phoenix API on ECS Fargate behind the load balancer: a cluster (Container Insights, FARGATE and FARGATE_SPOT
@@ -285,22 +254,14 @@ export class EcsService extends Construct implements SecurityGroupPeer {
 
     // Validation first: nothing is created from a bad configuration.
     const name = "EcsService";
-    if (!REGION.test(props.region)) {
-      throw new Error(`${name}: region got ${JSON.stringify(props.region)}; allowed: an AWS region name such as "eu-west-1"`);
-    }
+    requireRegion(name, props.region);
     requireImageReference(name, props.image);
     if (props.phxHost.length === 0 || /\s|\//.test(props.phxHost) || (!Token.isUnresolved(props.phxHost) && !HOST_NAME.test(props.phxHost))) {
       throw new Error(`${name}: phxHost got ${JSON.stringify(props.phxHost)}; allowed: a host name such as "api.example.org" (no scheme, no path)`);
     }
     requireFargateSize(name, props.cpu, props.memoryMiB);
-    if (!CPU_ARCHITECTURES.includes(cpuArchitecture)) {
-      throw new Error(`${name}: cpuArchitecture got ${JSON.stringify(cpuArchitecture)}; allowed: ${CPU_ARCHITECTURES.map((a) => JSON.stringify(a)).join(" or ")}`);
-    }
-    if (!CONTAINER_INSIGHTS_MODES.includes(containerInsights)) {
-      throw new Error(
-        `${name}: containerInsights got ${JSON.stringify(containerInsights)}; allowed: ${CONTAINER_INSIGHTS_MODES.map((m) => JSON.stringify(m)).join(" or ")}`,
-      );
-    }
+    requireOneOf(name, "cpuArchitecture", cpuArchitecture, CPU_ARCHITECTURES);
+    requireOneOf(name, "containerInsights", containerInsights, CONTAINER_INSIGHTS_MODES);
     requireInteger(name, "maxCount", maxCount, 1, 5000);
     requireInteger(name, "minCount", minCount, production ? 2 : 0, maxCount);
     requireInteger(name, "desiredCount", props.desiredCount, Math.max(minCount, production ? 2 : 0), maxCount);
@@ -314,16 +275,12 @@ export class EcsService extends Construct implements SecurityGroupPeer {
     }
     requireInteger(name, "containerPort", containerPort, 1, 65535);
     requireInteger(name, "poolSize", poolSize, 1, 1000);
-    if (!CLOUDWATCH_RETENTION_DAYS.includes(logRetentionDays)) {
-      throw new Error(`${name}: logRetentionDays got ${JSON.stringify(logRetentionDays)}; allowed: one of ${CLOUDWATCH_RETENTION_DAYS.join(", ")}`);
-    }
+    requireOneOf(name, "logRetentionDays", logRetentionDays, CLOUDWATCH_RETENTION_DAYS);
     requireInteger(name, "healthCheckGracePeriodSeconds", healthCheckGracePeriodSeconds, 0, 7200);
     requireInteger(name, "targetCpuPercent", targetCpuPercent, 10, 90);
     requireInteger(name, "targetRequestsPerTarget", targetRequestsPerTarget, 1, 1_000_000);
     requireInteger(name, "stopTimeoutSeconds", stopTimeoutSeconds, 2, 120);
-    if (props.accountId !== undefined && !/^[0-9]{12}$/.test(props.accountId)) {
-      throw new Error(`${name}: accountId got ${JSON.stringify(props.accountId)}; allowed: 12 digits`);
-    }
+    requireAccountId(name, props.accountId);
 
     const { naming, network, secrets, loadBalancer } = props;
     this.region = props.region;

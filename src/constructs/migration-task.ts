@@ -2,7 +2,8 @@ import { Construct } from "constructs";
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import { appContainerDefinition, containerDefinitionsJson, TMP_VOLUME_NAME } from "../container-definition";
 import { Naming } from "../naming";
-import { EcsService, requireFargateSize } from "./ecs-service";
+import type { EcsService } from "./ecs-service";
+import { requireFargateSize } from "./validation";
 
 /** Name of the container that runs the migration command; its exit code decides success. */
 export const MIGRATION_CONTAINER_NAME = "migrate";

@@ -21,6 +21,7 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import { MAX_AVAILABILITY_ZONES, planSubnets, SubnetPlan } from "../cidr";
 import { partitionOf } from "../aws-partition";
 import { Naming } from "../naming";
+import { requireAccountId, requireOneOf, requireRegion } from "./validation";
 
 /** How many NAT gateways the private tier gets. */
 export type NatGatewayMode = "one-per-az" | "single";
@@ -315,9 +316,6 @@ export class Network extends Construct {
   }
 }
 
-const REGION = /^[a-z]{2}(-[a-z]+)+-[0-9]+$/;
-const ACCOUNT_ID = /^[0-9]{12}$/;
-
 function letterOf(availabilityZone: string): string {
   return availabilityZone.slice(-1);
 }
@@ -330,9 +328,7 @@ function validate(props: NetworkProps, natGateways: string, flowLogRetentionDays
     }
   };
   literal("region", props.region);
-  if (!REGION.test(props.region)) {
-    throw new Error(`Network: region got ${JSON.stringify(props.region)}; allowed: an AWS region name such as "eu-west-1"`);
-  }
+  requireRegion("Network", props.region);
   literal("cidrBlock", props.cidrBlock);
 
   const zones = props.availabilityZones;
@@ -351,15 +347,9 @@ function validate(props: NetworkProps, natGateways: string, flowLogRetentionDays
     throw new Error(`Network: availabilityZones got ${JSON.stringify(zones)}; allowed: each zone once`);
   }
 
-  if (!NAT_GATEWAY_MODES.includes(natGateways as NatGatewayMode)) {
-    throw new Error(`Network: natGateways got ${JSON.stringify(natGateways)}; allowed: ${NAT_GATEWAY_MODES.map((m) => JSON.stringify(m)).join(" or ")}`);
-  }
-  if (!CLOUDWATCH_RETENTION_DAYS.includes(flowLogRetentionDays)) {
-    throw new Error(`Network: flowLogRetentionDays got ${flowLogRetentionDays}; allowed: one of ${CLOUDWATCH_RETENTION_DAYS.join(", ")}`);
-  }
-  if (props.accountId !== undefined && !ACCOUNT_ID.test(props.accountId)) {
-    throw new Error(`Network: accountId got ${JSON.stringify(props.accountId)}; allowed: 12 digits`);
-  }
+  requireOneOf("Network", "natGateways", natGateways as NatGatewayMode, NAT_GATEWAY_MODES);
+  requireOneOf("Network", "flowLogRetentionDays", flowLogRetentionDays, CLOUDWATCH_RETENTION_DAYS);
+  requireAccountId("Network", props.accountId);
   return zones.map(letterOf);
 }
 

@@ -11,20 +11,16 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import { Naming } from "../naming";
 import { DEFAULT_POSTGRES_ENGINE_VERSION, parsePostgresVersion } from "../postgres";
 import { readableLogicalId } from "../stacks/readable-stack";
-import { Network } from "./network";
+import { CLOUDWATCH_RETENTION_DAYS, Network } from "./network";
 import { AppSecrets } from "./secrets";
 import { SecurityGroupPeer } from "./security-group-peer";
+import { requireInteger, requireOneOf } from "./validation";
 
 /** The PostgreSQL port. Fixed: the app, the connection secret and the security group rules agree on it. */
 export const POSTGRES_PORT = 5432;
 
 /** Intervals RDS enhanced monitoring accepts; 0 turns it off. */
 export const MONITORING_INTERVALS_SECONDS: readonly number[] = [0, 1, 5, 10, 15, 30, 60];
-
-/** Retention periods CloudWatch Logs accepts. */
-const LOG_RETENTION_DAYS: readonly number[] = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-];
 
 /** The log types exported to CloudWatch Logs. */
 const LOG_EXPORTS = ["postgresql", "upgrade"] as const;
@@ -161,21 +157,11 @@ export class Rds extends Construct implements SecurityGroupPeer {
     if (performanceInsights && /^db\.t\d+g?\.(micro|small)$/.test(instanceClass)) {
       throw new Error(`Rds: performanceInsights is not available on ${instanceClass}; use db.t4g.medium or larger, or set performanceInsights to false.`);
     }
-    if (!Number.isInteger(allocatedStorageGiB) || allocatedStorageGiB < 20 || allocatedStorageGiB > 65536) {
-      throw new Error(`Rds: allocatedStorageGiB must be an integer from 20 to 65536; got ${allocatedStorageGiB}.`);
-    }
+    requireInteger("Rds", "allocatedStorageGiB", allocatedStorageGiB, 20, 65536);
     const minimumCeiling = Math.ceil((allocatedStorageGiB * 11) / 10);
-    if (!Number.isInteger(maxAllocatedStorageGiB) || maxAllocatedStorageGiB < minimumCeiling || maxAllocatedStorageGiB > 65536) {
-      throw new Error(
-        `Rds: maxAllocatedStorageGiB must be an integer from ${minimumCeiling} (10% above allocatedStorageGiB ${allocatedStorageGiB}) to 65536; got ${maxAllocatedStorageGiB}.`,
-      );
-    }
-    if (!Number.isInteger(backupRetentionDays) || backupRetentionDays < 7 || backupRetentionDays > 35) {
-      throw new Error(`Rds: backupRetentionDays must be an integer from 7 to 35; got ${backupRetentionDays}.`);
-    }
-    if (!MONITORING_INTERVALS_SECONDS.includes(monitoringIntervalSeconds)) {
-      throw new Error(`Rds: monitoringIntervalSeconds must be one of ${MONITORING_INTERVALS_SECONDS.join(", ")}; got ${monitoringIntervalSeconds}.`);
-    }
+    requireInteger("Rds", "maxAllocatedStorageGiB", maxAllocatedStorageGiB, minimumCeiling, 65536, `at least 10% above allocatedStorageGiB ${allocatedStorageGiB}`);
+    requireInteger("Rds", "backupRetentionDays", backupRetentionDays, 7, 35);
+    requireOneOf("Rds", "monitoringIntervalSeconds", monitoringIntervalSeconds, MONITORING_INTERVALS_SECONDS);
     const backup = parseWindow(backupWindow, false);
     if (backup === undefined || backup.end - backup.start < 30) {
       throw new Error(`Rds: backupWindow must be "hh24:mi-hh24:mi" in UTC, at least 30 minutes long (for example "02:00-03:00"); got ${JSON.stringify(backupWindow)}.`);
@@ -189,9 +175,7 @@ export class Rds extends Construct implements SecurityGroupPeer {
     if (windowsOverlap(backup, maintenance)) {
       throw new Error(`Rds: backupWindow ${JSON.stringify(backupWindow)} overlaps maintenanceWindow ${JSON.stringify(maintenanceWindow)}; RDS requires them apart.`);
     }
-    if (!LOG_RETENTION_DAYS.includes(logRetentionDays)) {
-      throw new Error(`Rds: logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(", ")}; got ${logRetentionDays}.`);
-    }
+    requireOneOf("Rds", "logRetentionDays", logRetentionDays, CLOUDWATCH_RETENTION_DAYS);
     const identifier = props.naming.name("db", 63);
     if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(identifier)) {
       throw new Error(`Rds: the instance identifier ${JSON.stringify(identifier)} (from naming) must not contain "--" or end with "-"; rename the app or environment.`);

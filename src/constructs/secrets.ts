@@ -10,6 +10,7 @@ import { Password } from "@cdktf/provider-random/lib/password";
 import { Naming } from "../naming";
 import { readableLogicalId } from "../stacks/readable-stack";
 import type { Rds } from "./rds";
+import { requireInteger } from "./validation";
 
 /** Master user names RDS reserves or that every attacker tries first. */
 const RESERVED_USERNAMES = ["postgres", "admin", "rdsadmin", "rdsrepladmin", "root"];
@@ -152,9 +153,7 @@ export class AppSecrets extends Construct {
     const databaseUsername = props.databaseUsername ?? "whcsites_admin";
     const databaseName = props.databaseName ?? "whcsites";
 
-    if (!Number.isInteger(recoveryWindowDays) || recoveryWindowDays < 7 || recoveryWindowDays > 30) {
-      throw new Error(`AppSecrets: recoveryWindowDays must be an integer from 7 to 30; got ${recoveryWindowDays}.`);
-    }
+    requireInteger("AppSecrets", "recoveryWindowDays", recoveryWindowDays, 7, 30);
     if (!/^[a-z][a-z0-9_]{0,62}$/.test(databaseUsername) || RESERVED_USERNAMES.includes(databaseUsername)) {
       throw new Error(
         `AppSecrets: databaseUsername must be 1-63 lower-case letters, digits or "_", starting with a letter, and not ${RESERVED_USERNAMES.join(", ")}; got ${JSON.stringify(databaseUsername)}.`,
