@@ -13,12 +13,11 @@ import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
-import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { elbLogDeliveryPrincipal } from "../elb-log-delivery";
 import { Naming } from "../naming";
 import type { Network } from "./network";
-import { SecurityGroupPeer } from "./security-group-peer";
+import { addEgressTo, SecurityGroupPeer } from "./security-group-peer";
 import { requireAccountId, requireInteger } from "./validation";
 
 /** The TLS policy of the HTTPS listener: TLS 1.3 and 1.2 with forward-secret ciphers only. */
@@ -487,13 +486,6 @@ export class Alb extends Construct implements SecurityGroupPeer {
    */
   public allowTo(peer: SecurityGroupPeer, port: number): void {
     requireInteger("Alb", "allowTo port", port, 1, 65535);
-    new VpcSecurityGroupEgressRule(this, `to_${peer.node.id}_${port}`, {
-      securityGroupId: this.securityGroupId,
-      description: `To ${peer.node.id} on TCP ${port}`,
-      ipProtocol: "tcp",
-      fromPort: port,
-      toPort: port,
-      referencedSecurityGroupId: peer.securityGroupId,
-    });
+    addEgressTo(this, this.securityGroupId, peer, port);
   }
 }

@@ -11,14 +11,13 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
-import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { appContainerDefinition, containerDefinitionsJson, TMP_PATH, TMP_VOLUME_NAME } from "../container-definition";
 import { partitionOf } from "../aws-partition";
 import { Naming } from "../naming";
 import type { Alb } from "./alb";
 import { CLOUDWATCH_RETENTION_DAYS, Network } from "./network";
 import type { AppSecrets } from "./secrets";
-import { SecurityGroupPeer } from "./security-group-peer";
+import { addEgressTo, addIngressFrom, SecurityGroupPeer } from "./security-group-peer";
 import { requireAccountId, requireFargateSize, requireImageReference, requireInteger, requireOneOf, requireRegion } from "./validation";
 
 /** CPU architectures Fargate runs Linux tasks on; the image must be built for the one chosen. */
@@ -532,14 +531,7 @@ export class EcsService extends Construct implements SecurityGroupPeer {
    */
   public allowFrom(peer: SecurityGroupPeer, port: number): void {
     requireInteger("EcsService", "allowFrom port", port, 1, 65535);
-    new VpcSecurityGroupIngressRule(this, `from_${peer.node.id}_${port}`, {
-      securityGroupId: this.securityGroupId,
-      description: `From ${peer.node.id} on TCP ${port}`,
-      ipProtocol: "tcp",
-      fromPort: port,
-      toPort: port,
-      referencedSecurityGroupId: peer.securityGroupId,
-    });
+    addIngressFrom(this, this.securityGroupId, peer, port);
   }
 
   /**
@@ -551,14 +543,7 @@ export class EcsService extends Construct implements SecurityGroupPeer {
    */
   public allowTo(peer: SecurityGroupPeer, port: number): void {
     requireInteger("EcsService", "allowTo port", port, 1, 65535);
-    new VpcSecurityGroupEgressRule(this, `to_${peer.node.id}_${port}`, {
-      securityGroupId: this.securityGroupId,
-      description: `To ${peer.node.id} on TCP ${port}`,
-      ipProtocol: "tcp",
-      fromPort: port,
-      toPort: port,
-      referencedSecurityGroupId: peer.securityGroupId,
-    });
+    addEgressTo(this, this.securityGroupId, peer, port);
   }
 
   /**

@@ -7,13 +7,12 @@ import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
-import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Naming } from "../naming";
 import { DEFAULT_POSTGRES_ENGINE_VERSION, parsePostgresVersion } from "../postgres";
 import { readableLogicalId } from "../stacks/readable-stack";
 import { CLOUDWATCH_RETENTION_DAYS, Network } from "./network";
 import { AppSecrets } from "./secrets";
-import { SecurityGroupPeer } from "./security-group-peer";
+import { addIngressFrom, SecurityGroupPeer } from "./security-group-peer";
 import { requireInteger, requireOneOf } from "./validation";
 
 /** The PostgreSQL port. Fixed: the app, the connection secret and the security group rules agree on it. */
@@ -293,14 +292,7 @@ export class Rds extends Construct implements SecurityGroupPeer {
     const below = peer.node.scopes.slice(peer.node.scopes.indexOf(stack) + 1).map((c) => c.node.id);
     const id = `allow_${readableLogicalId(below)}`;
     if (this.node.tryFindChild(id) !== undefined) return;
-    new VpcSecurityGroupIngressRule(this, id, {
-      securityGroupId: this.securityGroup.id,
-      referencedSecurityGroupId: peer.securityGroupId,
-      ipProtocol: "tcp",
-      fromPort: POSTGRES_PORT,
-      toPort: POSTGRES_PORT,
-      description: `PostgreSQL from ${peer.node.path}`,
-    });
+    addIngressFrom(this, this.securityGroup.id, peer, POSTGRES_PORT, { id, description: `PostgreSQL from ${peer.node.path}` });
   }
 }
 

@@ -1,4 +1,6 @@
-import { IConstruct } from "constructs";
+import { Construct, IConstruct } from "constructs";
+import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 
 /**
  * Something with its own security group that another construct can admit or reach through an intent method
@@ -9,4 +11,62 @@ import { IConstruct } from "constructs";
 export interface SecurityGroupPeer extends IConstruct {
   /** The id of the peer's security group. */
   readonly securityGroupId: string;
+}
+
+/** Overrides for a rule written by {@link addIngressFrom} or {@link addEgressTo}. */
+export interface PeerRuleOptions {
+  /**
+   * Construct id of the rule under `scope` (it becomes part of the Terraform address).
+   *
+   * @default `from_<peer id>_<port>` for ingress, `to_<peer id>_<port>` for egress
+   */
+  readonly id?: string;
+  /**
+   * Description of the rule.
+   *
+   * @default `From <peer id> on TCP <port>` for ingress, `To <peer id> on TCP <port>` for egress
+   */
+  readonly description?: string;
+}
+
+/**
+ * Admits `peer`'s security group on TCP `port` with an ingress rule on `ownSecurityGroupId`, created under `scope`.
+ * The caller validates `port`, so that the message names its own construct and method.
+ */
+export function addIngressFrom(
+  scope: Construct,
+  ownSecurityGroupId: string,
+  peer: SecurityGroupPeer,
+  port: number,
+  options: PeerRuleOptions = {},
+): VpcSecurityGroupIngressRule {
+  return new VpcSecurityGroupIngressRule(scope, options.id ?? `from_${peer.node.id}_${port}`, {
+    securityGroupId: ownSecurityGroupId,
+    description: options.description ?? `From ${peer.node.id} on TCP ${port}`,
+    ipProtocol: "tcp",
+    fromPort: port,
+    toPort: port,
+    referencedSecurityGroupId: peer.securityGroupId,
+  });
+}
+
+/**
+ * Lets `ownSecurityGroupId` reach `peer`'s security group on TCP `port` with an egress rule created under `scope`.
+ * The caller validates `port`, so that the message names its own construct and method.
+ */
+export function addEgressTo(
+  scope: Construct,
+  ownSecurityGroupId: string,
+  peer: SecurityGroupPeer,
+  port: number,
+  options: PeerRuleOptions = {},
+): VpcSecurityGroupEgressRule {
+  return new VpcSecurityGroupEgressRule(scope, options.id ?? `to_${peer.node.id}_${port}`, {
+    securityGroupId: ownSecurityGroupId,
+    description: options.description ?? `To ${peer.node.id} on TCP ${port}`,
+    ipProtocol: "tcp",
+    fromPort: port,
+    toPort: port,
+    referencedSecurityGroupId: peer.securityGroupId,
+  });
 }
