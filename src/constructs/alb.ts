@@ -6,17 +6,13 @@ import { Lb } from "@cdktf/provider-aws/lib/lb";
 import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
-import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
-import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
-import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
-import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
-import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { elbLogDeliveryPrincipal } from "../elb-log-delivery";
 import { Naming } from "../naming";
 import type { Network } from "./network";
+import { SecureBucket } from "./secure-bucket";
 import { addEgressTo, SecurityGroupPeer } from "./security-group-peer";
 import { requireAccountId, requireInteger } from "./validation";
 
@@ -293,69 +289,32 @@ export class Alb extends Construct implements SecurityGroupPeer {
     let bucketPolicy: S3BucketPolicy | undefined;
     const logPrefix = id.toLowerCase().replace(/[^a-z0-9-]/g, "-");
     if (accessLogs) {
-      const bucket = new S3Bucket(this, "access_logs", {
+      const bucket = new SecureBucket(this, "access_logs", {
         bucketPrefix: `${naming.name([id, "alb-logs"], 36)}-`,
         // Production logs are audit records: `terraform destroy` must neither empty nor delete the bucket.
         forceDestroy: !production,
-        lifecycle: production ? { preventDestroy: true } : undefined,
-      });
-      const publicAccessBlock = new S3BucketPublicAccessBlock(this, "access_logs_public_access_block", {
-        bucket: bucket.id,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
-      });
-      new S3BucketOwnershipControls(this, "access_logs_ownership", {
-        bucket: bucket.id,
-        rule: { objectOwnership: "BucketOwnerEnforced" },
-      });
-      // ALB log delivery supports SSE-S3 only, not SSE-KMS.
-      new S3BucketServerSideEncryptionConfigurationA(this, "access_logs_encryption", {
-        bucket: bucket.id,
-        rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
-      });
-      new S3BucketLifecycleConfiguration(this, "access_logs_lifecycle", {
-        bucket: bucket.id,
-        rule: [
+        preventDestroy: production,
+        lifecycleRules: [
           {
             id: "expire-access-logs",
             status: "Enabled",
-            // The provider rejects a rule without a filter at apply; an empty one selects every object.
-            filter: [{}],
             expiration: [{ days: accessLogRetentionDays }],
             abortIncompleteMultipartUpload: [{ daysAfterInitiation: 1 }],
           },
         ],
+        extraPolicyStatements: (bucketArn) => [
+          {
+            Sid: "AllowElbLogDelivery",
+            Effect: "Allow",
+            Principal: logWriter,
+            Action: "s3:PutObject",
+            Resource: `${bucketArn}/${logPrefix}/AWSLogs/${props.accountId ?? "*"}/*`,
+          },
+        ],
       });
-      const writablePath = `${bucket.arn}/${logPrefix}/AWSLogs/${props.accountId ?? "*"}/*`;
-      bucketPolicy = new S3BucketPolicy(this, "access_logs_policy", {
-        bucket: bucket.id,
-        policy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Sid: "AllowElbLogDelivery",
-              Effect: "Allow",
-              Principal: logWriter,
-              Action: "s3:PutObject",
-              Resource: writablePath,
-            },
-            {
-              Sid: "DenyInsecureTransport",
-              Effect: "Deny",
-              Principal: "*",
-              Action: "s3:*",
-              Resource: [bucket.arn, `${bucket.arn}/*`],
-              Condition: { Bool: { "aws:SecureTransport": "false" } },
-            },
-          ],
-        }),
-        // S3 rejects concurrent policy and public-access-block changes on one bucket ("OperationAborted").
-        dependsOn: [publicAccessBlock],
-      });
-      accessLogsConfig = { bucket: bucket.bucket, prefix: logPrefix, enabled: true };
-      this.accessLogsBucketName = bucket.bucket;
+      bucketPolicy = bucket.policy;
+      accessLogsConfig = { bucket: bucket.bucketName, prefix: logPrefix, enabled: true };
+      this.accessLogsBucketName = bucket.bucketName;
     }
 
     const lb = new Lb(this, "Resource", {

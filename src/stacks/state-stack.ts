@@ -1,14 +1,8 @@
 import { Construct } from "constructs";
 import { LocalBackend, TerraformOutput } from "cdktf";
-import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
-import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
-import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
-import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
-import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
-import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
-import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { StateConfig } from "../config/state";
+import { SecureBucket } from "../constructs/secure-bucket";
 import { Naming } from "../naming";
 import { applyPolicies } from "../policies";
 import { addAwsProvider } from "./aws-provider";
@@ -44,60 +38,21 @@ export class StateStack extends ReadableStack {
     new LocalBackend(this, { path: "../../../whcsites-state.tfstate" });
     addAwsProvider(this, { naming, region: state.region, accountId: state.accountId });
 
-    // Bucket and its settings share the scope "state": aws_s3_bucket.state, aws_s3_bucket_versioning.state_versioning, ...
-    const scoped = new Construct(this, "state");
-    const bucket = new S3Bucket(scoped, "Resource", {
+    // Children of "state" become aws_s3_bucket.state, aws_s3_bucket_versioning.state_versioning, ...
+    const bucket = new SecureBucket(this, "state", {
       bucket: state.bucketName,
-      lifecycle: { preventDestroy: true },
-    });
-    new S3BucketVersioningA(scoped, "versioning", {
-      bucket: bucket.id,
-      versioningConfiguration: { status: "Enabled" },
-    });
-    new S3BucketServerSideEncryptionConfigurationA(scoped, "encryption", {
-      bucket: bucket.id,
-      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }],
-    });
-    new S3BucketPublicAccessBlock(scoped, "public_access_block", {
-      bucket: bucket.id,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    });
-    new S3BucketOwnershipControls(scoped, "ownership", {
-      bucket: bucket.id,
-      rule: { objectOwnership: "BucketOwnerEnforced" },
-    });
-    new S3BucketPolicy(scoped, "policy", {
-      bucket: bucket.id,
-      policy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Sid: "DenyInsecureTransport",
-            Effect: "Deny",
-            Principal: "*",
-            Action: "s3:*",
-            Resource: [bucket.arn, `${bucket.arn}/*`],
-            Condition: { Bool: { "aws:SecureTransport": "false" } },
-          },
-        ],
-      }),
-    });
-    new S3BucketLifecycleConfiguration(scoped, "lifecycle", {
-      bucket: bucket.id,
-      rule: [
+      preventDestroy: true,
+      versioned: true,
+      bucketKeyEnabled: true,
+      lifecycleRules: [
         {
           id: "expire-old-state-versions",
           status: "Enabled",
-          filter: [{}],
           noncurrentVersionExpiration: [{ noncurrentDays: state.noncurrentVersionRetentionDays, newerNoncurrentVersions: 10 }],
         },
         {
           id: "abort-incomplete-uploads",
           status: "Enabled",
-          filter: [{}],
           abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
         },
       ],
@@ -116,7 +71,7 @@ export class StateStack extends ReadableStack {
 
     this.bucketName = state.bucketName;
     this.lockTableName = state.lockTableName;
-    new TerraformOutput(this, "state_bucket_name", { value: bucket.bucket, description: "S3 bucket holding every environment's state" });
+    new TerraformOutput(this, "state_bucket_name", { value: bucket.bucketName, description: "S3 bucket holding every environment's state" });
     new TerraformOutput(this, "lock_table_name", { value: lockTable.name, description: "DynamoDB table locking state (deprecated by S3 native locking; see README)" });
 
     // Every environment's state lives here: held to the production rules whatever the environments are.
