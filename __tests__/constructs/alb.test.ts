@@ -26,6 +26,7 @@ import { SecurityGroupPeer } from "../../src/constructs/security-group-peer";
 import { ELB_LOG_DELIVERY_SERVICE_PRINCIPAL } from "../../src/elb-log-delivery";
 import { Naming } from "../../src/naming";
 import { ReadableStack } from "../../src/stacks/readable-stack";
+import { testNetwork } from "../helpers/network";
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
 type AlbOverrides = Partial<Omit<AlbProps, "naming" | "network">>;
@@ -43,14 +44,7 @@ interface Built {
 function build(overrides: AlbOverrides = {}, extra?: (scope: Construct, alb: Alb) => void): Built {
   const stack = new ReadableStack(Testing.app(), "test");
   const naming = new Naming("whcsites", overrides.production ? "production" : "staging");
-  const network = new Network(stack, "network", {
-    naming,
-    cidrBlock: "10.0.0.0/16",
-    availabilityZones: ["eu-west-1a", "eu-west-1b"],
-    region: "eu-west-1",
-    flowLogs: false,
-    vpcEndpoints: false,
-  });
+  const network = testNetwork(stack, naming, { vpcEndpoints: false });
   const alb = new Alb(stack, "api", { naming, network, region: "eu-west-1", ...overrides });
   extra?.(stack, alb);
   const synth = Testing.synth(stack);
@@ -72,16 +66,7 @@ function fakeNetwork(publicSubnetIds: string[]): Network {
 function newAlb(overrides: AlbOverrides = {}, network?: Network): Alb {
   const stack = new ReadableStack(Testing.app(), "test");
   const naming = new Naming("whcsites", "staging");
-  const net =
-    network ??
-    new Network(stack, "network", {
-      naming,
-      cidrBlock: "10.0.0.0/16",
-      availabilityZones: ["eu-west-1a", "eu-west-1b"],
-      region: "eu-west-1",
-      flowLogs: false,
-      vpcEndpoints: false,
-    });
+  const net = network ?? testNetwork(stack, naming, { vpcEndpoints: false });
   return new Alb(stack, "api", { naming, network: net, region: "eu-west-1", ...overrides });
 }
 

@@ -10,11 +10,11 @@ import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Alb } from "../../src/constructs/alb";
 import { EcsService, EcsServiceProps, ECS_EXEC_ACTIONS } from "../../src/constructs/ecs-service";
-import { Network } from "../../src/constructs/network";
 import { POSTGRES_PORT, Rds } from "../../src/constructs/rds";
 import { AppSecrets, AppSecretsProps } from "../../src/constructs/secrets";
 import { Naming } from "../../src/naming";
 import { ReadableStack } from "../../src/stacks/readable-stack";
+import { testNetwork } from "../helpers/network";
 
 type Resource = Record<string, unknown>;
 type Resources = Record<string, Record<string, Resource>>;
@@ -50,13 +50,7 @@ function build(options: Options = {}): Built {
   const stack = new ReadableStack(Testing.app(), "test");
   const naming = new Naming("whcsites", production ? "production" : "staging");
   const imageTag = new TerraformVariable(stack, "image_tag", { type: "string", default: "1.4.2" });
-  const network = new Network(stack, "network", {
-    naming,
-    cidrBlock: "10.0.0.0/16",
-    availabilityZones: ["eu-west-1a", "eu-west-1b"],
-    region: "eu-west-1",
-    flowLogs: false,
-  });
+  const network = testNetwork(stack, naming);
   const domain = production ? { domain: { name: "api.example.org", hostedZoneId: "Z0123456789ABCDEFGHIJ" } } : {};
   const alb = new Alb(stack, "alb", { naming, network, region: "eu-west-1", production, ...domain });
   const secrets = new AppSecrets(stack, "secrets", { naming, production, ...options.secrets });

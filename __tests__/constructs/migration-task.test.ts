@@ -4,10 +4,10 @@ import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import { Alb } from "../../src/constructs/alb";
 import { EcsService, EcsServiceProps } from "../../src/constructs/ecs-service";
 import { DEFAULT_MIGRATION_COMMAND, MigrationTask, MigrationTaskProps } from "../../src/constructs/migration-task";
-import { Network } from "../../src/constructs/network";
 import { AppSecrets } from "../../src/constructs/secrets";
 import { Naming } from "../../src/naming";
 import { ReadableStack } from "../../src/stacks/readable-stack";
+import { testNetwork } from "../helpers/network";
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
 
@@ -27,13 +27,7 @@ function build(migrationProps: Partial<Omit<MigrationTaskProps, "naming" | "serv
   const stack = new ReadableStack(Testing.app(), "test");
   const naming = new Naming("whcsites", "staging");
   const imageTag = new TerraformVariable(stack, "image_tag", { type: "string", default: "1.4.2" });
-  const network = new Network(stack, "network", {
-    naming,
-    cidrBlock: "10.0.0.0/16",
-    availabilityZones: ["eu-west-1a", "eu-west-1b"],
-    region: "eu-west-1",
-    flowLogs: false,
-  });
+  const network = testNetwork(stack, naming);
   const alb = new Alb(stack, "alb", { naming, network, region: "eu-west-1" });
   const secrets = new AppSecrets(stack, "secrets", { naming, registryCredentials: { mode: "managed" } });
   const service = new EcsService(stack, "api", {

@@ -15,6 +15,7 @@ import { SecurityGroupPeer } from "../../src/constructs/security-group-peer";
 import { Naming } from "../../src/naming";
 import { parsePostgresVersion, postgresParameterGroupFamily } from "../../src/postgres";
 import { ReadableStack } from "../../src/stacks/readable-stack";
+import { testNetwork } from "../helpers/network";
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
 type Synth = { resource: Resources; output?: Record<string, unknown> };
@@ -41,13 +42,7 @@ function given(environment = "staging"): Given {
   new AwsProvider(stack, "aws", { region: "eu-west-1" });
   new RandomProvider(stack, "random");
   const naming = new Naming("whcsites", environment);
-  const network = new Network(stack, "network", {
-    naming,
-    cidrBlock: "10.0.0.0/16",
-    availabilityZones: ["eu-west-1a", "eu-west-1b"],
-    region: "eu-west-1",
-    flowLogs: false,
-  });
+  const network = testNetwork(stack, naming);
   const secrets = new AppSecrets(stack, "secrets", { naming, production: environment === "production" });
   return { stack, network, secrets, naming };
 }
