@@ -1,3 +1,4 @@
+import type { Violation } from "./framework";
 import { Config, UNKNOWN, Unknown, parseJsonWithTokens } from "./values";
 
 /** One container of an `aws_ecs_task_definition`, keys as in the ECS API (camelCase). */
@@ -25,3 +26,15 @@ export const UNREADABLE_CONTAINERS = {
   problem: "container_definitions cannot be read before apply (it is not a JSON array, for example a jsonencode() expression)",
   fix: "build container_definitions with JSON.stringify([...]); references inside string values are fine",
 } as const;
+
+/**
+ * Runs `check` on every container of a task definition and collects its violations; reports
+ * {@link UNREADABLE_CONTAINERS} once when the definitions cannot be read.
+ *
+ * @param check gets the container and its name for messages (see {@link containerName})
+ */
+export function checkEachContainer(taskDefinition: Config, check: (container: ContainerDefinition, name: string) => readonly Violation[]): Violation[] {
+  const containers = readContainers(taskDefinition);
+  if (containers === UNKNOWN) return [UNREADABLE_CONTAINERS];
+  return containers.flatMap((container, index) => check(container, containerName(container, index)));
+}

@@ -1,6 +1,6 @@
-import { containerName, readContainers, UNREADABLE_CONTAINERS } from "../container-definitions";
+import { checkEachContainer } from "../container-definitions";
 import { PolicyRule, Violation } from "../framework";
-import { UNKNOWN, asBool } from "../values";
+import { asBool } from "../values";
 
 /** ECS.5 (production): containers mount their root filesystem read-only. */
 export const ecsReadOnlyRoot: PolicyRule = {
@@ -9,13 +9,11 @@ export const ecsReadOnlyRoot: PolicyRule = {
   productionOnly: true,
   resourceTypes: ["aws_ecs_task_definition"],
   check(resource) {
-    const containers = readContainers(resource.config);
-    if (containers === UNKNOWN) return [UNREADABLE_CONTAINERS];
-    return containers.flatMap((container, index): Violation[] =>
+    return checkEachContainer(resource.config, (container, name): Violation[] =>
       asBool(container.readonlyRootFilesystem) === true
         ? []
         : [{
-            problem: `${containerName(container, index)} has a writable root filesystem (readonlyRootFilesystem is ${String(container.readonlyRootFilesystem ?? "not set")})`,
+            problem: `${name} has a writable root filesystem (readonlyRootFilesystem is ${String(container.readonlyRootFilesystem ?? "not set")})`,
             fix: "set readonlyRootFilesystem: true and mount a volume (or tmpfs) where the application writes",
           }],
     );

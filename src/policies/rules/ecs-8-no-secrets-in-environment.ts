@@ -1,4 +1,4 @@
-import { containerName, readContainers, UNREADABLE_CONTAINERS } from "../container-definitions";
+import { checkEachContainer, UNREADABLE_CONTAINERS } from "../container-definitions";
 import { PolicyRule, Violation } from "../framework";
 import { UNKNOWN, block, list } from "../values";
 
@@ -12,9 +12,7 @@ export const ecsNoSecretsInEnvironment: PolicyRule = {
   productionOnly: false,
   resourceTypes: ["aws_ecs_task_definition"],
   check(resource) {
-    const containers = readContainers(resource.config);
-    if (containers === UNKNOWN) return [UNREADABLE_CONTAINERS];
-    return containers.flatMap((container, index): Violation[] => {
+    return checkEachContainer(resource.config, (container, name): Violation[] => {
       const environment = list(container.environment);
       if (environment === UNKNOWN) return [UNREADABLE_CONTAINERS];
       const names = environment
@@ -23,7 +21,7 @@ export const ecsNoSecretsInEnvironment: PolicyRule = {
       return names.length === 0
         ? []
         : [{
-            problem: `${containerName(container, index)} passes ${names.join(", ")} as plain environment variable(s)`,
+            problem: `${name} passes ${names.join(", ")} as plain environment variable(s)`,
             fix: "move them to `secrets` with valueFrom = the Secrets Manager secret ARN (with :json-key:: for one key)",
           }];
     });
