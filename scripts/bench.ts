@@ -11,6 +11,8 @@ import * as path from "path";
 const ROOT = path.join(__dirname, "..");
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const RSS_PRELOAD = path.join(ROOT, "bench", "max-rss.cjs");
+const FLOOR = "bench/floor.ts";
+const APP = "main.ts";
 
 interface Sample {
   readonly wallMs: number;
@@ -40,16 +42,24 @@ const median = (values: number[]): number => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
-function measure(label: string, entry: string): { wallMs: number; rssMiB: number } {
-  run(entry); // warm the file cache; not counted
-  const samples = Array.from({ length: RUNS }, () => run(entry));
+function report(label: string, samples: Sample[]): { wallMs: number; rssMiB: number } {
   const result = { wallMs: median(samples.map((s) => s.wallMs)), rssMiB: median(samples.map((s) => s.rssMiB)) };
   console.log(`${label.padEnd(28)} wall ${result.wallMs.toFixed(0).padStart(6)} ms   peak RSS ${result.rssMiB.toFixed(1).padStart(6)} MiB   (median of ${RUNS})`);
   return result;
 }
 
-const floor = measure("floor (1 resource)", "bench/floor.ts");
-const app = measure("whole app (all stacks)", "main.ts");
+// Warm the file cache and the transform cache first (not counted). Then alternate floor and app runs, so that a
+// machine busier at one moment than another weighs on both alike.
+run(FLOOR);
+run(APP);
+const floorSamples: Sample[] = [];
+const appSamples: Sample[] = [];
+for (let i = 0; i < RUNS; i++) {
+  floorSamples.push(run(FLOOR));
+  appSamples.push(run(APP));
+}
+const floor = report("floor (1 resource)", floorSamples);
+const app = report("whole app (all stacks)", appSamples);
 const ratio = app.wallMs / floor.wallMs;
 const rssMB = (app.rssMiB * 1024 * 1024) / 1e6;
 console.log(`app / floor wall time: ${ratio.toFixed(2)}x (budget 2x); app peak RSS ${rssMB.toFixed(0)} MB (budget 150 MB)`);

@@ -132,7 +132,7 @@ const printed = new Set<string>();
 export class PolicyRun implements PolicyContext {
   private readonly results = new Map<string, MutableRuleResult>();
   private views = new Map<TerraformElement, ElementView | null>();
-  private byType: Map<string, ElementView[]> | undefined;
+  private byType: Map<string, TerraformResource[]> | undefined;
 
   public constructor(
     public readonly stack: TerraformStack,
@@ -166,16 +166,16 @@ export class PolicyRun implements PolicyContext {
 
   public resourcesOfType(...types: string[]): readonly ElementView[] {
     if (this.byType === undefined) {
-      const byType = new Map<string, ElementView[]>();
+      // Group by type without resolving: only the types a rule asks for are resolved (resolving is the costly part).
+      const byType = new Map<string, TerraformResource[]>();
       for (const construct of this.stack.node.findAll()) {
         if (!TerraformResource.isTerraformResource(construct)) continue;
-        const view = this.view(construct);
-        if (view === undefined) continue;
-        byType.set(view.type, [...(byType.get(view.type) ?? []), view]);
+        const type = construct.terraformResourceType;
+        byType.set(type, [...(byType.get(type) ?? []), construct]);
       }
       this.byType = byType;
     }
-    return types.flatMap((type) => this.byType?.get(type) ?? []);
+    return types.flatMap((type) => (this.byType?.get(type) ?? []).map((r) => this.view(r)).filter((v): v is ElementView => v !== undefined));
   }
 
   public dataSource(type: string, name: string): ElementView | undefined {
