@@ -1,9 +1,10 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { spawnSync } from "child_process";
 import { ALLOWED_WARNINGS, allowedBy, unexpectedWarnings } from "../../scripts/lib/allowed-warnings";
 import { readCommittedAddresses } from "../../scripts/lib/addresses";
-import { checkStacks, findStackDirs, type StackResult } from "../../scripts/lib/check-stacks";
+import { checkStacks, DEFAULT_WORK_DIR, findStackDirs, type StackResult } from "../../scripts/lib/check-stacks";
 import { checkContainerDefinitions, checkStackContainerDefinitions } from "../../scripts/lib/container-definitions";
 import { type StackJson } from "../../scripts/lib/stack-json";
 import { synthesizeApp } from "../../scripts/lib/synth";
@@ -295,6 +296,22 @@ describeWithTerraform("the environment plans show what was promised", () => {
       const api = JSON.parse((synthesized.get("whcsites-production") as any).resource.aws_ecs_task_definition.service_task_definition.container_definitions)[0];
       expect(api).toMatchObject({ readonlyRootFilesystem: true, image: "ghcr.io/whc-example/whcsites:${var.image_tag}" });
     });
+
+    test("the deploy gate's trigger follows --var image_tag (a real second plan with another tag)", () => {
+      // GIVEN the staging working copy the check initialized, planned with the default tag
+      const byDefault = one("whcsites-staging", "terraform_data.deploy_gate").values.triggers_replace;
+      expect(byDefault.image).toBe("ghcr.io/whc-example/whcsites:1.4.2");
+      // WHEN planned again with another tag, as CI ships a release
+      const dir = path.join(DEFAULT_WORK_DIR, "whcsites-staging");
+      const planFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "whcsites-var-")), "tfplan");
+      const env = { ...process.env, TF_CLI_CONFIG_FILE: path.join(DEFAULT_WORK_DIR, "cli.tfrc"), TF_IN_AUTOMATION: "1" };
+      const plan = spawnSync("terraform", ["plan", "-input=false", "-lock=false", "-var", "image_tag=2.0.0", `-out=${planFile}`], { cwd: dir, env, encoding: "utf8" });
+      expect(plan.stderr).toBe("");
+      const shown = spawnSync("terraform", ["show", "-json", planFile], { cwd: dir, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+      const gate = JSON.parse(shown.stdout).planned_values.root_module.resources.find((r: PlannedResource) => r.address === "terraform_data.deploy_gate");
+      // THEN the trigger, and so the migration run, changes with the tag
+      expect(gate.values.triggers_replace.image).toBe("ghcr.io/whc-example/whcsites:2.0.0");
+    }, 120_000);
 
     test.each(ENVIRONMENT_STACKS)("%s: a migration task definition and the deploy gate, which the service depends on", (stack) => {
       expect(one(stack, "aws_ecs_task_definition.migrations").values).toMatchObject({ family: `${stack}-migrate`, requires_compatibilities: ["FARGATE"] });
