@@ -10,7 +10,9 @@ export class Naming {
    * @param environment environment name, lower-case letters, digits and hyphens (for example `staging`)
    */
   public constructor(
+    /** Application name. */
     public readonly app: string,
+    /** Environment name. */
     public readonly environment: string,
   ) {
     for (const [prop, value] of Object.entries({ app, environment })) {

@@ -5,8 +5,9 @@ import { ConfigError } from "./config/environment";
 
 /** Options of {@link synthesize}. */
 export interface SynthesizeOptions extends BuildAppOptions {
-  /** Where messages go. @default process.stderr / process.stdout */
+  /** Where problems and warnings go. @default process.stderr */
   readonly stderr?: (line: string) => void;
+  /** Where the summary goes. @default process.stdout */
   readonly stdout?: (line: string) => void;
 }
 

@@ -13,21 +13,30 @@ import type { NatGatewayMode } from "../constructs/network";
 /** Where the service's private-registry pull credentials come from. */
 export type RegistryCredentials = { readonly mode: "managed" } | { readonly mode: "existing"; readonly secretArn: string };
 
-/** An environment file after validation, with every tier default filled in. */
+/**
+ * An environment file after validation, with every tier default filled in. Nested fields mean what the same keys
+ * mean in `environments/schema.json` (their descriptions are there, once).
+ */
 export interface EnvironmentConfig {
   /** Environment name, from the file name (`staging` for `environments/staging.json`). */
   readonly name: string;
   /** Path of the file it was read from, for messages. */
   readonly file: string;
+  /** `production` or `non-production`: decides the defaults below. */
   readonly tier: Tier;
   /** `tier === "production"`. */
   readonly production: boolean;
+  /** The only AWS account the provider accepts (`allowed_account_ids`). */
   readonly accountId: string;
+  /** AWS region of every resource. */
   readonly region: string;
+  /** Availability zones, from the file (never looked up), at least 2. */
   readonly availabilityZones: readonly string[];
   /** The release image, split so the tag can be overridden at deploy time. */
   readonly image: { readonly repository: string; readonly tag: string };
+  /** Public name, Route53 zone and optional own certificate; absent outside production means plain HTTP. */
   readonly domain?: { readonly name: string; readonly hostedZoneId: string; readonly certificateArn?: string };
+  /** VPC layout: see `Network`. */
   readonly network: {
     readonly vpcCidr: string;
     readonly natGateways: NatGatewayMode;
@@ -35,6 +44,7 @@ export interface EnvironmentConfig {
     readonly flowLogRetentionDays: number;
     readonly vpcEndpoints: boolean;
   };
+  /** ALB settings: see `Alb`; `deletionProtection` follows the tier. */
   readonly loadBalancer: {
     readonly accessLogs: boolean;
     readonly accessLogRetentionDays: number;
@@ -48,6 +58,7 @@ export interface EnvironmentConfig {
       readonly unhealthyThreshold: number;
     };
   };
+  /** Fargate service size, scaling and runtime: see `EcsService`. */
   readonly service: {
     readonly cpu: number;
     readonly memoryMiB: number;
@@ -64,6 +75,7 @@ export interface EnvironmentConfig {
     readonly targetRequestsPerTarget: number;
     readonly registryCredentials?: RegistryCredentials;
   };
+  /** PostgreSQL size, backups and protections: see `Rds`. */
   readonly database: {
     readonly engineVersion: string;
     readonly instanceClass: string;
@@ -76,10 +88,12 @@ export interface EnvironmentConfig {
     readonly monitoringIntervalSeconds: number;
     readonly logRetentionDays: number;
   };
+  /** Secrets Manager recovery window and optional customer-managed key: see `AppSecrets`. */
   readonly secrets: {
     readonly recoveryWindowDays: number;
     readonly customerManagedKey: boolean;
   };
+  /** The migration task command and the deploy gate: see `MigrationTask` and `DeployGate`. */
   readonly migrations: {
     readonly command: readonly string[];
     readonly runOnDeploy: boolean;
@@ -89,14 +103,17 @@ export interface EnvironmentConfig {
 
 /** One problem in an environment file: the file, the field path, and what is wrong with it. */
 export interface ConfigProblem {
+  /** The file, relative to the working directory. */
   readonly file: string;
   /** Field path in dotted form (`service.memoryMiB`), or `(file)` for the whole file. */
   readonly field: string;
+  /** What was given and what is allowed. */
   readonly message: string;
 }
 
 /** Thrown when one or more environment files are invalid; `message` lists every problem, one per line. */
 export class ConfigError extends Error {
+  /** @param problems every problem found, so that one run shows all there is to fix */
   public constructor(public readonly problems: readonly ConfigProblem[]) {
     super(problems.map((p) => `${p.file}: ${p.field}: ${p.message}`).join("\n"));
     this.name = "ConfigError";
@@ -171,7 +188,7 @@ export const DEFAULT_POSTGRES_VERSION = "16";
 const ENVIRONMENT_NAME = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){0,19}$/;
 
 /**
- * Reads, validates and resolves one environment file. Throws {@link ConfigError} listing every problem found.
+ * Reads, validates and resolves one environment file. Throws `ConfigError` listing every problem found.
  *
  * @param file path of `environments/<name>.json`
  */

@@ -5,11 +5,17 @@ import { compileSchemaFile } from "./schema-validator";
 
 /** The Terraform state backend every environment stack uses, as `state.json` sets it. */
 export interface StateConfig {
+  /** The file it was read from, for messages. */
   readonly file: string;
+  /** Account holding the bucket and the table. */
   readonly accountId: string;
+  /** Region of the bucket and the table. */
   readonly region: string;
+  /** S3 bucket of every environment's state. */
   readonly bucketName: string;
+  /** DynamoDB lock table (deprecated by S3 native locking; see README). */
   readonly lockTableName: string;
+  /** How long old state versions are kept. */
   readonly noncurrentVersionRetentionDays: number;
 }
 
