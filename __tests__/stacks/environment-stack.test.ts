@@ -70,6 +70,23 @@ describe("EnvironmentStack composition", () => {
     expect(staging.resource.aws_ecs_service.service.depends_on).toContain("aws_lb_listener.api_http");
   });
 
+  test("the gate and the service wait for what tasks need at start: database, connection secret, NAT routes, SG rules, IAM grants", () => {
+    const needed = [
+      "aws_db_instance.database",
+      "aws_secretsmanager_secret_version.secrets_database_connection_value",
+      "aws_route.network_private_a_nat",
+      "aws_route.network_private_b_nat",
+      "aws_route.network_private_c_nat",
+      "aws_vpc_security_group_egress_rule.service_https_out",
+      "aws_vpc_security_group_egress_rule.service_to_database_5432",
+      "aws_vpc_security_group_ingress_rule.database_allow_service",
+      "aws_iam_role_policy.secrets_read_service_execution_role",
+      "aws_iam_role_policy.service_execution_role_logs",
+    ];
+    expect(production.resource.terraform_data.deploy_gate.depends_on).toEqual(expect.arrayContaining(needed));
+    expect(production.resource.aws_ecs_service.service.depends_on).toEqual(expect.arrayContaining(needed));
+  });
+
   test("the deploy gate re-runs when the migration task definition or the image tag changes, and runs the runner", () => {
     const gate = staging.resource.terraform_data.deploy_gate;
     expect(gate.triggers_replace).toEqual({

@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { Fn, TerraformMetaArguments, TerraformResource } from "cdktf";
+import { Fn, ITerraformDependable, TerraformMetaArguments, TerraformResource } from "cdktf";
 import { MigrationTask } from "./migration-task";
 import { requireInteger } from "./validation";
 
@@ -32,6 +32,13 @@ export interface DeployGateProps {
    * @default 15
    */
   readonly timeoutMinutes?: number;
+  /**
+   * What the migration task needs before it can start and reach the database: give the service's
+   * `taskPrerequisites` (IAM grants, security group rules, NAT routes, the database and its connection secret).
+   * Without them a first deploy may run the migration before the database or the route out exists.
+   * @default none
+   */
+  readonly dependsOn?: readonly ITerraformDependable[];
   /**
    * The repository root, relative to the folder Terraform runs in (`cdktf.out/stacks/<stack>`), where
    * `scripts/migrate.ts` and its `node_modules` are.
@@ -75,6 +82,7 @@ export class DeployGate extends Construct {
     ].join(" ");
 
     this.resource = new TerraformData(this, "Resource", {
+      dependsOn: props.dependsOn === undefined ? undefined : [...props.dependsOn],
       triggersReplace: {
         task_definition: target.taskDefinitionArn,
         image: target.image,

@@ -233,6 +233,7 @@ export class EcsService extends Construct implements SecurityGroupPeer {
   public readonly readonlyRootFilesystem: boolean;
   /** The `aws_ecs_service` resource; prefer {@link EcsService.addDependency} to changing it. */
   public readonly resource: EcsServiceResource;
+  private readonly prerequisites: ITerraformDependable[] = [];
 
   public constructor(scope: Construct, id: string, props: EcsServiceProps) {
     super(scope, id);
@@ -393,7 +394,7 @@ export class EcsService extends Construct implements SecurityGroupPeer {
     this.securityGroupId = securityGroup.id;
     // 443 anywhere: ghcr.io has no fixed address ranges, and Secrets Manager, CloudWatch Logs and SSM (ECS Exec) are
     // public AWS endpoints unless VPC endpoints serve them. DNS and the time service are not filtered by security groups.
-    new VpcSecurityGroupEgressRule(this, "https_out", {
+    const httpsOut = new VpcSecurityGroupEgressRule(this, "https_out", {
       securityGroupId: securityGroup.id,
       description: "HTTPS to ghcr.io and AWS APIs",
       ipProtocol: "tcp",
@@ -484,12 +485,14 @@ export class EcsService extends Construct implements SecurityGroupPeer {
         loadBalancer.listener,
         // A capacity provider must be associated with the cluster before a service can use it.
         capacityProviders,
-        // The first tasks write logs and read their secrets at once; IAM must have the grants before they start.
-        logsPolicy,
-        readSecretsPolicy,
+        // Task prerequisites added before this point (the rule admitting the load balancer).
+        ...this.prerequisites,
       ],
     });
     this.serviceName = this.resource.name;
+    // The first tasks write logs, read their secrets and pull the image at once: IAM grants and the 443 egress rule
+    // must exist before they start.
+    this.addTaskPrerequisite(logsPolicy, readSecretsPolicy, httpsOut);
 
     // Autoscaling: target tracking on CPU and on requests per task; whichever asks for more tasks wins.
     const scalingTarget = new AppautoscalingTarget(this, "scaling_target", {
@@ -531,7 +534,7 @@ export class EcsService extends Construct implements SecurityGroupPeer {
    */
   public allowFrom(peer: SecurityGroupPeer, port: number): void {
     requireInteger("EcsService", "allowFrom port", port, 1, 65535);
-    addIngressFrom(this, this.securityGroupId, peer, port);
+    this.addTaskPrerequisite(addIngressFrom(this, this.securityGroupId, peer, port));
   }
 
   /**
@@ -543,7 +546,7 @@ export class EcsService extends Construct implements SecurityGroupPeer {
    */
   public allowTo(peer: SecurityGroupPeer, port: number): void {
     requireInteger("EcsService", "allowTo port", port, 1, 65535);
-    addEgressTo(this, this.securityGroupId, peer, port);
+    this.addTaskPrerequisite(addEgressTo(this, this.securityGroupId, peer, port));
   }
 
   /**
@@ -551,6 +554,31 @@ export class EcsService extends Construct implements SecurityGroupPeer {
    * dependency stops the deployment before a new version rolls out.
    */
   public addDependency(...dependencies: ITerraformDependable[]): void {
+    this.addDependsOn(dependencies);
+  }
+
+  /**
+   * What must exist before any task of this service's (or a migration task with its roles and network) can start:
+   * IAM grants, security group rules, the routes out, the database. The service depends on them; so must anything
+   * else that starts tasks, such as the deploy gate. Grows with {@link EcsService.addTaskPrerequisite},
+   * {@link EcsService.allowTo} and {@link EcsService.allowFrom}.
+   */
+  public get taskPrerequisites(): readonly ITerraformDependable[] {
+    return [...this.prerequisites];
+  }
+
+  /**
+   * Adds things tasks need at start (see {@link EcsService.taskPrerequisites}), for example the NAT routes
+   * (`network.privateEgress`) or the database (`database.instance`). The service waits for them.
+   */
+  public addTaskPrerequisite(...prerequisites: ITerraformDependable[]): void {
+    this.prerequisites.push(...prerequisites);
+    this.addDependsOn(prerequisites);
+  }
+
+  private addDependsOn(dependencies: readonly ITerraformDependable[]): void {
+    // Before the service resource exists, its constructor picks the prerequisites up itself.
+    if (this.resource === undefined) return;
     // `dependable` renders the bare address (`terraform_data.gate`), as `depends_on` requires; `fqn` is an interpolation.
     this.resource.dependsOn = [...(this.resource.dependsOn ?? []), ...dependencies.map((d) => dependable(d))];
   }

@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { Token } from "cdktf";
+import { ITerraformDependable, Token } from "cdktf";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { DefaultNetworkAcl } from "@cdktf/provider-aws/lib/default-network-acl";
 import { DefaultRouteTable } from "@cdktf/provider-aws/lib/default-route-table";
@@ -121,6 +121,11 @@ export class Network extends Construct {
   public readonly databaseRouteTableId: string;
   /** NAT gateway ids: one per AZ, or a single one. */
   public readonly natGatewayIds: string[];
+  /**
+   * The private subnets' routes to the NAT gateways and their route table associations. Depend on them before
+   * starting anything in the private subnets that needs the internet (pulling the image from ghcr.io).
+   */
+  public readonly privateEgress: ITerraformDependable[] = [];
   /** The flow-log group name, or `undefined` when flow logs are off. */
   public readonly flowLogGroupName?: string;
   /** The security group of the interface endpoints, or `undefined` when `vpcEndpoints` is off. */
@@ -204,8 +209,10 @@ export class Network extends Construct {
       const letter = azLetters[i];
       const table = new RouteTable(this, `private_${letter}_routes`, { vpcId: vpc.id });
       const nat = nats[Math.min(i, nats.length - 1)];
-      new Route(this, `private_${letter}_nat`, { routeTableId: table.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: nat.id });
-      new RouteTableAssociation(this, `private_${letter}_assoc`, { subnetId: subnet.id, routeTableId: table.id });
+      this.privateEgress.push(
+        new Route(this, `private_${letter}_nat`, { routeTableId: table.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: nat.id }),
+        new RouteTableAssociation(this, `private_${letter}_assoc`, { subnetId: subnet.id, routeTableId: table.id }),
+      );
       return table;
     });
     this.privateRouteTableIds = privateRoutes.map((t) => t.id);

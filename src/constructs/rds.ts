@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { TerraformStack } from "cdktf";
+import { ITerraformDependable, TerraformStack } from "cdktf";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { DbInstance } from "@cdktf/provider-aws/lib/db-instance";
 import { DbParameterGroup } from "@cdktf/provider-aws/lib/db-parameter-group";
@@ -130,6 +130,11 @@ export class Rds extends Construct implements SecurityGroupPeer {
   public readonly instanceIdentifier: string;
   /** The DB instance ARN. */
   public readonly arn: string;
+  /**
+   * The DB instance, only to depend on (for example: a migration must wait until the database exists). Typed as a
+   * dependable so that no attribute, the password least of all, can be read through it.
+   */
+  public readonly instance: ITerraformDependable;
 
   private readonly securityGroup: SecurityGroup;
 
@@ -282,17 +287,19 @@ export class Rds extends Construct implements SecurityGroupPeer {
     this.securityGroupId = this.securityGroup.id;
     this.instanceIdentifier = identifier;
     this.arn = instance.arn;
+    this.instance = instance;
 
     props.secrets.storeDatabaseConnection(this);
   }
 
   /** Admits `peer`'s security group on 5432, and nothing else. Calling it twice for the same peer does nothing. */
-  public allowFrom(peer: SecurityGroupPeer): void {
+  public allowFrom(peer: SecurityGroupPeer): ITerraformDependable {
     const stack = TerraformStack.of(peer);
     const below = peer.node.scopes.slice(peer.node.scopes.indexOf(stack) + 1).map((c) => c.node.id);
     const id = `allow_${readableLogicalId(below)}`;
-    if (this.node.tryFindChild(id) !== undefined) return;
-    addIngressFrom(this, this.securityGroup.id, peer, POSTGRES_PORT, { id, description: `PostgreSQL from ${peer.node.path}` });
+    const existing = this.node.tryFindChild(id);
+    if (existing !== undefined) return existing as unknown as ITerraformDependable;
+    return addIngressFrom(this, this.securityGroup.id, peer, POSTGRES_PORT, { id, description: `PostgreSQL from ${peer.node.path}` });
   }
 }
 

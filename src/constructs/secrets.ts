@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { Fn, TerraformStack, Token } from "cdktf";
+import { Fn, ITerraformDependable, TerraformStack, Token } from "cdktf";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
@@ -138,6 +138,11 @@ export class AppSecrets extends Construct {
   public readonly kmsKeyArn?: string;
   /** Every secret ARN the application's tasks read (the scope of {@link AppSecrets.grantRead}). */
   public readonly secretArns: string[];
+  /**
+   * The connection secret's value, once {@link AppSecrets.storeDatabaseConnection} has written it; only to depend on
+   * (tasks read it at start). Typed as a dependable so that the value cannot be read through it.
+   */
+  public databaseConnectionValue?: ITerraformDependable;
 
   private readonly naming: Naming;
   private readonly region?: string;
@@ -291,7 +296,7 @@ export class AppSecrets extends Construct {
     this.connectionOf = database;
     const port = Token.asString(database.port);
     const password = this.databasePassword.result;
-    new SecretsmanagerSecretVersion(this, "database_connection_value", {
+    this.databaseConnectionValue = new SecretsmanagerSecretVersion(this, "database_connection_value", {
       secretId: this.databaseConnection.id,
       // Terraform's jsonencode escapes the values; the password's characters need no escaping in the URL.
       secretString: Fn.jsonencode({

@@ -165,7 +165,14 @@ export class EnvironmentStack extends ReadableStack {
     // Traffic: ALB -> service on the container port (the service admits the ALB itself); service -> database on 5432.
     this.loadBalancer.allowTo(this.service, this.service.containerPort);
     this.service.allowTo(this.database, POSTGRES_PORT);
-    this.database.allowFrom(this.service);
+    // Tasks (the service's and the migration's) start only once they can pull the image, reach the database and read
+    // its connection secret: on a first deploy these are created in the same apply.
+    this.service.addTaskPrerequisite(
+      this.database.allowFrom(this.service),
+      this.database.instance,
+      ...(this.secrets.databaseConnectionValue ? [this.secrets.databaseConnectionValue] : []),
+      ...this.network.privateEgress,
+    );
 
     this.migration = new MigrationTask(this, "migrations", {
       naming: this.naming,
@@ -175,6 +182,7 @@ export class EnvironmentStack extends ReadableStack {
     if (config.migrations.runOnDeploy) {
       this.deployGate = new DeployGate(this, "deploy_gate", {
         migration: this.migration,
+        dependsOn: this.service.taskPrerequisites,
         timeoutMinutes: config.migrations.timeoutMinutes,
       });
       // A failed migration stops the deploy here: the old tasks keep serving.
