@@ -147,4 +147,28 @@ describe("address stability: the app against addresses/*.json", () => {
     expect(result.statefulRemoved).toEqual([`aws_db_instance.${name}`]);
     expect(result.message).toMatch(/DESTROYED.*moveTo.*moved \{/s);
   });
+
+  test("really renaming the database construct in a copy of the code fails with the move hint", () => {
+    // GIVEN a copy of the app whose environment stack names the database construct "db" instead of "database"
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), "whcsites-rename-"));
+    for (const entry of ["src", "main.ts", "environments", "state.json", "state.schema.json", "scripts/register-ts.cjs"]) {
+      fs.cpSync(path.join(ROOT, entry), path.join(copy, entry), { recursive: true });
+    }
+    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(copy, "node_modules"));
+    const stackFile = path.join(copy, "src", "stacks", "environment-stack.ts");
+    const source = fs.readFileSync(stackFile, "utf8");
+    expect(source).toContain('new Rds(this, "database", {');
+    fs.writeFileSync(stackFile, source.replace('new Rds(this, "database", {', 'new Rds(this, "db", {'));
+    // WHEN it is synthesized
+    const out = path.join(copy, "out");
+    const run = spawnSync(process.execPath, ["--require", "./scripts/register-ts.cjs", "main.ts"], { cwd: copy, env: { ...process.env, CDKTF_OUTDIR: out }, encoding: "utf8" });
+    expect(run.status).toBe(0);
+    const json = JSON.parse(fs.readFileSync(path.join(out, "stacks", "whcsites-production", "cdk.tf.json"), "utf8")) as StackJson;
+    // THEN the committed list sees the database (and its log groups) destroyed, and says to add a move
+    const result = compareAddresses("whcsites-production", readCommittedAddresses("whcsites-production") as string[], json);
+    expect(result.ok).toBe(false);
+    expect(result.statefulRemoved).toEqual(expect.arrayContaining(["aws_db_instance.database", "aws_cloudwatch_log_group.database_postgresql_logs"]));
+    expect(result.message).toMatch(/DESTROYED.*moveTo.*moved \{/s);
+    fs.rmSync(copy, { recursive: true, force: true });
+  }, 60_000);
 });
