@@ -284,6 +284,21 @@ describeWithTerraform("the environment plans show what was promised", () => {
       expect(planned(stack, "aws_cloudwatch_log_group").every((g) => g.values.retention_in_days > 0)).toBe(true);
     });
 
+    test.each(ENVIRONMENT_STACKS)("%s runs the ghcr.io image with SECRET_KEY_BASE and DATABASE_URL from Secrets Manager", (stack) => {
+      // Container definitions reference secret ARNs created in the same apply, so the plan knows them only after
+      // apply: read them from the configuration Terraform planned.
+      const [api] = JSON.parse((synthesized.get(stack) as any).resource.aws_ecs_task_definition.service_task_definition.container_definitions);
+      expect(api.image).toMatch(/^ghcr\.io\//);
+      expect(api.secrets).toEqual([
+        { name: "DATABASE_URL", valueFrom: "${aws_secretsmanager_secret.secrets_database_connection.arn}:url::" },
+        { name: "SECRET_KEY_BASE", valueFrom: "${aws_secretsmanager_secret.secrets_secret_key_base.arn}" },
+      ]);
+      expect(api.environment.map((e: { name: string }) => e.name).sort()).toEqual(["PHX_HOST", "PHX_SERVER", "POOL_SIZE", "PORT", "RELEASE_TMP"]);
+      expect(refs(config(stack, "aws_ecs_task_definition.service_task_definition"), "container_definitions")).toEqual(
+        expect.arrayContaining(["aws_secretsmanager_secret.secrets_secret_key_base.arn", "aws_secretsmanager_secret.secrets_database_connection.arn"]),
+      );
+    });
+
     test.each(ENVIRONMENT_STACKS)("%s: the execution role may read exactly the task's secrets", (stack) => {
       const policy = config(stack, "aws_iam_role_policy.secrets_read_service_execution_role");
       const secretRefs = refs(policy, "policy").filter((r) => r.startsWith("aws_secretsmanager_secret.") && r.endsWith(".arn"));
