@@ -8,10 +8,10 @@
 export const SUPPORTED_POSTGRES_MAJOR_VERSIONS: readonly number[] = [13, 14, 15, 16, 17];
 
 /**
- * The default engine version: a PostgreSQL 16 minor that RDS offers for new instances as of late 2026
- * (16.11 is the target RDS itself moved 16.5-16.8 to when those left standard support on 2026-05-31).
+ * The default engine version: PostgreSQL 16, major only. RDS creates the current 16.x minor, and automatic minor
+ * upgrades never show up as drift (a pinned minor makes every plan after an upgrade ask for a downgrade).
  */
-export const DEFAULT_POSTGRES_ENGINE_VERSION = "16.11";
+export const DEFAULT_POSTGRES_ENGINE_VERSION = "16";
 
 /** A parsed engine version. `minor` is undefined for a major-only version such as `"16"`. */
 export interface PostgresVersion {
@@ -29,7 +29,7 @@ export interface PostgresVersion {
  */
 export function parsePostgresVersion(version: string, prop = "engineVersion"): PostgresVersion {
   const match = /^(\d+)(?:\.(\d+))?$/.exec(version);
-  const allowed = `"<major>.<minor>" or "<major>" with major ${SUPPORTED_POSTGRES_MAJOR_VERSIONS.join(", ")} (for example "${DEFAULT_POSTGRES_ENGINE_VERSION}")`;
+  const allowed = `"<major>.<minor>" or "<major>" with major ${SUPPORTED_POSTGRES_MAJOR_VERSIONS.join(", ")} (for example "16" or "16.11")`;
   if (match === null) {
     throw new Error(`${prop}: ${JSON.stringify(version)} is not a PostgreSQL engine version; expected ${allowed}.`);
   }

@@ -74,7 +74,7 @@ describe("Rds", () => {
       expect(text).toHaveResourceWithProperties(DbInstance, {
         identifier: "whcsites-staging-db",
         engine: "postgres",
-        engine_version: "16.11",
+        engine_version: "16",
         instance_class: "db.t4g.micro",
         storage_type: "gp3",
         allocated_storage: 20,

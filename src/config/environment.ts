@@ -9,9 +9,10 @@ import { compileSchemaFile, SchemaValidator } from "./schema-validator";
 export type Tier = "production" | "non-production";
 
 import type { NatGatewayMode } from "../constructs/network";
+import { minimumMaxAllocatedStorageGiB, supportsPerformanceInsights } from "../constructs/rds";
+import type { RegistryCredentials } from "../constructs/secrets";
+import { DEFAULT_POSTGRES_ENGINE_VERSION } from "../postgres";
 
-/** Where the service's private-registry pull credentials come from. */
-export type RegistryCredentials = { readonly mode: "managed" } | { readonly mode: "existing"; readonly secretArn: string };
 
 /**
  * An environment file after validation, with every tier default filled in. Nested fields mean what the same keys
@@ -177,12 +178,6 @@ interface EnvironmentFile {
   migrations?: { command?: string[]; runOnDeploy?: boolean; timeoutMinutes?: number };
 }
 
-/**
- * Default PostgreSQL version when the file names none: the major version only, so RDS creates the current 16.x and
- * automatic minor upgrades never show up as drift (a pinned minor would make every plan after an upgrade ask for a
- * downgrade).
- */
-export const DEFAULT_POSTGRES_VERSION = "16";
 
 /** Environment names become stack names and AWS name parts. */
 const ENVIRONMENT_NAME = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){0,19}$/;
@@ -205,101 +200,85 @@ export function loadEnvironment(file: string): EnvironmentConfig {
   }
   let raw: unknown;
   try {
-    raw = JSON.parse(fs.readFileSync(file, "utf8"));
+    raw = readJsonFile(file, shown);
   } catch (error) {
-    problem("(file)", `is not valid JSON: ${(error as Error).message}`);
+    if (error instanceof ConfigError) problems.push(...error.problems);
     throw new ConfigError(problems);
   }
-
-  const validate = schemaValidator();
-  if (!validate(raw)) {
-    // A oneOf reports each failed branch too; its own error says it better.
-    for (const error of (validate.errors ?? []).filter((e) => !e.schemaPath.includes("/oneOf/"))) {
-      problem(...describeSchemaError(error, raw));
-    }
-    throw new ConfigError(dedupe(problems));
-  }
-  const input = raw as EnvironmentFile;
-  checkRelations(input, problem);
+  problems.push(...schemaProblems(schemaValidator(), raw, shown));
   if (problems.length > 0) throw new ConfigError(problems);
-  return resolve(input, name, shown);
+  const config = resolve(raw as EnvironmentFile, name, shown);
+  checkRelations(config, problem);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
 }
 
-/** Checks that need more than one field, or facts the schema cannot express. */
-function checkRelations(input: EnvironmentFile, problem: (field: string, message: string) => void): void {
-  const production = input.tier === "production";
-
-  input.availabilityZones.forEach((az, i) => {
-    if (!new RegExp(`^${input.region}[a-z]$`).test(az)) {
-      problem(`availabilityZones[${i}]`, `got ${JSON.stringify(az)}, which is not in region ${input.region}; allowed: ${input.region}a, ${input.region}b, ...`);
+/**
+ * Checks that need more than one field, or facts the schema cannot express. They run on the resolved config, so
+ * defaults are computed once (in `resolve`); tier defaults are always safe, so an unsafe production value was set
+ * in the file.
+ */
+function checkRelations(c: EnvironmentConfig, problem: (field: string, message: string) => void): void {
+  c.availabilityZones.forEach((az, i) => {
+    if (!new RegExp(`^${c.region}[a-z]$`).test(az)) {
+      problem(`availabilityZones[${i}]`, `got ${JSON.stringify(az)}, which is not in region ${c.region}; allowed: ${c.region}a, ${c.region}b, ...`);
     }
   });
 
   try {
-    planSubnets(input.network.vpcCidr, input.availabilityZones.length);
+    planSubnets(c.network.vpcCidr, c.availabilityZones.length);
   } catch (error) {
     if (!(error instanceof CidrError)) throw error;
     problem("network.vpcCidr", error.message.replace(/^network\.vpcCidr:\s*/, ""));
   }
 
-  const { cpu, memoryMiB } = input.service;
+  const { cpu, memoryMiB, desiredCount, minCount, maxCount } = c.service;
   if (!isFargateSize(cpu, memoryMiB)) {
     problem("service.memoryMiB", `got ${memoryMiB} with cpu ${cpu}, which Fargate does not offer; allowed for cpu ${cpu}: ${describeFargateMemory(cpu)}`);
   }
+  if (minCount > desiredCount) problem("service.minCount", `got ${minCount}; allowed: at most desiredCount (${desiredCount})`);
+  if (maxCount < desiredCount) problem("service.maxCount", `got ${maxCount}; allowed: at least desiredCount (${desiredCount})`);
 
-  const min = input.service.minCount ?? input.service.desiredCount;
-  const max = input.service.maxCount ?? Math.max(input.service.desiredCount * 2, min);
-  if (min > input.service.desiredCount) {
-    problem("service.minCount", `got ${min}; allowed: at most desiredCount (${input.service.desiredCount})`);
-  }
-  if (max < input.service.desiredCount) {
-    problem("service.maxCount", `got ${max}; allowed: at least desiredCount (${input.service.desiredCount})`);
-  }
-
-  const { allocatedStorageGiB, maxAllocatedStorageGiB } = input.database;
-  // RDS storage autoscaling needs the ceiling at least 10% above the allocated size.
-  const minimumCeiling = Math.ceil(allocatedStorageGiB * 1.1);
-  if (maxAllocatedStorageGiB !== undefined && maxAllocatedStorageGiB < minimumCeiling) {
+  const { allocatedStorageGiB, maxAllocatedStorageGiB, instanceClass, performanceInsights } = c.database;
+  const minimumCeiling = minimumMaxAllocatedStorageGiB(allocatedStorageGiB);
+  if (maxAllocatedStorageGiB < minimumCeiling) {
     problem("database.maxAllocatedStorageGiB", `got ${maxAllocatedStorageGiB}; allowed: at least 10% above allocatedStorageGiB (${minimumCeiling} or more), up to 65536`);
   }
-  const { instanceClass, performanceInsights } = input.database;
-  if ((performanceInsights ?? production) && /^db\.t\d+g?\.(micro|small)$/.test(instanceClass)) {
-    problem("database.performanceInsights", `is on (${performanceInsights === undefined ? "the production default" : "set"}) but ${instanceClass} does not support it; allowed: db.t4g.medium or larger, or performanceInsights false`);
+  if (performanceInsights && !supportsPerformanceInsights(instanceClass)) {
+    problem(
+      "database.performanceInsights",
+      `is on${c.production ? " (the production default)" : ""} but ${instanceClass} does not support it; allowed: db.t4g.medium or larger, or performanceInsights false`,
+    );
   }
 
-  const healthCheck = input.loadBalancer?.healthCheck;
-  if (healthCheck) {
-    const interval = healthCheck.intervalSeconds ?? 10;
-    const timeout = healthCheck.timeoutSeconds ?? 5;
-    if (timeout >= interval) {
-      problem("loadBalancer.healthCheck.timeoutSeconds", `got ${timeout}; allowed: less than intervalSeconds (${interval})`);
-    }
+  const { intervalSeconds, timeoutSeconds } = c.loadBalancer.healthCheck;
+  if (timeoutSeconds >= intervalSeconds) {
+    problem("loadBalancer.healthCheck.timeoutSeconds", `got ${timeoutSeconds}; allowed: less than intervalSeconds (${intervalSeconds})`);
   }
 
-  if (production) {
+  if (c.production) {
     // Production may change defaults, but never to something unsafe.
-    if (!input.domain) {
+    if (!c.domain) {
       problem("domain", "is missing; production serves HTTPS only, so it needs a domain with its Route53 hostedZoneId");
     }
-    const unsafe: Array<[string, unknown, unknown, string]> = [
-      ["database.multiAz", input.database.multiAz, false, "production keeps a standby in a second AZ"],
-      ["database.deletionProtection", input.database.deletionProtection, false, "production databases cannot be deleted by accident"],
-      ["network.flowLogs", input.network.flowLogs, false, "production keeps VPC flow logs (FSBP EC2.6)"],
-      ["loadBalancer.accessLogs", input.loadBalancer?.accessLogs, false, "production keeps ALB access logs (FSBP ELB.5)"],
-      ["service.fargateSpot", input.service.fargateSpot, true, "Spot tasks can be reclaimed at two minutes' notice"],
-      ["service.enableExecuteCommand", input.service.enableExecuteCommand, true, "ECS Exec needs a writable root filesystem, and production keeps it read-only"],
+    const unsafe: Array<[string, boolean, boolean, string]> = [
+      ["database.multiAz", c.database.multiAz, false, "production keeps a standby in a second AZ"],
+      ["database.deletionProtection", c.database.deletionProtection, false, "production databases cannot be deleted by accident"],
+      ["network.flowLogs", c.network.flowLogs, false, "production keeps VPC flow logs (FSBP EC2.6)"],
+      ["loadBalancer.accessLogs", c.loadBalancer.accessLogs, false, "production keeps ALB access logs (FSBP ELB.5)"],
+      ["service.fargateSpot", c.service.fargateSpot, true, "Spot tasks can be reclaimed at two minutes' notice"],
+      ["service.enableExecuteCommand", c.service.enableExecuteCommand, true, "ECS Exec needs a writable root filesystem, and production keeps it read-only"],
     ];
     for (const [field, given, forbidden, why] of unsafe) {
       if (given === forbidden) problem(field, `got ${JSON.stringify(given)}; allowed in production: ${JSON.stringify(!forbidden)} (${why})`);
     }
-    if (input.service.desiredCount < 2) {
-      problem("service.desiredCount", `got ${input.service.desiredCount}; allowed in production: 2 or more (one task per AZ at least)`);
+    if (desiredCount < 2) {
+      problem("service.desiredCount", `got ${desiredCount}; allowed in production: 2 or more (one task per AZ at least)`);
+    } else if (minCount < 2) {
+      problem("service.minCount", `got ${minCount}; allowed in production: 2 or more`);
     }
-    if (input.service.minCount !== undefined && input.service.minCount < 2) {
-      problem("service.minCount", `got ${input.service.minCount}; allowed in production: 2 or more`);
-    }
-    if (input.secrets?.recoveryWindowDays !== undefined && input.secrets.recoveryWindowDays < 30) {
-      problem("secrets.recoveryWindowDays", `got ${input.secrets.recoveryWindowDays}; allowed in production: 30`);
+    if (c.secrets.recoveryWindowDays < 30) {
+      problem("secrets.recoveryWindowDays", `got ${c.secrets.recoveryWindowDays}; allowed in production: 30`);
     }
   }
 }
@@ -359,7 +338,7 @@ function resolve(input: EnvironmentFile, name: string, file: string): Environmen
         registry === undefined ? undefined : registry === "managed" ? { mode: "managed" } : { mode: "existing", secretArn: registry },
     },
     database: {
-      engineVersion: input.database.engineVersion ?? DEFAULT_POSTGRES_VERSION,
+      engineVersion: input.database.engineVersion ?? DEFAULT_POSTGRES_ENGINE_VERSION,
       instanceClass: input.database.instanceClass,
       allocatedStorageGiB: input.database.allocatedStorageGiB,
       maxAllocatedStorageGiB: input.database.maxAllocatedStorageGiB ?? Math.min(Math.max(input.database.allocatedStorageGiB * 5, 100), 65536),
@@ -406,6 +385,29 @@ export function loadEnvironments(dir: string): EnvironmentConfig[] {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return configs;
+}
+
+/** Parses a JSON file; a file that cannot be read or parsed is a {@link ConfigError} naming it. */
+export function readJsonFile(file: string, shown: string): unknown {
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new ConfigError([{ file: shown, field: "(file)", message: `is not valid JSON: ${(error as Error).message}` }]);
+  }
+}
+
+/**
+ * Checks `raw` against a compiled schema: one problem per field, naming the value given and what is allowed.
+ * Shared by the environment files and `state.json`.
+ */
+export function schemaProblems(validate: SchemaValidator, raw: unknown, shown: string): ConfigProblem[] {
+  if (validate(raw)) return [];
+  // A oneOf reports each failed branch too; its own error says it better.
+  const errors = (validate.errors ?? []).filter((e) => !e.schemaPath.includes("/oneOf/"));
+  return dedupe(errors.map((error) => {
+    const [field, message] = describeSchemaError(error, raw);
+    return { file: shown, field, message };
+  }));
 }
 
 /** Turns an Ajv error into (field, message) naming the value given and what is allowed. */
@@ -467,6 +469,9 @@ function describePattern(field: string): string {
     engineVersion: "a PostgreSQL major version 13 to 17, optionally with a minor, such as 16 or 16.11",
     instanceClass: "an RDS instance class such as db.t4g.small",
     registryCredentials: '"managed" or a Secrets Manager secret ARN',
+    region: "an AWS region code such as eu-west-1",
+    bucketName: "an S3 bucket name: 3-63 lower-case letters, digits, dots and hyphens",
+    lockTableName: "a DynamoDB table name: 3-255 letters, digits, _ . -",
   };
   return words[leaf] ?? "see environments/schema.json";
 }

@@ -1,6 +1,5 @@
-import * as fs from "fs";
 import * as path from "path";
-import { ConfigError, ConfigProblem } from "./environment";
+import { ConfigError, readJsonFile, schemaProblems } from "./environment";
 import { compileSchemaFile } from "./schema-validator";
 
 /** The Terraform state backend every environment stack uses, as `state.json` sets it. */
@@ -22,23 +21,9 @@ export interface StateConfig {
 /** Reads and validates `state.json`. Throws {@link ConfigError} naming the field. */
 export function loadStateConfig(file: string): StateConfig {
   const shown = path.relative(process.cwd(), file) || file;
-  const problems: ConfigProblem[] = [];
-  let raw: Record<string, unknown>;
-  try {
-    raw = JSON.parse(fs.readFileSync(file, "utf8"));
-  } catch (error) {
-    throw new ConfigError([{ file: shown, field: "(file)", message: `cannot be read as JSON: ${(error as Error).message}` }]);
-  }
-  const validate = compileSchemaFile(path.join(path.dirname(file), "state.schema.json"));
-  if (!validate(raw)) {
-    for (const e of validate.errors ?? []) {
-      const params = e.params as Record<string, unknown>;
-      const field = e.instancePath.slice(1).replace(/\//g, ".") || String(params.additionalProperty ?? params.missingProperty ?? "(top level)");
-      const given = e.instancePath ? ` got ${JSON.stringify(raw[e.instancePath.slice(1)])};` : "";
-      problems.push({ file: shown, field, message: `${given} ${e.message ?? "is invalid"}`.trim() });
-    }
-    throw new ConfigError(problems);
-  }
+  const raw = readJsonFile(file, shown) as Record<string, unknown>;
+  const problems = schemaProblems(compileSchemaFile(path.join(path.dirname(file), "state.schema.json")), raw, shown);
+  if (problems.length > 0) throw new ConfigError(problems);
   const accountId = String(raw.accountId);
   const region = String(raw.region);
   return {

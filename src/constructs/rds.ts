@@ -48,7 +48,7 @@ export interface RdsProps {
    * Engine version, `"<major>.<minor>"` or `"<major>"`, major 13 to 17. The parameter group family follows the major.
    * With auto minor version upgrades on, a pinned minor must be raised here once RDS has upgraded the instance
    * (otherwise the plan asks for a downgrade, which fails); a major-only version avoids that.
-   * @default "16.11"
+   * @default "16" (major only: RDS picks the current minor; no drift after automatic minor upgrades)
    */
   readonly engineVersion?: string;
   /**
@@ -158,12 +158,11 @@ export class Rds extends Construct implements SecurityGroupPeer {
     if (!/^db\.[a-z0-9-]+\.[a-z0-9]+$/.test(instanceClass)) {
       throw new Error(`Rds: instanceClass must look like "db.<family>.<size>" (for example "db.t4g.micro"); got ${JSON.stringify(instanceClass)}.`);
     }
-    if (performanceInsights && /^db\.t\d+g?\.(micro|small)$/.test(instanceClass)) {
+    if (performanceInsights && !supportsPerformanceInsights(instanceClass)) {
       throw new Error(`Rds: performanceInsights is not available on ${instanceClass}; use db.t4g.medium or larger, or set performanceInsights to false.`);
     }
     requireInteger("Rds", "allocatedStorageGiB", allocatedStorageGiB, 20, 65536);
-    const minimumCeiling = Math.ceil((allocatedStorageGiB * 11) / 10);
-    requireInteger("Rds", "maxAllocatedStorageGiB", maxAllocatedStorageGiB, minimumCeiling, 65536, `at least 10% above allocatedStorageGiB ${allocatedStorageGiB}`);
+    requireInteger("Rds", "maxAllocatedStorageGiB", maxAllocatedStorageGiB, minimumMaxAllocatedStorageGiB(allocatedStorageGiB), 65536, `at least 10% above allocatedStorageGiB ${allocatedStorageGiB}`);
     requireInteger("Rds", "backupRetentionDays", backupRetentionDays, 7, 35);
     requireOneOf("Rds", "monitoringIntervalSeconds", monitoringIntervalSeconds, MONITORING_INTERVALS_SECONDS);
     const backup = parseWindow(backupWindow, false);
@@ -301,6 +300,16 @@ export class Rds extends Construct implements SecurityGroupPeer {
     if (existing !== undefined) return existing as unknown as ITerraformDependable;
     return addIngressFrom(this, this.securityGroup.id, peer, POSTGRES_PORT, { id, description: `PostgreSQL from ${peer.node.path}` });
   }
+}
+
+/** Whether RDS offers Performance Insights on an instance class: not on the db.t*.micro and db.t*.small classes. */
+export function supportsPerformanceInsights(instanceClass: string): boolean {
+  return !/^db\.t\d+g?\.(micro|small)$/.test(instanceClass);
+}
+
+/** The smallest storage autoscaling ceiling RDS accepts: 10% above the allocated storage. */
+export function minimumMaxAllocatedStorageGiB(allocatedStorageGiB: number): number {
+  return Math.ceil((allocatedStorageGiB * 11) / 10);
 }
 
 const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
