@@ -27,7 +27,7 @@ export function buildApp(options: BuildAppOptions = {}): App {
   const environments = loadEnvironments(options.environmentsDir ?? path.join(ROOT, "environments"));
 
   const app = new App({ outdir: options.outdir });
-  new StateStack(app, STATE_STACK_NAME, { state });
+  new StateStack(app, STATE_STACK_NAME, { state, environments: environments.map((e) => ({ name: e.name, accountId: e.accountId })) });
   for (const config of environments) {
     try {
       new EnvironmentStack(app, environmentStackName(config.name), { config, state });

@@ -26,6 +26,8 @@ describe("EnvironmentStack", () => {
       encrypt: true,
       dynamodb_table: "whcsites-tfstate-lock",
       use_lockfile: true,
+      // the role the state stack made for this environment (the state account may be another one)
+      assume_role: { role_arn: "arn:aws:iam::123456789012:role/whcsites-tfstate-staging" },
     });
     expect(production.terraform.backend.s3.key).toBe("whcsites/production/terraform.tfstate");
   });

@@ -19,7 +19,13 @@ const state: StateConfig = {
 
 describe("StateStack", () => {
   // GIVEN the bootstrap stack WHEN synthesized
-  const stack = new StateStack(Testing.app(), "whcsites-state", { state });
+  const stack = new StateStack(Testing.app(), "whcsites-state", {
+    state,
+    environments: [
+      { name: "staging", accountId: "210987654321" },
+      { name: "production", accountId: "123456789012" },
+    ],
+  });
   const synth = Testing.synth(stack);
   const json = JSON.parse(synth);
 
@@ -76,6 +82,28 @@ describe("StateStack", () => {
       allowed_account_ids: ["123456789012"],
       default_tags: [{ tags: { app: "whcsites", environment: "state", "managed-by": "cdktf", repository: "whcsites-infra" } }],
     });
+  });
+
+  test("each environment gets a role, assumable from its own account only, that reaches its own state only", () => {
+    // GIVEN the staging role WHEN its trust and permissions are read
+    const role = json.resource.aws_iam_role.state_access_staging;
+    expect(role.name).toBe("whcsites-tfstate-staging");
+    expect(JSON.parse(role.assume_role_policy).Statement).toEqual([
+      { Effect: "Allow", Principal: { AWS: "arn:aws:iam::210987654321:root" }, Action: "sts:AssumeRole" },
+    ]);
+    const statements = JSON.parse(json.resource.aws_iam_role_policy.state_access_staging_policy.policy).Statement;
+    // THEN objects only under whcsites/staging/, lock items only for that prefix, and nothing on "*"
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: ["${aws_s3_bucket.state.arn}/whcsites/staging/*"] }),
+    );
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Resource: ["${aws_dynamodb_table.lock.arn}"],
+        Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["whcsites-tfstate-123456789012-eu-west-1/whcsites/staging/*"] } },
+      }),
+    );
+    expect(JSON.stringify(statements)).not.toMatch(/whcsites\/production|"\*"/);
+    expect(Object.keys(json.resource.aws_iam_role).sort()).toEqual(["state_access_production", "state_access_staging"]);
   });
 
   test("addresses are readable", () => {

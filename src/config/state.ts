@@ -18,6 +18,24 @@ export interface StateConfig {
   readonly noncurrentVersionRetentionDays: number;
 }
 
+/** The S3 key of an environment's state: `whcsites/<environment>/terraform.tfstate`. */
+export function stateKey(environment: string): string {
+  return `whcsites/${environment}/terraform.tfstate`;
+}
+
+/**
+ * The role in the state account that an environment's deploys assume to read and write its own state, and only its
+ * own: `whcsites-tfstate-<environment>`. The state stack creates it; the environment's S3 backend assumes it.
+ */
+export function stateAccessRoleName(environment: string): string {
+  return `whcsites-tfstate-${environment}`;
+}
+
+/** The ARN of {@link stateAccessRoleName} in the state account. */
+export function stateAccessRoleArn(state: StateConfig, environment: string): string {
+  return `arn:aws:iam::${state.accountId}:role/${stateAccessRoleName(environment)}`;
+}
+
 /** Reads and validates `state.json`. Throws {@link ConfigError} naming the field. */
 export function loadStateConfig(file: string): StateConfig {
   const shown = path.relative(process.cwd(), file) || file;

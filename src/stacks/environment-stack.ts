@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { S3Backend, TerraformOutput, TerraformVariable } from "cdktf";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { EnvironmentConfig } from "../config/environment";
-import { StateConfig } from "../config/state";
+import { StateConfig, stateAccessRoleArn, stateKey } from "../config/state";
 import { Naming } from "../naming";
 import { Alb } from "../constructs/alb";
 import { EcsService } from "../constructs/ecs-service";
@@ -59,7 +59,7 @@ export class EnvironmentStack extends ReadableStack {
 
     new S3Backend(this, {
       bucket: state.bucketName,
-      key: `${APP_NAME}/${config.name}/terraform.tfstate`,
+      key: stateKey(config.name),
       region: state.region,
       encrypt: true,
       dynamodbTable: state.lockTableName,
@@ -67,6 +67,9 @@ export class EnvironmentStack extends ReadableStack {
     // Terraform >= 1.10 locks in S3 itself and deprecates the DynamoDB lock; both stay on until every operator runs
     // Terraform >= 1.10 (see README, "Dropping the DynamoDB lock").
     this.addOverride("terraform.backend.s3.use_lockfile", true);
+    // The state account may differ from the environment's: deploys assume the role the state stack made for this
+    // environment, which reaches this environment's state only. (cdktf 0.21 has only the deprecated flat role_arn.)
+    this.addOverride("terraform.backend.s3.assume_role", { role_arn: stateAccessRoleArn(state, config.name) });
 
     addAwsProvider(this, { naming: this.naming, region: config.region, accountId: config.accountId });
     // Generates the secret key base and the database password (see src/constructs/secrets.ts).

@@ -1,7 +1,9 @@
 import { Construct } from "constructs";
 import { LocalBackend, TerraformOutput } from "cdktf";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
-import { StateConfig } from "../config/state";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { StateConfig, stateAccessRoleName, stateKey } from "../config/state";
 import { SecureBucket } from "../constructs/secure-bucket";
 import { Naming } from "../naming";
 import { applyPolicies } from "../policies";
@@ -15,6 +17,12 @@ export const STATE_STACK_NAME = "whcsites-state";
 export interface StateStackProps {
   /** Bucket, lock table and account, from `state.json`. */
   readonly state: StateConfig;
+  /**
+   * The environments whose state lives here, with the account each one deploys from. Each gets a role it can assume
+   * to reach its own state (and only its own).
+   * @default none
+   */
+  readonly environments?: ReadonlyArray<{ readonly name: string; readonly accountId: string }>;
 }
 
 /**
@@ -68,6 +76,42 @@ export class StateStack extends ReadableStack {
       deletionProtectionEnabled: true,
       lifecycle: { preventDestroy: true },
     });
+
+    // One role per environment, assumed by its S3 backend: environments may deploy from other accounts, and one
+    // environment must not read another's state (it holds that environment's generated passwords).
+    const access = new Construct(this, "state_access");
+    for (const environment of props.environments ?? []) {
+      const prefix = stateKey(environment.name).replace(/[^/]+$/, "");
+      const role = new IamRole(access, environment.name, {
+        name: stateAccessRoleName(environment.name),
+        description: `Terraform state of ${environment.name}: read and write ${prefix}*, and its locks`,
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${environment.accountId}:root` }, Action: "sts:AssumeRole" }],
+        }),
+      });
+      new IamRolePolicy(access, `${environment.name}_policy`, {
+        name: "terraform-state",
+        role: role.name,
+        policy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            // Listing shows key names only; the backend lists to find workspaces.
+            { Sid: "ListStateBucket", Effect: "Allow", Action: ["s3:ListBucket"], Resource: [bucket.bucketArn] },
+            // The state file and, with use_lockfile, its .tflock next to it.
+            { Sid: "ReadWriteOwnState", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: [`${bucket.bucketArn}/${prefix}*`] },
+            {
+              Sid: "LockOwnState",
+              Effect: "Allow",
+              Action: ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
+              Resource: [lockTable.arn],
+              // Lock items are keyed "<bucket>/<state key>" (and "...-md5").
+              Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": [`${state.bucketName}/${prefix}*`] } },
+            },
+          ],
+        }),
+      });
+    }
 
     this.bucketName = state.bucketName;
     this.lockTableName = state.lockTableName;
