@@ -135,6 +135,11 @@ export class Rds extends Construct implements SecurityGroupPeer {
    * dependable so that no attribute, the password least of all, can be read through it.
    */
   public readonly instance: ITerraformDependable;
+  /**
+   * The connection secret's value that this database wrote into its {@link AppSecrets} (host, port, url), only to
+   * depend on: tasks read it when they start.
+   */
+  public readonly connectionSecretValue: ITerraformDependable;
 
   private readonly securityGroup: SecurityGroup;
 
@@ -288,7 +293,7 @@ export class Rds extends Construct implements SecurityGroupPeer {
     this.arn = instance.arn;
     this.instance = instance;
 
-    props.secrets.storeDatabaseConnection(this);
+    this.connectionSecretValue = props.secrets.storeDatabaseConnection(this);
   }
 
   /** Admits `peer`'s security group on 5432, and nothing else. Calling it twice for the same peer does nothing. */

@@ -138,17 +138,13 @@ export class AppSecrets extends Construct {
   public readonly kmsKeyArn?: string;
   /** Every secret ARN the application's tasks read (the scope of {@link AppSecrets.grantRead}). */
   public readonly secretArns: string[];
-  /**
-   * The connection secret's value, once {@link AppSecrets.storeDatabaseConnection} has written it; only to depend on
-   * (tasks read it at start). Typed as a dependable so that the value cannot be read through it.
-   */
-  public databaseConnectionValue?: ITerraformDependable;
 
   private readonly naming: Naming;
   private readonly region?: string;
   private readonly databasePassword: Password;
   private readonly databaseConnection: SecretsmanagerSecret;
   private connectionOf?: Rds;
+  private connectionValue?: ITerraformDependable;
 
   public constructor(scope: Construct, id: string, props: AppSecretsProps) {
     super(scope, id);
@@ -287,16 +283,18 @@ export class AppSecrets extends Construct {
   /**
    * Writes the connection secret's value from the database's endpoint and the generated password.
    * {@link Rds} calls this itself; calling it again with the same database does nothing.
+   *
+   * @returns the secret version, only to depend on (tasks read it at start); typed so that the value cannot be read
    */
-  public storeDatabaseConnection(database: Rds): void {
-    if (this.connectionOf === database) return;
+  public storeDatabaseConnection(database: Rds): ITerraformDependable {
+    if (this.connectionOf === database && this.connectionValue !== undefined) return this.connectionValue;
     if (this.connectionOf !== undefined) {
       throw new Error(`AppSecrets: the connection secret already describes ${this.connectionOf.node.path}; it cannot also describe ${database.node.path}.`);
     }
     this.connectionOf = database;
     const port = Token.asString(database.port);
     const password = this.databasePassword.result;
-    this.databaseConnectionValue = new SecretsmanagerSecretVersion(this, "database_connection_value", {
+    this.connectionValue = new SecretsmanagerSecretVersion(this, "database_connection_value", {
       secretId: this.databaseConnection.id,
       // Terraform's jsonencode escapes the values; the password's characters need no escaping in the URL.
       secretString: Fn.jsonencode({
@@ -308,6 +306,7 @@ export class AppSecrets extends Construct {
         url: `ecto://${this.databaseUsername}:${password}@${database.address}:${port}/${this.databaseName}?ssl=true`,
       }),
     });
+    return this.connectionValue;
   }
 
   /**

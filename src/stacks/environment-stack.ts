@@ -173,7 +173,7 @@ export class EnvironmentStack extends ReadableStack {
     this.service.addTaskPrerequisite(
       this.database.allowFrom(this.service),
       this.database.instance,
-      ...(this.secrets.databaseConnectionValue ? [this.secrets.databaseConnectionValue] : []),
+      this.database.connectionSecretValue,
       ...this.network.privateEgress,
     );
 
