@@ -1,5 +1,5 @@
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
-import { DataResource, TerraformVariable, Testing } from "cdktf";
+import { DataResource, Testing } from "cdktf";
 import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-target";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster";
@@ -11,10 +11,10 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import { Alb } from "../../src/constructs/alb";
 import { EcsService, EcsServiceProps, ECS_EXEC_ACTIONS } from "../../src/constructs/ecs-service";
 import { POSTGRES_PORT, Rds } from "../../src/constructs/rds";
-import { AppSecrets, AppSecretsProps } from "../../src/constructs/secrets";
+import { AppSecretsProps } from "../../src/constructs/secrets";
 import { Naming } from "../../src/naming";
 import { ReadableStack } from "../../src/stacks/readable-stack";
-import { testNetwork } from "../helpers/network";
+import { testService } from "../helpers/service";
 
 type Resource = Record<string, unknown>;
 type Resources = Record<string, Record<string, Resource>>;
@@ -49,26 +49,8 @@ function build(options: Options = {}): Built {
   const production = options.production ?? false;
   const stack = new ReadableStack(Testing.app(), "test");
   const naming = new Naming("whcsites", production ? "production" : "staging");
-  const imageTag = new TerraformVariable(stack, "image_tag", { type: "string", default: "1.4.2" });
-  const network = testNetwork(stack, naming);
-  const domain = production ? { domain: { name: "api.example.org", hostedZoneId: "Z0123456789ABCDEFGHIJ" } } : {};
-  const alb = new Alb(stack, "alb", { naming, network, region: "eu-west-1", production, ...domain });
-  const secrets = new AppSecrets(stack, "secrets", { naming, production, ...options.secrets });
+  const { network, alb, secrets, service } = testService(stack, naming, options);
   const database = new Rds(stack, "database", { naming, network, secrets, production });
-  const service = new EcsService(stack, "api", {
-    naming,
-    network,
-    region: "eu-west-1",
-    image: `ghcr.io/whc-example/whcsites:${imageTag.stringValue}`,
-    secrets,
-    loadBalancer: alb,
-    phxHost: production ? "api.example.org" : alb.dnsName,
-    cpu: 512,
-    memoryMiB: 1024,
-    desiredCount: production ? 2 : 1,
-    production,
-    ...options.service,
-  });
   if (options.wire ?? true) {
     alb.allowTo(service, service.containerPort);
     service.allowTo(database, POSTGRES_PORT);

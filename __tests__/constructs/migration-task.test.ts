@@ -1,13 +1,11 @@
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
-import { TerraformOutput, TerraformVariable, Testing } from "cdktf";
+import { TerraformOutput, Testing } from "cdktf";
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
-import { Alb } from "../../src/constructs/alb";
 import { EcsService, EcsServiceProps } from "../../src/constructs/ecs-service";
 import { DEFAULT_MIGRATION_COMMAND, MigrationTask, MigrationTaskProps } from "../../src/constructs/migration-task";
-import { AppSecrets } from "../../src/constructs/secrets";
 import { Naming } from "../../src/naming";
 import { ReadableStack } from "../../src/stacks/readable-stack";
-import { testNetwork } from "../helpers/network";
+import { testService } from "../helpers/service";
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
 
@@ -26,23 +24,7 @@ interface Built {
 function build(migrationProps: Partial<Omit<MigrationTaskProps, "naming" | "service">> = {}, serviceProps: Partial<EcsServiceProps> = {}): Built {
   const stack = new ReadableStack(Testing.app(), "test");
   const naming = new Naming("whcsites", "staging");
-  const imageTag = new TerraformVariable(stack, "image_tag", { type: "string", default: "1.4.2" });
-  const network = testNetwork(stack, naming);
-  const alb = new Alb(stack, "alb", { naming, network, region: "eu-west-1" });
-  const secrets = new AppSecrets(stack, "secrets", { naming, registryCredentials: { mode: "managed" } });
-  const service = new EcsService(stack, "api", {
-    naming,
-    network,
-    region: "eu-west-1",
-    image: `ghcr.io/whc-example/whcsites:${imageTag.stringValue}`,
-    secrets,
-    loadBalancer: alb,
-    phxHost: alb.dnsName,
-    cpu: 512,
-    memoryMiB: 1024,
-    desiredCount: 1,
-    ...serviceProps,
-  });
+  const { service } = testService(stack, naming, { secrets: { registryCredentials: { mode: "managed" } }, service: serviceProps });
   const migration = new MigrationTask(stack, "migration", { naming, service, ...migrationProps });
   new TerraformOutput(stack, "migration_target", { value: migration.runTarget });
   new TerraformOutput(stack, "migration_revision", { value: migration.revision });
