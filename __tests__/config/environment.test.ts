@@ -96,4 +96,8 @@ describe("environment files", () => {
   test.each(["Staging_EU", "qa--eu", "qa-", "a-very-long-environment-name"])("the environment name %p cannot become a stack name: an error", (name) => {
     expect(() => loadEnvironment(writeEnvironment(read("staging"), name))).toThrow(new RegExp(`${name}\\.json: \\(file name\\): got "${name}"; allowed: lower-case letters`));
   });
+
+  test("a missing environments folder is an error, not a stack trace", () => {
+    expect(() => loadEnvironments(path.join(os.tmpdir(), "no-such-environments"))).toThrow(/no-such-environments: \(directory\): cannot be read: ENOENT/);
+  });
 });

@@ -41,4 +41,8 @@ describe("state.json", () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toMatch(expected);
   });
+
+  test("a missing state.json is an error saying it cannot be read", () => {
+    expect(() => loadStateConfig(path.join(os.tmpdir(), "no-such-dir", "state.json"))).toThrow(/state\.json: \(file\): cannot be read: ENOENT/);
+  });
 });

@@ -366,10 +366,13 @@ function resolve(input: EnvironmentFile, name: string, file: string): Environmen
  * throwing, so that one run shows everything to fix.
  */
 export function loadEnvironments(dir: string): EnvironmentConfig[] {
-  const files = fs
-    .readdirSync(dir)
-    .filter((f) => f.endsWith(".json") && f !== "schema.json")
-    .sort();
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch (error) {
+    throw new ConfigError([{ file: dir, field: "(directory)", message: `cannot be read: ${(error as Error).message}` }]);
+  }
+  const files = names.filter((f) => f.endsWith(".json") && f !== "schema.json").sort();
   const configs: EnvironmentConfig[] = [];
   const problems: ConfigProblem[] = [];
   for (const f of files) {
@@ -389,8 +392,14 @@ export function loadEnvironments(dir: string): EnvironmentConfig[] {
 
 /** Parses a JSON file; a file that cannot be read or parsed is a {@link ConfigError} naming it. */
 export function readJsonFile(file: string, shown: string): unknown {
+  let text: string;
   try {
-    return JSON.parse(fs.readFileSync(file, "utf8"));
+    text = fs.readFileSync(file, "utf8");
+  } catch (error) {
+    throw new ConfigError([{ file: shown, field: "(file)", message: `cannot be read: ${(error as Error).message}` }]);
+  }
+  try {
+    return JSON.parse(text);
   } catch (error) {
     throw new ConfigError([{ file: shown, field: "(file)", message: `is not valid JSON: ${(error as Error).message}` }]);
   }
