@@ -2,6 +2,11 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { App } from "cdktf";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { applyPolicies } from "../../src/policies";
+import { ReadableStack } from "../../src/stacks/readable-stack";
 import { synthesize } from "../../src/synth";
 import { BAD_ENVIRONMENTS } from "../fixtures/bad-environments";
 
@@ -104,5 +109,38 @@ describe("synthesize() when a construct refuses a value the schema allows", () =
     expect(lines.join("\n")).toMatch(/production\.json: \(construct validation\): Alb: domain\.certificateArn must be an ACM certificate ARN in the load balancer's region eu-west-1/);
     expect(lines.join("\n")).not.toMatch(/\bat .*\.ts:\d+/);
     expect(fs.existsSync(path.join(outdir, "stacks"))).toBe(false);
+  });
+});
+
+describe("synthesize() when the policy guard finds violations", () => {
+  test("every stack's violations are reported, exit 1, no stack trace and no stack left behind", () => {
+    // GIVEN an app with two stacks that each break a rule, and a compliant one
+    const build = ({ outdir }: { outdir?: string }): App => {
+      const app = new App({ outdir });
+      for (const name of ["first", "second"]) {
+        const stack = new ReadableStack(app, name);
+        new AwsProvider(stack, "aws", { region: "eu-west-1" });
+        new CloudwatchLogGroup(stack, "logs", { name: `/${name}` }); // no retention: WHC.LOG1
+        applyPolicies(stack, { production: false });
+      }
+      const fine = new ReadableStack(app, "fine");
+      new AwsProvider(fine, "aws", { region: "eu-west-1" });
+      new CloudwatchLogGroup(fine, "logs", { name: "/fine", retentionInDays: 30 });
+      applyPolicies(fine, { production: false });
+      return app;
+    };
+    const outdir = tempDir("whcsites-out-");
+    // WHEN synthesized
+    const lines: string[] = [];
+    const code = synthesize({ outdir, build, stderr: (l) => lines.push(l), stdout: (l) => lines.push(l) });
+    // THEN
+    const text = lines.join("\n");
+    expect(code).toBe(1);
+    expect(text).toMatch(/Synthesis stopped: 2 policy violation\(s\)/);
+    expect(text).toMatch(/first: \[WHC\.LOG1\] first\/logs: /);
+    expect(text).toMatch(/second: \[WHC\.LOG1\] second\/logs: /);
+    expect(text).not.toMatch(/\bat .*\.(ts|js):\d+/);
+    expect(fs.existsSync(path.join(outdir, "stacks"))).toBe(false);
+    expect(process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS).toBeUndefined();
   });
 });
