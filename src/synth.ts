@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { App } from "cdktf";
 import { buildApp, BuildAppOptions } from "./app";
+import { runByCdktfCli } from "./cdktf-cli";
 import { ConfigError } from "./config/environment";
 
 /** Options of {@link synthesize}. */
@@ -50,14 +51,14 @@ export function synthesize(options: SynthesizeOptions = {}): number {
     else process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS = previous;
   }
 
-  // Plain `node main.ts` does not show construct annotations (only the cdktf CLI does), so print them here.
-  // Info annotations are the policy guard's acknowledgements, which it prints itself.
+  // Plain `node main.ts` does not show construct annotations (the cdktf CLI does), so print warnings here. Info
+  // annotations are the policy guard's acknowledgements, which it prints itself.
   const manifest = JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8")) as Manifest;
   const errors: string[] = [];
   for (const [name, stack] of Object.entries(manifest.stacks)) {
     for (const a of stack.annotations) {
       if (a.level === "@cdktf/error") errors.push(`${name}: ${a.message}`);
-      else if (a.level === "@cdktf/warn") stderr(`WARNING ${name}: ${a.message}`);
+      else if (a.level === "@cdktf/warn" && !runByCdktfCli()) stderr(`WARNING ${name}: ${a.message}`);
     }
   }
   if (errors.length > 0) return stop(`${errors.length} policy violation(s)`, errors);

@@ -35,6 +35,12 @@ describe("npm run synth", () => {
     expect(fs.readdirSync(path.join(result.outdir, "stacks")).sort()).toEqual(["whcsites-production", "whcsites-staging", "whcsites-state"]);
   });
 
+  test("under the cdktf CLI the warnings are left to the CLI, which prints annotations itself", () => {
+    const result = synth({ CDKTF_OUTDIR: tempDir("whcsites-out-"), CDKTF_CONTEXT_JSON: "{}" });
+    expect(result.status).toBe(0);
+    expect(result.stderr).not.toMatch(/WARNING|policy:/);
+  });
+
   test("a broken environment file stops synthesis: exit 1, one line per problem, no stack left behind", () => {
     // GIVEN a good production file, a staging file with two mistakes, and stale output from an earlier run
     const environments = tempDir("whcsites-env-");

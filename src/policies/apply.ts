@@ -1,4 +1,5 @@
 import { IConstruct } from "constructs";
+import { runByCdktfCli } from "../cdktf-cli";
 import { Annotations, Aspects, IAspect, TerraformStack } from "cdktf";
 import { acknowledgementsOn } from "./acknowledge";
 import { PolicyRule, PolicyRuleAspect, PolicyRun, PolicyRunStart, StackPolicyReport } from "./framework";
@@ -15,7 +16,7 @@ export interface ApplyPoliciesOptions {
   readonly rules?: readonly PolicyRule[];
   /**
    * Print each acknowledged exception with its reason on stderr when the stack is synthesized.
-   * @default true
+   * @default true, except under the cdktf CLI, which prints them itself (as INFO annotations)
    */
   readonly printAcknowledgements?: boolean;
 }
@@ -42,7 +43,7 @@ export function applyPolicies(stack: TerraformStack, options: ApplyPoliciesOptio
     ids.add(rule.id);
   }
   const rules = candidates.filter((rule) => options.production || !rule.productionOnly);
-  const run = new PolicyRun(stack, options.production, rules, options.printAcknowledgements ?? true);
+  const run = new PolicyRun(stack, options.production, rules, options.printAcknowledgements ?? !runByCdktfCli());
   runs.set(stack, run);
 
   const aspects = Aspects.of(stack);
