@@ -1,0 +1,35 @@
+import { appContainerDefinition, AppContainerOptions } from "../src/container-definition";
+
+const OPTIONS: AppContainerOptions = {
+  name: "api",
+  image: "ghcr.io/example/whcsites:1.0.0",
+  environment: {},
+  secrets: {},
+  logGroupName: "/whcsites/test/api",
+  logRegion: "eu-west-1",
+  logStreamPrefix: "api",
+  logMode: "non-blocking",
+  readonlyRootFilesystem: true,
+  stopTimeoutSeconds: 30,
+};
+
+describe("appContainerDefinition", () => {
+  test("orders environment and secrets by code point, whatever the machine's locale", () => {
+    // GIVEN names whose order differs between code points and a locale collation (case, underscore)
+    const environment = { b: "1", PORT: "4000", PHX_HOST: "x", PHXA: "y", a: "2" };
+    const secrets = { SECRET_KEY_BASE: "arn:s", DATABASE_URL: "arn:d", DATABASE: "arn:e" };
+
+    // WHEN
+    const definition = appContainerDefinition({ ...OPTIONS, environment, secrets });
+
+    // THEN
+    expect(definition.environment?.map((e) => e.name)).toEqual(["PHXA", "PHX_HOST", "PORT", "a", "b"]);
+    expect(definition.secrets?.map((s) => s.name)).toEqual(["DATABASE", "DATABASE_URL", "SECRET_KEY_BASE"]);
+  });
+
+  test("refuses a name given both as plain environment and as secret", () => {
+    expect(() => appContainerDefinition({ ...OPTIONS, environment: { DATABASE_URL: "x" }, secrets: { DATABASE_URL: "arn:d" } })).toThrow(
+      /DATABASE_URL given both as plain environment and as secret; allowed: one of the two/,
+    );
+  });
+});
