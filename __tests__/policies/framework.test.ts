@@ -10,7 +10,7 @@ import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { acknowledge } from "../../src/policies/acknowledge";
 import { applyPolicies, policyReportOf } from "../../src/policies/apply";
-import { PolicyRuleAspect } from "../../src/policies/framework";
+import { PolicyPackAspect } from "../../src/policies/framework";
 import { collectPolicyReports, formatPolicyReport, violationCount } from "../../src/policies/report";
 import { ALL_POLICY_RULES } from "../../src/policies/rules";
 import { elbHttpRedirect } from "../../src/policies/rules/elb-1-http-redirect";
@@ -54,7 +54,7 @@ describe("the rule index", () => {
 });
 
 describe("applyPolicies", () => {
-  test("adds one aspect per rule to the stack, production-only rules only in production", () => {
+  test("adds one policy aspect to the stack, with production-only rules only in production", () => {
     // GIVEN two stacks
     const app = Testing.app();
     const dev = new ReadableStack(app, "dev");
@@ -66,9 +66,9 @@ describe("applyPolicies", () => {
     expect(prodRules).toHaveLength(ALL_POLICY_RULES.length);
     expect(devRules.map((r) => r.id)).not.toContain("RDS.5");
     expect(devRules).toHaveLength(ALL_POLICY_RULES.filter((r) => !r.productionOnly).length);
-    const ruleAspects = (stack: TerraformStack) => Aspects.of(stack).all.filter((a) => a instanceof PolicyRuleAspect);
-    expect(ruleAspects(prod)).toHaveLength(ALL_POLICY_RULES.length);
-    expect(ruleAspects(dev)).toHaveLength(devRules.length);
+    const packAspects = (stack: TerraformStack) => Aspects.of(stack).all.filter((a): a is PolicyPackAspect => a instanceof PolicyPackAspect);
+    expect(packAspects(prod).map((a) => a.rules)).toEqual([prodRules]);
+    expect(packAspects(dev).map((a) => a.rules)).toEqual([devRules]);
     expect(Aspects.of(app).all).toHaveLength(0);
   });
 

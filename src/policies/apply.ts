@@ -2,7 +2,7 @@ import { IConstruct } from "constructs";
 import { runByCdktfCli } from "../cdktf-cli";
 import { Annotations, Aspects, IAspect, TerraformStack } from "cdktf";
 import { acknowledgementsOn } from "./acknowledge";
-import { PolicyRule, PolicyRuleAspect, PolicyRun, PolicyRunStart, StackPolicyReport } from "./framework";
+import { PolicyPackAspect, PolicyRule, PolicyRun, StackPolicyReport } from "./framework";
 import { ALL_POLICY_RULES } from "./rules";
 
 /** Options of {@link applyPolicies}. */
@@ -28,7 +28,7 @@ const runs = new WeakMap<TerraformStack, PolicyRun>();
  * unacknowledged violation becomes an error annotation, which makes `app.synth()`, `cdktf synth` and
  * `Testing.fullSynth` fail with `[<rule id>] <construct path>: <what is wrong>. Fix: <how>.`
  *
- * Call it once per stack, at the end of the stack's constructor: the rules are aspects of the stack (aspects of the
+ * Call it once per stack, at the end of the stack's constructor: the guard is an aspect of the stack (aspects of the
  * App are never invoked), and an aspect added later that changes resources would run after the checks.
  *
  * @returns the rules applied (production-only rules left out outside production).
@@ -47,9 +47,8 @@ export function applyPolicies(stack: TerraformStack, options: ApplyPoliciesOptio
   runs.set(stack, run);
 
   const aspects = Aspects.of(stack);
-  aspects.add(new PolicyRunStart(run));
   aspects.add(new UnknownAcknowledgementCheck(new Set([...ALL_POLICY_RULES.map((rule) => rule.id), ...ids])));
-  for (const rule of rules) aspects.add(new PolicyRuleAspect(rule, run));
+  aspects.add(new PolicyPackAspect(rules, run));
   return rules;
 }
 
