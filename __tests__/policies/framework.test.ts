@@ -141,6 +141,35 @@ describe("applyPolicies", () => {
     expect(resultOf(stack, "S3.8").passed).toEqual([`aws_s3_bucket.${bucket.friendlyUniqueId}`]);
   });
 
+  test("reads each resource as resolved when the stack was prepared, instead of resolving it again", () => {
+    // GIVEN a real App with a guarded ReadableStack whose only aspects are the guard's
+    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), "policy-app.")) });
+    const stack = newStack("test", app);
+    const lb = new Lb(stack, "alb", { subnets: ["a", "b"], dropInvalidHeaderFields: true });
+    applyPolicies(stack, { production: false, rules: [elbDropInvalidHeaders], printAcknowledgements: false });
+    const toTerraform = jest.spyOn(lb, "toTerraform");
+    // WHEN synthesizing
+    app.synth();
+    // THEN the load balancer was checked, and turned into JSON twice (preparation, stack file), not three times
+    expect(resultOf(stack, "ELB.4").passed).toEqual(["aws_lb.alb"]);
+    expect(toTerraform).toHaveBeenCalledTimes(2);
+  });
+
+  test("an aspect that changes a resource after the preparation is still seen by the guard", () => {
+    // GIVEN a compliant load balancer, and an aspect (running before the guard's) that turns a setting off
+    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), "policy-app.")) });
+    const stack = newStack("test", app);
+    const lb = new Lb(stack, "alb", { subnets: ["a", "b"], dropInvalidHeaderFields: true });
+    Aspects.of(stack).add({
+      visit: (node) => {
+        if (node === lb) lb.dropInvalidHeaderFields = false;
+      },
+    });
+    applyPolicies(stack, { production: false, rules: [elbDropInvalidHeaders], printAcknowledgements: false });
+    // WHEN synthesizing THEN the guard checks the changed configuration, not the one resolved before the aspects ran
+    expect(() => app.synth()).toThrow(/\[ELB\.4\] test\/alb: drop_invalid_header_fields is false/);
+  });
+
   test("synthesizing twice neither duplicates the error annotation nor the report entries", () => {
     const stack = guardedStack([elbHttpRedirect]);
     const listener = httpListener(stack);

@@ -50,4 +50,20 @@ describe("ReadableStack", () => {
     expect(Object.keys(json.resource.aws_s3_bucket)).toEqual(["api"]);
     expect(Object.keys(json.resource.aws_subnet)).toEqual(["api"]);
   });
+
+  test("hands over, once, each element's configuration as resolved by the preparation", () => {
+    // GIVEN a subnet that refers to a bucket
+    const stack = new ReadableStack(Testing.app(), "test");
+    new AwsProvider(stack, "aws", { region: "eu-west-1" });
+    const bucket = new S3Bucket(stack, "logs", { bucket: "logs" });
+    const subnet = new Subnet(stack, "private_a", { vpcId: bucket.id, cidrBlock: "10.0.0.0/24" });
+    expect(stack.takeResolvedAtPreparation()).toBeUndefined();
+    // WHEN prepared (as app.synth() does first)
+    stack.prepareStack();
+    // THEN the resolved block is there, references rendered as in the stack file, and only for the first taker
+    expect(stack.takeResolvedAtPreparation()?.get(subnet)).toEqual({
+      resource: { aws_subnet: { private_a: expect.objectContaining({ vpc_id: "${aws_s3_bucket.logs.id}", cidr_block: "10.0.0.0/24" }) } },
+    });
+    expect(stack.takeResolvedAtPreparation()).toBeUndefined();
+  });
 });

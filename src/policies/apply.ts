@@ -1,8 +1,8 @@
 import { IConstruct } from "constructs";
 import { runByCdktfCli } from "../cdktf-cli";
-import { Annotations, Aspects, IAspect, TerraformStack } from "cdktf";
+import { Annotations, Aspects, TerraformStack } from "cdktf";
 import { acknowledgementsOn } from "./acknowledge";
-import { PolicyPackAspect, PolicyRule, PolicyRun, StackPolicyReport } from "./framework";
+import { PolicyPackAspect, PolicyRule, PolicyRun, ReadOnlyAspect, StackPolicyReport } from "./framework";
 import { ALL_POLICY_RULES } from "./rules";
 
 /** Options of {@link applyPolicies}. */
@@ -63,8 +63,10 @@ export function policyReportOf(stack: TerraformStack): StackPolicyReport | undef
 }
 
 // A misspelt rule id would silence nothing; say so instead of leaving a dead acknowledgement.
-class UnknownAcknowledgementCheck implements IAspect {
-  public constructor(private readonly known: ReadonlySet<string>) {}
+class UnknownAcknowledgementCheck extends ReadOnlyAspect {
+  public constructor(private readonly known: ReadonlySet<string>) {
+    super();
+  }
 
   public visit(node: IConstruct): void {
     for (const acknowledgement of acknowledgementsOn(node)) {

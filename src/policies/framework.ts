@@ -1,6 +1,7 @@
 import { IConstruct } from "constructs";
 import {
   Annotations,
+  Aspects,
   DefaultTokenResolver,
   IAspect,
   StringConcat,
@@ -10,6 +11,7 @@ import {
   TerraformStack,
   Tokenization,
 } from "cdktf";
+import { ReadableStack } from "../stacks/readable-stack";
 import { Acknowledgement, findAcknowledgement } from "./acknowledge";
 import { Config } from "./values";
 
@@ -133,6 +135,7 @@ export class PolicyRun implements PolicyContext {
   private readonly results = new Map<string, MutableRuleResult>();
   private views = new Map<TerraformElement, ElementView | null>();
   private byType: Map<string, TerraformResource[]> | undefined;
+  private prepared: ReadonlyMap<TerraformElement, unknown> | undefined;
 
   public constructor(
     public readonly stack: TerraformStack,
@@ -147,6 +150,10 @@ export class PolicyRun implements PolicyContext {
   public begin(): void {
     this.views = new Map();
     this.byType = undefined;
+    // The configurations resolved when the stack was prepared are current unless an aspect (aspects run after the
+    // preparation) may have changed an element: reuse them only when every aspect in the stack only reads.
+    const prepared = this.stack instanceof ReadableStack ? this.stack.takeResolvedAtPreparation() : undefined;
+    this.prepared = prepared !== undefined && onlyReadOnlyAspects(this.stack) ? prepared : undefined;
     for (const result of this.results.values()) {
       result.checked.clear();
       result.violations.clear();
@@ -239,7 +246,8 @@ export class PolicyRun implements PolicyContext {
     const isResource = TerraformResource.isTerraformResource(element);
     if (!isResource && !TerraformDataSource.isTerraformDataSource(element)) return undefined;
     const type = element.terraformResourceType;
-    const resolved = Tokenization.resolve(element.toTerraform(), { scope: this.stack, preparing: false, resolver: RESOLVER }) as {
+    const resolved = (this.prepared?.get(element) ??
+      Tokenization.resolve(element.toTerraform(), { scope: this.stack, preparing: false, resolver: RESOLVER })) as {
       resource?: Record<string, Record<string, Record<string, unknown>>>;
       data?: Record<string, Record<string, Record<string, unknown>>>;
     };
@@ -266,6 +274,15 @@ function addOnce(construct: IConstruct, level: string, message: string): void {
   else Annotations.of(construct).addInfo(message);
 }
 
+/** An aspect that never changes constructs (it only reads them and adds annotations). */
+export abstract class ReadOnlyAspect implements IAspect {
+  public abstract visit(node: IConstruct): void;
+}
+
+function onlyReadOnlyAspects(stack: TerraformStack): boolean {
+  return stack.node.findAll().every((construct) => Aspects.of(construct).all.every((aspect) => aspect instanceof ReadOnlyAspect));
+}
+
 /**
  * The aspect of a guarded stack: starts a new synthesis when the walk reaches the stack, then checks each resource
  * against the rules that cover its type and records violations as error annotations.
@@ -273,7 +290,7 @@ function addOnce(construct: IConstruct, level: string, message: string): void {
  * One aspect for the whole pack, not one per rule: cdktf's aspect walk costs per aspect and node (it recomputes the
  * node's path for each), which made 40 rule aspects about a quarter of the policy guard's time.
  */
-export class PolicyPackAspect implements IAspect {
+export class PolicyPackAspect extends ReadOnlyAspect {
   private readonly rulesByType = new Map<string, PolicyRule[]>();
 
   public constructor(
@@ -281,6 +298,7 @@ export class PolicyPackAspect implements IAspect {
     public readonly rules: readonly PolicyRule[],
     private readonly run: PolicyRun,
   ) {
+    super();
     for (const rule of rules) {
       for (const type of new Set(rule.resourceTypes)) this.rulesByType.set(type, [...(this.rulesByType.get(type) ?? []), rule]);
     }

@@ -1,5 +1,7 @@
 import { Construct, Node } from "constructs";
-import { TerraformDataSource, TerraformElement, TerraformResource, TerraformStack } from "cdktf";
+import { DefaultTokenResolver, StringConcat, TerraformDataSource, TerraformElement, TerraformResource, TerraformStack, Tokenization } from "cdktf";
+
+const RESOLVER = new DefaultTokenResolver(new StringConcat());
 
 /** Child ids that stand for "the construct itself" and are left out of addresses, as in AWS CDK. */
 const TRANSPARENT_IDS = new Set(["Resource", "Default"]);
@@ -39,6 +41,7 @@ function blockOf(element: TerraformElement): string {
  */
 export class ReadableStack extends TerraformStack {
   private readonly allocated = new Map<string, string>();
+  private prepared: Map<TerraformElement, unknown> | undefined;
 
   public constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -64,4 +67,37 @@ export class ReadableStack extends TerraformStack {
     }
     return id;
   }
+
+  /**
+   * cdktf's preparation (a resolve of every element, which registers cross-stack references), keeping each element's
+   * resolved `toTerraform()` so that the policy guard can read it instead of resolving every resource a second time.
+   */
+  public prepareStack(): void {
+    this.ensureBackendExists();
+    const prepared = new Map<TerraformElement, unknown>();
+    for (const element of elementsOf(this)) {
+      prepared.set(element, Tokenization.resolve(element.toTerraform(), { scope: this, preparing: true, resolver: RESOLVER }));
+    }
+    this.prepared = prepared;
+  }
+
+  /**
+   * Hands over, once, each element's `toTerraform()` as resolved by the preparation of the synthesis under way;
+   * undefined when the stack was not prepared since the last hand-over (`Testing.fullSynth` does not prepare).
+   * Aspects run after the preparation: a caller must not use the values when an aspect may change elements.
+   */
+  public takeResolvedAtPreparation(): ReadonlyMap<TerraformElement, unknown> | undefined {
+    const prepared = this.prepared;
+    this.prepared = undefined;
+    return prepared;
+  }
+}
+
+/** The Terraform elements of a stack, in construct order, without those of nested stacks (as cdktf collects them). */
+function elementsOf(scope: Construct, into: TerraformElement[] = []): TerraformElement[] {
+  if (TerraformElement.isTerraformElement(scope)) into.push(scope);
+  for (const child of scope.node.children) {
+    if (!TerraformStack.isStack(child)) elementsOf(child, into);
+  }
+  return into;
 }
