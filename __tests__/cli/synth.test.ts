@@ -35,6 +35,18 @@ describe("npm run synth", () => {
     expect(fs.readdirSync(path.join(result.outdir, "stacks")).sort()).toEqual(["whcsites-production", "whcsites-staging", "whcsites-state"]);
   });
 
+  test("token creation stack traces, off by default, change nothing in the stacks written", () => {
+    // GIVEN one synthesis with cdktf's token stack traces off (the default) and one with them on
+    const off = synth({ CDKTF_OUTDIR: tempDir("whcsites-out-") });
+    const on = synth({ CDKTF_OUTDIR: tempDir("whcsites-out-"), WHCSITES_TOKEN_STACK_TRACES: "1" });
+    expect([off.status, on.status]).toEqual([0, 0]);
+    // THEN every stack file is byte for byte the same
+    const stackFiles = (outdir: string) =>
+      fs.readdirSync(path.join(outdir, "stacks")).sort().map((stack) => fs.readFileSync(path.join(outdir, "stacks", stack, "cdk.tf.json"), "utf8"));
+    expect(stackFiles(off.outdir)).toHaveLength(3);
+    expect(stackFiles(off.outdir)).toEqual(stackFiles(on.outdir));
+  });
+
   test("under the cdktf CLI the warnings are left to the CLI, which prints annotations itself", () => {
     const result = synth({ CDKTF_OUTDIR: tempDir("whcsites-out-"), CDKTF_CONTEXT_JSON: "{}" });
     expect(result.status).toBe(0);
