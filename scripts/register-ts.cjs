@@ -1,8 +1,8 @@
 // Runs TypeScript in plain node without type-checking (`npm run typecheck` does that once): sucrase strips the types
 // and turns imports into require(). Modern syntax (`?.`, `??`, class fields) stays native, as tsconfig's ES2022 target
-// has it; lowering it costs a helper call at every `?.`. The output is cached by content, so a repeated synth skips the transform (it was
-// about 170 ms of a 750 ms synth). Sucrase keeps line numbers, so stack traces point at the right lines without
-// source maps.
+// has it; lowering it costs a helper call at every `?.`. The output is cached by content, so a repeated synth skips
+// the transform (it was about 170 ms of a 750 ms synth). Sucrase keeps line numbers, so stack traces point at the
+// right lines without source maps.
 const crypto = require("crypto");
 const fs = require("fs");
 const path = require("path");
