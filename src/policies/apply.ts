@@ -1,8 +1,6 @@
-import { IConstruct } from "constructs";
 import { runByCdktfCli } from "../cdktf-cli";
-import { Annotations, Aspects, TerraformStack } from "cdktf";
-import { acknowledgementsOn } from "./acknowledge";
-import { PolicyPackAspect, PolicyRule, PolicyRun, ReadOnlyAspect, StackPolicyReport } from "./framework";
+import { Aspects, TerraformStack } from "cdktf";
+import { PolicyPackAspect, PolicyRule, PolicyRun, StackPolicyReport } from "./framework";
 import { ALL_POLICY_RULES } from "./rules";
 
 /** Options of {@link applyPolicies}. */
@@ -46,9 +44,7 @@ export function applyPolicies(stack: TerraformStack, options: ApplyPoliciesOptio
   const run = new PolicyRun(stack, options.production, rules, options.printAcknowledgements ?? !runByCdktfCli());
   runs.set(stack, run);
 
-  const aspects = Aspects.of(stack);
-  aspects.add(new UnknownAcknowledgementCheck(new Set([...ALL_POLICY_RULES.map((rule) => rule.id), ...ids])));
-  aspects.add(new PolicyPackAspect(rules, run));
+  Aspects.of(stack).add(new PolicyPackAspect(rules, run, new Set([...ALL_POLICY_RULES.map((rule) => rule.id), ...ids])));
   return rules;
 }
 
@@ -60,19 +56,4 @@ export function isGuarded(stack: TerraformStack): boolean {
 /** The policy outcome of the stack's latest synthesis; undefined when the stack is not guarded. */
 export function policyReportOf(stack: TerraformStack): StackPolicyReport | undefined {
   return runs.get(stack)?.report();
-}
-
-// A misspelt rule id would silence nothing; say so instead of leaving a dead acknowledgement.
-class UnknownAcknowledgementCheck extends ReadOnlyAspect {
-  public constructor(private readonly known: ReadonlySet<string>) {
-    super();
-  }
-
-  public visit(node: IConstruct): void {
-    for (const acknowledgement of acknowledgementsOn(node)) {
-      if (this.known.has(acknowledgement.ruleId)) continue;
-      const message = `[POLICY] ${node.node.path}: acknowledges unknown rule "${acknowledgement.ruleId}". Fix: use one of ${[...this.known].join(", ")}.`;
-      if (!node.node.metadata.some((entry) => entry.data === message)) Annotations.of(node).addError(message);
-    }
-  }
 }

@@ -12,7 +12,7 @@ import {
   Tokenization,
 } from "cdktf";
 import { ReadableStack } from "../stacks/readable-stack";
-import { Acknowledgement, findAcknowledgement } from "./acknowledge";
+import { Acknowledgement, acknowledgementsOn, findAcknowledgement } from "./acknowledge";
 import { Config } from "./values";
 
 /** What is wrong with one resource, and how to fix it. Both are phrases without a final period. */
@@ -285,7 +285,8 @@ function onlyReadOnlyAspects(stack: TerraformStack): boolean {
 
 /**
  * The aspect of a guarded stack: starts a new synthesis when the walk reaches the stack, then checks each resource
- * against the rules that cover its type and records violations as error annotations.
+ * against the rules that cover its type and records violations as error annotations. An acknowledgement of an unknown
+ * rule id is an error too: a misspelt id would silence nothing.
  *
  * One aspect for the whole pack, not one per rule: cdktf's aspect walk costs per aspect and node (it recomputes the
  * node's path for each), which made 40 rule aspects about a quarter of the policy guard's time.
@@ -297,6 +298,8 @@ export class PolicyPackAspect extends ReadOnlyAspect {
     /** The rules applied, in order. */
     public readonly rules: readonly PolicyRule[],
     private readonly run: PolicyRun,
+    /** Every rule id an acknowledgement may name. */
+    private readonly knownRuleIds: ReadonlySet<string>,
   ) {
     super();
     for (const rule of rules) {
@@ -306,6 +309,11 @@ export class PolicyPackAspect extends ReadOnlyAspect {
 
   public visit(node: IConstruct): void {
     if (node === this.run.stack) this.run.begin();
+    for (const acknowledgement of acknowledgementsOn(node)) {
+      if (this.knownRuleIds.has(acknowledgement.ruleId)) continue;
+      const message = `[POLICY] ${node.node.path}: acknowledges unknown rule "${acknowledgement.ruleId}". Fix: use one of ${[...this.knownRuleIds].join(", ")}.`;
+      addOnce(node, ERROR, message);
+    }
     if (!TerraformResource.isTerraformResource(node)) return;
     for (const rule of this.rulesByType.get(node.terraformResourceType) ?? []) this.run.check(rule, node);
   }
