@@ -160,6 +160,23 @@ describe("Rds", () => {
       expect(instance.depends_on).toContain("aws_iam_role_policy_attachment.database_monitoring_policy");
     });
 
+    it("names the monitoring policy in the region's partition (aws-cn, aws-us-gov)", () => {
+      // GIVEN a network in a China region
+      const app = Testing.app();
+      const stack = new ReadableStack(app, "test");
+      new AwsProvider(stack, "aws", { region: "cn-north-1" });
+      new RandomProvider(stack, "random");
+      const naming = new Naming("whcsites", "production");
+      const network = testNetwork(stack, naming, { region: "cn-north-1", availabilityZones: ["cn-north-1a", "cn-north-1b"] });
+      const secrets = new AppSecrets(stack, "secrets", { naming, production: true });
+      // WHEN
+      new Rds(stack, "database", { naming, network, secrets, production: true });
+      // THEN
+      expect(Testing.synth(stack)).toHaveResourceWithProperties(IamRolePolicyAttachment, {
+        policy_arn: "arn:aws-cn:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+      });
+    });
+
     it("lets production settings be overridden one by one", () => {
       // GIVEN / WHEN
       const { stack } = whenDatabase(

@@ -151,6 +151,18 @@ describe("AppSecrets", () => {
   describe("customer-managed key", () => {
     const cmk = { customerManagedKey: true, accountId: "123456789012", region: "eu-west-1" } as const;
 
+    it("names the account root in the region's partition", () => {
+      // GIVEN / WHEN a key in GovCloud
+      const { stack } = givenSecrets({ ...cmk, region: "us-gov-west-1" });
+      const { json } = synth(stack);
+      // THEN
+      const policy = JSON.parse(json.resource.aws_kms_key.secrets_key.policy as string);
+      expect(policy.Statement.map((statement: { Principal: unknown }) => statement.Principal)).toEqual([
+        { AWS: "arn:aws-us-gov:iam::123456789012:root" },
+        { AWS: "arn:aws-us-gov:iam::123456789012:root" },
+      ]);
+    });
+
     it("creates a rotated key whose policy admits the account root and Secrets Manager use, and encrypts every secret with it", () => {
       // GIVEN / WHEN
       const { stack, secrets } = givenSecrets({ ...cmk, registryCredentials: { mode: "managed" } });

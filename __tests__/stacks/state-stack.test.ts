@@ -6,7 +6,7 @@ import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versionin
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { StateStack } from "../../src/stacks/state-stack";
-import { StateConfig } from "../../src/config/state";
+import { StateConfig, stateAccessRoleArn } from "../../src/config/state";
 
 const state: StateConfig = {
   file: "state.json",
@@ -104,6 +104,19 @@ describe("StateStack", () => {
     );
     expect(JSON.stringify(statements)).not.toMatch(/whcsites\/production|"\*"/);
     expect(Object.keys(json.resource.aws_iam_role).sort()).toEqual(["state_access_production", "state_access_staging"]);
+  });
+
+  test("in another partition, the state roles trust the environment accounts of that partition", () => {
+    // GIVEN a state account in a China region WHEN synthesized
+    const china = new StateStack(Testing.app(), "whcsites-state", {
+      state: { ...state, region: "cn-north-1", bucketName: "whcsites-tfstate-123456789012-cn-north-1" },
+      environments: [{ name: "staging", accountId: "210987654321" }],
+    });
+    const role = JSON.parse(Testing.synth(china)).resource.aws_iam_role.state_access_staging;
+    // THEN
+    expect(JSON.parse(role.assume_role_policy).Statement[0].Principal).toEqual({ AWS: "arn:aws-cn:iam::210987654321:root" });
+    expect(stateAccessRoleArn({ ...state, region: "cn-north-1" }, "staging")).toBe("arn:aws-cn:iam::123456789012:role/whcsites-tfstate-staging");
+    expect(stateAccessRoleArn(state, "staging")).toBe("arn:aws:iam::123456789012:role/whcsites-tfstate-staging");
   });
 
   test("addresses are readable", () => {

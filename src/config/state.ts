@@ -1,5 +1,6 @@
 import * as path from "path";
 import { ConfigError, readJsonFile, schemaProblems } from "./environment";
+import { partitionOf } from "../aws-partition";
 import { compileSchemaFile } from "./schema-validator";
 
 /** The Terraform state backend every environment stack uses, as `state.json` sets it. */
@@ -33,7 +34,7 @@ export function stateAccessRoleName(environment: string): string {
 
 /** The ARN of {@link stateAccessRoleName} in the state account. */
 export function stateAccessRoleArn(state: StateConfig, environment: string): string {
-  return `arn:aws:iam::${state.accountId}:role/${stateAccessRoleName(environment)}`;
+  return `arn:${partitionOf(state.region)}:iam::${state.accountId}:role/${stateAccessRoleName(environment)}`;
 }
 
 /** Reads and validates `state.json`. Throws {@link ConfigError} naming the field. */

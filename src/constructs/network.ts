@@ -99,6 +99,8 @@ export interface NetworkProps {
  * routes), records flow logs, and can add VPC endpoints. Subnet CIDRs follow the stable layout of `src/cidr.ts`.
  */
 export class Network extends Construct {
+  /** The AWS region of the VPC (for example `eu-west-1`). */
+  public readonly region: string;
   /** The VPC id. */
   public readonly vpcId: string;
   /** The VPC's IPv4 CIDR. */
@@ -147,6 +149,7 @@ export class Network extends Construct {
       // Interface endpoints with private DNS need both DNS settings.
       enableDnsHostnames: true,
     });
+    this.region = props.region;
     this.vpcId = vpc.id;
     this.cidrBlock = props.cidrBlock;
     this.availabilityZones = [...props.availabilityZones];

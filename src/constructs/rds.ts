@@ -7,6 +7,7 @@ import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { partitionOf } from "../aws-partition";
 import { Naming } from "../naming";
 import { DEFAULT_POSTGRES_ENGINE_VERSION, parsePostgresVersion } from "../postgres";
 import { readableLogicalId } from "../stacks/readable-stack";
@@ -239,7 +240,7 @@ export class Rds extends Construct implements SecurityGroupPeer {
       monitoringDependencies.push(
         new IamRolePolicyAttachment(this, "monitoring_policy", {
           role: role.name,
-          policyArn: "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+          policyArn: `arn:${partitionOf(props.network.region)}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole`,
         }),
       );
       monitoringRoleArn = role.arn;

@@ -7,6 +7,7 @@ import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
 import { Password } from "@cdktf/provider-random/lib/password";
+import { partitionOf } from "../aws-partition";
 import { Naming } from "../naming";
 import { readableLogicalId } from "../stacks/readable-stack";
 import type { Rds } from "./rds";
@@ -196,7 +197,7 @@ export class AppSecrets extends Construct {
 
     let kmsKeyId: string | undefined;
     if (customerManagedKey) {
-      const rootArn = `arn:aws:iam::${props.accountId}:root`;
+      const rootArn = `arn:${partitionOf(props.region ?? "")}:iam::${props.accountId}:root`; // region checked above
       const key = new KmsKey(this, "key", {
         description: `Secrets Manager secrets of ${props.naming.prefix}`,
         enableKeyRotation: true,

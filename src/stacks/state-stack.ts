@@ -5,6 +5,7 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { StateConfig, stateAccessRoleName, stateKey } from "../config/state";
 import { SecureBucket } from "../constructs/secure-bucket";
+import { partitionOf } from "../aws-partition";
 import { Naming } from "../naming";
 import { applyPolicies } from "../policies";
 import { addAwsProvider } from "./aws-provider";
@@ -87,7 +88,7 @@ export class StateStack extends ReadableStack {
         description: `Terraform state of ${environment.name}: read and write ${prefix}*, and its locks`,
         assumeRolePolicy: JSON.stringify({
           Version: "2012-10-17",
-          Statement: [{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${environment.accountId}:root` }, Action: "sts:AssumeRole" }],
+          Statement: [{ Effect: "Allow", Principal: { AWS: `arn:${partitionOf(props.state.region)}:iam::${environment.accountId}:root` }, Action: "sts:AssumeRole" }],
         }),
       });
       new IamRolePolicy(access, `${environment.name}_policy`, {
