@@ -267,7 +267,7 @@ describe("EcsService IAM", () => {
     expect(kms).toEqual([expect.objectContaining({ Action: ["kms:Decrypt"], Resource: ["${aws_kms_key.secrets_key.arn}"] })]);
   });
 
-  test("no policy of the service's roles uses a wildcard action, and only the ECS Exec statement uses a wildcard resource", () => {
+  test("no policy of the service's roles uses a wildcard action, and only ECS Exec's channel and log-group lookup use a wildcard resource", () => {
     // GIVEN / WHEN
     const { resources } = build({ service: { enableExecuteCommand: true }, secrets: { registryCredentials: { mode: "managed" } } });
     // THEN
@@ -281,10 +281,10 @@ describe("EcsService IAM", () => {
       if (list(statement.Action).includes("secretsmanager:GetSecretValue")) expect(list(statement.Resource)).not.toContain("*");
     }
     const wildcardResources = statements.filter((s) => list(s.Resource).some((r) => r.includes("*") && !r.endsWith(".arn}:*")));
-    expect(wildcardResources.map((s) => s.Action)).toEqual([[...ECS_EXEC_ACTIONS]]);
+    expect(wildcardResources.map((s) => s.Action)).toEqual([[...ECS_EXEC_ACTIONS], ["logs:DescribeLogGroups"]]);
   });
 
-  test("the task role is separate and gets the four ECS Exec actions only when exec is enabled", () => {
+  test("the task role is separate and gets the ECS Exec channels and session-log writing only when exec is enabled", () => {
     // GIVEN / WHEN
     const withExec = build({ service: { enableExecuteCommand: true } }).resources;
     const withoutExec = build({ service: { enableExecuteCommand: false } }).resources;
@@ -297,8 +297,33 @@ describe("EcsService IAM", () => {
         Action: ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"],
         Resource: "*",
       }),
+      expect.objectContaining({ Effect: "Allow", Action: ["logs:DescribeLogGroups"], Resource: "*" }),
+      expect.objectContaining({
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+        Resource: ["${aws_cloudwatch_log_group.api_exec_log_group.arn}:*"],
+      }),
     ]);
     expect(policiesOfRole(withoutExec, "api_task_role")).toEqual({});
+  });
+
+  test("ECS Exec sessions are logged to their own log group, kept as long as the container logs", () => {
+    // GIVEN / WHEN
+    const built = build({ service: { enableExecuteCommand: true, logRetentionDays: 90 } });
+    const withoutExec = build({ service: { enableExecuteCommand: false } });
+    // THEN the cluster overrides exec logging to the group
+    expect(built.resources.aws_cloudwatch_log_group.api_exec_log_group).toMatchObject({ name: "/whcsites/staging/ecs/api/exec", retention_in_days: 90 });
+    expect(built.resources.aws_ecs_cluster.api_cluster.configuration).toEqual({
+      execute_command_configuration: {
+        logging: "OVERRIDE",
+        log_configuration: { cloud_watch_log_group_name: "${aws_cloudwatch_log_group.api_exec_log_group.name}", cloud_watch_encryption_enabled: false },
+      },
+    });
+    expect(built.service.execLogGroupName).toBeDefined();
+    // and without exec there is neither the group nor the override
+    expect(withoutExec.resources.aws_cloudwatch_log_group.api_exec_log_group).toBeUndefined();
+    expect(withoutExec.resources.aws_ecs_cluster.api_cluster.configuration).toBeUndefined();
+    expect(withoutExec.service.execLogGroupName).toBeUndefined();
   });
 });
 

@@ -148,6 +148,9 @@ describe("EnvironmentStack composition", () => {
       ["api_url", "cluster_name", "database_endpoint", "database_secret_arn", "log_group_name", "migration", "service_name", "task_definition_family"].sort(),
     );
     expect(production.output.api_url.value).toBe("https://api.whcsites.example.org");
+    // staging has ECS Exec, so it also names the session log group
+    expect(Object.keys(staging.output)).toContain("exec_log_group_name");
+    expect(staging.output.exec_log_group_name.value).toBe("${aws_cloudwatch_log_group.service_exec_log_group.name}");
     const text = JSON.stringify(production.output) + JSON.stringify(staging.output);
     expect(text).not.toMatch(/random_password/);
     expect(text).not.toMatch(/secret_string/);

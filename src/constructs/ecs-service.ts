@@ -110,7 +110,8 @@ export interface EcsServiceProps {
   readonly fargateSpot?: boolean;
   /**
    * Allow ECS Exec into running tasks. Exec needs a writable root filesystem, so it turns the read-only root off;
-   * not allowed in production.
+   * not allowed in production. Every session's commands and output are logged to their own log group
+   * ({@link EcsService.execLogGroupName}); who opened a session is in CloudTrail (`ecs:ExecuteCommand`).
    *
    * @default true outside production, false in production
    */
@@ -229,6 +230,8 @@ export class EcsService extends Construct implements SecurityGroupPeer {
   public readonly stopTimeoutSeconds: number;
   /** Whether ECS Exec is enabled (and therefore the root filesystem writable). */
   public readonly executeCommandEnabled: boolean;
+  /** Name of the log group of ECS Exec sessions (commands and output), when ECS Exec is enabled. */
+  public readonly execLogGroupName?: string;
   /** Whether the application container's root filesystem is read-only. */
   public readonly readonlyRootFilesystem: boolean;
   /** The `aws_ecs_service` resource; prefer {@link EcsService.addDependency} to changing it. */
@@ -294,11 +297,26 @@ export class EcsService extends Construct implements SecurityGroupPeer {
     this.privateSubnetIds = network.privateSubnetIds;
     this.repositoryCredentialsArn = secrets.registryCredentialsArn;
 
-    // Cluster.
+    // Cluster. With ECS Exec, the cluster sends what every session types and prints to its own log group: an
+    // audit trail of what was done inside the containers.
+    const execLogGroup = enableExecuteCommand
+      ? new CloudwatchLogGroup(this, "exec_log_group", { name: naming.path("ecs", id, "exec"), retentionInDays: logRetentionDays })
+      : undefined;
     const cluster = new EcsCluster(this, "cluster", {
       name: naming.name(id),
       setting: [{ name: "containerInsights", value: containerInsights }],
+      configuration:
+        execLogGroup === undefined
+          ? undefined
+          : {
+              executeCommandConfiguration: {
+                logging: "OVERRIDE",
+                // true would require a KMS-encrypted log group; the group has CloudWatch Logs' default encryption.
+                logConfiguration: { cloudWatchLogGroupName: execLogGroup.name, cloudWatchEncryptionEnabled: false },
+              },
+            },
     });
+    this.execLogGroupName = execLogGroup?.name;
     const capacityProviders = new EcsClusterCapacityProviders(this, "cluster_capacity_providers", {
       clusterName: cluster.name,
       capacityProviders: ["FARGATE", "FARGATE_SPOT"],
@@ -364,7 +382,7 @@ export class EcsService extends Construct implements SecurityGroupPeer {
       description: `The ${naming.prefix} ${id} application's own identity${enableExecuteCommand ? " (ECS Exec allowed)" : ""}`,
       assumeRolePolicy: trustPolicy,
     });
-    if (enableExecuteCommand) {
+    if (execLogGroup !== undefined) {
       new IamRolePolicy(this, "task_role_exec", {
         name: "ecs-exec",
         role: taskRole.name,
@@ -378,6 +396,19 @@ export class EcsService extends Construct implements SecurityGroupPeer {
               // By AWS design: ssmmessages actions have no resource type, so IAM accepts only "*" for them. Exposure is
               // bounded by who may call ecs:ExecuteCommand on this cluster, and the statement exists only when exec is on.
               Resource: "*",
+            },
+            {
+              // The SSM agent checks that the session log group exists before a session starts (a list call).
+              Sid: "EcsExecFindSessionLogGroup",
+              Effect: "Allow",
+              Action: ["logs:DescribeLogGroups"],
+              Resource: "*",
+            },
+            {
+              Sid: "EcsExecWriteSessionLogs",
+              Effect: "Allow",
+              Action: ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+              Resource: [`${execLogGroup.arn}:*`],
             },
           ],
         }),

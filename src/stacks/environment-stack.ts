@@ -214,6 +214,9 @@ export class EnvironmentStack extends ReadableStack {
       service_name: { value: this.service.serviceName, description: "ECS service" },
       task_definition_family: { value: this.service.taskDefinitionFamily, description: "Task definition family of the API" },
       log_group_name: { value: this.service.logGroupName, description: "CloudWatch log group of the API containers" },
+      ...(this.service.execLogGroupName === undefined
+        ? {}
+        : { exec_log_group_name: { value: this.service.execLogGroupName, description: "CloudWatch log group of ECS Exec sessions (commands and output)" } }),
       database_endpoint: { value: `${this.database.address}:${this.database.port}`, description: "PostgreSQL endpoint (host:port); credentials are in Secrets Manager" },
       database_secret_arn: { value: this.secrets.databaseConnectionArn, description: "Secrets Manager ARN of the database connection (read it with the AWS CLI; never printed)" },
       migration: { value: this.migration.runTarget, description: "Target of `npm run migrate -- --stack <stack>`" },
