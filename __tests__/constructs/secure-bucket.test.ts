@@ -148,6 +148,30 @@ describe("SecureBucket", () => {
     });
   });
 
+  describe("GIVEN a KMS key", () => {
+    const { resources } = whenBucket({ kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab", bucketKeyEnabled: true });
+
+    test("THEN objects are encrypted with SSE-KMS under that key, with the bucket key", () => {
+      const rule = (resources.aws_s3_bucket_server_side_encryption_configuration.logs_encryption.rule as Record<string, unknown>[])[0];
+      expect(rule).toEqual({
+        apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab" },
+        bucket_key_enabled: true,
+      });
+    });
+
+    test("THEN an upload that asks for SSE-S3 is denied, before the TLS deny", () => {
+      expect(policyOf(resources).Statement.map((statement) => statement.Sid)).toEqual(["DenySseS3Uploads", "DenyInsecureTransport"]);
+      expect(policyOf(resources).Statement[0]).toEqual({
+        Sid: "DenySseS3Uploads",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:PutObject",
+        Resource: "${aws_s3_bucket.logs.arn}/*",
+        Condition: { StringEquals: { "s3:x-amz-server-side-encryption": "AES256" } },
+      });
+    });
+  });
+
   test("GIVEN forceDestroy WHEN synthesized THEN the bucket carries it", () => {
     const { resources } = whenBucket({ forceDestroy: true });
     expect(resources.aws_s3_bucket.logs).toEqual({ bucket_prefix: "whc-logs-", force_destroy: true });

@@ -24,6 +24,8 @@ describe("EnvironmentStack", () => {
       key: "whcsites/staging/terraform.tfstate",
       region: "eu-west-1",
       encrypt: true,
+      // with the state stack's KMS key, by alias (its ARN is only known after that stack's deploy)
+      kms_key_id: "arn:aws:kms:eu-west-1:123456789012:alias/whcsites-tfstate",
       dynamodb_table: "whcsites-tfstate-lock",
       use_lockfile: true,
       // the role the state stack made for this environment (the state account may be another one)

@@ -5,8 +5,10 @@ import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-own
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
+import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { StateStack } from "../../src/stacks/state-stack";
-import { StateConfig, stateAccessRoleArn } from "../../src/config/state";
+import { StateConfig, stateAccessRoleArn, stateKeyAliasArn } from "../../src/config/state";
 
 const state: StateConfig = {
   file: "state.json",
@@ -37,7 +39,7 @@ describe("StateStack", () => {
     expect(synth).toHaveResourceWithProperties(S3Bucket, { bucket: state.bucketName, lifecycle: { prevent_destroy: true } });
     expect(synth).toHaveResourceWithProperties(S3BucketVersioningA, { versioning_configuration: { status: "Enabled" } });
     expect(synth).toHaveResourceWithProperties(S3BucketServerSideEncryptionConfigurationA, {
-      rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "AES256" }, bucket_key_enabled: true }],
+      rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: "${aws_kms_key.state_key.arn}" }, bucket_key_enabled: true }],
     });
     expect(synth).toHaveResourceWithProperties(S3BucketPublicAccessBlock, {
       block_public_acls: true,
@@ -84,6 +86,21 @@ describe("StateStack", () => {
     });
   });
 
+  test("the state is encrypted with a rotated KMS key of its own, which cannot be destroyed either", () => {
+    // GIVEN / WHEN the key and its alias
+    expect(synth).toHaveResourceWithProperties(KmsKey, { enable_key_rotation: true, deletion_window_in_days: 30, lifecycle: { prevent_destroy: true } });
+    expect(synth).toHaveResourceWithProperties(KmsAlias, { name: "alias/whcsites-tfstate", target_key_id: "${aws_kms_key.state_key.key_id}" });
+    // THEN only the account (through IAM) administers it: no other principal in the key policy
+    expect(JSON.parse(json.resource.aws_kms_key.state_key.policy).Statement).toEqual([
+      { Sid: "AccountAdministersKey", Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: "kms:*", Resource: "*" },
+    ]);
+    // and an upload asking for SSE-S3 instead of the key is denied
+    expect(JSON.parse(json.resource.aws_s3_bucket_policy.state_policy.policy).Statement).toContainEqual(
+      expect.objectContaining({ Effect: "Deny", Action: "s3:PutObject", Condition: { StringEquals: { "s3:x-amz-server-side-encryption": "AES256" } } }),
+    );
+    expect(stateKeyAliasArn(state)).toBe("arn:aws:kms:eu-west-1:123456789012:alias/whcsites-tfstate");
+  });
+
   test("each environment gets a role, assumable from its own account only, that reaches its own state only", () => {
     // GIVEN the staging role WHEN its trust and permissions are read
     const role = json.resource.aws_iam_role.state_access_staging;
@@ -102,6 +119,13 @@ describe("StateStack", () => {
         Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["whcsites-tfstate-123456789012-eu-west-1/whcsites/staging/*"] } },
       }),
     );
+    expect(statements).toContainEqual({
+      Sid: "EncryptStateThroughS3",
+      Effect: "Allow",
+      Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"],
+      Resource: ["${aws_kms_key.state_key.arn}"],
+      Condition: { StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" } },
+    });
     expect(JSON.stringify(statements)).not.toMatch(/whcsites\/production|"\*"/);
     expect(Object.keys(json.resource.aws_iam_role).sort()).toEqual(["state_access_production", "state_access_staging"]);
   });

@@ -61,6 +61,41 @@ describe("ECS container definitions in the synthesized JSON", () => {
   });
 });
 
+/**
+ * `terraform init` of only the stack's real `terraform.backend` block, with placeholder credentials and no network:
+ * Terraform validates the block, then stops when it tries to assume the state role. Gives the combined output.
+ */
+function initRealBackend(backend: unknown): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "whcsites-backend-"));
+  try {
+    fs.writeFileSync(path.join(dir, "main.tf.json"), JSON.stringify({ terraform: { backend } }));
+    const env = { ...process.env, AWS_ACCESS_KEY_ID: "placeholder", AWS_SECRET_ACCESS_KEY: "placeholder", AWS_EC2_METADATA_DISABLED: "true", TF_IN_AUTOMATION: "1" };
+    const result = spawnSync(findTerraform() as string, ["init", "-input=false", "-no-color"], { cwd: dir, env, encoding: "utf8", timeout: 120_000 });
+    expect(result.status).not.toBe(0);
+    return `${result.stdout}${result.stderr}`;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describeWithTerraform("the real S3 backend block (the check and the plans run without it)", () => {
+  test.each(ENVIRONMENT_STACKS)("%s: Terraform accepts the block (role, KMS key alias, lockfile) and gets as far as assuming the state role", (stack) => {
+    // GIVEN the backend block as synthesized
+    const backend = (synthesized.get(stack) as StackJson & { terraform: { backend: { s3: Record<string, unknown> } } }).terraform.backend;
+    expect(backend.s3).toMatchObject({ encrypt: true, use_lockfile: true, kms_key_id: expect.stringMatching(/^arn:aws:kms:eu-west-1:\d{12}:alias\/whcsites-tfstate$/) });
+    // WHEN initialized THEN validation passes and the first failure is the (offline) AssumeRole
+    const output = initRealBackend(backend);
+    expect(output).toMatch(/Error: Cannot assume IAM Role/);
+    expect(output).not.toMatch(/Error: Invalid/);
+  });
+
+  test("the same check fails on a block Terraform rejects", () => {
+    const backend = (synthesized.get("whcsites-staging") as StackJson & { terraform: { backend: { s3: Record<string, unknown> } } }).terraform.backend;
+    const output = initRealBackend({ s3: { ...backend.s3, kms_key_id: "arn:aws:kms:eu-west-1:123456789012:bogus/whcsites-tfstate" } });
+    expect(output).toMatch(/Error: Invalid KMS Key ARN/);
+  });
+});
+
 describeWithTerraform("every stack of the app with real Terraform (offline init, validate, plan)", () => {
   let results: StackResult[];
 

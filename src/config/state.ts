@@ -19,6 +19,17 @@ export interface StateConfig {
   readonly noncurrentVersionRetentionDays: number;
 }
 
+/** The alias of the KMS key that encrypts every environment's state (the state holds generated passwords). */
+export const STATE_KEY_ALIAS = "alias/whcsites-tfstate";
+
+/**
+ * The ARN of {@link STATE_KEY_ALIAS} in the state account: what the environments' S3 backends encrypt with. An alias,
+ * because the key's own ARN is only known once the state stack is deployed, and stacks never refer to each other.
+ */
+export function stateKeyAliasArn(state: StateConfig): string {
+  return `arn:${partitionOf(state.region)}:kms:${state.region}:${state.accountId}:${STATE_KEY_ALIAS}`;
+}
+
 /** The S3 key of an environment's state: `whcsites/<environment>/terraform.tfstate`. */
 export function stateKey(environment: string): string {
   return `whcsites/${environment}/terraform.tfstate`;

@@ -46,11 +46,20 @@ export interface SecureBucketProps {
    */
   readonly versioned?: boolean;
   /**
-   * The `bucket_key_enabled` flag of the SSE-S3 default encryption rule.
+   * The `bucket_key_enabled` flag of the default encryption rule (with SSE-KMS it cuts the KMS calls per object).
    *
    * @default not set (the provider's default)
    */
   readonly bucketKeyEnabled?: boolean;
+  /**
+   * ARN of a KMS key: default encryption becomes SSE-KMS with that key, and uploads that ask for SSE-S3 instead are
+   * denied. Reading an object then needs `kms:Decrypt` on the key as well as `s3:GetObject`, so broad S3 read access
+   * (such as the `ReadOnlyAccess` managed policy) no longer reveals the contents. Not for buckets that ALB access
+   * logs go to: log delivery supports SSE-S3 only.
+   *
+   * @default none: SSE-S3 (AES256)
+   */
+  readonly kmsKeyArn?: string;
   /**
    * Lifecycle rules, at least one, with distinct ids. A rule without `filter` gets an empty filter (every object),
    * because the provider rejects a rule with no filter at apply.
@@ -70,8 +79,8 @@ const BUCKET_PREFIX = /^[a-z0-9][a-z0-9.-]{0,36}$/;
 
 /**
  * An S3 bucket held to AWS FSBP S3 controls: every public access block setting on, ACLs disabled
- * (`BucketOwnerEnforced`), SSE-S3 default encryption, a bucket policy that denies requests without TLS, and
- * lifecycle rules. SSE-S3 rather than SSE-KMS because ALB log delivery supports SSE-S3 only.
+ * (`BucketOwnerEnforced`), default encryption (SSE-S3, or SSE-KMS with `kmsKeyArn`), a bucket policy that denies
+ * requests without TLS, and lifecycle rules. SSE-S3 by default because ALB log delivery supports SSE-S3 only.
  *
  * Children take short ids under this construct's id, so a `SecureBucket` with id `state` gives `aws_s3_bucket.state`,
  * `aws_s3_bucket_policy.state_policy`, `aws_s3_bucket_public_access_block.state_public_access_block`, ...
@@ -119,7 +128,13 @@ export class SecureBucket extends Construct {
     });
     new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
       bucket: bucket.id,
-      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: props.bucketKeyEnabled }],
+      rule: [
+        {
+          applyServerSideEncryptionByDefault:
+            props.kmsKeyArn === undefined ? { sseAlgorithm: "AES256" } : { sseAlgorithm: "aws:kms", kmsMasterKeyId: props.kmsKeyArn },
+          bucketKeyEnabled: props.bucketKeyEnabled,
+        },
+      ],
     });
     new S3BucketLifecycleConfiguration(this, "lifecycle", {
       bucket: bucket.id,
@@ -131,6 +146,19 @@ export class SecureBucket extends Construct {
         Version: "2012-10-17",
         Statement: [
           ...(props.extraPolicyStatements?.(bucket.arn) ?? []),
+          ...(props.kmsKeyArn === undefined
+            ? []
+            : [
+                {
+                  // An upload without the header gets the KMS default; one that asks for SSE-S3 would bypass the key.
+                  Sid: "DenySseS3Uploads",
+                  Effect: "Deny",
+                  Principal: "*",
+                  Action: "s3:PutObject",
+                  Resource: `${bucket.arn}/*`,
+                  Condition: { StringEquals: { "s3:x-amz-server-side-encryption": "AES256" } },
+                },
+              ]),
           {
             Sid: "DenyInsecureTransport",
             Effect: "Deny",

@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { S3Backend, TerraformOutput, TerraformVariable } from "cdktf";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { EnvironmentConfig } from "../config/environment";
-import { StateConfig, stateAccessRoleArn, stateKey } from "../config/state";
+import { StateConfig, stateAccessRoleArn, stateKey, stateKeyAliasArn } from "../config/state";
 import { Naming } from "../naming";
 import { Alb } from "../constructs/alb";
 import { EcsService } from "../constructs/ecs-service";
@@ -62,6 +62,7 @@ export class EnvironmentStack extends ReadableStack {
       key: stateKey(config.name),
       region: state.region,
       encrypt: true,
+      kmsKeyId: stateKeyAliasArn(state),
       dynamodbTable: state.lockTableName,
     });
     // Terraform >= 1.10 locks in S3 itself and deprecates the DynamoDB lock; both stay on until every operator runs

@@ -3,7 +3,9 @@ import { LocalBackend, TerraformOutput } from "cdktf";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { StateConfig, stateAccessRoleName, stateKey } from "../config/state";
+import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { STATE_KEY_ALIAS, StateConfig, stateAccessRoleName, stateKey } from "../config/state";
 import { SecureBucket } from "../constructs/secure-bucket";
 import { partitionOf } from "../aws-partition";
 import { Naming } from "../naming";
@@ -27,10 +29,11 @@ export interface StateStackProps {
 }
 
 /**
- * The bootstrap stack: the S3 bucket and DynamoDB table that hold and lock every environment's Terraform state.
+ * The bootstrap stack: the S3 bucket and DynamoDB table that hold and lock every environment's Terraform state, and
+ * the KMS key the state is encrypted with (it holds each environment's generated passwords).
  *
  * It keeps its own state in a local file (it cannot live in the bucket it creates); see the README for moving it
- * into the bucket afterwards. Both resources carry `prevent_destroy`: losing them loses every environment's state.
+ * into the bucket afterwards. All three carry `prevent_destroy`: losing one loses every environment's state.
  */
 export class StateStack extends ReadableStack {
   /** The state bucket's name. */
@@ -47,11 +50,28 @@ export class StateStack extends ReadableStack {
     new LocalBackend(this, { path: "../../../whcsites-state.tfstate" });
     addAwsProvider(this, { naming, region: state.region, accountId: state.accountId });
 
+    const partition = partitionOf(state.region);
+    // Only IAM policies in this account can grant its use (the root statement delegates to IAM): the state roles below.
+    const key = new KmsKey(this, "state_key", {
+      description: "Terraform state of every whcsites environment (it holds their generated passwords)",
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          { Sid: "AccountAdministersKey", Effect: "Allow", Principal: { AWS: `arn:${partition}:iam::${state.accountId}:root` }, Action: "kms:*", Resource: "*" },
+        ],
+      }),
+      lifecycle: { preventDestroy: true },
+    });
+    new KmsAlias(this, "state_key_alias", { name: STATE_KEY_ALIAS, targetKeyId: key.keyId });
+
     // Children of "state" become aws_s3_bucket.state, aws_s3_bucket_versioning.state_versioning, ...
     const bucket = new SecureBucket(this, "state", {
       bucket: state.bucketName,
       preventDestroy: true,
       versioned: true,
+      kmsKeyArn: key.arn,
       bucketKeyEnabled: true,
       lifecycleRules: [
         {
@@ -88,7 +108,7 @@ export class StateStack extends ReadableStack {
         description: `Terraform state of ${environment.name}: read and write ${prefix}*, and its locks`,
         assumeRolePolicy: JSON.stringify({
           Version: "2012-10-17",
-          Statement: [{ Effect: "Allow", Principal: { AWS: `arn:${partitionOf(props.state.region)}:iam::${environment.accountId}:root` }, Action: "sts:AssumeRole" }],
+          Statement: [{ Effect: "Allow", Principal: { AWS: `arn:${partition}:iam::${environment.accountId}:root` }, Action: "sts:AssumeRole" }],
         }),
       });
       new IamRolePolicy(access, `${environment.name}_policy`, {
@@ -101,6 +121,14 @@ export class StateStack extends ReadableStack {
             { Sid: "ListStateBucket", Effect: "Allow", Action: ["s3:ListBucket"], Resource: [bucket.bucketArn] },
             // The state file and, with use_lockfile, its .tflock next to it.
             { Sid: "ReadWriteOwnState", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: [`${bucket.bucketArn}/${prefix}*`] },
+            {
+              // What the S3 backend needs on its kms_key_id, and only through S3.
+              Sid: "EncryptStateThroughS3",
+              Effect: "Allow",
+              Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"],
+              Resource: [key.arn],
+              Condition: { StringEquals: { "kms:ViaService": `s3.${state.region}.amazonaws.com` } },
+            },
             {
               Sid: "LockOwnState",
               Effect: "Allow",
@@ -117,6 +145,7 @@ export class StateStack extends ReadableStack {
     this.bucketName = state.bucketName;
     this.lockTableName = state.lockTableName;
     new TerraformOutput(this, "state_bucket_name", { value: bucket.bucketName, description: "S3 bucket holding every environment's state" });
+    new TerraformOutput(this, "state_kms_alias", { value: STATE_KEY_ALIAS, description: "KMS key alias the environments' state is encrypted with" });
     new TerraformOutput(this, "lock_table_name", { value: lockTable.name, description: "DynamoDB table locking state (deprecated by S3 native locking; see README)" });
 
     // Every environment's state lives here: held to the production rules whatever the environments are.
