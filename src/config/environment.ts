@@ -12,6 +12,7 @@ import type { NatGatewayMode } from "../constructs/network";
 import { minimumMaxAllocatedStorageGiB, supportsPerformanceInsights } from "../constructs/rds";
 import type { RegistryCredentials } from "../constructs/secrets";
 import { DEFAULT_POSTGRES_ENGINE_VERSION } from "../postgres";
+import { tierDefaults } from "../tier-defaults";
 
 
 /**
@@ -285,6 +286,7 @@ function checkRelations(c: EnvironmentConfig, problem: (field: string, message: 
 
 function resolve(input: EnvironmentFile, name: string, file: string): EnvironmentConfig {
   const production = input.tier === "production";
+  const defaults = tierDefaults(production);
   const imageAt = input.image.lastIndexOf(":");
   const registry = input.service.registryCredentials;
   const desired = input.service.desiredCount;
@@ -302,14 +304,14 @@ function resolve(input: EnvironmentFile, name: string, file: string): Environmen
     domain: input.domain ? { ...input.domain } : undefined,
     network: {
       vpcCidr: input.network.vpcCidr,
-      natGateways: input.network.natGateways ?? (production ? "one-per-az" : "single"),
+      natGateways: input.network.natGateways ?? defaults.natGateways,
       flowLogs: input.network.flowLogs ?? true,
-      flowLogRetentionDays: input.network.flowLogRetentionDays ?? (production ? 365 : 30),
+      flowLogRetentionDays: input.network.flowLogRetentionDays ?? defaults.logRetentionDays,
       vpcEndpoints: input.network.vpcEndpoints ?? false,
     },
     loadBalancer: {
-      accessLogs: input.loadBalancer?.accessLogs ?? production,
-      accessLogRetentionDays: input.loadBalancer?.accessLogRetentionDays ?? (production ? 365 : 30),
+      accessLogs: input.loadBalancer?.accessLogs ?? defaults.protective,
+      accessLogRetentionDays: input.loadBalancer?.accessLogRetentionDays ?? defaults.logRetentionDays,
       idleTimeoutSeconds: input.loadBalancer?.idleTimeoutSeconds ?? 60,
       deregistrationDelaySeconds: input.loadBalancer?.deregistrationDelaySeconds ?? 30,
       deletionProtection: production,
@@ -328,9 +330,9 @@ function resolve(input: EnvironmentFile, name: string, file: string): Environmen
       maxCount: input.service.maxCount ?? Math.max(desired * 2, minCount),
       cpuArchitecture: input.service.cpuArchitecture ?? "X86_64",
       fargateSpot: input.service.fargateSpot ?? false,
-      enableExecuteCommand: input.service.enableExecuteCommand ?? !production,
+      enableExecuteCommand: input.service.enableExecuteCommand ?? defaults.enableExecuteCommand,
       poolSize: input.service.poolSize ?? 10,
-      logRetentionDays: input.service.logRetentionDays ?? (production ? 365 : 30),
+      logRetentionDays: input.service.logRetentionDays ?? defaults.logRetentionDays,
       healthCheckGracePeriodSeconds: input.service.healthCheckGracePeriodSeconds ?? 60,
       targetCpuPercent: input.service.targetCpuPercent ?? 60,
       targetRequestsPerTarget: input.service.targetRequestsPerTarget ?? 1000,
@@ -342,15 +344,15 @@ function resolve(input: EnvironmentFile, name: string, file: string): Environmen
       instanceClass: input.database.instanceClass,
       allocatedStorageGiB: input.database.allocatedStorageGiB,
       maxAllocatedStorageGiB: input.database.maxAllocatedStorageGiB ?? Math.min(Math.max(input.database.allocatedStorageGiB * 5, 100), 65536),
-      backupRetentionDays: input.database.backupRetentionDays ?? (production ? 14 : 7),
-      multiAz: input.database.multiAz ?? production,
-      deletionProtection: input.database.deletionProtection ?? production,
-      performanceInsights: input.database.performanceInsights ?? production,
-      monitoringIntervalSeconds: input.database.monitoringIntervalSeconds ?? (production ? 60 : 0),
-      logRetentionDays: input.database.logRetentionDays ?? (production ? 365 : 30),
+      backupRetentionDays: input.database.backupRetentionDays ?? defaults.backupRetentionDays,
+      multiAz: input.database.multiAz ?? defaults.protective,
+      deletionProtection: input.database.deletionProtection ?? defaults.protective,
+      performanceInsights: input.database.performanceInsights ?? defaults.protective,
+      monitoringIntervalSeconds: input.database.monitoringIntervalSeconds ?? defaults.monitoringIntervalSeconds,
+      logRetentionDays: input.database.logRetentionDays ?? defaults.logRetentionDays,
     },
     secrets: {
-      recoveryWindowDays: input.secrets?.recoveryWindowDays ?? (production ? 30 : 7),
+      recoveryWindowDays: input.secrets?.recoveryWindowDays ?? defaults.secretRecoveryWindowDays,
       customerManagedKey: input.secrets?.customerManagedKey ?? false,
     },
     migrations: {

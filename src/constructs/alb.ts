@@ -15,6 +15,7 @@ import type { Network } from "./network";
 import { SecureBucket } from "./secure-bucket";
 import { addEgressTo, SecurityGroupPeer } from "./security-group-peer";
 import { requireAccountId, requireInteger } from "./validation";
+import { tierDefaults } from "../tier-defaults";
 
 /** The TLS policy of the HTTPS listener: TLS 1.3 and 1.2 with forward-secret ciphers only. */
 export const ALB_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06";
@@ -198,7 +199,7 @@ export class Alb extends Construct implements SecurityGroupPeer {
     super(scope, id);
 
     const production = props.production ?? false;
-    const accessLogs = props.accessLogs ?? production;
+    const accessLogs = props.accessLogs ?? tierDefaults(production).protective;
     const accessLogRetentionDays = props.accessLogRetentionDays ?? 90;
     const idleTimeoutSeconds = props.idleTimeoutSeconds ?? 60;
     const containerPort = props.containerPort ?? 4000;

@@ -19,6 +19,7 @@ import { CLOUDWATCH_RETENTION_DAYS, Network } from "./network";
 import type { AppSecrets } from "./secrets";
 import { addEgressTo, addIngressFrom, SecurityGroupPeer } from "./security-group-peer";
 import { requireAccountId, requireFargateSize, requireImageReference, requireInteger, requireOneOf, requireRegion } from "./validation";
+import { tierDefaults } from "../tier-defaults";
 
 /** CPU architectures Fargate runs Linux tasks on; the image must be built for the one chosen. */
 export type CpuArchitecture = "X86_64" | "ARM64";
@@ -243,10 +244,11 @@ export class EcsService extends Construct implements SecurityGroupPeer {
     const production = props.production ?? false;
     const cpuArchitecture = props.cpuArchitecture ?? "X86_64";
     const fargateSpot = props.fargateSpot ?? false;
-    const enableExecuteCommand = props.enableExecuteCommand ?? !production;
+    const defaults = tierDefaults(production);
+    const enableExecuteCommand = props.enableExecuteCommand ?? defaults.enableExecuteCommand;
     const containerPort = props.containerPort ?? 4000;
     const poolSize = props.poolSize ?? 10;
-    const logRetentionDays = props.logRetentionDays ?? (production ? 365 : 30);
+    const logRetentionDays = props.logRetentionDays ?? defaults.logRetentionDays;
     const healthCheckGracePeriodSeconds = props.healthCheckGracePeriodSeconds ?? 60;
     const targetCpuPercent = props.targetCpuPercent ?? 60;
     const targetRequestsPerTarget = props.targetRequestsPerTarget ?? 1000;

@@ -15,6 +15,7 @@ import { CLOUDWATCH_RETENTION_DAYS, Network } from "./network";
 import { AppSecrets } from "./secrets";
 import { addIngressFrom, SecurityGroupPeer } from "./security-group-peer";
 import { requireInteger, requireOneOf } from "./validation";
+import { tierDefaults } from "../tier-defaults";
 
 /** The PostgreSQL port. Fixed: the app, the connection secret and the security group rules agree on it. */
 export const POSTGRES_PORT = 5432;
@@ -151,14 +152,15 @@ export class Rds extends Construct implements SecurityGroupPeer {
     const instanceClass = props.instanceClass ?? (production ? "db.m7g.large" : "db.t4g.micro");
     const allocatedStorageGiB = props.allocatedStorageGiB ?? 20;
     const maxAllocatedStorageGiB = props.maxAllocatedStorageGiB ?? Math.min(65536, Math.max(100, 2 * allocatedStorageGiB));
-    const backupRetentionDays = props.backupRetentionDays ?? (production ? 14 : 7);
-    const multiAz = props.multiAz ?? production;
-    const deletionProtection = props.deletionProtection ?? production;
-    const performanceInsights = props.performanceInsights ?? production;
-    const monitoringIntervalSeconds = props.monitoringIntervalSeconds ?? (production ? 60 : 0);
+    const defaults = tierDefaults(production);
+    const backupRetentionDays = props.backupRetentionDays ?? defaults.backupRetentionDays;
+    const multiAz = props.multiAz ?? defaults.protective;
+    const deletionProtection = props.deletionProtection ?? defaults.protective;
+    const performanceInsights = props.performanceInsights ?? defaults.protective;
+    const monitoringIntervalSeconds = props.monitoringIntervalSeconds ?? defaults.monitoringIntervalSeconds;
     const backupWindow = props.backupWindow ?? "02:00-03:00";
     const maintenanceWindow = props.maintenanceWindow ?? "sun:03:30-sun:04:30";
-    const logRetentionDays = props.logRetentionDays ?? (production ? 365 : 30);
+    const logRetentionDays = props.logRetentionDays ?? defaults.logRetentionDays;
 
     const { major } = parsePostgresVersion(engineVersion, "Rds: engineVersion");
     if (!/^db\.[a-z0-9-]+\.[a-z0-9]+$/.test(instanceClass)) {

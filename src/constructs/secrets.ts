@@ -12,6 +12,7 @@ import { Naming } from "../naming";
 import { readableLogicalId } from "../stacks/readable-stack";
 import type { Rds } from "./rds";
 import { requireInteger } from "./validation";
+import { tierDefaults } from "../tier-defaults";
 
 /** Master user names RDS reserves or that every attacker tries first. */
 const RESERVED_USERNAMES = ["postgres", "admin", "rdsadmin", "rdsrepladmin", "root"];
@@ -150,7 +151,7 @@ export class AppSecrets extends Construct {
   public constructor(scope: Construct, id: string, props: AppSecretsProps) {
     super(scope, id);
     const production = props.production ?? false;
-    const recoveryWindowDays = props.recoveryWindowDays ?? (production ? 30 : 7);
+    const recoveryWindowDays = props.recoveryWindowDays ?? tierDefaults(production).secretRecoveryWindowDays;
     const customerManagedKey = props.customerManagedKey ?? false;
     const databaseUsername = props.databaseUsername ?? "whcsites_admin";
     const databaseName = props.databaseName ?? "whcsites";
