@@ -44,7 +44,8 @@ const median = (values: number[]): number => {
 
 function report(label: string, samples: Sample[]): { wallMs: number; rssMiB: number } {
   const result = { wallMs: median(samples.map((s) => s.wallMs)), rssMiB: median(samples.map((s) => s.rssMiB)) };
-  console.log(`${label.padEnd(28)} wall ${result.wallMs.toFixed(0).padStart(6)} ms   peak RSS ${result.rssMiB.toFixed(1).padStart(6)} MiB   (median of ${RUNS})`);
+  const walls = samples.map((s) => s.wallMs.toFixed(0)).join(", ");
+  console.log(`${label.padEnd(28)} wall ${result.wallMs.toFixed(0).padStart(6)} ms   peak RSS ${result.rssMiB.toFixed(1).padStart(6)} MiB   (median of ${RUNS}: ${walls} ms)`);
   return result;
 }
 
