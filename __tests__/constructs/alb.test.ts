@@ -176,7 +176,7 @@ describe("Alb, production with a domain (the production plan)", () => {
     const rules = lifecycle.rule as Array<Record<string, unknown>>;
     expect(rules).toHaveLength(1);
     expect(rules[0].status).toBe("Enabled");
-    expect(rules[0].expiration).toEqual([{ days: 90 }]);
+    expect(rules[0].expiration).toEqual([{ days: 365 }]); // the production tier's log retention
     // An empty filter must survive synthesis: the provider refuses a rule without one at apply.
     expect(rules[0].filter).toEqual([{}]);
     expect(synth).toHaveResourceWithProperties(S3BucketLifecycleConfiguration, { bucket: "${aws_s3_bucket.api_access_logs.id}" });

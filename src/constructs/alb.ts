@@ -124,7 +124,7 @@ export interface AlbProps {
   /**
    * Days before access log objects expire, 1 to 3650.
    *
-   * @default 90
+   * @default 365 in production, 30 elsewhere
    */
   readonly accessLogRetentionDays?: number;
   /**
@@ -199,8 +199,9 @@ export class Alb extends Construct implements SecurityGroupPeer {
     super(scope, id);
 
     const production = props.production ?? false;
-    const accessLogs = props.accessLogs ?? tierDefaults(production).protective;
-    const accessLogRetentionDays = props.accessLogRetentionDays ?? 90;
+    const defaults = tierDefaults(production);
+    const accessLogs = props.accessLogs ?? defaults.protective;
+    const accessLogRetentionDays = props.accessLogRetentionDays ?? defaults.logRetentionDays;
     const idleTimeoutSeconds = props.idleTimeoutSeconds ?? 60;
     const containerPort = props.containerPort ?? 4000;
     const deregistrationDelaySeconds = props.deregistrationDelaySeconds ?? 30;
