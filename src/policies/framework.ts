@@ -151,9 +151,10 @@ export class PolicyRun implements PolicyContext {
     this.views = new Map();
     this.byType = undefined;
     // The configurations resolved when the stack was prepared are current unless an aspect (aspects run after the
-    // preparation) may have changed an element: reuse them only when every aspect in the stack only reads.
+    // preparation) may have changed an element: reuse them only when the guard's own aspect, which only reads, is the
+    // stack's only one.
     const prepared = this.stack instanceof ReadableStack ? this.stack.takeResolvedAtPreparation() : undefined;
-    this.prepared = prepared !== undefined && onlyReadOnlyAspects(this.stack) ? prepared : undefined;
+    this.prepared = prepared !== undefined && onlyPolicyAspects(this.stack) ? prepared : undefined;
     for (const result of this.results.values()) {
       result.checked.clear();
       result.violations.clear();
@@ -274,13 +275,8 @@ function addOnce(construct: IConstruct, level: string, message: string): void {
   else Annotations.of(construct).addInfo(message);
 }
 
-/** An aspect that never changes constructs (it only reads them and adds annotations). */
-export abstract class ReadOnlyAspect implements IAspect {
-  public abstract visit(node: IConstruct): void;
-}
-
-function onlyReadOnlyAspects(stack: TerraformStack): boolean {
-  return stack.node.findAll().every((construct) => Aspects.of(construct).all.every((aspect) => aspect instanceof ReadOnlyAspect));
+function onlyPolicyAspects(stack: TerraformStack): boolean {
+  return stack.node.findAll().every((construct) => Aspects.of(construct).all.every((aspect) => aspect instanceof PolicyPackAspect));
 }
 
 /**
@@ -291,7 +287,7 @@ function onlyReadOnlyAspects(stack: TerraformStack): boolean {
  * One aspect for the whole pack, not one per rule: cdktf's aspect walk costs per aspect and node (it recomputes the
  * node's path for each), which made 40 rule aspects about a quarter of the policy guard's time.
  */
-export class PolicyPackAspect extends ReadOnlyAspect {
+export class PolicyPackAspect implements IAspect {
   private readonly rulesByType = new Map<string, PolicyRule[]>();
 
   public constructor(
@@ -301,7 +297,6 @@ export class PolicyPackAspect extends ReadOnlyAspect {
     /** Every rule id an acknowledgement may name. */
     private readonly knownRuleIds: ReadonlySet<string>,
   ) {
-    super();
     for (const rule of rules) {
       for (const type of new Set(rule.resourceTypes)) this.rulesByType.set(type, [...(this.rulesByType.get(type) ?? []), rule]);
     }
