@@ -1,4 +1,4 @@
-import { partitionOf } from "../src/aws-partition";
+import { partitionOf } from "../src/domain/partition";
 
 describe("partitionOf", () => {
   test.each([

@@ -1,4 +1,4 @@
-import { CidrError, isValidIpv4Cidr, planSubnets, SubnetPlan } from "../src/cidr";
+import { CidrError, isValidIpv4Cidr, planSubnets, SubnetPlan } from "../src/domain/cidr";
 
 // Independent of src/cidr.ts on purpose, so the checks do not reuse the code under test.
 function range(cidr: string): [number, number] {

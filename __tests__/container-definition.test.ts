@@ -1,4 +1,4 @@
-import { appContainerDefinition, AppContainerOptions } from "../src/container-definition";
+import { appContainerDefinition, AppContainerOptions } from "../src/constructs/container-definition";
 
 const OPTIONS: AppContainerOptions = {
   name: "api",

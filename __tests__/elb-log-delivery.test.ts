@@ -2,7 +2,7 @@ import {
   ELB_ACCOUNT_IDS,
   ELB_LOG_DELIVERY_SERVICE_PRINCIPAL,
   elbLogDeliveryPrincipal,
-} from "../src/elb-log-delivery";
+} from "../src/domain/elb-log-delivery";
 
 describe("elbLogDeliveryPrincipal", () => {
   test.each([

@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { App } from "cdktf";
 import { buildApp, BuildAppOptions } from "./app";
-import { runByCdktfCli } from "./cdktf-cli";
+import { runByCdktfCli } from "./core/cdktf-cli";
 import { ConfigError } from "./config/environment";
 
 /** Options of {@link synthesize}. */

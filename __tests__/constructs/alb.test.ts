@@ -23,8 +23,8 @@ import {
 } from "../../src/constructs/alb";
 import { Network } from "../../src/constructs/network";
 import { SecurityGroupPeer } from "../../src/constructs/security-group-peer";
-import { ELB_LOG_DELIVERY_SERVICE_PRINCIPAL } from "../../src/elb-log-delivery";
-import { Naming } from "../../src/naming";
+import { ELB_LOG_DELIVERY_SERVICE_PRINCIPAL } from "../../src/domain/elb-log-delivery";
+import { Naming } from "../../src/core/naming";
 import { ReadableStack } from "../../src/stacks/readable-stack";
 import { testNetwork } from "../helpers/network";
 

@@ -12,7 +12,7 @@ import { Alb } from "../../src/constructs/alb";
 import { EcsService, EcsServiceProps, ECS_EXEC_ACTIONS } from "../../src/constructs/ecs-service";
 import { POSTGRES_PORT, Rds } from "../../src/constructs/rds";
 import { AppSecretsProps } from "../../src/constructs/secrets";
-import { Naming } from "../../src/naming";
+import { Naming } from "../../src/core/naming";
 import { ReadableStack } from "../../src/stacks/readable-stack";
 import { testService } from "../helpers/service";
 

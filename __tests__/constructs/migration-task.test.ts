@@ -3,7 +3,7 @@ import { TerraformOutput, Testing } from "cdktf";
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import { EcsService, EcsServiceProps } from "../../src/constructs/ecs-service";
 import { DEFAULT_MIGRATION_COMMAND, MigrationTask, MigrationTaskProps } from "../../src/constructs/migration-task";
-import { Naming } from "../../src/naming";
+import { Naming } from "../../src/core/naming";
 import { ReadableStack } from "../../src/stacks/readable-stack";
 import { testService } from "../helpers/service";
 

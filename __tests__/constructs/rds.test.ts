@@ -12,8 +12,8 @@ import { Network } from "../../src/constructs/network";
 import { Rds, RdsProps } from "../../src/constructs/rds";
 import { AppSecrets } from "../../src/constructs/secrets";
 import { SecurityGroupPeer } from "../../src/constructs/security-group-peer";
-import { Naming } from "../../src/naming";
-import { parsePostgresVersion, postgresParameterGroupFamily } from "../../src/postgres";
+import { Naming } from "../../src/core/naming";
+import { parsePostgresVersion, postgresParameterGroupFamily } from "../../src/domain/postgres";
 import { ReadableStack } from "../../src/stacks/readable-stack";
 import { testNetwork } from "../helpers/network";
 

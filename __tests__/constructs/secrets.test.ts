@@ -8,7 +8,7 @@ import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-sec
 import { Password } from "@cdktf/provider-random/lib/password";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { AppSecrets, AppSecretsProps, DATABASE_PASSWORD_SPECIAL_CHARACTERS } from "../../src/constructs/secrets";
-import { Naming } from "../../src/naming";
+import { Naming } from "../../src/core/naming";
 import { ReadableStack } from "../../src/stacks/readable-stack";
 
 type Synth = { resource: Record<string, Record<string, Record<string, unknown>>>; output?: Record<string, unknown> };

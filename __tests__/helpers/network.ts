@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import { Network, NetworkProps } from "../../src/constructs/network";
-import { Naming } from "../../src/naming";
+import { Naming } from "../../src/core/naming";
 
 /**
  * The two-AZ network (10.0.0.0/16 in eu-west-1a and eu-west-1b, no flow logs) that construct tests build their

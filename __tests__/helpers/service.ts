@@ -4,7 +4,7 @@ import { Alb } from "../../src/constructs/alb";
 import { EcsService, EcsServiceProps } from "../../src/constructs/ecs-service";
 import { Network } from "../../src/constructs/network";
 import { AppSecrets, AppSecretsProps } from "../../src/constructs/secrets";
-import { Naming } from "../../src/naming";
+import { Naming } from "../../src/core/naming";
 import { testNetwork } from "./network";
 
 /** What {@link testService} built. */

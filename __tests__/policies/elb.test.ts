@@ -3,7 +3,7 @@ import { Alb } from "@cdktf/provider-aws/lib/alb";
 import { Lb, LbConfig } from "@cdktf/provider-aws/lib/lb";
 import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
 import { LbListenerRule } from "@cdktf/provider-aws/lib/lb-listener-rule";
-import { acknowledge } from "../../src/policies/acknowledge";
+import { acknowledge } from "../../src/core/acknowledge";
 import { PolicyRule } from "../../src/policies/framework";
 import { elbHttpRedirect } from "../../src/policies/rules/elb-1-http-redirect";
 import { elbDropInvalidHeaders } from "../../src/policies/rules/elb-4-drop-invalid-headers";

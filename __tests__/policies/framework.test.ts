@@ -8,7 +8,7 @@ import { Lb } from "@cdktf/provider-aws/lib/lb";
 import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
-import { acknowledge } from "../../src/policies/acknowledge";
+import { acknowledge } from "../../src/core/acknowledge";
 import { applyPolicies, policyReportOf } from "../../src/policies/apply";
 import { PolicyPackAspect } from "../../src/policies/framework";
 import { collectPolicyReports, formatPolicyReport, violationCount } from "../../src/policies/report";
@@ -146,13 +146,32 @@ describe("applyPolicies", () => {
     const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), "policy-app.")) });
     const stack = newStack("test", app);
     const lb = new Lb(stack, "alb", { subnets: ["a", "b"], dropInvalidHeaderFields: true });
-    applyPolicies(stack, { production: false, rules: [elbDropInvalidHeaders], printAcknowledgements: false });
+    applyPolicies(stack, {
+      production: false,
+      rules: [elbDropInvalidHeaders],
+      printAcknowledgements: false,
+      resolvedAtPreparation: () => stack.takeResolvedAtPreparation(),
+    });
     const toTerraform = jest.spyOn(lb, "toTerraform");
     // WHEN synthesizing
     app.synth();
     // THEN the load balancer was checked, and turned into JSON twice (preparation, stack file), not three times
     expect(resultOf(stack, "ELB.4").passed).toEqual(["aws_lb.alb"]);
     expect(toTerraform).toHaveBeenCalledTimes(2);
+  });
+
+  test("without the stack's preparation results, the guard resolves each resource it checks itself", () => {
+    // GIVEN the same stack, guarded without resolvedAtPreparation
+    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), "policy-app.")) });
+    const stack = newStack("test", app);
+    const lb = new Lb(stack, "alb", { subnets: ["a", "b"], dropInvalidHeaderFields: true });
+    applyPolicies(stack, { production: false, rules: [elbDropInvalidHeaders], printAcknowledgements: false });
+    const toTerraform = jest.spyOn(lb, "toTerraform");
+    // WHEN synthesizing
+    app.synth();
+    // THEN the result is the same, at the cost of a third conversion
+    expect(resultOf(stack, "ELB.4").passed).toEqual(["aws_lb.alb"]);
+    expect(toTerraform).toHaveBeenCalledTimes(3);
   });
 
   test("an aspect that changes a resource after the preparation is still seen by the guard", () => {

@@ -3,7 +3,8 @@ import { Construct } from "constructs";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { ReadableStack, readableLogicalId } from "../../src/stacks/readable-stack";
+import { readableLogicalId } from "../../src/core/logical-id";
+import { ReadableStack } from "../../src/stacks/readable-stack";
 
 describe("readableLogicalId", () => {
   test.each([

@@ -1,19 +1,21 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { ErrorObject } from "ajv";
-import { describeFargateMemory, isFargateSize } from "./fargate";
-import { CidrError, planSubnets } from "../cidr";
+import { describeFargateMemory, isFargateSize } from "../domain/fargate";
+import { CidrError, planSubnets } from "../domain/cidr";
 import { compileSchemaFile, SchemaValidator } from "./schema-validator";
 
 /** Production gets the safe, highly available defaults; non-production the cheap ones. */
 export type Tier = "production" | "non-production";
 
-import type { NatGatewayMode } from "../constructs/network";
-import { minimumMaxAllocatedStorageGiB, supportsPerformanceInsights } from "../constructs/rds";
-import type { RegistryCredentials } from "../constructs/secrets";
-import { DEFAULT_POSTGRES_ENGINE_VERSION } from "../postgres";
-import { tierDefaults } from "../tier-defaults";
+import type { NatGatewayMode } from "../domain/nat-gateways";
+import { minimumMaxAllocatedStorageGiB, supportsPerformanceInsights } from "../domain/rds";
+import { DEFAULT_POSTGRES_ENGINE_VERSION } from "../domain/postgres";
+import { tierDefaults } from "../domain/tier-defaults";
 
+
+/** Pull credentials of a private image: an empty secret Terraform creates for the operator to fill, or an existing one. */
+export type RegistryCredentials = { readonly mode: "managed" } | { readonly mode: "existing"; readonly secretArn: string };
 
 /**
  * An environment file after validation, with every tier default filled in. Nested fields mean what the same keys

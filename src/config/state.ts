@@ -1,6 +1,6 @@
 import * as path from "path";
 import { ConfigError, readJsonFile, schemaProblems } from "./environment";
-import { partitionOf } from "../aws-partition";
+import { partitionOf } from "../domain/partition";
 import { compileSchemaFile } from "./schema-validator";
 
 /** The Terraform state backend every environment stack uses, as `state.json` sets it. */

@@ -9,13 +9,13 @@ import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { elbLogDeliveryPrincipal } from "../elb-log-delivery";
-import { Naming } from "../naming";
+import { elbLogDeliveryPrincipal } from "../domain/elb-log-delivery";
+import { Naming } from "../core/naming";
 import type { Network } from "./network";
 import { SecureBucket } from "./secure-bucket";
 import { addEgressTo, SecurityGroupPeer } from "./security-group-peer";
 import { requireAccountId, requireInteger } from "./validation";
-import { tierDefaults } from "../tier-defaults";
+import { tierDefaults } from "../domain/tier-defaults";
 
 /** The TLS policy of the HTTPS listener: TLS 1.3 and 1.2 with forward-secret ciphers only. */
 export const ALB_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06";

@@ -11,15 +11,16 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
-import { appContainerDefinition, containerDefinitionsJson, TMP_PATH, TMP_VOLUME_NAME } from "../container-definition";
-import { partitionOf } from "../aws-partition";
-import { Naming } from "../naming";
+import { appContainerDefinition, containerDefinitionsJson, TMP_PATH, TMP_VOLUME_NAME } from "./container-definition";
+import { partitionOf } from "../domain/partition";
+import { Naming } from "../core/naming";
 import type { Alb } from "./alb";
-import { CLOUDWATCH_RETENTION_DAYS, Network } from "./network";
+import { CLOUDWATCH_RETENTION_DAYS } from "../domain/cloudwatch";
+import { Network } from "./network";
 import type { AppSecrets } from "./secrets";
 import { addEgressTo, addIngressFrom, SecurityGroupPeer } from "./security-group-peer";
 import { requireAccountId, requireFargateSize, requireImageReference, requireInteger, requireOneOf, requireRegion } from "./validation";
-import { tierDefaults } from "../tier-defaults";
+import { tierDefaults } from "../domain/tier-defaults";
 
 /** CPU architectures Fargate runs Linux tasks on; the image must be built for the one chosen. */
 export type CpuArchitecture = "X86_64" | "ARM64";
@@ -75,7 +76,7 @@ export interface EcsServiceProps {
   readonly phxHost: string;
   /** Task CPU units; one of the Fargate values 256, 512, 1024, 2048, 4096, 8192, 16384. */
   readonly cpu: number;
-  /** Task memory in MiB; one of the values Fargate allows for `cpu` (see `src/config/fargate.ts`). */
+  /** Task memory in MiB; one of the values Fargate allows for `cpu` (see `src/domain/fargate.ts`). */
   readonly memoryMiB: number;
   /** Tasks at creation, from `minCount` to `maxCount`; at least 2 in production. Afterwards autoscaling owns the count. */
   readonly desiredCount: number;

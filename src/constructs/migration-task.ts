@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
-import { appContainerDefinition, containerDefinitionsJson, TMP_VOLUME_NAME } from "../container-definition";
-import { Naming } from "../naming";
+import { appContainerDefinition, containerDefinitionsJson, TMP_VOLUME_NAME } from "./container-definition";
+import { Naming } from "../core/naming";
 import type { EcsService } from "./ecs-service";
 import { requireFargateSize } from "./validation";
 

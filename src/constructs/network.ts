@@ -18,20 +18,13 @@ import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { MAX_AVAILABILITY_ZONES, planSubnets, SubnetPlan } from "../cidr";
-import { partitionOf } from "../aws-partition";
-import { Naming } from "../naming";
+import { MAX_AVAILABILITY_ZONES, planSubnets, SubnetPlan } from "../domain/cidr";
+import { partitionOf } from "../domain/partition";
+import { Naming } from "../core/naming";
+import { CLOUDWATCH_RETENTION_DAYS } from "../domain/cloudwatch";
+import { NAT_GATEWAY_MODES, NatGatewayMode } from "../domain/nat-gateways";
 import { requireAccountId, requireOneOf, requireRegion } from "./validation";
 
-/** How many NAT gateways the private tier gets. */
-export type NatGatewayMode = "one-per-az" | "single";
-
-const NAT_GATEWAY_MODES: readonly NatGatewayMode[] = ["one-per-az", "single"];
-
-/** The retention values CloudWatch Logs accepts, in days. 0 ("never expire") is left out on purpose. */
-export const CLOUDWATCH_RETENTION_DAYS: readonly number[] = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-];
 
 /** Interface endpoints created with `vpcEndpoints`: what Fargate tasks call at start that has a VPC endpoint. */
 const INTERFACE_ENDPOINT_SERVICES = ["secretsmanager", "logs"] as const;
@@ -96,7 +89,7 @@ export interface NetworkProps {
  * (tasks, egress through NAT) and isolated database (no route out of the VPC).
  *
  * It also takes over the VPC's default security group (no rules), default network ACL and main route table (no
- * routes), records flow logs, and can add VPC endpoints. Subnet CIDRs follow the stable layout of `src/cidr.ts`.
+ * routes), records flow logs, and can add VPC endpoints. Subnet CIDRs follow the stable layout of `src/domain/cidr.ts`.
  */
 export class Network extends Construct {
   /** The AWS region of the VPC (for example `eu-west-1`). */

@@ -7,21 +7,21 @@ import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
-import { partitionOf } from "../aws-partition";
-import { Naming } from "../naming";
-import { DEFAULT_POSTGRES_ENGINE_VERSION, parsePostgresVersion } from "../postgres";
-import { readableLogicalId } from "../stacks/readable-stack";
-import { CLOUDWATCH_RETENTION_DAYS, Network } from "./network";
+import { partitionOf } from "../domain/partition";
+import { Naming } from "../core/naming";
+import { DEFAULT_POSTGRES_ENGINE_VERSION, parsePostgresVersion } from "../domain/postgres";
+import { readableLogicalId } from "../core/logical-id";
+import { CLOUDWATCH_RETENTION_DAYS } from "../domain/cloudwatch";
+import { minimumMaxAllocatedStorageGiB, MONITORING_INTERVALS_SECONDS, supportsPerformanceInsights } from "../domain/rds";
+import { Network } from "./network";
 import { AppSecrets } from "./secrets";
 import { addIngressFrom, SecurityGroupPeer } from "./security-group-peer";
 import { requireInteger, requireOneOf } from "./validation";
-import { tierDefaults } from "../tier-defaults";
+import { tierDefaults } from "../domain/tier-defaults";
 
 /** The PostgreSQL port. Fixed: the app, the connection secret and the security group rules agree on it. */
 export const POSTGRES_PORT = 5432;
 
-/** Intervals RDS enhanced monitoring accepts; 0 turns it off. */
-export const MONITORING_INTERVALS_SECONDS: readonly number[] = [0, 1, 5, 10, 15, 30, 60];
 
 /** The log types exported to CloudWatch Logs. */
 const LOG_EXPORTS = ["postgresql", "upgrade"] as const;
@@ -308,16 +308,6 @@ export class Rds extends Construct implements SecurityGroupPeer {
     if (existing !== undefined) return existing as unknown as ITerraformDependable;
     return addIngressFrom(this, this.securityGroup.id, peer, POSTGRES_PORT, { id, description: `PostgreSQL from ${peer.node.path}` });
   }
-}
-
-/** Whether RDS offers Performance Insights on an instance class: not on the db.t*.micro and db.t*.small classes. */
-export function supportsPerformanceInsights(instanceClass: string): boolean {
-  return !/^db\.t\d+g?\.(micro|small)$/.test(instanceClass);
-}
-
-/** The smallest storage autoscaling ceiling RDS accepts: 10% above the allocated storage. */
-export function minimumMaxAllocatedStorageGiB(allocatedStorageGiB: number): number {
-  return Math.ceil((allocatedStorageGiB * 11) / 10);
 }
 
 const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];

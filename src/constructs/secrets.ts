@@ -7,12 +7,12 @@ import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
 import { Password } from "@cdktf/provider-random/lib/password";
-import { partitionOf } from "../aws-partition";
-import { Naming } from "../naming";
-import { readableLogicalId } from "../stacks/readable-stack";
+import { partitionOf } from "../domain/partition";
+import { Naming } from "../core/naming";
+import { readableLogicalId } from "../core/logical-id";
 import type { Rds } from "./rds";
 import { requireInteger } from "./validation";
-import { tierDefaults } from "../tier-defaults";
+import { tierDefaults } from "../domain/tier-defaults";
 
 /** Master user names RDS reserves or that every attacker tries first. */
 const RESERVED_USERNAMES = ["postgres", "admin", "rdsadmin", "rdsrepladmin", "root"];

@@ -1,6 +1,6 @@
-import { runByCdktfCli } from "../cdktf-cli";
+import { runByCdktfCli } from "../core/cdktf-cli";
 import { Aspects, TerraformStack } from "cdktf";
-import { PolicyPackAspect, PolicyRule, PolicyRun, StackPolicyReport } from "./framework";
+import { PolicyPackAspect, PolicyRule, PolicyRun, ResolvedAtPreparation, StackPolicyReport } from "./framework";
 import { ALL_POLICY_RULES } from "./rules";
 
 /** Options of {@link applyPolicies}. */
@@ -17,6 +17,12 @@ export interface ApplyPoliciesOptions {
    * @default true, except under the cdktf CLI, which prints them itself (as INFO annotations)
    */
   readonly printAcknowledgements?: boolean;
+  /**
+   * The configurations the stack's preparation resolved (see `ReadableStack.takeResolvedAtPreparation`), so that the
+   * guard need not resolve every resource a second time.
+   * @default none: the guard resolves each resource it checks itself
+   */
+  readonly resolvedAtPreparation?: ResolvedAtPreparation;
 }
 
 const runs = new WeakMap<TerraformStack, PolicyRun>();
@@ -41,7 +47,7 @@ export function applyPolicies(stack: TerraformStack, options: ApplyPoliciesOptio
     ids.add(rule.id);
   }
   const rules = candidates.filter((rule) => options.production || !rule.productionOnly);
-  const run = new PolicyRun(stack, options.production, rules, options.printAcknowledgements ?? !runByCdktfCli());
+  const run = new PolicyRun(stack, options.production, rules, options.printAcknowledgements ?? !runByCdktfCli(), options.resolvedAtPreparation);
   runs.set(stack, run);
 
   Aspects.of(stack).add(new PolicyPackAspect(rules, run, new Set([...ALL_POLICY_RULES.map((rule) => rule.id), ...ids])));

@@ -11,9 +11,15 @@ import {
   TerraformStack,
   Tokenization,
 } from "cdktf";
-import { ReadableStack } from "../stacks/readable-stack";
-import { Acknowledgement, acknowledgementsOn, findAcknowledgement } from "./acknowledge";
+import { Acknowledgement, acknowledgementsOn, findAcknowledgement } from "../core/acknowledge";
 import { Config } from "./values";
+
+/**
+ * Hands over, once per synthesis, each element's `toTerraform()` as the stack's preparation resolved it (undefined
+ * when the stack was not prepared). The stack supplies it, so that the guard reads configurations without resolving
+ * every resource again and without depending on the stack class.
+ */
+export type ResolvedAtPreparation = () => ReadonlyMap<TerraformElement, unknown> | undefined;
 
 /** What is wrong with one resource, and how to fix it. Both are phrases without a final period. */
 export interface Violation {
@@ -23,10 +29,8 @@ export interface Violation {
   readonly fix: string;
 }
 
-/** One resource or data source as a rule sees it. */
+/** One resource or data source as a rule sees it: its synthesized JSON, its address and its construct path. */
 export interface ElementView {
-  /** The cdktf element. */
-  readonly element: TerraformElement;
   /** Terraform type, for example `aws_lb`. */
   readonly type: string;
   /** Terraform address, for example `aws_lb.alb` or `data.aws_iam_policy_document.bucket`. */
@@ -142,6 +146,7 @@ export class PolicyRun implements PolicyContext {
     public readonly production: boolean,
     public readonly rules: readonly PolicyRule[],
     private readonly printAcknowledgements: boolean,
+    private readonly resolvedAtPreparation?: ResolvedAtPreparation,
   ) {
     for (const rule of rules) this.results.set(rule.id, { rule, checked: new Map(), violations: new Map(), acknowledged: new Map() });
   }
@@ -153,7 +158,7 @@ export class PolicyRun implements PolicyContext {
     // The configurations resolved when the stack was prepared are current unless an aspect (aspects run after the
     // preparation) may have changed an element: reuse them only when the guard's own aspect, which only reads, is the
     // stack's only one.
-    const prepared = this.stack instanceof ReadableStack ? this.stack.takeResolvedAtPreparation() : undefined;
+    const prepared = this.resolvedAtPreparation?.();
     this.prepared = prepared !== undefined && onlyPolicyAspects(this.stack) ? prepared : undefined;
     for (const result of this.results.values()) {
       result.checked.clear();
@@ -259,7 +264,6 @@ export class PolicyRun implements PolicyContext {
     const config: Record<string, unknown> = { ...body };
     delete config["//"];
     return {
-      element,
       type,
       address: isResource ? `${type}.${name}` : `data.${type}.${name}`,
       path: element.node.path,

@@ -3,8 +3,8 @@
  * every synthesis. See applyPolicies (guard a stack), acknowledge (record an exception with a reason) and
  * formatPolicyReport (the `npm run policy` report).
  */
-export { acknowledge, findAcknowledgement } from "./acknowledge";
-export type { Acknowledgement } from "./acknowledge";
+export { acknowledge, findAcknowledgement } from "../core/acknowledge";
+export type { Acknowledgement } from "../core/acknowledge";
 export { applyPolicies, isGuarded, policyReportOf } from "./apply";
 export type { ApplyPoliciesOptions } from "./apply";
 export { violationMessage } from "./framework";

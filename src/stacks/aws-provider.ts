@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { Naming } from "../naming";
+import { Naming } from "../core/naming";
 
 /** The repository tagged on every resource, so a console user can find the code that owns it. */
 export const REPOSITORY = "whcsites-infra";

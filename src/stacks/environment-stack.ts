@@ -3,7 +3,7 @@ import { S3Backend, TerraformOutput, TerraformVariable } from "cdktf";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { EnvironmentConfig } from "../config/environment";
 import { StateConfig, stateAccessRoleArn, stateKey, stateKeyAliasArn } from "../config/state";
-import { Naming } from "../naming";
+import { Naming } from "../core/naming";
 import { Alb } from "../constructs/alb";
 import { EcsService } from "../constructs/ecs-service";
 import { MigrationTask } from "../constructs/migration-task";
@@ -204,7 +204,7 @@ export class EnvironmentStack extends ReadableStack {
       );
     }
     // Last: aspects added after this would run after the checks.
-    applyPolicies(this, { production: config.production });
+    applyPolicies(this, { production: config.production, resolvedAtPreparation: () => this.takeResolvedAtPreparation() });
   }
 
   /** What operators and CI need after a deploy. Never a secret: the database password stays in Secrets Manager. */

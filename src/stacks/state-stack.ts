@@ -7,8 +7,8 @@ import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { STATE_KEY_ALIAS, StateConfig, stateAccessRoleName, stateKey } from "../config/state";
 import { SecureBucket } from "../constructs/secure-bucket";
-import { partitionOf } from "../aws-partition";
-import { Naming } from "../naming";
+import { partitionOf } from "../domain/partition";
+import { Naming } from "../core/naming";
 import { applyPolicies } from "../policies";
 import { addAwsProvider } from "./aws-provider";
 import { ReadableStack } from "./readable-stack";
@@ -149,6 +149,6 @@ export class StateStack extends ReadableStack {
     new TerraformOutput(this, "lock_table_name", { value: lockTable.name, description: "DynamoDB table locking state (deprecated by S3 native locking; see README)" });
 
     // Every environment's state lives here: held to the production rules whatever the environments are.
-    applyPolicies(this, { production: true });
+    applyPolicies(this, { production: true, resolvedAtPreparation: () => this.takeResolvedAtPreparation() });
   }
 }

@@ -1,4 +1,4 @@
-import type { NatGatewayMode } from "./constructs/network";
+import type { NatGatewayMode } from "./nat-gateways";
 
 /**
  * The defaults that differ between production and the other tiers. The environment file loader and the constructs

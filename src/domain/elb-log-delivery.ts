@@ -7,7 +7,7 @@
  * `aws_elb_service_account` data source would be the alternative, and it knows nothing about the newer regions.
  */
 
-import { partitionOf } from "./aws-partition";
+import { partitionOf } from "./partition";
 
 /** The service principal that delivers ELB access logs in regions launched in or after August 2022. */
 export const ELB_LOG_DELIVERY_SERVICE_PRINCIPAL = "logdelivery.elasticloadbalancing.amazonaws.com";
