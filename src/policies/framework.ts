@@ -221,7 +221,8 @@ export class PolicyRun implements PolicyContext {
         addOnce(construct, ERROR, message);
       } else {
         result.acknowledged.set(key, { ruleId: rule.id, path: view.path, address: view.address, message, acknowledgement });
-        const info = `[${rule.id}] ${view.path}: acknowledged (${acknowledgement.reason}); suppressed: ${message}`;
+        // One short line: the rule, where, and why it is acceptable (the full finding is in `npm run policy`).
+        const info = `[${rule.id}] ${view.path}: acknowledged: ${acknowledgement.reason}`;
         addOnce(construct, INFO, info);
         if (this.printAcknowledgements && !printed.has(info)) {
           printed.add(info);

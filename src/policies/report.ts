@@ -25,11 +25,25 @@ export function violationCount(report: AppPolicyReport): number {
   return report.stacks.reduce((sum, stack) => sum + stack.rules.reduce((n, rule) => n + rule.violations.length, 0), 0);
 }
 
+/** What {@link formatPolicyReport} shows. */
+export interface PolicyReportFormat {
+  /**
+   * List the rules that had no resource to check (N/A).
+   * @default false
+   */
+  readonly includeNotApplicable?: boolean;
+  /**
+   * List only failing rules, their violations, and the acknowledged exceptions.
+   * @default false
+   */
+  readonly failuresOnly?: boolean;
+}
+
 /**
- * Renders the report as text: per stack, each applied rule with PASS / FAIL / N/A and the resources it checked,
- * every violation, and every acknowledged exception with its reason.
+ * Renders the report as text: per stack, each applied rule with PASS / FAIL / ACK (and N/A when asked) and the
+ * resources it checked, every violation, and every acknowledged exception with its reason.
  */
-export function formatPolicyReport(report: AppPolicyReport): string {
+export function formatPolicyReport(report: AppPolicyReport, format: PolicyReportFormat = {}): string {
   const lines: string[] = [];
   for (const stack of report.stacks) {
     const violations = stack.rules.flatMap((r) => r.violations);
@@ -40,6 +54,8 @@ export function formatPolicyReport(report: AppPolicyReport): string {
         `${checkedRules.length} with resources to check, ${violations.length} violation(s), ${acknowledged.length} acknowledged`,
     );
     for (const rule of stack.rules) {
+      if (rule.checked.length === 0 && !format.includeNotApplicable) continue;
+      if (format.failuresOnly && rule.violations.length === 0) continue;
       const status = rule.violations.length > 0 ? "FAIL" : rule.checked.length === 0 ? "N/A " : rule.acknowledged.length > 0 ? "ACK " : "PASS";
       const counts = rule.checked.length === 0 ? "no resources" : `${rule.passed.length}/${rule.checked.length} resources pass`;
       lines.push(`  ${status} ${rule.id.padEnd(10)} ${rule.title} (${counts})`);
