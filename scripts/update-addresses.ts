@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { Command } from "commander";
 import { ADDRESSES_DIR, compareAddresses, isStateful, readCommittedAddresses, writeAddressFile } from "./lib/addresses";
 import { findStackDirs, PROJECT_ROOT } from "./lib/check-stacks";
-import { resourceAddresses, type StackJson } from "./lib/stack-json";
+import { movedAddresses, resourceAddresses, type StackJson } from "./lib/stack-json";
 import { synthesizeApp } from "./lib/synth";
 
 async function main(): Promise<void> {
@@ -45,7 +45,11 @@ async function main(): Promise<void> {
         continue;
       }
       console.log(`${where}: updated`);
-      for (const a of [...diff.statefulRemoved, ...diff.removed]) console.log(`  - ${a}${isStateful(a) ? "   <- STATEFUL: Terraform will destroy it unless a move carries it" : ""}`);
+      const moved = movedAddresses(json);
+      for (const a of [...diff.statefulRemoved, ...diff.removed]) {
+        const note = moved.has(a) ? `   (moved to ${moved.get(a)}: Terraform keeps it)` : isStateful(a) ? "   <- STATEFUL: Terraform will destroy it unless a move carries it" : "";
+        console.log(`  - ${a}${note}`);
+      }
       for (const a of diff.added) console.log(`  + ${a}`);
     }
     for (const file of fs.existsSync(options.dir) ? fs.readdirSync(options.dir) : []) {

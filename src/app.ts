@@ -1,6 +1,6 @@
 import * as path from "path";
 import { App } from "cdktf";
-import { ConfigError, loadEnvironments } from "./config/environment";
+import { ConfigError, ConfigProblem, ConfigWarning, loadEnvironments } from "./config/environment";
 import { loadStateConfig } from "./config/state";
 import { EnvironmentStack, environmentStackName } from "./stacks/environment-stack";
 import { STATE_STACK_NAME, StateStack } from "./stacks/state-stack";
@@ -13,6 +13,8 @@ export interface BuildAppOptions {
   readonly environmentsDir?: string;
   /** The state backend file. @default `state.json` in the repository */
   readonly stateFile?: string;
+  /** Receives each warning about the environment files. @default warnings are dropped */
+  readonly warn?: (warning: ConfigWarning) => void;
 }
 
 const ROOT = path.join(__dirname, "..");
@@ -20,22 +22,29 @@ const ROOT = path.join(__dirname, "..");
 /**
  * Builds the whole app: the state bootstrap stack plus one stack per environment file.
  *
- * Every file is loaded and validated before the App exists, so a bad file throws a ConfigError and nothing is written.
+ * Every file is loaded and validated before the App exists, and every stack is built before anything is written, so a
+ * bad file throws a ConfigError (with the problems of every environment) and nothing is written.
  */
 export function buildApp(options: BuildAppOptions = {}): App {
   const state = loadStateConfig(options.stateFile ?? path.join(ROOT, "state.json"));
-  const environments = loadEnvironments(options.environmentsDir ?? path.join(ROOT, "environments"));
+  const environments = loadEnvironments(options.environmentsDir ?? path.join(ROOT, "environments"), { warn: options.warn });
 
   const app = new App({ outdir: options.outdir });
   new StateStack(app, STATE_STACK_NAME, { state, environments: environments.map((e) => ({ name: e.name, accountId: e.accountId })) });
+  const problems: ConfigProblem[] = [];
   for (const config of environments) {
     try {
       new EnvironmentStack(app, environmentStackName(config.name), { config, state });
     } catch (error) {
-      // A construct refusing a value the schema let through is still a problem of this file: report it as one.
-      if (error instanceof ConfigError || !(error instanceof Error)) throw error;
-      throw new ConfigError([{ file: config.file, field: "(construct validation)", message: error.message }]);
+      if (error instanceof ConfigError) {
+        problems.push(...error.problems);
+        continue;
+      }
+      if (!(error instanceof Error)) throw error;
+      // A construct refusing a value with a plain error is still a problem of this file: report it as one.
+      problems.push({ file: config.file, field: "(construct validation)", message: error.message });
     }
   }
+  if (problems.length > 0) throw new ConfigError(problems);
   return app;
 }

@@ -3,7 +3,8 @@ import * as path from "path";
 import { App } from "cdktf";
 import { buildApp, BuildAppOptions } from "./app";
 import { runByCdktfCli } from "./core/cdktf-cli";
-import { ConfigError } from "./config/environment";
+import { ConfigError, ConfigWarning } from "./config/environment";
+import { formatProblem } from "./config/errors";
 
 /** Options of {@link synthesize}. */
 export interface SynthesizeOptions extends BuildAppOptions {
@@ -42,7 +43,8 @@ export function synthesize(options: SynthesizeOptions = {}): number {
   const previous = process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS;
   process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS = "true";
   try {
-    (options.build ?? buildApp)({ ...options, outdir }).synth();
+    const warn = options.warn ?? ((w: ConfigWarning) => stderr(`WARNING ${formatProblem(w)}`));
+    (options.build ?? buildApp)({ ...options, outdir, warn }).synth();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     return stop(`${error.problems.length} problem(s) in the configuration`, error.problems.map((p) => `${p.file}: ${p.field}: ${p.message}`));

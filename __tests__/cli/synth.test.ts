@@ -58,7 +58,7 @@ describe("npm run synth", () => {
     const environments = tempDir("whcsites-env-");
     fs.copyFileSync(path.join(ROOT, "environments", "production.json"), path.join(environments, "production.json"));
     const staging = JSON.parse(fs.readFileSync(path.join(ROOT, "environments", "staging.json"), "utf8"));
-    staging.service.memoryMiB = 8192;
+    staging.services.api.memoryMiB = 8192;
     staging.replicas = 3;
     fs.writeFileSync(path.join(environments, "staging.json"), JSON.stringify(staging));
     const outdir = tempDir("whcsites-out-");
@@ -124,7 +124,7 @@ describe("synthesize() when a construct refuses a value the schema allows", () =
     const code = synthesize({ outdir, environmentsDir: environments, stderr: (l) => lines.push(l), stdout: (l) => lines.push(l) });
     // THEN
     expect(code).toBe(1);
-    expect(lines.join("\n")).toMatch(/production\.json: \(construct validation\): Alb: domain\.certificateArn must be an ACM certificate ARN in the load balancer's region eu-west-1/);
+    expect(lines.join("\n")).toMatch(/production\.json: domain\.certificateArn: got "arn:aws:acm:us-east-1:[^"]+"; allowed: an ACM certificate ARN in the load balancer's region eu-west-1/);
     expect(lines.join("\n")).not.toMatch(/\bat .*\.ts:\d+/);
     expect(fs.existsSync(path.join(outdir, "stacks"))).toBe(false);
   });

@@ -1,27 +1,33 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ConfigError, loadEnvironment, loadEnvironments } from "../../src/config/environment";
+import { buildApp } from "../../src/app";
+import { ConfigError, ConfigWarning, loadEnvironment, loadEnvironments } from "../../src/config/environment";
 import { BAD_ENVIRONMENTS } from "../fixtures/bad-environments";
 
 const ENVIRONMENTS = path.join(__dirname, "..", "..", "environments");
-const read = (name: string): Record<string, unknown> => JSON.parse(fs.readFileSync(path.join(ENVIRONMENTS, `${name}.json`), "utf8"));
+const read = (name: string): Record<string, any> => JSON.parse(fs.readFileSync(path.join(ENVIRONMENTS, `${name}.json`), "utf8"));
+const temporary: string[] = [];
+afterAll(() => {
+  for (const dir of temporary) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 /** Writes `content` as environments/<name>.json in a fresh folder and returns the file path. */
 function writeEnvironment(content: unknown, name = "staging"): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "whcsites-env-"));
+  temporary.push(dir);
   const file = path.join(dir, `${name}.json`);
   fs.writeFileSync(file, typeof content === "string" ? content : JSON.stringify(content));
   return file;
 }
 
-/** Loads a changed copy of an example environment and returns the error's problems. */
+/** Builds the app from a changed copy of a committed environment (the loader, then the constructs) and returns the error. */
 function problemsOf(base: "staging" | "production", change: (env: Record<string, any>) => void): string {
   const env = read(base);
   change(env);
   const file = writeEnvironment(env, base);
   try {
-    loadEnvironment(file);
+    buildApp({ environmentsDir: path.dirname(file), outdir: path.join(path.dirname(file), "out") });
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError);
     return (error as ConfigError).message;
@@ -38,10 +44,9 @@ describe("environment files", () => {
     expect(production).toMatchObject({
       production: true,
       network: { natGateways: "one-per-az", flowLogs: true },
-      loadBalancer: { accessLogs: true, deletionProtection: true },
+      loadBalancer: { accessLogs: true },
       database: { multiAz: true, deletionProtection: true, backupRetentionDays: 14 },
-      service: { enableExecuteCommand: false, fargateSpot: false },
-      secrets: { recoveryWindowDays: 30 },
+      secrets: { recoveryWindowDays: 30, generated: ["secret-key-base"] },
     });
     expect(staging).toMatchObject({
       name: "staging",
@@ -49,11 +54,14 @@ describe("environment files", () => {
       domain: undefined,
       network: { natGateways: "single" },
       database: { multiAz: false, deletionProtection: false, backupRetentionDays: 7 },
-      service: { enableExecuteCommand: true },
       secrets: { recoveryWindowDays: 7 },
-      migrations: { command: ["/app/bin/migrate"], runOnDeploy: true },
+      migrations: { service: "api", command: ["/app/bin/migrate"], runOnDeploy: true },
       image: { repository: "ghcr.io/whc-example/whcsites", tag: "1.4.2" },
     });
+    // the Phoenix API is service "api", on the default route with the database; its AWS names keep "service"
+    expect(staging.services).toEqual([
+      expect.objectContaining({ name: "api", awsName: "service", profile: "phoenix", route: "default", database: true, cpu: 256, fargateSpot: true }),
+    ]);
   });
 
   test("every committed file references the schema for editors", () => {
@@ -68,13 +76,45 @@ describe("environment files", () => {
 
 
   test.each(BAD_ENVIRONMENTS)("%s is a clear error naming file, field, value and what is allowed", (_name, base, change, expected) => {
-    // GIVEN an environment file with one mistake WHEN it is loaded THEN the error names all of it
-    expect(problemsOf(base, change)).toMatch(expected);
+    // GIVEN an environment file with one mistake WHEN the app is built from it THEN one line names all of it
+    const message = problemsOf(base, change);
+    expect(message).toMatch(expected);
+    expect(message.split("\n")).toHaveLength(1);
   });
 
-  test("malformed JSON names the file", () => {
-    const file = writeEnvironment('{ "tier": "production", }');
-    expect(() => loadEnvironment(file)).toThrow(/staging\.json: \(file\): is not valid JSON/);
+  test("malformed JSON names the file, the line and the column", () => {
+    const file = writeEnvironment('{\n  "tier": "production",\n}');
+    expect(() => loadEnvironment(file)).toThrow(/staging\.json: \(file\): is not valid JSON at line 3, column 1: /);
+  });
+
+  test("an environment file named after the state stack is a clear error", () => {
+    expect(() => loadEnvironment(writeEnvironment(read("staging"), "state"))).toThrow(
+      /state\.json: \(file name\): got "state", which would make the stack whcsites-state, the state bootstrap stack; allowed: any other environment name/,
+    );
+  });
+
+  test("a copy of another file that changes nothing but its name is an error; an overlapping CIDR in the same account a warning", () => {
+    // GIVEN staging and an unchanged copy
+    const dir = path.dirname(writeEnvironment(read("staging"), "staging"));
+    fs.writeFileSync(path.join(dir, "qa.json"), JSON.stringify(read("staging")));
+    // WHEN loaded THEN the copy is refused
+    expect(() => loadEnvironments(dir)).toThrow(/(qa|staging)\.json: \(file\): is the same as .*(staging|qa)\.json apart from its name; allowed: a copy with its own network\.vpcCidr/);
+    // GIVEN the copy has another, overlapping CIDR WHEN loaded THEN it loads with a warning
+    fs.writeFileSync(path.join(dir, "qa.json"), JSON.stringify({ ...read("staging"), network: { vpcCidr: "10.20.128.0/17" } }));
+    const warnings: ConfigWarning[] = [];
+    expect(loadEnvironments(dir, { warn: (w) => warnings.push(w) })).toHaveLength(2);
+    expect(warnings).toEqual([
+      expect.objectContaining({
+        file: expect.stringMatching(/staging\.json$/),
+        field: "network.vpcCidr",
+        message: expect.stringMatching(/^10\.20\.0\.0\/16 overlaps 10\.20\.128\.0\/17 of .*qa\.json in the same account 210987654321; the two VPCs can never be peered/),
+      }),
+    ]);
+    // GIVEN another account WHEN loaded THEN no warning
+    fs.writeFileSync(path.join(dir, "qa.json"), JSON.stringify({ ...read("staging"), accountId: "111111111111", network: { vpcCidr: "10.20.128.0/17" } }));
+    warnings.length = 0;
+    loadEnvironments(dir, { warn: (w) => warnings.push(w) });
+    expect(warnings).toEqual([]);
   });
 
   test("every problem of every file is reported at once", () => {
@@ -93,7 +133,7 @@ describe("environment files", () => {
     expect(message).toMatch(/staging\.json: region: got "nowhere-1"/);
   });
 
-  test.each(["Staging_EU", "qa--eu", "qa-", "a-very-long-environment-name"])("the environment name %p cannot become a stack name: an error", (name) => {
+  test.each(["Staging_EU", "qa--eu", "qa-", "fifteen-chars-x"])("the environment name %p cannot become a stack name: an error", (name) => {
     expect(() => loadEnvironment(writeEnvironment(read("staging"), name))).toThrow(new RegExp(`${name}\\.json: \\(file name\\): got "${name}"; allowed: lower-case letters`));
   });
 

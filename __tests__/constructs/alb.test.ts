@@ -4,7 +4,7 @@ import { AcmCertificate } from "@cdktf/provider-aws/lib/acm-certificate";
 import { AcmCertificateValidation } from "@cdktf/provider-aws/lib/acm-certificate-validation";
 import { Lb } from "@cdktf/provider-aws/lib/lb";
 import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
-import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
+import { LbListenerRule } from "@cdktf/provider-aws/lib/lb-listener-rule";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
@@ -14,15 +14,10 @@ import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import {
-  Alb,
-  ALB_TLS_POLICY,
-  AlbProps,
-  AWS_DEFAULT_TARGET_GROUP_TIMING,
-  modeledRolloutSecondsPerBatch,
-} from "../../src/constructs/alb";
+import { Alb, ALB_TLS_POLICY, AlbProps, AlbRoute, AWS_DEFAULT_TARGET_GROUP_TIMING, modeledRolloutSecondsPerBatch } from "../../src/constructs/alb";
 import { Network } from "../../src/constructs/network";
 import { SecurityGroupPeer } from "../../src/constructs/security-group-peer";
+import { PropError } from "../../src/constructs/validation";
 import { ELB_LOG_DELIVERY_SERVICE_PRINCIPAL } from "../../src/domain/elb-log-delivery";
 import { Naming } from "../../src/core/naming";
 import { ReadableStack } from "../../src/stacks/readable-stack";
@@ -33,6 +28,9 @@ type AlbOverrides = Partial<Omit<AlbProps, "naming" | "network">>;
 
 const DOMAIN = { name: "api.example.org", hostedZoneId: "Z0123456789ABCDEFGHIJ" };
 const OWN_CERT = "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666";
+const NOT_FOUND = [{ type: "fixed-response", fixed_response: { content_type: "text/plain", status_code: "404", message_body: "Not Found" } }];
+/** A target group ARN of a service; the Alb only forwards to it. */
+const tg = (name: string): string => `arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/${name}/0123456789abcdef`;
 
 interface Built {
   readonly alb: Alb;
@@ -98,14 +96,16 @@ describe("Alb, production with a domain (the production plan)", () => {
     expect(lb.security_groups).toEqual(["${aws_security_group.api_security_group.id}"]);
   });
 
-  test("THEN the HTTPS listener uses the TLS 1.3 policy, the validated certificate and forwards to the target group", () => {
+  test("THEN the HTTPS listener uses the TLS 1.3 policy and the validated certificate, and answers 404 while no route exists", () => {
     expect(synth).toHaveResourceWithProperties(LbListener, {
       port: 443,
       protocol: "HTTPS",
       ssl_policy: "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
       certificate_arn: "${aws_acm_certificate_validation.api_certificate_validation.certificate_arn}",
-      default_action: [{ type: "forward", target_group_arn: "${aws_lb_target_group.api_target_group.arn}" }],
+      default_action: NOT_FOUND,
     });
+    expect(resources.aws_lb_target_group).toBeUndefined();
+    expect(resources.aws_lb_listener_rule).toBeUndefined();
     expect(ALB_TLS_POLICY).toBe("ELBSecurityPolicy-TLS13-1-2-Res-2021-06");
     expect(resources.aws_lb_listener.api_https.load_balancer_arn).toBe("${aws_lb.api.arn}");
   });
@@ -206,31 +206,6 @@ describe("Alb, production with a domain (the production plan)", () => {
     ]);
   });
 
-  test("THEN the target group is ip/HTTP on 4000 with /healthz 200, fast timings, name_prefix and create_before_destroy", () => {
-    expect(synth).toHaveResourceWithProperties(LbTargetGroup, {
-      target_type: "ip",
-      protocol: "HTTP",
-      port: 4000,
-      deregistration_delay: "30",
-      name_prefix: "api-",
-      lifecycle: { create_before_destroy: true },
-      health_check: {
-        enabled: true,
-        path: "/healthz",
-        matcher: "200",
-        protocol: "HTTP",
-        port: "traffic-port",
-        interval: 10,
-        healthy_threshold: 2,
-        unhealthy_threshold: 3,
-        timeout: 5,
-      },
-    });
-    const tg = resources.aws_lb_target_group.api_target_group;
-    expect(tg.name).toBeUndefined();
-    expect((tg.name_prefix as string).length).toBeLessThanOrEqual(6);
-  });
-
   test("THEN the security group admits 80 and 443 from anywhere, with descriptions, and nothing else", () => {
     const ingress = Object.values(resources.aws_vpc_security_group_ingress_rule);
     expect(ingress.map((r) => [r.from_port, r.to_port, r.cidr_ipv4, r.ip_protocol])).toEqual([
@@ -253,8 +228,6 @@ describe("Alb, production with a domain (the production plan)", () => {
     expect(alb.url).toBe("https://api.example.org");
     expect(alb.listener.protocolInput).toBe("HTTPS");
     expect(alb.listener.portInput).toBe(443);
-    expect(alb.rolloutSecondsPerBatch).toBe(50);
-    expect(alb.rolloutSecondsPerBatch).toBeLessThanOrEqual(60);
     expect(alb.accessLogsBucketName).toBeDefined();
     expect(warningsOf(alb)).toEqual([]);
   });
@@ -265,14 +238,15 @@ describe("Alb, staging without a domain (the staging plan)", () => {
   // WHEN synthesized
   const { alb, synth, resources } = build();
 
-  test("THEN a single plain HTTP listener forwards to the target group", () => {
+  test("THEN a single plain HTTP listener answers every request with a fixed 404 while no route exists", () => {
     const listeners = Object.entries(resources.aws_lb_listener);
     expect(listeners.map(([name]) => name)).toEqual(["api_http"]);
     expect(synth).toHaveResourceWithProperties(LbListener, {
       port: 80,
       protocol: "HTTP",
-      default_action: [{ type: "forward", target_group_arn: "${aws_lb_target_group.api_target_group.arn}" }],
+      default_action: NOT_FOUND,
     });
+    expect(resources.aws_lb_target_group).toBeUndefined();
     expect(alb.listener.protocolInput).toBe("HTTP");
     expect(alb.tlsEnabled).toBe(false);
   });
@@ -310,11 +284,6 @@ describe("Alb, staging without a domain (the staging plan)", () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/plain HTTP/);
     expect(warnings[0]).toMatch(/no domain/);
-  });
-
-  test("THEN the modeled rollout per batch is 60 s or less", () => {
-    expect(alb.rolloutSecondsPerBatch).toBe(2 * 10 + 30);
-    expect(alb.rolloutSecondsPerBatch).toBeLessThanOrEqual(60);
   });
 });
 
@@ -374,20 +343,12 @@ describe("Alb, access logs and tuning outside production", () => {
     expect(allow?.Principal).toEqual({ Service: ELB_LOG_DELIVERY_SERVICE_PRINCIPAL });
   });
 
-  test("GIVEN custom timings WHEN synthesized THEN the target group and the ALB use them", () => {
-    const { alb, synth } = build({
-      containerPort: 8080,
-      idleTimeoutSeconds: 120,
-      deregistrationDelaySeconds: 0,
-      healthCheck: { path: "/ready", intervalSeconds: 15, healthyThreshold: 3, unhealthyThreshold: 4, timeoutSeconds: 6 },
-    });
-    expect(synth).toHaveResourceWithProperties(LbTargetGroup, {
-      port: 8080,
-      deregistration_delay: "0",
-      health_check: expect.objectContaining({ path: "/ready", interval: 15, healthy_threshold: 3, unhealthy_threshold: 4, timeout: 6 }),
+  test("GIVEN a custom idle timeout WHEN synthesized THEN the ALB uses it", () => {
+    const synth = Testing.synthScope((scope) => {
+      const naming = new Naming("whcsites", "staging");
+      new Alb(scope, "api", { naming, network: fakeNetwork(["subnet-a", "subnet-b"]), region: "eu-west-1", idleTimeoutSeconds: 120 });
     });
     expect(synth).toHaveResourceWithProperties(Lb, { idle_timeout: 120 });
-    expect(alb.rolloutSecondsPerBatch).toBe(45);
   });
 });
 
@@ -426,17 +387,16 @@ describe("Alb.allowTo", () => {
   });
 });
 
-describe("Alb attributes for autoscaling", () => {
-  test("GIVEN an Alb WHEN its suffixes are synthesized in an output THEN they are the lb and target group arn_suffix", () => {
+describe("Alb attributes", () => {
+  test("GIVEN an Alb WHEN its attributes are synthesized in a resource THEN they are the lb's, the listener's and the VPC's", () => {
     const stack = new ReadableStack(Testing.app(), "test");
     const naming = new Naming("whcsites", "staging");
     const alb = new Alb(stack, "api", { naming, network: fakeNetwork(["subnet-a", "subnet-b"]), region: "eu-west-1" });
     // Resolve the tokens through a resource attribute so the test sees the Terraform expressions.
-    new S3Bucket(stack, "probe", { bucket: `${alb.arnSuffix}/${alb.targetGroupArnSuffix}|${alb.listenerArn}|${alb.targetGroupArn}|${alb.arn}|${alb.dnsName}|${alb.zoneId}` });
+    new S3Bucket(stack, "probe", { bucket: `${alb.arnSuffix}|${alb.listenerArn}|${alb.arn}|${alb.dnsName}|${alb.zoneId}|${alb.vpcId}` });
     const resources = JSON.parse(Testing.synth(stack)).resource as Resources;
     expect(resources.aws_s3_bucket.probe.bucket).toBe(
-      "${aws_lb.api.arn_suffix}/${aws_lb_target_group.api_target_group.arn_suffix}|${aws_lb_listener.api_http.arn}|" +
-        "${aws_lb_target_group.api_target_group.arn}|${aws_lb.api.arn}|${aws_lb.api.dns_name}|${aws_lb.api.zone_id}",
+      "${aws_lb.api.arn_suffix}|${aws_lb_listener.api_http.arn}|${aws_lb.api.arn}|${aws_lb.api.dns_name}|${aws_lb.api.zone_id}|vpc-0123",
     );
   });
 });
@@ -453,62 +413,195 @@ describe("modeledRolloutSecondsPerBatch", () => {
   });
 });
 
+/** Adds `route` to the Alb from a service stand-in `<id>` (the scope its listener rule is created in). */
+function addRoute(scope: Construct, alb: Alb, id: string, route: AlbRoute) {
+  return alb.addRoute(new Construct(scope, id), "route", { route, targetGroupArn: tg(id) });
+}
+
+/** The error a route addition throws (or fails). */
+function routeError(first: Array<[string, AlbRoute]>, id: string, route: AlbRoute): PropError {
+  const stack = new ReadableStack(Testing.app(), "test");
+  const alb = new Alb(stack, "api", { naming: new Naming("whcsites", "staging"), network: fakeNetwork(["subnet-a", "subnet-b"]), region: "eu-west-1" });
+  for (const [firstId, firstRoute] of first) addRoute(stack, alb, firstId, firstRoute);
+  try {
+    addRoute(stack, alb, id, route);
+  } catch (error) {
+    expect(error).toBeInstanceOf(PropError);
+    return error as PropError;
+  }
+  throw new Error("expected addRoute to throw");
+}
+
+describe("Alb.addRoute", () => {
+  test("GIVEN the default route WHEN added THEN the listener forwards every request to the target group instead of the 404", () => {
+    // GIVEN / WHEN
+    let ready: unknown;
+    const { alb, resources } = build({}, (scope, alb) => {
+      ready = addRoute(scope, alb, "web", "default");
+    });
+    // THEN
+    expect(resources.aws_lb_listener.api_http.default_action).toEqual([{ type: "forward", target_group_arn: tg("web") }]);
+    expect(resources.aws_lb_listener_rule).toBeUndefined();
+    // What the service waits for: the listener that now forwards to it.
+    expect(ready).toBe(alb.listener);
+  });
+
+  test("GIVEN a domain WHEN the default route is added THEN HTTPS forwards and HTTP keeps redirecting", () => {
+    // GIVEN / WHEN
+    const { resources } = build({ domain: { ...DOMAIN, certificateArn: OWN_CERT } }, (scope, alb) => addRoute(scope, alb, "web", "default"));
+    // THEN
+    expect(resources.aws_lb_listener.api_https.default_action).toEqual([{ type: "forward", target_group_arn: tg("web") }]);
+    expect(resources.aws_lb_listener.api_http.default_action).toEqual([{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", status_code: "HTTP_301" } }]);
+  });
+
+  test("GIVEN a route by host and path WHEN added THEN a listener rule in the caller's scope matches both at its priority, and the 404 stays", () => {
+    // GIVEN / WHEN
+    let ready: unknown;
+    const { synth, resources } = build({}, (scope, alb) => {
+      ready = addRoute(scope, alb, "admin", { hosts: ["admin.example.org", "*.admin.example.org"], paths: ["/admin/*"], priority: 100 });
+    });
+    // THEN
+    expect(synth).toHaveResourceWithProperties(LbListenerRule, {
+      listener_arn: "${aws_lb_listener.api_http.arn}",
+      priority: 100,
+      action: [{ type: "forward", target_group_arn: tg("admin") }],
+      condition: [{ host_header: { values: ["admin.example.org", "*.admin.example.org"] } }, { path_pattern: { values: ["/admin/*"] } }],
+    });
+    expect(Object.keys(resources.aws_lb_listener_rule)).toEqual(["admin_route"]);
+    expect(ready).toBeInstanceOf(LbListenerRule);
+    expect(resources.aws_lb_listener.api_http.default_action).toEqual(NOT_FOUND);
+  });
+
+  test("GIVEN a route by host only WHEN added THEN the rule has a host condition only", () => {
+    // GIVEN / WHEN
+    const { resources } = build({}, (scope, alb) => addRoute(scope, alb, "admin", { hosts: ["admin.example.org"], priority: 1 }));
+    // THEN
+    expect(resources.aws_lb_listener_rule.admin_route.condition).toEqual([{ host_header: { values: ["admin.example.org"] } }]);
+  });
+
+  test("GIVEN the default route and two rules WHEN added THEN each keeps its own priority and target group", () => {
+    // GIVEN / WHEN
+    const { resources } = build({}, (scope, alb) => {
+      addRoute(scope, alb, "web", "default");
+      addRoute(scope, alb, "admin", { paths: ["/admin/*"], priority: 10 });
+      addRoute(scope, alb, "docs", { paths: ["/docs", "/docs/*"], priority: 20 });
+    });
+    // THEN
+    const rules = resources.aws_lb_listener_rule;
+    expect(Object.keys(rules).sort()).toEqual(["admin_route", "docs_route"]);
+    expect([rules.admin_route.priority, rules.docs_route.priority]).toEqual([10, 20]);
+    expect((rules.docs_route.action as Array<Record<string, unknown>>)[0].target_group_arn).toBe(tg("docs"));
+  });
+
+  test("GIVEN a default route WHEN a second one is added THEN it is refused naming the owner", () => {
+    const error = routeError([["web", "default"]], "other", "default");
+    expect(error.message).toBe('Alb: route got "default"; allowed: one default route per load balancer (test/web has it)');
+  });
+
+  test("GIVEN a rule at priority 10 WHEN another route asks for 10 THEN it is refused naming the owner's path", () => {
+    const error = routeError([["admin", { paths: ["/admin/*"], priority: 10 }]], "docs", { paths: ["/docs/*"], priority: 10 });
+    expect(error.message).toBe("Alb: route.priority got 10; allowed: a priority no other route uses (test/admin has 10)");
+    expect(error.problems.map((p) => p.prop)).toEqual(["route.priority"]);
+  });
+
+  test.each<[string, AlbRoute, string]>([
+    ["no condition", { priority: 10 }, 'Alb: route got {"priority":10}; allowed: at least one host or path (or "default")'],
+    ["empty lists", { hosts: [], paths: [], priority: 10 }, 'Alb: route got {"hosts":[],"paths":[],"priority":10}; allowed: at least one host or path (or "default")'],
+    [
+      "six values",
+      { hosts: ["a.example.org", "b.example.org", "c.example.org"], paths: ["/a", "/b", "/c"], priority: 10 },
+      'Alb: route got {"hosts":["a.example.org","b.example.org","c.example.org"],"paths":["/a","/b","/c"],"priority":10}; allowed: at most 5 hosts and paths in all (an ALB rule limit)',
+    ],
+    ["priority 0", { paths: ["/a"], priority: 0 }, "Alb: route.priority got 0; allowed: an integer from 1 to 50000"],
+    ["priority 50001", { paths: ["/a"], priority: 50001 }, "Alb: route.priority got 50001; allowed: an integer from 1 to 50000"],
+    ["fractional priority", { paths: ["/a"], priority: 1.5 }, "Alb: route.priority got 1.5; allowed: an integer from 1 to 50000"],
+    ["host with a space", { hosts: ["admin example.org"], priority: 10 }, 'Alb: route.hosts[0] got "admin example.org"; allowed: a host name such as "admin.example.org", * and ? allowed'],
+    ["host with a scheme", { hosts: ["ok.example.org", "https://admin.example.org"], priority: 10 }, 'Alb: route.hosts[1] got "https://admin.example.org"; allowed: a host name'],
+    ["path without slash", { paths: ["admin/*"], priority: 10 }, 'Alb: route.paths[0] got "admin/*"; allowed: a path pattern starting with "/" such as "/admin/*", at most 128 characters'],
+    ["path too long", { paths: [`/${"a".repeat(128)}`], priority: 10 }, "Alb: route.paths[0] got"],
+  ])("GIVEN a rule with %s WHEN added THEN it is refused with one line", (_name, route, message) => {
+    const error = routeError([], "admin", route);
+    expect(error.message.split("\n")).toHaveLength(1);
+    expect(error.message.startsWith(message)).toBe(true);
+  });
+
+  test("GIVEN a bad host and a bad path WHEN added THEN one PropError lists both, no rule is created and the priority stays free", () => {
+    // GIVEN / WHEN
+    const stack = new ReadableStack(Testing.app(), "test");
+    const alb = new Alb(stack, "api", { naming: new Naming("whcsites", "staging"), network: fakeNetwork(["subnet-a", "subnet-b"]), region: "eu-west-1" });
+    let error: unknown;
+    try {
+      addRoute(stack, alb, "admin", { hosts: ["bad host"], paths: ["admin"], priority: 10 });
+    } catch (e) {
+      error = e;
+    }
+    // THEN
+    expect((error as PropError).problems.map((p) => p.prop)).toEqual(["route.hosts[0]", "route.paths[0]"]);
+    expect((error as Error).message.split("\n")).toHaveLength(2);
+    expect(JSON.parse(Testing.synth(stack)).resource.aws_lb_listener_rule).toBeUndefined();
+    // and the refused route claimed nothing: another route may take priority 10
+    expect(() => addRoute(stack, alb, "docs", { paths: ["/docs/*"], priority: 10 })).not.toThrow();
+  });
+
+  test("GIVEN the boundary priorities and 5 values WHEN added THEN they are accepted", () => {
+    expect(() =>
+      build({}, (scope, alb) => {
+        addRoute(scope, alb, "low", { paths: ["/a", "/b", "/c", "/d", "/e"], priority: 1 });
+        addRoute(scope, alb, "high", { hosts: ["x?.example.org"], priority: 50000 });
+      }),
+    ).not.toThrow();
+  });
+});
+
 describe("Alb validation", () => {
   test("GIVEN production without a domain WHEN constructed THEN it throws naming domain and TLS", () => {
-    expect(() => newAlb({ production: true })).toThrow(/domain is required in production.*production requires TLS/);
+    expect(() => newAlb({ production: true })).toThrow(
+      /^Alb: domain got nothing; allowed: a domain in production, which serves HTTPS only \(a certificate needs one\)$/,
+    );
   });
 
   test("GIVEN production with access logs off WHEN constructed THEN it throws naming accessLogs", () => {
-    expect(() => newAlb({ production: true, domain: DOMAIN, accessLogs: false })).toThrow(/accessLogs must be true in production.*got false/);
+    expect(() => newAlb({ production: true, domain: DOMAIN, accessLogs: false })).toThrow(/^Alb: accessLogs got false; allowed: true in production \(AWS FSBP ELB\.5\)$/);
+  });
+
+  test("GIVEN production without a domain and with access logs off WHEN constructed THEN one PropError lists both", () => {
+    let error: unknown;
+    try {
+      newAlb({ production: true, accessLogs: false });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(PropError);
+    expect((error as PropError).problems.map((p) => p.prop)).toEqual(["domain", "accessLogs"]);
+    expect((error as Error).message.split("\n")).toHaveLength(2);
   });
 
   test.each([[[]], [["subnet-a"]]])("GIVEN public subnets %j WHEN constructed THEN it throws asking for at least 2", (subnets) => {
-    expect(() => newAlb({}, fakeNetwork(subnets))).toThrow(new RegExp(`network.publicSubnetIds must hold at least 2 subnets.*got ${subnets.length}`));
+    expect(() => newAlb({}, fakeNetwork(subnets))).toThrow(
+      `Alb: network.publicSubnetIds got "${subnets.length} subnet(s)"; allowed: at least 2 subnets in different AZs (an ALB requires 2)`,
+    );
   });
 
   test.each<[string, AlbOverrides, RegExp]>([
-    ["interval too short", { healthCheck: { intervalSeconds: 4 } }, /Alb: healthCheck.intervalSeconds got 4; allowed: an integer from 5 to 300/],
-    ["interval too long", { healthCheck: { intervalSeconds: 301 } }, /Alb: healthCheck.intervalSeconds got 301; allowed: an integer from 5 to 300/],
-    ["healthy threshold too low", { healthCheck: { healthyThreshold: 1 } }, /Alb: healthCheck.healthyThreshold got 1; allowed: an integer from 2 to 10/],
-    ["healthy threshold too high", { healthCheck: { healthyThreshold: 11 } }, /Alb: healthCheck.healthyThreshold got 11; allowed: an integer from 2 to 10/],
-    ["unhealthy threshold too low", { healthCheck: { unhealthyThreshold: 1 } }, /Alb: healthCheck.unhealthyThreshold got 1; allowed: an integer from 2 to 10/],
-    ["unhealthy threshold too high", { healthCheck: { unhealthyThreshold: 11 } }, /Alb: healthCheck.unhealthyThreshold got 11; allowed: an integer from 2 to 10/],
-    ["timeout too short", { healthCheck: { timeoutSeconds: 1 } }, /Alb: healthCheck.timeoutSeconds got 1; allowed: an integer from 2 to 120/],
-    ["timeout too long", { healthCheck: { intervalSeconds: 300, timeoutSeconds: 121 } }, /Alb: healthCheck.timeoutSeconds got 121; allowed: an integer from 2 to 120/],
-    ["timeout not below interval", { healthCheck: { intervalSeconds: 10, timeoutSeconds: 10 } }, /healthCheck.timeoutSeconds must be less than healthCheck.intervalSeconds \(10\); got 10/],
-    ["fractional interval", { healthCheck: { intervalSeconds: 7.5 } }, /Alb: healthCheck.intervalSeconds got 7.5; allowed: an integer from 5 to 300/],
-    ["health check path without slash", { healthCheck: { path: "healthz" } }, /healthCheck.path must start with "\/".*got "healthz"/],
-    ["idle timeout zero", { idleTimeoutSeconds: 0 }, /Alb: idleTimeoutSeconds got 0; allowed: an integer from 1 to 4000/],
-    ["idle timeout too long", { idleTimeoutSeconds: 4001 }, /Alb: idleTimeoutSeconds got 4001; allowed: an integer from 1 to 4000/],
-    ["negative deregistration delay", { deregistrationDelaySeconds: -1 }, /Alb: deregistrationDelaySeconds got -1; allowed: an integer from 0 to 3600/],
-    ["deregistration delay too long", { deregistrationDelaySeconds: 3601 }, /Alb: deregistrationDelaySeconds got 3601; allowed: an integer from 0 to 3600/],
-    ["container port zero", { containerPort: 0 }, /Alb: containerPort got 0; allowed: an integer from 1 to 65535/],
-    ["container port too high", { containerPort: 65536 }, /Alb: containerPort got 65536; allowed: an integer from 1 to 65535/],
-    ["retention zero", { accessLogs: true, accessLogRetentionDays: 0 }, /Alb: accessLogRetentionDays got 0; allowed: an integer from 1 to 3650/],
-    ["bad account id", { accountId: "12345" }, /Alb: accountId got "12345"; allowed: 12 digits/],
+    ["idle timeout zero", { idleTimeoutSeconds: 0 }, /^Alb: idleTimeoutSeconds got 0; allowed: an integer from 1 to 4000$/],
+    ["idle timeout too long", { idleTimeoutSeconds: 4001 }, /^Alb: idleTimeoutSeconds got 4001; allowed: an integer from 1 to 4000$/],
+    ["retention zero", { accessLogs: true, accessLogRetentionDays: 0 }, /^Alb: accessLogRetentionDays got 0; allowed: an integer from 1 to 3650$/],
+    ["bad account id", { accountId: "12345" }, /^Alb: accountId got "12345"; allowed: 12 digits$/],
     ["bad region", { region: "eu-west" }, /region must be an AWS region code.*got "eu-west"/],
-    ["bad domain name", { domain: { ...DOMAIN, name: "Not A Domain" } }, /domain.name must be a lower-case fully qualified domain name.*got "Not A Domain"/],
-    ["bad hosted zone id", { domain: { ...DOMAIN, hostedZoneId: "example.org" } }, /domain.hostedZoneId must be a Route53 hosted zone id.*got "example.org"/],
-    ["certificate not an ACM ARN", { domain: { ...DOMAIN, certificateArn: "my-cert" } }, /domain.certificateArn must be an ACM certificate ARN in the load balancer's region eu-west-1.*got "my-cert"/],
+    ["bad domain name", { domain: { ...DOMAIN, name: "Not A Domain" } }, /^Alb: domain\.name got "Not A Domain"; allowed: a lower-case fully qualified domain name such as "api\.example\.org"$/],
+    ["bad hosted zone id", { domain: { ...DOMAIN, hostedZoneId: "example.org" } }, /^Alb: domain\.hostedZoneId got "example\.org"; allowed: a Route53 hosted zone id/],
     [
-      "certificate in another region",
-      { domain: { ...DOMAIN, certificateArn: OWN_CERT.replace("eu-west-1", "us-east-1") } },
-      /domain.certificateArn must be an ACM certificate ARN in the load balancer's region eu-west-1/,
+      "certificate not an ACM ARN",
+      { domain: { ...DOMAIN, certificateArn: "my-cert" } },
+      /^Alb: domain\.certificateArn got "my-cert"; allowed: an ACM certificate ARN in the load balancer's region eu-west-1 \(arn:aws:acm:eu-west-1:<account>:certificate\/<id>\)$/,
     ],
+    ["certificate in another region", { domain: { ...DOMAIN, certificateArn: OWN_CERT.replace("eu-west-1", "us-east-1") } }, /^Alb: domain\.certificateArn got "arn:aws:acm:us-east-1:.*allowed: an ACM certificate ARN in the load balancer's region eu-west-1/],
   ])("GIVEN %s WHEN constructed THEN it throws naming the prop, the value and the range", (_name, overrides, message) => {
     expect(() => newAlb(overrides)).toThrow(message);
   });
 
   test("GIVEN boundary values WHEN constructed THEN they are accepted", () => {
-    expect(() =>
-      newAlb({
-        idleTimeoutSeconds: 4000,
-        deregistrationDelaySeconds: 3600,
-        healthCheck: { intervalSeconds: 300, timeoutSeconds: 120, healthyThreshold: 10, unhealthyThreshold: 10 },
-      }),
-    ).not.toThrow();
-    expect(() =>
-      newAlb({ idleTimeoutSeconds: 1, deregistrationDelaySeconds: 0, healthCheck: { intervalSeconds: 5, timeoutSeconds: 2, healthyThreshold: 2, unhealthyThreshold: 2 } }),
-    ).not.toThrow();
+    expect(() => newAlb({ idleTimeoutSeconds: 4000, accessLogs: true, accessLogRetentionDays: 3650 })).not.toThrow();
+    expect(() => newAlb({ idleTimeoutSeconds: 1, accessLogs: true, accessLogRetentionDays: 1 })).not.toThrow();
   });
 });

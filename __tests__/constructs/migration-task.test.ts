@@ -1,17 +1,24 @@
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 import { TerraformOutput, Testing } from "cdktf";
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
-import { EcsService, EcsServiceProps } from "../../src/constructs/ecs-service";
+import { FargateService, FargateServiceProps } from "../../src/constructs/fargate-service";
 import { DEFAULT_MIGRATION_COMMAND, MigrationTask, MigrationTaskProps } from "../../src/constructs/migration-task";
+import { ContainerProfile } from "../../src/constructs/profiles/profile";
 import { Naming } from "../../src/core/naming";
 import { ReadableStack } from "../../src/stacks/readable-stack";
-import { testService } from "../helpers/service";
+import { TEST_IMAGE, testService } from "../helpers/service";
+
+const REGISTRY_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ghcr-pull-AbCdEf";
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
 
+type MigrationOverrides = Partial<Omit<MigrationTaskProps, "naming" | "service">>;
+
 interface Built {
   readonly migration: MigrationTask;
-  readonly service: EcsService;
+  readonly service: FargateService;
+  /** The Phoenix profile the service runs with. */
+  readonly profile: ContainerProfile;
   readonly synth: string;
   readonly parsed: { resource: Resources; output: Record<string, { value: unknown }> };
   /** The `migrate` container. */
@@ -20,23 +27,31 @@ interface Built {
   readonly apiContainer: ContainerDefinition;
 }
 
-/** A stack like the environment stack: real network, load balancer and secrets, service "api", migration "migration". */
-function build(migrationProps: Partial<Omit<MigrationTaskProps, "naming" | "service">> = {}, serviceProps: Partial<EcsServiceProps> = {}): Built {
+/**
+ * A stack like the environment stack: network, load balancer, secrets, cluster, the Phoenix service "service/api" with
+ * private registry credentials, and the migration "migrations". `migrationProps` may read the profile (its one-off
+ * environment).
+ */
+function build(
+  migrationProps: MigrationOverrides | ((profile: ContainerProfile) => MigrationOverrides) = {},
+  serviceProps: Partial<FargateServiceProps> = {},
+): Built {
   const stack = new ReadableStack(Testing.app(), "test");
   const naming = new Naming("whcsites", "staging");
-  const { service } = testService(stack, naming, { secrets: { registryCredentials: { mode: "managed" } }, service: serviceProps });
-  const migration = new MigrationTask(stack, "migration", { naming, service, ...migrationProps });
+  const { service, profile } = testService(stack, naming, { service: { repositoryCredentialsArn: REGISTRY_ARN, ...serviceProps } });
+  const overrides = typeof migrationProps === "function" ? migrationProps(profile) : migrationProps;
+  const migration = new MigrationTask(stack, "migrations", { naming, service, ...overrides });
   new TerraformOutput(stack, "migration_target", { value: migration.runTarget });
   new TerraformOutput(stack, "migration_revision", { value: migration.revision });
   const synth = Testing.synth(stack);
   const parsed = JSON.parse(synth) as Built["parsed"];
   const containersOf = (name: string) => JSON.parse(parsed.resource.aws_ecs_task_definition[name].container_definitions as string) as ContainerDefinition[];
-  const containers = containersOf("migration");
+  const containers = containersOf("migrations");
   expect(containers).toHaveLength(1);
-  return { migration, service, synth, parsed, container: containers[0], apiContainer: containersOf("api_task_definition")[0] };
+  return { migration, service, profile, synth, parsed, container: containers[0], apiContainer: containersOf("service_api_task_definition")[0] };
 }
 
-function errorOf(props: Partial<Omit<MigrationTaskProps, "naming" | "service">>): string {
+function errorOf(props: MigrationOverrides): string {
   try {
     build(props);
   } catch (error) {
@@ -57,9 +72,10 @@ describe("MigrationTask task definition", () => {
       cpu: "256",
       memory: "512",
       runtime_platform: { operating_system_family: "LINUX", cpu_architecture: "ARM64" },
-      execution_role_arn: "${aws_iam_role.api_execution_role.arn}",
-      task_role_arn: "${aws_iam_role.api_task_role.arn}",
+      execution_role_arn: "${aws_iam_role.service_api_execution_role.arn}",
+      task_role_arn: "${aws_iam_role.service_api_task_role.arn}",
       volume: [{ name: "tmp" }],
+      skip_destroy: true,
     });
   });
 
@@ -67,7 +83,7 @@ describe("MigrationTask task definition", () => {
     // GIVEN / WHEN
     const { parsed } = build({ cpu: 512, memoryMiB: 2048 });
     // THEN
-    expect(parsed.resource.aws_ecs_task_definition.migration).toMatchObject({ cpu: "512", memory: "2048" });
+    expect(parsed.resource.aws_ecs_task_definition.migrations).toMatchObject({ cpu: "512", memory: "2048" });
   });
 });
 
@@ -79,7 +95,7 @@ describe("MigrationTask container", () => {
     expect(DEFAULT_MIGRATION_COMMAND).toEqual(["/app/bin/migrate"]);
     expect(container).toMatchObject({
       name: "migrate",
-      image: "ghcr.io/whc-example/whcsites:${var.image_tag}",
+      image: TEST_IMAGE,
       command: ["/app/bin/migrate"],
       essential: true,
       privileged: false,
@@ -95,7 +111,7 @@ describe("MigrationTask container", () => {
     expect(container.command).toEqual(["/app/bin/whcsites", "eval", "Whcsites.Release.migrate"]);
   });
 
-  test("gets the service's secrets by ARN and registry credentials, and its environment without PHX_SERVER", () => {
+  test("gets the service's secrets by ARN and its registry credentials", () => {
     // GIVEN / WHEN
     const { container, apiContainer } = build();
     // THEN
@@ -104,9 +120,25 @@ describe("MigrationTask container", () => {
       { name: "DATABASE_URL", valueFrom: "${aws_secretsmanager_secret.secrets_database_connection.arn}:url::" },
       { name: "SECRET_KEY_BASE", valueFrom: "${aws_secretsmanager_secret.secrets_secret_key_base.arn}" },
     ]);
-    expect(container.repositoryCredentials).toEqual({ credentialsParameter: "${aws_secretsmanager_secret.secrets_registry_credentials.arn}" });
+    expect(container.repositoryCredentials).toEqual({ credentialsParameter: REGISTRY_ARN });
+  });
+
+  test("without an environment, gets the service's plain environment as it is", () => {
+    // GIVEN / WHEN
+    const { container, apiContainer } = build();
+    // THEN
+    expect(container.environment).toEqual(apiContainer.environment);
+    expect(container.environment?.map((e) => e.name)).toContain("PHX_SERVER");
+  });
+
+  test("with the profile's one-off environment, runs the release without its HTTP server (no PHX_SERVER)", () => {
+    // GIVEN / WHEN
+    const { container, apiContainer } = build((profile) => ({ environment: profile.oneOffEnvironment }));
+    // THEN
     expect(container.environment).toEqual((apiContainer.environment ?? []).filter((e) => e.name !== "PHX_SERVER"));
     expect(container.environment?.map((e) => e.name)).toEqual(["PHX_HOST", "POOL_SIZE", "PORT", "RELEASE_TMP"]);
+    // The secrets are still the service's.
+    expect(container.secrets).toEqual(apiContainer.secrets);
   });
 
   test("keeps a read-only root with /tmp writable even when the service allows ECS Exec", () => {
@@ -125,7 +157,7 @@ describe("MigrationTask container", () => {
     expect(container.logConfiguration).toEqual({
       logDriver: "awslogs",
       options: {
-        "awslogs-group": "${aws_cloudwatch_log_group.api_log_group.name}",
+        "awslogs-group": "${aws_cloudwatch_log_group.service_api_log_group.name}",
         "awslogs-region": "eu-west-1",
         "awslogs-stream-prefix": "migrate",
         mode: "blocking",
@@ -140,17 +172,17 @@ describe("MigrationTask exposes", () => {
     const { parsed, migration } = build();
     // THEN
     expect(parsed.output.migration_target.value).toEqual({
-      cluster: "${aws_ecs_cluster.api_cluster.name}",
-      taskDefinitionArn: "${aws_ecs_task_definition.migration.arn}",
+      cluster: "${aws_ecs_cluster.service_cluster.name}",
+      taskDefinitionArn: "${aws_ecs_task_definition.migrations.arn}",
       containerName: "migrate",
       subnetIds: ["${aws_subnet.network_private_a.id}", "${aws_subnet.network_private_b.id}"],
-      securityGroupIds: ["${aws_security_group.api_security_group.id}"],
+      securityGroupIds: ["${aws_security_group.service_api_security_group.id}"],
       region: "eu-west-1",
-      logGroup: "${aws_cloudwatch_log_group.api_log_group.name}",
+      logGroup: "${aws_cloudwatch_log_group.service_api_log_group.name}",
       logStreamPrefix: "migrate",
-      image: "ghcr.io/whc-example/whcsites:${var.image_tag}",
+      image: TEST_IMAGE,
     });
-    expect(parsed.output.migration_revision.value).toBe("${aws_ecs_task_definition.migration.revision}");
+    expect(parsed.output.migration_revision.value).toBe("${aws_ecs_task_definition.migrations.revision}");
     expect(migration.containerName).toBe("migrate");
     expect(migration.logStreamPrefix).toBe("migrate");
     expect(migration.command).toEqual(["/app/bin/migrate"]);
@@ -158,12 +190,19 @@ describe("MigrationTask exposes", () => {
 });
 
 describe("MigrationTask validation", () => {
-  test.each<[Partial<Omit<MigrationTaskProps, "naming" | "service">>, RegExp]>([
-    [{ command: [] }, /MigrationTask: command got \[\]; allowed: a non-empty list of non-empty strings/],
+  test.each<[MigrationOverrides, RegExp]>([
+    [{ command: [] }, /^MigrationTask: command got \[\]; allowed: a non-empty list of non-empty strings/],
     [{ command: ["/app/bin/migrate", ""] }, /MigrationTask: command got \["\/app\/bin\/migrate",""\]; allowed/],
     [{ cpu: 128 }, /MigrationTask: cpu got 128; allowed: 256, 512, 1024/],
     [{ cpu: 256, memoryMiB: 4096 }, /MigrationTask: memoryMiB got 4096 for cpu 256; allowed for cpu 256: 512, 1024, 2048/],
   ])("rejects %j", (props, message) => {
     expect(errorOf(props)).toMatch(message);
+  });
+
+  test("collects every problem: an empty command and a bad size give one error with two lines", () => {
+    expect(errorOf({ command: [], cpu: 128 }).split("\n")).toEqual([
+      'MigrationTask: command got []; allowed: a non-empty list of non-empty strings, such as ["/app/bin/migrate"]',
+      "MigrationTask: cpu got 128; allowed: 256, 512, 1024, 2048, 4096, 8192, 16384",
+    ]);
   });
 });

@@ -13,6 +13,7 @@ import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Network, NetworkProps } from "../../src/constructs/network";
+import { PropError } from "../../src/constructs/validation";
 import { Naming } from "../../src/core/naming";
 import { ReadableStack } from "../../src/stacks/readable-stack";
 
@@ -39,6 +40,17 @@ function synthNetwork(overrides: Partial<NetworkProps> = {}): Synthesized {
   const synth = Testing.synth(stack);
   const parsed = JSON.parse(synth) as { resource: Block; data?: unknown };
   return { synth, resources: parsed.resource, data: parsed.data, network, stack };
+}
+
+/** The PropError building the network throws (or fails). */
+function errorOf(overrides: Partial<NetworkProps>): PropError {
+  try {
+    synthNetwork(overrides);
+  } catch (error) {
+    expect(error).toBeInstanceOf(PropError);
+    return error as PropError;
+  }
+  throw new Error("expected the construct to throw");
 }
 
 function ofType(s: Synthesized, type: string): Record<string, Record<string, unknown>> {
@@ -330,28 +342,79 @@ describe("Network", () => {
     });
   });
 
+  describe("GIVEN a VPC CIDR in each private range", () => {
+    it.each(["10.0.0.0/16", "172.16.0.0/16", "172.31.0.0/16", "192.168.0.0/16", "100.64.0.0/16", "100.127.248.0/21"])(
+      "WHEN %s THEN the network is built (RFC 1918 and RFC 6598 shared address space)",
+      (cidrBlock) => {
+        expect(synthNetwork({ cidrBlock }).synth).toHaveResourceWithProperties(Vpc, { cidr_block: cidrBlock });
+      },
+    );
+  });
+
+  describe("GIVEN production", () => {
+    it("WHEN flow logs are turned off THEN it is refused (AWS FSBP EC2.6)", () => {
+      expect(errorOf({ production: true, flowLogs: false }).message).toBe("Network: flowLogs got false; allowed: true in production (AWS FSBP EC2.6)");
+    });
+
+    it("WHEN flow logs are on THEN it is built", () => {
+      expect(Object.keys(ofType(synthNetwork({ production: true }), "aws_flow_log"))).toEqual(["network_flow_logs"]);
+    });
+  });
+
   describe("GIVEN invalid props", () => {
+    const privateRanges = "a private range: inside 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10 (RFC 1918, RFC 6598)";
     it.each([
-      [{ cidrBlock: "10.0.0.0/24" }, /Network: cidrBlock: got "10\.0\.0\.0\/24".*allowed: an IPv4 CIDR of \/21 or larger/],
-      [{ cidrBlock: "10.0.0.1/16" }, /Network: cidrBlock: got "10\.0\.0\.1\/16".*not a canonical IPv4 CIDR/],
-      [{ availabilityZones: [] }, /Network: availabilityZones got 0 zones.*allowed: 1 to 6/],
-      [{ availabilityZones: ["eu-west-1a", "eu-west-1b", "eu-west-1c", "eu-west-1d", "eu-west-1e", "eu-west-1f", "eu-west-1g"] }, /availabilityZones got 7 zones.*allowed: 1 to 6/],
-      [{ availabilityZones: ["eu-west-1a", "us-east-1b"] }, /Network: availabilityZones got \["us-east-1b"\]; allowed: zones of region eu-west-1/],
-      [{ availabilityZones: ["eu-west-1a", "eu-west-1a"] }, /Network: availabilityZones got .*allowed: each zone once/],
-      [{ region: "Ireland" }, /Network: region got "Ireland"; allowed: an AWS region name/],
-      [{ natGateways: "none" as never }, /Network: natGateways got "none"; allowed: "one-per-az" or "single"/],
-      [{ flowLogRetentionDays: 0 }, /Network: flowLogRetentionDays got 0; allowed: one of 1, 3, .*3653/],
-      [{ flowLogRetentionDays: 366 }, /Network: flowLogRetentionDays got 366; allowed: one of/],
-      [{ accountId: "12345" }, /Network: accountId got "12345"; allowed: 12 digits/],
-    ] as [Partial<NetworkProps>, RegExp][])("WHEN %j THEN it throws naming the prop, the value and what is allowed", (overrides, message) => {
-      expect(() => synthNetwork(overrides)).toThrow(message);
+      [{ cidrBlock: "10.0.0.0/24" }, /^Network: cidrBlock got "10\.0\.0\.0\/24" \(too small for the subnet layout\); allowed: an IPv4 CIDR of \/21 or larger, up to \/16/],
+      [{ cidrBlock: "10.0.0.0/15" }, /^Network: cidrBlock got "10\.0\.0\.0\/15" \(larger than AWS allows for a VPC\); allowed: /],
+      [{ cidrBlock: "10.0.0.1/16" }, /^Network: cidrBlock got "10\.0\.0\.1\/16" \(not a canonical IPv4 CIDR .*\); allowed: /],
+      [{ cidrBlock: "8.8.0.0/16" }, new RegExp(`^Network: cidrBlock got "8\\.8\\.0\\.0/16"; allowed: ${privateRanges.replace(/[.()/]/g, "\\$&")}$`)],
+      [{ cidrBlock: "172.32.0.0/16" }, /^Network: cidrBlock got "172\.32\.0\.0\/16"; allowed: a private range/],
+      [{ cidrBlock: "100.128.0.0/16" }, /^Network: cidrBlock got "100\.128\.0\.0\/16"; allowed: a private range/],
+      [{ availabilityZones: [] }, /^Network: availabilityZones got 0 availability zones; allowed: 1 to 6 \(the subnet layout reserves 8 slots per tier\)$/],
+      [
+        { availabilityZones: ["eu-west-1a", "eu-west-1b", "eu-west-1c", "eu-west-1d", "eu-west-1e", "eu-west-1f", "eu-west-1g"] },
+        /^Network: availabilityZones got 7 availability zones; allowed: 1 to 6/,
+      ],
+      [{ availabilityZones: ["eu-west-1a", "us-east-1b"] }, /^Network: availabilityZones\[1\] got "us-east-1b"; allowed: a zone of region eu-west-1: the region name and one letter \(for example "eu-west-1a"\)$/],
+      [{ availabilityZones: ["eu-west-1a", "eu-west-1a"] }, /^Network: availabilityZones got \["eu-west-1a","eu-west-1a"\]; allowed: each zone once$/],
+      [{ natGateways: "none" as never }, /^Network: natGateways got "none"; allowed: "one-per-az" or "single"$/],
+      [{ flowLogRetentionDays: 0 }, /^Network: flowLogRetentionDays got 0; allowed: one of 1, 3, .*3653$/],
+      [{ flowLogRetentionDays: 366 }, /^Network: flowLogRetentionDays got 366; allowed: one of/],
+      [{ accountId: "12345" }, /^Network: accountId got "12345"; allowed: 12 digits$/],
+    ] as [Partial<NetworkProps>, RegExp][])("WHEN %j THEN it throws one line naming the prop, the value and what is allowed", (overrides, message) => {
+      const error = errorOf(overrides);
+      expect(error.message).toMatch(message);
+      expect(error.message.split("\n")).toHaveLength(1);
+    });
+
+    it("WHEN the region is malformed THEN the region and every zone that is not of it are named", () => {
+      expect(errorOf({ region: "Ireland" }).message.split("\n")).toEqual([
+        'Network: region got "Ireland"; allowed: an AWS region name such as "eu-west-1"',
+        'Network: availabilityZones[0] got "eu-west-1a"; allowed: a zone of region Ireland: the region name and one letter (for example "Irelanda")',
+        'Network: availabilityZones[1] got "eu-west-1b"; allowed: a zone of region Ireland: the region name and one letter (for example "Irelanda")',
+        'Network: availabilityZones[2] got "eu-west-1c"; allowed: a zone of region Ireland: the region name and one letter (for example "Irelanda")',
+      ]);
+    });
+
+    it("WHEN several zones are wrong THEN each is named by its index", () => {
+      const error = errorOf({ availabilityZones: ["eu-west-1a", "us-east-1b", "eu-west-1", "eu-west-1ab"] });
+      expect(error.problems.map((p) => p.prop)).toEqual(["availabilityZones[1]", "availabilityZones[2]", "availabilityZones[3]"]);
+    });
+
+    it("WHEN the subnet layout refuses the CIDR or the zone count THEN the CidrError becomes a problem of cidrBlock or availabilityZones", () => {
+      // GIVEN a CIDR the layout cannot use and no zone at all: planSubnets stops at the first, so one CidrError is mapped
+      const error = errorOf({ cidrBlock: "10.0.0.0/24", availabilityZones: [], natGateways: "none" as never });
+      // THEN it is collected with the construct's own problems, under the prop name
+      expect(error).toBeInstanceOf(PropError);
+      expect(error.problems.map((p) => p.prop)).toEqual(["natGateways", "cidrBlock"]);
+      expect(errorOf({ availabilityZones: [] }).problems.map((p) => p.prop)).toEqual(["availabilityZones"]);
     });
 
     it("WHEN the CIDR is a token THEN it throws, since subnets are planned at synthesis", () => {
       const stack = new ReadableStack(Testing.app(), "test");
       const token = new Vpc(stack, "other", { cidrBlock: "10.1.0.0/16" }).cidrBlock;
       expect(() => new Network(stack, "network", { naming: new Naming("a", "b"), cidrBlock: token, availabilityZones: ZONES, region: "eu-west-1" })).toThrow(
-        /Network: cidrBlock got an unresolved token .*allowed: a literal string/,
+        /^Network: cidrBlock got "\$\{TfToken\[TOKEN\.\d+\]\}"; allowed: a literal string, known at synthesis$/m,
       );
     });
   });

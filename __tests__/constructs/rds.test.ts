@@ -9,11 +9,20 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { Network } from "../../src/constructs/network";
+import { ectoDatabaseUrl } from "../../src/constructs/profiles/phoenix";
 import { Rds, RdsProps } from "../../src/constructs/rds";
 import { AppSecrets } from "../../src/constructs/secrets";
 import { SecurityGroupPeer } from "../../src/constructs/security-group-peer";
+import { PropError } from "../../src/constructs/validation";
 import { Naming } from "../../src/core/naming";
-import { parsePostgresVersion, postgresParameterGroupFamily } from "../../src/domain/postgres";
+import { parsePostgresVersion, postgresParameterGroupFamily, postgresVersionProblem } from "../../src/domain/postgres";
+import {
+  defaultMaxConnections,
+  minimumMaxAllocatedStorageGiB,
+  RDS_POSTGRES_INSTANCE_CLASSES,
+  rdsPostgresInstanceClassProblem,
+  supportsPerformanceInsights,
+} from "../../src/domain/rds";
 import { ReadableStack } from "../../src/stacks/readable-stack";
 import { testNetwork } from "../helpers/network";
 
@@ -47,10 +56,26 @@ function given(environment = "staging"): Given {
   return { stack, network, secrets, naming };
 }
 
+/** The master credentials and database name from the secrets, as the environment stack passes them. */
+function credentialsOf(secrets: AppSecrets): Pick<RdsProps, "masterUsername" | "masterPassword" | "databaseName"> {
+  return { masterUsername: secrets.databaseUsername, masterPassword: secrets.databasePasswordValue as string, databaseName: secrets.databaseName };
+}
+
 function whenDatabase(props: Partial<RdsProps> = {}, environment = "staging"): Given & { database: Rds } {
   const g = given(environment);
-  const database = new Rds(g.stack, "database", { naming: g.naming, network: g.network, secrets: g.secrets, ...props });
+  const database = new Rds(g.stack, "database", { naming: g.naming, network: g.network, ...credentialsOf(g.secrets), ...props });
   return { ...g, database };
+}
+
+/** The error building the database throws (or fails). */
+function errorOf(props: Partial<RdsProps>, environment = "staging"): PropError {
+  try {
+    whenDatabase(props, environment);
+  } catch (error) {
+    expect(error).toBeInstanceOf(PropError);
+    return error as PropError;
+  }
+  throw new Error("expected the construct to throw");
 }
 
 function synth(stack: TerraformStack): { text: string; json: Synth } {
@@ -170,24 +195,24 @@ describe("Rds", () => {
       const network = testNetwork(stack, naming, { region: "cn-north-1", availabilityZones: ["cn-north-1a", "cn-north-1b"] });
       const secrets = new AppSecrets(stack, "secrets", { naming, production: true });
       // WHEN
-      new Rds(stack, "database", { naming, network, secrets, production: true });
+      new Rds(stack, "database", { naming, network, ...credentialsOf(secrets), production: true });
       // THEN
       expect(Testing.synth(stack)).toHaveResourceWithProperties(IamRolePolicyAttachment, {
         policy_arn: "arn:aws-cn:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
       });
     });
 
-    it("lets production settings be overridden one by one", () => {
+    it("lets the other production settings be overridden one by one", () => {
       // GIVEN / WHEN
       const { stack } = whenDatabase(
-        { production: true, multiAz: false, performanceInsights: false, monitoringIntervalSeconds: 0, backupRetentionDays: 21, instanceClass: "db.t4g.medium" },
+        { production: true, performanceInsights: false, monitoringIntervalSeconds: 0, backupRetentionDays: 21, instanceClass: "db.t4g.medium" },
         "production",
       );
       const { json } = synth(stack);
 
       // THEN
       expect(json.resource.aws_db_instance.database).toMatchObject({
-        multi_az: false,
+        multi_az: true,
         performance_insights_enabled: false,
         monitoring_interval: 0,
         backup_retention_period: 21,
@@ -195,6 +220,22 @@ describe("Rds", () => {
         deletion_protection: true,
       });
       expect(json.resource.aws_iam_role).toBeUndefined();
+    });
+
+    it("refuses Multi-AZ off and deletion protection off, both in one PropError", () => {
+      // GIVEN / WHEN
+      const error = errorOf({ production: true, multiAz: false, deletionProtection: false }, "production");
+      // THEN
+      expect(error.message.split("\n")).toEqual([
+        "Rds: multiAz got false; allowed: true in production (a standby in a second AZ)",
+        "Rds: deletionProtection got false; allowed: true in production (a production database cannot be deleted by accident)",
+      ]);
+    });
+
+    it("refuses its default Performance Insights on a class without it, saying it is the production default", () => {
+      expect(errorOf({ production: true, instanceClass: "db.t4g.micro" }, "production").message).toBe(
+        "Rds: performanceInsights got true; allowed: false on db.t4g.micro, which has no Performance Insights (db.t4g.medium or larger has it); it is on by default in production",
+      );
     });
   });
 
@@ -251,10 +292,31 @@ describe("Rds", () => {
     });
   });
 
-  describe("the password", () => {
-    it("feeds both the DB instance and the connection secret, from the same random_password", () => {
+  describe("the credentials", () => {
+    it("takes the master user, password and database name it is given", () => {
       // GIVEN / WHEN
-      const { stack } = whenDatabase();
+      const { stack } = whenDatabase({ masterUsername: "whc_owner", databaseName: "whc_prod" });
+      // THEN
+      expect(synth(stack).json.resource.aws_db_instance.database).toMatchObject({
+        username: "whc_owner",
+        password: "${random_password.secrets_database_password.result}",
+        db_name: "whc_prod",
+      });
+    });
+
+    it("refuses a master user name RDS reserves", () => {
+      expect(errorOf({ masterUsername: "rdsadmin" }).message).toMatch(/^Rds: masterUsername got "rdsadmin"; allowed: /);
+    });
+
+    it("refuses a literal master password, which would be plain text in the synthesized JSON", () => {
+      expect(errorOf({ masterPassword: "hunter2-hunter2" }).message).toMatch(/^Rds: masterPassword got /);
+    });
+
+    it("feeds both the DB instance and the connection secret, from the same random_password", () => {
+      // GIVEN
+      const { stack, database, secrets } = whenDatabase();
+      // WHEN the stack stores the connection, with an Ecto URL
+      secrets.storeDatabaseConnection({ address: database.address, port: database.port, path: database.node.path }, ectoDatabaseUrl);
       const { json } = synth(stack);
 
       // THEN
@@ -293,21 +355,18 @@ describe("Rds", () => {
       expect([database.instanceIdentifier, database.databaseName]).toEqual(["whcsites-production-db", "whcsites"]);
     });
 
-    it("storeDatabaseConnection is idempotent for the same database and refuses a second one", () => {
+    it("one connection secret describes one database: a second Rds is refused by the secrets", () => {
       // GIVEN
       const { stack, database, secrets, network } = whenDatabase();
-
+      const endpoint = (db: Rds) => ({ address: db.address, port: db.port, path: db.node.path });
+      secrets.storeDatabaseConnection(endpoint(database));
       // WHEN
-      secrets.storeDatabaseConnection(database);
-
+      const other = new Rds(stack, "other", { naming: new Naming("other", "staging"), network, ...credentialsOf(secrets) });
       // THEN
-      expect(Object.keys(synth(stack).json.resource.aws_secretsmanager_secret_version).sort()).toEqual([
-        "secrets_database_connection_value",
-        "secrets_secret_key_base_value",
-      ]);
-      expect(() => new Rds(stack, "other", { naming: new Naming("other", "staging"), network, secrets })).toThrow(
-        /AppSecrets: the connection secret already describes test\/database; it cannot also describe test\/other\./,
+      expect(() => secrets.storeDatabaseConnection(endpoint(other))).toThrow(
+        "AppSecrets: the connection secret already describes test/database; it cannot also describe test/other.",
       );
+      expect(Object.keys(synth(stack).json.resource.aws_secretsmanager_secret_version)).toEqual(["secrets_database_connection_value"]);
     });
   });
 
@@ -372,35 +431,111 @@ describe("Rds", () => {
       expect(parsePostgresVersion("16.11")).toEqual({ major: 16, minor: 11 });
       expect(parsePostgresVersion("17")).toEqual({ major: 17 });
       expect(postgresParameterGroupFamily("13.20")).toBe("postgres13");
+      expect(() => parsePostgresVersion("12")).toThrow('engineVersion got "12", whose major version is not supported; allowed: ');
+    });
+
+    it.each(["13", "14.9", "15", "16", "16.11", "17", "17.2"])("postgresVersionProblem accepts %p", (version) => {
+      expect(postgresVersionProblem(version)).toBeUndefined();
+    });
+
+    const allowed = '"<major>.<minor>" or "<major>" with major 13, 14, 15, 16, 17 (for example "16" or "16.11")';
+    it.each([
+      ["12", `got "12", whose major version is not supported; allowed: ${allowed}`],
+      ["18.1", `got "18.1", whose major version is not supported; allowed: ${allowed}`],
+      ["16.x", `got "16.x", which is not a PostgreSQL engine version; allowed: ${allowed}`],
+      ["v16", `got "v16", which is not a PostgreSQL engine version; allowed: ${allowed}`],
+      ["16.1.2", `got "16.1.2", which is not a PostgreSQL engine version; allowed: ${allowed}`],
+      ["", `got "", which is not a PostgreSQL engine version; allowed: ${allowed}`],
+    ])("postgresVersionProblem refuses %p", (version, problem) => {
+      expect(postgresVersionProblem(version)).toBe(problem);
+    });
+  });
+
+  describe("RDS facts", () => {
+    it("lists the current classes with their memory, and no previous-generation or nonexistent size", () => {
+      expect([RDS_POSTGRES_INSTANCE_CLASSES.get("db.t4g.micro"), RDS_POSTGRES_INSTANCE_CLASSES.get("db.m7g.large"), RDS_POSTGRES_INSTANCE_CLASSES.get("db.r7g.16xlarge")]).toEqual([
+        1, 8, 512,
+      ]);
+      expect(RDS_POSTGRES_INSTANCE_CLASSES.get("db.x2g.large")).toBe(32);
+      for (const absent of ["db.t2.micro", "db.m4.large", "db.r4.large", "db.m7g.24xlarge", "db.t4g.nano"]) {
+        expect(RDS_POSTGRES_INSTANCE_CLASSES.has(absent)).toBe(false);
+      }
+      for (const name of RDS_POSTGRES_INSTANCE_CLASSES.keys()) expect(name).toMatch(/^db\.[a-z0-9]+\.[a-z0-9]+$/);
+    });
+
+    it("rdsPostgresInstanceClassProblem suggests the near miss", () => {
+      expect(rdsPostgresInstanceClassProblem("db.t4g.micro")).toBeUndefined();
+      expect(rdsPostgresInstanceClassProblem("db.t4g.mircro")).toBe(
+        'got "db.t4g.mircro", which is not an RDS for PostgreSQL instance class (did you mean "db.t4g.micro"?); allowed: db.<family>.<size> of a current family, such as db.t4g.micro, db.m7g.large or db.r7g.large',
+      );
+      expect(rdsPostgresInstanceClassProblem("t4g.micro")).toMatch(/\(did you mean "db\.t4g\.micro"\?\)/);
+    });
+
+    it("rdsPostgresInstanceClassProblem names a previous-generation class as such, and gives no far-fetched suggestion", () => {
+      expect(rdsPostgresInstanceClassProblem("db.m4.large")).toBe(
+        'got "db.m4.large", a previous-generation class that RDS for PostgreSQL 13 and later does not offer; allowed: a current class such as db.t4g.micro, db.m7g.large or db.r7g.large',
+      );
+      expect(rdsPostgresInstanceClassProblem("db.t2.micro")).toMatch(/a previous-generation class/);
+      expect(rdsPostgresInstanceClassProblem("db.z9.huge")).not.toMatch(/did you mean/);
+    });
+
+    it("defaultMaxConnections follows RDS's formula, capped at 5000", () => {
+      // LEAST(DBInstanceClassMemory / 9531392, 5000): 1 GiB gives 112, 8 GiB 901.
+      expect(defaultMaxConnections("db.t4g.micro")).toBe(112);
+      expect(defaultMaxConnections("db.m7g.large")).toBe(901);
+      expect(defaultMaxConnections("db.r8g.48xlarge")).toBe(5000);
+      expect(defaultMaxConnections("db.t4g.mircro")).toBeUndefined();
+    });
+
+    it("Performance Insights is missing on the micro and small burstable classes only; storage ceilings are 10% up", () => {
+      expect(["db.t4g.micro", "db.t3.small", "db.t4g.medium", "db.m7g.large"].map(supportsPerformanceInsights)).toEqual([false, false, true, true]);
+      expect([minimumMaxAllocatedStorageGiB(20), minimumMaxAllocatedStorageGiB(100), minimumMaxAllocatedStorageGiB(101)]).toEqual([22, 110, 112]);
     });
   });
 
   describe("validation", () => {
     const cases: [string, Partial<RdsProps>, RegExp][] = [
-      ["engineVersion format", { engineVersion: "16.x" }, /Rds: engineVersion: "16\.x" is not a PostgreSQL engine version; expected "<major>\.<minor>" or "<major>" with major 13, 14, 15, 16, 17/],
-      ["engineVersion major too old", { engineVersion: "12.22" }, /Rds: engineVersion: major version 12 in "12\.22" is not supported; expected "<major>\.<minor>" or "<major>" with major 13, 14, 15, 16, 17/],
-      ["engineVersion major too new", { engineVersion: "18.1" }, /Rds: engineVersion: major version 18 in "18\.1" is not supported/],
-      ["instanceClass", { instanceClass: "t4g.micro" }, /Rds: instanceClass must look like "db\.<family>\.<size>" \(for example "db\.t4g\.micro"\); got "t4g\.micro"\./],
-      ["performanceInsights on a micro class", { performanceInsights: true }, /Rds: performanceInsights is not available on db\.t4g\.micro; use db\.t4g\.medium or larger, or set performanceInsights to false\./],
-      ["allocatedStorageGiB too small", { allocatedStorageGiB: 19 }, /Rds: allocatedStorageGiB got 19; allowed: an integer from 20 to 65536/],
-      ["allocatedStorageGiB too large", { allocatedStorageGiB: 65537 }, /Rds: allocatedStorageGiB got 65537; allowed: an integer from 20 to 65536/],
-      ["allocatedStorageGiB fractional", { allocatedStorageGiB: 20.5 }, /Rds: allocatedStorageGiB got 20\.5; allowed: an integer from 20 to 65536/],
-      ["maxAllocatedStorageGiB not 10% above", { allocatedStorageGiB: 100, maxAllocatedStorageGiB: 109 }, /Rds: maxAllocatedStorageGiB got 109; allowed: an integer from 110 to 65536 \(at least 10% above allocatedStorageGiB 100\)/],
-      ["maxAllocatedStorageGiB too large", { maxAllocatedStorageGiB: 70000 }, /Rds: maxAllocatedStorageGiB got 70000; allowed: an integer from 22 to 65536 \(at least 10% above allocatedStorageGiB 20\)/],
-      ["backupRetentionDays too short", { backupRetentionDays: 6 }, /Rds: backupRetentionDays got 6; allowed: an integer from 7 to 35/],
-      ["backupRetentionDays too long", { backupRetentionDays: 36 }, /Rds: backupRetentionDays got 36; allowed: an integer from 7 to 35/],
-      ["monitoringIntervalSeconds", { monitoringIntervalSeconds: 2 }, /Rds: monitoringIntervalSeconds got 2; allowed: one of 0, 1, 5, 10, 15, 30, 60$/],
-      ["backupWindow format", { backupWindow: "2:00-3:00" }, /Rds: backupWindow must be "hh24:mi-hh24:mi" in UTC, at least 30 minutes long \(for example "02:00-03:00"\); got "2:00-3:00"\./],
-      ["backupWindow too short", { backupWindow: "02:00-02:15" }, /Rds: backupWindow must be "hh24:mi-hh24:mi" in UTC, at least 30 minutes long/],
-      ["maintenanceWindow format", { maintenanceWindow: "sun:03:30-04:30" }, /Rds: maintenanceWindow must be "ddd:hh24:mi-ddd:hh24:mi" in UTC \(days mon\.\.sun\), at least 30 minutes long \(for example "sun:03:30-sun:04:30"\); got "sun:03:30-04:30"\./],
-      ["maintenanceWindow too short", { maintenanceWindow: "sun:03:30-sun:03:45" }, /Rds: maintenanceWindow must be "ddd:hh24:mi-ddd:hh24:mi"/],
-      ["overlapping windows", { backupWindow: "03:00-04:00" }, /Rds: backupWindow "03:00-04:00" overlaps maintenanceWindow "sun:03:30-sun:04:30"; RDS requires them apart\./],
-      ["overlap across midnight", { backupWindow: "23:30-00:30", maintenanceWindow: "mon:00:00-mon:01:00" }, /Rds: backupWindow "23:30-00:30" overlaps maintenanceWindow "mon:00:00-mon:01:00"/],
-      ["logRetentionDays", { logRetentionDays: 31 }, /Rds: logRetentionDays got 31; allowed: one of 1, 3, 5, 7, 14, 30, 60, 90, .*, 3653$/],
+      ["engineVersion format", { engineVersion: "16.x" }, /^Rds: engineVersion got "16\.x", which is not a PostgreSQL engine version; allowed: "<major>\.<minor>" or "<major>" with major 13, 14, 15, 16, 17/],
+      ["engineVersion major too old", { engineVersion: "12.22" }, /^Rds: engineVersion got "12\.22", whose major version is not supported; allowed: /],
+      ["engineVersion major too new", { engineVersion: "18.1" }, /^Rds: engineVersion got "18\.1", whose major version is not supported/],
+      ["instanceClass without db.", { instanceClass: "t4g.micro" }, /^Rds: instanceClass got "t4g\.micro", which is not an RDS for PostgreSQL instance class \(did you mean "db\.t4g\.micro"\?\); allowed: /],
+      ["instanceClass misspelt", { instanceClass: "db.t4g.mircro" }, /^Rds: instanceClass got "db\.t4g\.mircro", which is not an RDS for PostgreSQL instance class \(did you mean "db\.t4g\.micro"\?\)/],
+      ["instanceClass previous generation", { instanceClass: "db.m4.large" }, /^Rds: instanceClass got "db\.m4\.large", a previous-generation class that RDS for PostgreSQL 13 and later does not offer; allowed: a current class/],
+      ["performanceInsights on a micro class", { performanceInsights: true }, /^Rds: performanceInsights got true; allowed: false on db\.t4g\.micro, which has no Performance Insights \(db\.t4g\.medium or larger has it\)$/],
+      ["allocatedStorageGiB too small", { allocatedStorageGiB: 19 }, /^Rds: allocatedStorageGiB got 19; allowed: an integer from 20 to 65536/],
+      ["allocatedStorageGiB too large", { allocatedStorageGiB: 65537 }, /^Rds: allocatedStorageGiB got 65537; allowed: an integer from 20 to 65536/],
+      ["allocatedStorageGiB fractional", { allocatedStorageGiB: 20.5 }, /^Rds: allocatedStorageGiB got 20\.5; allowed: an integer from 20 to 65536/],
+      ["maxAllocatedStorageGiB not 10% above", { allocatedStorageGiB: 100, maxAllocatedStorageGiB: 109 }, /^Rds: maxAllocatedStorageGiB got 109; allowed: an integer from 110 to 65536 \(at least 10% above allocatedStorageGiB 100, or 0 for no storage autoscaling\)$/],
+      ["maxAllocatedStorageGiB too large", { maxAllocatedStorageGiB: 70000 }, /^Rds: maxAllocatedStorageGiB got 70000; allowed: an integer from 22 to 65536 \(at least 10% above allocatedStorageGiB 20, or 0 for no storage autoscaling\)$/],
+      ["backupRetentionDays too short", { backupRetentionDays: 6 }, /^Rds: backupRetentionDays got 6; allowed: an integer from 7 to 35$/],
+      ["backupRetentionDays too long", { backupRetentionDays: 36 }, /^Rds: backupRetentionDays got 36; allowed: an integer from 7 to 35$/],
+      ["monitoringIntervalSeconds", { monitoringIntervalSeconds: 2 }, /^Rds: monitoringIntervalSeconds got 2; allowed: one of 0, 1, 5, 10, 15, 30, 60$/],
+      ["backupWindow format", { backupWindow: "2:00-3:00" }, /^Rds: backupWindow got "2:00-3:00"; allowed: "hh24:mi-hh24:mi" in UTC, at least 30 minutes long \(for example "02:00-03:00"\)$/],
+      ["backupWindow too short", { backupWindow: "02:00-02:15" }, /^Rds: backupWindow got "02:00-02:15"; allowed: "hh24:mi-hh24:mi" in UTC, at least 30 minutes long/],
+      ["maintenanceWindow format", { maintenanceWindow: "sun:03:30-04:30" }, /^Rds: maintenanceWindow got "sun:03:30-04:30"; allowed: "ddd:hh24:mi-ddd:hh24:mi" in UTC \(days mon\.\.sun\), at least 30 minutes long \(for example "sun:03:30-sun:04:30"\)$/],
+      ["maintenanceWindow too short", { maintenanceWindow: "sun:03:30-sun:03:45" }, /^Rds: maintenanceWindow got "sun:03:30-sun:03:45"; allowed: "ddd:hh24:mi-ddd:hh24:mi"/],
+      ["overlapping windows", { backupWindow: "03:00-04:00" }, /^Rds: backupWindow got "03:00-04:00"; allowed: a window apart from maintenanceWindow "sun:03:30-sun:04:30" \(RDS requires them apart\)$/],
+      ["overlap across midnight", { backupWindow: "23:30-00:30", maintenanceWindow: "mon:00:00-mon:01:00" }, /^Rds: backupWindow got "23:30-00:30"; allowed: a window apart from maintenanceWindow "mon:00:00-mon:01:00"/],
+      ["logRetentionDays", { logRetentionDays: 31 }, /^Rds: logRetentionDays got 31; allowed: one of 1, 3, 5, 7, 14, 30, 60, 90, .*, 3653$/],
     ];
 
     it.each(cases)("rejects %s", (_name, props, message) => {
-      expect(() => whenDatabase(props)).toThrow(message);
+      expect(errorOf(props).message).toMatch(message);
+    });
+
+    it("accepts an allocated storage inside its documented range with the default ceiling (storage autoscaling off)", () => {
+      // GIVEN 60000 GiB, where no ceiling 10% above fits under 65536 WHEN built THEN autoscaling is off, not refused
+      const { stack } = whenDatabase({ allocatedStorageGiB: 60000 });
+      expect(synth(stack).json.resource.aws_db_instance.database).toMatchObject({ allocated_storage: 60000, max_allocated_storage: 0 });
+      // AND below that the default ceiling is 5 x allocated, at least 100
+      const small = whenDatabase({ allocatedStorageGiB: 40 });
+      expect(synth(small.stack).json.resource.aws_db_instance.database.max_allocated_storage).toBe(200);
+    });
+
+    it("collects every problem: a bad version, class and window give one PropError with three lines", () => {
+      const error = errorOf({ engineVersion: "12", instanceClass: "db.t4g.mircro", backupWindow: "2:00" });
+      expect(error.problems.map((p) => p.prop)).toEqual(["engineVersion", "instanceClass", "backupWindow"]);
+      expect(error.message.split("\n")).toHaveLength(3);
     });
 
     it("accepts windows that only touch, across the week's wrap-around", () => {
@@ -410,8 +545,8 @@ describe("Rds", () => {
 
     it("rejects a naming that gives an invalid instance identifier", () => {
       const g = given();
-      expect(() => new Rds(g.stack, "database", { naming: new Naming("whc-", "staging"), network: g.network, secrets: g.secrets })).toThrow(
-        /Rds: the instance identifier "whc--staging-db" \(from naming\) must not contain "--" or end with "-"; rename the app or environment\./,
+      expect(() => new Rds(g.stack, "database", { naming: new Naming("whc-", "staging"), network: g.network, ...credentialsOf(g.secrets) })).toThrow(
+        'Rds: naming got "whc--staging-db"; allowed: an instance identifier without "--" and not ending with "-" (rename the app or environment)',
       );
     });
   });

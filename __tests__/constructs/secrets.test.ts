@@ -1,19 +1,21 @@
-import { App, DefaultTokenResolver, StringConcat, Testing, TerraformStack, Tokenization } from "cdktf";
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { App, DefaultTokenResolver, StringConcat, TerraformStack, TerraformVariable, Testing, Tokenization } from "cdktf";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { Password } from "@cdktf/provider-random/lib/password";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
-import { AppSecrets, AppSecretsProps, DATABASE_PASSWORD_SPECIAL_CHARACTERS } from "../../src/constructs/secrets";
+import { ectoDatabaseUrl } from "../../src/constructs/profiles/phoenix";
+import { AppSecrets, AppSecretsProps, DATABASE_PASSWORD_SPECIAL_CHARACTERS, DatabaseConnectionParts } from "../../src/constructs/secrets";
+import { PropError } from "../../src/constructs/validation";
 import { Naming } from "../../src/core/naming";
 import { ReadableStack } from "../../src/stacks/readable-stack";
 
 type Synth = { resource: Record<string, Record<string, Record<string, unknown>>>; output?: Record<string, unknown> };
 
-const EXISTING_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ghcr-pull-AbCdEf";
+/** A database endpoint stand-in: what storeDatabaseConnection reads of an Rds. */
+const DATABASE = { address: "whcsites-staging-db.abc.eu-west-1.rds.amazonaws.com", port: 5432, path: "test/database" };
+const PASSWORD = "random_password.secrets_database_password.result";
 
 function givenStack(): { app: App; stack: TerraformStack } {
   const app = Testing.app();
@@ -39,31 +41,18 @@ function synth(stack: TerraformStack): { text: string; json: Synth } {
   return { text, json: JSON.parse(text) as Synth };
 }
 
-/** The synthesized policy document of the role policy created by grantRead. */
-function grantedPolicy(json: Synth): { Statement: { Sid: string; Action: string[]; Resource: string[]; Condition?: unknown }[] } {
-  const policies = json.resource.aws_iam_role_policy;
-  expect(Object.keys(policies)).toEqual(["secrets_read_execution_role"]);
-  return JSON.parse(policies.secrets_read_execution_role.policy as string);
+/** The error `action` throws (or fails). */
+function errorOf(action: () => unknown): Error {
+  try {
+    action();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error("expected an error");
 }
 
 describe("AppSecrets", () => {
-  describe("generated values", () => {
-    it("generates a 64-character alphanumeric secret key base and stores it, with no literal value", () => {
-      // GIVEN / WHEN
-      const { stack } = givenSecrets();
-      const { text, json } = synth(stack);
-
-      // THEN
-      expect(text).toHaveResourceWithProperties(Password, { length: 64, special: false });
-      expect(json.resource.aws_secretsmanager_secret.secrets_secret_key_base).toMatchObject({
-        name: "/whcsites/staging/secret-key-base",
-      });
-      expect(json.resource.aws_secretsmanager_secret_version.secrets_secret_key_base_value).toEqual({
-        secret_id: "${aws_secretsmanager_secret.secrets_secret_key_base.id}",
-        secret_string: "${random_password.secrets_secret_key_base_password.result}",
-      });
-    });
-
+  describe("by default (database credentials on)", () => {
     it("generates a 32-character database password using only URL-unreserved characters RDS accepts", () => {
       // GIVEN / WHEN
       const { stack, secrets } = givenSecrets();
@@ -83,7 +72,7 @@ describe("AppSecrets", () => {
         expect(`/@"' `).not.toContain(character);
         expect(encodeURIComponent(character)).toBe(character);
       }
-      expect(resolve(stack, secrets.databasePasswordValue)).toBe("${random_password.secrets_database_password.result}");
+      expect(resolve(stack, secrets.databasePasswordValue)).toBe(`\${${PASSWORD}}`);
     });
 
     it("creates the connection secret empty until a database is stored, and has no outputs", () => {
@@ -92,9 +81,10 @@ describe("AppSecrets", () => {
       const { json } = synth(stack);
 
       // THEN
+      expect(Object.keys(json.resource.aws_secretsmanager_secret)).toEqual(["secrets_database_connection"]);
       expect(json.resource.aws_secretsmanager_secret.secrets_database_connection).toMatchObject({ name: "/whcsites/staging/database" });
-      expect(Object.keys(json.resource.aws_secretsmanager_secret_version)).toEqual(["secrets_secret_key_base_value"]);
-      expect(resolve(stack, secrets.databaseUrlValueFrom)).toBe("${aws_secretsmanager_secret.secrets_database_connection.arn}:url::");
+      expect(json.resource.aws_secretsmanager_secret_version).toBeUndefined();
+      expect(resolve(stack, secrets.databaseConnection)).toEqual({ arn: "${aws_secretsmanager_secret.secrets_database_connection.arn}" });
       expect(json.output).toBeUndefined();
     });
 
@@ -105,16 +95,180 @@ describe("AppSecrets", () => {
       // THEN
       expect(secrets.databaseUsername).toBe("whcsites_admin");
       expect(secrets.databaseName).toBe("whcsites");
+      expect(secrets.secretName("anything")).toBe("/whcsites/staging/anything");
+    });
+  });
+
+  describe("without database credentials", () => {
+    it("creates no password and no connection secret, and refuses to store a connection", () => {
+      // GIVEN / WHEN
+      const { stack, secrets } = givenSecrets({ databaseCredentials: false });
+      const { json } = synth(stack);
+
+      // THEN
+      expect(json.resource).toBeUndefined();
+      expect(secrets.databaseConnection).toBeUndefined();
+      expect(secrets.databasePasswordValue).toBeUndefined();
+      expect(errorOf(() => secrets.storeDatabaseConnection(DATABASE)).message).toBe(
+        "AppSecrets: storeDatabaseConnection needs databaseCredentials (it is false).",
+      );
+    });
+  });
+
+  describe("generated", () => {
+    it("stores a 64-character alphanumeric Terraform-generated value under /<app>/<environment>/<name>, with no literal value", () => {
+      // GIVEN
+      const { stack, secrets } = givenSecrets();
+      // WHEN
+      const secret = secrets.generated("secret-key-base", "Phoenix SECRET_KEY_BASE");
+      const { text, json } = synth(stack);
+
+      // THEN
+      expect(text).toHaveResourceWithProperties(Password, { length: 64, special: false });
+      expect(json.resource.aws_secretsmanager_secret.secrets_secret_key_base).toMatchObject({
+        name: "/whcsites/staging/secret-key-base",
+        description: "Phoenix SECRET_KEY_BASE",
+        recovery_window_in_days: 7,
+      });
+      expect(json.resource.aws_secretsmanager_secret_version.secrets_secret_key_base_value).toEqual({
+        secret_id: "${aws_secretsmanager_secret.secrets_secret_key_base.id}",
+        secret_string: "${random_password.secrets_secret_key_base_password.result}",
+      });
+      expect(resolve(stack, secret)).toEqual({ arn: "${aws_secretsmanager_secret.secrets_secret_key_base.arn}" });
+    });
+
+    it("asked twice for one name, returns the same secret and creates it once", () => {
+      // GIVEN
+      const { stack, secrets } = givenSecrets();
+      // WHEN
+      const first = secrets.generated("api-token", "token");
+      const second = secrets.generated("api-token", "token, again");
+      // THEN
+      expect(second).toBe(first);
+      expect(Object.keys(synth(stack).json.resource.random_password).sort()).toEqual(["secrets_api_token_password", "secrets_database_password"]);
+    });
+  });
+
+  describe("managed", () => {
+    it("creates an empty secret for the operator to fill: no version, so no value in the Terraform state", () => {
+      // GIVEN
+      const { stack, secrets } = givenSecrets();
+      // WHEN
+      const secret = secrets.managed("mailer-api-key", "Mailer API key: set it with put-secret-value");
+      const { json } = synth(stack);
+
+      // THEN
+      expect(json.resource.aws_secretsmanager_secret.secrets_mailer_api_key).toMatchObject({
+        name: "/whcsites/staging/mailer-api-key",
+        description: "Mailer API key: set it with put-secret-value",
+      });
+      expect(json.resource.aws_secretsmanager_secret_version).toBeUndefined();
+      expect(json.resource.random_password.secrets_mailer_api_key_password).toBeUndefined();
+      expect(resolve(stack, secret)).toEqual({ arn: "${aws_secretsmanager_secret.secrets_mailer_api_key.arn}" });
+    });
+
+    it("asked twice for one name, returns the same secret; a name cannot be both generated and managed", () => {
+      // GIVEN
+      const { secrets } = givenSecrets();
+      // WHEN
+      const first = secrets.managed("registry-credentials", "pull credentials");
+      secrets.generated("api-token", "token");
+      // THEN
+      expect(secrets.managed("registry-credentials", "again")).toBe(first);
+      expect(errorOf(() => secrets.generated("registry-credentials", "x")).message).toBe(
+        'AppSecrets: secret "registry-credentials" is already managed; it cannot also be generated.',
+      );
+      expect(errorOf(() => secrets.managed("api-token", "x")).message).toBe('AppSecrets: secret "api-token" is already generated; it cannot also be managed.');
+    });
+
+    it.each(["database", "Database", "api_token", "api--token", "-token", "1token", "token-", "", "a".repeat(64)])("refuses the name %j", (name) => {
+      // GIVEN
+      const { secrets } = givenSecrets();
+      // WHEN / THEN
+      const message = `AppSecrets: secret name got ${JSON.stringify(name)}; allowed: lower-case letters, digits and single hyphens, starting with a letter, not "database" (the connection secret)`;
+      expect(errorOf(() => secrets.managed(name, "x")).message).toBe(message);
+      expect(errorOf(() => secrets.generated(name, "x")).message).toBe(message);
+    });
+
+    it.each<[string, (secrets: AppSecrets) => unknown]>([
+      ["database-password (the master password's id)", (secrets) => secrets.managed("database-password", "x")],
+      ["database-connection (the connection secret's id)", (secrets) => secrets.generated("database-connection", "x")],
+      ["<generated>-password beside a generated secret", (secrets) => (secrets.generated("api", "x"), secrets.managed("api-password", "x"))],
+    ])("refuses %s with an AppSecrets message", (_name, action) => {
+      // GIVEN
+      const { secrets } = givenSecrets();
+      // WHEN / THEN
+      expect(errorOf(() => action(secrets)).message).toMatch(/^AppSecrets: secret name got "/);
+    });
+  });
+
+  describe("storeDatabaseConnection", () => {
+    it("writes username, password, host, port and dbname from the generated password, and no url without a formatter", () => {
+      // GIVEN
+      const { stack, secrets } = givenSecrets();
+      // WHEN
+      secrets.storeDatabaseConnection(DATABASE);
+      const { json } = synth(stack);
+
+      // THEN
+      const version = json.resource.aws_secretsmanager_secret_version.secrets_database_connection_value;
+      expect(version.secret_id).toBe("${aws_secretsmanager_secret.secrets_database_connection.id}");
+      const value = version.secret_string as string;
+      expect(value.startsWith("${jsonencode({")).toBe(true);
+      expect(value).toContain(`"password" = ${PASSWORD}`);
+      expect(value).toContain('"username" = "whcsites_admin"');
+      expect(value).toContain(`"host" = "${DATABASE.address}"`);
+      expect(value).toContain('"port" = 5432');
+      expect(value).toContain('"dbname" = "whcsites"');
+      expect(value).not.toContain('"url"');
+    });
+
+    it("adds the url key in the formatter's format, the password only inside it", () => {
+      // GIVEN
+      const { stack, secrets } = givenSecrets({ databaseUsername: "whc_owner", databaseName: "whc_prod" });
+      // The port is a token, as an Rds's is.
+      const port = new TerraformVariable(stack, "db_port", { type: "number" }).numberValue;
+      let parts: DatabaseConnectionParts | undefined;
+      // WHEN
+      secrets.storeDatabaseConnection({ ...DATABASE, port }, (p) => {
+        parts = p;
+        return ectoDatabaseUrl(p);
+      });
+      const { json } = synth(stack);
+
+      // THEN
+      const value = json.resource.aws_secretsmanager_secret_version.secrets_database_connection_value.secret_string as string;
+      expect(value).toContain(`"url" = "ecto://whc_owner:\${${PASSWORD}}@${DATABASE.address}:\${var.db_port}/whc_prod?ssl=true"`);
+      expect(value).toContain('"port" = var.db_port');
+      expect(parts).toMatchObject({ username: "whc_owner", host: DATABASE.address, dbname: "whc_prod" });
+      expect(resolve(stack, [parts?.password, parts?.port])).toEqual([`\${${PASSWORD}}`, "${var.db_port}"]);
+    });
+
+    it("is idempotent for the same database and refuses a second one", () => {
+      // GIVEN
+      const { stack, secrets } = givenSecrets();
+      // WHEN
+      const first = secrets.storeDatabaseConnection(DATABASE);
+      const again = secrets.storeDatabaseConnection(DATABASE);
+      // THEN
+      expect(again).toBe(first);
+      expect(Object.keys(synth(stack).json.resource.aws_secretsmanager_secret_version)).toEqual(["secrets_database_connection_value"]);
+      expect(errorOf(() => secrets.storeDatabaseConnection({ ...DATABASE, path: "test/other" })).message).toBe(
+        "AppSecrets: the connection secret already describes test/database; it cannot also describe test/other.",
+      );
     });
   });
 
   describe("protection", () => {
     it("outside production: 7-day recovery window, no prevent_destroy, AWS-managed key", () => {
       // GIVEN / WHEN
-      const { stack } = givenSecrets();
+      const { stack, secrets } = givenSecrets();
+      secrets.generated("secret-key-base", "x");
+      secrets.managed("mailer-api-key", "x");
       const { json } = synth(stack);
 
       // THEN
+      expect(Object.keys(json.resource.aws_secretsmanager_secret)).toHaveLength(3);
       for (const secret of Object.values(json.resource.aws_secretsmanager_secret)) {
         expect(secret.recovery_window_in_days).toBe(7);
         expect(secret.lifecycle).toBeUndefined();
@@ -125,26 +279,35 @@ describe("AppSecrets", () => {
 
     it("in production: 30-day recovery window and prevent_destroy on every secret, never on the passwords", () => {
       // GIVEN / WHEN
-      const { stack } = givenSecrets({ production: true, registryCredentials: { mode: "managed" } }, "production");
+      const { stack, secrets } = givenSecrets({ production: true }, "production");
+      secrets.generated("secret-key-base", "x");
+      secrets.managed("registry-credentials", "x");
       const { json } = synth(stack);
 
       // THEN
-      const secrets = json.resource.aws_secretsmanager_secret;
-      expect(Object.keys(secrets).sort()).toEqual(["secrets_database_connection", "secrets_registry_credentials", "secrets_secret_key_base"]);
-      for (const secret of Object.values(secrets)) {
+      const all = json.resource.aws_secretsmanager_secret;
+      expect(Object.keys(all).sort()).toEqual(["secrets_database_connection", "secrets_registry_credentials", "secrets_secret_key_base"]);
+      for (const secret of Object.values(all)) {
         expect(secret.recovery_window_in_days).toBe(30);
         expect(secret.lifecycle).toEqual({ prevent_destroy: true });
       }
       // -replace must stay possible for a deliberate rotation.
+      expect(Object.keys(json.resource.random_password)).toHaveLength(2);
       for (const password of Object.values(json.resource.random_password)) expect(password.lifecycle).toBeUndefined();
     });
 
-    it("takes a configured recovery window", () => {
+    it("takes a configured recovery window outside production", () => {
       // GIVEN / WHEN
-      const { stack } = givenSecrets({ production: true, recoveryWindowDays: 10 });
+      const { stack } = givenSecrets({ recoveryWindowDays: 10 });
 
       // THEN
       expect(synth(stack).text).toHaveResourceWithProperties(SecretsmanagerSecret, { recovery_window_in_days: 10 });
+    });
+
+    it.each([7, 10, 29])("refuses a recovery window of %p days in production", (days) => {
+      expect(errorOf(() => givenSecrets({ production: true, recoveryWindowDays: days }, "production")).message).toBe(
+        `AppSecrets: recoveryWindowDays got ${days}; allowed: an integer from 30 to 30 (30 in production)`,
+      );
     });
   });
 
@@ -165,7 +328,9 @@ describe("AppSecrets", () => {
 
     it("creates a rotated key whose policy admits the account root and Secrets Manager use, and encrypts every secret with it", () => {
       // GIVEN / WHEN
-      const { stack, secrets } = givenSecrets({ ...cmk, registryCredentials: { mode: "managed" } });
+      const { stack, secrets } = givenSecrets(cmk);
+      secrets.generated("secret-key-base", "x");
+      secrets.managed("registry-credentials", "x");
       const { text, json } = synth(stack);
 
       // THEN
@@ -173,8 +338,9 @@ describe("AppSecrets", () => {
       expect(text).toHaveResourceWithProperties(KmsAlias, { name: "alias/whcsites-staging-secrets", target_key_id: "${aws_kms_key.secrets_key.key_id}" });
       const policy = JSON.parse(json.resource.aws_kms_key.secrets_key.policy as string);
       expect(policy.Statement).toEqual([
-        expect.objectContaining({ Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: "kms:*" }),
+        expect.objectContaining({ Sid: "AccountAdministersKey", Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: "kms:*" }),
         expect.objectContaining({
+          Sid: "UseThroughSecretsManagerOnly",
           Effect: "Allow",
           Principal: { AWS: "arn:aws:iam::123456789012:root" },
           Action: expect.arrayContaining(["kms:Decrypt", "kms:GenerateDataKey*"]),
@@ -182,6 +348,7 @@ describe("AppSecrets", () => {
         }),
       ]);
       expect(JSON.stringify(policy)).not.toContain('"AWS":"*"');
+      expect(Object.keys(json.resource.aws_secretsmanager_secret)).toHaveLength(3);
       for (const secret of Object.values(json.resource.aws_secretsmanager_secret)) {
         expect(secret.kms_key_id).toBe("${aws_kms_key.secrets_key.arn}");
       }
@@ -197,147 +364,53 @@ describe("AppSecrets", () => {
       expect(production.resource.aws_kms_key.secrets_key.lifecycle).toEqual({ prevent_destroy: true });
       expect(staging.resource.aws_kms_key.secrets_key.lifecycle).toBeUndefined();
     });
-  });
 
-  describe("registry credentials", () => {
-    it("managed: an empty secret for the operator to fill, never a version", () => {
-      // GIVEN / WHEN
-      const { stack, secrets } = givenSecrets({ registryCredentials: { mode: "managed" } });
-      const { json } = synth(stack);
-
-      // THEN
-      expect(json.resource.aws_secretsmanager_secret.secrets_registry_credentials).toMatchObject({ name: "/whcsites/staging/registry-credentials" });
-      const versions = Object.values(json.resource.aws_secretsmanager_secret_version);
-      expect(versions.map((v) => v.secret_id)).not.toContain("${aws_secretsmanager_secret.secrets_registry_credentials.id}");
-      expect(secrets.registryCredentialsName).toBe("/whcsites/staging/registry-credentials");
-      expect(resolve(stack, secrets.registryCredentialsArn)).toBe("${aws_secretsmanager_secret.secrets_registry_credentials.arn}");
-      expect(resolve(stack, secrets.secretArns)).toContain("${aws_secretsmanager_secret.secrets_registry_credentials.arn}");
-    });
-
-    it("existing: no secret created, the ARN is used as given", () => {
-      // GIVEN / WHEN
-      const { stack, secrets } = givenSecrets({ registryCredentials: { mode: "existing", secretArn: EXISTING_ARN } });
-      const { json } = synth(stack);
-
-      // THEN
-      expect(Object.keys(json.resource.aws_secretsmanager_secret).sort()).toEqual(["secrets_database_connection", "secrets_secret_key_base"]);
-      expect(secrets.registryCredentialsArn).toBe(EXISTING_ARN);
-      expect(secrets.registryCredentialsName).toBeUndefined();
-      expect(secrets.secretArns).toContain(EXISTING_ARN);
-    });
-
-    it("none: no registry secret and no ARN", () => {
-      // GIVEN / WHEN
+    it("is absent without customerManagedKey, and kmsKeyArn undefined", () => {
       const { stack, secrets } = givenSecrets();
-
-      // THEN
-      expect(secrets.registryCredentialsArn).toBeUndefined();
-      expect(resolve(stack, secrets.secretArns)).toEqual([
-        "${aws_secretsmanager_secret.secrets_secret_key_base.arn}",
-        "${aws_secretsmanager_secret.secrets_database_connection.arn}",
-      ]);
-    });
-  });
-
-  describe("grantRead", () => {
-    function whenGranted(props: Partial<AppSecretsProps>): Synth {
-      const { stack, secrets } = givenSecrets(props);
-      const role = new IamRole(stack, "execution_role", { name: "exec", assumeRolePolicy: "{}" });
-      secrets.grantRead(role);
-      const { text, json } = synth(stack);
-      expect(text).toHaveResourceWithProperties(IamRolePolicy, { role: "${aws_iam_role.execution_role.name}" });
-      return json;
-    }
-
-    it("grants GetSecretValue on exactly the app's secret ARNs, with no kms statement under the AWS-managed key", () => {
-      // GIVEN / WHEN
-      const json = whenGranted({ registryCredentials: { mode: "existing", secretArn: EXISTING_ARN } });
-
-      // THEN
-      const policy = grantedPolicy(json);
-      expect(policy.Statement).toEqual([
-        {
-          Sid: "ReadAppSecrets",
-          Effect: "Allow",
-          Action: ["secretsmanager:GetSecretValue"],
-          Resource: [
-            "${aws_secretsmanager_secret.secrets_secret_key_base.arn}",
-            "${aws_secretsmanager_secret.secrets_database_connection.arn}",
-            EXISTING_ARN,
-          ],
-        },
-      ]);
-      expect(JSON.stringify(policy)).not.toMatch(/"\*"|:\*"/);
-    });
-
-    it("adds kms:Decrypt on the customer-managed key only, through Secrets Manager", () => {
-      // GIVEN / WHEN
-      const json = whenGranted({ customerManagedKey: true, accountId: "123456789012", region: "eu-west-1", registryCredentials: { mode: "managed" } });
-
-      // THEN
-      const policy = grantedPolicy(json);
-      expect(policy.Statement).toHaveLength(2);
-      expect(policy.Statement[0].Resource).toEqual([
-        "${aws_secretsmanager_secret.secrets_secret_key_base.arn}",
-        "${aws_secretsmanager_secret.secrets_database_connection.arn}",
-        "${aws_secretsmanager_secret.secrets_registry_credentials.arn}",
-      ]);
-      expect(policy.Statement[1]).toEqual({
-        Sid: "DecryptAppSecrets",
-        Effect: "Allow",
-        Action: ["kms:Decrypt"],
-        Resource: ["${aws_kms_key.secrets_key.arn}"],
-        Condition: { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } },
-      });
-      expect(JSON.stringify(policy)).not.toMatch(/"\*"|:\*"/);
+      expect(synth(stack).json.resource.aws_kms_key).toBeUndefined();
+      expect(secrets.kmsKeyArn).toBeUndefined();
     });
   });
 
   describe("validation", () => {
     it.each([6, 31, 7.5])("rejects recoveryWindowDays %p", (days) => {
-      expect(() => givenSecrets({ recoveryWindowDays: days })).toThrow(
-        new RegExp(`AppSecrets: recoveryWindowDays got ${days}; allowed: an integer from 7 to 30`),
+      expect(() => givenSecrets({ recoveryWindowDays: days })).toThrow(`AppSecrets: recoveryWindowDays got ${days}; allowed: an integer from 7 to 30`);
+    });
+
+    it.each(["postgres", "admin", "rdsadmin", "rdsrepladmin", "root", "Admin", "1user", "app-user", "a".repeat(64), ""])("rejects databaseUsername %p", (name) => {
+      expect(errorOf(() => givenSecrets({ databaseUsername: name })).message).toBe(
+        `AppSecrets: databaseUsername got ${JSON.stringify(name)}; allowed: 1-63 lower-case letters, digits or "_", starting with a letter, and not postgres, admin, rdsadmin, rdsrepladmin, root`,
       );
     });
 
-    it.each(["postgres", "admin", "rdsadmin", "Admin", "1user", "app-user", "a".repeat(64), ""])("rejects databaseUsername %p", (name) => {
-      expect(() => givenSecrets({ databaseUsername: name })).toThrow(
-        /AppSecrets: databaseUsername must be 1-63 lower-case letters, digits or "_", starting with a letter, and not postgres, admin, rdsadmin, rdsrepladmin, root; got /,
+    it.each(["postgres", "rdsadmin", "template0", "template1", "whc-sites", "Whcsites"])("rejects databaseName %p", (name) => {
+      expect(errorOf(() => givenSecrets({ databaseName: name })).message).toBe(
+        `AppSecrets: databaseName got ${JSON.stringify(name)}; allowed: 1-63 lower-case letters, digits or "_", starting with a letter, and not postgres, rdsadmin, template0, template1`,
       );
     });
 
-    it.each(["postgres", "template1", "whc-sites", "Whcsites"])("rejects databaseName %p", (name) => {
-      expect(() => givenSecrets({ databaseName: name })).toThrow(
-        new RegExp(`AppSecrets: databaseName must be 1-63 lower-case letters, digits or "_", starting with a letter, and not postgres, rdsadmin, template0, template1; got "${name}"`),
-      );
-    });
-
-    it("accepts a custom user and database name", () => {
-      const { secrets } = givenSecrets({ databaseUsername: "whc_owner", databaseName: "whc_prod" });
-      expect([secrets.databaseUsername, secrets.databaseName]).toEqual(["whc_owner", "whc_prod"]);
+    it("accepts a custom user and database name of 63 characters", () => {
+      const { secrets } = givenSecrets({ databaseUsername: `w${"_".repeat(62)}`, databaseName: "whc_prod" });
+      expect([secrets.databaseUsername.length, secrets.databaseName]).toEqual([63, "whc_prod"]);
     });
 
     it.each([undefined, "12345", "12345678901a"])("rejects accountId %p with a customer-managed key", (accountId) => {
       expect(() => givenSecrets({ customerManagedKey: true, accountId, region: "eu-west-1" })).toThrow(
-        /AppSecrets: accountId must be a 12-digit AWS account id when customerManagedKey is true; got /,
+        /^AppSecrets: accountId got .*; allowed: a 12-digit AWS account id when customerManagedKey is true$/,
       );
     });
 
     it.each([undefined, "Ireland", "eu-west"])("rejects region %p with a customer-managed key", (region) => {
       expect(() => givenSecrets({ customerManagedKey: true, accountId: "123456789012", region })).toThrow(
-        /AppSecrets: region must be an AWS region such as "eu-west-1" when customerManagedKey is true; got /,
+        /^AppSecrets: region got .*; allowed: an AWS region such as "eu-west-1" when customerManagedKey is true$/,
       );
     });
 
-    it("rejects an existing registry secret that is not a Secrets Manager ARN", () => {
-      expect(() => givenSecrets({ registryCredentials: { mode: "existing", secretArn: "ghcr-pull" } })).toThrow(
-        /AppSecrets: registryCredentials.secretArn must be a Secrets Manager secret ARN \(arn:aws:secretsmanager:<region>:<account>:secret:<name>\); got "ghcr-pull"\./,
-      );
-    });
-
-    it("rejects an unknown registry credentials mode", () => {
-      const registryCredentials = { mode: "inline" } as unknown as AppSecretsProps["registryCredentials"];
-      expect(() => givenSecrets({ registryCredentials })).toThrow(/AppSecrets: registryCredentials.mode must be "managed" or "existing"; got "inline"\./);
+    it("collects every problem: bad user, bad database name and a short window give one PropError with three lines", () => {
+      const error = errorOf(() => givenSecrets({ databaseUsername: "admin", databaseName: "postgres", recoveryWindowDays: 1 }));
+      expect(error).toBeInstanceOf(PropError);
+      expect((error as PropError).problems.map((p) => p.prop)).toEqual(["recoveryWindowDays", "databaseUsername", "databaseName"]);
+      expect(error.message.split("\n")).toHaveLength(3);
     });
   });
 });

@@ -66,12 +66,12 @@ describe("EnvironmentStack composition", () => {
 
   test("the ECS service depends on the deploy gate, the listener and its secret grants", () => {
     for (const json of [staging, production]) {
-      expect(json.resource.aws_ecs_service.service.depends_on).toEqual(
-        expect.arrayContaining(["terraform_data.deploy_gate", "aws_iam_role_policy.secrets_read_service_execution_role"]),
+      expect(json.resource.aws_ecs_service.service_api.depends_on).toEqual(
+        expect.arrayContaining(["terraform_data.deploy_gate", "aws_iam_role_policy.service_api_execution_role_secrets"]),
       );
     }
-    expect(production.resource.aws_ecs_service.service.depends_on).toContain("aws_lb_listener.api_https");
-    expect(staging.resource.aws_ecs_service.service.depends_on).toContain("aws_lb_listener.api_http");
+    expect(production.resource.aws_ecs_service.service_api.depends_on).toContain("aws_lb_listener.api_https");
+    expect(staging.resource.aws_ecs_service.service_api.depends_on).toContain("aws_lb_listener.api_http");
   });
 
   test("the gate and the service wait for what tasks need at start: database, connection secret, NAT routes, SG rules, IAM grants", () => {
@@ -81,14 +81,14 @@ describe("EnvironmentStack composition", () => {
       "aws_route.network_private_a_nat",
       "aws_route.network_private_b_nat",
       "aws_route.network_private_c_nat",
-      "aws_vpc_security_group_egress_rule.service_https_out",
-      "aws_vpc_security_group_egress_rule.service_to_database_5432",
-      "aws_vpc_security_group_ingress_rule.database_allow_service",
-      "aws_iam_role_policy.secrets_read_service_execution_role",
-      "aws_iam_role_policy.service_execution_role_logs",
+      "aws_vpc_security_group_egress_rule.service_api_https_out",
+      "aws_vpc_security_group_egress_rule.service_api_to_database_5432",
+      "aws_vpc_security_group_ingress_rule.database_allow_service_api",
+      "aws_iam_role_policy.service_api_execution_role_secrets",
+      "aws_iam_role_policy.service_api_execution_role_logs",
     ];
     expect(production.resource.terraform_data.deploy_gate.depends_on).toEqual(expect.arrayContaining(needed));
-    expect(production.resource.aws_ecs_service.service.depends_on).toEqual(expect.arrayContaining(needed));
+    expect(production.resource.aws_ecs_service.service_api.depends_on).toEqual(expect.arrayContaining(needed));
   });
 
   test("the deploy gate re-runs when the migration task definition or the image tag changes, and runs the runner", () => {
@@ -104,7 +104,7 @@ describe("EnvironmentStack composition", () => {
     expect(exec.command).toContain("--expected-image ghcr.io/whc-example/whcsites:${var.image_tag}");
     // The migration task runs the same image as the service, from the same variable.
     const migrate = JSON.parse(staging.resource.aws_ecs_task_definition.migrations.container_definitions);
-    const api = JSON.parse(staging.resource.aws_ecs_task_definition.service_task_definition.container_definitions);
+    const api = JSON.parse(staging.resource.aws_ecs_task_definition.service_api_task_definition.container_definitions);
     expect(migrate[0].image).toBe(api[0].image);
     expect(api[0].image).toBe("ghcr.io/whc-example/whcsites:${var.image_tag}");
   });
@@ -112,12 +112,12 @@ describe("EnvironmentStack composition", () => {
   test("runOnDeploy false leaves the gate out", () => {
     const config = loadEnvironment(path.join(ROOT, "environments", "staging.json"));
     const stack = new EnvironmentStack(Testing.app(), "whcsites-staging", {
-      config: { ...config, migrations: { ...config.migrations, runOnDeploy: false } },
+      config: { ...config, migrations: { ...(config.migrations as NonNullable<typeof config.migrations>), runOnDeploy: false } },
       state,
     });
     const json = JSON.parse(Testing.synth(stack));
     expect(json.resource.terraform_data).toBeUndefined();
-    expect(json.resource.aws_ecs_service.service.depends_on).not.toContain("terraform_data.deploy_gate");
+    expect(json.resource.aws_ecs_service.service_api.depends_on).not.toContain("terraform_data.deploy_gate");
   });
 
   test("security groups: ALB -> service on 4000, service -> database on 5432, nothing else into the database", () => {
@@ -126,29 +126,37 @@ describe("EnvironmentStack composition", () => {
     expect(egress).toContainEqual(
       expect.objectContaining({
         security_group_id: "${aws_security_group.api_security_group.id}",
-        referenced_security_group_id: "${aws_security_group.service_security_group.id}",
+        referenced_security_group_id: "${aws_security_group.service_api_security_group.id}",
         from_port: 4000,
         to_port: 4000,
       }),
     );
     expect(egress).toContainEqual(
       expect.objectContaining({
-        security_group_id: "${aws_security_group.service_security_group.id}",
+        security_group_id: "${aws_security_group.service_api_security_group.id}",
         referenced_security_group_id: "${aws_security_group.database_security_group.id}",
         from_port: 5432,
       }),
     );
     const intoDatabase = ingress.filter((r) => r.security_group_id === "${aws_security_group.database_security_group.id}");
     expect(intoDatabase).toEqual([
-      expect.objectContaining({ referenced_security_group_id: "${aws_security_group.service_security_group.id}", from_port: 5432, to_port: 5432 }),
+      expect.objectContaining({ referenced_security_group_id: "${aws_security_group.service_api_security_group.id}", from_port: 5432, to_port: 5432 }),
     ]);
     expect(intoDatabase[0].cidr_ipv4).toBeUndefined();
   });
 
   test("outputs carry what operators need and never a secret value", () => {
-    expect(Object.keys(production.output).sort()).toEqual(
-      ["api_url", "cluster_name", "database_endpoint", "database_secret_arn", "log_group_name", "migration", "service_name", "task_definition_family"].sort(),
-    );
+    expect(Object.keys(production.output).sort()).toEqual(["api_url", "cluster_name", "database_endpoint", "database_secret_arn", "migration", "services"].sort());
+    expect(production.output.services.value.api).toEqual({
+      service_name: "${aws_ecs_service.service_api.name}",
+      cluster: "${aws_ecs_cluster.service_cluster.name}",
+      task_definition_family: "${aws_ecs_task_definition.service_api_task_definition.family}",
+      log_group_name: "${aws_cloudwatch_log_group.service_api_log_group.name}",
+      image: "ghcr.io/whc-example/whcsites:${var.image_tag}",
+      target_group_arn: "${aws_lb_target_group.service_api_target_group.arn}",
+      url: "https://api.whcsites.example.org",
+      health_check_url: "https://api.whcsites.example.org/healthz",
+    });
     expect(production.output.api_url.value).toBe("https://api.whcsites.example.org");
     // staging has ECS Exec, so it also names the session log group
     expect(Object.keys(staging.output)).toContain("exec_log_group_name");
@@ -159,8 +167,149 @@ describe("EnvironmentStack composition", () => {
   });
 
   test("PHX_HOST is the domain in production and the ALB's DNS name without one", () => {
-    const env = (json: any) => JSON.parse(json.resource.aws_ecs_task_definition.service_task_definition.container_definitions)[0].environment;
+    const env = (json: any) => JSON.parse(json.resource.aws_ecs_task_definition.service_api_task_definition.container_definitions)[0].environment;
     expect(env(production)).toContainEqual({ name: "PHX_HOST", value: "api.whcsites.example.org" });
     expect(env(staging)).toContainEqual({ name: "PHX_HOST", value: "${aws_lb.api.dns_name}" });
+  });
+});
+
+describe("EnvironmentStack of the committed environments after the move to services (issue 13)", () => {
+  const staging = synthEnvironment("staging");
+  const production = synthEnvironment("production");
+
+  test("the api keeps its AWS names: ECS service, cluster, task family, log group, roles and security group", () => {
+    for (const [json, env] of [[staging, "staging"], [production, "production"]] as const) {
+      const r = json.resource;
+      expect(r.aws_ecs_service.service_api.name).toBe(`whcsites-${env}-service`);
+      expect(r.aws_ecs_cluster.service_cluster.name).toBe(`whcsites-${env}-service`);
+      expect(r.aws_ecs_task_definition.service_api_task_definition.family).toBe(`whcsites-${env}-service`);
+      expect(r.aws_cloudwatch_log_group.service_api_log_group.name).toBe(`/whcsites/${env}/ecs/service`);
+      expect(r.aws_iam_role.service_api_execution_role.name).toBe(`whcsites-${env}-service-execution`);
+      expect(r.aws_security_group.service_api_security_group).toMatchObject({
+        name: `whcsites-${env}-service-tasks`,
+        description: "ECS tasks: ingress from the load balancer, egress to HTTPS and named peers only",
+      });
+      expect(r.aws_lb_target_group.service_api_target_group.name_prefix).toBe("api-");
+      expect(JSON.parse(r.aws_ecs_task_definition.service_api_task_definition.container_definitions)[0].name).toBe("api");
+    }
+  });
+
+  test("every first-wave address of the api has a moved block to its new address, and nothing else moves", () => {
+    for (const json of [staging, production]) {
+      const moved = new Map((json.moved as Array<{ from: string; to: string }>).map((m) => [m.to, m.from]));
+      expect(moved.get("aws_ecs_service.service_api")).toBe("aws_ecs_service.service");
+      expect(moved.get("aws_lb_target_group.service_api_target_group")).toBe("aws_lb_target_group.api_target_group");
+      expect(moved.get("aws_iam_role_policy.service_api_execution_role_secrets")).toBe("aws_iam_role_policy.secrets_read_service_execution_role");
+      // every target exists, every source is gone
+      for (const [to, from] of moved) {
+        const [type, name] = to.split(".");
+        const [fromType, fromName] = from.split(".");
+        expect([to, json.resource[type]?.[name] !== undefined]).toEqual([to, true]);
+        expect([from, json.resource[fromType]?.[fromName]]).toEqual([from, undefined]);
+      }
+    }
+    expect(staging.moved).toHaveLength(18);
+    // production has no ECS Exec, so no exec policy to move
+    expect(production.moved).toHaveLength(17);
+  });
+
+  test("the api is on the listener's default route: no listener rule, the listener forwards to its target group", () => {
+    expect(production.resource.aws_lb_listener_rule).toBeUndefined();
+    expect(production.resource.aws_lb_listener.api_https.default_action).toEqual([
+      { type: "forward", target_group_arn: "${aws_lb_target_group.service_api_target_group.arn}" },
+    ]);
+  });
+});
+
+describe("EnvironmentStack with three services (examples/multi-service)", () => {
+  const EXAMPLE = path.join(ROOT, "examples", "multi-service", "environments", "demo.json");
+  const build = (change: (config: any) => void = () => undefined): any => {
+    const config = JSON.parse(JSON.stringify(loadEnvironment(EXAMPLE)));
+    change(config);
+    return JSON.parse(Testing.synth(new EnvironmentStack(Testing.app(), "whcsites-demo", { config, state })));
+  };
+  const demo = build();
+  const containers = (name: string): any => JSON.parse(demo.resource.aws_ecs_task_definition[`service_${name}_task_definition`].container_definitions)[0];
+
+  test("one cluster, one load balancer, three services, a target group per routed service and a rule for the path route", () => {
+    expect(Object.keys(demo.resource.aws_ecs_cluster)).toEqual(["service_cluster"]);
+    expect(Object.keys(demo.resource.aws_lb)).toEqual(["api"]);
+    expect(Object.keys(demo.resource.aws_ecs_service).sort()).toEqual(["service_admin", "service_api", "service_worker"]);
+    expect(Object.keys(demo.resource.aws_lb_target_group).sort()).toEqual(["service_admin_target_group", "service_api_target_group"]);
+    expect(demo.resource.aws_lb_listener_rule.service_admin_route).toMatchObject({
+      listener_arn: "${aws_lb_listener.api_https.arn}",
+      priority: 100,
+      condition: [{ path_pattern: { values: ["/admin", "/admin/*"] } }],
+      action: [{ type: "forward", target_group_arn: "${aws_lb_target_group.service_admin_target_group.arn}" }],
+    });
+    expect(demo.resource.aws_ecs_service.service_admin.depends_on).toContain("aws_lb_listener_rule.service_admin_route");
+    for (const name of ["admin", "api", "worker"]) expect(demo.resource.aws_ecs_service[`service_${name}`].cluster).toBe("${aws_ecs_cluster.service_cluster.arn}");
+  });
+
+  test("a request no route claims gets a fixed 404 from the load balancer when no service takes the default route", () => {
+    const json = build((c) => c.services.splice(c.services.findIndex((s: any) => s.name === "api"), 1, { ...c.services.find((s: any) => s.name === "api"), route: { paths: ["/api/*"], priority: 200 } }));
+    expect(json.resource.aws_lb_listener.api_https.default_action).toEqual([
+      { type: "fixed-response", fixed_response: { content_type: "text/plain", status_code: "404", message_body: "Not Found" } },
+    ]);
+  });
+
+  test("the worker has no target group, no route, no ingress, and scales on CPU only", () => {
+    const ingress = Object.values(demo.resource.aws_vpc_security_group_ingress_rule) as any[];
+    expect(ingress.filter((r) => r.security_group_id === "${aws_security_group.service_worker_security_group.id}")).toEqual([]);
+    expect(demo.resource.aws_ecs_service.service_worker.load_balancer).toBeUndefined();
+    expect(demo.resource.aws_ecs_service.service_worker.health_check_grace_period_seconds).toBeUndefined();
+    const policies = Object.keys(demo.resource.aws_appautoscaling_policy).filter((n) => n.startsWith("service_worker_"));
+    expect(policies).toEqual(["service_worker_scale_on_cpu"]);
+    expect(containers("worker")).toMatchObject({ command: ["/app/bin/worker", "--queue", "default"], image: "ghcr.io/whc-example/whcsites-worker:0.9.1", portMappings: [] });
+  });
+
+  test("each execution role reads exactly the secrets its service names", () => {
+    const readable = (name: string): string[] =>
+      JSON.parse(demo.resource.aws_iam_role_policy[`service_${name}_execution_role_secrets`].policy).Statement[0].Resource.sort();
+    expect(readable("api")).toEqual(["${aws_secretsmanager_secret.secrets_database_connection.arn}", "${aws_secretsmanager_secret.secrets_secret_key_base.arn}"]);
+    expect(readable("admin")).toEqual(["${aws_secretsmanager_secret.secrets_admin_secret_key_base.arn}", "${aws_secretsmanager_secret.secrets_database_connection.arn}"]);
+    expect(readable("worker")).toEqual(["${aws_secretsmanager_secret.secrets_database_connection.arn}", "${aws_secretsmanager_secret.secrets_notify_api_token.arn}"]);
+  });
+
+  test("database access is explicit: a service without it gets no rule, no connection secret, and does not wait for the gate", () => {
+    const json = build((c) => {
+      const worker = c.services.find((s: any) => s.name === "worker");
+      worker.database = false;
+    });
+    expect(json.resource.aws_vpc_security_group_ingress_rule.database_allow_service_worker).toBeUndefined();
+    expect(json.resource.aws_vpc_security_group_egress_rule.service_worker_to_database_5432).toBeUndefined();
+    const secrets = JSON.parse(json.resource.aws_ecs_task_definition.service_worker_task_definition.container_definitions)[0].secrets;
+    expect(secrets.map((x: any) => x.name)).toEqual(["NOTIFY_API_TOKEN"]);
+    expect(json.resource.aws_ecs_service.service_worker.depends_on).not.toContain("terraform_data.deploy_gate");
+    // with access (the example), the worker reads the PG* variables of the connection secret and waits for the gate
+    expect(containers("worker").secrets.map((x: any) => x.name)).toEqual(["NOTIFY_API_TOKEN", "PGDATABASE", "PGHOST", "PGPASSWORD", "PGPORT", "PGUSER"]);
+  });
+
+  test("the migration gets the owning service's own variables, and the profile's without the server switch", () => {
+    const json = build((c) => (c.services.find((s: any) => s.name === "api").environment = { FEATURE_FLAGS: "beta" }));
+    const migrate = JSON.parse(json.resource.aws_ecs_task_definition.migrations.container_definitions)[0].environment;
+    expect(migrate).toContainEqual({ name: "FEATURE_FLAGS", value: "beta" });
+    expect(migrate.map((e: any) => e.name)).toEqual(["FEATURE_FLAGS", "PHX_HOST", "POOL_SIZE", "PORT", "RELEASE_TMP"]);
+  });
+
+  test("the migration runs before every service that uses the database", () => {
+    for (const name of ["api", "admin", "worker"]) expect(demo.resource.aws_ecs_service[`service_${name}`].depends_on).toContain("terraform_data.deploy_gate");
+    expect(demo.resource.aws_ecs_task_definition.migrations.execution_role_arn).toBe("${aws_iam_role.service_api_execution_role.arn}");
+  });
+
+  test("the Phoenix variables come from the profile; the worker (container profile) has none of them", () => {
+    expect(containers("admin").environment).toEqual(
+      expect.arrayContaining([{ name: "ADMIN_MOUNT_PATH", value: "/admin" }, { name: "PHX_SERVER", value: "true" }, { name: "PORT", value: "4000" }]),
+    );
+    expect(containers("worker").environment).toEqual([]);
+    expect(JSON.stringify(containers("worker"))).not.toMatch(/PHX_|DATABASE_URL|SECRET_KEY_BASE/);
+  });
+
+  test("outputs list each service; only routed services have a target group and URLs", () => {
+    const services = demo.output.services.value;
+    expect(Object.keys(services).sort()).toEqual(["admin", "api", "worker"]);
+    expect(services.admin).toMatchObject({ url: "https://demo.whcsites.example.org", health_check_url: "https://demo.whcsites.example.org/admin/healthz" });
+    expect(services.worker.target_group_arn).toBeUndefined();
+    expect(services.worker.url).toBeUndefined();
   });
 });

@@ -246,7 +246,7 @@ describeWithTerraform("the environment plans show what was promised", () => {
 
     test.each(ENVIRONMENT_STACKS)("%s: invalid headers dropped, /healthz target group, modeled rollout of 60 s or less", (stack) => {
       expect(one(stack, "aws_lb.api").values).toMatchObject({ drop_invalid_header_fields: true, desync_mitigation_mode: "defensive" });
-      const tg = one(stack, "aws_lb_target_group.api_target_group").values;
+      const tg = one(stack, "aws_lb_target_group.service_api_target_group").values;
       expect(tg).toMatchObject({ target_type: "ip", port: 4000, protocol: "HTTP" });
       expect(tg.health_check[0]).toMatchObject({ path: "/healthz", matcher: "200" });
       const rolloutSeconds = tg.health_check[0].healthy_threshold * tg.health_check[0].interval + Number(tg.deregistration_delay);
@@ -265,7 +265,7 @@ describeWithTerraform("the environment plans show what was promised", () => {
         (r) => r.type === "aws_vpc_security_group_ingress_rule" && refs(r, "security_group_id").includes("aws_security_group.database_security_group"),
       );
       expect(intoDatabase).toHaveLength(1);
-      expect(refs(intoDatabase[0], "referenced_security_group_id")).toContain("aws_security_group.service_security_group");
+      expect(refs(intoDatabase[0], "referenced_security_group_id")).toContain("aws_security_group.service_api_security_group");
       expect(intoDatabase[0].expressions.cidr_ipv4).toBeUndefined();
     });
 
@@ -306,7 +306,7 @@ describeWithTerraform("the environment plans show what was promised", () => {
 
   describe("ECS service (issue 7) and migrations (issue 8)", () => {
     test.each(ENVIRONMENT_STACKS)("%s: circuit breaker with rollback, steady state awaited, autoscaling on CPU and requests", (stack) => {
-      expect(one(stack, "aws_ecs_service.service").values).toMatchObject({
+      expect(one(stack, "aws_ecs_service.service_api").values).toMatchObject({
         wait_for_steady_state: true,
         deployment_circuit_breaker: [{ enable: true, rollback: true }],
         deployment_minimum_healthy_percent: 100,
@@ -322,28 +322,28 @@ describeWithTerraform("the environment plans show what was promised", () => {
     test.each(ENVIRONMENT_STACKS)("%s runs the ghcr.io image with SECRET_KEY_BASE and DATABASE_URL from Secrets Manager", (stack) => {
       // Container definitions reference secret ARNs created in the same apply, so the plan knows them only after
       // apply: read them from the configuration Terraform planned.
-      const [api] = JSON.parse((synthesized.get(stack) as any).resource.aws_ecs_task_definition.service_task_definition.container_definitions);
+      const [api] = JSON.parse((synthesized.get(stack) as any).resource.aws_ecs_task_definition.service_api_task_definition.container_definitions);
       expect(api.image).toMatch(/^ghcr\.io\//);
       expect(api.secrets).toEqual([
         { name: "DATABASE_URL", valueFrom: "${aws_secretsmanager_secret.secrets_database_connection.arn}:url::" },
         { name: "SECRET_KEY_BASE", valueFrom: "${aws_secretsmanager_secret.secrets_secret_key_base.arn}" },
       ]);
       expect(api.environment.map((e: { name: string }) => e.name).sort()).toEqual(["PHX_HOST", "PHX_SERVER", "POOL_SIZE", "PORT", "RELEASE_TMP"]);
-      expect(refs(config(stack, "aws_ecs_task_definition.service_task_definition"), "container_definitions")).toEqual(
+      expect(refs(config(stack, "aws_ecs_task_definition.service_api_task_definition"), "container_definitions")).toEqual(
         expect.arrayContaining(["aws_secretsmanager_secret.secrets_secret_key_base.arn", "aws_secretsmanager_secret.secrets_database_connection.arn"]),
       );
     });
 
     test.each(ENVIRONMENT_STACKS)("%s: the execution role may read exactly the task's secrets", (stack) => {
-      const policy = config(stack, "aws_iam_role_policy.secrets_read_service_execution_role");
+      const policy = config(stack, "aws_iam_role_policy.service_api_execution_role_secrets");
       const secretRefs = refs(policy, "policy").filter((r) => r.startsWith("aws_secretsmanager_secret.") && r.endsWith(".arn"));
       expect(secretRefs.sort()).toEqual(["aws_secretsmanager_secret.secrets_database_connection.arn", "aws_secretsmanager_secret.secrets_secret_key_base.arn"]);
     });
 
     test("an image_tag variable exists, and production runs at least 2 tasks with a read-only root", () => {
       for (const stack of ENVIRONMENT_STACKS) expect(plans.get(stack).variables.image_tag.value).toBe("1.4.2");
-      expect(one("whcsites-production", "aws_ecs_service.service").values.desired_count).toBeGreaterThanOrEqual(2);
-      const api = JSON.parse((synthesized.get("whcsites-production") as any).resource.aws_ecs_task_definition.service_task_definition.container_definitions)[0];
+      expect(one("whcsites-production", "aws_ecs_service.service_api").values.desired_count).toBeGreaterThanOrEqual(2);
+      const api = JSON.parse((synthesized.get("whcsites-production") as any).resource.aws_ecs_task_definition.service_api_task_definition.container_definitions)[0];
       expect(api).toMatchObject({ readonlyRootFilesystem: true, image: "ghcr.io/whc-example/whcsites:${var.image_tag}" });
     });
 
@@ -366,7 +366,7 @@ describeWithTerraform("the environment plans show what was promised", () => {
     test.each(ENVIRONMENT_STACKS)("%s: a migration task definition and the deploy gate, which the service depends on", (stack) => {
       expect(one(stack, "aws_ecs_task_definition.migrations").values).toMatchObject({ family: `${stack}-migrate`, requires_compatibilities: ["FARGATE"] });
       expect(planned(stack, "terraform_data")).toEqual(expect.arrayContaining([expect.objectContaining({ address: "terraform_data.deploy_gate" })]));
-      expect(config(stack, "aws_ecs_service.service").depends_on).toContain("terraform_data.deploy_gate");
+      expect(config(stack, "aws_ecs_service.service_api").depends_on).toContain("terraform_data.deploy_gate");
     });
   });
 });

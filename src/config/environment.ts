@@ -1,32 +1,97 @@
 import * as fs from "fs";
 import * as path from "path";
-import type { ErrorObject } from "ajv";
-import { describeFargateMemory, isFargateSize } from "../domain/fargate";
-import { CidrError, planSubnets } from "../domain/cidr";
+import { ipv4CidrsOverlap } from "../domain/cidr";
+import type { NatGatewayMode } from "../domain/nat-gateways";
+import { DEFAULT_POSTGRES_ENGINE_VERSION } from "../domain/postgres";
+import { tierDefaults } from "../domain/tier-defaults";
+import { ConfigError, ConfigProblem } from "./errors";
+import { PatternWords, readJsonFile, schemaProblems } from "./json-file";
 import { compileSchemaFile, SchemaValidator } from "./schema-validator";
+
+export { ConfigError } from "./errors";
+export type { ConfigProblem } from "./errors";
 
 /** Production gets the safe, highly available defaults; non-production the cheap ones. */
 export type Tier = "production" | "non-production";
 
-import type { NatGatewayMode } from "../domain/nat-gateways";
-import { minimumMaxAllocatedStorageGiB, supportsPerformanceInsights } from "../domain/rds";
-import { DEFAULT_POSTGRES_ENGINE_VERSION } from "../domain/postgres";
-import { tierDefaults } from "../domain/tier-defaults";
-
-
 /** Pull credentials of a private image: an empty secret Terraform creates for the operator to fill, or an existing one. */
 export type RegistryCredentials = { readonly mode: "managed" } | { readonly mode: "existing"; readonly secretArn: string };
 
+/** How a service's container is run: an Elixir/Phoenix release, or any image with only its own variables. */
+export type ServiceProfile = "phoenix" | "container";
+
+/** Which requests reach a service: the load balancer's default route, or a rule by hosts and/or paths. */
+export type ServiceRoute = "default" | { readonly hosts?: readonly string[]; readonly paths?: readonly string[]; readonly priority: number };
+
+/** The name of the secret every environment has: Terraform generates it, and Phoenix services read it as SECRET_KEY_BASE. */
+export const SECRET_KEY_BASE_SECRET = "secret-key-base";
+
 /**
- * An environment file after validation, with every tier default filled in. Nested fields mean what the same keys
- * mean in `environments/schema.json` (their descriptions are there, once).
+ * The name of the service the Phoenix API runs as. Its AWS names keep the `service` part they had when an
+ * environment ran one service (`whcsites-<env>-service`), so that no deployed resource is replaced.
+ */
+export const API_SERVICE = "api";
+
+/**
+ * Secret names the environment's own secrets use (the database credentials, the key, the registry credentials), and
+ * the suffixes a generated secret's own resources take (`<name>-password`, `<name>-value`).
+ */
+const RESERVED_SECRET_NAMES = /^(database(-.*)?|key|key-alias|registry-credentials|.*-password|.*-value)$/;
+
+/** Stack names the app uses besides the environments': an environment file may not take them. */
+const RESERVED_ENVIRONMENT_NAMES = new Map([["state", "whcsites-state, the state bootstrap stack"]]);
+
+/** Tags that are moved to a new image on purpose: a production deploy must name an image that cannot change under it. */
+const MUTABLE_TAGS = ["latest", "main", "master", "develop", "dev", "edge", "stable", "nightly", "head"];
+
+/** One service of an environment file, validated; unset optional settings are left to the constructs' defaults. */
+export interface ServiceConfig {
+  /** The service's name (the key in `services`). */
+  readonly name: string;
+  /** The part of its AWS names: the name, except `service` for the api (see {@link API_SERVICE}). */
+  readonly awsName: string;
+  /** How the container is run. */
+  readonly profile: ServiceProfile;
+  /** Its own image reference, pinned in the file; undefined: the environment's release image (and `image_tag`). */
+  readonly image?: string;
+  /** The container's command, when it replaces the image's. */
+  readonly command?: readonly string[];
+  readonly cpu: number;
+  readonly memoryMiB: number;
+  readonly desiredCount: number;
+  readonly minCount?: number;
+  readonly maxCount?: number;
+  readonly cpuArchitecture?: "X86_64" | "ARM64";
+  readonly fargateSpot?: boolean;
+  readonly enableExecuteCommand?: boolean;
+  readonly port?: number;
+  /** Which requests reach it; undefined: none (a worker). */
+  readonly route?: ServiceRoute;
+  readonly healthCheckPath?: string;
+  /** Plain variables from the file. */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Secret variables from the file: variable name to secret name. */
+  readonly secrets: Readonly<Record<string, string>>;
+  /** Whether it gets the database (security group rule and connection secret). */
+  readonly database: boolean;
+  readonly poolSize?: number;
+  readonly logRetentionDays?: number;
+  readonly healthCheckGracePeriodSeconds?: number;
+  readonly targetCpuPercent?: number;
+  readonly targetRequestsPerTarget?: number;
+  readonly registryCredentials?: RegistryCredentials;
+}
+
+/**
+ * An environment file after validation, with the tier defaults of the shared parts filled in. Nested fields mean what
+ * the same keys mean in `environments/schema.json` (their descriptions are there, once).
  */
 export interface EnvironmentConfig {
   /** Environment name, from the file name (`staging` for `environments/staging.json`). */
   readonly name: string;
   /** Path of the file it was read from, for messages. */
   readonly file: string;
-  /** `production` or `non-production`: decides the defaults below. */
+  /** `production` or `non-production`: decides the defaults. */
   readonly tier: Tier;
   /** `tier === "production"`. */
   readonly production: boolean;
@@ -48,13 +113,12 @@ export interface EnvironmentConfig {
     readonly flowLogRetentionDays: number;
     readonly vpcEndpoints: boolean;
   };
-  /** ALB settings: see `Alb`; `deletionProtection` follows the tier. */
+  /** The shared load balancer and its target groups' defaults: see `Alb` and `FargateService`. */
   readonly loadBalancer: {
     readonly accessLogs: boolean;
     readonly accessLogRetentionDays: number;
     readonly idleTimeoutSeconds: number;
     readonly deregistrationDelaySeconds: number;
-    readonly deletionProtection: boolean;
     readonly healthCheck: {
       readonly intervalSeconds: number;
       readonly timeoutSeconds: number;
@@ -62,29 +126,14 @@ export interface EnvironmentConfig {
       readonly unhealthyThreshold: number;
     };
   };
-  /** Fargate service size, scaling and runtime: see `EcsService`. */
-  readonly service: {
-    readonly cpu: number;
-    readonly memoryMiB: number;
-    readonly desiredCount: number;
-    readonly minCount: number;
-    readonly maxCount: number;
-    readonly cpuArchitecture: "X86_64" | "ARM64";
-    readonly fargateSpot: boolean;
-    readonly enableExecuteCommand: boolean;
-    readonly poolSize: number;
-    readonly logRetentionDays: number;
-    readonly healthCheckGracePeriodSeconds: number;
-    readonly targetCpuPercent: number;
-    readonly targetRequestsPerTarget: number;
-    readonly registryCredentials?: RegistryCredentials;
-  };
-  /** PostgreSQL size, backups and protections: see `Rds`. */
-  readonly database: {
+  /** The services, in file order. */
+  readonly services: readonly ServiceConfig[];
+  /** PostgreSQL size, backups and protections: see `Rds`. Undefined: the environment has no database. */
+  readonly database?: {
     readonly engineVersion: string;
     readonly instanceClass: string;
     readonly allocatedStorageGiB: number;
-    readonly maxAllocatedStorageGiB: number;
+    readonly maxAllocatedStorageGiB?: number;
     readonly backupRetentionDays: number;
     readonly multiAz: boolean;
     readonly deletionProtection: boolean;
@@ -92,36 +141,38 @@ export interface EnvironmentConfig {
     readonly monitoringIntervalSeconds: number;
     readonly logRetentionDays: number;
   };
-  /** Secrets Manager recovery window and optional customer-managed key: see `AppSecrets`. */
+  /** Secrets Manager settings and the secrets services may name: see `AppSecrets`. */
   readonly secrets: {
     readonly recoveryWindowDays: number;
     readonly customerManagedKey: boolean;
+    /** Names of secrets Terraform generates; always includes {@link SECRET_KEY_BASE_SECRET}. */
+    readonly generated: readonly string[];
+    /** Names of secrets Terraform creates empty for the operator. */
+    readonly managed: readonly string[];
+    /** Existing secrets: name to ARN. */
+    readonly existing: Readonly<Record<string, string>>;
   };
-  /** The migration task command and the deploy gate: see `MigrationTask` and `DeployGate`. */
-  readonly migrations: {
+  /** The migration task and the deploy gate: see `MigrationTask` and `DeployGate`. Undefined: no migrations. */
+  readonly migrations?: {
+    /** The service that owns the schema: its image, secrets and network run the migration. */
+    readonly service: string;
     readonly command: readonly string[];
     readonly runOnDeploy: boolean;
     readonly timeoutMinutes: number;
   };
 }
 
-/** One problem in an environment file: the file, the field path, and what is wrong with it. */
-export interface ConfigProblem {
-  /** The file, relative to the working directory. */
-  readonly file: string;
-  /** Field path in dotted form (`service.memoryMiB`), or `(file)` for the whole file. */
-  readonly field: string;
-  /** What was given and what is allowed. */
-  readonly message: string;
-}
+/** A warning about an environment file: it does not stop synthesis. */
+export type ConfigWarning = ConfigProblem;
 
-/** Thrown when one or more environment files are invalid; `message` lists every problem, one per line. */
-export class ConfigError extends Error {
-  /** @param problems every problem found, so that one run shows all there is to fix */
-  public constructor(public readonly problems: readonly ConfigProblem[]) {
-    super(problems.map((p) => `${p.file}: ${p.field}: ${p.message}`).join("\n"));
-    this.name = "ConfigError";
-  }
+/** Options of {@link loadEnvironments}. */
+export interface LoadOptions {
+  /**
+   * Receives each warning (for example two environments of one account with overlapping VPC CIDRs).
+   *
+   * @default warnings are dropped
+   */
+  readonly warn?: (warning: ConfigWarning) => void;
 }
 
 /** The JSON Schema every environment file is checked against (and references with `$schema` for editors). */
@@ -132,6 +183,34 @@ function schemaValidator(): SchemaValidator {
   compiledSchema ??= compileSchemaFile(SCHEMA_PATH);
   return compiledSchema;
 }
+
+/** What the schema's patterns look like, in words, by field name. */
+const WORDS: PatternWords = {
+  accountId: "a 12-digit AWS account id, as a string",
+  availabilityZones: "an availability zone name such as eu-west-1a",
+  image: "ghcr.io/<owner>/<name>:<tag>, lower-case owner and name, for example ghcr.io/example-org/whcsites:1.4.2",
+  name: "a lower-case DNS name such as api.example.org",
+  hostedZoneId: "a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ",
+  certificateArn: "an ACM certificate ARN",
+  vpcCidr: "an IPv4 CIDR such as 10.20.0.0/16",
+  engineVersion: "a PostgreSQL major version 13 to 17, optionally with a minor, such as 16 or 16.11",
+  instanceClass: "an RDS instance class such as db.t4g.small",
+  allocatedStorageGiB: "gigabytes, 20 to 65536",
+  registryCredentials: '"managed" or a Secrets Manager secret ARN',
+  region: "an AWS region code such as eu-west-1",
+  route: '"default", or {"paths": ["/admin/*"], "priority": 100} (hosts and/or paths, and a priority)',
+  hosts: "a host name such as admin.example.org (* and ? allowed)",
+  paths: 'a path pattern starting with "/", such as /admin/*',
+  healthCheckPath: 'a path starting with "/" such as /healthz',
+  generated: "a secret name: lower-case letters, digits and single hyphens",
+  managed: "a secret name: lower-case letters, digits and single hyphens",
+  secrets: "a secret name of this environment (lower-case letters, digits and single hyphens)",
+  existing: "a Secrets Manager secret ARN",
+  "services.(name)": 'a service name: lower-case letters, digits and single hyphens, starting with a letter, at most 20 characters',
+  "environment.(name)": "an environment variable name: upper-case letters, digits and _, not starting with a digit",
+  "secrets.(name)": "an environment variable name: upper-case letters, digits and _, not starting with a digit",
+  "existing.(name)": "a secret name: lower-case letters, digits and single hyphens",
+};
 
 /** Input shape of an environment file, as the schema describes it (optional settings may be missing). */
 interface EnvironmentFile {
@@ -149,23 +228,8 @@ interface EnvironmentFile {
     deregistrationDelaySeconds?: number;
     healthCheck?: { intervalSeconds?: number; timeoutSeconds?: number; healthyThreshold?: number; unhealthyThreshold?: number };
   };
-  service: {
-    cpu: number;
-    memoryMiB: number;
-    desiredCount: number;
-    minCount?: number;
-    maxCount?: number;
-    cpuArchitecture?: "X86_64" | "ARM64";
-    fargateSpot?: boolean;
-    enableExecuteCommand?: boolean;
-    poolSize?: number;
-    logRetentionDays?: number;
-    healthCheckGracePeriodSeconds?: number;
-    targetCpuPercent?: number;
-    targetRequestsPerTarget?: number;
-    registryCredentials?: string;
-  };
-  database: {
+  services: Record<string, ServiceFile>;
+  database?: {
     engineVersion?: string;
     instanceClass: string;
     allocatedStorageGiB: number;
@@ -177,16 +241,25 @@ interface EnvironmentFile {
     monitoringIntervalSeconds?: number;
     logRetentionDays?: number;
   };
-  secrets?: { recoveryWindowDays?: number; customerManagedKey?: boolean };
-  migrations?: { command?: string[]; runOnDeploy?: boolean; timeoutMinutes?: number };
+  secrets?: { recoveryWindowDays?: number; customerManagedKey?: boolean; generated?: string[]; managed?: string[]; existing?: Record<string, string> };
+  migrations?: { service?: string; command?: string[]; runOnDeploy?: boolean; timeoutMinutes?: number };
 }
 
+type ServiceFile = Omit<ServiceConfig, "name" | "awsName" | "profile" | "environment" | "secrets" | "database" | "registryCredentials"> & {
+  profile?: ServiceProfile;
+  environment?: Record<string, string>;
+  secrets?: Record<string, string>;
+  database?: boolean;
+  registryCredentials?: string;
+};
 
-/** Environment names become stack names and AWS name parts. */
-const ENVIRONMENT_NAME = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){0,19}$/;
+/** Environment names become stack names and AWS name parts; 14 characters keep every AWS name within its limit. */
+const ENVIRONMENT_NAME = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){0,13}$/;
 
 /**
- * Reads, validates and resolves one environment file. Throws `ConfigError` listing every problem found.
+ * Reads, validates and resolves one environment file. Throws `ConfigError` listing every problem found. Checks of a
+ * construct's props (sizes, counts, production safety) are the constructs' own: they report through the stack with
+ * the file's field paths.
  *
  * @param file path of `environments/<name>.json`
  */
@@ -198,8 +271,11 @@ export function loadEnvironment(file: string): EnvironmentConfig {
     problems.push({ file: shown, field, message });
   };
 
-  if (!ENVIRONMENT_NAME.test(name)) {
-    problem("(file name)", `got ${JSON.stringify(name)}; allowed: lower-case letters, digits and single hyphens, starting with a letter and not ending with a hyphen, at most 20 characters`);
+  const reserved = RESERVED_ENVIRONMENT_NAMES.get(name);
+  if (reserved !== undefined) {
+    problem("(file name)", `got ${JSON.stringify(name)}, which would make the stack ${reserved}; allowed: any other environment name`);
+  } else if (!ENVIRONMENT_NAME.test(name)) {
+    problem("(file name)", `got ${JSON.stringify(name)}; allowed: lower-case letters, digits and single hyphens, starting with a letter and not ending with a hyphen, at most 14 characters (AWS name limits)`);
   }
   let raw: unknown;
   try {
@@ -208,7 +284,13 @@ export function loadEnvironment(file: string): EnvironmentConfig {
     if (error instanceof ConfigError) problems.push(...error.problems);
     throw new ConfigError(problems);
   }
-  problems.push(...schemaProblems(schemaValidator(), raw, shown));
+  const oldShape = raw !== null && typeof raw === "object" && "service" in raw;
+  if (oldShape) {
+    problem("service", 'is the single-service shape, which is gone; convert it: move the block into "services": {"api": {...the same settings..., ' +
+      '"route": "default", "database": true}} (README, "Add a service"); "image", "migrations" and the rest stay where they are');
+  }
+  // The schema's own complaint about the old key would repeat the line above less helpfully.
+  problems.push(...schemaProblems(schemaValidator(), raw, shown, WORDS).filter((p) => !(oldShape && (p.field === "service" || p.field === "services"))));
   if (problems.length > 0) throw new ConfigError(problems);
   const config = resolve(raw as EnvironmentFile, name, shown);
   checkRelations(config, problem);
@@ -217,83 +299,94 @@ export function loadEnvironment(file: string): EnvironmentConfig {
 }
 
 /**
- * Checks that need more than one field, or facts the schema cannot express. They run on the resolved config, so
- * defaults are computed once (in `resolve`); tier defaults are always safe, so an unsafe production value was set
- * in the file.
+ * The checks that need more than one field and belong to the file itself: references between services, secrets, the
+ * database and routes, and what production forbids in the file. Prop checks are the constructs'.
  */
 function checkRelations(c: EnvironmentConfig, problem: (field: string, message: string) => void): void {
-  c.availabilityZones.forEach((az, i) => {
-    if (!new RegExp(`^${c.region}[a-z]$`).test(az)) {
-      problem(`availabilityZones[${i}]`, `got ${JSON.stringify(az)}, which is not in region ${c.region}; allowed: ${c.region}a, ${c.region}b, ...`);
-    }
-  });
-
-  try {
-    planSubnets(c.network.vpcCidr, c.availabilityZones.length);
-  } catch (error) {
-    if (!(error instanceof CidrError)) throw error;
-    problem("network.vpcCidr", error.message.replace(/^network\.vpcCidr:\s*/, ""));
-  }
-
-  const { cpu, memoryMiB, desiredCount, minCount, maxCount } = c.service;
-  if (!isFargateSize(cpu, memoryMiB)) {
-    problem("service.memoryMiB", `got ${memoryMiB} with cpu ${cpu}, which Fargate does not offer; allowed for cpu ${cpu}: ${describeFargateMemory(cpu)}`);
-  }
-  if (minCount > desiredCount) problem("service.minCount", `got ${minCount}; allowed: at most desiredCount (${desiredCount})`);
-  if (maxCount < desiredCount) problem("service.maxCount", `got ${maxCount}; allowed: at least desiredCount (${desiredCount})`);
-
-  const { allocatedStorageGiB, maxAllocatedStorageGiB, instanceClass, performanceInsights } = c.database;
-  const minimumCeiling = minimumMaxAllocatedStorageGiB(allocatedStorageGiB);
-  if (maxAllocatedStorageGiB < minimumCeiling) {
-    problem("database.maxAllocatedStorageGiB", `got ${maxAllocatedStorageGiB}; allowed: at least 10% above allocatedStorageGiB (${minimumCeiling} or more), up to 65536`);
-  }
-  if (performanceInsights && !supportsPerformanceInsights(instanceClass)) {
-    problem(
-      "database.performanceInsights",
-      `is on${c.production ? " (the production default)" : ""} but ${instanceClass} does not support it; allowed: db.t4g.medium or larger, or performanceInsights false`,
-    );
-  }
-
-  const { intervalSeconds, timeoutSeconds } = c.loadBalancer.healthCheck;
-  if (timeoutSeconds >= intervalSeconds) {
-    problem("loadBalancer.healthCheck.timeoutSeconds", `got ${timeoutSeconds}; allowed: less than intervalSeconds (${intervalSeconds})`);
-  }
-
-  if (c.production) {
-    // Production may change defaults, but never to something unsafe.
-    if (!c.domain) {
-      problem("domain", "is missing; production serves HTTPS only, so it needs a domain with its Route53 hostedZoneId");
-    }
-    const unsafe: Array<[string, boolean, boolean, string]> = [
-      ["database.multiAz", c.database.multiAz, false, "production keeps a standby in a second AZ"],
-      ["database.deletionProtection", c.database.deletionProtection, false, "production databases cannot be deleted by accident"],
-      ["network.flowLogs", c.network.flowLogs, false, "production keeps VPC flow logs (FSBP EC2.6)"],
-      ["loadBalancer.accessLogs", c.loadBalancer.accessLogs, false, "production keeps ALB access logs (FSBP ELB.5)"],
-      ["service.fargateSpot", c.service.fargateSpot, true, "Spot tasks can be reclaimed at two minutes' notice"],
-      ["service.enableExecuteCommand", c.service.enableExecuteCommand, true, "ECS Exec needs a writable root filesystem, and production keeps it read-only"],
-    ];
-    for (const [field, given, forbidden, why] of unsafe) {
-      if (given === forbidden) problem(field, `got ${JSON.stringify(given)}; allowed in production: ${JSON.stringify(!forbidden)} (${why})`);
-    }
-    if (desiredCount < 2) {
-      problem("service.desiredCount", `got ${desiredCount}; allowed in production: 2 or more (one task per AZ at least)`);
-    } else if (minCount < 2) {
-      problem("service.minCount", `got ${minCount}; allowed in production: 2 or more`);
-    }
-    if (c.secrets.recoveryWindowDays < 30) {
-      problem("secrets.recoveryWindowDays", `got ${c.secrets.recoveryWindowDays}; allowed in production: 30`);
+  const secretNames = new Set([...c.secrets.generated, ...c.secrets.managed, ...Object.keys(c.secrets.existing)]);
+  const kinds: Array<[string, readonly string[]]> = [["generated", c.secrets.generated], ["managed", c.secrets.managed], ["existing", Object.keys(c.secrets.existing)]];
+  for (const [kind, names] of kinds) {
+    for (const secret of names) {
+      if (RESERVED_SECRET_NAMES.test(secret)) {
+        problem(`secrets.${kind}`, `got ${JSON.stringify(secret)}, a name the environment's own secrets use; allowed: another name, not database*, key, key-alias, registry-credentials, or ending in -password or -value`);
+      }
+      const others = kinds.filter(([k, n]) => k !== kind && n.includes(secret)).map(([k]) => k);
+      if (others.length > 0 && kind < others[0]) problem(`secrets.${kind}`, `got ${JSON.stringify(secret)}, which is also in secrets.${others[0]}; allowed: each name in one list`);
     }
   }
+  const routes = new Map<string, string>();
+  for (const s of c.services) {
+    const at = `services.${s.name}`;
+    if (s.name === "service") problem(at, 'is a reserved name: the api service\'s AWS names use "service"; allowed: any other name');
+    for (const [variable, secret] of Object.entries(s.secrets)) {
+      if (!secretNames.has(secret)) {
+        problem(`${at}.secrets.${variable}`, `got ${JSON.stringify(secret)}, which is not a secret of this environment; allowed: ${[...secretNames].map((n) => JSON.stringify(n)).join(", ")} (list new ones under secrets.generated, secrets.managed or secrets.existing)`);
+      }
+    }
+    if (s.database && c.database === undefined) {
+      problem(`${at}.database`, "got true, but this environment has no database block; allowed: false, or add a database block");
+    }
+    if (s.route === undefined) {
+      for (const key of ["healthCheckPath", "healthCheckGracePeriodSeconds", "targetRequestsPerTarget"] as const) {
+        if (s[key] !== undefined) problem(`${at}.${key}`, `got ${JSON.stringify(s[key])} on a service without a route; allowed: only with a route (the load balancer checks routed services)`);
+      }
+    } else {
+      const key = routeKey(s.route);
+      const owner = routes.get(key);
+      if (owner !== undefined) {
+        problem(`${at}.route`, `got ${JSON.stringify(s.route)}, the same requests as services.${owner}.route; allowed: a route no other service has`);
+      }
+      routes.set(key, s.name);
+    }
+    if (c.production) {
+      const tag = s.image === undefined ? undefined : /:([^:/@]+)$/.exec(s.image)?.[1];
+      if (tag !== undefined && MUTABLE_TAGS.includes(tag.toLowerCase())) {
+        problem(`${at}.image`, `got ${JSON.stringify(s.image)}, whose tag ${JSON.stringify(tag)} is moved on purpose; allowed in production: a release tag such as 1.4.2, or a digest (@sha256:...)`);
+      }
+    }
+  }
+  if (c.production && MUTABLE_TAGS.includes(c.image.tag.toLowerCase())) {
+    problem("image", `got "${c.image.repository}:${c.image.tag}", whose tag is moved on purpose; allowed in production: a release tag such as 1.4.2, or a digest (@sha256:...)`);
+  }
+  const migrations = c.migrations;
+  if (migrations !== undefined) {
+    const owner = c.services.find((s) => s.name === migrations.service);
+    if (owner === undefined) {
+      problem("migrations.service", `got ${JSON.stringify(migrations.service)}, which is not a service of this environment; allowed: ${c.services.map((s) => JSON.stringify(s.name)).join(", ")}`);
+    } else if (!owner.database) {
+      problem("migrations.service", `got ${JSON.stringify(migrations.service)}, which has no database access; allowed: a service with "database": true`);
+    }
+  }
+}
+
+/** Two routes that match the same requests get the same key. */
+function routeKey(route: ServiceRoute): string {
+  if (route === "default") return "default";
+  return JSON.stringify([[...(route.hosts ?? [])].sort(), [...(route.paths ?? [])].sort()]);
 }
 
 function resolve(input: EnvironmentFile, name: string, file: string): EnvironmentConfig {
   const production = input.tier === "production";
   const defaults = tierDefaults(production);
   const imageAt = input.image.lastIndexOf(":");
-  const registry = input.service.registryCredentials;
-  const desired = input.service.desiredCount;
-  const minCount = input.service.minCount ?? desired;
   const healthCheck = input.loadBalancer?.healthCheck ?? {};
+  const services = Object.entries(input.services).map(([serviceName, s]): ServiceConfig => {
+    const { profile, environment, secrets, database, registryCredentials, ...settings } = s;
+    const registry = registryCredentials;
+    return {
+      ...settings,
+      name: serviceName,
+      awsName: serviceName === API_SERVICE ? "service" : serviceName,
+      profile: profile ?? "phoenix",
+      environment: { ...(environment ?? {}) },
+      secrets: { ...(secrets ?? {}) },
+      database: database ?? false,
+      registryCredentials: registry === undefined ? undefined : registry === "managed" ? { mode: "managed" } : { mode: "existing", secretArn: registry },
+    };
+  });
+  const api = services.find((s) => s.name === API_SERVICE);
+  // Migrations belong to the api by default, when it has the database; a file can name another service.
+  const migrationsOn = input.migrations !== undefined || api?.database === true;
   return {
     name,
     file,
@@ -316,7 +409,6 @@ function resolve(input: EnvironmentFile, name: string, file: string): Environmen
       accessLogRetentionDays: input.loadBalancer?.accessLogRetentionDays ?? defaults.logRetentionDays,
       idleTimeoutSeconds: input.loadBalancer?.idleTimeoutSeconds ?? 60,
       deregistrationDelaySeconds: input.loadBalancer?.deregistrationDelaySeconds ?? 30,
-      deletionProtection: production,
       healthCheck: {
         intervalSeconds: healthCheck.intervalSeconds ?? 10,
         timeoutSeconds: healthCheck.timeoutSeconds ?? 5,
@@ -324,52 +416,46 @@ function resolve(input: EnvironmentFile, name: string, file: string): Environmen
         unhealthyThreshold: healthCheck.unhealthyThreshold ?? 3,
       },
     },
-    service: {
-      cpu: input.service.cpu,
-      memoryMiB: input.service.memoryMiB,
-      desiredCount: desired,
-      minCount,
-      maxCount: input.service.maxCount ?? Math.max(desired * 2, minCount),
-      cpuArchitecture: input.service.cpuArchitecture ?? "X86_64",
-      fargateSpot: input.service.fargateSpot ?? false,
-      enableExecuteCommand: input.service.enableExecuteCommand ?? defaults.enableExecuteCommand,
-      poolSize: input.service.poolSize ?? 10,
-      logRetentionDays: input.service.logRetentionDays ?? defaults.logRetentionDays,
-      healthCheckGracePeriodSeconds: input.service.healthCheckGracePeriodSeconds ?? 60,
-      targetCpuPercent: input.service.targetCpuPercent ?? 60,
-      targetRequestsPerTarget: input.service.targetRequestsPerTarget ?? 1000,
-      registryCredentials:
-        registry === undefined ? undefined : registry === "managed" ? { mode: "managed" } : { mode: "existing", secretArn: registry },
-    },
-    database: {
-      engineVersion: input.database.engineVersion ?? DEFAULT_POSTGRES_ENGINE_VERSION,
-      instanceClass: input.database.instanceClass,
-      allocatedStorageGiB: input.database.allocatedStorageGiB,
-      maxAllocatedStorageGiB: input.database.maxAllocatedStorageGiB ?? Math.min(Math.max(input.database.allocatedStorageGiB * 5, 100), 65536),
-      backupRetentionDays: input.database.backupRetentionDays ?? defaults.backupRetentionDays,
-      multiAz: input.database.multiAz ?? defaults.protective,
-      deletionProtection: input.database.deletionProtection ?? defaults.protective,
-      performanceInsights: input.database.performanceInsights ?? defaults.protective,
-      monitoringIntervalSeconds: input.database.monitoringIntervalSeconds ?? defaults.monitoringIntervalSeconds,
-      logRetentionDays: input.database.logRetentionDays ?? defaults.logRetentionDays,
-    },
+    services,
+    database:
+      input.database === undefined
+        ? undefined
+        : {
+            engineVersion: input.database.engineVersion ?? DEFAULT_POSTGRES_ENGINE_VERSION,
+            instanceClass: input.database.instanceClass,
+            allocatedStorageGiB: input.database.allocatedStorageGiB,
+            // Unset: the Rds construct's default (5 x allocated, or off where no ceiling fits).
+            maxAllocatedStorageGiB: input.database.maxAllocatedStorageGiB,
+            backupRetentionDays: input.database.backupRetentionDays ?? defaults.backupRetentionDays,
+            multiAz: input.database.multiAz ?? defaults.protective,
+            deletionProtection: input.database.deletionProtection ?? defaults.protective,
+            performanceInsights: input.database.performanceInsights ?? defaults.protective,
+            monitoringIntervalSeconds: input.database.monitoringIntervalSeconds ?? defaults.monitoringIntervalSeconds,
+            logRetentionDays: input.database.logRetentionDays ?? defaults.logRetentionDays,
+          },
     secrets: {
       recoveryWindowDays: input.secrets?.recoveryWindowDays ?? defaults.secretRecoveryWindowDays,
       customerManagedKey: input.secrets?.customerManagedKey ?? false,
+      generated: [...new Set([SECRET_KEY_BASE_SECRET, ...(input.secrets?.generated ?? [])])],
+      managed: [...(input.secrets?.managed ?? [])],
+      existing: { ...(input.secrets?.existing ?? {}) },
     },
-    migrations: {
-      command: [...(input.migrations?.command ?? ["/app/bin/migrate"])],
-      runOnDeploy: input.migrations?.runOnDeploy ?? true,
-      timeoutMinutes: input.migrations?.timeoutMinutes ?? 15,
-    },
+    migrations: migrationsOn
+      ? {
+          service: input.migrations?.service ?? API_SERVICE,
+          command: [...(input.migrations?.command ?? ["/app/bin/migrate"])],
+          runOnDeploy: input.migrations?.runOnDeploy ?? true,
+          timeoutMinutes: input.migrations?.timeoutMinutes ?? 15,
+        }
+      : undefined,
   };
 }
 
 /**
  * Loads every `*.json` environment file in `dir` (except the schema). Collects the problems of all files before
- * throwing, so that one run shows everything to fix.
+ * throwing, so that one run shows everything to fix; then checks the files against each other.
  */
-export function loadEnvironments(dir: string): EnvironmentConfig[] {
+export function loadEnvironments(dir: string, options: LoadOptions = {}): EnvironmentConfig[] {
   let names: string[];
   try {
     names = fs.readdirSync(dir);
@@ -390,110 +476,46 @@ export function loadEnvironments(dir: string): EnvironmentConfig[] {
   if (files.length === 0) {
     problems.push({ file: dir, field: "(directory)", message: "holds no environment file; add one such as staging.json" });
   }
+  problems.push(...copies(configs));
   if (problems.length > 0) throw new ConfigError(problems);
+  for (const warning of overlappingNetworks(configs)) options.warn?.(warning);
   return configs;
 }
 
-/** Parses a JSON file; a file that cannot be read or parsed is a {@link ConfigError} naming it. */
-export function readJsonFile(file: string, shown: string): unknown {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch (error) {
-    throw new ConfigError([{ file: shown, field: "(file)", message: `cannot be read: ${(error as Error).message}` }]);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError([{ file: shown, field: "(file)", message: `is not valid JSON: ${(error as Error).message}` }]);
-  }
-}
-
-/**
- * Checks `raw` against a compiled schema: one problem per field, naming the value given and what is allowed.
- * Shared by the environment files and `state.json`.
- */
-export function schemaProblems(validate: SchemaValidator, raw: unknown, shown: string): ConfigProblem[] {
-  if (validate(raw)) return [];
-  // A oneOf reports each failed branch too; its own error says it better.
-  const errors = (validate.errors ?? []).filter((e) => !e.schemaPath.includes("/oneOf/"));
-  return dedupe(errors.map((error) => {
-    const [field, message] = describeSchemaError(error, raw);
-    return { file: shown, field, message };
-  }));
-}
-
-/** Turns an Ajv error into (field, message) naming the value given and what is allowed. */
-function describeSchemaError(error: ErrorObject, root: unknown): [string, string] {
-  const segments = error.instancePath.split("/").slice(1).map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
-  const field = segments.reduce((acc, s) => (/^\d+$/.test(s) ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s), "") || "(top level)";
-  const given = segments.reduce<unknown>((value, s) => (value as Record<string, unknown> | undefined)?.[s], root);
-  const got = `got ${JSON.stringify(given)}`;
-  const params = error.params as Record<string, unknown>;
-  switch (error.keyword) {
-    case "additionalProperties": {
-      const key = String(params.additionalProperty);
-      const where = field === "(top level)" ? key : `${field}.${key}`;
-      const schema = error.parentSchema as { properties?: Record<string, unknown> };
-      const allowed = Object.keys(schema.properties ?? {}).filter((k) => k !== "$schema");
-      return [where, `is not a known setting; allowed keys here: ${allowed.join(", ")}`];
+/** A file that is another one with only its name changed: a copy whose edits were forgotten, deployed twice. */
+function copies(configs: readonly EnvironmentConfig[]): ConfigProblem[] {
+  const comparable = (c: EnvironmentConfig): string => JSON.stringify({ ...c, name: undefined, file: undefined });
+  const seen = new Map<string, EnvironmentConfig>();
+  const problems: ConfigProblem[] = [];
+  for (const c of configs) {
+    const key = comparable(c);
+    const original = seen.get(key);
+    if (original !== undefined) {
+      problems.push({
+        file: c.file,
+        field: "(file)",
+        message: `is the same as ${original.file} apart from its name; allowed: a copy with its own network.vpcCidr (and usually its own accountId, domain and sizes)`,
+      });
+    } else {
+      seen.set(key, c);
     }
-    case "required":
-      return [field === "(top level)" ? String(params.missingProperty) : `${field}.${String(params.missingProperty)}`, "is required"];
-    case "type":
-      return [field, `${got}; allowed: a value of type ${String(params.type)}`];
-    case "enum":
-      return [field, `${got}; allowed: ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`];
-    case "const":
-      return [field, `${got}; allowed: ${JSON.stringify(params.allowedValue)}`];
-    case "pattern":
-      return [field, `${got}; allowed: ${describePattern(field)}`];
-    case "minimum":
-    case "maximum":
-    case "exclusiveMinimum":
-    case "exclusiveMaximum": {
-      const schema = error.parentSchema as { minimum?: number; maximum?: number };
-      return [field, `${got}; allowed: ${schema.minimum ?? "-∞"} to ${schema.maximum ?? "∞"}`];
+  }
+  return problems;
+}
+
+/** Two environments of one account whose VPCs overlap cannot be peered or routed to each other later. */
+function overlappingNetworks(configs: readonly EnvironmentConfig[]): ConfigProblem[] {
+  const warnings: ConfigProblem[] = [];
+  configs.forEach((a, i) => {
+    for (const b of configs.slice(i + 1)) {
+      if (a.accountId === b.accountId && ipv4CidrsOverlap(a.network.vpcCidr, b.network.vpcCidr)) {
+        warnings.push({
+          file: b.file,
+          field: "network.vpcCidr",
+          message: `${b.network.vpcCidr} overlaps ${a.network.vpcCidr} of ${a.file} in the same account ${a.accountId}; the two VPCs can never be peered or routed to each other (choose a range that does not overlap)`,
+        });
+      }
     }
-    case "minItems":
-      return [field, `has ${(given as unknown[]).length} item(s); allowed: at least ${String(params.limit)}`];
-    case "maxItems":
-      return [field, `has ${(given as unknown[]).length} item(s); allowed: at most ${String(params.limit)}`];
-    case "uniqueItems":
-      return [field, `${got}; allowed: no duplicates (items ${String(params.j)} and ${String(params.i)} are equal)`];
-    case "oneOf":
-      return [field, `${got}; allowed: ${describePattern(field)}`];
-    default:
-      return [field, `${got}; ${error.message ?? "is invalid"}`];
-  }
-}
-
-/** Human words for the schema's patterns, by field. */
-function describePattern(field: string): string {
-  const leaf = field.replace(/\[\d+\]$/, "").split(".").pop() ?? field;
-  const words: Record<string, string> = {
-    accountId: "a 12-digit AWS account id, as a string",
-    availabilityZones: "an availability zone name such as eu-west-1a",
-    image: "ghcr.io/<owner>/<name>:<tag>, lower-case owner and name, for example ghcr.io/example-org/whcsites:1.4.2",
-    name: "a lower-case DNS name such as api.example.org",
-    hostedZoneId: "a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ",
-    certificateArn: "an ACM certificate ARN",
-    vpcCidr: "an IPv4 CIDR such as 10.20.0.0/16",
-    engineVersion: "a PostgreSQL major version 13 to 17, optionally with a minor, such as 16 or 16.11",
-    instanceClass: "an RDS instance class such as db.t4g.small",
-    registryCredentials: '"managed" or a Secrets Manager secret ARN',
-    region: "an AWS region code such as eu-west-1",
-    bucketName: "an S3 bucket name: 3-63 lower-case letters, digits, dots and hyphens",
-    lockTableName: "a DynamoDB table name: 3-255 letters, digits, _ . -",
-  };
-  return words[leaf] ?? "see environments/schema.json";
-}
-
-/** Ajv may report one field more than once; keep the first message of each. */
-function dedupe(problems: ConfigProblem[]): ConfigProblem[] {
-  const byField = new Map<string, ConfigProblem>();
-  for (const p of problems) {
-    if (!byField.has(p.field)) byField.set(p.field, p);
-  }
-  return [...byField.values()];
+  });
+  return warnings;
 }

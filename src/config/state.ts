@@ -1,5 +1,6 @@
 import * as path from "path";
-import { ConfigError, readJsonFile, schemaProblems } from "./environment";
+import { ConfigError } from "./errors";
+import { readJsonFile, schemaProblems } from "./json-file";
 import { partitionOf } from "../domain/partition";
 import { compileSchemaFile } from "./schema-validator";
 
@@ -52,7 +53,12 @@ export function stateAccessRoleArn(state: StateConfig, environment: string): str
 export function loadStateConfig(file: string): StateConfig {
   const shown = path.relative(process.cwd(), file) || file;
   const raw = readJsonFile(file, shown) as Record<string, unknown>;
-  const problems = schemaProblems(compileSchemaFile(path.join(path.dirname(file), "state.schema.json")), raw, shown);
+  const problems = schemaProblems(compileSchemaFile(path.join(path.dirname(file), "state.schema.json")), raw, shown, {
+    accountId: "a 12-digit AWS account id, as a string",
+    region: "an AWS region code such as eu-west-1",
+    bucketName: "an S3 bucket name: 3-63 lower-case letters, digits, dots and hyphens",
+    lockTableName: "a DynamoDB table name: 3-255 letters, digits, _ . -",
+  });
   if (problems.length > 0) throw new ConfigError(problems);
   const accountId = String(raw.accountId);
   const region = String(raw.region);

@@ -1,10 +1,10 @@
-import { Annotations, TerraformIterator, Token } from "cdktf";
+import { Annotations, ITerraformDependable, TerraformIterator, Token } from "cdktf";
 import { Construct } from "constructs";
 import { AcmCertificate } from "@cdktf/provider-aws/lib/acm-certificate";
 import { AcmCertificateValidation } from "@cdktf/provider-aws/lib/acm-certificate-validation";
 import { Lb } from "@cdktf/provider-aws/lib/lb";
-import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
-import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
+import { LbListener, LbListenerDefaultAction } from "@cdktf/provider-aws/lib/lb-listener";
+import { LbListenerRule } from "@cdktf/provider-aws/lib/lb-listener-rule";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
@@ -14,8 +14,13 @@ import { Naming } from "../core/naming";
 import type { Network } from "./network";
 import { SecureBucket } from "./secure-bucket";
 import { addEgressTo, SecurityGroupPeer } from "./security-group-peer";
-import { requireAccountId, requireInteger } from "./validation";
+import { PropChecks, requireInteger } from "./validation";
 import { tierDefaults } from "../domain/tier-defaults";
+
+/** A host header value: DNS labels, `*` and `?` wildcards, at most 128 characters. */
+const ROUTE_HOST = /^(?=.{1,128}$)[A-Za-z0-9*?]([A-Za-z0-9*?-]*[A-Za-z0-9*?])?(\.[A-Za-z0-9*?]([A-Za-z0-9*?-]*[A-Za-z0-9*?])?)*$/;
+/** A path pattern: starts with `/`, URL path characters and `*`, `?` wildcards, at most 128 characters. */
+const ROUTE_PATH = /^(?=.{1,128}$)\/[A-Za-z0-9_\-.$/~"'@:+*?&=]*$/;
 
 /** The TLS policy of the HTTPS listener: TLS 1.3 and 1.2 with forward-secret ciphers only. */
 export const ALB_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06";
@@ -139,33 +144,51 @@ export interface AlbProps {
    * @default 60
    */
   readonly idleTimeoutSeconds?: number;
-  /**
-   * Port the container listens on; the target group sends traffic and health checks there. 1 to 65535.
-   *
-   * @default 4000
-   */
-  readonly containerPort?: number;
-  /**
-   * Health check of the target group.
-   *
-   * @default GET /healthz expecting 200, every 10 s, healthy after 2, unhealthy after 3, 5 s timeout
-   */
-  readonly healthCheck?: AlbHealthCheck;
-  /**
-   * Seconds a deregistering task keeps serving in-flight requests, 0 to 3600.
-   *
-   * @default 30 (AWS's default of 300 slows every deploy)
-   */
-  readonly deregistrationDelaySeconds?: number;
 }
 
 /**
- * An internet-facing Application Load Balancer in front of the API: its own security group, HTTPS with an ACM
- * certificate and a Route53 alias when a domain is given (plain HTTP otherwise, outside production only), access logs
- * to a dedicated bucket, and an `ip` target group tuned for fast, safe rolling deployments.
+ * Which requests the load balancer sends to a target group: `"default"` (the listener's default action: every request
+ * no rule matches) or a listener rule matching host names and/or path patterns.
+ */
+export type AlbRoute = "default" | AlbRuleRoute;
+
+/** A listener rule's conditions and priority. At least one host or path; at most 5 values in all (an ALB limit). */
+export interface AlbRuleRoute {
+  /**
+   * Host names the rule matches (`Host` header), for example `admin.example.org`; `*` and `?` wildcards allowed.
+   *
+   * @default any host
+   */
+  readonly hosts?: readonly string[];
+  /**
+   * Path patterns the rule matches, for example `/admin/*`; `*` and `?` wildcards allowed. Case-sensitive.
+   *
+   * @default any path
+   */
+  readonly paths?: readonly string[];
+  /**
+   * Rule priority, 1 to 50000, unique on the listener; lower numbers are evaluated first. Given explicitly so that
+   * adding or removing a route never renumbers the others (a renumbered rule is replaced).
+   */
+  readonly priority: number;
+}
+
+/** What {@link Alb.addRoute} needs. */
+export interface AlbRouteOptions {
+  /** The requests to send. */
+  readonly route: AlbRoute;
+  /** ARN of the target group that receives them. */
+  readonly targetGroupArn: string;
+}
+
+/**
+ * An internet-facing Application Load Balancer that services share: its own security group, HTTPS with an ACM
+ * certificate and a Route53 alias when a domain is given (plain HTTP otherwise, outside production only), and access
+ * logs to a dedicated bucket. Requests that no route claims get a fixed 404 from the load balancer itself.
  *
- * Wiring: `alb.allowTo(service, port)` opens the load balancer's egress to the service; the service admits the load
- * balancer on its side and must depend on {@link Alb.listener}.
+ * Wiring: each service brings its own target group and calls {@link Alb.addRoute} (the listener's default route, or
+ * a listener rule by host and/or path); `alb.allowTo(service, port)` opens the load balancer's egress to it, and the
+ * service admits the load balancer on its side and waits for the route it gets back.
  */
 export class Alb extends Construct implements SecurityGroupPeer {
   /** DNS name AWS gives the load balancer. */
@@ -174,14 +197,10 @@ export class Alb extends Construct implements SecurityGroupPeer {
   public readonly zoneId: string;
   /** Base URL clients use: `https://<domain>` with a domain, `http://<load balancer DNS name>` without. */
   public readonly url: string;
-  /** The listener that forwards to the target group (HTTPS with a domain, HTTP without): ECS services depend on it. */
+  /** The listener that routes to the services (HTTPS with a domain, HTTP without). */
   public readonly listener: LbListener;
   /** ARN of {@link Alb.listener}. */
   public readonly listenerArn: string;
-  /** ARN of the target group the service registers its tasks in. */
-  public readonly targetGroupArn: string;
-  /** ARN suffix of the target group, the second half of an `ALBRequestCountPerTarget` resource label. */
-  public readonly targetGroupArnSuffix: string;
   /** ARN of the load balancer. */
   public readonly arn: string;
   /** ARN suffix of the load balancer, the first half of an `ALBRequestCountPerTarget` resource label. */
@@ -192,8 +211,10 @@ export class Alb extends Construct implements SecurityGroupPeer {
   public readonly tlsEnabled: boolean;
   /** Name of the access log bucket, or undefined when access logs are off. */
   public readonly accessLogsBucketName?: string;
-  /** Modeled seconds per rolling-deployment batch with this target group's timings; see {@link modeledRolloutSecondsPerBatch}. */
-  public readonly rolloutSecondsPerBatch: number;
+  /** The id of the VPC the load balancer is in, where its targets' target groups must be. */
+  public readonly vpcId: string;
+
+  private readonly routes = new Map<string, { readonly path: string; readonly dependable: ITerraformDependable }>();
 
   public constructor(scope: Construct, id: string, props: AlbProps) {
     super(scope, id);
@@ -203,69 +224,43 @@ export class Alb extends Construct implements SecurityGroupPeer {
     const accessLogs = props.accessLogs ?? defaults.protective;
     const accessLogRetentionDays = props.accessLogRetentionDays ?? defaults.logRetentionDays;
     const idleTimeoutSeconds = props.idleTimeoutSeconds ?? 60;
-    const containerPort = props.containerPort ?? 4000;
-    const deregistrationDelaySeconds = props.deregistrationDelaySeconds ?? 30;
-    const healthCheck = {
-      path: props.healthCheck?.path ?? "/healthz",
-      intervalSeconds: props.healthCheck?.intervalSeconds ?? 10,
-      healthyThreshold: props.healthCheck?.healthyThreshold ?? 2,
-      unhealthyThreshold: props.healthCheck?.unhealthyThreshold ?? 3,
-      timeoutSeconds: props.healthCheck?.timeoutSeconds ?? 5,
-    };
     const domain = props.domain;
 
-    // Validation first: nothing is created from a bad configuration.
-    if (production && domain === undefined) {
-      throw new Error("Alb: domain is required in production, because production requires TLS (HTTPS with a certificate); got no domain");
-    }
-    if (production && props.accessLogs === false) {
-      throw new Error("Alb: accessLogs must be true in production (AWS FSBP ELB.5); got false");
+    // ── validation ──
+    const checks = new PropChecks("Alb");
+    if (production) {
+      checks.expect(domain !== undefined, "domain", domain, "a domain in production, which serves HTTPS only (a certificate needs one)");
+      checks.expect(props.accessLogs !== false, "accessLogs", props.accessLogs, "true in production (AWS FSBP ELB.5)");
     }
     const publicSubnetCount = props.network.publicSubnetIds.length;
-    if (publicSubnetCount < 2) {
-      throw new Error(`Alb: network.publicSubnetIds must hold at least 2 subnets in different AZs (an ALB requires 2); got ${publicSubnetCount}`);
-    }
+    checks.expect(publicSubnetCount >= 2, "network.publicSubnetIds", `${publicSubnetCount} subnet(s)`, "at least 2 subnets in different AZs (an ALB requires 2)");
     if (domain !== undefined) {
-      if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(domain.name)) {
-        throw new Error(`Alb: domain.name must be a lower-case fully qualified domain name such as "api.example.org"; got ${JSON.stringify(domain.name)}`);
-      }
-      if (!/^Z[A-Z0-9]{1,31}$/.test(domain.hostedZoneId)) {
-        throw new Error(`Alb: domain.hostedZoneId must be a Route53 hosted zone id such as "Z0123456789ABCDEFGHIJ"; got ${JSON.stringify(domain.hostedZoneId)}`);
-      }
+      checks.expect(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(domain.name), "domain.name", domain.name, 'a lower-case fully qualified domain name such as "api.example.org"');
+      checks.expect(/^Z[A-Z0-9]{1,31}$/.test(domain.hostedZoneId), "domain.hostedZoneId", domain.hostedZoneId, 'a Route53 hosted zone id such as "Z0123456789ABCDEFGHIJ"');
       if (domain.certificateArn !== undefined) {
         const match = /^arn:aws[a-z-]*:acm:([a-z0-9-]+):[0-9]{12}:certificate\/[A-Za-z0-9-]+$/.exec(domain.certificateArn);
-        if (match === null || match[1] !== props.region) {
-          throw new Error(`Alb: domain.certificateArn must be an ACM certificate ARN in the load balancer's region ${props.region} (arn:aws:acm:${props.region}:<account>:certificate/<id>); got ${JSON.stringify(domain.certificateArn)}`);
-        }
+        checks.expect(match !== null && match[1] === props.region, "domain.certificateArn", domain.certificateArn,
+          `an ACM certificate ARN in the load balancer's region ${props.region} (arn:aws:acm:${props.region}:<account>:certificate/<id>)`);
       }
     }
-    requireInteger("Alb", "accessLogRetentionDays", accessLogRetentionDays, 1, 3650);
-    requireInteger("Alb", "idleTimeoutSeconds", idleTimeoutSeconds, 1, 4000);
-    requireInteger("Alb", "containerPort", containerPort, 1, 65535);
-    requireInteger("Alb", "deregistrationDelaySeconds", deregistrationDelaySeconds, 0, 3600);
-    requireInteger("Alb", "healthCheck.intervalSeconds", healthCheck.intervalSeconds, 5, 300);
-    requireInteger("Alb", "healthCheck.healthyThreshold", healthCheck.healthyThreshold, 2, 10);
-    requireInteger("Alb", "healthCheck.unhealthyThreshold", healthCheck.unhealthyThreshold, 2, 10);
-    requireInteger("Alb", "healthCheck.timeoutSeconds", healthCheck.timeoutSeconds, 2, 120);
-    if (healthCheck.timeoutSeconds >= healthCheck.intervalSeconds) {
-      throw new Error(`Alb: healthCheck.timeoutSeconds must be less than healthCheck.intervalSeconds (${healthCheck.intervalSeconds}); got ${healthCheck.timeoutSeconds}`);
+    checks.integer("accessLogRetentionDays", accessLogRetentionDays, 1, 3650);
+    checks.integer("idleTimeoutSeconds", idleTimeoutSeconds, 1, 4000);
+    checks.accountId("accountId", props.accountId);
+    let logWriter: ReturnType<typeof elbLogDeliveryPrincipal> | undefined;
+    try {
+      // The region decides who may write access logs; an unknown region is refused before anything is created.
+      logWriter = elbLogDeliveryPrincipal(props.region);
+    } catch (error) {
+      checks.add("region", `got ${JSON.stringify(props.region)}; allowed: an AWS region code such as "eu-west-1" (${(error as Error).message})`);
     }
-    if (!/^\/[A-Za-z0-9._~/-]*$/.test(healthCheck.path) || healthCheck.path.length > 1024) {
-      throw new Error(`Alb: healthCheck.path must start with "/" and hold only URL path characters (max 1024); got ${JSON.stringify(healthCheck.path)}`);
-    }
-    requireAccountId("Alb", props.accountId);
-    // Also validates the region code before anything is created.
-    const logWriter = elbLogDeliveryPrincipal(props.region);
+    checks.throwIfAny();
 
     const { naming, network } = props;
     this.tlsEnabled = domain !== undefined;
-    this.rolloutSecondsPerBatch = modeledRolloutSecondsPerBatch({
-      healthyThreshold: healthCheck.healthyThreshold,
-      intervalSeconds: healthCheck.intervalSeconds,
-      deregistrationDelaySeconds,
-    });
+    this.vpcId = network.vpcId;
 
-    // Security group. Name and description are fixed strings so the group is never replaced under the ALB. Rules are
+    // ── network: security group ──
+    // Name and description are fixed strings so the group is never replaced under the ALB. Rules are
     // separate resources (one per port) so other constructs' intent methods can add theirs without conflicts.
     const securityGroup = new SecurityGroup(this, "security_group", {
       name: naming.name([id, "alb"]),
@@ -308,7 +303,7 @@ export class Alb extends Construct implements SecurityGroupPeer {
           {
             Sid: "AllowElbLogDelivery",
             Effect: "Allow",
-            Principal: logWriter,
+            Principal: logWriter as ReturnType<typeof elbLogDeliveryPrincipal>,
             Action: "s3:PutObject",
             Resource: `${bucketArn}/${logPrefix}/AWSLogs/${props.accountId ?? "*"}/*`,
           },
@@ -340,35 +335,11 @@ export class Alb extends Construct implements SecurityGroupPeer {
     this.dnsName = lb.dnsName;
     this.zoneId = lb.zoneId;
 
-    // Target group: `name_prefix` + create_before_destroy. Changes to port, protocol, target type or VPC replace a
-    // target group, and the old one cannot be deleted while the listener uses it (ResourceInUse). With a prefix,
-    // Terraform names the replacement uniquely, creates it, repoints the listener, then deletes the old one. The
-    // prefix is limited to 6 characters, too short for the Naming helper; the construct id keeps it recognisable.
-    const namePrefix = `${id.toLowerCase().replace(/[^a-z0-9]/g, "").slice(0, 5) || "tg"}-`;
-    const targetGroup = new LbTargetGroup(this, "target_group", {
-      namePrefix,
-      targetType: "ip",
-      protocol: "HTTP",
-      protocolVersion: "HTTP1",
-      port: containerPort,
-      vpcId: network.vpcId,
-      deregistrationDelay: String(deregistrationDelaySeconds),
-      healthCheck: {
-        enabled: true,
-        protocol: "HTTP",
-        port: "traffic-port",
-        path: healthCheck.path,
-        matcher: "200",
-        interval: healthCheck.intervalSeconds,
-        timeout: healthCheck.timeoutSeconds,
-        healthyThreshold: healthCheck.healthyThreshold,
-        unhealthyThreshold: healthCheck.unhealthyThreshold,
-      },
-      lifecycle: { createBeforeDestroy: true },
-    });
-    this.targetGroupArn = targetGroup.arn;
-    this.targetGroupArnSuffix = targetGroup.arnSuffix;
-    const forward = [{ type: "forward", targetGroupArn: targetGroup.arn }];
+    // ── listeners ──
+    // Requests no route claims are answered by the load balancer itself, so they never reach a service.
+    const notFound: LbListenerDefaultAction[] = [
+      { type: "fixed-response", fixedResponse: { contentType: "text/plain", statusCode: "404", messageBody: "Not Found" } },
+    ];
 
     if (domain !== undefined) {
       let certificateArn: string;
@@ -407,7 +378,7 @@ export class Alb extends Construct implements SecurityGroupPeer {
         protocol: "HTTPS",
         sslPolicy: ALB_TLS_POLICY,
         certificateArn,
-        defaultAction: forward,
+        defaultAction: notFound,
       });
       new LbListener(this, "http", {
         loadBalancerArn: lb.arn,
@@ -431,11 +402,60 @@ export class Alb extends Construct implements SecurityGroupPeer {
         loadBalancerArn: lb.arn,
         port: 80,
         protocol: "HTTP",
-        defaultAction: forward,
+        defaultAction: notFound,
       });
       this.url = `http://${lb.dnsName}`;
     }
     this.listenerArn = this.listener.arn;
+  }
+
+  /**
+   * Sends the requests of `options.route` to a target group: with `"default"`, the listener's default action forwards
+   * every request no rule matches; otherwise a listener rule (created under `scope`, id `id`) matches the hosts and/or
+   * paths at the given priority.
+   *
+   * @returns what the ECS service must wait for: registering targets in a target group that no listener or rule uses
+   *   fails at apply, which a plan cannot show
+   * @throws PropError when a second default route is added, the priority is taken or out of range, or the conditions
+   *   are empty, malformed or more than 5 values
+   */
+  public addRoute(scope: Construct, id: string, options: AlbRouteOptions): ITerraformDependable {
+    const { route } = options;
+    const checks = new PropChecks("Alb");
+    const claim = route === "default" ? "default" : `priority ${route.priority}`;
+    const owner = this.routes.get(claim);
+    if (route === "default") {
+      checks.expect(owner === undefined, "route", route, `one default route per load balancer (${owner?.path} has it)`);
+    } else {
+      const hosts = route.hosts ?? [];
+      const paths = route.paths ?? [];
+      checks.integer("route.priority", route.priority, 1, 50000);
+      checks.expect(owner === undefined, "route.priority", route.priority, `a priority no other route uses (${owner?.path} has ${route.priority})`);
+      checks.expect(hosts.length + paths.length >= 1, "route", route, 'at least one host or path (or "default")');
+      checks.expect(hosts.length + paths.length <= 5, "route", route, "at most 5 hosts and paths in all (an ALB rule limit)");
+      hosts.forEach((host, i) => checks.expect(ROUTE_HOST.test(host), `route.hosts[${i}]`, host, 'a host name such as "admin.example.org", * and ? allowed'));
+      paths.forEach((path, i) => checks.expect(ROUTE_PATH.test(path), `route.paths[${i}]`, path, 'a path pattern starting with "/" such as "/admin/*", at most 128 characters'));
+    }
+    checks.throwIfAny();
+
+    const forward: LbListenerDefaultAction[] = [{ type: "forward", targetGroupArn: options.targetGroupArn }];
+    let dependable: ITerraformDependable;
+    if (route === "default") {
+      this.listener.putDefaultAction(forward);
+      dependable = this.listener;
+    } else {
+      dependable = new LbListenerRule(scope, id, {
+        listenerArn: this.listener.arn,
+        priority: route.priority,
+        action: forward,
+        condition: [
+          ...(route.hosts?.length ? [{ hostHeader: { values: [...route.hosts] } }] : []),
+          ...(route.paths?.length ? [{ pathPattern: { values: [...route.paths] } }] : []),
+        ],
+      });
+    }
+    this.routes.set(claim, { path: scope.node.path, dependable });
+    return dependable;
   }
 
   /**

@@ -2,8 +2,8 @@ import { Construct } from "constructs";
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import { appContainerDefinition, containerDefinitionsJson, TMP_VOLUME_NAME } from "./container-definition";
 import { Naming } from "../core/naming";
-import type { EcsService } from "./ecs-service";
-import { requireFargateSize } from "./validation";
+import type { FargateService } from "./fargate-service";
+import { PropChecks } from "./validation";
 
 /** Name of the container that runs the migration command; its exit code decides success. */
 export const MIGRATION_CONTAINER_NAME = "migrate";
@@ -22,7 +22,13 @@ export interface MigrationTaskProps {
    * The service whose image, secrets, environment, roles, log group and CPU architecture the migration reuses; it
    * runs in the service's private subnets with the service's security group (which the database admits).
    */
-  readonly service: EcsService;
+  readonly service: FargateService;
+  /**
+   * The container's plain environment.
+   *
+   * @default the service's container environment (an application profile may give one without its server switch)
+   */
+  readonly environment?: Readonly<Record<string, string>>;
   /**
    * The command the container runs, as an exec-form argument list.
    *
@@ -73,9 +79,9 @@ export interface MigrationRunTarget {
  * service rolls out a new version. Nothing runs it by itself: the deploy gate (or an operator) starts it through
  * the migration runner, with {@link MigrationTask.runTarget}.
  *
- * It uses the same image (and so the same `image_tag`), secrets and environment as the service, except
- * `PHX_SERVER`: a migration never serves traffic. Its root filesystem is always read-only (nobody execs into a
- * migration), with `/tmp` writable for the release.
+ * It uses the same image (and so the same `image_tag`), secrets and environment as the service (or the environment it
+ * is given: a migration never serves traffic). Its root filesystem is always read-only (nobody execs into a
+ * migration), with `/tmp` writable.
  */
 export class MigrationTask extends Construct {
   /** ARN with revision of the task definition. */
@@ -103,15 +109,17 @@ export class MigrationTask extends Construct {
     const cpu = props.cpu ?? 256;
     const memoryMiB = props.memoryMiB ?? 512;
 
-    if (command.length === 0 || command.some((arg) => typeof arg !== "string" || arg.length === 0)) {
-      throw new Error(`MigrationTask: command got ${JSON.stringify(command)}; allowed: a non-empty list of non-empty strings, such as ["/app/bin/migrate"]`);
-    }
-    requireFargateSize("MigrationTask", cpu, memoryMiB);
+    // ── validation ──
+    const checks = new PropChecks("MigrationTask");
+    checks.expect(command.length > 0 && command.every((arg) => typeof arg === "string" && arg.length > 0), "command", command,
+      'a non-empty list of non-empty strings, such as ["/app/bin/migrate"]');
+    checks.fargateSize(cpu, memoryMiB);
+    checks.throwIfAny();
 
     const { service } = props;
-    // Same environment as the service minus PHX_SERVER, so a command that boots the whole application still does
-    // not open the HTTP listener.
-    const environment = Object.fromEntries(Object.entries(service.containerEnvironment).filter(([name]) => name !== "PHX_SERVER"));
+    const environment = props.environment ?? service.containerEnvironment;
+
+    // ── task definition ──
     const taskDefinition = new EcsTaskDefinition(this, "Resource", {
       family: props.naming.name("migrate", 255),
       requiresCompatibilities: ["FARGATE"],

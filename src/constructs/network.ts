@@ -18,12 +18,12 @@ import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { MAX_AVAILABILITY_ZONES, planSubnets, SubnetPlan } from "../domain/cidr";
+import { CidrError, isPrivateIpv4Cidr, planSubnets, PRIVATE_IPV4_RANGES, SubnetPlan } from "../domain/cidr";
 import { partitionOf } from "../domain/partition";
 import { Naming } from "../core/naming";
 import { CLOUDWATCH_RETENTION_DAYS } from "../domain/cloudwatch";
 import { NAT_GATEWAY_MODES, NatGatewayMode } from "../domain/nat-gateways";
-import { requireAccountId, requireOneOf, requireRegion } from "./validation";
+import { PropChecks } from "./validation";
 
 
 /** Interface endpoints created with `vpcEndpoints`: what Fargate tasks call at start that has a VPC endpoint. */
@@ -33,7 +33,10 @@ const INTERFACE_ENDPOINT_SERVICES = ["secretsmanager", "logs"] as const;
 export interface NetworkProps {
   /** Naming context for physical names (log group, IAM role, security group). */
   readonly naming: Naming;
-  /** The VPC's IPv4 CIDR, /16 to /21 with zero host bits; subnets are carved from it by {@link planSubnets}. */
+  /**
+   * The VPC's IPv4 CIDR, /16 to /21 with zero host bits, inside a private range (RFC 1918 or RFC 6598); subnets are
+   * carved from it by {@link planSubnets}.
+   */
   readonly cidrBlock: string;
   /**
    * The availability zones, 1 to 6 zones of `region` (for example `["eu-west-1a", "eu-west-1b"]`). Append new zones
@@ -75,6 +78,12 @@ export interface NetworkProps {
    * @default false
    */
   readonly vpcEndpoints?: boolean;
+  /**
+   * Production: flow logs cannot be turned off (AWS FSBP EC2.6).
+   *
+   * @default false
+   */
+  readonly production?: boolean;
   /**
    * The 12-digit AWS account id. When given, the flow-log role can only be assumed on behalf of this account's flow
    * logs (aws:SourceAccount and aws:SourceArn conditions, against the confused-deputy problem).
@@ -133,8 +142,8 @@ export class Network extends Construct {
     const flowLogRetentionDays = props.flowLogRetentionDays ?? 365;
     const retainFlowLogsOnDestroy = props.retainFlowLogsOnDestroy ?? true;
     const vpcEndpoints = props.vpcEndpoints ?? false;
-    const azLetters = validate(props, natGateways, flowLogRetentionDays);
-    const plan = planSubnetsFor(props);
+    // ── validation ──
+    const { letters: azLetters, plan } = validate(props, natGateways, flowLogs, flowLogRetentionDays);
 
     const vpc = new Vpc(this, "Resource", {
       cidrBlock: props.cidrBlock,
@@ -323,43 +332,38 @@ function letterOf(availabilityZone: string): string {
   return availabilityZone.slice(-1);
 }
 
-/** Checks the props that `planSubnets` does not; returns the AZ letters that suffix the subnet ids. */
-function validate(props: NetworkProps, natGateways: string, flowLogRetentionDays: number): string[] {
-  const literal = (prop: string, value: string): void => {
-    if (Token.isUnresolved(value)) {
-      throw new Error(`Network: ${prop} got an unresolved token (${value}); allowed: a literal string, known at synthesis`);
-    }
-  };
-  literal("region", props.region);
-  requireRegion("Network", props.region);
-  literal("cidrBlock", props.cidrBlock);
-
+/**
+ * Checks every prop and plans the subnets; throws one PropError listing every problem. Returns the AZ letters that
+ * suffix the subnet ids, and the plan.
+ */
+function validate(props: NetworkProps, natGateways: string, flowLogs: boolean, flowLogRetentionDays: number): { letters: string[]; plan: SubnetPlan } {
+  const checks = new PropChecks("Network");
+  for (const [prop, value] of [["region", props.region], ["cidrBlock", props.cidrBlock], ...props.availabilityZones.map((z, i) => [`availabilityZones[${i}]`, z])]) {
+    checks.expect(!Token.isUnresolved(value), prop, value, "a literal string, known at synthesis");
+  }
+  checks.region("region", props.region);
   const zones = props.availabilityZones;
-  zones.forEach((zone) => literal("availabilityZones", zone));
-  if (zones.length < 1 || zones.length > MAX_AVAILABILITY_ZONES) {
-    throw new Error(`Network: availabilityZones got ${zones.length} zones (${JSON.stringify(zones)}); allowed: 1 to ${MAX_AVAILABILITY_ZONES} zones`);
-  }
   const zonePattern = new RegExp(`^${props.region}[a-z]$`);
-  const wrong = zones.filter((zone) => !zonePattern.test(zone));
-  if (wrong.length > 0) {
-    throw new Error(
-      `Network: availabilityZones got ${JSON.stringify(wrong)}; allowed: zones of region ${props.region}, the region name and one letter (for example "${props.region}a")`,
-    );
-  }
-  if (new Set(zones).size !== zones.length) {
-    throw new Error(`Network: availabilityZones got ${JSON.stringify(zones)}; allowed: each zone once`);
-  }
-
-  requireOneOf("Network", "natGateways", natGateways as NatGatewayMode, NAT_GATEWAY_MODES);
-  requireOneOf("Network", "flowLogRetentionDays", flowLogRetentionDays, CLOUDWATCH_RETENTION_DAYS);
-  requireAccountId("Network", props.accountId);
-  return zones.map(letterOf);
-}
-
-/** The subnet plan; its errors name this construct's props rather than the environment file's fields. */
-function planSubnetsFor(props: NetworkProps): SubnetPlan {
-  return planSubnets(props.cidrBlock, props.availabilityZones.length, {
-    vpcCidrField: "Network: cidrBlock",
-    azCountField: "Network: availabilityZones",
+  zones.forEach((zone, i) => {
+    checks.expect(zonePattern.test(zone), `availabilityZones[${i}]`, zone,
+      `a zone of region ${props.region}: the region name and one letter (for example "${props.region}a")`);
   });
+  checks.expect(new Set(zones).size === zones.length, "availabilityZones", zones, "each zone once");
+  checks.oneOf("natGateways", natGateways as NatGatewayMode, NAT_GATEWAY_MODES);
+  checks.oneOf("flowLogRetentionDays", flowLogRetentionDays, CLOUDWATCH_RETENTION_DAYS);
+  checks.accountId("accountId", props.accountId);
+  if (props.production === true) checks.expect(flowLogs, "flowLogs", flowLogs, "true in production (AWS FSBP EC2.6)");
+  let plan: SubnetPlan = { public: [], private: [], database: [] };
+  if (Token.isUnresolved(props.cidrBlock)) {
+    checks.throwIfAny();
+  }
+  try {
+    plan = planSubnets(props.cidrBlock, zones.length);
+    checks.expect(isPrivateIpv4Cidr(props.cidrBlock), "cidrBlock", props.cidrBlock, `a private range: inside ${PRIVATE_IPV4_RANGES.join(", ")} (RFC 1918, RFC 6598)`);
+  } catch (error) {
+    if (!(error instanceof CidrError)) throw error;
+    checks.add(error.input === "vpcCidr" ? "cidrBlock" : "availabilityZones", error.detail);
+  }
+  checks.throwIfAny();
+  return { letters: zones.map(letterOf), plan };
 }

@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { ITerraformDependable, TerraformStack } from "cdktf";
+import { ITerraformDependable, Token } from "cdktf";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { DbInstance } from "@cdktf/provider-aws/lib/db-instance";
 import { DbParameterGroup } from "@cdktf/provider-aws/lib/db-parameter-group";
@@ -9,15 +9,17 @@ import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { partitionOf } from "../domain/partition";
 import { Naming } from "../core/naming";
-import { DEFAULT_POSTGRES_ENGINE_VERSION, parsePostgresVersion } from "../domain/postgres";
-import { readableLogicalId } from "../core/logical-id";
+import { DEFAULT_POSTGRES_ENGINE_VERSION, parsePostgresVersion, postgresVersionProblem } from "../domain/postgres";
+import { logicalIdOf } from "../core/logical-id";
 import { CLOUDWATCH_RETENTION_DAYS } from "../domain/cloudwatch";
-import { minimumMaxAllocatedStorageGiB, MONITORING_INTERVALS_SECONDS, supportsPerformanceInsights } from "../domain/rds";
+import { minimumMaxAllocatedStorageGiB, MONITORING_INTERVALS_SECONDS, rdsPostgresInstanceClassProblem, supportsPerformanceInsights } from "../domain/rds";
 import { Network } from "./network";
-import { AppSecrets } from "./secrets";
 import { addIngressFrom, SecurityGroupPeer } from "./security-group-peer";
-import { requireInteger, requireOneOf } from "./validation";
+import { PropChecks } from "./validation";
 import { tierDefaults } from "../domain/tier-defaults";
+
+/** Master user names RDS reserves or that every attacker tries first. */
+const RESERVED_MASTER_USERNAMES = ["postgres", "admin", "rdsadmin", "rdsrepladmin", "root"];
 
 /** The PostgreSQL port. Fixed: the app, the connection secret and the security group rules agree on it. */
 export const POSTGRES_PORT = 5432;
@@ -35,11 +37,12 @@ export interface RdsProps {
   readonly naming: Naming;
   /** The instance goes into the network's isolated database subnets. */
   readonly network: Network;
-  /**
-   * Supplies the master user name, the database name and the generated password; the instance writes its endpoint
-   * back into the connection secret ({@link AppSecrets.storeDatabaseConnection}).
-   */
-  readonly secrets: AppSecrets;
+  /** The master user name (see `AppSecrets.databaseUsername`). */
+  readonly masterUsername: string;
+  /** The master password, a Terraform token of a generated password. Never a literal: it would sit in the JSON. */
+  readonly masterPassword: string;
+  /** The database created with the instance. */
+  readonly databaseName: string;
   /**
    * Production defaults: Multi-AZ, deletion protection, a final snapshot, kept automated backups, Performance
    * Insights, enhanced monitoring, 14-day backups, and `prevent_destroy` on the instance.
@@ -64,10 +67,11 @@ export interface RdsProps {
    */
   readonly allocatedStorageGiB?: number;
   /**
-   * Storage autoscaling ceiling in GiB, at least 10% above `allocatedStorageGiB` (an RDS rule), at most 65536.
-   * @default 100, or 2 x allocatedStorageGiB when that is more (capped at 65536)
+   * Storage autoscaling ceiling in GiB, at least 10% above `allocatedStorageGiB` (an RDS rule), at most 65536; 0 turns
+   * storage autoscaling off.
+   * @default 5 x allocatedStorageGiB, at least 100, at most 65536; 0 when no ceiling fits (allocated storage above 59578)
    */
-  readonly maxAllocatedStorageGiB?: number;
+    readonly maxAllocatedStorageGiB?: number;
   /**
    * Days of automated backups, 7 to 35.
    * @default 14 in production, 7 elsewhere
@@ -117,7 +121,7 @@ export interface RdsProps {
  *
  * In production it cannot be lost by accident: deletion protection, a final snapshot named `<identifier>-final`,
  * automated backups kept after deletion, and `prevent_destroy` (which makes `terraform plan -destroy` fail on
- * purpose). The password never leaves Terraform except through the connection secret.
+ * purpose). The password is passed in as a generated token; it never appears in an output.
  */
 export class Rds extends Construct implements SecurityGroupPeer {
   /** The endpoint host name. */
@@ -137,11 +141,6 @@ export class Rds extends Construct implements SecurityGroupPeer {
    * dependable so that no attribute, the password least of all, can be read through it.
    */
   public readonly instance: ITerraformDependable;
-  /**
-   * The connection secret's value that this database wrote into its {@link AppSecrets} (host, port, url), only to
-   * depend on: tasks read it when they start.
-   */
-  public readonly connectionSecretValue: ITerraformDependable;
 
   private readonly securityGroup: SecurityGroup;
 
@@ -151,7 +150,9 @@ export class Rds extends Construct implements SecurityGroupPeer {
     const engineVersion = props.engineVersion ?? DEFAULT_POSTGRES_ENGINE_VERSION;
     const instanceClass = props.instanceClass ?? (production ? "db.m7g.large" : "db.t4g.micro");
     const allocatedStorageGiB = props.allocatedStorageGiB ?? 20;
-    const maxAllocatedStorageGiB = props.maxAllocatedStorageGiB ?? Math.min(65536, Math.max(100, 2 * allocatedStorageGiB));
+    // Storage autoscaling needs a ceiling 10% above the allocated storage; near RDS's 65536 GiB there is none, so it is off.
+    const defaultCeiling = Math.min(65536, Math.max(100, 5 * allocatedStorageGiB));
+    const maxAllocatedStorageGiB = props.maxAllocatedStorageGiB ?? (defaultCeiling >= minimumMaxAllocatedStorageGiB(allocatedStorageGiB) ? defaultCeiling : 0);
     const defaults = tierDefaults(production);
     const backupRetentionDays = props.backupRetentionDays ?? defaults.backupRetentionDays;
     const multiAz = props.multiAz ?? defaults.protective;
@@ -162,35 +163,42 @@ export class Rds extends Construct implements SecurityGroupPeer {
     const maintenanceWindow = props.maintenanceWindow ?? "sun:03:30-sun:04:30";
     const logRetentionDays = props.logRetentionDays ?? defaults.logRetentionDays;
 
-    const { major } = parsePostgresVersion(engineVersion, "Rds: engineVersion");
-    if (!/^db\.[a-z0-9-]+\.[a-z0-9]+$/.test(instanceClass)) {
-      throw new Error(`Rds: instanceClass must look like "db.<family>.<size>" (for example "db.t4g.micro"); got ${JSON.stringify(instanceClass)}.`);
+    // ── validation ──
+    const checks = new PropChecks("Rds");
+    checks.expect(/^[a-z][a-z0-9_]{0,62}$/.test(props.masterUsername) && !RESERVED_MASTER_USERNAMES.includes(props.masterUsername), "masterUsername", props.masterUsername,
+      `1-63 lower-case letters, digits or "_", starting with a letter, and not ${RESERVED_MASTER_USERNAMES.join(", ")}`);
+    checks.expect(Token.isUnresolved(props.masterPassword), "masterPassword", "a literal string", "a Terraform reference to a generated password (a literal would sit in the synthesized JSON in plain text)");
+    const versionProblem = postgresVersionProblem(engineVersion);
+    if (versionProblem !== undefined) checks.add("engineVersion", versionProblem);
+    const classProblem = rdsPostgresInstanceClassProblem(instanceClass);
+    if (classProblem !== undefined) checks.add("instanceClass", classProblem);
+    if (performanceInsights && classProblem === undefined) {
+      checks.expect(supportsPerformanceInsights(instanceClass), "performanceInsights", true,
+        `false on ${instanceClass}, which has no Performance Insights (db.t4g.medium or larger has it)${production ? "; it is on by default in production" : ""}`);
     }
-    if (performanceInsights && !supportsPerformanceInsights(instanceClass)) {
-      throw new Error(`Rds: performanceInsights is not available on ${instanceClass}; use db.t4g.medium or larger, or set performanceInsights to false.`);
+    if (production) {
+      checks.expect(multiAz, "multiAz", multiAz, "true in production (a standby in a second AZ)");
+      checks.expect(deletionProtection, "deletionProtection", deletionProtection, "true in production (a production database cannot be deleted by accident)");
     }
-    requireInteger("Rds", "allocatedStorageGiB", allocatedStorageGiB, 20, 65536);
-    requireInteger("Rds", "maxAllocatedStorageGiB", maxAllocatedStorageGiB, minimumMaxAllocatedStorageGiB(allocatedStorageGiB), 65536, `at least 10% above allocatedStorageGiB ${allocatedStorageGiB}`);
-    requireInteger("Rds", "backupRetentionDays", backupRetentionDays, 7, 35);
-    requireOneOf("Rds", "monitoringIntervalSeconds", monitoringIntervalSeconds, MONITORING_INTERVALS_SECONDS);
+    checks.integer("allocatedStorageGiB", allocatedStorageGiB, 20, 65536);
+    if (maxAllocatedStorageGiB !== 0) {
+      checks.integer("maxAllocatedStorageGiB", maxAllocatedStorageGiB, minimumMaxAllocatedStorageGiB(allocatedStorageGiB), 65536, `at least 10% above allocatedStorageGiB ${allocatedStorageGiB}, or 0 for no storage autoscaling`);
+    }
+    checks.integer("backupRetentionDays", backupRetentionDays, 7, 35);
+    checks.oneOf("monitoringIntervalSeconds", monitoringIntervalSeconds, MONITORING_INTERVALS_SECONDS);
     const backup = parseWindow(backupWindow, false);
-    if (backup === undefined || backup.end - backup.start < 30) {
-      throw new Error(`Rds: backupWindow must be "hh24:mi-hh24:mi" in UTC, at least 30 minutes long (for example "02:00-03:00"); got ${JSON.stringify(backupWindow)}.`);
-    }
+    checks.expect(backup !== undefined && backup.end - backup.start >= 30, "backupWindow", backupWindow, '"hh24:mi-hh24:mi" in UTC, at least 30 minutes long (for example "02:00-03:00")');
     const maintenance = parseWindow(maintenanceWindow, true);
-    if (maintenance === undefined || maintenance.end - maintenance.start < 30) {
-      throw new Error(
-        `Rds: maintenanceWindow must be "ddd:hh24:mi-ddd:hh24:mi" in UTC (days mon..sun), at least 30 minutes long (for example "sun:03:30-sun:04:30"); got ${JSON.stringify(maintenanceWindow)}.`,
-      );
+    checks.expect(maintenance !== undefined && maintenance.end - maintenance.start >= 30, "maintenanceWindow", maintenanceWindow,
+      '"ddd:hh24:mi-ddd:hh24:mi" in UTC (days mon..sun), at least 30 minutes long (for example "sun:03:30-sun:04:30")');
+    if (backup !== undefined && maintenance !== undefined) {
+      checks.expect(!windowsOverlap(backup, maintenance), "backupWindow", backupWindow, `a window apart from maintenanceWindow ${JSON.stringify(maintenanceWindow)} (RDS requires them apart)`);
     }
-    if (windowsOverlap(backup, maintenance)) {
-      throw new Error(`Rds: backupWindow ${JSON.stringify(backupWindow)} overlaps maintenanceWindow ${JSON.stringify(maintenanceWindow)}; RDS requires them apart.`);
-    }
-    requireOneOf("Rds", "logRetentionDays", logRetentionDays, CLOUDWATCH_RETENTION_DAYS);
+    checks.oneOf("logRetentionDays", logRetentionDays, CLOUDWATCH_RETENTION_DAYS);
     const identifier = props.naming.name("db", 63);
-    if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(identifier)) {
-      throw new Error(`Rds: the instance identifier ${JSON.stringify(identifier)} (from naming) must not contain "--" or end with "-"; rename the app or environment.`);
-    }
+    checks.expect(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(identifier), "naming", identifier, 'an instance identifier without "--" and not ending with "-" (rename the app or environment)');
+    checks.throwIfAny();
+    const { major } = parsePostgresVersion(engineVersion);
 
     this.securityGroup = new SecurityGroup(this, "security_group", {
       name: props.naming.name("db", 255),
@@ -253,9 +261,9 @@ export class Rds extends Construct implements SecurityGroupPeer {
       engine: "postgres",
       engineVersion,
       instanceClass,
-      username: props.secrets.databaseUsername,
-      password: props.secrets.databasePasswordValue,
-      dbName: props.secrets.databaseName,
+      username: props.masterUsername,
+      password: props.masterPassword,
+      dbName: props.databaseName,
       port: POSTGRES_PORT,
       storageType: "gp3",
       allocatedStorage: allocatedStorageGiB,
@@ -290,20 +298,16 @@ export class Rds extends Construct implements SecurityGroupPeer {
 
     this.address = instance.address;
     this.port = instance.port;
-    this.databaseName = props.secrets.databaseName;
+    this.databaseName = props.databaseName;
     this.securityGroupId = this.securityGroup.id;
     this.instanceIdentifier = identifier;
     this.arn = instance.arn;
     this.instance = instance;
-
-    this.connectionSecretValue = props.secrets.storeDatabaseConnection(this);
   }
 
   /** Admits `peer`'s security group on 5432, and nothing else. Calling it twice for the same peer does nothing. */
   public allowFrom(peer: SecurityGroupPeer): ITerraformDependable {
-    const stack = TerraformStack.of(peer);
-    const below = peer.node.scopes.slice(peer.node.scopes.indexOf(stack) + 1).map((c) => c.node.id);
-    const id = `allow_${readableLogicalId(below)}`;
+    const id = `allow_${logicalIdOf(peer)}`;
     const existing = this.node.tryFindChild(id);
     if (existing !== undefined) return existing as unknown as ITerraformDependable;
     return addIngressFrom(this, this.securityGroup.id, peer, POSTGRES_PORT, { id, description: `PostgreSQL from ${peer.node.path}` });

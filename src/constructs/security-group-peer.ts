@@ -1,6 +1,7 @@
 import { Construct, IConstruct } from "constructs";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { logicalIdOf } from "../core/logical-id";
 
 /**
  * Something with its own security group that another construct can admit or reach through an intent method
@@ -18,7 +19,8 @@ export interface PeerRuleOptions {
   /**
    * Construct id of the rule under `scope` (it becomes part of the Terraform address).
    *
-   * @default `from_<peer id>_<port>` for ingress, `to_<peer id>_<port>` for egress
+   * @default `from_<peer>_<port>` for ingress, `to_<peer>_<port>` for egress, where `<peer>` is the peer's path below
+   *   its stack in snake_case (`service_api`)
    */
   readonly id?: string;
   /**
@@ -40,7 +42,7 @@ export function addIngressFrom(
   port: number,
   options: PeerRuleOptions = {},
 ): VpcSecurityGroupIngressRule {
-  return new VpcSecurityGroupIngressRule(scope, options.id ?? `from_${peer.node.id}_${port}`, {
+  return new VpcSecurityGroupIngressRule(scope, options.id ?? `from_${logicalIdOf(peer)}_${port}`, {
     securityGroupId: ownSecurityGroupId,
     description: options.description ?? `From ${peer.node.id} on TCP ${port}`,
     ipProtocol: "tcp",
@@ -61,7 +63,7 @@ export function addEgressTo(
   port: number,
   options: PeerRuleOptions = {},
 ): VpcSecurityGroupEgressRule {
-  return new VpcSecurityGroupEgressRule(scope, options.id ?? `to_${peer.node.id}_${port}`, {
+  return new VpcSecurityGroupEgressRule(scope, options.id ?? `to_${logicalIdOf(peer)}_${port}`, {
     securityGroupId: ownSecurityGroupId,
     description: options.description ?? `To ${peer.node.id} on TCP ${port}`,
     ipProtocol: "tcp",

@@ -1,3 +1,6 @@
+import { IConstruct } from "constructs";
+import { TerraformStack } from "cdktf";
+
 /**
  * Readable Terraform names from construct paths, shared by the stacks (every address) and the constructs that name a
  * resource after another construct (a grant, a security group rule).
@@ -23,4 +26,14 @@ export function readableLogicalId(pathBelowStack: readonly string[]): string {
     .filter((word) => word.length > 0);
   const id = words.join("_");
   return /^[0-9]/.test(id) ? `_${id}` : id;
+}
+
+/**
+ * The readable name of a construct below its stack (see {@link readableLogicalId}): `service/api` gives `service_api`.
+ * For naming a resource after another construct, such as a grant or a security group rule for it.
+ */
+export function logicalIdOf(construct: IConstruct): string {
+  const stack = TerraformStack.of(construct);
+  const scopes = construct.node.scopes;
+  return readableLogicalId(scopes.slice(scopes.indexOf(stack) + 1).map((c) => c.node.id));
 }

@@ -50,28 +50,46 @@ export interface SubnetPlan {
   readonly database: string[];
 }
 
-/** Field names used in error messages, so that each caller reports the setting its user wrote. */
-export interface PlanSubnetsOptions {
-  /**
-   * The name of the VPC CIDR setting in messages.
-   *
-   * @default "network.vpcCidr" (the environment file field)
-   */
-  readonly vpcCidrField?: string;
-  /**
-   * The name of the availability zone setting in messages.
-   *
-   * @default "network.availabilityZones" (the environment file field)
-   */
-  readonly azCountField?: string;
-}
-
-/** A VPC CIDR or AZ count that the subnet layout cannot use. The message names the field, the value and what is allowed. */
+/** A VPC CIDR or AZ count that the subnet layout cannot use. */
 export class CidrError extends Error {
-  public constructor(message: string) {
-    super(message);
+  /**
+   * @param input which input is wrong: the VPC CIDR or the number of availability zones
+   * @param detail `got <value> ...; allowed: ...`
+   */
+  public constructor(
+    public readonly input: "vpcCidr" | "azCount",
+    public readonly detail: string,
+  ) {
+    super(`${input} ${detail}`);
     this.name = "CidrError";
   }
+}
+
+/** The private IPv4 ranges a VPC may use: RFC 1918, and RFC 6598 shared address space. */
+export const PRIVATE_IPV4_RANGES: readonly string[] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"];
+
+/**
+ * Whether `cidr` lies inside one of {@link PRIVATE_IPV4_RANGES}. A VPC on public addresses would route some real
+ * internet hosts into itself, and AWS does not stop it. False for anything that is not a canonical IPv4 CIDR.
+ */
+export function isPrivateIpv4Cidr(cidr: string): boolean {
+  const parsed = parseCidr(cidr);
+  if (parsed === undefined) return false;
+  return PRIVATE_IPV4_RANGES.some((range) => {
+    const r = parseCidr(range) as { network: number; prefixLength: number };
+    const size = 2 ** (32 - r.prefixLength);
+    return parsed.prefixLength >= r.prefixLength && parsed.network >= r.network && parsed.network < r.network + size;
+  });
+}
+
+/** Whether two canonical IPv4 CIDRs share at least one address (false when either is not canonical). */
+export function ipv4CidrsOverlap(a: string, b: string): boolean {
+  const x = parseCidr(a);
+  const y = parseCidr(b);
+  if (x === undefined || y === undefined) return false;
+  const xEnd = x.network + 2 ** (32 - x.prefixLength);
+  const yEnd = y.network + 2 ** (32 - y.prefixLength);
+  return x.network < yEnd && y.network < xEnd;
 }
 
 const OCTET = /^(0|[1-9][0-9]{0,2})$/;
@@ -113,13 +131,9 @@ export function isValidIpv4Cidr(cidr: string): boolean {
  *
  * @param vpcCidr the VPC CIDR, an IPv4 CIDR from /16 to /21 with zero host bits
  * @param azCount how many availability zones, 1 to {@link MAX_AVAILABILITY_ZONES}
- * @param options field names for error messages
  * @throws CidrError when the CIDR is malformed, has host bits set or is outside /16-/21, or the AZ count is out of range
  */
-export function planSubnets(vpcCidr: string, azCount: number, options: PlanSubnetsOptions = {}): SubnetPlan {
-  const cidrField = options.vpcCidrField ?? "network.vpcCidr";
-  const azField = options.azCountField ?? "network.availabilityZones";
-
+export function planSubnets(vpcCidr: string, azCount: number): SubnetPlan {
   const parsed = parseCidr(vpcCidr);
   if (parsed === undefined || parsed.prefixLength < MIN_VPC_PREFIX_LENGTH || parsed.prefixLength > MAX_VPC_PREFIX_LENGTH) {
     const problem =
@@ -129,14 +143,16 @@ export function planSubnets(vpcCidr: string, azCount: number, options: PlanSubne
           ? "too small for the subnet layout"
           : "larger than AWS allows for a VPC";
     throw new CidrError(
-      `${cidrField}: got ${JSON.stringify(vpcCidr)} (${problem}); allowed: an IPv4 CIDR of /${MAX_VPC_PREFIX_LENGTH} or larger, ` +
+      "vpcCidr",
+      `got ${JSON.stringify(vpcCidr)} (${problem}); allowed: an IPv4 CIDR of /${MAX_VPC_PREFIX_LENGTH} or larger, ` +
         `up to /${MIN_VPC_PREFIX_LENGTH}, with host bits zero (for example "10.0.0.0/16"), so that each subnet is at least ` +
         `/${MAX_VPC_PREFIX_LENGTH + TIER_BITS + SLOT_BITS} (4 tier blocks x 8 AZ slots)`,
     );
   }
   if (!Number.isInteger(azCount) || azCount < 1 || azCount > MAX_AVAILABILITY_ZONES) {
     throw new CidrError(
-      `${azField}: got ${azCount} availability zones; allowed: 1 to ${MAX_AVAILABILITY_ZONES} (the subnet layout reserves 8 slots per tier)`,
+      "azCount",
+      `got ${azCount} availability zones; allowed: 1 to ${MAX_AVAILABILITY_ZONES} (the subnet layout reserves 8 slots per tier)`,
     );
   }
 

@@ -22,22 +22,28 @@ export interface PostgresVersion {
 }
 
 /**
- * Parses and validates an RDS PostgreSQL engine version: `"<major>.<minor>"` (for example `"16.11"`), or `"<major>"`
- * alone (RDS then picks the default minor and Terraform does not fight automatic minor upgrades).
- *
- * @throws Error naming `prop`, the value given and the allowed values
+ * What is wrong with an RDS PostgreSQL engine version, as `got ...; allowed: ...`, or undefined when it is valid:
+ * `"<major>.<minor>"` (for example `"16.11"`), or `"<major>"` alone (RDS then picks the default minor and Terraform
+ * does not fight automatic minor upgrades).
  */
-export function parsePostgresVersion(version: string, prop = "engineVersion"): PostgresVersion {
+export function postgresVersionProblem(version: string): string | undefined {
   const match = /^(\d+)(?:\.(\d+))?$/.exec(version);
   const allowed = `"<major>.<minor>" or "<major>" with major ${SUPPORTED_POSTGRES_MAJOR_VERSIONS.join(", ")} (for example "16" or "16.11")`;
-  if (match === null) {
-    throw new Error(`${prop}: ${JSON.stringify(version)} is not a PostgreSQL engine version; expected ${allowed}.`);
-  }
-  const major = Number(match[1]);
-  if (!SUPPORTED_POSTGRES_MAJOR_VERSIONS.includes(major)) {
-    throw new Error(`${prop}: major version ${major} in ${JSON.stringify(version)} is not supported; expected ${allowed}.`);
-  }
-  return match[2] === undefined ? { major } : { major, minor: Number(match[2]) };
+  if (match === null) return `got ${JSON.stringify(version)}, which is not a PostgreSQL engine version; allowed: ${allowed}`;
+  if (!SUPPORTED_POSTGRES_MAJOR_VERSIONS.includes(Number(match[1]))) return `got ${JSON.stringify(version)}, whose major version is not supported; allowed: ${allowed}`;
+  return undefined;
+}
+
+/**
+ * Parses a valid engine version (see {@link postgresVersionProblem}).
+ *
+ * @throws Error naming the value given and the allowed values
+ */
+export function parsePostgresVersion(version: string): PostgresVersion {
+  const problem = postgresVersionProblem(version);
+  if (problem !== undefined) throw new Error(`engineVersion ${problem}`);
+  const [major, minor] = version.split(".").map(Number);
+  return minor === undefined ? { major } : { major, minor };
 }
 
 /** The DB parameter group family of an engine version: `"16.11"` gives `"postgres16"`. */

@@ -1,18 +1,26 @@
 import { Construct } from "constructs";
-import { S3Backend, TerraformOutput, TerraformVariable } from "cdktf";
+import { ITerraformDependable, S3Backend, TerraformOutput, TerraformVariable } from "cdktf";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
-import { EnvironmentConfig } from "../config/environment";
+import { API_SERVICE, EnvironmentConfig, SECRET_KEY_BASE_SECRET, ServiceConfig } from "../config/environment";
 import { StateConfig, stateAccessRoleArn, stateKey, stateKeyAliasArn } from "../config/state";
+import { acknowledge } from "../core/acknowledge";
 import { Naming } from "../core/naming";
+import { tierDefaults } from "../domain/tier-defaults";
 import { Alb } from "../constructs/alb";
-import { EcsService } from "../constructs/ecs-service";
-import { MigrationTask } from "../constructs/migration-task";
+import { Cluster } from "../constructs/cluster";
 import { DeployGate } from "../constructs/deploy-gate";
+import { FargateService, ServiceSecret } from "../constructs/fargate-service";
+import { MigrationTask } from "../constructs/migration-task";
 import { Network } from "../constructs/network";
+import { plainContainer } from "../constructs/profiles/container";
+import { ectoDatabaseUrl, phoenixRelease } from "../constructs/profiles/phoenix";
+import { ContainerProfile, withOwnVariables } from "../constructs/profiles/profile";
 import { POSTGRES_PORT, Rds } from "../constructs/rds";
 import { AppSecrets } from "../constructs/secrets";
-import { acknowledge, applyPolicies } from "../policies";
+import { applyPolicies } from "../policies";
 import { addAwsProvider } from "./aws-provider";
+import { FieldMap, fromFile } from "./config-fields";
+import { addFirstWaveMoves } from "./first-wave-moves";
 import { ReadableStack } from "./readable-stack";
 
 /** The application name: the first part of every stack and physical name. */
@@ -31,32 +39,59 @@ export interface EnvironmentStackProps {
   readonly state: StateConfig;
 }
 
-/** One environment of the WHC Sites API: network, secrets, database, load balancer and the Fargate service. */
+/** Where each construct's props come from in the environment file, where the names differ. */
+const NETWORK_FIELDS: FieldMap = { cidrBlock: "vpcCidr", availabilityZones: "/availabilityZones", region: "/region", accountId: "/accountId" };
+const ALB_FIELDS: FieldMap = { domain: "/domain", "network.publicSubnetIds": "/availabilityZones", accountId: "/accountId" };
+const SECRETS_FIELDS: FieldMap = { accountId: "/accountId", region: "/region" };
+const DATABASE_FIELDS: FieldMap = {};
+const SERVICE_FIELDS: FieldMap = {
+  "loadBalancer.healthCheck.path": "healthCheckPath",
+  "loadBalancer.healthCheck": "/loadBalancer.healthCheck",
+  "loadBalancer.deregistrationDelaySeconds": "/loadBalancer.deregistrationDelaySeconds",
+  "loadBalancer.healthCheckGracePeriodSeconds": "healthCheckGracePeriodSeconds",
+  "loadBalancer.targetRequestsPerTarget": "targetRequestsPerTarget",
+  phxHost: "/domain.name",
+  name: "(name)",
+  accountId: "/accountId",
+};
+const MIGRATION_FIELDS: FieldMap = { cpu: "(cpu)", memoryMiB: "(memoryMiB)" };
+
+/**
+ * One environment of the WHC Sites API: network, secrets, an optional database, a shared load balancer and ECS
+ * cluster, and one Fargate service per entry of the file's `services` (the Phoenix API is `api`), with the migration
+ * task and its deploy gate.
+ */
 export class EnvironmentStack extends ReadableStack {
   /** The naming context every construct in this stack uses. */
   public readonly naming: Naming;
-  /** The image tag to deploy: `--var image_tag=<tag>` overrides the environment file's tag. */
+  /** The release image's tag: `--var image_tag=<tag>` overrides the environment file's tag. */
   public readonly imageTag: TerraformVariable;
   /** VPC with public, private and isolated database subnets. */
   public readonly network: Network;
-  /** The internet-facing load balancer in front of the API. */
+  /** The internet-facing load balancer all routed services share. */
   public readonly loadBalancer: Alb;
-  /** Generated secrets (secret key base, database credentials) in Secrets Manager. */
+  /** The ECS cluster all services share. */
+  public readonly cluster: Cluster;
+  /** The environment's secrets in Secrets Manager. */
   public readonly secrets: AppSecrets;
-  /** The PostgreSQL database in the isolated subnets. */
-  public readonly database: Rds;
-  /** The Phoenix API on Fargate behind the load balancer. */
-  public readonly service: EcsService;
-  /** The one-off migration task definition (same image and secrets as the service). */
-  public readonly migration: MigrationTask;
-  /** Runs the migration before the service rolls out, unless `migrations.runOnDeploy` is false. */
+  /** The PostgreSQL database in the isolated subnets, when the file has one. */
+  public readonly database?: Rds;
+  /** The services, by name. */
+  public readonly services: ReadonlyMap<string, FargateService>;
+  /** The one-off migration task definition (the owning service's image and secrets), when migrations are on. */
+  public readonly migration?: MigrationTask;
+  /** Runs the migration before the services that use the database roll out, unless `migrations.runOnDeploy` is false. */
   public readonly deployGate?: DeployGate;
+
+  private readonly profiles = new Map<string, ContainerProfile>();
 
   public constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
     super(scope, id);
     const { config, state } = props;
+    const file = config.file;
     this.naming = new Naming(APP_NAME, config.name);
 
+    // ── state and providers ──
     new S3Backend(this, {
       bucket: state.bucketName,
       key: stateKey(config.name),
@@ -71,15 +106,15 @@ export class EnvironmentStack extends ReadableStack {
     // The state account may differ from the environment's: deploys assume the role the state stack made for this
     // environment, which reaches this environment's state only. (cdktf 0.21 has only the deprecated flat role_arn.)
     this.addOverride("terraform.backend.s3.assume_role", { role_arn: stateAccessRoleArn(state, config.name) });
-
     addAwsProvider(this, { naming: this.naming, region: config.region, accountId: config.accountId });
     // Generates the secret key base and the database password (see src/constructs/secrets.ts).
     new RandomProvider(this, "random");
 
+    // ── release ──
     this.imageTag = new TerraformVariable(this, "image_tag", {
       type: "string",
       default: config.image.tag,
-      description: `Tag of ${config.image.repository} to run. CI ships a release with: cdktf deploy ${id} --var image_tag=<tag>`,
+      description: `Tag of ${config.image.repository}, the release image every service without an image of its own runs. CI ships a release with: cdktf deploy ${id} --var image_tag=<tag>`,
       validation: [
         {
           condition: '${can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", var.image_tag))}',
@@ -87,116 +122,174 @@ export class EnvironmentStack extends ReadableStack {
         },
       ],
     });
+    const releaseImage = `${config.image.repository}:${this.imageTag.stringValue}`;
 
-    this.network = new Network(this, "network", {
-      naming: this.naming,
-      region: config.region,
-      accountId: config.accountId,
-      cidrBlock: config.network.vpcCidr,
-      availabilityZones: config.availabilityZones,
-      natGateways: config.network.natGateways,
-      flowLogs: config.network.flowLogs,
-      flowLogRetentionDays: config.network.flowLogRetentionDays,
-      vpcEndpoints: config.network.vpcEndpoints,
-    });
-
-    this.loadBalancer = new Alb(this, "api", {
-      naming: this.naming,
-      network: this.network,
-      region: config.region,
-      accountId: config.accountId,
-      production: config.production,
-      domain: config.domain,
-      accessLogs: config.loadBalancer.accessLogs,
-      accessLogRetentionDays: config.loadBalancer.accessLogRetentionDays,
-      idleTimeoutSeconds: config.loadBalancer.idleTimeoutSeconds,
-      deregistrationDelaySeconds: config.loadBalancer.deregistrationDelaySeconds,
-      healthCheck: config.loadBalancer.healthCheck,
-    });
-
-    this.secrets = new AppSecrets(this, "secrets", {
-      naming: this.naming,
-      production: config.production,
-      accountId: config.accountId,
-      region: config.region,
-      recoveryWindowDays: config.secrets.recoveryWindowDays,
-      customerManagedKey: config.secrets.customerManagedKey,
-      registryCredentials: config.service.registryCredentials,
-    });
-
-    // The database stores its own connection (host, port, url) into the secrets it is given.
-    this.database = new Rds(this, "database", {
-      naming: this.naming,
-      network: this.network,
-      secrets: this.secrets,
-      production: config.production,
-      engineVersion: config.database.engineVersion,
-      instanceClass: config.database.instanceClass,
-      allocatedStorageGiB: config.database.allocatedStorageGiB,
-      maxAllocatedStorageGiB: config.database.maxAllocatedStorageGiB,
-      backupRetentionDays: config.database.backupRetentionDays,
-      multiAz: config.database.multiAz,
-      deletionProtection: config.database.deletionProtection,
-      performanceInsights: config.database.performanceInsights,
-      monitoringIntervalSeconds: config.database.monitoringIntervalSeconds,
-      logRetentionDays: config.database.logRetentionDays,
-    });
-
-    this.service = new EcsService(this, "service", {
-      naming: this.naming,
-      network: this.network,
-      region: config.region,
-      accountId: config.accountId,
-      image: `${config.image.repository}:${this.imageTag.stringValue}`,
-      secrets: this.secrets,
-      loadBalancer: this.loadBalancer,
-      phxHost: config.domain?.name ?? this.loadBalancer.dnsName,
-      production: config.production,
-      cpu: config.service.cpu,
-      memoryMiB: config.service.memoryMiB,
-      cpuArchitecture: config.service.cpuArchitecture,
-      desiredCount: config.service.desiredCount,
-      minCount: config.service.minCount,
-      maxCount: config.service.maxCount,
-      fargateSpot: config.service.fargateSpot,
-      enableExecuteCommand: config.service.enableExecuteCommand,
-      poolSize: config.service.poolSize,
-      logRetentionDays: config.service.logRetentionDays,
-      healthCheckGracePeriodSeconds: config.service.healthCheckGracePeriodSeconds,
-      targetCpuPercent: config.service.targetCpuPercent,
-      targetRequestsPerTarget: config.service.targetRequestsPerTarget,
-    });
-    // Traffic: ALB -> service on the container port (the service admits the ALB itself); service -> database on 5432.
-    this.loadBalancer.allowTo(this.service, this.service.containerPort);
-    this.service.allowTo(this.database, POSTGRES_PORT);
-    // Tasks (the service's and the migration's) start only once they can pull the image, reach the database and read
-    // its connection secret: on a first deploy these are created in the same apply.
-    this.service.addTaskPrerequisite(
-      this.database.allowFrom(this.service),
-      this.database.instance,
-      this.database.connectionSecretValue,
-      ...this.network.privateEgress,
+    // ── network ──
+    this.network = fromFile(file, "network", NETWORK_FIELDS, () =>
+      new Network(this, "network", {
+        naming: this.naming,
+        region: config.region,
+        accountId: config.accountId,
+        production: config.production,
+        cidrBlock: config.network.vpcCidr,
+        availabilityZones: config.availabilityZones,
+        natGateways: config.network.natGateways,
+        flowLogs: config.network.flowLogs,
+        flowLogRetentionDays: config.network.flowLogRetentionDays,
+        vpcEndpoints: config.network.vpcEndpoints,
+      }),
     );
 
-    this.migration = new MigrationTask(this, "migrations", {
-      naming: this.naming,
-      service: this.service,
-      command: config.migrations.command,
-    });
-    if (config.migrations.runOnDeploy) {
-      this.deployGate = new DeployGate(this, "deploy_gate", {
-        migration: this.migration,
-        dependsOn: this.service.taskPrerequisites,
-        timeoutMinutes: config.migrations.timeoutMinutes,
-      });
-      // A failed migration stops the deploy here: the old tasks keep serving.
-      this.service.addDependency(this.deployGate.resource);
+    // ── edge: the shared load balancer ──
+    this.loadBalancer = fromFile(file, "loadBalancer", ALB_FIELDS, () =>
+      new Alb(this, "api", {
+        naming: this.naming,
+        network: this.network,
+        region: config.region,
+        accountId: config.accountId,
+        production: config.production,
+        domain: config.domain,
+        accessLogs: config.loadBalancer.accessLogs,
+        accessLogRetentionDays: config.loadBalancer.accessLogRetentionDays,
+        idleTimeoutSeconds: config.loadBalancer.idleTimeoutSeconds,
+      }),
+    );
+
+    // ── secrets and database ──
+    this.secrets = fromFile(file, "secrets", SECRETS_FIELDS, () =>
+      new AppSecrets(this, "secrets", {
+        naming: this.naming,
+        production: config.production,
+        accountId: config.accountId,
+        region: config.region,
+        recoveryWindowDays: config.secrets.recoveryWindowDays,
+        customerManagedKey: config.secrets.customerManagedKey,
+        databaseCredentials: config.database !== undefined,
+      }),
+    );
+    const secretByName = this.secretCatalogue(config);
+
+    let connectionReady: ITerraformDependable[] = [];
+    if (config.database !== undefined) {
+      const settings = config.database;
+      const secrets = this.secrets;
+      const database = fromFile(file, "database", DATABASE_FIELDS, () =>
+        new Rds(this, "database", {
+          naming: this.naming,
+          network: this.network,
+          masterUsername: secrets.databaseUsername,
+          masterPassword: secrets.databasePasswordValue as string,
+          databaseName: secrets.databaseName,
+          production: config.production,
+          ...settings,
+        }),
+      );
+      // Ecto reads DATABASE_URL; the connection secret keeps a URL in its format when a Phoenix service uses it.
+      const ecto = config.services.some((s) => s.database && s.profile === "phoenix");
+      connectionReady = [
+        database.instance,
+        secrets.storeDatabaseConnection({ address: database.address, port: database.port, path: database.node.path }, ecto ? ectoDatabaseUrl : undefined),
+      ];
+      this.database = database;
     }
 
-    this.addOutputs();
+    // ── services: one cluster, one generic service each ──
+    const executeCommand = (s: ServiceConfig): boolean => s.enableExecuteCommand ?? tierDefaults(config.production).enableExecuteCommand;
+    // The cluster's id is `service`: its addresses and names are those of the first wave's single service's cluster.
+    this.cluster = new Cluster(this, "service", {
+      naming: this.naming,
+      production: config.production,
+      executeCommandLogging: config.services.some(executeCommand),
+    });
+    const services = new Map<string, FargateService>();
+    for (const s of config.services) {
+      const section = `services.${s.name}`;
+      const service = fromFile(file, section, SERVICE_FIELDS, () => {
+        const profile = this.profileOf(config, s, secretByName);
+        const own = withOwnVariables(
+          profile,
+          { environment: s.environment, secrets: Object.fromEntries(Object.entries(s.secrets).map(([v, name]) => [v, secretByName(name)])) },
+          s.profile === "phoenix" ? ["SECRET_KEY_BASE"] : [],
+          `the ${s.profile} profile`,
+        );
+        return new FargateService(this.cluster, s.name, {
+          naming: this.naming,
+          name: s.awsName,
+          cluster: this.cluster,
+          network: this.network,
+          image: s.image ?? releaseImage,
+          command: s.command,
+          cpu: s.cpu,
+          memoryMiB: s.memoryMiB,
+          desiredCount: s.desiredCount,
+          minCount: s.minCount,
+          maxCount: s.maxCount,
+          production: config.production,
+          cpuArchitecture: s.cpuArchitecture,
+          fargateSpot: s.fargateSpot,
+          enableExecuteCommand: executeCommand(s),
+          port: profile.port,
+          environment: own.environment,
+          secrets: own.secrets,
+          secretsKmsKeyArn: this.secrets.kmsKeyArn,
+          repositoryCredentialsArn: s.registryCredentials === undefined ? undefined : this.registryCredentials(s.registryCredentials),
+          logRetentionDays: s.logRetentionDays,
+          targetCpuPercent: s.targetCpuPercent,
+          accountId: config.accountId,
+          loadBalancer:
+            s.route === undefined
+              ? undefined
+              : {
+                  alb: this.loadBalancer,
+                  route: s.route,
+                  healthCheck: { ...config.loadBalancer.healthCheck, path: s.healthCheckPath },
+                  deregistrationDelaySeconds: config.loadBalancer.deregistrationDelaySeconds,
+                  healthCheckGracePeriodSeconds: s.healthCheckGracePeriodSeconds,
+                  targetRequestsPerTarget: s.targetRequestsPerTarget,
+                },
+        });
+      });
+      // Tasks pull the image through the NAT routes; with the database they also need its rule, the instance and the
+      // connection secret: on a first deploy these are all created in the same apply.
+      service.addTaskPrerequisite(...this.network.privateEgress);
+      if (s.database && this.database !== undefined) {
+        service.allowTo(this.database, POSTGRES_PORT);
+        service.addTaskPrerequisite(this.database.allowFrom(service), ...connectionReady);
+      }
+      services.set(s.name, service);
+    }
+    this.services = services;
+
+    // ── migrations: before any service that uses the database rolls out ──
+    const migrations = config.migrations;
+    if (migrations !== undefined) {
+      const owner = services.get(migrations.service) as FargateService;
+      const ownerConfig = config.services.find((s) => s.name === migrations.service) as ServiceConfig;
+      this.migration = fromFile(file, "migrations", MIGRATION_FIELDS, () =>
+        new MigrationTask(this, "migrations", {
+          naming: this.naming,
+          service: owner,
+          command: migrations.command,
+          environment: { ...this.profiles.get(migrations.service)?.oneOffEnvironment, ...ownerConfig.environment },
+        }),
+      );
+      if (migrations.runOnDeploy) {
+        const migration = this.migration;
+        this.deployGate = fromFile(file, "migrations", {}, () =>
+          new DeployGate(this, "deploy_gate", { migration, dependsOn: owner.taskPrerequisites, timeoutMinutes: migrations.timeoutMinutes }),
+        );
+        // A failed migration stops the deploy here: the old tasks keep serving, and no service of the new release
+        // starts on the old schema.
+        for (const s of config.services.filter((x) => x.database)) services.get(s.name)?.addDependency(this.deployGate.resource);
+      }
+    }
+
+    this.addOutputs(config);
+    // The api service's resources keep their state under the addresses of the single-service environments.
+    if (services.has(API_SERVICE)) addFirstWaveMoves(this);
 
     if (!this.loadBalancer.tlsEnabled) {
-      // The config loader refuses production without a domain, so this exception exists outside production only.
+      // Production requires a domain (the Alb refuses it otherwise), so this exception exists outside production only.
       acknowledge(
         this.loadBalancer.listener,
         "ELB.1",
@@ -207,21 +300,109 @@ export class EnvironmentStack extends ReadableStack {
     applyPolicies(this, { production: config.production, resolvedAtPreparation: () => this.takeResolvedAtPreparation() });
   }
 
-  /** What operators and CI need after a deploy. Never a secret: the database password stays in Secrets Manager. */
-  private addOutputs(): void {
-    const outputs: Record<string, { value: unknown; description: string }> = {
-      api_url: { value: this.loadBalancer.url, description: "Base URL of the API" },
-      cluster_name: { value: this.service.clusterName, description: "ECS cluster" },
-      service_name: { value: this.service.serviceName, description: "ECS service" },
-      task_definition_family: { value: this.service.taskDefinitionFamily, description: "Task definition family of the API" },
-      log_group_name: { value: this.service.logGroupName, description: "CloudWatch log group of the API containers" },
-      ...(this.service.execLogGroupName === undefined
-        ? {}
-        : { exec_log_group_name: { value: this.service.execLogGroupName, description: "CloudWatch log group of ECS Exec sessions (commands and output)" } }),
-      database_endpoint: { value: `${this.database.address}:${this.database.port}`, description: "PostgreSQL endpoint (host:port); credentials are in Secrets Manager" },
-      database_secret_arn: { value: this.secrets.databaseConnectionArn, description: "Secrets Manager ARN of the database connection (read it with the AWS CLI; never printed)" },
-      migration: { value: this.migration.runTarget, description: "Target of `npm run migrate -- --stack <stack>`" },
+  /** The secrets services may name: declared ones are created now, the built-in secret key base when first named. */
+  private secretCatalogue(config: EnvironmentConfig): (name: string) => ServiceSecret {
+    const generated = (name: string): ServiceSecret =>
+      this.secrets.generated(name, name === SECRET_KEY_BASE_SECRET ? "Phoenix SECRET_KEY_BASE" : `Generated secret ${name} (64 letters and digits)`);
+    const managed = (name: string): ServiceSecret =>
+      this.secrets.managed(name, `${name}: value set by the operator (aws secretsmanager put-secret-value --secret-id ${this.secrets.secretName(name)})`);
+    for (const name of config.secrets.generated.filter((n) => n !== SECRET_KEY_BASE_SECRET)) generated(name);
+    for (const name of config.secrets.managed) managed(name);
+    return (name) => {
+      const existing = config.secrets.existing[name];
+      if (existing !== undefined) return { arn: existing };
+      return config.secrets.managed.includes(name) ? managed(name) : generated(name);
     };
-    for (const [id, output] of Object.entries(outputs)) new TerraformOutput(this, id, output);
   }
+
+  /** The pull credentials of a private image: the environment's one operator-filled secret, or an existing one. */
+  private registryCredentials(credentials: NonNullable<ServiceConfig["registryCredentials"]>): string {
+    if (credentials.mode === "existing") return credentials.secretArn;
+    return this.secrets.managed("registry-credentials", "ghcr.io pull credentials {username, password}; value set by the operator").arn;
+  }
+
+  /** How a service's container is run: its application profile with the environment's values. */
+  private profileOf(config: EnvironmentConfig, s: ServiceConfig, secretByName: (name: string) => ServiceSecret): ContainerProfile {
+    const connection = this.secrets.databaseConnection;
+    const database = s.database && connection !== undefined ? { connection } : undefined;
+    let profile: ContainerProfile;
+    if (s.profile === "phoenix") {
+      const routeHost = s.route !== undefined && s.route !== "default" ? s.route.hosts?.find((h) => !/[*?]/.test(h)) : undefined;
+      profile = phoenixRelease({
+        phxHost: routeHost ?? config.domain?.name ?? this.loadBalancer.dnsName,
+        serveHttp: s.route !== undefined,
+        port: s.port,
+        poolSize: s.poolSize,
+        secretKeyBase: secretByName(s.secrets.SECRET_KEY_BASE ?? SECRET_KEY_BASE_SECRET),
+        database,
+      });
+    } else {
+      profile = plainContainer({ port: s.port, database });
+    }
+    this.profiles.set(s.name, profile);
+    return profile;
+  }
+
+  /** What operators and CI need after a deploy. Never a secret: the database password stays in Secrets Manager. */
+  private addOutputs(config: EnvironmentConfig): void {
+    const alb = this.loadBalancer;
+    const serviceOutputs = Object.fromEntries(
+      config.services.map((s) => {
+        const service = this.services.get(s.name) as FargateService;
+        const urls = serviceUrls(s, alb.url, alb.tlsEnabled, service.healthCheckPath);
+        return [
+          s.name,
+          {
+            service_name: service.serviceName,
+            cluster: service.clusterName,
+            task_definition_family: service.taskDefinitionFamily,
+            log_group_name: service.logGroupName,
+            image: service.image,
+            // Keys without a value are left out (cdktf outputs cannot hold null): a worker has no target group or URL.
+            ...(service.targetGroupArn === undefined ? {} : { target_group_arn: service.targetGroupArn }),
+            ...(urls.url === undefined ? {} : { url: urls.url }),
+            ...(urls.healthCheckUrl === undefined ? {} : { health_check_url: urls.healthCheckUrl }),
+          },
+        ];
+      }),
+    );
+    const outputs: Record<string, { value: unknown; description: string }> = {
+      api_url: { value: alb.url, description: "Base URL of the load balancer" },
+      cluster_name: { value: this.cluster.clusterName, description: "ECS cluster of every service" },
+      services: { value: serviceOutputs, description: "Each service: ECS service, cluster, task family, log group, image, target group, URL and health check URL (npm run verify reads it)" },
+      ...(this.cluster.executeCommandLogGroupName === undefined
+        ? {}
+        : { exec_log_group_name: { value: this.cluster.executeCommandLogGroupName, description: "CloudWatch log group of ECS Exec sessions (commands and output)" } }),
+      ...(this.database === undefined || this.secrets.databaseConnection === undefined
+        ? {}
+        : {
+            database_endpoint: { value: `${this.database.address}:${this.database.port}`, description: "PostgreSQL endpoint (host:port); credentials are in Secrets Manager" },
+            database_secret_arn: { value: this.secrets.databaseConnection.arn, description: "Secrets Manager ARN of the database connection (read it with the AWS CLI; never printed)" },
+          }),
+      ...(this.migration === undefined ? {} : { migration: { value: this.migration.runTarget, description: "Target of `npm run migrate -- --stack <stack>`" } }),
+    };
+    for (const [name, output] of Object.entries(outputs)) new TerraformOutput(this, name, output);
+  }
+}
+
+/**
+ * A service's URL through the load balancer, and the URL of its health check when its route lets the check through:
+ * the default route takes any path; a host route is reached at its first literal host; a path route only when the
+ * health check path matches one of its patterns.
+ */
+function serviceUrls(s: ServiceConfig, albUrl: string, tls: boolean, healthCheckPath: string | undefined): { url?: string; healthCheckUrl?: string } {
+  if (s.route === undefined || healthCheckPath === undefined) return {};
+  if (s.route === "default") return { url: albUrl, healthCheckUrl: `${albUrl}${healthCheckPath}` };
+  const host = s.route.hosts?.find((h) => !/[*?]/.test(h));
+  if (s.route.hosts !== undefined && host === undefined) return {};
+  const base = host === undefined ? albUrl : `${tls ? "https" : "http"}://${host}`;
+  const paths = s.route.paths;
+  const reachable = paths === undefined || paths.some((pattern) => globMatches(pattern, healthCheckPath));
+  return reachable ? { url: base, healthCheckUrl: `${base}${healthCheckPath}` } : { url: base };
+}
+
+/** ALB path pattern matching: `*` any characters, `?` one character, case-sensitive. */
+function globMatches(pattern: string, path: string): boolean {
+  const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+  return regex.test(path);
 }

@@ -1,0 +1,747 @@
+import { Construct } from "constructs";
+import { dependable, ITerraformDependable } from "cdktf";
+import { AppautoscalingPolicy } from "@cdktf/provider-aws/lib/appautoscaling-policy";
+import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-target";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { EcsService } from "@cdktf/provider-aws/lib/ecs-service";
+import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
+import { Naming } from "../core/naming";
+import { CLOUDWATCH_RETENTION_DAYS } from "../domain/cloudwatch";
+import { partitionOf } from "../domain/partition";
+import { tierDefaults } from "../domain/tier-defaults";
+import { Alb, AlbHealthCheck, AlbRoute, modeledRolloutSecondsPerBatch } from "./alb";
+import type { Cluster } from "./cluster";
+import { appContainerDefinition, containerDefinitionsJson, TMP_VOLUME_NAME } from "./container-definition";
+import type { Network } from "./network";
+import { addEgressTo, addIngressFrom, SecurityGroupPeer } from "./security-group-peer";
+import { PropChecks, requireInteger } from "./validation";
+
+/** CPU architectures Fargate runs Linux tasks on; the image must be built for the one chosen. */
+export type CpuArchitecture = "X86_64" | "ARM64";
+
+const CPU_ARCHITECTURES: readonly CpuArchitecture[] = ["X86_64", "ARM64"];
+
+/**
+ * The ECS Exec permissions of the task role: the SSM agent in the container opens its control and data channels to
+ * Session Manager. Listed one by one rather than `ssmmessages:*`.
+ */
+export const ECS_EXEC_ACTIONS: readonly string[] = [
+  "ssmmessages:CreateControlChannel",
+  "ssmmessages:CreateDataChannel",
+  "ssmmessages:OpenControlChannel",
+  "ssmmessages:OpenDataChannel",
+];
+
+/** ENV_VAR style: upper-case letters, digits and `_`, not starting with a digit. */
+const ENVIRONMENT_NAME = /^[A-Z_][A-Z0-9_]*$/;
+const HEALTH_CHECK_PATH = /^\/[A-Za-z0-9._~/-]*$/;
+
+// ── props ──
+
+/** A Secrets Manager secret a container reads into an environment variable when its task starts. */
+export interface ServiceSecret {
+  /** ARN of the secret. */
+  readonly arn: string;
+  /**
+   * A key of the secret's JSON value; the variable gets that key's value only.
+   *
+   * @default none: the whole secret string
+   */
+  readonly jsonKey?: string;
+}
+
+/** How the load balancer reaches a service: its route, and the target group the service creates for it. */
+export interface ServiceLoadBalancing {
+  /** The shared load balancer. */
+  readonly alb: Alb;
+  /** Which requests reach the service (see {@link AlbRoute}). */
+  readonly route: AlbRoute;
+  /**
+   * Health check of the service's target group; its `path` is requested on each task at the container port.
+   *
+   * @default GET /healthz expecting 200, every 10 s, healthy after 2, unhealthy after 3, 5 s timeout
+   */
+  readonly healthCheck?: AlbHealthCheck;
+  /**
+   * Seconds a deregistering task keeps serving in-flight requests, 0 to 3600.
+   *
+   * @default 30 (AWS's default of 300 slows every deploy)
+   */
+  readonly deregistrationDelaySeconds?: number;
+  /**
+   * Seconds ECS ignores failing load balancer health checks of a new task while it boots, 0 to 7200.
+   *
+   * @default 60
+   */
+  readonly healthCheckGracePeriodSeconds?: number;
+  /**
+   * Load balancer requests per task per minute that autoscaling keeps the service at; 1 to 1000000.
+   *
+   * @default 1000
+   */
+  readonly targetRequestsPerTarget?: number;
+}
+
+/** Properties of {@link FargateService}. */
+export interface FargateServiceProps {
+  /** Naming context of the deployment. */
+  readonly naming: Naming;
+  /**
+   * The part of the service's AWS names: ECS service and task family `<app>-<env>-<name>`, log group
+   * `/<app>/<env>/ecs/<name>`, roles `<app>-<env>-<name>-execution` and `-task`, security group `<app>-<env>-<name>-tasks`.
+   * Lower-case letters, digits and hyphens.
+   *
+   * @default the construct id
+   */
+  readonly name?: string;
+  /** The cluster the service runs in. */
+  readonly cluster: Cluster;
+  /** The network whose private subnets run the tasks. */
+  readonly network: Network;
+  /**
+   * Full image reference, for example `ghcr.io/owner/whcsites:1.4.2` or `...@sha256:<digest>`. May hold Terraform
+   * tokens (a tag from a Terraform variable).
+   */
+  readonly image: string;
+  /**
+   * The container's command, replacing the image's `CMD`.
+   *
+   * @default the image's own command
+   */
+  readonly command?: readonly string[];
+  /** Task CPU units; one of the Fargate values 256, 512, 1024, 2048, 4096, 8192, 16384. */
+  readonly cpu: number;
+  /** Task memory in MiB; one of the values Fargate allows for `cpu` (see `src/domain/fargate.ts`). */
+  readonly memoryMiB: number;
+  /** Tasks at creation, from `minCount` to `maxCount`; at least 2 in production. Afterwards autoscaling owns the count. */
+  readonly desiredCount: number;
+  /**
+   * Fewest tasks autoscaling keeps; at least 2 in production.
+   *
+   * @default desiredCount
+   */
+  readonly minCount?: number;
+  /**
+   * Most tasks autoscaling starts.
+   *
+   * @default twice desiredCount, and at least minCount
+   */
+  readonly maxCount?: number;
+  /**
+   * Production mode: no Fargate Spot, no ECS Exec (the root filesystem stays read-only), at least 2 tasks, long log
+   * retention.
+   *
+   * @default false
+   */
+  readonly production?: boolean;
+  /**
+   * CPU architecture of the tasks.
+   *
+   * @default "X86_64"
+   */
+  readonly cpuArchitecture?: CpuArchitecture;
+  /**
+   * Run the tasks on Fargate Spot (cheaper, reclaimable at two minutes' notice). Not allowed in production.
+   *
+   * @default false
+   */
+  readonly fargateSpot?: boolean;
+  /**
+   * Allow ECS Exec into running tasks. Exec needs a writable root filesystem, so it turns the read-only root off;
+   * not allowed in production, and only in a cluster that logs Exec sessions (`executeCommandLogging`). Who opened
+   * a session is in CloudTrail (`ecs:ExecuteCommand`).
+   *
+   * @default true outside production, false in production
+   */
+  readonly enableExecuteCommand?: boolean;
+  /**
+   * TCP port the container listens on, 1 to 65535. Required with `loadBalancer`.
+   *
+   * @default none: the container listens on no port (a worker)
+   */
+  readonly port?: number;
+  /**
+   * Plain environment variables of the container. Never a secret: use `secrets`.
+   *
+   * @default none
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Environment variables read from Secrets Manager when a task starts. The execution role may read exactly these
+   * secrets (and `repositoryCredentialsArn`), nothing else.
+   *
+   * @default none
+   */
+  readonly secrets?: Readonly<Record<string, ServiceSecret>>;
+  /**
+   * ARN of the customer-managed KMS key that encrypts `secrets`: the execution role may decrypt with it through
+   * Secrets Manager only.
+   *
+   * @default none: the secrets use the AWS-managed key
+   */
+  readonly secretsKmsKeyArn?: string;
+  /**
+   * Secrets Manager ARN of `{"username", "password"}` pull credentials for a private registry.
+   *
+   * @default none: the image is public
+   */
+  readonly repositoryCredentialsArn?: string;
+  /**
+   * Whether the container's root filesystem is read-only (`/tmp` stays writable). ECS Exec needs it writable.
+   *
+   * @default true, unless ECS Exec is enabled
+   */
+  readonly readonlyRootFilesystem?: boolean;
+  /**
+   * Retention of the container log group, in days; one of the values CloudWatch Logs accepts.
+   *
+   * @default 365 in production, 30 elsewhere
+   */
+  readonly logRetentionDays?: number;
+  /**
+   * Seconds between SIGTERM and SIGKILL when a task stops, 2 to 120 (the Fargate maximum).
+   *
+   * @default 30
+   */
+  readonly stopTimeoutSeconds?: number;
+  /**
+   * Average CPU utilisation, in percent, that autoscaling keeps the service at; 10 to 90.
+   *
+   * @default 60
+   */
+  readonly targetCpuPercent?: number;
+  /**
+   * Put the service behind the shared load balancer: a target group on `port` and a route.
+   *
+   * @default none: no inbound traffic at all (a worker)
+   */
+  readonly loadBalancer?: ServiceLoadBalancing;
+  /**
+   * The 12-digit AWS account id. When given, the task roles can only be assumed by ECS on behalf of this account
+   * (aws:SourceAccount and aws:SourceArn conditions, against the confused-deputy problem).
+   *
+   * @default no source conditions (the account id is not known offline)
+   */
+  readonly accountId?: string;
+}
+
+/**
+ * A long-running container on ECS Fargate, of any application: the task definition, an execution role scoped to
+ * exactly its log group and the secrets it is given, a separate task role, its own security group (no inbound traffic
+ * unless admitted), its log group, the service in the private subnets, and target-tracking autoscaling on CPU (plus
+ * requests per task behind the load balancer).
+ *
+ * With `loadBalancer` it creates its own target group, asks the load balancer for its route, and admits the load
+ * balancer on `port`. Without it, it is a worker: no target group, no ingress.
+ *
+ * Deployments are safe by default: rolling 100%/200% with the circuit breaker rolling back a version that never
+ * becomes healthy, and `wait_for_steady_state` so that `cdktf deploy` fails in that case.
+ *
+ * Wiring: `service.allowTo(database, 5432)` with `database.allowFrom(service)`, and `service.addDependency(gate)`.
+ */
+export class FargateService extends Construct implements SecurityGroupPeer {
+  /** The part of the service's AWS names. */
+  public readonly name: string;
+  /** Name of the ECS cluster it runs in. */
+  public readonly clusterName: string;
+  /** Name of the ECS service. */
+  public readonly serviceName: string;
+  /** Family of the service's task definition. */
+  public readonly taskDefinitionFamily: string;
+  /** ARN (with revision) of the service's current task definition. */
+  public readonly taskDefinitionArn: string;
+  /** Name of the container, which is also the load balancer's target: the construct id. */
+  public readonly containerName: string;
+  /** Name of the container log group. */
+  public readonly logGroupName: string;
+  /** ARN of the container log group (without the `:*` suffix). */
+  public readonly logGroupArn: string;
+  /** Id of the tasks' security group. */
+  public readonly securityGroupId: string;
+  /** ARN of the task execution role (pulls the image, reads the secrets, writes the logs). */
+  public readonly executionRoleArn: string;
+  /** ARN of the task role (the application's own AWS identity). */
+  public readonly taskRoleArn: string;
+  /** Private subnet ids the tasks run in. */
+  public readonly privateSubnetIds: string[];
+  /** AWS region of the service. */
+  public readonly region: string;
+  /** The image reference the tasks run. */
+  public readonly image: string;
+  /** The container's command, when it replaces the image's. */
+  public readonly command?: readonly string[];
+  /** Port the container listens on, if any. */
+  public readonly port?: number;
+  /** CPU architecture of the tasks. */
+  public readonly cpuArchitecture: CpuArchitecture;
+  /** Plain environment of the container (no secrets: see {@link FargateService.containerSecrets}). */
+  public readonly containerEnvironment: Readonly<Record<string, string>>;
+  /** Secret environment of the container: variable name to Secrets Manager `valueFrom`. */
+  public readonly containerSecrets: Readonly<Record<string, string>>;
+  /** Secrets Manager ARN of the registry pull credentials, when the image is private. */
+  public readonly repositoryCredentialsArn?: string;
+  /** Seconds between SIGTERM and SIGKILL when a task stops. */
+  public readonly stopTimeoutSeconds: number;
+  /** Whether ECS Exec is enabled (and therefore the root filesystem writable). */
+  public readonly executeCommandEnabled: boolean;
+  /** Whether the container's root filesystem is read-only. */
+  public readonly readonlyRootFilesystem: boolean;
+  /** ARN of the service's target group, behind the load balancer. */
+  public readonly targetGroupArn?: string;
+  /** ARN suffix of the target group (CloudWatch's `TargetGroup` dimension), behind the load balancer. */
+  public readonly targetGroupArnSuffix?: string;
+  /** Modeled seconds per rolling-deployment batch at the load balancer; see {@link modeledRolloutSecondsPerBatch}. */
+  public readonly rolloutSecondsPerBatch?: number;
+  /** The health check path of the target group, behind the load balancer. */
+  public readonly healthCheckPath?: string;
+  /** The `aws_ecs_service` resource; prefer {@link FargateService.addDependency} to changing it. */
+  public readonly resource: EcsService;
+  private readonly prerequisites: ITerraformDependable[] = [];
+
+  public constructor(scope: Construct, id: string, props: FargateServiceProps) {
+    super(scope, id);
+    const production = props.production ?? false;
+    const defaults = tierDefaults(production);
+    const name = props.name ?? id;
+    const cpuArchitecture = props.cpuArchitecture ?? "X86_64";
+    const fargateSpot = props.fargateSpot ?? false;
+    const enableExecuteCommand = props.enableExecuteCommand ?? defaults.enableExecuteCommand;
+    const readonlyRootFilesystem = props.readonlyRootFilesystem ?? !enableExecuteCommand;
+    const logRetentionDays = props.logRetentionDays ?? defaults.logRetentionDays;
+    const targetCpuPercent = props.targetCpuPercent ?? 60;
+    const stopTimeoutSeconds = props.stopTimeoutSeconds ?? 30;
+    const minCount = props.minCount ?? props.desiredCount;
+    const maxCount = props.maxCount ?? Math.max(props.desiredCount * 2, minCount);
+    const environment = props.environment ?? {};
+    const secrets = props.secrets ?? {};
+    const lb = props.loadBalancer;
+    const healthCheck = {
+      path: lb?.healthCheck?.path ?? "/healthz",
+      intervalSeconds: lb?.healthCheck?.intervalSeconds ?? 10,
+      healthyThreshold: lb?.healthCheck?.healthyThreshold ?? 2,
+      unhealthyThreshold: lb?.healthCheck?.unhealthyThreshold ?? 3,
+      timeoutSeconds: lb?.healthCheck?.timeoutSeconds ?? 5,
+    };
+    const deregistrationDelaySeconds = lb?.deregistrationDelaySeconds ?? 30;
+    const healthCheckGracePeriodSeconds = lb?.healthCheckGracePeriodSeconds ?? 60;
+    const targetRequestsPerTarget = lb?.targetRequestsPerTarget ?? 1000;
+
+    // ── validation ──
+    const checks = new PropChecks("FargateService");
+    checks.expect(/^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/.test(name), "name", name, "lower-case letters, digits and single hyphens, starting with a letter");
+    checks.imageReference("image", props.image);
+    if (props.command !== undefined) {
+      checks.expect(props.command.length > 0 && props.command.every((arg) => typeof arg === "string" && arg.length > 0), "command", props.command,
+        'a non-empty list of non-empty strings, such as ["/app/bin/server"]');
+    }
+    checks.fargateSize(props.cpu, props.memoryMiB);
+    checks.oneOf("cpuArchitecture", cpuArchitecture, CPU_ARCHITECTURES);
+    const fewest = production ? 2 : 1;
+    const why = production ? "at least 2 in production (a task per AZ)" : undefined;
+    if (checks.integer("maxCount", maxCount, fewest, 5000, why)) {
+      if (props.minCount !== undefined && checks.integer("minCount", minCount, production ? 2 : 0, 5000, why)) {
+        checks.expect(minCount <= maxCount, "minCount", minCount, `at most maxCount (${maxCount})`);
+      }
+      if (checks.integer("desiredCount", props.desiredCount, fewest, 5000, why)) {
+        checks.expect(props.desiredCount <= maxCount, "desiredCount", props.desiredCount, `at most maxCount (${maxCount})`);
+        checks.expect(props.desiredCount >= minCount, "desiredCount", props.desiredCount, `at least minCount (${minCount})`);
+      }
+    }
+    if (production) {
+      checks.expect(!fargateSpot, "fargateSpot", fargateSpot, "false in production (Spot tasks can be reclaimed at two minutes' notice)");
+      checks.expect(!enableExecuteCommand, "enableExecuteCommand", enableExecuteCommand,
+        "false in production (ECS Exec needs a writable root filesystem, and production keeps it read-only)");
+    }
+    if (enableExecuteCommand) {
+      checks.expect(readonlyRootFilesystem === false, "readonlyRootFilesystem", readonlyRootFilesystem, "false with enableExecuteCommand (the ECS Exec agent writes to the root filesystem)");
+      checks.expect(props.cluster.executeCommandLogGroupArn !== undefined, "enableExecuteCommand", true,
+        "false, or a cluster with executeCommandLogging (every Exec session is logged)");
+    }
+    if (props.port !== undefined) checks.integer("port", props.port, 1, 65535);
+    for (const [kind, names] of [["environment", Object.keys(environment)], ["secrets", Object.keys(secrets)]] as const) {
+      for (const key of names) checks.expect(ENVIRONMENT_NAME.test(key), `${kind}.${key}`, key, "a variable name: upper-case letters, digits and _, not starting with a digit");
+    }
+    for (const key of Object.keys(environment).filter((k) => k in secrets)) {
+      checks.add(`environment.${key}`, "is also given in secrets; allowed: a variable either plain or secret, not both");
+    }
+    checks.oneOf("logRetentionDays", logRetentionDays, CLOUDWATCH_RETENTION_DAYS);
+    checks.integer("targetCpuPercent", targetCpuPercent, 10, 90);
+    checks.integer("stopTimeoutSeconds", stopTimeoutSeconds, 2, 120);
+    checks.accountId("accountId", props.accountId);
+    if (lb !== undefined) {
+      checks.expect(props.port !== undefined, "port", props.port, "a port with loadBalancer (the target group sends traffic and health checks there)");
+      checks.expect(HEALTH_CHECK_PATH.test(healthCheck.path) && healthCheck.path.length <= 1024, "loadBalancer.healthCheck.path", healthCheck.path,
+        'a path starting with "/" of URL path characters, at most 1024');
+      checks.integer("loadBalancer.healthCheck.intervalSeconds", healthCheck.intervalSeconds, 5, 300);
+      checks.integer("loadBalancer.healthCheck.healthyThreshold", healthCheck.healthyThreshold, 2, 10);
+      checks.integer("loadBalancer.healthCheck.unhealthyThreshold", healthCheck.unhealthyThreshold, 2, 10);
+      checks.integer("loadBalancer.healthCheck.timeoutSeconds", healthCheck.timeoutSeconds, 2, Math.min(120, healthCheck.intervalSeconds - 1), "less than intervalSeconds");
+      checks.integer("loadBalancer.deregistrationDelaySeconds", deregistrationDelaySeconds, 0, 3600);
+      checks.integer("loadBalancer.healthCheckGracePeriodSeconds", healthCheckGracePeriodSeconds, 0, 7200);
+      checks.integer("loadBalancer.targetRequestsPerTarget", targetRequestsPerTarget, 1, 1_000_000);
+    }
+    checks.throwIfAny();
+
+    const { naming, network, cluster } = props;
+    const region = network.region;
+    this.name = name;
+    this.region = region;
+    this.image = props.image;
+    this.command = props.command === undefined ? undefined : [...props.command];
+    this.port = props.port;
+    this.containerName = id;
+    this.cpuArchitecture = cpuArchitecture;
+    this.stopTimeoutSeconds = stopTimeoutSeconds;
+    this.executeCommandEnabled = enableExecuteCommand;
+    this.readonlyRootFilesystem = readonlyRootFilesystem;
+    this.privateSubnetIds = network.privateSubnetIds;
+    this.repositoryCredentialsArn = props.repositoryCredentialsArn;
+    this.clusterName = cluster.clusterName;
+    this.containerEnvironment = { ...environment };
+    this.containerSecrets = Object.fromEntries(
+      Object.entries(secrets).map(([variable, secret]) => [variable, secret.jsonKey === undefined ? secret.arn : `${secret.arn}:${secret.jsonKey}::`]),
+    );
+
+    // ── logging ──
+    const logGroup = new CloudwatchLogGroup(this, "log_group", { name: naming.path("ecs", name), retentionInDays: logRetentionDays });
+    this.logGroupName = logGroup.name;
+    this.logGroupArn = logGroup.arn;
+
+    // ── IAM: the execution role starts the task, the task role is the application's own identity ──
+    const trustPolicy = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { Service: "ecs-tasks.amazonaws.com" },
+          Action: "sts:AssumeRole",
+          ...(props.accountId === undefined
+            ? {}
+            : {
+                Condition: {
+                  StringEquals: { "aws:SourceAccount": props.accountId },
+                  ArnLike: { "aws:SourceArn": `arn:${partitionOf(region)}:ecs:${region}:${props.accountId}:*` },
+                },
+              }),
+        },
+      ],
+    });
+    // Deliberately no AmazonECSTaskExecutionRolePolicy: it grants ECR and logs on "*".
+    const executionRole = new IamRole(this, "execution_role", {
+      name: naming.name([name, "execution"], 64),
+      description: `ECS starts ${naming.prefix} ${name} tasks with it: its log group and its secrets only`,
+      assumeRolePolicy: trustPolicy,
+    });
+    const logsPolicy = new IamRolePolicy(this, "execution_role_logs", {
+      name: "write-container-logs",
+      role: executionRole.name,
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "WriteContainerLogs",
+            Effect: "Allow",
+            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+            // The group already exists (no logs:CreateLogGroup); `:*` covers its streams.
+            Resource: [`${logGroup.arn}:*`],
+          },
+        ],
+      }),
+    });
+    const secretArns = [...new Set([...Object.values(secrets).map((s) => s.arn), ...(props.repositoryCredentialsArn === undefined ? [] : [props.repositoryCredentialsArn])])];
+    if (secretArns.length > 0) {
+      const statements: object[] = [{ Sid: "ReadAppSecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: secretArns }];
+      if (props.secretsKmsKeyArn !== undefined) {
+        statements.push({
+          Sid: "DecryptAppSecrets",
+          Effect: "Allow",
+          Action: ["kms:Decrypt"],
+          Resource: [props.secretsKmsKeyArn],
+          Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${region}.amazonaws.com` } },
+        });
+      }
+      // GetSecretValue on exactly this service's secret ARNs: a service gets no secret it does not name.
+      this.prerequisites.push(
+        new IamRolePolicy(this, "execution_role_secrets", {
+          name: naming.name("read-secrets", 128),
+          role: executionRole.name,
+          policy: JSON.stringify({ Version: "2012-10-17", Statement: statements }),
+        }),
+      );
+    }
+    this.executionRoleArn = executionRole.arn;
+
+    const taskRole = new IamRole(this, "task_role", {
+      name: naming.name([name, "task"], 64),
+      description: `The ${naming.prefix} ${name} application's own identity${enableExecuteCommand ? " (ECS Exec allowed)" : ""}`,
+      assumeRolePolicy: trustPolicy,
+    });
+    if (enableExecuteCommand && cluster.executeCommandLogGroupArn !== undefined) {
+      new IamRolePolicy(this, "task_role_exec", {
+        name: "ecs-exec",
+        role: taskRole.name,
+        policy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "EcsExecSessionChannels",
+              Effect: "Allow",
+              Action: [...ECS_EXEC_ACTIONS],
+              // By AWS design: ssmmessages actions have no resource type, so IAM accepts only "*" for them. Exposure is
+              // bounded by who may call ecs:ExecuteCommand on this cluster, and the statement exists only when exec is on.
+              Resource: "*",
+            },
+            {
+              // The SSM agent checks that the session log group exists before a session starts (a list call).
+              Sid: "EcsExecFindSessionLogGroup",
+              Effect: "Allow",
+              Action: ["logs:DescribeLogGroups"],
+              Resource: "*",
+            },
+            {
+              Sid: "EcsExecWriteSessionLogs",
+              Effect: "Allow",
+              Action: ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+              Resource: [`${cluster.executeCommandLogGroupArn}:*`],
+            },
+          ],
+        }),
+      });
+    }
+    this.taskRoleArn = taskRole.arn;
+
+    // ── network: security group, egress to HTTPS; ingress only from the load balancer, when there is one ──
+    // No inline rules: Terraform then removes AWS's allow-all egress, and every rule is explicit. A security group's
+    // description cannot change without replacing the group, so each text stays as first deployed.
+    const securityGroup = new SecurityGroup(this, "security_group", {
+      name: naming.name([name, "tasks"]),
+      description:
+        lb === undefined
+          ? "ECS tasks: no ingress, egress to HTTPS and named peers only"
+          : "ECS tasks: ingress from the load balancer, egress to HTTPS and named peers only",
+      vpcId: network.vpcId,
+    });
+    this.securityGroupId = securityGroup.id;
+    // 443 anywhere: ghcr.io has no fixed address ranges, and Secrets Manager, CloudWatch Logs and SSM (ECS Exec) are
+    // public AWS endpoints unless VPC endpoints serve them. DNS and the time service are not filtered by security groups.
+    const httpsOut = new VpcSecurityGroupEgressRule(this, "https_out", {
+      securityGroupId: securityGroup.id,
+      description: "HTTPS to ghcr.io and AWS APIs",
+      ipProtocol: "tcp",
+      fromPort: 443,
+      toPort: 443,
+      cidrIpv4: "0.0.0.0/0",
+    });
+    this.prerequisites.push(logsPolicy, httpsOut);
+
+    // ── load balancing: own target group, route, and the load balancer admitted on the port ──
+    let routeReady: ITerraformDependable | undefined;
+    if (lb !== undefined && props.port !== undefined) {
+      // `name_prefix` + create_before_destroy: changes to port, protocol or VPC replace a target group, and the old one
+      // cannot be deleted while a listener uses it. The prefix allows 6 characters; the construct id keeps it recognisable.
+      const targetGroup = new LbTargetGroup(this, "target_group", {
+        namePrefix: `${id.toLowerCase().replace(/[^a-z0-9]/g, "").slice(0, 5) || "tg"}-`,
+        targetType: "ip",
+        protocol: "HTTP",
+        protocolVersion: "HTTP1",
+        port: props.port,
+        vpcId: lb.alb.vpcId,
+        deregistrationDelay: String(deregistrationDelaySeconds),
+        healthCheck: {
+          enabled: true,
+          protocol: "HTTP",
+          port: "traffic-port",
+          path: healthCheck.path,
+          matcher: "200",
+          interval: healthCheck.intervalSeconds,
+          timeout: healthCheck.timeoutSeconds,
+          healthyThreshold: healthCheck.healthyThreshold,
+          unhealthyThreshold: healthCheck.unhealthyThreshold,
+        },
+        lifecycle: { createBeforeDestroy: true },
+      });
+      this.targetGroupArn = targetGroup.arn;
+      this.targetGroupArnSuffix = targetGroup.arnSuffix;
+      this.healthCheckPath = healthCheck.path;
+      this.rolloutSecondsPerBatch = modeledRolloutSecondsPerBatch({
+        healthyThreshold: healthCheck.healthyThreshold,
+        intervalSeconds: healthCheck.intervalSeconds,
+        deregistrationDelaySeconds,
+      });
+      routeReady = lb.alb.addRoute(this, "route", { route: lb.route, targetGroupArn: targetGroup.arn });
+      this.allowFrom(lb.alb, props.port);
+      lb.alb.allowTo(this, props.port);
+    }
+
+    // ── task definition ──
+    const taskDefinition = new EcsTaskDefinition(this, "task_definition", {
+      family: naming.name(name, 255),
+      requiresCompatibilities: ["FARGATE"],
+      networkMode: "awsvpc",
+      cpu: String(props.cpu),
+      memory: String(props.memoryMiB),
+      runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture },
+      executionRoleArn: executionRole.arn,
+      taskRoleArn: taskRole.arn,
+      volume: [{ name: TMP_VOLUME_NAME }],
+      containerDefinitions: containerDefinitionsJson([
+        appContainerDefinition({
+          name: id,
+          image: props.image,
+          command: props.command,
+          environment: this.containerEnvironment,
+          secrets: this.containerSecrets,
+          repositoryCredentialsArn: props.repositoryCredentialsArn,
+          containerPort: props.port,
+          logGroupName: logGroup.name,
+          logRegion: region,
+          logStreamPrefix: id,
+          // A CloudWatch Logs slowdown must not stall the application.
+          logMode: "non-blocking",
+          readonlyRootFilesystem,
+          stopTimeoutSeconds,
+        }),
+      ]),
+      // Replaced revisions stay ACTIVE, so the circuit breaker (or an operator) can always roll back to them.
+      skipDestroy: true,
+    });
+    this.taskDefinitionFamily = taskDefinition.family;
+    this.taskDefinitionArn = taskDefinition.arn;
+
+    // ── service ──
+    this.resource = new EcsService(this, "Resource", {
+      name: naming.name(name, 255),
+      cluster: cluster.clusterArn,
+      taskDefinition: taskDefinition.arn,
+      desiredCount: props.desiredCount,
+      capacityProviderStrategy: [{ capacityProvider: fargateSpot ? "FARGATE_SPOT" : "FARGATE", weight: 1, base: 0 }],
+      platformVersion: "LATEST",
+      networkConfiguration: {
+        subnets: network.privateSubnetIds,
+        securityGroups: [securityGroup.id],
+        assignPublicIp: false,
+      },
+      loadBalancer: this.targetGroupArn === undefined ? undefined : [{ targetGroupArn: this.targetGroupArn, containerName: id, containerPort: props.port as number }],
+      deploymentCircuitBreaker: { enable: true, rollback: true },
+      deploymentMinimumHealthyPercent: 100,
+      deploymentMaximumPercent: 200,
+      healthCheckGracePeriodSeconds: lb === undefined ? undefined : healthCheckGracePeriodSeconds,
+      // `cdktf deploy` fails when a new version never becomes healthy (the circuit breaker has rolled it back).
+      waitForSteadyState: true,
+      // Moves tasks back into an AZ that recovers from an outage.
+      availabilityZoneRebalancing: "ENABLED",
+      propagateTags: "SERVICE",
+      enableEcsManagedTags: true,
+      enableExecuteCommand,
+      // Without it the provider replaces the service (an outage) when the capacity provider strategy changes, for
+      // example when fargateSpot is toggled; with it the change is a normal rolling deployment.
+      forceNewDeployment: true,
+      // Autoscaling owns the running count after creation.
+      lifecycle: { ignoreChanges: ["desired_count"] },
+      dependsOn: [
+        // A capacity provider must be associated with the cluster before a service can use it.
+        cluster.capacityProviders,
+        // Registering in a target group that no listener uses fails at apply, which a plan cannot show.
+        ...(routeReady === undefined ? [] : [routeReady]),
+        // IAM grants, the egress rule and the ingress rule the first tasks need.
+        ...this.prerequisites,
+      ],
+    });
+    this.serviceName = this.resource.name;
+
+    // ── scaling: target tracking on CPU, and on requests per task behind the load balancer; the larger count wins ──
+    const scalingTarget = new AppautoscalingTarget(this, "scaling_target", {
+      serviceNamespace: "ecs",
+      scalableDimension: "ecs:service:DesiredCount",
+      resourceId: `service/${cluster.clusterName}/${this.resource.name}`,
+      minCapacity: minCount,
+      maxCapacity: maxCount,
+    });
+    const targetTracking = (policyId: string, policyName: string, metric: { predefinedMetricType: string; resourceLabel?: string }, targetValue: number) =>
+      new AppautoscalingPolicy(this, policyId, {
+        name: naming.name([name, policyName], 255),
+        policyType: "TargetTrackingScaling",
+        serviceNamespace: scalingTarget.serviceNamespace,
+        scalableDimension: scalingTarget.scalableDimension,
+        resourceId: scalingTarget.resourceId,
+        targetTrackingScalingPolicyConfiguration: {
+          predefinedMetricSpecification: metric,
+          targetValue,
+          // Scale out fast, scale in slowly so that a short lull does not drop capacity needed a minute later.
+          scaleOutCooldown: 60,
+          scaleInCooldown: 300,
+        },
+      });
+    targetTracking("scale_on_cpu", "cpu", { predefinedMetricType: "ECSServiceAverageCPUUtilization" }, targetCpuPercent);
+    if (lb !== undefined) {
+      targetTracking(
+        "scale_on_requests",
+        "requests",
+        { predefinedMetricType: "ALBRequestCountPerTarget", resourceLabel: `${lb.alb.arnSuffix}/${this.targetGroupArnSuffix}` },
+        targetRequestsPerTarget,
+      );
+    }
+  }
+
+  /**
+   * Admits `peer` to the tasks on `port` (an ingress rule on the service's own security group).
+   *
+   * @param peer the construct that sends traffic, for example the load balancer (admitted by the constructor)
+   * @param port the TCP port, 1 to 65535
+   */
+  public allowFrom(peer: SecurityGroupPeer, port: number): void {
+    requireInteger("FargateService", "allowFrom port", port, 1, 65535);
+    this.addTaskPrerequisite(addIngressFrom(this, this.securityGroupId, peer, port));
+  }
+
+  /**
+   * Lets the tasks reach `peer` on `port` (an egress rule on the service's own security group), for example the
+   * database on 5432. The peer admits the service on its side (`database.allowFrom(service)`).
+   *
+   * @param peer the construct that receives traffic
+   * @param port the TCP port, 1 to 65535
+   */
+  public allowTo(peer: SecurityGroupPeer, port: number): void {
+    requireInteger("FargateService", "allowTo port", port, 1, 65535);
+    this.addTaskPrerequisite(addEgressTo(this, this.securityGroupId, peer, port));
+  }
+
+  /**
+   * Makes the `aws_ecs_service` wait for `dependencies` (for example the migration deploy gate), so that a failed
+   * dependency stops the deployment before a new version rolls out.
+   */
+  public addDependency(...dependencies: ITerraformDependable[]): void {
+    this.addDependsOn(dependencies);
+  }
+
+  /**
+   * What must exist before any task of this service's (or a one-off task with its roles and network) can start: IAM
+   * grants, security group rules, the routes out, the database. The service depends on them; so must anything else
+   * that starts tasks, such as the deploy gate. Grows with {@link FargateService.addTaskPrerequisite},
+   * {@link FargateService.allowTo} and {@link FargateService.allowFrom}.
+   */
+  public get taskPrerequisites(): readonly ITerraformDependable[] {
+    return [...this.prerequisites];
+  }
+
+  /**
+   * Adds things tasks need at start (see {@link FargateService.taskPrerequisites}), for example the NAT routes
+   * (`network.privateEgress`) or the database (`database.instance`). The service waits for them.
+   */
+  public addTaskPrerequisite(...prerequisites: ITerraformDependable[]): void {
+    this.prerequisites.push(...prerequisites);
+    this.addDependsOn(prerequisites);
+  }
+
+  private addDependsOn(dependencies: readonly ITerraformDependable[]): void {
+    // Before the service resource exists, its constructor picks the prerequisites up itself.
+    if (this.resource === undefined) return;
+    // `dependable` renders the bare address (`terraform_data.gate`), as `depends_on` requires; `fqn` is an interpolation.
+    this.resource.dependsOn = [...(this.resource.dependsOn ?? []), ...dependencies.map((d) => dependable(d))];
+  }
+}

@@ -1,0 +1,51 @@
+import type { ServiceSecret } from "../fargate-service";
+import { PropChecks } from "../validation";
+
+/**
+ * What an application profile decides for a generic {@link FargateService}: the container's variables and port.
+ * The service's own settings (size, counts, route, extra variables) come from elsewhere; a profile only knows how one
+ * kind of application wants to be run.
+ */
+export interface ContainerProfile {
+  /** Plain environment variables the application needs. */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Secret environment variables the application needs. */
+  readonly secrets: Readonly<Record<string, ServiceSecret>>;
+  /** Port the application listens on, if it serves. */
+  readonly port?: number;
+  /** The plain environment of a one-off task of the same image (a migration): no server. */
+  readonly oneOffEnvironment: Readonly<Record<string, string>>;
+}
+
+/** The parts of a database connection that a profile turns into variables. */
+export interface DatabaseAccess {
+  /**
+   * The connection secret: JSON with `username`, `password`, `host`, `port`, `dbname`, and `url` when the profile
+   * needs one (see {@link ContainerProfile}).
+   */
+  readonly connection: ServiceSecret;
+}
+
+/**
+ * A profile's variables with the service's own added. A service may not change what its profile sets (the profile
+ * depends on it), except the secrets the profile lists in `overridable`.
+ *
+ * @throws PropError naming each variable the service tries to change
+ */
+export function withOwnVariables(
+  profile: ContainerProfile,
+  own: { readonly environment: Readonly<Record<string, string>>; readonly secrets: Readonly<Record<string, ServiceSecret>> },
+  overridable: readonly string[] = [],
+  profileName = "the profile",
+): { environment: Record<string, string>; secrets: Record<string, ServiceSecret> } {
+  const checks = new PropChecks("withOwnVariables");
+  const taken = new Set([...Object.keys(profile.environment), ...Object.keys(profile.secrets)]);
+  for (const key of Object.keys(own.environment)) {
+    checks.expect(!taken.has(key), `environment.${key}`, own.environment[key], `a variable ${profileName} does not set (it sets ${[...taken].sort().join(", ")})`);
+  }
+  for (const key of Object.keys(own.secrets)) {
+    checks.expect(!taken.has(key) || overridable.includes(key), `secrets.${key}`, key, `a variable ${profileName} does not set${overridable.length > 0 ? `, or ${overridable.join(", ")}` : ""}`);
+  }
+  checks.throwIfAny();
+  return { environment: { ...profile.environment, ...own.environment }, secrets: { ...profile.secrets, ...own.secrets } };
+}
