@@ -1,0 +1,84 @@
+import { Testing } from "cdktf";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { GithubPlanRole, GithubPlanRoleProps, githubPlanRoleName, PLAN_ROLE_DENIED_ACTIONS } from "../../src/constructs/github-plan-role";
+import { GithubRepository } from "../../src/constructs/github-repository";
+import { Naming } from "../../src/core/naming";
+
+const PROVIDER = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com";
+const STATE_ROLE = "arn:aws:iam::210987654321:role/whcsites-tfstate-staging";
+
+function whenPlanRole(props: Partial<GithubPlanRoleProps> = {}): { synth: string; role: GithubPlanRole; trust: any; policy: any } {
+  let role: GithubPlanRole | undefined;
+  const synth = Testing.synthScope((scope) => {
+    role = new GithubPlanRole(scope, "github_plan", {
+      naming: new Naming("whcsites", "staging"),
+      repository: new GithubRepository({ repository: "whc-example/whcsites-infra" }),
+      oidcProviderArn: PROVIDER,
+      region: "eu-west-1",
+      stateRoleArn: STATE_ROLE,
+      ...props,
+    });
+  });
+  const resources = JSON.parse(synth).resource;
+  const [roleConfig] = Object.values(resources.aws_iam_role) as any[];
+  const [policyConfig] = Object.values(resources.aws_iam_role_policy) as any[];
+  return { synth, role: role as GithubPlanRole, trust: JSON.parse(roleConfig.assume_role_policy), policy: JSON.parse(policyConfig.policy) };
+}
+
+describe("GithubPlanRole", () => {
+  describe("GIVEN the defaults", () => {
+    const { synth, role, trust, policy } = whenPlanRole();
+
+    test("THEN the role is named for the environment and lasts at most an hour", () => {
+      expect(synth).toHaveResourceWithProperties(IamRole, { name: "whcsites-staging-github-plan", max_session_duration: 3600 });
+      expect(githubPlanRoleName(new Naming("whcsites", "staging"))).toBe("whcsites-staging-github-plan");
+    });
+
+    test("THEN only this repository's pull requests and main branch may assume it, through the OIDC provider", () => {
+      expect(trust.Statement).toHaveLength(1);
+      const [statement] = trust.Statement;
+      expect(statement.Principal).toEqual({ Federated: PROVIDER });
+      expect(statement.Action).toBe("sts:AssumeRoleWithWebIdentity");
+      expect(statement.Condition).toEqual({
+        StringEquals: {
+          "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+          "token.actions.githubusercontent.com:sub": ["repo:whc-example/whcsites-infra:pull_request", "repo:whc-example/whcsites-infra:ref:refs/heads/main"],
+        },
+      });
+      expect(role.subjects).toEqual(statement.Condition.StringEquals["token.actions.githubusercontent.com:sub"]);
+    });
+
+    test("THEN its one grant is assuming the environment's state role", () => {
+      const allows = policy.Statement.filter((s: any) => s.Effect === "Allow");
+      expect(allows).toEqual([{ Sid: "ReadOwnState", Effect: "Allow", Action: "sts:AssumeRole", Resource: STATE_ROLE }]);
+    });
+
+    test("THEN secret values, decryption and other data reads are denied explicitly, everywhere", () => {
+      const denies = policy.Statement.filter((s: any) => s.Effect === "Deny");
+      expect(denies).toEqual([{ Sid: "NeverReadData", Effect: "Deny", Action: [...PLAN_ROLE_DENIED_ACTIONS], Resource: "*" }]);
+      expect(PLAN_ROLE_DENIED_ACTIONS).toEqual(expect.arrayContaining(["secretsmanager:GetSecretValue", "kms:Decrypt", "ssm:GetParameter", "s3:GetObject"]));
+    });
+  });
+
+  describe("GIVEN other branches", () => {
+    test("THEN each is trusted by exact name, besides pull requests", () => {
+      const { trust } = whenPlanRole({ branches: ["main", "release"] });
+      expect(trust.Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"]).toEqual([
+        "repo:whc-example/whcsites-infra:pull_request",
+        "repo:whc-example/whcsites-infra:ref:refs/heads/main",
+        "repo:whc-example/whcsites-infra:ref:refs/heads/release",
+      ]);
+    });
+  });
+
+  describe("GIVEN bad props", () => {
+    test.each([
+      [{ branches: ["*"] }, 'GithubRepository: branch got "*"'],
+      [{ stateRoleArn: "whcsites-tfstate-staging" }, 'GithubPlanRole: stateRoleArn got "whcsites-tfstate-staging"; allowed: an IAM role ARN'],
+      [{ maxSessionDurationSeconds: 60 }, "GithubPlanRole: maxSessionDurationSeconds got 60; allowed: an integer from 3600 to 43200"],
+      [{ region: "Europe" }, 'GithubPlanRole: region got "Europe"; allowed: an AWS region name'],
+    ])("WHEN %j THEN it is refused: %s", (props, message) => {
+      expect(() => whenPlanRole(props as Partial<GithubPlanRoleProps>)).toThrow(message);
+    });
+  });
+});

@@ -1,0 +1,117 @@
+import { Construct } from "constructs";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { Naming } from "../core/naming";
+import { GithubRepository, githubTrustPolicy } from "./github-repository";
+import { requireInteger, requireRegion } from "./validation";
+
+/** Properties of {@link GithubPlanRole}. */
+export interface GithubPlanRoleProps {
+  /** Naming context of the environment: the role is `<app>-<environment>-github-plan`. */
+  readonly naming: Naming;
+  /** The repository whose pull requests and branches may assume the role. */
+  readonly repository: GithubRepository;
+  /** ARN of the account's GitHub OIDC provider ({@link GithubOidcProvider.arn}). */
+  readonly oidcProviderArn: string;
+  /** The stack's region (audience of the trust policy). */
+  readonly region: string;
+  /**
+   * ARN of the role the environment's S3 backend assumes to reach its state (`stateAccessRoleArn(state, environment)`
+   * from `src/config/state.ts`). The plan role may assume it and nothing else.
+   */
+  readonly stateRoleArn: string;
+  /**
+   * Branches whose push (and dispatch) runs may plan, besides pull requests.
+   *
+   * @default ["main"]
+   */
+  readonly branches?: readonly string[];
+  /**
+   * Longest session, in seconds, from 3600 to 43200.
+   *
+   * @default 3600
+   */
+  readonly maxSessionDurationSeconds?: number;
+}
+
+/**
+ * Data-plane reads the plan role is denied whatever else is attached to it later (an explicit deny wins over any
+ * allow, for example a `ReadOnlyAccess` attached by hand): secret values, decryption, parameter values, objects and log
+ * events. The state is read through the state role, a different principal, which decrypts it through S3.
+ */
+export const PLAN_ROLE_DENIED_ACTIONS: readonly string[] = [
+  "secretsmanager:GetSecretValue",
+  "secretsmanager:BatchGetSecretValue",
+  "kms:Decrypt",
+  "ssm:GetParameter",
+  "ssm:GetParameters",
+  "ssm:GetParametersByPath",
+  "ssm:GetParameterHistory",
+  "s3:GetObject",
+  "s3:GetObjectVersion",
+  "logs:GetLogEvents",
+  "logs:FilterLogEvents",
+];
+
+/**
+ * The role GitHub Actions assumes to plan an environment for a pull request or a push to main.
+ *
+ * Trust: the OIDC provider, audience `sts.amazonaws.com`, and exactly the `sub` claims
+ * `repo:<owner>/<name>:pull_request` and `repo:<owner>/<name>:ref:refs/heads/main` (no wildcard). A job that runs in a
+ * GitHub environment has another `sub` and cannot assume it. Pull requests from forks get no OIDC token from GitHub.
+ *
+ * Permissions: `sts:AssumeRole` on the environment's state role (to read the state), and explicit denies of every
+ * data-plane read in {@link PLAN_ROLE_DENIED_ACTIONS}. Nothing else: the CI plans with `-refresh=false` (the refresh
+ * of `aws_secretsmanager_secret_version` calls `GetSecretValue`, which this role must never do), so it reads no AWS
+ * resource. Not `ReadOnlyAccess`: that managed policy reads data (S3 objects, DynamoDB items, log events), not only
+ * configuration, for any resource in the account.
+ *
+ * Keep in mind: the state itself holds the environment's generated passwords, and whoever can plan can read the state.
+ */
+export class GithubPlanRole extends Construct {
+  /** ARN of the role (what the workflow's `role-to-assume` gets). */
+  public readonly roleArn: string;
+  /** Name of the role. */
+  public readonly roleName: string;
+  /** The `sub` claims the role trusts. */
+  public readonly subjects: readonly string[];
+  /** The role resource. */
+  public readonly role: IamRole;
+
+  public constructor(scope: Construct, id: string, props: GithubPlanRoleProps) {
+    super(scope, id);
+    const branches = props.branches ?? ["main"];
+    const maxSessionDurationSeconds = props.maxSessionDurationSeconds ?? 3600;
+    requireRegion("GithubPlanRole", props.region);
+    requireInteger("GithubPlanRole", "maxSessionDurationSeconds", maxSessionDurationSeconds, 3600, 43200);
+    if (!/^arn:aws[a-z-]*:iam::[0-9]{12}:role\/.+$/.test(props.stateRoleArn)) {
+      throw new Error(`GithubPlanRole: stateRoleArn got ${JSON.stringify(props.stateRoleArn)}; allowed: an IAM role ARN such as "arn:aws:iam::123456789012:role/whcsites-tfstate-staging"`);
+    }
+    this.subjects = [props.repository.pullRequestSubject(), ...branches.map((b) => props.repository.branchSubject(b))];
+
+    this.role = new IamRole(this, "Resource", {
+      name: githubPlanRoleName(props.naming),
+      description: `GitHub Actions plans of ${props.naming.environment} from ${props.repository.fullName} (pull requests, ${branches.join(", ")}): reads its state, nothing else`,
+      assumeRolePolicy: githubTrustPolicy(props.oidcProviderArn, props.region, this.subjects),
+      maxSessionDuration: maxSessionDurationSeconds,
+    });
+    new IamRolePolicy(this, "policy", {
+      name: "plan",
+      role: this.role.name,
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          { Sid: "ReadOwnState", Effect: "Allow", Action: "sts:AssumeRole", Resource: props.stateRoleArn },
+          { Sid: "NeverReadData", Effect: "Deny", Action: [...PLAN_ROLE_DENIED_ACTIONS], Resource: "*" },
+        ],
+      }),
+    });
+    this.roleArn = this.role.arn;
+    this.roleName = this.role.name;
+  }
+}
+
+/** The plan role's name: `<app>-<environment>-github-plan` (the workflows build its ARN from the environment file). */
+export function githubPlanRoleName(naming: Naming): string {
+  return naming.name("github-plan", 64);
+}
