@@ -1,8 +1,13 @@
 import * as path from "path";
 import { App } from "cdktf";
-import { ConfigError, ConfigProblem, ConfigWarning, loadEnvironments } from "./config/environment";
+import { ConfigError, ConfigProblem, ConfigWarning, EnvironmentConfig, loadEnvironments } from "./config/environment";
 import { loadStateConfig } from "./config/state";
-import { EnvironmentStack, environmentStackName } from "./stacks/environment-stack";
+import { githubDeployRoleName } from "./constructs/github-deploy-role";
+import { githubPlanRoleName } from "./constructs/github-plan-role";
+import { Naming } from "./core/naming";
+import { partitionOf } from "./domain/partition";
+import { APP_NAME, EnvironmentStack, environmentStackName } from "./stacks/environment-stack";
+import { GithubStack, githubStackName } from "./stacks/github-stack";
 import { STATE_STACK_NAME, StateStack } from "./stacks/state-stack";
 
 /** Options of {@link buildApp}. */
@@ -19,6 +24,14 @@ export interface BuildAppOptions {
 
 const ROOT = path.join(__dirname, "..");
 
+/** The roles that deploy or plan an environment, whom its state role trusts: its operators and its GitHub roles. */
+function deployersOf(config: EnvironmentConfig): string[] {
+  const naming = new Naming(APP_NAME, config.name);
+  const role = (name: string) => `arn:${partitionOf(config.region)}:iam::${config.accountId}:role/${name}`;
+  const github = config.delivery === undefined ? [] : [role(githubPlanRoleName(naming)), role(githubDeployRoleName(naming))];
+  return [...github, ...config.operatorRoleArns];
+}
+
 /**
  * Builds the whole app: the state bootstrap stack plus one stack per environment file.
  *
@@ -30,11 +43,12 @@ export function buildApp(options: BuildAppOptions = {}): App {
   const environments = loadEnvironments(options.environmentsDir ?? path.join(ROOT, "environments"), { warn: options.warn });
 
   const app = new App({ outdir: options.outdir });
-  new StateStack(app, STATE_STACK_NAME, { state, environments: environments.map((e) => ({ name: e.name, accountId: e.accountId })) });
+  new StateStack(app, STATE_STACK_NAME, { state, environments: environments.map((e) => ({ name: e.name, trustedRoleArns: deployersOf(e) })) });
   const problems: ConfigProblem[] = [];
   for (const config of environments) {
     try {
       new EnvironmentStack(app, environmentStackName(config.name), { config, state });
+      if (config.delivery !== undefined) new GithubStack(app, githubStackName(config.name), { config, state });
     } catch (error) {
       if (error instanceof ConfigError) {
         problems.push(...error.problems);

@@ -24,7 +24,7 @@ function tempDir(prefix: string): string {
 }
 
 describe("npm run synth", () => {
-  test("writes the state stack and one stack per environment", () => {
+  test("writes the state stack, one stack per environment, and one GitHub stack per environment with delivery", () => {
     // GIVEN the committed environment files WHEN synthesized
     const result = synth({ CDKTF_OUTDIR: tempDir("whcsites-out-") });
     // THEN it exits 0 with the three stacks
@@ -32,7 +32,13 @@ describe("npm run synth", () => {
     expect(result.status).toBe(0);
     // and says plainly that staging serves plain HTTP
     expect(result.stderr).toMatch(/WARNING whcsites-staging: .*plain HTTP/);
-    expect(fs.readdirSync(path.join(result.outdir, "stacks")).sort()).toEqual(["whcsites-production", "whcsites-staging", "whcsites-state"]);
+    expect(fs.readdirSync(path.join(result.outdir, "stacks")).sort()).toEqual([
+      "whcsites-production",
+      "whcsites-production-github",
+      "whcsites-staging",
+      "whcsites-staging-github",
+      "whcsites-state",
+    ]);
   });
 
   test("token creation stack traces, off by default, change nothing in the stacks written", () => {
@@ -43,7 +49,7 @@ describe("npm run synth", () => {
     // THEN every stack file is byte for byte the same
     const stackFiles = (outdir: string) =>
       fs.readdirSync(path.join(outdir, "stacks")).sort().map((stack) => fs.readFileSync(path.join(outdir, "stacks", stack, "cdk.tf.json"), "utf8"));
-    expect(stackFiles(off.outdir)).toHaveLength(3);
+    expect(stackFiles(off.outdir)).toHaveLength(5);
     expect(stackFiles(off.outdir)).toEqual(stackFiles(on.outdir));
   });
 

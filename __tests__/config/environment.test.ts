@@ -89,7 +89,7 @@ describe("environment files", () => {
 
   test("an environment file named after the state stack is a clear error", () => {
     expect(() => loadEnvironment(writeEnvironment(read("staging"), "state"))).toThrow(
-      /state\.json: \(file name\): got "state", which would make the stack whcsites-state, the state bootstrap stack; allowed: any other environment name/,
+      /state\.json: \(file name\): got "state", which would clash with the stack whcsites-state, the state bootstrap stack; allowed: any other environment name/,
     );
   });
 
@@ -131,6 +131,19 @@ describe("environment files", () => {
     expect(message).toMatch(/qa\.json: \(file\): is not valid JSON/);
     expect(message).toMatch(/staging\.json: accountId: got "1"/);
     expect(message).toMatch(/staging\.json: region: got "nowhere-1"/);
+  });
+
+  test.each(["tfstate", "github", "staging-github"])("the environment name %p is taken by the app: an error", (name) => {
+    expect(() => loadEnvironment(writeEnvironment(read("staging"), name))).toThrow(new RegExp(`${name}\\.json: \\(file name\\): got "${name}", which would clash with `));
+  });
+
+  test("two environments of one account whose names are a hyphen-prefix of each other are refused (a deploy role scoped by whcsites-prod- would reach prod-eu)", () => {
+    const dir = path.dirname(writeEnvironment(read("staging"), "prod"));
+    fs.writeFileSync(path.join(dir, "prod-eu.json"), JSON.stringify({ ...read("staging"), network: { vpcCidr: "10.21.0.0/16" } }));
+    expect(() => loadEnvironments(dir)).toThrow(/prod-eu\.json: \(file name\): got "prod-eu", which starts with "prod-" of .*prod\.json in the same account 210987654321/);
+    // in different accounts they are fine
+    fs.writeFileSync(path.join(dir, "prod-eu.json"), JSON.stringify({ ...read("staging"), accountId: "111111111111", network: { vpcCidr: "10.21.0.0/16" } }));
+    expect(loadEnvironments(dir).map((c) => c.name).sort()).toEqual(["prod", "prod-eu"]);
   });
 
   test.each(["Staging_EU", "qa--eu", "qa-", "fifteen-chars-x"])("the environment name %p cannot become a stack name: an error", (name) => {

@@ -1,6 +1,6 @@
 import { App, Testing, TerraformOutput, TerraformStack } from "cdktf";
 import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider";
-import { deliverySettingsProblems, GithubOidcProvider, githubOidcProviderArn } from "../../src/constructs/github-oidc-provider";
+import { GithubOidcProvider, githubOidcProviderArn } from "../../src/constructs/github-oidc-provider";
 
 const ACCOUNT = "123456789012";
 const EXISTING = `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`;
@@ -101,38 +101,5 @@ describe("GithubOidcProvider", () => {
     test('WHEN both say "create" for different accounts THEN both synthesize', () => {
       expect(twoStacks("create", "create", "210987654321")).not.toThrow();
     });
-  });
-});
-
-describe("deliverySettingsProblems", () => {
-  const staging = { environment: "staging", file: "environments/staging.json", accountId: ACCOUNT, oidcProvider: "create" };
-
-  test("GIVEN one environment per account creating its provider THEN there is no problem", () => {
-    expect(deliverySettingsProblems([staging, { ...staging, environment: "production", file: "environments/production.json", accountId: "210987654321" }])).toEqual([]);
-  });
-
-  test("GIVEN two environments creating the provider of one account THEN one line names the second file and the first", () => {
-    expect(deliverySettingsProblems([staging, { ...staging, environment: "production", file: "environments/production.json" }])).toEqual([
-      `environments/production.json: github.oidcProvider: got "create", but environments/staging.json already creates the provider of account ${ACCOUNT}; allowed: the provider's ARN (arn:<partition>:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com)`,
-    ]);
-  });
-
-  test("GIVEN environment names of one account that are hyphen-prefixes of each other THEN one line says why", () => {
-    const problems = deliverySettingsProblems([
-      { ...staging, environment: "prod", file: "environments/prod.json" },
-      { ...staging, environment: "prod-eu", file: "environments/prod-eu.json", oidcProvider: EXISTING },
-    ]);
-    expect(problems).toEqual([
-      `environments/prod-eu.json: environment name: got "prod-eu", which starts with "prod-" of environments/prod.json in the same account ${ACCOUNT}; allowed: names that are not a hyphen-prefix of each other (deploy roles are scoped by the prefix whcsites-<environment>-)`,
-    ]);
-  });
-
-  test("GIVEN the same names in different accounts THEN there is no problem", () => {
-    expect(
-      deliverySettingsProblems([
-        { ...staging, environment: "prod", file: "environments/prod.json" },
-        { ...staging, environment: "prod-eu", file: "environments/prod-eu.json", accountId: "210987654321" },
-      ]),
-    ).toEqual([]);
   });
 });

@@ -17,15 +17,23 @@ const state: StateConfig = {
   bucketName: "whcsites-tfstate-123456789012-eu-west-1",
   lockTableName: "whcsites-tfstate-lock",
   noncurrentVersionRetentionDays: 90,
+  administratorRoleArns: ["arn:aws:iam::123456789012:role/whcsites-state-admin"],
 };
+
+const STAGING_DEPLOYERS = ["arn:aws:iam::210987654321:role/whcsites-staging-github-plan", "arn:aws:iam::210987654321:role/whcsites-staging-github-deploy", "arn:aws:iam::210987654321:role/whcsites-operator"];
+const ALLOWED = [
+  "arn:aws:iam::123456789012:role/whcsites-tfstate-staging",
+  "arn:aws:iam::123456789012:role/whcsites-tfstate-production",
+  "arn:aws:iam::123456789012:role/whcsites-state-admin",
+];
 
 describe("StateStack", () => {
   // GIVEN the bootstrap stack WHEN synthesized
   const stack = new StateStack(Testing.app(), "whcsites-state", {
     state,
     environments: [
-      { name: "staging", accountId: "210987654321" },
-      { name: "production", accountId: "123456789012" },
+      { name: "staging", trustedRoleArns: STAGING_DEPLOYERS },
+      { name: "production", trustedRoleArns: ["arn:aws:iam::123456789012:role/whcsites-operator"] },
     ],
   });
   const synth = Testing.synth(stack);
@@ -90,9 +98,18 @@ describe("StateStack", () => {
     // GIVEN / WHEN the key and its alias
     expect(synth).toHaveResourceWithProperties(KmsKey, { enable_key_rotation: true, deletion_window_in_days: 30, lifecycle: { prevent_destroy: true } });
     expect(synth).toHaveResourceWithProperties(KmsAlias, { name: "alias/whcsites-tfstate", target_key_id: "${aws_kms_key.state_key.key_id}" });
-    // THEN only the account (through IAM) administers it: no other principal in the key policy
+    // THEN only the account (through IAM) administers it, and no principal but the state roles and the
+    // administrators may use it, whatever IAM policy they have (issue 20: broad policies must not reach the state)
     expect(JSON.parse(json.resource.aws_kms_key.state_key.policy).Statement).toEqual([
       { Sid: "AccountAdministersKey", Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: "kms:*", Resource: "*" },
+      {
+        Sid: "OnlyStateRolesAndAdministratorsUseKey",
+        Effect: "Deny",
+        Principal: "*",
+        Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+        Resource: "*",
+        Condition: { ArnNotLike: { "aws:PrincipalArn": ALLOWED } },
+      },
     ]);
     // and an upload asking for SSE-S3 instead of the key is denied
     expect(JSON.parse(json.resource.aws_s3_bucket_policy.state_policy.policy).Statement).toContainEqual(
@@ -101,13 +118,23 @@ describe("StateStack", () => {
     expect(stateKeyAliasArn(state)).toBe("arn:aws:kms:eu-west-1:123456789012:alias/whcsites-tfstate");
   });
 
-  test("each environment gets a role, assumable from its own account only, that reaches its own state only", () => {
+  test("the bucket denies every principal but the state roles and the administrators", () => {
+    expect(JSON.parse(json.resource.aws_s3_bucket_policy.state_policy.policy).Statement).toContainEqual({
+      Sid: "OnlyStateRolesAndAdministrators",
+      Effect: "Deny",
+      Principal: "*",
+      Action: "s3:*",
+      Resource: ["${aws_s3_bucket.state.arn}", "${aws_s3_bucket.state.arn}/*"],
+      Condition: { ArnNotLike: { "aws:PrincipalArn": ALLOWED } },
+    });
+  });
+
+  test("each environment gets a role, assumable only by its deployers (never a whole account), that reaches its own state only", () => {
     // GIVEN the staging role WHEN its trust and permissions are read
     const role = json.resource.aws_iam_role.state_access_staging;
     expect(role.name).toBe("whcsites-tfstate-staging");
-    expect(JSON.parse(role.assume_role_policy).Statement).toEqual([
-      { Effect: "Allow", Principal: { AWS: "arn:aws:iam::210987654321:root" }, Action: "sts:AssumeRole" },
-    ]);
+    expect(JSON.parse(role.assume_role_policy).Statement).toEqual([{ Effect: "Allow", Principal: { AWS: STAGING_DEPLOYERS }, Action: "sts:AssumeRole" }]);
+    expect(role.assume_role_policy).not.toMatch(/:root/);
     const statements = JSON.parse(json.resource.aws_iam_role_policy.state_access_staging_policy.policy).Statement;
     // THEN objects only under whcsites/staging/, lock items only for that prefix, and nothing on "*"
     expect(statements).toContainEqual(
@@ -130,15 +157,16 @@ describe("StateStack", () => {
     expect(Object.keys(json.resource.aws_iam_role).sort()).toEqual(["state_access_production", "state_access_staging"]);
   });
 
-  test("in another partition, the state roles trust the environment accounts of that partition", () => {
+  test("in another partition, the state roles and the deny name that partition's ARNs", () => {
     // GIVEN a state account in a China region WHEN synthesized
     const china = new StateStack(Testing.app(), "whcsites-state", {
       state: { ...state, region: "cn-north-1", bucketName: "whcsites-tfstate-123456789012-cn-north-1" },
-      environments: [{ name: "staging", accountId: "210987654321" }],
+      environments: [{ name: "staging", trustedRoleArns: ["arn:aws-cn:iam::210987654321:role/whcsites-operator"] }],
     });
-    const role = JSON.parse(Testing.synth(china)).resource.aws_iam_role.state_access_staging;
+    const json = JSON.parse(Testing.synth(china));
     // THEN
-    expect(JSON.parse(role.assume_role_policy).Statement[0].Principal).toEqual({ AWS: "arn:aws-cn:iam::210987654321:root" });
+    expect(JSON.parse(json.resource.aws_iam_role.state_access_staging.assume_role_policy).Statement[0].Principal).toEqual({ AWS: ["arn:aws-cn:iam::210987654321:role/whcsites-operator"] });
+    expect(json.resource.aws_kms_key.state_key.policy).toContain("arn:aws-cn:iam::123456789012:role/whcsites-tfstate-staging");
     expect(stateAccessRoleArn({ ...state, region: "cn-north-1" }, "staging")).toBe("arn:aws-cn:iam::123456789012:role/whcsites-tfstate-staging");
     expect(stateAccessRoleArn(state, "staging")).toBe("arn:aws:iam::123456789012:role/whcsites-tfstate-staging");
   });

@@ -10,7 +10,7 @@ import { type StackJson } from "../../scripts/lib/stack-json";
 import { synthesizeApp } from "../../scripts/lib/synth";
 import { findTerraform, formatDiagnostic, isCi } from "../../scripts/lib/terraform-cli";
 
-const STACKS = ["whcsites-production", "whcsites-staging", "whcsites-state"];
+const STACKS = ["whcsites-production", "whcsites-production-github", "whcsites-staging", "whcsites-staging-github", "whcsites-state"];
 const ENVIRONMENT_STACKS = ["whcsites-production", "whcsites-staging"];
 
 // Real Terraform, never mocked. Without it a developer machine skips loudly; CI fails (checkStacks throws).

@@ -38,8 +38,12 @@ export const API_SERVICE = "api";
  */
 const RESERVED_SECRET_NAMES = /^(database(-.*)?|key|key-alias|registry-credentials|.*-password|.*-value)$/;
 
-/** Stack names the app uses besides the environments': an environment file may not take them. */
-const RESERVED_ENVIRONMENT_NAMES = new Map([["state", "whcsites-state, the state bootstrap stack"]]);
+/** Names the app uses besides the environments': an environment file may not take them. */
+const RESERVED_ENVIRONMENT_NAMES = new Map([
+  ["state", "the stack whcsites-state, the state bootstrap stack"],
+  ["tfstate", "the state's bucket, lock table and roles whcsites-tfstate-*"],
+  ["github", "a GitHub stack's name"],
+]);
 
 /** Tags that are moved to a new image on purpose: a production deploy must name an image that cannot change under it. */
 const MUTABLE_TAGS = ["latest", "main", "master", "develop", "dev", "edge", "stable", "nightly", "head"];
@@ -152,6 +156,20 @@ export interface EnvironmentConfig {
     /** Existing secrets: name to ARN. */
     readonly existing: Readonly<Record<string, string>>;
   };
+  /**
+   * Deploys from GitHub Actions through OIDC: the environment's GitHub stack (provider, plan and deploy roles); see
+   * `GithubStack`. Undefined: no GitHub roles.
+   */
+  readonly delivery?: {
+    /** `owner/name` of this repository. */
+    readonly repository: string;
+    /** The repository as GitHub's `sub` claim names it, when different. */
+    readonly subjectRepository?: string;
+    /** `"create"` or the ARN of the account's existing provider. */
+    readonly oidcProvider: string;
+  };
+  /** Roles of operators whom the environment's state role trusts (besides the GitHub roles, with delivery). */
+  readonly operatorRoleArns: readonly string[];
   /** The migration task and the deploy gate: see `MigrationTask` and `DeployGate`. Undefined: no migrations. */
   readonly migrations?: {
     /** The service that owns the schema: its image, secrets and network run the migration. */
@@ -210,6 +228,9 @@ const WORDS: PatternWords = {
   "environment.(name)": "an environment variable name: upper-case letters, digits and _, not starting with a digit",
   "secrets.(name)": "an environment variable name: upper-case letters, digits and _, not starting with a digit",
   "existing.(name)": "a secret name: lower-case letters, digits and single hyphens",
+  repository: "a GitHub repository as owner/name, such as whc-example/whcsites-infra",
+  oidcProvider: '"create", or arn:aws:iam::<accountId>:oidc-provider/token.actions.githubusercontent.com',
+  operatorRoleArns: "an IAM role ARN such as arn:aws:iam::123456789012:role/whcsites-operator",
 };
 
 /** Input shape of an environment file, as the schema describes it (optional settings may be missing). */
@@ -243,6 +264,8 @@ interface EnvironmentFile {
   };
   secrets?: { recoveryWindowDays?: number; customerManagedKey?: boolean; generated?: string[]; managed?: string[]; existing?: Record<string, string> };
   migrations?: { service?: string; command?: string[]; runOnDeploy?: boolean; timeoutMinutes?: number };
+  delivery?: { repository: string; subjectRepository?: string; oidcProvider?: string };
+  stateAccess?: { operatorRoleArns?: string[] };
 }
 
 type ServiceFile = Omit<ServiceConfig, "name" | "awsName" | "profile" | "environment" | "secrets" | "database" | "registryCredentials"> & {
@@ -271,9 +294,9 @@ export function loadEnvironment(file: string): EnvironmentConfig {
     problems.push({ file: shown, field, message });
   };
 
-  const reserved = RESERVED_ENVIRONMENT_NAMES.get(name);
+  const reserved = RESERVED_ENVIRONMENT_NAMES.get(name) ?? (name.endsWith("-github") ? "the GitHub stack of another environment" : undefined);
   if (reserved !== undefined) {
-    problem("(file name)", `got ${JSON.stringify(name)}, which would make the stack ${reserved}; allowed: any other environment name`);
+    problem("(file name)", `got ${JSON.stringify(name)}, which would clash with ${reserved}; allowed: any other environment name`);
   } else if (!ENVIRONMENT_NAME.test(name)) {
     problem("(file name)", `got ${JSON.stringify(name)}; allowed: lower-case letters, digits and single hyphens, starting with a letter and not ending with a hyphen, at most 14 characters (AWS name limits)`);
   }
@@ -347,6 +370,9 @@ function checkRelations(c: EnvironmentConfig, problem: (field: string, message: 
   }
   if (c.production && MUTABLE_TAGS.includes(c.image.tag.toLowerCase())) {
     problem("image", `got "${c.image.repository}:${c.image.tag}", whose tag is moved on purpose; allowed in production: a release tag such as 1.4.2, or a digest (@sha256:...)`);
+  }
+  if (c.delivery === undefined && c.operatorRoleArns.length === 0) {
+    problem("stateAccess.operatorRoleArns", "got no role, and no delivery; allowed: at least one role ARN that deploys this environment (its state role trusts only these and, with delivery, the GitHub roles)");
   }
   const migrations = c.migrations;
   if (migrations !== undefined) {
@@ -440,6 +466,8 @@ function resolve(input: EnvironmentFile, name: string, file: string): Environmen
       managed: [...(input.secrets?.managed ?? [])],
       existing: { ...(input.secrets?.existing ?? {}) },
     },
+    delivery: input.delivery === undefined ? undefined : { ...input.delivery, oidcProvider: input.delivery.oidcProvider ?? "create" },
+    operatorRoleArns: [...(input.stateAccess?.operatorRoleArns ?? [])],
     migrations: migrationsOn
       ? {
           service: input.migrations?.service ?? API_SERVICE,
@@ -476,10 +504,26 @@ export function loadEnvironments(dir: string, options: LoadOptions = {}): Enviro
   if (files.length === 0) {
     problems.push({ file: dir, field: "(directory)", message: "holds no environment file; add one such as staging.json" });
   }
-  problems.push(...copies(configs));
+  problems.push(...copies(configs), ...prefixedNames(configs));
   if (problems.length > 0) throw new ConfigError(problems);
   for (const warning of overlappingNetworks(configs)) options.warn?.(warning);
   return configs;
+}
+
+/**
+ * Two environments of one account whose names are a hyphen-prefix of each other (`prod` and `prod-eu`): names of the
+ * first (`whcsites-prod-*`) also match the second's resources, so a deploy role scoped by its prefix would reach them.
+ */
+function prefixedNames(configs: readonly EnvironmentConfig[]): ConfigProblem[] {
+  return configs.flatMap((a) =>
+    configs
+      .filter((b) => b !== a && b.accountId === a.accountId && b.name.startsWith(`${a.name}-`))
+      .map((b) => ({
+        file: b.file,
+        field: "(file name)",
+        message: `got "${b.name}", which starts with "${a.name}-" of ${a.file} in the same account ${a.accountId}; allowed: names that are not a hyphen-prefix of another environment's in the account (deploy roles are scoped by the prefix whcsites-<environment>-)`,
+      })),
+  );
 }
 
 /** A file that is another one with only its name changed: a copy whose edits were forgotten, deployed twice. */

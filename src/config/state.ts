@@ -18,6 +18,8 @@ export interface StateConfig {
   readonly lockTableName: string;
   /** How long old state versions are kept. */
   readonly noncurrentVersionRetentionDays: number;
+  /** Roles of the state account that administer the state; with the state roles, the only principals let in. */
+  readonly administratorRoleArns: readonly string[];
 }
 
 /** The alias of the KMS key that encrypts every environment's state (the state holds generated passwords). */
@@ -58,6 +60,7 @@ export function loadStateConfig(file: string): StateConfig {
     region: "an AWS region code such as eu-west-1",
     bucketName: "an S3 bucket name: 3-63 lower-case letters, digits, dots and hyphens",
     lockTableName: "a DynamoDB table name: 3-255 letters, digits, _ . -",
+    administratorRoleArns: "an IAM role ARN such as arn:aws:iam::123456789012:role/whcsites-state-admin",
   });
   if (problems.length > 0) throw new ConfigError(problems);
   const accountId = String(raw.accountId);
@@ -69,5 +72,6 @@ export function loadStateConfig(file: string): StateConfig {
     bucketName: (raw.bucketName as string | undefined) ?? `whcsites-tfstate-${accountId}-${region}`,
     lockTableName: (raw.lockTableName as string | undefined) ?? "whcsites-tfstate-lock",
     noncurrentVersionRetentionDays: (raw.noncurrentVersionRetentionDays as number | undefined) ?? 90,
+    administratorRoleArns: [...(raw.administratorRoleArns as string[])],
   };
 }

@@ -228,6 +228,13 @@ export interface FargateServiceProps {
    * @default no source conditions (the account id is not known offline)
    */
   readonly accountId?: string;
+  /**
+   * ARN of a managed policy set as the permissions boundary of every IAM role this construct creates (a deploy role
+   * that may only create roles with its boundary needs it: see `GithubDeployRole`).
+   *
+   * @default no permissions boundary
+   */
+  readonly permissionsBoundaryArn?: string;
 }
 
 /**
@@ -436,6 +443,7 @@ export class FargateService extends Construct implements SecurityGroupPeer {
       name: naming.name([name, "execution"], 64),
       description: `ECS starts ${naming.prefix} ${name} tasks with it: its log group and its secrets only`,
       assumeRolePolicy: trustPolicy,
+      permissionsBoundary: props.permissionsBoundaryArn,
     });
     const logsPolicy = new IamRolePolicy(this, "execution_role_logs", {
       name: "write-container-logs",
@@ -480,6 +488,7 @@ export class FargateService extends Construct implements SecurityGroupPeer {
       name: naming.name([name, "task"], 64),
       description: `The ${naming.prefix} ${name} application's own identity${enableExecuteCommand ? " (ECS Exec allowed)" : ""}`,
       assumeRolePolicy: trustPolicy,
+      permissionsBoundary: props.permissionsBoundaryArn,
     });
     if (enableExecuteCommand && cluster.executeCommandLogGroupArn !== undefined) {
       new IamRolePolicy(this, "task_role_exec", {

@@ -2,7 +2,7 @@ import { Construct, IConstruct } from "constructs";
 import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider";
 import { partitionOf } from "../domain/partition";
 import { GITHUB_OIDC_HOST, githubOidcAudience } from "./github-repository";
-import { requireAccountId, requireRegion } from "./validation";
+import { PropError, requireAccountId, requireRegion } from "./validation";
 
 /** Properties of {@link GithubOidcProvider}. */
 export interface GithubOidcProviderProps {
@@ -56,9 +56,7 @@ export class GithubOidcProvider extends Construct {
 
     if (props.oidcProvider !== "create") {
       if (props.oidcProvider !== expectedArn) {
-        throw new Error(
-          `GithubOidcProvider: oidcProvider got ${JSON.stringify(props.oidcProvider)}; allowed: "create", or the provider's ARN in account ${props.accountId}: "${expectedArn}" (roles can only trust a provider of their own account)`,
-        );
+        throw new PropError("GithubOidcProvider", [{ prop: "oidcProvider", detail: `got ${JSON.stringify(props.oidcProvider)}; allowed: "create", or the provider's ARN in account ${props.accountId}: "${expectedArn}" (roles can only trust a provider of their own account)` }]);
       }
       this.arn = expectedArn;
       this.created = false;
@@ -70,9 +68,7 @@ export class GithubOidcProvider extends Construct {
     creators.set(root, byAccount);
     const other = byAccount.get(props.accountId);
     if (other !== undefined) {
-      throw new Error(
-        `GithubOidcProvider: oidcProvider got "create" at ${this.node.path}, but ${other} already creates the provider of account ${props.accountId}; allowed: "create" in one stack per account, "${expectedArn}" in every other`,
-      );
+      throw new PropError("GithubOidcProvider", [{ prop: "oidcProvider", detail: `got "create" at ${this.node.path}, but ${other} already creates the provider of account ${props.accountId}; allowed: "create" in one stack per account, "${expectedArn}" in every other` }]);
     }
     byAccount.set(props.accountId, this.node.path);
 
@@ -83,49 +79,4 @@ export class GithubOidcProvider extends Construct {
     this.arn = this.resource.arn;
     this.created = true;
   }
-}
-
-/** One environment's delivery settings, as {@link deliverySettingsProblems} checks them across environments. */
-export interface DeliverySettings {
-  /** Environment name (`staging`). */
-  readonly environment: string;
-  /** The file the settings come from, for messages. */
-  readonly file: string;
-  /** The account the environment deploys to. */
-  readonly accountId: string;
-  /** `"create"` or the provider's ARN (see {@link GithubOidcProviderProps.oidcProvider}). */
-  readonly oidcProvider: string;
-}
-
-/**
- * Problems across environments that no single stack can see, one line each:
- * - an account whose provider more than one environment creates;
- * - two environments of one account whose names overlap as prefixes (`prod` and `prod-eu`): a deploy role is scoped by
- *   the name prefix `whcsites-<environment>-`, so `prod`'s would reach `prod-eu`'s resources.
- *
- * An environment that gives an existing ARN while another creates the provider is fine (the ARN is the created one).
- * An account where every environment gives the ARN is fine too (created outside this app).
- */
-export function deliverySettingsProblems(settings: readonly DeliverySettings[]): string[] {
-  const problems: string[] = [];
-  const byAccount = new Map<string, DeliverySettings[]>();
-  for (const s of settings) byAccount.set(s.accountId, [...(byAccount.get(s.accountId) ?? []), s]);
-  for (const [accountId, group] of byAccount) {
-    const creating = group.filter((s) => s.oidcProvider === "create");
-    for (const extra of creating.slice(1)) {
-      problems.push(
-        `${extra.file}: github.oidcProvider: got "create", but ${creating[0].file} already creates the provider of account ${accountId}; allowed: the provider's ARN (arn:<partition>:iam::${accountId}:oidc-provider/${GITHUB_OIDC_HOST})`,
-      );
-    }
-    for (const a of group) {
-      for (const b of group) {
-        if (a !== b && b.environment.startsWith(`${a.environment}-`)) {
-          problems.push(
-            `${b.file}: environment name: got "${b.environment}", which starts with "${a.environment}-" of ${a.file} in the same account ${accountId}; allowed: names that are not a hyphen-prefix of each other (deploy roles are scoped by the prefix whcsites-<environment>-)`,
-          );
-        }
-      }
-    }
-  }
-  return problems;
 }

@@ -1,4 +1,5 @@
 import { partitionOf } from "../domain/partition";
+import { PropError } from "./validation";
 
 /*
  * What GitHub Actions puts in its OIDC tokens, and the trust policy that checks it. Shared by the plan and deploy
@@ -57,7 +58,7 @@ export class GithubRepository {
 
   public constructor(props: GithubRepositoryProps) {
     const problem = repositoryProblem(props.repository);
-    if (problem !== undefined) throw new Error(`GithubRepository: repository got ${JSON.stringify(props.repository)}; allowed: ${problem}`);
+    if (problem !== undefined) throw new PropError("GithubRepository", [{ prop: "repository", detail: `got ${JSON.stringify(props.repository)}; allowed: ${problem}` }]);
     const [owner, name] = props.repository.split("/");
     this.fullName = props.repository;
     this.owner = owner;
@@ -66,9 +67,7 @@ export class GithubRepository {
     const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&");
     const immutable = new RegExp(`^${escape(owner)}${ID_SUFFIX}/${escape(name)}${ID_SUFFIX}$`);
     if (!immutable.test(this.subjectRepository)) {
-      throw new Error(
-        `GithubRepository: subjectRepository got ${JSON.stringify(props.subjectRepository)}; allowed: "${owner}/${name}" with the numeric ids GitHub appends, such as "${owner}@123456/${name}@789012"`,
-      );
+      throw new PropError("GithubRepository", [{ prop: "subjectRepository", detail: `got ${JSON.stringify(props.subjectRepository)}; allowed: "${owner}/${name}" with the numeric ids GitHub appends, such as "${owner}@123456/${name}@789012"` }]);
     }
   }
 
@@ -80,7 +79,7 @@ export class GithubRepository {
   /** `sub` of a job run on a push to (or a dispatch on) `branch`: `repo:<repository>:ref:refs/heads/<branch>`. */
   public branchSubject(branch: string): string {
     if (!BRANCH.test(branch) || branch.includes("..") || branch.endsWith("/") || branch.endsWith(".lock")) {
-      throw new Error(`GithubRepository: branch got ${JSON.stringify(branch)}; allowed: a branch name such as "main" (no wildcards, spaces or "..")`);
+      throw new PropError("GithubRepository", [{ prop: "branch", detail: `got ${JSON.stringify(branch)}; allowed: a branch name such as "main" (no wildcards, spaces or "..")` }]);
     }
     return `repo:${this.subjectRepository}:ref:refs/heads/${branch}`;
   }
@@ -88,7 +87,7 @@ export class GithubRepository {
   /** `sub` of a job that runs in a GitHub environment: `repo:<repository>:environment:<environment>`. */
   public environmentSubject(environment: string): string {
     if (!ENVIRONMENT.test(environment)) {
-      throw new Error(`GithubRepository: environment got ${JSON.stringify(environment)}; allowed: 1 to 255 letters, digits, ".", "_" and "-"`);
+      throw new PropError("GithubRepository", [{ prop: "environment", detail: `got ${JSON.stringify(environment)}; allowed: 1 to 255 letters, digits, ".", "_" and "-"` }]);
     }
     return `repo:${this.subjectRepository}:environment:${environment}`;
   }

@@ -91,6 +91,13 @@ export interface NetworkProps {
    * @default no source conditions (the account id is not known offline)
    */
   readonly accountId?: string;
+  /**
+   * ARN of a managed policy set as the permissions boundary of every IAM role this construct creates (a deploy role
+   * that may only create roles with its boundary needs it: see `GithubDeployRole`).
+   *
+   * @default no permissions boundary
+   */
+  readonly permissionsBoundaryArn?: string;
 }
 
 /**
@@ -261,6 +268,7 @@ export class Network extends Construct {
       name: props.naming.name("vpc-flow-logs", 64),
       description: "Lets VPC flow logs write to their own CloudWatch log group",
       assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [trust] }),
+      permissionsBoundary: props.permissionsBoundaryArn,
     });
     // Only the one log group and its streams: the group already exists, so no logs:CreateLogGroup.
     new IamRolePolicy(scope, "policy", {

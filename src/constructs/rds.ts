@@ -112,6 +112,13 @@ export interface RdsProps {
    * @default 365 in production, 30 elsewhere
    */
   readonly logRetentionDays?: number;
+  /**
+   * ARN of a managed policy set as the permissions boundary of every IAM role this construct creates (a deploy role
+   * that may only create roles with its boundary needs it: see `GithubDeployRole`).
+   *
+   * @default no permissions boundary
+   */
+  readonly permissionsBoundaryArn?: string;
 }
 
 /**
@@ -245,6 +252,7 @@ export class Rds extends Construct implements SecurityGroupPeer {
           Version: "2012-10-17",
           Statement: [{ Effect: "Allow", Principal: { Service: "monitoring.rds.amazonaws.com" }, Action: "sts:AssumeRole" }],
         }),
+        permissionsBoundary: props.permissionsBoundaryArn,
       });
       // RDS checks the role's permissions when the instance is created or modified.
       monitoringDependencies.push(

@@ -8,6 +8,7 @@ import { Naming } from "../core/naming";
 import { tierDefaults } from "../domain/tier-defaults";
 import { Alb } from "../constructs/alb";
 import { Cluster } from "../constructs/cluster";
+import { githubDeployBoundaryArn } from "../constructs/github-deploy-role";
 import { DeployGate } from "../constructs/deploy-gate";
 import { FargateService, ServiceSecret } from "../constructs/fargate-service";
 import { MigrationTask } from "../constructs/migration-task";
@@ -123,6 +124,8 @@ export class EnvironmentStack extends ReadableStack {
       ],
     });
     const releaseImage = `${config.image.repository}:${this.imageTag.stringValue}`;
+    // With delivery, the GitHub deploy role may create and change roles only with its boundary: every role here has it.
+    const permissionsBoundaryArn = config.delivery === undefined ? undefined : githubDeployBoundaryArn(this.naming, config.accountId, config.region);
 
     // ── network ──
     this.network = fromFile(file, "network", NETWORK_FIELDS, () =>
@@ -137,6 +140,7 @@ export class EnvironmentStack extends ReadableStack {
         flowLogs: config.network.flowLogs,
         flowLogRetentionDays: config.network.flowLogRetentionDays,
         vpcEndpoints: config.network.vpcEndpoints,
+        permissionsBoundaryArn,
       }),
     );
 
@@ -181,6 +185,7 @@ export class EnvironmentStack extends ReadableStack {
           masterPassword: secrets.databasePasswordValue as string,
           databaseName: secrets.databaseName,
           production: config.production,
+          permissionsBoundaryArn,
           ...settings,
         }),
       );
@@ -236,6 +241,7 @@ export class EnvironmentStack extends ReadableStack {
           logRetentionDays: s.logRetentionDays,
           targetCpuPercent: s.targetCpuPercent,
           accountId: config.accountId,
+          permissionsBoundaryArn,
           loadBalancer:
             s.route === undefined
               ? undefined

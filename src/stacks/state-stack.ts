@@ -21,11 +21,11 @@ export interface StateStackProps {
   /** Bucket, lock table and account, from `state.json`. */
   readonly state: StateConfig;
   /**
-   * The environments whose state lives here, with the account each one deploys from. Each gets a role it can assume
-   * to reach its own state (and only its own).
+   * The environments whose state lives here. Each gets a role that reaches its own state (and only its own), which
+   * only `trustedRoleArns` may assume: the roles that deploy or plan that environment, never a whole account.
    * @default none
    */
-  readonly environments?: ReadonlyArray<{ readonly name: string; readonly accountId: string }>;
+  readonly environments?: ReadonlyArray<{ readonly name: string; readonly trustedRoleArns: readonly string[] }>;
 }
 
 /**
@@ -51,7 +51,26 @@ export class StateStack extends ReadableStack {
     addAwsProvider(this, { naming, region: state.region, accountId: state.accountId });
 
     const partition = partitionOf(state.region);
-    // Only IAM policies in this account can grant its use (the root statement delegates to IAM): the state roles below.
+    // ── who may touch the state at all: the environments' state roles and the administrators ──
+    // Broad policies in the state account (PowerUserAccess, ReadOnlyAccess) must not reach any environment's state, so
+    // the bucket and the key deny every other principal. The account's root user can still remove a bucket policy
+    // (break glass), and `administratorRoleArns` must hold the role that deploys this stack.
+    const environments = props.environments ?? [];
+    const allowedPrincipals = [
+      ...environments.map((e) => `arn:${partition}:iam::${state.accountId}:role/${stateAccessRoleName(e.name)}`),
+      ...state.administratorRoleArns,
+    ];
+    const denyOthers = (sid: string, actions: string | readonly string[], resources: string | readonly string[]) => ({
+      Sid: sid,
+      Effect: "Deny",
+      Principal: "*",
+      Action: actions,
+      Resource: resources,
+      Condition: { ArnNotLike: { "aws:PrincipalArn": allowedPrincipals } },
+    });
+
+    // ── encryption: the state's own key ──
+    // IAM policies in this account grant its use (the root statement delegates to IAM); every other principal is denied.
     const key = new KmsKey(this, "state_key", {
       description: "Terraform state of every whcsites environment (it holds their generated passwords)",
       enableKeyRotation: true,
@@ -60,14 +79,17 @@ export class StateStack extends ReadableStack {
         Version: "2012-10-17",
         Statement: [
           { Sid: "AccountAdministersKey", Effect: "Allow", Principal: { AWS: `arn:${partition}:iam::${state.accountId}:root` }, Action: "kms:*", Resource: "*" },
+          denyOthers("OnlyStateRolesAndAdministratorsUseKey", ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"], "*"),
         ],
       }),
       lifecycle: { preventDestroy: true },
     });
     new KmsAlias(this, "state_key_alias", { name: STATE_KEY_ALIAS, targetKeyId: key.keyId });
 
+    // ── storage: the bucket and the lock table ──
     // Children of "state" become aws_s3_bucket.state, aws_s3_bucket_versioning.state_versioning, ...
     const bucket = new SecureBucket(this, "state", {
+      extraPolicyStatements: (bucketArn) => [denyOthers("OnlyStateRolesAndAdministrators", "s3:*", [bucketArn, `${bucketArn}/*`])],
       bucket: state.bucketName,
       preventDestroy: true,
       versioned: true,
@@ -98,17 +120,18 @@ export class StateStack extends ReadableStack {
       lifecycle: { preventDestroy: true },
     });
 
-    // One role per environment, assumed by its S3 backend: environments may deploy from other accounts, and one
-    // environment must not read another's state (it holds that environment's generated passwords).
+    // ── access: one role per environment ──
+    // Assumed by its S3 backend: environments may deploy from other accounts, and one environment must not read
+    // another's state. Only the environment's own deployers may assume it.
     const access = new Construct(this, "state_access");
-    for (const environment of props.environments ?? []) {
+    for (const environment of environments) {
       const prefix = stateKey(environment.name).replace(/[^/]+$/, "");
       const role = new IamRole(access, environment.name, {
         name: stateAccessRoleName(environment.name),
         description: `Terraform state of ${environment.name}: read and write ${prefix}*, and its locks`,
         assumeRolePolicy: JSON.stringify({
           Version: "2012-10-17",
-          Statement: [{ Effect: "Allow", Principal: { AWS: `arn:${partition}:iam::${environment.accountId}:root` }, Action: "sts:AssumeRole" }],
+          Statement: [{ Effect: "Allow", Principal: { AWS: [...environment.trustedRoleArns] }, Action: "sts:AssumeRole" }],
         }),
       });
       new IamRolePolicy(access, `${environment.name}_policy`, {
