@@ -68,6 +68,8 @@ describe("migrate CLI", () => {
     }
     expect(help).toContain("npm run migrate -- --stack whcsites-staging");
     expect(help).toMatch(/130\s+interrupted by SIGINT/);
+    expect(help).toMatch(/129\s+lost its caller: parent process exited, output closed \(EPIPE\) or SIGHUP; task stopped/);
+    expect(help).toContain("<repository>@sha256:<64 hex digits>");
     expect(h.runs).toHaveLength(0);
   });
 
@@ -116,6 +118,19 @@ describe("migrate CLI", () => {
 
     // WHEN / THEN
     await expect(main(argv("--stack", "whcsites-staging"), h.deps)).resolves.toBe(ExitCode.TimedOut);
+  });
+
+  it("accepts an --expected-image pinned by digest", async () => {
+    // GIVEN
+    const h = harness();
+    const image = `ghcr.io/example/whcsites-api@sha256:${"ab".repeat(32)}`;
+
+    // WHEN
+    const code = await main(argv("--stack", "whcsites-staging", "--expected-image", image), h.deps);
+
+    // THEN
+    expect(code).toBe(0);
+    expect(h.runs[0].options.expectedImage).toBe(image);
   });
 
   it("--non-interactive builds the target from explicit flags, lists comma-separated or repeated", async () => {
@@ -171,6 +186,9 @@ describe("migrate CLI", () => {
     [["--non-interactive", "--cluster", "c", "--task-definition", "t", "--subnets", "vpc-1", "--security-groups", "sg-1"], /subnetIds must hold subnet-\* ids only/],
     [["--stack", "s", "--image-tag", "1", "--expected-image", "x:1"], /give --image-tag or --expected-image, not both/],
     [["--stack", "s", "extra"], /unexpected argument "extra"/],
+    [["--stack", "s", "--expected-image", "ghcr.io/x/api@sha256:1234"], /option '--expected-image <image>' argument 'ghcr\.io\/x\/api@sha256:1234' is invalid\. digest "sha256:1234" is not sha256:<64 lowercase hex digits>/],
+    [["--stack", "s", "--image-tag", "@sha256:abc"], /argument '@sha256:abc' is invalid\. that is a digest, not a tag: give the full reference with --expected-image/],
+    [["--stack", "s", "--image-tag", "-rc1"], /argument '-rc1' is invalid\. a tag is up to 128 letters/],
   ])("rejects %j with a usage error (exit 2) and runs nothing", async (args, message) => {
     // GIVEN
     const h = harness();

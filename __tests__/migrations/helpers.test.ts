@@ -1,5 +1,5 @@
 import { formatDuration, parseDuration } from "../../src/migrations/duration";
-import { imageWithTag, parseImageReference } from "../../src/migrations/image";
+import { imageMatches, imageReferenceProblem, imageTagProblem, imageWithTag, parseImageReference } from "../../src/operator/image-reference";
 import { readStackTarget, targetFromOutput } from "../../src/migrations/target";
 
 describe("parseDuration", () => {
@@ -32,6 +32,9 @@ describe("formatDuration", () => {
   });
 });
 
+const D1 = `sha256:${"0123456789abcdef".repeat(4)}`;
+const D2 = `sha256:${"f".repeat(64)}`;
+
 describe("image references", () => {
   it.each([
     ["ghcr.io/example/api:1.4.0", { repository: "ghcr.io/example/api", tag: "1.4.0" }],
@@ -45,6 +48,49 @@ describe("image references", () => {
   it("puts the asked tag on the repository of the reference image", () => {
     expect(imageWithTag("ghcr.io/example/api:1.4.0", "1.5.0")).toBe("ghcr.io/example/api:1.5.0");
     expect(imageWithTag("registry:5000/api", "7")).toBe("registry:5000/api:7");
+    expect(imageWithTag(`ghcr.io/example/api@${D1}`, "1.5.0")).toBe("ghcr.io/example/api:1.5.0");
+  });
+
+  it.each([
+    // actual, expected, matches
+    ["ghcr.io/example/api:1.4.0", "ghcr.io/example/api:1.4.0", true],
+    ["ghcr.io/example/api:1.4.0", "ghcr.io/example/api:1.4.1", false],
+    ["ghcr.io/other/api:1.4.0", "ghcr.io/example/api:1.4.0", false],
+    ["ghcr.io/example/api", "ghcr.io/example/api:latest", true],
+    [`ghcr.io/example/api@${D1}`, `ghcr.io/example/api@${D1}`, true],
+    [`ghcr.io/example/api@${D1}`, `ghcr.io/example/api@${D2}`, false],
+    [`ghcr.io/other/api@${D1}`, `ghcr.io/example/api@${D1}`, false],
+    // the digest decides; a tag next to it is a label
+    [`ghcr.io/example/api:1.4.0@${D1}`, `ghcr.io/example/api@${D1}`, true],
+    [`ghcr.io/example/api@${D1}`, `ghcr.io/example/api:9.9.9@${D1}`, true],
+    // a tag check: a pinned digest on the same tag matches, a bare digest cannot be told to be that tag
+    [`ghcr.io/example/api:1.4.0@${D1}`, "ghcr.io/example/api:1.4.0", true],
+    [`ghcr.io/example/api@${D1}`, "ghcr.io/example/api:1.4.0", false],
+    ["ghcr.io/example/api:1.4.0", `ghcr.io/example/api@${D1}`, false],
+  ])("%s runs what %s asks for: %p", (actual, expected, matches) => {
+    expect(imageMatches(actual, expected)).toBe(matches);
+  });
+
+  it.each([
+    ["ghcr.io/example/api:1.4.0", undefined],
+    [`ghcr.io/example/api@${D1}`, undefined],
+    [`ghcr.io/example/api:1.4.0@${D1}`, undefined],
+    ["registry:5000/api", undefined],
+    ["ghcr.io/example/api@sha256:abc", 'digest "sha256:abc" is not sha256:<64 lowercase hex digits>'],
+    [`ghcr.io/example/api@sha512:${"a".repeat(128)}`, /^digest "sha512:a+" is not sha256:<64 lowercase hex digits>$/],
+    [`ghcr.io/example/api@${D1.toUpperCase().replace("SHA256", "sha256")}`, /is not sha256:<64 lowercase hex digits>/],
+    ["ghcr.io/example/api:-bad", 'tag "-bad" is not a valid tag (letters, digits, "_", "." and "-", at most 128)'],
+    [":1.4.0", "it needs a repository such as ghcr.io/owner/api, then :<tag> or @sha256:<64 hex digits>"],
+    ["ghcr.io/example/api 1.4.0", /^it needs a repository/],
+  ])("checks the reference %s", (image, problem) => {
+    const found = imageReferenceProblem(image);
+    if (problem === undefined) expect(found).toBeUndefined();
+    else expect(found).toMatch(problem);
+  });
+
+  it("tells a digest given as a tag to use the full reference", () => {
+    expect(imageTagProblem("1.5.0")).toBeUndefined();
+    expect(imageTagProblem(D1)).toBe("that is a digest, not a tag: give the full reference with --expected-image <repository>@sha256:<64 hex digits>");
   });
 });
 

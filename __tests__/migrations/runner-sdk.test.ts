@@ -8,6 +8,7 @@ import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { ExitCode, Reporter, runMigration } from "../../src/migrations/runner";
 import { MigrationTarget } from "../../src/migrations/target";
+import { HTML_500, startFakeAws } from "./fake-aws";
 
 const TASK_ARN = "arn:aws:ecs:eu-west-1:111122223333:task/whcsites-staging/0123456789abcdef0123456789abcdef";
 const TD_ARN = "arn:aws:ecs:eu-west-1:111122223333:task-definition/whcsites-staging-migrate:7";
@@ -65,8 +66,10 @@ function reporter(): Reporter & { infos: string[]; logs: string[]; errors: strin
   return { infos, logs, errors, info: (l) => infos.push(l), log: (l) => logs.push(l), error: (l) => errors.push(l) };
 }
 
+/** ECS answers: the task goes through `statuses` (one per DescribeTasks, the last repeats) until StopTask stops it. */
 function baseEcs(statuses: object[]): Record<string, Handler> {
   let describeCalls = 0;
+  let stopped = false;
   return {
     DescribeTaskDefinition: () => ({
       taskDefinition: {
@@ -83,8 +86,14 @@ function baseEcs(statuses: object[]): Record<string, Handler> {
     }),
     ListTasks: () => ({ taskArns: [] }),
     RunTask: () => ({ tasks: [{ taskArn: TASK_ARN, lastStatus: "PROVISIONING" }], failures: [] }),
-    DescribeTasks: () => ({ tasks: [{ taskArn: TASK_ARN, ...statuses[Math.min(describeCalls++, statuses.length - 1)] }], failures: [] }),
-    StopTask: () => ({ task: { taskArn: TASK_ARN } }),
+    DescribeTasks: () => ({
+      tasks: [{ taskArn: TASK_ARN, ...(stopped ? { lastStatus: "STOPPED", stopCode: "UserInitiated" } : statuses[Math.min(describeCalls++, statuses.length - 1)]) }],
+      failures: [],
+    }),
+    StopTask: () => {
+      stopped = true;
+      return { task: { taskArn: TASK_ARN } };
+    },
   };
 }
 
@@ -133,7 +142,7 @@ describe("runMigration through the real SDK clients", () => {
     expect(calls.some((c) => c.operation === "StopTask")).toBe(false);
   });
 
-  it("stops the task through StopTask when the timeout passes", async () => {
+  it("stops the task through StopTask when the timeout passes, and waits for STOPPED", async () => {
     // GIVEN
     const calls: Call[] = [];
     const aws = clients(baseEcs([{ lastStatus: "RUNNING" }]), { GetLogEvents: () => ({ events: [], nextForwardToken: "f/0" }) }, calls);
@@ -146,6 +155,9 @@ describe("runMigration through the real SDK clients", () => {
     expect(calls.filter((c) => c.operation === "StopTask").map((c) => c.input)).toEqual([
       { cluster: "whcsites-staging", task: TASK_ARN, reason: "whcsites migrate: timed out after 0s" },
     ]);
+    // The wait after StopTask: DescribeTasks until it answers STOPPED.
+    const ecsCalls = calls.map((c) => c.operation).filter((o) => o !== "GetLogEvents");
+    expect(ecsCalls.slice(ecsCalls.indexOf("StopTask"))).toEqual(["StopTask", "DescribeTasks"]);
   });
 
   it("reports an ECS error response by its type", async () => {
@@ -161,7 +173,37 @@ describe("runMigration through the real SDK clients", () => {
     const result = await runMigration(TARGET, { ...FAST, timeoutMs: 1_000 }, { ...aws, reporter: reporter() });
 
     // THEN
-    expect(result).toMatchObject({ outcome: "error", exitCode: ExitCode.AwsError, message: "AWS error ClientException: Unable to describe task definition." });
+    expect(result).toMatchObject({ outcome: "error", exitCode: ExitCode.AwsError, message: "AWS error ClientException in ECS DescribeTaskDefinition: Unable to describe task definition." });
     expect(calls.map((c) => c.operation)).toEqual(["DescribeTaskDefinition"]);
+  });
+
+  it("names the call and the HTTP status when the endpoint answers an HTML error page (moto's RunTask crash)", async () => {
+    // GIVEN a real HTTP endpoint on 127.0.0.1 that answers ECS JSON, except RunTask: an HTML 500 page
+    const describe = baseEcs([{ lastStatus: "RUNNING" }]);
+    const endpoint = await startFakeAws({
+      DescribeTaskDefinition: describe.DescribeTaskDefinition,
+      ListTasks: describe.ListTasks,
+      RunTask: () => HTML_500,
+    });
+    const credentials = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "example" };
+    const ecs = new ECSClient({ region: "eu-west-1", endpoint: endpoint.url, credentials, maxAttempts: 1 });
+    const logs = new CloudWatchLogsClient({ region: "eu-west-1", endpoint: endpoint.url, credentials, maxAttempts: 1 });
+    const out = reporter();
+
+    try {
+      // WHEN
+      const result = await runMigration(TARGET, { ...FAST, timeoutMs: 5_000 }, { ecs, logs, reporter: out });
+
+      // THEN
+      expect(result).toMatchObject({ outcome: "error", exitCode: ExitCode.AwsError });
+      expect(result.message).toBe(
+        'AWS call ECS RunTask failed: the endpoint answered HTTP 500 with a body that is not an AWS API response (content-type text/html; charset=utf-8, starting "<!doctype "). ' +
+          "An emulator that crashed, or a proxy's error page?",
+      );
+      expect(result.message).not.toMatch(/Unexpected token/);
+      expect(endpoint.calls.map((c) => c.operation)).toEqual(["DescribeTaskDefinition", "ListTasks", "ListTasks", "RunTask"]);
+    } finally {
+      await endpoint.close();
+    }
   });
 });

@@ -15,6 +15,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-jest";
 import { ExitCode, MigrationRunOptions, Reporter, runMigration } from "../../src/migrations/runner";
 import { MigrationTarget } from "../../src/migrations/target";
+import { WatchedTask } from "../../src/migrations/watchdog";
 
 const ecsMock = mockClient(ECSClient);
 const logsMock = mockClient(CloudWatchLogsClient);
@@ -24,6 +25,7 @@ const TASK_ARN = `arn:aws:ecs:eu-west-1:111122223333:task/whcsites-staging/${TAS
 const OTHER_TASK_ARN = "arn:aws:ecs:eu-west-1:111122223333:task/whcsites-staging/ffffffffffffffffffffffffffffffff";
 const TD_ARN = "arn:aws:ecs:eu-west-1:111122223333:task-definition/whcsites-staging-migrate:7";
 const IMAGE = "ghcr.io/example/whcsites-api:1.4.0";
+const DIGEST = `sha256:${"3f".repeat(32)}`;
 
 const TARGET: MigrationTarget = {
   cluster: "whcsites-staging",
@@ -98,6 +100,33 @@ function givenTaskGoesThrough(...states: Task[]): void {
   const stub = ecsMock.on(DescribeTasksCommand, { tasks: [TASK_ARN] });
   states.slice(0, -1).forEach((s) => stub.resolvesOnce({ tasks: [s], failures: [] }));
   stub.resolves({ tasks: [states[states.length - 1]], failures: [] });
+}
+
+/**
+ * The task answers `running` until StopTask; after StopTask, DescribeTasks answers `afterStop` one per call (the last
+ * repeats), as ECS does while the container gets SIGTERM and the task deprovisions.
+ */
+function givenTaskRunsUntilStopped(running: Task, ...afterStop: Task[]): void {
+  let stopRequested = false;
+  let call = 0;
+  ecsMock.on(StopTaskCommand).callsFake(() => {
+    stopRequested = true;
+    return { task: { ...running, desiredStatus: "STOPPED" } };
+  });
+  ecsMock
+    .on(DescribeTasksCommand, { tasks: [TASK_ARN] })
+    .callsFake(() => ({ tasks: [stopRequested ? afterStop[Math.min(call++, afterStop.length - 1)] : running], failures: [] }));
+}
+
+/** What ECS reports once a task stopped by StopTask is gone. */
+const STOPPED_BY_USER = stopped(undefined, { stopCode: "UserInitiated", stoppedReason: "whcsites migrate: ..." });
+const STOPPING = task("DEPROVISIONING", { desiredStatus: "STOPPED" });
+
+/** The DescribeTasks calls for the started task made after StopTask (the wait for STOPPED). */
+function describeCallsAfterStop(): number {
+  const names = ecsMock.calls().map((c) => (c.args[0] as object).constructor.name);
+  const stopAt = names.indexOf("StopTaskCommand");
+  return stopAt < 0 ? 0 : names.slice(stopAt).filter((n) => n === "DescribeTasksCommand").length;
 }
 
 function givenNoLogStream(): void {
@@ -363,7 +392,9 @@ describe("runMigration: the migration fails", () => {
 
     // THEN
     expect(result).toMatchObject({ outcome: "error", exitCode: ExitCode.AwsError });
-    expect(out.errors.at(-1)).toBe("AWS error AccessDeniedException: not authorized to perform ecs:DescribeTaskDefinition (the caller lacks an IAM permission)");
+    expect(out.errors.at(-1)).toBe(
+      "AWS error AccessDeniedException in ECS DescribeTaskDefinition: not authorized to perform ecs:DescribeTaskDefinition (the caller lacks an IAM permission)",
+    );
     expect(changingCalls()).toEqual([]);
   });
 
@@ -383,7 +414,7 @@ describe("runMigration: the migration fails", () => {
 
     // THEN
     expect(result).toMatchObject({ outcome: "error", exitCode: ExitCode.AwsError });
-    expect(result.message).toMatch(/ThrottlingException: Rate exceeded/);
+    expect(result.message).toMatch(/^AWS error ThrottlingException in ECS DescribeTasks: Rate exceeded/);
     expect(ecsMock).toHaveReceivedCommandWith(StopTaskCommand, { cluster: "whcsites-staging", task: TASK_ARN, reason: "whcsites migrate: runner error (ThrottlingException)" });
   });
 
@@ -413,13 +444,12 @@ describe("runMigration: the migration fails", () => {
 });
 
 describe("runMigration: timeout", () => {
-  it("stops the task and exits 5 when it is still running at the timeout", async () => {
+  it("stops the task, waits until it is STOPPED, and exits 5 when it is still running at the timeout", async () => {
     // GIVEN
     givenTaskDefinition();
     givenNoMigrationRunning();
     givenRunTaskStarts();
-    givenTaskGoesThrough(task("RUNNING"));
-    ecsMock.on(StopTaskCommand).resolves({ task: task("RUNNING", { desiredStatus: "STOPPED" }) });
+    givenTaskRunsUntilStopped(task("RUNNING"), STOPPING, STOPPING, STOPPED_BY_USER);
     givenNoLogStream();
     const out = capture();
 
@@ -430,7 +460,12 @@ describe("runMigration: timeout", () => {
     expect(result).toMatchObject({ outcome: "timed-out", exitCode: ExitCode.TimedOut, taskArn: TASK_ARN });
     expect(ecsMock).toHaveReceivedCommandTimes(StopTaskCommand, 1);
     expect(ecsMock).toHaveReceivedCommandWith(StopTaskCommand, { cluster: "whcsites-staging", task: TASK_ARN, reason: "whcsites migrate: timed out after 0s" });
-    expect(result.message).toMatch(/^migration timed out after 0s; stopped task/);
+    // It returned only once DescribeTasks said STOPPED: twice DEPROVISIONING, then STOPPED.
+    expect(describeCallsAfterStop()).toBe(3);
+    expect(out.infos.filter((l) => / task /.test(l)).map((l) => l.replace(/^\[\d+s\] task /, ""))).toEqual(
+      expect.arrayContaining(["RUNNING -> DEPROVISIONING", "DEPROVISIONING -> STOPPED"]),
+    );
+    expect(result.message).toMatch(/^migration timed out after 0s; stopped task \S+\. Read its log/);
   });
 
   it("stops the task when it never gets to RUNNING", async () => {
@@ -438,8 +473,7 @@ describe("runMigration: timeout", () => {
     givenTaskDefinition();
     givenNoMigrationRunning();
     givenRunTaskStarts();
-    givenTaskGoesThrough(task("PENDING"));
-    ecsMock.on(StopTaskCommand).resolves({});
+    givenTaskRunsUntilStopped(task("PENDING"), STOPPED_BY_USER);
     givenNoLogStream();
 
     // WHEN
@@ -448,6 +482,25 @@ describe("runMigration: timeout", () => {
     // THEN
     expect(result.exitCode).toBe(ExitCode.TimedOut);
     expect(ecsMock).toHaveReceivedCommandWith(StopTaskCommand, { task: TASK_ARN });
+  });
+
+  it("says how to check the task when it does not reach STOPPED within the stop wait", async () => {
+    // GIVEN a task that is asked to stop but keeps RUNNING (a container ignoring SIGTERM until ECS kills it)
+    givenTaskDefinition();
+    givenNoMigrationRunning();
+    givenRunTaskStarts();
+    givenTaskRunsUntilStopped(task("RUNNING"), task("RUNNING", { desiredStatus: "STOPPED" }));
+    givenNoLogStream();
+
+    // WHEN
+    const result = await runMigration(TARGET, { ...FAST, timeoutMs: 150, stopWaitMs: 100 }, deps(capture()));
+
+    // THEN
+    expect(result.exitCode).toBe(ExitCode.TimedOut);
+    expect(describeCallsAfterStop()).toBeGreaterThan(1);
+    expect(result.message).toContain(
+      `The task was asked to stop but did not reach STOPPED within 0s: check it with aws ecs describe-tasks --cluster whcsites-staging --tasks ${TASK_ARN}`,
+    );
   });
 
   it("says how to stop the task by hand when StopTask fails", async () => {
@@ -465,7 +518,7 @@ describe("runMigration: timeout", () => {
     // THEN
     expect(result.exitCode).toBe(ExitCode.TimedOut);
     expect(result.message).toMatch(/^migration timed out after 0s; task \S+\. Stopping it FAILED/);
-    expect(result.message).toContain(`Stopping it FAILED (AWS error AccessDeniedException: not authorized to perform ecs:StopTask`);
+    expect(result.message).toContain(`Stopping it FAILED (AWS error AccessDeniedException in ECS StopTask: not authorized to perform ecs:StopTask`);
     expect(result.message).toContain(`aws ecs stop-task --cluster whcsites-staging --task ${TASK_ARN}`);
   });
 });
@@ -485,11 +538,47 @@ describe("runMigration: safety rails", () => {
 
     // THEN
     expect(result).toMatchObject({ outcome: "refused", exitCode: ExitCode.Refused });
-    expect(result.message).toContain(`another migration (startedBy=whcsites-migrate) is running on cluster whcsites-staging`);
+    expect(result.message).toContain(`another migration (startedBy=whcsites-migrate) is running or still stopping on cluster whcsites-staging`);
     expect(result.message).toContain(`${OTHER_TASK_ARN} (RUNNING, started 2026-01-01T10:00:00.000Z)`);
     expect(ecsMock).toHaveReceivedCommandWith(ListTasksCommand, { cluster: "whcsites-staging", startedBy: "whcsites-migrate", desiredStatus: "RUNNING" });
     expect(ecsMock).not.toHaveReceivedCommand(RunTaskCommand);
     expect(changingCalls()).toEqual([]);
+  });
+
+  it("refuses while a migration that was asked to stop has not stopped yet (an interrupted deploy's task)", async () => {
+    // GIVEN a task stopped by a previous run's StopTask, still deprovisioning
+    givenTaskDefinition();
+    ecsMock.on(ListTasksCommand, { desiredStatus: "RUNNING" }).resolves({ taskArns: [] });
+    ecsMock.on(ListTasksCommand, { desiredStatus: "STOPPED" }).resolves({ taskArns: [OTHER_TASK_ARN] });
+    ecsMock.on(DescribeTasksCommand, { tasks: [OTHER_TASK_ARN] }).resolves({ tasks: [{ taskArn: OTHER_TASK_ARN, lastStatus: "DEPROVISIONING", desiredStatus: "STOPPED" }] });
+
+    // WHEN
+    const result = await runMigration(TARGET, FAST, deps(capture()));
+
+    // THEN
+    expect(result).toMatchObject({ outcome: "refused", exitCode: ExitCode.Refused });
+    expect(result.message).toContain(`${OTHER_TASK_ARN} (DEPROVISIONING, stopping)`);
+    expect(result.message).toContain("It was asked to stop and has not stopped yet");
+    expect(ecsMock).toHaveReceivedCommandWith(ListTasksCommand, { cluster: "whcsites-staging", startedBy: "whcsites-migrate", desiredStatus: "STOPPED" });
+    expect(changingCalls()).toEqual([]);
+  });
+
+  it("does not count migrations that have STOPPED", async () => {
+    // GIVEN
+    givenTaskDefinition();
+    ecsMock.on(ListTasksCommand, { desiredStatus: "RUNNING" }).resolves({ taskArns: [] });
+    ecsMock.on(ListTasksCommand, { desiredStatus: "STOPPED" }).resolves({ taskArns: [OTHER_TASK_ARN] });
+    ecsMock.on(DescribeTasksCommand, { tasks: [OTHER_TASK_ARN] }).resolves({ tasks: [{ taskArn: OTHER_TASK_ARN, lastStatus: "STOPPED", desiredStatus: "STOPPED" }] });
+    givenRunTaskStarts();
+    givenTaskGoesThrough(stopped(0));
+    givenNoLogStream();
+
+    // WHEN
+    const result = await runMigration(TARGET, FAST, deps(capture()));
+
+    // THEN
+    expect(result.exitCode).toBe(ExitCode.Success);
+    expect(ecsMock).toHaveReceivedCommandTimes(RunTaskCommand, 1);
   });
 
   it("looks for running migrations with the target's own marker", async () => {
@@ -544,6 +633,76 @@ describe("runMigration: safety rails", () => {
     expect(ecsMock).not.toHaveReceivedCommand(RunTaskCommand);
   });
 
+  it("runs when the task definition pins the digest asked for with --expected-image", async () => {
+    // GIVEN
+    givenTaskDefinition(`ghcr.io/example/whcsites-api@${DIGEST}`);
+    givenNoMigrationRunning();
+    givenRunTaskStarts();
+    givenTaskGoesThrough(stopped(0));
+    givenNoLogStream();
+
+    // WHEN
+    const result = await runMigration({ ...TARGET, image: undefined }, { ...FAST, expectedImage: `ghcr.io/example/whcsites-api@${DIGEST}` }, deps(capture()));
+
+    // THEN
+    expect(result.exitCode).toBe(ExitCode.Success);
+    expect(ecsMock).toHaveReceivedCommandTimes(RunTaskCommand, 1);
+  });
+
+  it("runs when the stack's configured image is a digest and the task definition runs it", async () => {
+    // GIVEN
+    givenTaskDefinition(`ghcr.io/example/whcsites-api@${DIGEST}`);
+    givenNoMigrationRunning();
+    givenRunTaskStarts();
+    givenTaskGoesThrough(stopped(0));
+    givenNoLogStream();
+
+    // WHEN
+    const result = await runMigration({ ...TARGET, image: `ghcr.io/example/whcsites-api@${DIGEST}` }, FAST, deps(capture()));
+
+    // THEN
+    expect(result.exitCode).toBe(ExitCode.Success);
+  });
+
+  it("refuses when the task definition pins another digest", async () => {
+    // GIVEN
+    const other = `sha256:${"0".repeat(64)}`;
+    givenTaskDefinition(`ghcr.io/example/whcsites-api@${other}`);
+
+    // WHEN
+    const result = await runMigration(TARGET, { ...FAST, expectedImage: `ghcr.io/example/whcsites-api@${DIGEST}` }, deps(capture()));
+
+    // THEN
+    expect(result.exitCode).toBe(ExitCode.Refused);
+    expect(result.message).toContain(`runs ghcr.io/example/whcsites-api@${other}, but ghcr.io/example/whcsites-api@${DIGEST} was asked for`);
+    expect(changingCalls()).toEqual([]);
+  });
+
+  it("refuses a tag check against a task definition that pins a digest, saying to ask for the digest", async () => {
+    // GIVEN
+    givenTaskDefinition(`ghcr.io/example/whcsites-api@${DIGEST}`);
+
+    // WHEN
+    const result = await runMigration({ ...TARGET, image: undefined }, { ...FAST, imageTag: "1.4.0" }, deps(capture()));
+
+    // THEN
+    expect(result.exitCode).toBe(ExitCode.Refused);
+    expect(result.message).toContain("The task definition pins a digest, which a tag cannot be checked against here: ask for that digest with --expected-image.");
+  });
+
+  it.each([
+    [{ expectedImage: "ghcr.io/example/whcsites-api@sha256:abc" }, /expected image "ghcr\.io\/example\/whcsites-api@sha256:abc": digest "sha256:abc" is not sha256:<64 lowercase hex digits>/],
+    [{ imageTag: `sha256:${"a".repeat(64)}` }, /image tag "sha256:a+": that is a digest, not a tag: give the full reference with --expected-image/],
+  ])("refuses a malformed image (%j) before any AWS call (exit 2)", async (options, message) => {
+    // WHEN
+    const result = await runMigration(TARGET, { ...FAST, ...options }, deps(capture()));
+
+    // THEN
+    expect(result.exitCode).toBe(ExitCode.Usage);
+    expect(result.message).toMatch(message);
+    expect(ecsMock.calls()).toHaveLength(0);
+  });
+
   it("refuses when the task definition drifted from the stack's configured image", async () => {
     // GIVEN
     givenTaskDefinition("ghcr.io/example/whcsites-api:1.3.9");
@@ -592,19 +751,21 @@ describe("runMigration: safety rails", () => {
 
 describe("runMigration: interruption", () => {
   it.each([
-    ["SIGINT", ExitCode.Interrupted],
-    ["SIGTERM", ExitCode.Terminated],
-  ])("stops the task it started on %s and exits %i", async (signalName, exitCode) => {
+    ["SIGINT", ExitCode.Interrupted, "interrupted by operator (SIGINT)"],
+    ["SIGTERM", ExitCode.Terminated, "interrupted by operator (SIGTERM)"],
+    ["SIGHUP", ExitCode.Detached, "interrupted: the terminal hung up (SIGHUP)"],
+    ["parent-exited", ExitCode.Detached, "interrupted: the runner's parent process exited (Terraform interrupted?)"],
+    ["output-closed", ExitCode.Detached, "interrupted: the runner's output was closed (EPIPE: its reader is gone)"],
+  ])("on %s: stops the task it started, waits until it is STOPPED, and exits %i", async (reason, exitCode, text) => {
     // GIVEN
     givenTaskDefinition();
     givenNoMigrationRunning();
     const controller = new AbortController();
     ecsMock.on(RunTaskCommand).callsFake(() => {
-      setTimeout(() => controller.abort(signalName), 30);
+      setTimeout(() => controller.abort(reason), 30);
       return { tasks: [task("PROVISIONING")], failures: [] };
     });
-    givenTaskGoesThrough(task("RUNNING"));
-    ecsMock.on(StopTaskCommand).resolves({});
+    givenTaskRunsUntilStopped(task("RUNNING"), STOPPING, STOPPED_BY_USER);
     givenNoLogStream();
 
     // WHEN
@@ -612,12 +773,12 @@ describe("runMigration: interruption", () => {
 
     // THEN
     expect(result).toMatchObject({ outcome: "interrupted", exitCode, taskArn: TASK_ARN });
+    expect(result.message).toBe(`migration ${text}; stopped task ${TASK_ARN}.`);
     expect(ecsMock).toHaveReceivedCommandTimes(StopTaskCommand, 1);
-    expect(ecsMock).toHaveReceivedCommandWith(StopTaskCommand, {
-      cluster: "whcsites-staging",
-      task: TASK_ARN,
-      reason: `whcsites migrate: interrupted by operator (${signalName})`,
-    });
+    expect(ecsMock).toHaveReceivedCommandWith(StopTaskCommand, { cluster: "whcsites-staging", task: TASK_ARN, reason: `whcsites migrate: ${text}` });
+    // The abort that caused the stop does not cut the wait for STOPPED short: DEPROVISIONING, then STOPPED (the
+    // aborted waiter may poll once more on its own).
+    expect(describeCallsAfterStop()).toBeGreaterThanOrEqual(2);
   });
 
   it("starts nothing when interrupted before RunTask", async () => {
@@ -633,5 +794,107 @@ describe("runMigration: interruption", () => {
     // THEN
     expect(result.exitCode).toBe(ExitCode.Interrupted);
     expect(changingCalls()).toEqual([]);
+  });
+});
+
+describe("runMigration: watchdog", () => {
+  function recordingWatchdog() {
+    const started: WatchedTask[] = [];
+    let releases = 0;
+    const startWatchdog = (t: WatchedTask) => {
+      started.push(t);
+      return { pid: 4242, release: () => void releases++ };
+    };
+    return { started, releases: () => releases, startWatchdog };
+  }
+
+  it("guards the started task with a watchdog and releases it once the task has stopped", async () => {
+    // GIVEN
+    givenTaskDefinition();
+    givenNoMigrationRunning();
+    givenRunTaskStarts();
+    givenTaskGoesThrough(task("RUNNING"), stopped(0));
+    givenNoLogStream();
+    const watchdog = recordingWatchdog();
+    const out = capture();
+
+    // WHEN
+    const result = await runMigration(TARGET, FAST, deps(out, { startWatchdog: watchdog.startWatchdog }));
+
+    // THEN
+    expect(result.exitCode).toBe(ExitCode.Success);
+    expect(watchdog.started).toEqual([{ cluster: "whcsites-staging", taskArn: TASK_ARN, region: "eu-west-1" }]);
+    expect(watchdog.releases()).toBe(1);
+    expect(out.infos).toContain("Watchdog 4242 stops the task should this runner die before it has stopped");
+  });
+
+  it("releases the watchdog only after the task stopped on a timeout", async () => {
+    // GIVEN
+    givenTaskDefinition();
+    givenNoMigrationRunning();
+    givenRunTaskStarts();
+    givenTaskRunsUntilStopped(task("RUNNING"), STOPPING, STOPPED_BY_USER);
+    givenNoLogStream();
+    let describeCallsAtRelease = -1;
+    const startWatchdog = () => ({ pid: 1, release: () => void (describeCallsAtRelease = describeCallsAfterStop()) });
+
+    // WHEN
+    await runMigration(TARGET, { ...FAST, timeoutMs: 150 }, deps(capture(), { startWatchdog }));
+
+    // THEN
+    expect(describeCallsAtRelease).toBeGreaterThanOrEqual(2);
+  });
+
+  it("releases the watchdog when an AWS call fails after the start", async () => {
+    // GIVEN
+    givenTaskDefinition();
+    givenNoMigrationRunning();
+    givenRunTaskStarts();
+    givenNoLogStream();
+    ecsMock.on(StopTaskCommand).resolves({});
+    ecsMock.on(DescribeTasksCommand, { tasks: [TASK_ARN] }).rejects(Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" }));
+    const passes = jest.fn(async () => ({ state: "SUCCESS" }));
+    const watchdog = recordingWatchdog();
+
+    // WHEN
+    const result = await runMigration(TARGET, FAST, deps(capture(), { waitUntilTasksRunning: passes, waitUntilTasksStopped: passes, startWatchdog: watchdog.startWatchdog }));
+
+    // THEN
+    expect(result.exitCode).toBe(ExitCode.AwsError);
+    expect(watchdog.releases()).toBe(1);
+  });
+
+  it("starts no watchdog when nothing is started (dry run, refusal)", async () => {
+    // GIVEN
+    givenTaskDefinition();
+    givenNoMigrationRunning();
+    const watchdog = recordingWatchdog();
+
+    // WHEN
+    await runMigration(TARGET, { ...FAST, dryRun: true }, deps(capture(), { startWatchdog: watchdog.startWatchdog }));
+    await runMigration(TARGET, { ...FAST, imageTag: "9.9.9" }, deps(capture(), { startWatchdog: watchdog.startWatchdog }));
+
+    // THEN
+    expect(watchdog.started).toEqual([]);
+  });
+
+  it("goes on with a warning when the watchdog cannot start", async () => {
+    // GIVEN
+    givenTaskDefinition();
+    givenNoMigrationRunning();
+    givenRunTaskStarts();
+    givenTaskGoesThrough(stopped(0));
+    givenNoLogStream();
+    const out = capture();
+    const startWatchdog = () => {
+      throw new Error("spawn ENOMEM");
+    };
+
+    // WHEN
+    const result = await runMigration(TARGET, FAST, deps(out, { startWatchdog }));
+
+    // THEN
+    expect(result.exitCode).toBe(ExitCode.Success);
+    expect(out.errors).toContain("warning: the watchdog did not start (spawn ENOMEM); the task is not stopped if this runner is killed");
   });
 });

@@ -2,9 +2,11 @@ import * as path from "node:path";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { imageReferenceProblem, imageTagProblem } from "../operator/image-reference";
 import { parseDuration } from "./duration";
 import { ExitCode, MigrationResult, MigrationRunOptions, MigrationRunnerDeps, Reporter, consoleReporter, runMigration } from "./runner";
 import { MigrationTarget, readStackTarget, validateTarget } from "./target";
+import { Watchdog, WatchedTask, startWatchdog } from "./watchdog";
 
 /** Default `--timeout`. */
 export const DEFAULT_TIMEOUT = "15m";
@@ -27,6 +29,8 @@ export interface CliDeps {
   readonly signal?: AbortSignal;
   /** Folder holding `cdktf.out`. @default the current directory */
   readonly projectRoot?: string;
+  /** Starts the process that stops the task if the runner is killed. @default {@link startWatchdog} */
+  readonly startWatchdog?: (task: WatchedTask) => Watchdog;
 }
 
 /** The options commander hands over, before checking. */
@@ -69,9 +73,16 @@ Forms:
                   --subnets subnet-a,subnet-b --security-groups sg-x [--container api] [--region eu-west-1]
                   [--log-group /whcsites/staging/api --log-stream-prefix migrate] [--expected-image <image>]
 
+Images: <repository>:<tag> or <repository>@sha256:<64 hex digits> (a digest pins the exact bits; then the digest
+decides, a tag next to it is a label). --image-tag takes a tag only; give a digest with --expected-image.
+
 Safety rails: refuses when the task definition's image is not the one asked for (--image-tag, --expected-image,
-or the stack's configured image), refuses while another task started by the migration marker is RUNNING,
---dry-run makes no changing call, Ctrl-C stops the started task.
+or the stack's configured image), refuses while another task started by the migration marker is running or still
+stopping, --dry-run makes no changing call.
+
+Stopping: on timeout, Ctrl-C (SIGINT), SIGTERM or SIGHUP, when the runner's parent process exits (Terraform
+interrupted) or its output breaks (EPIPE), the runner calls StopTask and waits for the task to reach STOPPED before
+it exits. A detached watchdog process stops the task if the runner is killed outright (SIGKILL).
 
 Exit codes:
   0    migration container exited 0 (or dry run OK)
@@ -80,7 +91,8 @@ Exit codes:
   3    refused by a safety rail (nothing started)
   4    task failed to start (RunTask failures, CannotPullContainerError, ResourceInitializationError, ...)
   5    timed out (the task was stopped)
-  6    unexpected AWS error (credentials, permissions, throttling)
+  6    unexpected AWS error (credentials, permissions, throttling, an endpoint answering non-JSON)
+  129  lost its caller: parent process exited, output closed (EPIPE) or SIGHUP; task stopped
   130  interrupted by SIGINT (Ctrl-C), task stopped
   143  interrupted by SIGTERM, task stopped
 `;
@@ -91,6 +103,18 @@ function durationOption(value: string): number {
   } catch (error) {
     throw new InvalidArgumentError((error as Error).message);
   }
+}
+
+function imageOption(value: string): string {
+  const problem = imageReferenceProblem(value);
+  if (problem !== undefined) throw new InvalidArgumentError(problem);
+  return value;
+}
+
+function tagOption(value: string): string {
+  const problem = imageTagProblem(value);
+  if (problem !== undefined) throw new InvalidArgumentError(problem);
+  return value;
 }
 
 function listOption(value: string, previous: string[] | undefined): string[] {
@@ -104,8 +128,8 @@ export function buildProgram(writeOut: (s: string) => void, writeErr: (s: string
     .description("Run the database migration as a one-off ECS Fargate task, stream its log and wait for its exit code.")
     .usage("--stack <name> [options] | --non-interactive --cluster <c> --task-definition <td> --subnets <ids> --security-groups <ids> [options]")
     .option("--stack <name>", "environment stack to read the migration target from, e.g. whcsites-staging")
-    .option("--image-tag <tag>", "refuse unless the task definition runs <repository>:<tag> (the version about to be deployed)")
-    .option("--expected-image <image>", "refuse unless the task definition runs exactly this image")
+    .addOption(new Option("--image-tag <tag>", "refuse unless the task definition runs <repository>:<tag> (the version about to be deployed)").argParser(tagOption))
+    .addOption(new Option("--expected-image <image>", "refuse unless the task definition runs this image (<repository>:<tag> or <repository>@sha256:<digest>)").argParser(imageOption))
     .addOption(new Option("--timeout <duration>", "stop the task and fail after this long (90s, 15m, 1h)").argParser(durationOption).default(parseDuration(DEFAULT_TIMEOUT), DEFAULT_TIMEOUT))
     .option("--dry-run", "print what would run; start and stop nothing")
     .option("--non-interactive", "deploy-gate form: take the target from the flags below instead of --stack")
@@ -216,7 +240,7 @@ export async function main(argv: readonly string[], deps: CliDeps = {}): Promise
       expectedImage: options.expectedImage,
       signal: deps.signal,
     },
-    { ...clients, reporter: deps.reporter ?? consoleReporter },
+    { ...clients, reporter: deps.reporter ?? consoleReporter, startWatchdog: deps.startWatchdog ?? ((task) => startWatchdog(task)) },
   );
   return result.exitCode;
 }

@@ -13,10 +13,12 @@ import {
   waitUntilTasksRunning as sdkWaitUntilTasksRunning,
   waitUntilTasksStopped as sdkWaitUntilTasksStopped,
 } from "@aws-sdk/client-ecs";
+import { describeAwsError, withOperationNames } from "../operator/aws-errors";
+import { imageMatches, imageReferenceProblem, imageTagProblem, imageWithTag, parseImageReference } from "../operator/image-reference";
 import { formatDuration } from "./duration";
-import { imageWithTag } from "./image";
 import { LogStreamer } from "./log-streamer";
 import { DEFAULT_STARTED_BY, MigrationTarget, validateTarget } from "./target";
+import { Watchdog, WatchedTask } from "./watchdog";
 
 /**
  * Process exit codes of the migration runner. Scripts and the deploy gate can tell a refused run (nothing changed)
@@ -37,11 +39,30 @@ export const ExitCode = {
   TimedOut: 5,
   /** An AWS call failed unexpectedly (credentials, permissions, throttling, network). */
   AwsError: 6,
+  /**
+   * The runner lost its caller: its parent process exited (Terraform interrupted, local-exec killed the shell), its
+   * output broke (EPIPE), or the terminal hung up (SIGHUP). The started task was stopped.
+   */
+  Detached: 129,
   /** Interrupted by SIGINT (Ctrl-C); the started task was stopped. */
   Interrupted: 130,
   /** Interrupted by SIGTERM; the started task was stopped. */
   Terminated: 143,
 } as const;
+
+/**
+ * Why a run was cut short: the abort reason of {@link MigrationRunOptions.signal}. Any other reason counts as
+ * `"SIGINT"`.
+ */
+export type InterruptReason = "SIGINT" | "SIGTERM" | "SIGHUP" | "parent-exited" | "output-closed";
+
+const INTERRUPTS: Readonly<Record<InterruptReason, { readonly exitCode: number; readonly text: string }>> = {
+  SIGINT: { exitCode: ExitCode.Interrupted, text: "interrupted by operator (SIGINT)" },
+  SIGTERM: { exitCode: ExitCode.Terminated, text: "interrupted by operator (SIGTERM)" },
+  SIGHUP: { exitCode: ExitCode.Detached, text: "interrupted: the terminal hung up (SIGHUP)" },
+  "parent-exited": { exitCode: ExitCode.Detached, text: "interrupted: the runner's parent process exited (Terraform interrupted?)" },
+  "output-closed": { exitCode: ExitCode.Detached, text: "interrupted: the runner's output was closed (EPIPE: its reader is gone)" },
+};
 
 /** How a run ended. */
 export type MigrationOutcome =
@@ -94,10 +115,20 @@ export interface MigrationRunOptions {
   readonly dryRun?: boolean;
   /** Refuse unless the task definition runs `<repository>:<imageTag>` (repository of the target's image, else of the task definition's). @default no tag check */
   readonly imageTag?: string;
-  /** Refuse unless the task definition runs exactly this image. Takes precedence over `imageTag` and the target's image. @default the target's `image`, if any */
+  /**
+   * Refuse unless the task definition runs this image: `<repository>:<tag>` or `<repository>@sha256:<64 hex>` (then
+   * the digest decides). Takes precedence over `imageTag` and the target's image.
+   * @default the target's `image`, if any
+   */
   readonly expectedImage?: string;
-  /** Aborting it stops the started task (Ctrl-C). An abort reason of `"SIGTERM"` gives exit code 143, anything else 130. @default none */
+  /**
+   * Aborting it stops the started task and waits for it to stop. The abort reason is an {@link InterruptReason}: it
+   * decides the exit code (SIGINT 130, SIGTERM 143, the others 129).
+   * @default none
+   */
   readonly signal?: AbortSignal;
+  /** After StopTask, how long to wait for the task to reach STOPPED before giving up on it. @default 300000 (5 minutes) */
+  readonly stopWaitMs?: number;
   /** First delay between two DescribeTasks of the waiters. @default 2 */
   readonly waiterMinDelaySeconds?: number;
   /** Longest delay between two DescribeTasks of the waiters. @default 10 */
@@ -124,6 +155,11 @@ export interface MigrationRunnerDeps {
   readonly waitUntilTasksStopped?: typeof sdkWaitUntilTasksStopped;
   /** Clock, in milliseconds. @default Date.now */
   readonly now?: () => number;
+  /**
+   * Starts a process that stops the task should this one die before the task has stopped (even by SIGKILL); the
+   * runner releases it at the end. @default none (the command line uses {@link startWatchdog})
+   */
+  readonly startWatchdog?: (task: WatchedTask) => Watchdog;
 }
 
 /** The waiters' and StopTask's view of why a run was cut short. */
@@ -155,7 +191,10 @@ class MigrationRun {
   private readonly reporter: Reporter;
   private readonly now: () => number;
   private readonly startedBy: string;
+  /** The ECS client whose errors name the failed call. */
+  private readonly ecs: ECSClient;
   private taskArn: string | undefined;
+  private watchdog: Watchdog | undefined;
   private stopRequested = false;
   private runStartedAt = 0;
   private lastStatus: string | undefined;
@@ -171,11 +210,17 @@ class MigrationRun {
     this.reporter = deps.reporter ?? consoleReporter;
     this.now = deps.now ?? Date.now;
     this.startedBy = target.startedBy ?? DEFAULT_STARTED_BY;
+    this.ecs = withOperationNames(deps.ecs, "ECS");
   }
 
   public async execute(): Promise<MigrationResult> {
     const problems = validateTarget(this.target);
     if (!(this.options.timeoutMs > 0)) problems.push(`timeout must be positive (got ${this.options.timeoutMs} ms)`);
+    const { expectedImage, imageTag } = this.options;
+    const imageProblem = expectedImage === undefined ? undefined : imageReferenceProblem(expectedImage);
+    if (imageProblem !== undefined) problems.push(`expected image ${JSON.stringify(expectedImage)}: ${imageProblem}`);
+    const tagProblem = imageTag === undefined ? undefined : imageTagProblem(imageTag);
+    if (tagProblem !== undefined) problems.push(`image tag ${JSON.stringify(imageTag)}: ${tagProblem}`);
     if (problems.length > 0) {
       return this.finish({ outcome: "invalid", exitCode: ExitCode.Usage, message: `invalid migration target:\n  - ${problems.join("\n  - ")}` });
     }
@@ -185,9 +230,12 @@ class MigrationRun {
       // Unexpected failure after a start: never leave a migration running unattended.
       let stopNote = "";
       if (this.taskArn !== undefined && !this.stopRequested) {
-        stopNote = await this.stopTask(`whcsites migrate: runner error (${errorName(error)})`);
+        stopNote = await this.stopAndWait(`whcsites migrate: runner error (${errorName(error)})`);
       }
       return this.finish({ outcome: "error", exitCode: ExitCode.AwsError, message: `${describeAwsError(error)}${stopNote}`, taskArn: this.taskArn });
+    } finally {
+      // Whatever happened, the task is stopped or was asked to stop and waited for: the watchdog has nothing to do.
+      this.watchdog?.release();
     }
   }
 
@@ -197,8 +245,7 @@ class MigrationRun {
   }
 
   private async steps(): Promise<MigrationResult> {
-    const { ecs } = this.deps;
-    const { target, options } = this;
+    const { ecs, target, options } = this;
 
     const described = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: target.taskDefinition }));
     const definition = described.taskDefinition;
@@ -216,26 +263,33 @@ class MigrationRun {
     const actualImage = container.image ?? "";
     const expectedImage =
       options.expectedImage ?? (options.imageTag !== undefined ? imageWithTag(target.image ?? actualImage, options.imageTag) : target.image);
-    if (expectedImage !== undefined && actualImage !== expectedImage) {
+    if (expectedImage !== undefined && !imageMatches(actualImage, expectedImage)) {
+      const pinned = parseImageReference(actualImage);
+      const hint =
+        pinned.tag === undefined && pinned.digest !== undefined && parseImageReference(expectedImage).digest === undefined
+          ? "The task definition pins a digest, which a tag cannot be checked against here: ask for that digest with --expected-image."
+          : "A migration must run the version about to be deployed: apply the stack with that image first (its deploy gate runs the migration), " +
+            "or ask for the image the task definition runs.";
       return {
         outcome: "refused",
         exitCode: ExitCode.Refused,
-        message:
-          `refusing to migrate: task definition ${taskDefinitionArn} runs ${actualImage || "no image"}, but ${expectedImage} was asked for. ` +
-          "A migration must run the version about to be deployed: apply the stack with that image first (its deploy gate runs the migration), " +
-          "or ask for the tag the task definition runs.",
+        message: `refusing to migrate: task definition ${taskDefinitionArn} runs ${actualImage || "no image"}, but ${expectedImage} was asked for. ${hint}`,
       };
     }
 
     const running = await this.findRunningMigrations();
     if (running.length > 0) {
-      const lines = running.map((t) => `  ${t.taskArn} (${t.lastStatus ?? "?"}${t.startedAt ? `, started ${t.startedAt.toISOString()}` : ""})`);
+      const lines = running.map(
+        (t) =>
+          `  ${t.taskArn} (${t.lastStatus ?? "?"}${t.desiredStatus === "STOPPED" ? ", stopping" : ""}${t.startedAt ? `, started ${t.startedAt.toISOString()}` : ""})`,
+      );
+      const stopHint = running.some((t) => t.desiredStatus !== "STOPPED")
+        ? `Wait for it to finish, or stop it first: aws ecs stop-task --cluster ${target.cluster} --task ${running[0].taskArn}`
+        : "It was asked to stop and has not stopped yet (its container may still be rolling back a transaction): wait for it to reach STOPPED.";
       return {
         outcome: "refused",
         exitCode: ExitCode.Refused,
-        message:
-          `refusing to start: another migration (startedBy=${this.startedBy}) is running on cluster ${target.cluster}:\n${lines.join("\n")}\n` +
-          `Wait for it to finish, or stop it first: aws ecs stop-task --cluster ${target.cluster} --task ${running[0].taskArn}`,
+        message: `refusing to start: another migration (startedBy=${this.startedBy}) is running or still stopping on cluster ${target.cluster}:\n${lines.join("\n")}\n${stopHint}`,
       };
     }
 
@@ -262,9 +316,10 @@ class MigrationRun {
     const started = await ecs.send(new RunTaskCommand(input));
     const task = started.tasks?.[0];
     this.taskArn = task?.taskArn;
+    if (this.taskArn !== undefined) this.guard(this.taskArn);
     if ((started.failures ?? []).length > 0 || task?.taskArn === undefined) {
       const failures = (started.failures ?? []).map((f) => `${f.reason ?? "unknown"}${f.detail ? ` (${f.detail})` : ""}${f.arn ? ` [${f.arn}]` : ""}`);
-      const stopNote = this.taskArn !== undefined ? await this.stopTask("whcsites migrate: RunTask reported failures") : "";
+      const stopNote = this.taskArn !== undefined ? await this.stopAndWait("whcsites migrate: RunTask reported failures") : "";
       return {
         outcome: "failed-to-start",
         exitCode: ExitCode.FailedToStart,
@@ -295,19 +350,36 @@ class MigrationRun {
     return this.verdict(final.tasks?.[0], taskArn);
   }
 
-  /** Task ARNs with the migration marker whose desired status is still RUNNING. */
+  /**
+   * Tasks with the migration marker that run or are still stopping: desired status RUNNING, or asked to stop but not
+   * STOPPED yet (a stopped migration's container may still be rolling back when the next deploy starts).
+   */
   private async findRunningMigrations(): Promise<Task[]> {
-    const { ecs } = this.deps;
-    const arns: string[] = [];
-    for await (const page of paginateListTasks({ client: ecs }, { cluster: this.target.cluster, startedBy: this.startedBy, desiredStatus: "RUNNING" })) {
-      arns.push(...(page.taskArns ?? []));
+    const { ecs } = this;
+    const arns = new Set<string>();
+    for (const desiredStatus of ["RUNNING", "STOPPED"] as const) {
+      for await (const page of paginateListTasks({ client: ecs }, { cluster: this.target.cluster, startedBy: this.startedBy, desiredStatus })) {
+        for (const arn of page.taskArns ?? []) arns.add(arn);
+      }
     }
+    const all = [...arns];
     const tasks: Task[] = [];
-    for (let i = 0; i < arns.length; i += 100) {
-      const out = await ecs.send(new DescribeTasksCommand({ cluster: this.target.cluster, tasks: arns.slice(i, i + 100) }));
+    for (let i = 0; i < all.length; i += 100) {
+      const out = await ecs.send(new DescribeTasksCommand({ cluster: this.target.cluster, tasks: all.slice(i, i + 100) }));
       tasks.push(...(out.tasks ?? []));
     }
-    return tasks.filter((t) => t.desiredStatus === "RUNNING");
+    return tasks.filter((t) => t.desiredStatus === "RUNNING" || (t.desiredStatus === "STOPPED" && t.lastStatus !== "STOPPED"));
+  }
+
+  /** Starts the watchdog for the task, if the caller gave one; a watchdog that cannot start is only a warning. */
+  private guard(taskArn: string): void {
+    if (this.deps.startWatchdog === undefined) return;
+    try {
+      this.watchdog = this.deps.startWatchdog({ cluster: this.target.cluster, taskArn, region: this.target.region });
+      this.reporter.info(`Watchdog ${this.watchdog.pid ?? ""} stops the task should this runner die before it has stopped`.replace("  ", " "));
+    } catch (error) {
+      this.reporter.error(`warning: the watchdog did not start (${(error as Error).message}); the task is not stopped if this runner is killed`);
+    }
   }
 
   private logLocation(container: ContainerDefinition): { group: string; prefix: string } | undefined {
@@ -364,9 +436,9 @@ class MigrationRun {
       // A task that stopped before RUNNING makes the RUNNING waiter fail; the STOPPED waiter then returns at once.
       if (end === "done") end = await this.waitPhase(this.deps.waitUntilTasksStopped ?? sdkWaitUntilTasksStopped, taskArn, deadline);
       if (end === "timeout") {
-        this.stopNote = await this.stopTask(`whcsites migrate: timed out after ${formatDuration(options.timeoutMs)}`);
+        this.stopNote = await this.stopAndWait(`whcsites migrate: timed out after ${formatDuration(options.timeoutMs)}`);
       } else if (end === "aborted") {
-        this.stopNote = await this.stopTask(`whcsites migrate: interrupted by operator (${abortName(options.signal)})`);
+        this.stopNote = await this.stopAndWait(`whcsites migrate: ${interruptOf(options.signal).text}`);
       }
     } finally {
       clearInterval(heartbeat);
@@ -374,6 +446,40 @@ class MigrationRun {
       await streaming;
     }
     return end;
+  }
+
+  /**
+   * StopTask, then the STOPPED waiter (bounded by `stopWaitMs`, and deaf to the abort signal that may have caused
+   * the stop), so that the task is really gone when the runner exits. Returns a note for the final message, "" when
+   * the task stopped.
+   */
+  private async stopAndWait(reason: string): Promise<string> {
+    const taskArn = this.taskArn;
+    const stopNote = await this.stopTask(reason);
+    if (taskArn === undefined || stopNote !== "") return stopNote;
+    const limitMs = this.options.stopWaitMs ?? 300_000;
+    this.reporter.info(`Waiting up to ${formatDuration(limitMs)} for task ${taskArn} to stop...`);
+    const minDelay = this.options.waiterMinDelaySeconds ?? 2;
+    const maxDelay = Math.max(minDelay, this.options.waiterMaxDelaySeconds ?? 10);
+    const wait = this.deps.waitUntilTasksStopped ?? sdkWaitUntilTasksStopped;
+    try {
+      await wait(
+        { client: this.observingClient(taskArn), maxWaitTime: Math.max(limitMs / 1_000, minDelay * 2), minDelay, maxDelay },
+        { cluster: this.target.cluster, tasks: [taskArn] },
+      );
+      return "";
+    } catch (error) {
+      // The waiter retries failed DescribeTasks calls itself; besides its timeout it only fails on MISSING, when ECS
+      // no longer knows the task, which is as stopped as it gets.
+      return errorName(error) === "TimeoutError" ? this.notStoppedNote(taskArn, limitMs) : "";
+    }
+  }
+
+  private notStoppedNote(taskArn: string, limitMs: number): string {
+    return (
+      ` The task was asked to stop but did not reach STOPPED within ${formatDuration(limitMs)}: ` +
+      `check it with aws ecs describe-tasks --cluster ${this.target.cluster} --tasks ${taskArn}`
+    );
   }
 
   private async waitPhase(wait: typeof sdkWaitUntilTasksStopped, taskArn: string, deadline: number): Promise<WaitEnd> {
@@ -399,7 +505,7 @@ class MigrationRun {
 
   /** The ECS client as the waiters see it: every DescribeTasks answer also feeds the progress display. */
   private observingClient(taskArn: string): ECSClient {
-    const ecs = this.deps.ecs;
+    const ecs = this.ecs;
     const send = async (...args: Parameters<ECSClient["send"]>): Promise<unknown> => {
       // Called on the client itself: the SDK's send reads its own config and middleware stack.
       const out: unknown = await Reflect.apply(ecs.send, ecs, args);
@@ -436,7 +542,7 @@ class MigrationRun {
     if (this.taskArn === undefined || this.stopRequested) return "";
     this.stopRequested = true;
     try {
-      await this.deps.ecs.send(new StopTaskCommand({ cluster: this.target.cluster, task: this.taskArn, reason: reason.slice(0, 255) }));
+      await this.ecs.send(new StopTaskCommand({ cluster: this.target.cluster, task: this.taskArn, reason: reason.slice(0, 255) }));
       this.reporter.info(`Stop requested for task ${this.taskArn}: ${reason}`);
       return "";
     } catch (error) {
@@ -445,11 +551,11 @@ class MigrationRun {
   }
 
   private interrupted(what: string): MigrationResult {
-    const signalName = abortName(this.options.signal);
+    const interrupt = interruptOf(this.options.signal);
     return {
       outcome: "interrupted",
-      exitCode: signalName === "SIGTERM" ? ExitCode.Terminated : ExitCode.Interrupted,
-      message: `migration interrupted (${signalName})${what}.${this.stopNote}`,
+      exitCode: interrupt.exitCode,
+      message: `migration ${interrupt.text}${what}.${this.stopNote}`,
       taskArn: this.taskArn,
     };
   }
@@ -490,20 +596,8 @@ function errorName(error: unknown): string {
   return error instanceof Error ? error.name : typeof error;
 }
 
-function abortName(signal: AbortSignal | undefined): string {
+/** What an abort signal's reason means for the message and the exit code. */
+function interruptOf(signal: AbortSignal | undefined): { readonly exitCode: number; readonly text: string } {
   const reason: unknown = signal?.reason;
-  return typeof reason === "string" ? reason : "SIGINT";
-}
-
-/** A one-line description of an AWS SDK error, with a hint for the usual causes. */
-export function describeAwsError(error: unknown): string {
-  if (!(error instanceof Error)) return `unexpected error: ${String(error)}`;
-  const hints: Record<string, string> = {
-    CredentialsProviderError: " (no AWS credentials: set AWS_PROFILE or run aws sso login)",
-    AccessDeniedException: " (the caller lacks an IAM permission)",
-    ClusterNotFoundException: " (wrong cluster or region?)",
-    ExpiredTokenException: " (credentials expired: log in again)",
-  };
-  if (error.name === "Error") return `AWS call failed: ${error.message}`;
-  return `AWS error ${error.name}: ${error.message}${hints[error.name] ?? ""}`;
+  return typeof reason === "string" && reason in INTERRUPTS ? INTERRUPTS[reason as InterruptReason] : INTERRUPTS.SIGINT;
 }

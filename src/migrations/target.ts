@@ -1,7 +1,4 @@
-import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
-import * as path from "node:path";
-import { promisify } from "node:util";
+import { readStackOutputs, requireOutput, StackOutputsOptions } from "../operator/stack-outputs";
 
 /** The `startedBy` marker of migration tasks when neither the stack nor the caller gives one. */
 export const DEFAULT_STARTED_BY = "whcsites-migrate";
@@ -102,26 +99,8 @@ export function targetFromOutput(value: unknown, source: string): MigrationTarge
   return target;
 }
 
-/** Runs a program and returns its standard output; rejects when it cannot start or exits non-zero. */
-export type CommandRunner = (file: string, args: readonly string[]) => Promise<string>;
-
-const execFileAsync = promisify(execFile);
-
-/** The default {@link CommandRunner}: `execFile`, no shell. */
-export const runCommand: CommandRunner = async (file, args) => {
-  const { stdout } = await execFileAsync(file, [...args], { maxBuffer: 16 * 1024 * 1024 });
-  return stdout;
-};
-
-/** Options of {@link readStackTarget}. */
-export interface ReadStackTargetOptions {
-  /** Folder holding `stacks/<stack>` (cdktf's output folder). @default `cdktf.out` in the current directory */
-  readonly outDir?: string;
-  /** How to run terraform. @default {@link runCommand} */
-  readonly run?: CommandRunner;
-  /** The terraform executable. @default `terraform` from PATH */
-  readonly terraformBin?: string;
-}
+/** Options of {@link readStackTarget}: where the stack's outputs are read (see {@link readStackOutputs}). */
+export type ReadStackTargetOptions = StackOutputsOptions;
 
 /**
  * Reads the migration target of a deployed stack from its Terraform state:
@@ -131,36 +110,6 @@ export interface ReadStackTargetOptions {
  * @throws Error with the reason and what to do (synth and init first, deploy first, ...)
  */
 export async function readStackTarget(stack: string, options: ReadStackTargetOptions = {}): Promise<MigrationTarget> {
-  if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(stack)) {
-    throw new Error(`invalid --stack ${JSON.stringify(stack)}: a stack name is letters, digits, "-" and "_" (for example whcsites-staging)`);
-  }
-  const dir = path.join(options.outDir ?? "cdktf.out", "stacks", stack);
-  const run = options.run ?? runCommand;
-  if (options.run === undefined && !existsSync(dir)) {
-    throw new Error(`stack ${stack}: ${dir} does not exist. Run \`npx cdktf synth\` and \`terraform -chdir=${dir} init\` first.`);
-  }
-  let stdout: string;
-  try {
-    stdout = await run(options.terraformBin ?? "terraform", [`-chdir=${dir}`, "output", "-json", "-no-color"]);
-  } catch (error) {
-    const e = error as { code?: string; stderr?: string; message?: string };
-    if (e.code === "ENOENT") throw new Error("terraform was not found on PATH; install Terraform or use the explicit (--non-interactive) form.");
-    const detail = (e.stderr ?? e.message ?? String(error)).trim();
-    throw new Error(`stack ${stack}: \`terraform output\` failed (is ${dir} initialised with \`terraform init\`?):\n${detail}`);
-  }
-  let outputs: Record<string, { value?: unknown }>;
-  try {
-    outputs = JSON.parse(stdout) as Record<string, { value?: unknown }>;
-  } catch {
-    throw new Error(`stack ${stack}: \`terraform output -json\` did not print JSON: ${stdout.slice(0, 200)}`);
-  }
-  const output = outputs[MIGRATION_OUTPUT_NAME];
-  if (output === undefined) {
-    const names = Object.keys(outputs);
-    throw new Error(
-      `stack ${stack}: no "${MIGRATION_OUTPUT_NAME}" output in the Terraform state ` +
-        (names.length === 0 ? "(no outputs at all: has the stack been deployed?)" : `(outputs: ${names.join(", ")})`),
-    );
-  }
-  return targetFromOutput(output.value, `stack ${stack}`);
+  const outputs = await readStackOutputs(stack, options);
+  return targetFromOutput(requireOutput(stack, outputs, MIGRATION_OUTPUT_NAME), `stack ${stack}`);
 }
