@@ -1,4 +1,4 @@
-import { formatDuration, parseDuration } from "../../src/migrations/duration";
+import { formatDuration, parseDuration } from "../../src/operator/duration";
 import { imageMatches, imageReferenceProblem, imageTagProblem, imageWithTag, parseImageReference } from "../../src/operator/image-reference";
 import { readStackTarget, targetFromOutput } from "../../src/migrations/target";
 

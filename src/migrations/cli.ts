@@ -3,7 +3,7 @@ import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { imageReferenceProblem, imageTagProblem } from "../operator/image-reference";
-import { parseDuration } from "./duration";
+import { parseDuration } from "../operator/duration";
 import { ExitCode, MigrationResult, MigrationRunOptions, MigrationRunnerDeps, Reporter, consoleReporter, runMigration } from "./runner";
 import { MigrationTarget, readStackTarget, validateTarget } from "./target";
 import { Watchdog, WatchedTask, startWatchdog } from "./watchdog";

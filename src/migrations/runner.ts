@@ -15,7 +15,7 @@ import {
 } from "@aws-sdk/client-ecs";
 import { describeAwsError, withOperationNames } from "../operator/aws-errors";
 import { imageMatches, imageReferenceProblem, imageTagProblem, imageWithTag, parseImageReference } from "../operator/image-reference";
-import { formatDuration } from "./duration";
+import { formatDuration } from "../operator/duration";
 import { LogStreamer } from "./log-streamer";
 import { DEFAULT_STARTED_BY, MigrationTarget, validateTarget } from "./target";
 import { Watchdog, WatchedTask } from "./watchdog";
