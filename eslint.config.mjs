@@ -5,6 +5,7 @@ import importPlugin from "eslint-plugin-import";
 /*
  * The layers of src/, top to bottom. A file imports only from its own layer or below (README, "Layout"):
  *   entry        main.ts, src/app.ts, src/synth.ts, src/token-stack-traces.ts; operator tools src/migrations, src/verify
+ *                and what they share, src/operator
  *   stacks       src/stacks, and beside them the policy guard src/policies (which never imports a stack)
  *   application  src/profiles (how an application runs on the generic constructs) and src/config (environment
  *                files to typed config; it imports no construct and no profile)
@@ -13,7 +14,7 @@ import importPlugin from "eslint-plugin-import";
  *   core         src/core: naming, logical ids, acknowledgements, prop errors
  */
 const ENTRY = ["./src/app.ts", "./src/synth.ts", "./src/token-stack-traces.ts", "./main.ts"];
-const TOOLS = ["./src/migrations", "./src/verify"];
+const TOOLS = ["./src/migrations", "./src/verify", "./src/operator"];
 const STACKS = ["./src/stacks"];
 const POLICIES = ["./src/policies"];
 const APPLICATION = ["./src/profiles", "./src/config"];
