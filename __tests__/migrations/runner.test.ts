@@ -878,7 +878,12 @@ describe("runMigration: watchdog", () => {
     expect(watchdog.started).toEqual([]);
   });
 
-  it("goes on with a warning when the watchdog cannot start", async () => {
+  it.each([
+    ["throws", () => {
+      throw new Error("spawn ENOMEM");
+    }, "spawn ENOMEM"],
+    ["has no process", () => ({ pid: undefined, release: () => undefined }), "no process"],
+  ])("goes on with a warning when the watchdog cannot start (it %s)", async (_case, startWatchdog, why) => {
     // GIVEN
     givenTaskDefinition();
     givenNoMigrationRunning();
@@ -886,15 +891,13 @@ describe("runMigration: watchdog", () => {
     givenTaskGoesThrough(stopped(0));
     givenNoLogStream();
     const out = capture();
-    const startWatchdog = () => {
-      throw new Error("spawn ENOMEM");
-    };
 
     // WHEN
     const result = await runMigration(TARGET, FAST, deps(out, { startWatchdog }));
 
     // THEN
     expect(result.exitCode).toBe(ExitCode.Success);
-    expect(out.errors).toContain("warning: the watchdog did not start (spawn ENOMEM); the task is not stopped if this runner is killed");
+    expect(out.errors).toContain(`warning: the watchdog did not start (${why}); the task is not stopped if this runner is killed`);
+    expect(out.infos.some((l) => l.startsWith("Watchdog"))).toBe(false);
   });
 });

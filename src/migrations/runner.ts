@@ -374,11 +374,13 @@ class MigrationRun {
   /** Starts the watchdog for the task, if the caller gave one; a watchdog that cannot start is only a warning. */
   private guard(taskArn: string): void {
     if (this.deps.startWatchdog === undefined) return;
+    const warn = (why: string): void => this.reporter.error(`warning: the watchdog did not start (${why}); the task is not stopped if this runner is killed`);
     try {
       this.watchdog = this.deps.startWatchdog({ cluster: this.target.cluster, taskArn, region: this.target.region });
-      this.reporter.info(`Watchdog ${this.watchdog.pid ?? ""} stops the task should this runner die before it has stopped`.replace("  ", " "));
+      if (this.watchdog.pid === undefined) warn("no process");
+      else this.reporter.info(`Watchdog ${this.watchdog.pid} stops the task should this runner die before it has stopped`);
     } catch (error) {
-      this.reporter.error(`warning: the watchdog did not start (${(error as Error).message}); the task is not stopped if this runner is killed`);
+      warn((error as Error).message);
     }
   }
 
