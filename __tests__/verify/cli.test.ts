@@ -24,15 +24,13 @@ const OUTPUTS: StackOutputs = {
       url: "https://api.example.org",
       health_check_url: "https://api.example.org/healthz",
     },
+    // No route: the synthesized output leaves the route fields out (the example environments do).
     worker: {
       service_name: "whcsites-staging-worker",
       cluster: "whcsites-staging-service",
       task_definition_family: "whcsites-staging-worker",
       log_group_name: "/whcsites/staging/ecs/worker",
       image: `${REPO}:1.5.0`,
-      target_group_arn: null,
-      url: null,
-      health_check_url: null,
     },
     proxy: {
       service_name: "whcsites-staging-proxy",
@@ -119,6 +117,16 @@ describe("verify CLI", () => {
       targetGroupArn: TG,
       url: "https://api.example.org",
       healthCheckUrl: "https://api.example.org/healthz",
+    });
+    expect(h.runs[0].services[2]).toEqual({
+      name: "worker",
+      serviceName: "whcsites-staging-worker",
+      cluster: "whcsites-staging-service",
+      image: `${REPO}:1.5.0`,
+      taskDefinitionFamily: "whcsites-staging-worker",
+      targetGroupArn: undefined,
+      url: undefined,
+      healthCheckUrl: undefined,
     });
     expect([...(h.runs[0].options.expectedImages ?? [])]).toEqual([
       ["api", `${REPO}:1.5.0`],
