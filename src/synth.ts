@@ -5,6 +5,7 @@ import { buildApp, BuildAppOptions } from "./app";
 import { runByCdktfCli } from "./core/cdktf-cli";
 import { ConfigError, ConfigWarning } from "./config/environment";
 import { formatProblem } from "./config/errors";
+import { environmentStackName } from "./stacks/environment-stack";
 
 /** Options of {@link synthesize}. */
 export interface SynthesizeOptions extends BuildAppOptions {
@@ -17,7 +18,10 @@ export interface SynthesizeOptions extends BuildAppOptions {
 }
 
 interface Manifest {
-  readonly stacks: Record<string, { readonly annotations: ReadonlyArray<{ readonly level: string; readonly message: string }> }>;
+  readonly stacks: Record<
+    string,
+    { readonly annotations: ReadonlyArray<{ readonly level: string; readonly message: string }>; readonly synthesizedStackPath: string }
+  >;
 }
 
 /**
@@ -64,7 +68,49 @@ export function synthesize(options: SynthesizeOptions = {}): number {
     }
   }
   if (errors.length > 0) return stop(`${errors.length} policy violation(s)`, errors);
-  const stacks = Object.keys(manifest.stacks);
-  stdout(`Synthesized ${stacks.length} stacks to ${path.join(outdir, "stacks")}: ${stacks.join(", ")}`);
+  for (const line of successSummary(outdir, manifest, options.environmentsDir)) stdout(line);
   return 0;
+}
+
+const ROOT = path.join(__dirname, "..");
+
+/**
+ * Where `npm run diagram` writes the architecture diagram of a stack of the environment files in `environmentsDir`:
+ * `docs/architecture/<stack>.md` for the repository's `environments/`, `docs/architecture/<folder>/<stack>.md` for
+ * `<folder>/environments` (`examples/multi-service`). Undefined for a folder outside the repository.
+ */
+export function architectureDiagramPath(environmentsDir: string | undefined, stack: string): string | undefined {
+  const folder = path.relative(ROOT, path.resolve(ROOT, environmentsDir ?? "environments"));
+  if (folder.startsWith("..") || path.isAbsolute(folder)) return undefined;
+  const parent = path.dirname(folder);
+  return path.posix.join("docs", "architecture", ...(parent === "." ? [] : parent.split(path.sep)), `${stack}.md`);
+}
+
+/**
+ * After a successful synthesis: removes a review copy (review.tf, `npm run review`) left in a stack folder, since
+ * Terraform would read it beside the new cdk.tf.json; then one line per stack: its resources, its architecture
+ * diagram and its cost estimate (issue 18).
+ */
+function successSummary(outdir: string, manifest: Manifest, environmentsDir: string | undefined): string[] {
+  const relative = environmentsDir === undefined ? "environments" : path.relative(ROOT, path.resolve(environmentsDir));
+  const folder = relative === "environments" ? "" : ` --environments ${relative}`;
+  // Diagrams are of the environment stacks (not the state or delivery stacks): one per environment file.
+  const folderPath = path.resolve(ROOT, environmentsDir ?? "environments");
+  const environmentStacks = new Set(
+    fs.readdirSync(folderPath).filter((f) => f.endsWith(".json") && f !== "schema.json").map((f) => environmentStackName(path.basename(f, ".json"))),
+  );
+  const rows = Object.entries(manifest.stacks).map(([name, stack]) => {
+    const file = path.join(outdir, stack.synthesizedStackPath);
+    fs.rmSync(path.join(path.dirname(file), "review.tf"), { force: true });
+    const resources = Object.values((JSON.parse(fs.readFileSync(file, "utf8")) as { resource?: Record<string, object> }).resource ?? {});
+    const count = resources.reduce((sum, byName) => sum + Object.keys(byName).length, 0);
+    const diagram = environmentStacks.has(name) ? architectureDiagramPath(environmentsDir, name) : undefined;
+    const where = diagram === undefined ? "no diagram" : fs.existsSync(path.join(ROOT, diagram)) ? `diagram ${diagram}` : "diagram: npm run diagram";
+    return [name, `${count} resources`, where, `estimate: npm run cost --${folder} --stack ${name}`];
+  });
+  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i].length)));
+  return [
+    `Synthesized ${rows.length} stacks to ${path.join(outdir, "stacks")} (HCL review copies: npm run review):`,
+    ...rows.map((row) => `  ${row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]) : cell)).join("  ")}`),
+  ];
 }
