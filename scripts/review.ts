@@ -3,9 +3,9 @@
  * review copy, `review.tf`: the same stack as HCL, rendered by cdktf, grouped by construct under separator comments
  * (scripts/lib/review.ts). Terraform applies cdk.tf.json; review.tf is for reading.
  *
- * Its own command, not part of `npm run synth`: it roughly doubles the synthesis time (README, "Review copy"), and a
- * review.tf left beside cdk.tf.json would be read by Terraform too (every .tf file of the folder), so `npm run synth`
- * removes it.
+ * Its own command, not part of `npm run synth`: rendering and formatting the HCL cost about 2.5 times the synthesis
+ * (README, "Review copy"), beyond the budget of `npm run bench`. A review.tf left beside cdk.tf.json would be read by
+ * Terraform too (every .tf file of the folder), so `npm run synth` removes it.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
