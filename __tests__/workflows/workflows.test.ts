@@ -64,6 +64,7 @@ describe("GIVEN the repository's workflows and local actions", () => {
     expect(pinned).toEqual([
       "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1",
       "actions/setup-node@820762786026740c76f36085b0efc47a31fe5020",
+      "actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f",
       "aws-actions/configure-aws-credentials@e6de054238d6b7531b4efff3b6587d9aade6a06c",
       "hashicorp/setup-terraform@dfe3c3f87815947d99a8997f908cb6525fc44e9e",
     ]);
