@@ -3,7 +3,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { checkStacks, type StackResult } from "../../scripts/lib/check-stacks";
+import { assertNoPluginCache, checkStacks, type StackResult } from "../../scripts/lib/check-stacks";
 import { resourceAddresses, type StackJson } from "../../scripts/lib/stack-json";
 import { findTerraform, isCi } from "../../scripts/lib/terraform-cli";
 
@@ -123,7 +123,6 @@ describeWithTerraform("checkStacks on fixture stacks (real terraform, offline)",
       fs.writeFileSync(
         template,
         [
-          'plugin_cache_dir = "$TF_CHECK_PLUGIN_CACHE_DIR"',
           "provider_installation {",
           '  filesystem_mirror {\n    path = "/opt/tf-plugins"\n    include = ["registry.terraform.io/hashicorp/aws"]\n  }',
           `  filesystem_mirror {\n    path = ${JSON.stringify(path.join(dir, "mirror"))}\n    include = ["registry.terraform.io/hashicorp/random"]\n  }`,
@@ -147,6 +146,60 @@ describeWithTerraform("checkStacks on fixture stacks (real terraform, offline)",
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
+
+  test("a cold init of another stack rewrites nothing that a planned stack reads its provider through", async () => {
+    // GIVEN the planned random-swap working copy: every link on the way to its aws provider, with inode and ctime
+    const providers = path.join(workDir, "random-swap", ".terraform", "providers");
+    const chain = (): string[] => {
+      const hops: string[] = [];
+      const walk = (p: string): void => {
+        const stat = fs.lstatSync(p, { bigint: true });
+        hops.push(`${p} ino=${stat.ino} ctime=${stat.ctimeNs}`);
+        if (stat.isSymbolicLink()) walk(path.resolve(path.dirname(p), fs.readlinkSync(p)));
+        else if (stat.isDirectory()) for (const entry of fs.readdirSync(p).sort()) walk(path.join(p, entry));
+      };
+      walk(providers);
+      return hops;
+    };
+    const before = chain();
+    expect(before.some((hop) => /terraform-provider-aws_/.test(hop))).toBe(true);
+    // WHEN another stack is initialized from scratch in the same work dir (no lock file: Terraform installs anew), with
+    // a user's TF_PLUGIN_CACHE_DIR set
+    const userCache = fs.mkdtempSync(path.join(os.tmpdir(), "whcsites-user-cache-"));
+    fs.rmSync(path.join(workDir, "broken-lb"), { recursive: true, force: true });
+    const previous = process.env.TF_PLUGIN_CACHE_DIR;
+    process.env.TF_PLUGIN_CACHE_DIR = userCache;
+    try {
+      const [again] = await checkStacks({ outDir: FIXTURES, workDir, stacks: ["broken-lb"] });
+      expect(again.durationsMs.init).toBeGreaterThan(0);
+      // THEN no link or file on random-swap's way to its provider was removed or recreated (with a shared plugin
+      // cache, the cold init re-created the cached link: a plan starting then failed with "there is no package for
+      // registry.terraform.io/hashicorp/aws 5.100.0 cached in .terraform/providers")
+      expect(chain()).toEqual(before);
+      // AND the user's plugin cache was not used
+      expect(fs.readdirSync(userCache)).toEqual([]);
+    } finally {
+      if (previous === undefined) delete process.env.TF_PLUGIN_CACHE_DIR;
+      else process.env.TF_PLUGIN_CACHE_DIR = previous;
+      fs.rmSync(userCache, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  test("a CLI configuration with a plugin cache is refused, with the reason", async () => {
+    expect(() => assertNoPluginCache('provider_installation {}\n', "cli.tfrc")).not.toThrow();
+    expect(() => assertNoPluginCache('# plugin_cache_dir = "/x" (a comment)\n', "cli.tfrc")).not.toThrow();
+    expect(() => assertNoPluginCache('  plugin_cache_dir = "/tmp/cache"\nprovider_installation {}\n', "my.tfrc")).toThrow(
+      /my\.tfrc sets plugin_cache_dir \(plugin_cache_dir = "\/tmp\/cache"\).*rewrites a shared cache entry on every init/,
+    );
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "whcsites-tfrc-"));
+    try {
+      const template = path.join(dir, "cli.tfrc");
+      fs.writeFileSync(template, 'plugin_cache_dir = "/tmp"\n');
+      await expect(checkStacks({ outDir: FIXTURES, workDir: path.join(dir, "work"), cliConfigTemplate: template })).rejects.toThrow(/sets plugin_cache_dir/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   test("a work dir inside the synthesized output is refused", async () => {
     await expect(checkStacks({ outDir: FIXTURES, workDir: path.join(FIXTURES, "stacks", ".tf-check") })).rejects.toThrow(/inside/);

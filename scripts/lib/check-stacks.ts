@@ -1,6 +1,13 @@
 /**
  * The offline real-Terraform check: for every synthesized stack, a working copy outside cdktf.out, then
- * `terraform init` (one stack at a time), `validate` and `plan` (two stacks at a time), and the plan saved as JSON.
+ * `terraform init`, `validate` and `plan` (two stacks at a time), and the plan saved as JSON.
+ *
+ * No plugin cache: each working copy links hashicorp/aws straight from the read-only filesystem mirror. A shared
+ * `plugin_cache_dir` is written by every init of a working copy that has no lock file yet (Terraform >= 1.4 installs
+ * into the cache again instead of trusting an entry the lock file does not vouch for: it removes the cached link and
+ * creates it anew), so a stack that planned while the next stack's init ran could find its provider gone ("there is
+ * no package for registry.terraform.io/hashicorp/aws 5.100.0 cached in .terraform/providers"). Nothing two stacks or
+ * two runs share is written now.
  */
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
@@ -21,7 +28,7 @@ import {
 /** Root of the repository (scripts/lib/../..). */
 export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 
-/** Where working copies, plans and the plugin cache live unless told otherwise (gitignored). */
+/** Where working copies and plans live unless told otherwise (gitignored). */
 export const DEFAULT_WORK_DIR = path.join(PROJECT_ROOT, ".tf-check");
 
 /** The CLI configuration the project ships: aws from the filesystem mirror, everything else direct. */
@@ -53,7 +60,7 @@ export interface CheckOptions {
    */
   readonly stacks?: readonly string[];
   /**
-   * Stacks validated and planned at the same time (init always runs one at a time).
+   * Stacks initialized, validated and planned at the same time.
    * @default 2
    */
   readonly concurrency?: number;
@@ -69,12 +76,7 @@ export interface CheckOptions {
    */
   readonly reuse?: boolean;
   /**
-   * Shared provider cache (absolute path written into the CLI config).
-   * @default <project>/.tf-check/plugin-cache
-   */
-  readonly pluginCacheDir?: string;
-  /**
-   * CLI configuration template; `$TF_CHECK_PLUGIN_CACHE_DIR` in it becomes the plugin cache dir.
+   * CLI configuration (provider installation). It must not set `plugin_cache_dir` (see the top of this file).
    * @default terraform/cli.tfrc
    */
   readonly cliConfigTemplate?: string;
@@ -162,7 +164,6 @@ interface Context {
   readonly terraform: string;
   readonly env: NodeJS.ProcessEnv;
   readonly workDir: string;
-  readonly pluginCacheDir: string;
   readonly cliConfig: string;
   readonly versionText: string;
   readonly log: (message: string) => void;
@@ -193,7 +194,8 @@ async function probeProvider(ctx: Context, provider: RequiredProvider): Promise<
         terraform: { required_providers: { probe: { source: provider.source, ...(provider.version !== undefined ? { version: provider.version } : {}) } } },
       };
       fs.writeFileSync(path.join(dir, "main.tf.json"), JSON.stringify(config, null, 2));
-      const run = await withDirLock(path.join(ctx.pluginCacheDir, ".init.lock"), () =>
+      // Another run with the same work dir may probe at the same moment: one at a time in this dir.
+      const run = await withDirLock(`${dir}.lock`, () =>
         runCommand(ctx.terraform, ["init", "-input=false", "-no-color"], { cwd: dir, env: ctx.env, timeoutMs: 120_000 }),
       );
       return run.code === 0 ? undefined : plainText(`${run.stderr}\n${run.stdout}`).trim();
@@ -268,10 +270,8 @@ function commandFailure(what: string, run: { stdout: string; stderr: string; tim
 
 async function init(ctx: Context, p: Prepared): Promise<string | undefined> {
   const started = Date.now();
-  // One init at a time: stacks share the plugin cache and concurrent installs into it race ("file exists").
-  const run = await withDirLock(path.join(ctx.pluginCacheDir, ".init.lock"), () =>
-    runCommand(ctx.terraform, ["init", "-input=false", "-no-color"], { cwd: p.dir, env: ctx.env, timeoutMs: 180_000 }),
-  );
+  // Writes only inside this stack's working copy (no plugin cache), so inits of different stacks may overlap.
+  const run = await runCommand(ctx.terraform, ["init", "-input=false", "-no-color"], { cwd: p.dir, env: ctx.env, timeoutMs: 180_000 });
   p.durationsMs.init = Date.now() - started;
   return run.code === 0 && !run.timedOut ? undefined : commandFailure("terraform init", run);
 }
@@ -350,9 +350,18 @@ function readCached(p: Prepared): StackResult | undefined {
   }
 }
 
-/** The resolved CLI config: the shipped file with the absolute plugin cache dir written in. */
-export function renderCliConfig(template: string, pluginCacheDir: string): string {
-  return template.split("$TF_CHECK_PLUGIN_CACHE_DIR").join(pluginCacheDir.replace(/\\/g, "/"));
+/**
+ * Throws when a CLI configuration sets a plugin cache: its entries are rewritten by every init of a working copy
+ * without a lock file, while other stacks plan through them (see the top of this file).
+ */
+export function assertNoPluginCache(cliConfig: string, where: string): void {
+  const line = cliConfig.split("\n").find((l) => /^\s*plugin_cache_dir\s*=/.test(l));
+  if (line !== undefined) {
+    throw new Error(
+      `${where} sets plugin_cache_dir (${line.trim()}); the check links providers from the filesystem mirror instead, ` +
+        "because Terraform rewrites a shared cache entry on every init without a lock file while other stacks plan through it.",
+    );
+  }
 }
 
 /**
@@ -377,26 +386,28 @@ export async function checkStacks(options: CheckOptions): Promise<StackResult[]>
   if (unknown.length > 0) throw new Error(`Unknown stack(s) ${unknown.join(", ")}; found: ${[...all.keys()].join(", ") || "none"}`);
   if (names.length === 0) throw new Error(`No stacks (dirs with cdk.tf.json) in ${outDir}`);
 
-  const pluginCacheDir = path.resolve(options.pluginCacheDir ?? path.join(workDir, "plugin-cache"));
-  fs.mkdirSync(pluginCacheDir, { recursive: true });
-  const cliConfig = renderCliConfig(fs.readFileSync(options.cliConfigTemplate ?? CLI_CONFIG_TEMPLATE, "utf8"), pluginCacheDir);
+  const template = options.cliConfigTemplate ?? CLI_CONFIG_TEMPLATE;
+  const cliConfig = fs.readFileSync(template, "utf8");
+  assertNoPluginCache(cliConfig, template);
+  fs.mkdirSync(workDir, { recursive: true });
   const cliConfigPath = path.join(workDir, "cli.tfrc");
   fs.writeFileSync(cliConfigPath, cliConfig);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     TF_CLI_CONFIG_FILE: cliConfigPath,
-    TF_CHECK_PLUGIN_CACHE_DIR: pluginCacheDir,
     TF_IN_AUTOMATION: "1",
     TF_INPUT: "0",
     CHECKPOINT_DISABLE: "1",
   };
-  // The working copy is all the check needs: a user's TF_* settings must not change what it plans.
+  // The working copy is all the check needs: a user's TF_* settings must not change what it plans, nor bring back a
+  // shared plugin cache (TF_PLUGIN_CACHE_DIR).
+  const dropped = ["TF_DATA_DIR", "TF_WORKSPACE", "TF_CLI_ARGS", "TF_PLUGIN_CACHE_DIR", "TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE"];
   for (const key of Object.keys(env)) {
-    if (["TF_DATA_DIR", "TF_WORKSPACE", "TF_CLI_ARGS"].includes(key) || key.startsWith("TF_CLI_ARGS_") || key.startsWith("TF_VAR_")) delete env[key];
+    if (dropped.includes(key) || key.startsWith("TF_CLI_ARGS_") || key.startsWith("TF_VAR_")) delete env[key];
   }
 
   const version = await runCommand(terraform, ["version", "-json"], { cwd: workDir, env, timeoutMs: 30_000 });
-  const ctx: Context = { terraform, env, workDir, pluginCacheDir, cliConfig, versionText: version.stdout, log, probes: new Map() };
+  const ctx: Context = { terraform, env, workDir, cliConfig, versionText: version.stdout, log, probes: new Map() };
 
   // Each stack's working copy is locked for the whole run, so an overlapping run waits instead of mixing files.
   const stackLocks = names.map((name) => path.join(workDir, `${name}.lock`));
@@ -434,7 +445,5 @@ export async function checkStacks(options: CheckOptions): Promise<StackResult[]>
     return result;
   };
 
-  // Inits still run one at a time (they wait on the plugin cache lock), but a stack starts validating as soon as
-  // its own init is done, while the next one initialises.
   return lockAll(0, () => mapLimit(names, options.concurrency ?? 2, checkOne));
 }

@@ -1,8 +1,8 @@
 /**
  * A cross-process lock made of a directory: `mkdir` is atomic, so only one process creates it.
  *
- * Used around `terraform init` (stacks share one plugin cache, and concurrent installs into it fail with "file
- * exists") and around each stack's working copy (a Jest run and `npm run tf:check` may overlap).
+ * Used around each stack's working copy (a Jest run and `npm run tf:check` may overlap) and around the provider
+ * probe's throwaway config.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
