@@ -24,20 +24,41 @@ interface Manifest {
   >;
 }
 
+/** What cdktf writes for a stack: the one file that could be deployed stale. */
+const STACK_FILE = "cdk.tf.json";
+
+/**
+ * Removes what synthesis wrote, and only that: `<outdir>/manifest.json` and each `<outdir>/stacks/<stack>/cdk.tf.json`.
+ * An operator's Terraform working files there (`.terraform/`, `.terraform.lock.hcl`, a local state, a saved plan)
+ * stay; a stack folder left empty goes.
+ */
+export function removeSynthesizedJson(outdir: string): void {
+  fs.rmSync(path.join(outdir, "manifest.json"), { force: true });
+  const stacks = path.join(outdir, "stacks");
+  if (!fs.existsSync(stacks)) return;
+  for (const stack of fs.readdirSync(stacks, { withFileTypes: true })) {
+    if (!stack.isDirectory()) continue;
+    const dir = path.join(stacks, stack.name);
+    fs.rmSync(path.join(dir, STACK_FILE), { force: true });
+    if (fs.readdirSync(dir).length === 0) fs.rmdirSync(dir);
+  }
+  if (fs.readdirSync(stacks).length === 0) fs.rmdirSync(stacks);
+}
+
 /**
  * `npm run synth`: validates every environment file, then writes all stacks. Returns the exit code.
  *
- * Exit code 1, one line per problem, and `<outdir>/stacks` removed (so that no stale, half-written or insecure stack
- * can be deployed by mistake) when an environment file is bad, a construct refuses a value, or the policy guard
- * finds a violation in any stack.
+ * Exit code 1, one line per problem, and every synthesized stack file removed (so that no stale, half-written or
+ * insecure stack can be deployed by mistake) when an environment file is bad, a construct refuses a value, or the
+ * policy guard finds a violation in any stack. See {@link removeSynthesizedJson} for what is kept.
  */
 export function synthesize(options: SynthesizeOptions = {}): number {
   const outdir = options.outdir ?? process.env.CDKTF_OUTDIR ?? "cdktf.out";
   const stderr = options.stderr ?? ((line: string) => process.stderr.write(`${line}\n`));
   const stdout = options.stdout ?? ((line: string) => process.stdout.write(`${line}\n`));
   const stop = (headline: string, lines: readonly string[]): number => {
-    fs.rmSync(path.join(outdir, "stacks"), { recursive: true, force: true });
-    stderr(`Synthesis stopped: ${headline}. No stack was left in ${path.join(outdir, "stacks")}.\n`);
+    removeSynthesizedJson(outdir);
+    stderr(`Synthesis stopped: ${headline}. No synthesized stack was left in ${path.join(outdir, "stacks")} (Terraform's .terraform/ and lock files were kept).\n`);
     for (const line of lines) stderr(`  ${line}`);
     return 1;
   };

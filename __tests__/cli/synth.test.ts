@@ -5,12 +5,14 @@ import * as path from "path";
 import { App } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { environmentFolder, environmentFolders } from "../../scripts/lib/synth";
 import { applyPolicies } from "../../src/policies";
 import { ReadableStack } from "../../src/stacks/readable-stack";
 import { synthesize } from "../../src/synth";
 import { BAD_ENVIRONMENTS } from "../fixtures/bad-environments";
 
 const ROOT = path.join(__dirname, "..", "..");
+const COMMITTED = environmentFolder("environments");
 
 /** Runs `main.ts` as `npm run synth` does, into a temporary outdir. */
 function synth(env: Record<string, string>): { status: number | null; stderr: string; outdir: string } {
@@ -19,26 +21,66 @@ function synth(env: Record<string, string>): { status: number | null; stderr: st
   return { status: result.status, stderr: result.stderr, outdir };
 }
 
+const tempDirs: string[] = [];
+afterAll(() => {
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 function tempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+
+/** Every file synthesis writes (manifest.json and each stack's cdk.tf.json), relative to the outdir. */
+function synthesizedFiles(outdir: string): string[] {
+  const files = fs.existsSync(path.join(outdir, "manifest.json")) ? ["manifest.json"] : [];
+  const stacks = path.join(outdir, "stacks");
+  for (const stack of fs.existsSync(stacks) ? fs.readdirSync(stacks).sort() : []) {
+    if (fs.existsSync(path.join(stacks, stack, "cdk.tf.json"))) files.push(`stacks/${stack}/cdk.tf.json`);
+  }
+  return files;
+}
+
+/**
+ * An outdir as an operator has it after `npm run synth` and `terraform init` in each stack: every stack's cdk.tf.json
+ * plus a .terraform/ folder and a lock file.
+ */
+function initializedOutdir(stacks: readonly string[]): string {
+  const outdir = tempDir("whcsites-out-");
+  fs.writeFileSync(path.join(outdir, "manifest.json"), "{}");
+  for (const stack of stacks) {
+    const dir = path.join(outdir, "stacks", stack);
+    fs.mkdirSync(path.join(dir, ".terraform", "providers"), { recursive: true });
+    fs.writeFileSync(path.join(dir, ".terraform.lock.hcl"), "# lock\n");
+    fs.writeFileSync(path.join(dir, "cdk.tf.json"), "{}");
+  }
+  return outdir;
 }
 
 describe("npm run synth", () => {
   test("writes the state stack, one stack per environment, and one GitHub stack per environment with delivery", () => {
     // GIVEN the committed environment files WHEN synthesized
     const result = synth({ CDKTF_OUTDIR: tempDir("whcsites-out-") });
-    // THEN it exits 0 with the three stacks
+    // THEN it exits 0 with the state stack and one stack per file
     expect(result.stderr).not.toMatch(/Error/);
     expect(result.status).toBe(0);
     // and says plainly that staging serves plain HTTP
     expect(result.stderr).toMatch(/WARNING whcsites-staging: .*plain HTTP/);
-    expect(fs.readdirSync(path.join(result.outdir, "stacks")).sort()).toEqual([
-      "whcsites-production",
-      "whcsites-production-github",
-      "whcsites-staging",
-      "whcsites-staging-github",
-      "whcsites-state",
-    ]);
+    expect(COMMITTED.stacks).toEqual(
+      expect.arrayContaining(["whcsites-production", "whcsites-production-github", "whcsites-staging", "whcsites-staging-github", "whcsites-state"]),
+    );
+    expect(fs.readdirSync(path.join(result.outdir, "stacks")).sort()).toEqual(COMMITTED.stacks);
+  });
+
+  test.each(environmentFolders().map((f) => f.name))("WHCSITES_ENVIRONMENTS_DIR=%s: the state stack and one stack per file of that folder", (name) => {
+    // GIVEN a folder of environment files WHEN synthesized as its own app
+    const folder = environmentFolder(name);
+    const result = synth({ CDKTF_OUTDIR: tempDir("whcsites-out-"), WHCSITES_ENVIRONMENTS_DIR: folder.dir });
+    // THEN its stacks, and only its stacks, are written
+    expect(result.status).toBe(0);
+    expect(folder.environments.length).toBeGreaterThan(0);
+    expect(fs.readdirSync(path.join(result.outdir, "stacks")).sort()).toEqual(folder.stacks);
   });
 
   test("token creation stack traces, off by default, change nothing in the stacks written", () => {
@@ -49,7 +91,7 @@ describe("npm run synth", () => {
     // THEN every stack file is byte for byte the same
     const stackFiles = (outdir: string) =>
       fs.readdirSync(path.join(outdir, "stacks")).sort().map((stack) => fs.readFileSync(path.join(outdir, "stacks", stack, "cdk.tf.json"), "utf8"));
-    expect(stackFiles(off.outdir)).toHaveLength(5);
+    expect(stackFiles(off.outdir)).toHaveLength(COMMITTED.stacks.length);
     expect(stackFiles(off.outdir)).toEqual(stackFiles(on.outdir));
   });
 
@@ -59,26 +101,32 @@ describe("npm run synth", () => {
     expect(result.stderr).not.toMatch(/WARNING|policy:/);
   });
 
-  test("a broken environment file stops synthesis: exit 1, one line per problem, no stack left behind", () => {
-    // GIVEN a good production file, a staging file with two mistakes, and stale output from an earlier run
+  test("a broken environment file stops synthesis: exit 1, one line per problem, no stack file left, Terraform's working files kept", () => {
+    // GIVEN a good production file, a staging file with two mistakes, and an outdir where the operator ran
+    // `terraform init` in every stack after an earlier synthesis
     const environments = tempDir("whcsites-env-");
     fs.copyFileSync(path.join(ROOT, "environments", "production.json"), path.join(environments, "production.json"));
     const staging = JSON.parse(fs.readFileSync(path.join(ROOT, "environments", "staging.json"), "utf8"));
     staging.services.api.memoryMiB = 8192;
     staging.replicas = 3;
     fs.writeFileSync(path.join(environments, "staging.json"), JSON.stringify(staging));
-    const outdir = tempDir("whcsites-out-");
-    fs.mkdirSync(path.join(outdir, "stacks", "whcsites-staging"), { recursive: true });
-    fs.writeFileSync(path.join(outdir, "stacks", "whcsites-staging", "cdk.tf.json"), "{}");
+    const outdir = initializedOutdir(COMMITTED.stacks);
+    expect(synthesizedFiles(outdir)).toHaveLength(COMMITTED.stacks.length + 1);
 
     // WHEN synthesized
     const result = synth({ CDKTF_OUTDIR: outdir, WHCSITES_ENVIRONMENTS_DIR: environments });
 
-    // THEN it fails with readable messages and no stack directory remains
+    // THEN it fails with readable messages
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/staging\.json: replicas: is not a known setting/);
     expect(result.stderr).not.toMatch(/ at .*\.ts:\d+/); // no stack trace
-    expect(fs.existsSync(path.join(outdir, "stacks"))).toBe(false);
+    expect(result.stderr).toMatch(/No synthesized stack was left in .*stacks \(Terraform's \.terraform\/ and lock files were kept\)/);
+    // AND no stack file (nothing that could be deployed stale) remains, but every .terraform/ and lock file does
+    expect(synthesizedFiles(outdir)).toEqual([]);
+    for (const stack of COMMITTED.stacks) {
+      expect(fs.statSync(path.join(outdir, "stacks", stack, ".terraform", "providers")).isDirectory()).toBe(true);
+      expect(fs.readFileSync(path.join(outdir, "stacks", stack, ".terraform.lock.hcl"), "utf8")).toBe("# lock\n");
+    }
   });
 
   test("malformed JSON stops synthesis with the file named", () => {
@@ -87,7 +135,7 @@ describe("npm run synth", () => {
     const result = synth({ CDKTF_OUTDIR: tempDir("whcsites-out-"), WHCSITES_ENVIRONMENTS_DIR: environments });
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/staging\.json: \(file\): is not valid JSON/);
-    expect(fs.existsSync(path.join(result.outdir, "stacks"))).toBe(false);
+    expect(synthesizedFiles(result.outdir)).toEqual([]);
   });
 });
 
@@ -95,7 +143,7 @@ describe("synthesize() with every broken environment file", () => {
   const production = JSON.parse(fs.readFileSync(path.join(ROOT, "environments", "production.json"), "utf8"));
   const staging = JSON.parse(fs.readFileSync(path.join(ROOT, "environments", "staging.json"), "utf8"));
 
-  test.each(BAD_ENVIRONMENTS)("%s: exit 1, the message, and no stack left behind", (_name, base, change, expected) => {
+  test.each(BAD_ENVIRONMENTS)("%s: exit 1, the message, no stack file left, Terraform's working files kept", (_name, base, change, expected) => {
     // GIVEN one broken file next to a good one, and stale output from an earlier run
     const environments = tempDir("whcsites-env-");
     const broken = structuredClone(base === "production" ? production : staging);
@@ -103,17 +151,17 @@ describe("synthesize() with every broken environment file", () => {
     fs.writeFileSync(path.join(environments, `${base}.json`), JSON.stringify(broken));
     const good = base === "production" ? "staging" : "production";
     fs.writeFileSync(path.join(environments, `${good}.json`), JSON.stringify(base === "production" ? staging : production));
-    const outdir = tempDir("whcsites-out-");
-    fs.mkdirSync(path.join(outdir, "stacks", "whcsites-staging"), { recursive: true });
+    const outdir = initializedOutdir(["whcsites-staging"]);
 
     // WHEN synthesized
     const lines: string[] = [];
     const code = synthesize({ outdir, environmentsDir: environments, stderr: (l) => lines.push(l), stdout: (l) => lines.push(l) });
 
-    // THEN nothing is written and the problem is named
+    // THEN no stack file is left, the working files are, and the problem is named
     expect(code).toBe(1);
     expect(lines.join("\n")).toMatch(expected);
-    expect(fs.existsSync(path.join(outdir, "stacks"))).toBe(false);
+    expect(synthesizedFiles(outdir)).toEqual([]);
+    expect(fs.existsSync(path.join(outdir, "stacks", "whcsites-staging", ".terraform"))).toBe(true);
   });
 });
 
@@ -132,7 +180,7 @@ describe("synthesize() when a construct refuses a value the schema allows", () =
     expect(code).toBe(1);
     expect(lines.join("\n")).toMatch(/production\.json: domain\.certificateArn: got "arn:aws:acm:us-east-1:[^"]+"; allowed: an ACM certificate ARN in the load balancer's region eu-west-1/);
     expect(lines.join("\n")).not.toMatch(/\bat .*\.ts:\d+/);
-    expect(fs.existsSync(path.join(outdir, "stacks"))).toBe(false);
+    expect(synthesizedFiles(outdir)).toEqual([]);
   });
 });
 
@@ -164,7 +212,8 @@ describe("synthesize() when the policy guard finds violations", () => {
     expect(text).toMatch(/first: \[WHC\.LOG1\] first\/logs: /);
     expect(text).toMatch(/second: \[WHC\.LOG1\] second\/logs: /);
     expect(text).not.toMatch(/\bat .*\.(ts|js):\d+/);
-    expect(fs.existsSync(path.join(outdir, "stacks"))).toBe(false);
+    // (cdktf had written every stack before the guard's verdict: all of them are gone again)
+    expect(synthesizedFiles(outdir)).toEqual([]);
     expect(process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS).toBeUndefined();
   });
 });
