@@ -1,5 +1,5 @@
 /**
- * `npm run tf:check`: prove every synthesized stack with real Terraform, offline (init, validate, plan, show -json).
+ * `npm run tf:check`: prove every synthesized stack with real Terraform, offline (init, plan, show -json).
  *
  * By default it synthesizes the app into .tf-check/synth (cdktf.out is never touched) and checks every stack.
  * `--no-synth` checks cdktf.out as it is; `--out <dir>` checks another cdktf output dir.
@@ -33,7 +33,7 @@ function summary(results: readonly StackResult[]): string {
   const rows = results.map((r) => {
     const status = r.ok ? "ok" : `FAILED (${r.failedStep})`;
     const d = r.durationsMs;
-    const timing = r.cached ? "reused" : `init ${d.init ?? "-"} / validate ${d.validate ?? "-"} / plan ${d.plan ?? "-"} / show ${d.show ?? "-"} ms`;
+    const timing = r.cached ? "reused" : `init ${d.init ?? "-"} / plan ${d.plan ?? "-"} / show ${d.show ?? "-"} ms`;
     return `  ${r.stack.padEnd(24)} ${status.padEnd(20)} ${String(r.resourceCount).padStart(4)} resources  ${r.warnings.length} warning(s)  ${timing}`;
   });
   return rows.join("\n");
@@ -42,14 +42,14 @@ function summary(results: readonly StackResult[]): string {
 async function main(): Promise<number> {
   const program = new Command()
     .name("tf-check")
-    .description("Init, validate and plan every synthesized stack offline with real Terraform")
+    .description("Init and plan every synthesized stack offline with real Terraform")
     .option("--out <dir>", "check this cdktf output dir as it is (no synthesis)")
     .option("--no-synth", "check cdktf.out as it is instead of synthesizing first")
     .option("--work-dir <dir>", "where working copies and plans go", DEFAULT_WORK_DIR)
     .option("--stack <name...>", "only these stacks")
     .addOption(new Option("--random <mode>", "hashicorp/random: install if possible, else swap (auto); always swap; never swap").choices(["auto", "swap", "install"]).default("auto"))
     .option("--reuse", "reuse results of stacks unchanged since the last check", false)
-    .option("--concurrency <n>", "stacks validated and planned at once", "2")
+    .option("--concurrency <n>", "stacks initialized and planned at once", "2")
     .parse();
   const options = program.opts<CliOptions>();
   const started = Date.now();

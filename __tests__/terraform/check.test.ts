@@ -49,7 +49,7 @@ describeWithTerraform("checkStacks on fixture stacks (real terraform, offline)",
   beforeAll(async () => {
     // GIVEN the fixture stacks: a wrong argument on aws_lb, a random_password in use, and one leaking it
     fixturesBefore = hashTree(FIXTURES);
-    workDir = fs.mkdtempSync(path.join(os.tmpdir(), "tf-check-fixtures-"));
+    workDir = fs.mkdtempSync(path.join(os.tmpdir(), "whcsites-check-fixtures-"));
     // WHEN the check runs them all in one go
     results = await checkStacks({
       outDir: FIXTURES,
@@ -64,10 +64,10 @@ describeWithTerraform("checkStacks on fixture stacks (real terraform, offline)",
   });
 
   test("an unknown argument on aws_lb fails the check with Terraform's own message", () => {
-    // THEN the broken stack fails at validate and names the argument and the resource
+    // THEN the broken stack fails at plan (which validates first) and names the argument and the resource
     const broken = byStack(results, "broken-lb");
     expect(broken.ok).toBe(false);
-    expect(broken.failedStep).toBe("validate");
+    expect(broken.failedStep).toBe("plan");
     expect(broken.planJsonPath).toBeUndefined();
     expect(broken.errors.join("\n")).toMatch(/No argument or block type is named "not_a_real_argument"/);
     expect(broken.errors.join("\n")).toMatch(/resource\.aws_lb\.load_balancer/);
@@ -113,7 +113,7 @@ describeWithTerraform("checkStacks on fixture stacks (real terraform, offline)",
 
   test("where hashicorp/random can be installed, nothing is swapped", async () => {
     // GIVEN a CLI config whose filesystem mirror also holds a hashicorp/random (a stub binary: installable, not runnable)
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tf-check-random-mirror-"));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "whcsites-random-mirror-"));
     try {
       const platform = `${process.platform}_${process.arch === "x64" ? "amd64" : process.arch}`;
       const pkg = path.join(dir, "mirror", "registry.terraform.io", "hashicorp", "random", "3.7.2", platform);
@@ -131,24 +131,35 @@ describeWithTerraform("checkStacks on fixture stacks (real terraform, offline)",
         ].join("\n"),
       );
 
+      // AND a stack with a random_password (and nothing of aws, which would only add a provider start)
+      const stackDir = path.join(dir, "out", "stacks", "random-only");
+      fs.mkdirSync(stackDir, { recursive: true });
+      fs.writeFileSync(
+        path.join(stackDir, "cdk.tf.json"),
+        JSON.stringify({
+          terraform: { required_providers: { random: { source: "hashicorp/random", version: "3.7.2" } } },
+          resource: { random_password: { database_master: { length: 32, special: false } } },
+        }),
+      );
+
       // WHEN the random stack is checked with it
-      const [result] = await checkStacks({ outDir: FIXTURES, workDir: path.join(dir, "work"), stacks: ["random-swap"], cliConfigTemplate: template });
+      const [result] = await checkStacks({ outDir: path.join(dir, "out"), workDir: path.join(dir, "work"), cliConfigTemplate: template });
 
       // THEN init installs random, nothing is swapped, and the working copy keeps random_password as synthesized
       expect(result.swappedRandom).toEqual([]);
       expect(result.failedStep).not.toBe("init");
-      const copy = JSON.parse(fs.readFileSync(path.join(dir, "work", "random-swap", "cdk.tf.json"), "utf8"));
+      const copy = JSON.parse(fs.readFileSync(path.join(dir, "work", "random-only", "cdk.tf.json"), "utf8"));
       expect(copy.resource.random_password.database_master).toEqual({ length: 32, special: false });
       expect(copy.resource.terraform_data).toBeUndefined();
-      // (the stub provider cannot run, so validate reports it: the check really used the installed provider)
+      // (the stub provider cannot run, so plan reports it: the check really used the installed provider)
       expect(result.errors.join("\n")).toMatch(/hashicorp\/random/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
 
-  test("a cold init of another stack rewrites nothing that a planned stack reads its provider through", async () => {
-    // GIVEN the planned random-swap working copy: every link on the way to its aws provider, with inode and ctime
+  test("npm run tf:check on a stack Terraform rejects: exit 1 and Terraform's error; and its cold init rewrites nothing another planned stack reads its provider through", () => {
+    // GIVEN the planned random-swap working copy: every link and file on the way to its aws provider, with inode and ctime
     const providers = path.join(workDir, "random-swap", ".terraform", "providers");
     const chain = (): string[] => {
       const hops: string[] = [];
@@ -163,25 +174,40 @@ describeWithTerraform("checkStacks on fixture stacks (real terraform, offline)",
     };
     const before = chain();
     expect(before.some((hop) => /terraform-provider-aws_/.test(hop))).toBe(true);
-    // WHEN another stack is initialized from scratch in the same work dir (no lock file: Terraform installs anew), with
-    // a user's TF_PLUGIN_CACHE_DIR set
-    const userCache = fs.mkdtempSync(path.join(os.tmpdir(), "whcsites-user-cache-"));
-    fs.rmSync(path.join(workDir, "broken-lb"), { recursive: true, force: true });
-    const previous = process.env.TF_PLUGIN_CACHE_DIR;
-    process.env.TF_PLUGIN_CACHE_DIR = userCache;
+    // AND a stack that needs hashicorp/aws 5.100.0 and a provider that exists nowhere: its init installs aws, then fails
+    // (cheaper than a failing plan, which first loads the aws provider's schema)
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "whcsites-missing-provider-"));
+    const userCache = path.join(dir, "user-plugin-cache");
+    fs.mkdirSync(userCache);
+    const stackDir = path.join(dir, "out", "stacks", "missing-provider");
+    fs.mkdirSync(stackDir, { recursive: true });
+    fs.writeFileSync(
+      path.join(stackDir, "cdk.tf.json"),
+      JSON.stringify({
+        terraform: { required_providers: { aws: { source: "aws", version: "5.100.0" }, missing: { source: "whcsites/missing", version: "1.0.0" } } },
+        provider: { aws: [{ region: "eu-west-1" }] },
+        resource: { aws_s3_bucket: { logs: { bucket: "whcsites-missing-provider" } } },
+      }),
+    );
     try {
-      const [again] = await checkStacks({ outDir: FIXTURES, workDir, stacks: ["broken-lb"] });
-      expect(again.durationsMs.init).toBeGreaterThan(0);
-      // THEN no link or file on random-swap's way to its provider was removed or recreated (with a shared plugin
-      // cache, the cold init re-created the cached link: a plan starting then failed with "there is no package for
+      // WHEN the CLI checks it from scratch in the same work dir (no lock file: Terraform installs anew), with a user's
+      // TF_PLUGIN_CACHE_DIR set
+      const run = runCli(["--out", path.join(dir, "out"), "--work-dir", workDir], { ...process.env, TF_PLUGIN_CACHE_DIR: userCache });
+      // THEN it shows Terraform's error and exits 1
+      expect(run.output).toMatch(/Error: Failed to query available provider packages/);
+      expect(run.output).toMatch(/whcsites\/missing/);
+      expect(run.output).toMatch(/tf-check FAILED: missing-provider \(init\)/);
+      expect(run.status).toBe(1);
+      // AND that init did install aws 5.100.0 into its own working copy
+      expect(fs.readdirSync(path.join(workDir, "missing-provider", ".terraform", "providers", "registry.terraform.io", "hashicorp", "aws"))).toEqual(["5.100.0"]);
+      // AND no link or file on random-swap's way to its provider was removed or recreated (with a shared plugin cache,
+      // the cold init re-created the cached link: a plan starting then failed with "there is no package for
       // registry.terraform.io/hashicorp/aws 5.100.0 cached in .terraform/providers")
       expect(chain()).toEqual(before);
       // AND the user's plugin cache was not used
       expect(fs.readdirSync(userCache)).toEqual([]);
     } finally {
-      if (previous === undefined) delete process.env.TF_PLUGIN_CACHE_DIR;
-      else process.env.TF_PLUGIN_CACHE_DIR = previous;
-      fs.rmSync(userCache, { recursive: true, force: true });
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
 
@@ -222,17 +248,5 @@ describe("npm run tf:check (the CLI)", () => {
     expect(run.output).toMatch(/FAILED: terraform is not installed, and CI=true/);
     expect(run.output).not.toMatch(/SKIPPED/);
     expect(run.status).toBe(1);
-  });
-
-  (terraformHere ? test : test.skip)("a stack that Terraform rejects makes the CLI exit 1 and show Terraform's error", () => {
-    const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "tf-check-cli-"));
-    try {
-      const run = runCli(["--out", FIXTURES, "--stack", "broken-lb", "--work-dir", workDir], process.env);
-      expect(run.output).toMatch(/No argument or block type is named "not_a_real_argument"/);
-      expect(run.output).toMatch(/tf-check FAILED: broken-lb \(validate\)/);
-      expect(run.status).toBe(1);
-    } finally {
-      fs.rmSync(workDir, { recursive: true, force: true });
-    }
   });
 });

@@ -1,6 +1,8 @@
 /**
  * The offline real-Terraform check: for every synthesized stack, a working copy outside cdktf.out, then
- * `terraform init`, `validate` and `plan` (two stacks at a time), and the plan saved as JSON.
+ * `terraform init` and `plan` (two stacks at a time), and the plan saved as JSON (`show -json`). No separate
+ * `terraform validate`: plan runs the same validation first (the local backend calls Core.Validate before planning), so
+ * it proved nothing more and cost a provider start (about 3.5 s of CPU) per stack.
  *
  * No plugin cache: each working copy links hashicorp/aws straight from the read-only filesystem mirror. A shared
  * `plugin_cache_dir` is written by every init of a working copy that has no lock file yet (Terraform >= 1.4 installs
@@ -19,7 +21,6 @@ import {
   findTerraform,
   formatDiagnostic,
   parsePlanStream,
-  parseValidateJson,
   plainText,
   runCommand,
   type TerraformDiagnostic,
@@ -60,10 +61,16 @@ export interface CheckOptions {
    */
   readonly stacks?: readonly string[];
   /**
-   * Stacks initialized, validated and planned at the same time.
+   * Stacks initialized and planned at the same time.
    * @default 2
    */
   readonly concurrency?: number;
+  /**
+   * Shares the slots of `concurrency` with other checks running at the same time (see {@link concurrencyLimit});
+   * replaces `concurrency` when given.
+   * @default a limit of its own, of `concurrency` slots
+   */
+  readonly limit?: Limit;
   /**
    * What to do about hashicorp/random.
    * @default "auto"
@@ -95,18 +102,16 @@ export interface CheckOptions {
 /** Outcome of the check for one stack. */
 export interface StackResult {
   readonly stack: string;
-  /** True when init, validate, plan and show all succeeded. */
+  /** True when init, plan and show all succeeded. */
   readonly ok: boolean;
   /** Step that failed, if any. */
-  readonly failedStep?: "prepare" | "init" | "validate" | "plan" | "show";
+  readonly failedStep?: "prepare" | "init" | "plan" | "show";
   /** Terraform's own error messages, formatted as Terraform prints them. */
   readonly errors: readonly string[];
-  /** Warnings from validate and plan (deduplicated). */
+  /** Warnings from plan (deduplicated). */
   readonly warnings: readonly TerraformDiagnostic[];
   /** `terraform show -json` of the saved plan; undefined unless ok. */
   readonly planJsonPath?: string;
-  /** `terraform validate -json` output. */
-  readonly validateJsonPath?: string;
   /** Managed resource instances in the plan (0 unless ok). */
   readonly resourceCount: number;
   /** Config addresses of the planned managed resources, with stand-ins mapped back to their random_* address. */
@@ -143,18 +148,28 @@ export function findStackDirs(outDir: string): Map<string, string> {
   return stacks;
 }
 
-/** Run `fn` over `items` with at most `limit` running at once, keeping the input order in the output. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]);
+/** Runs each task it is given, at most a fixed number at once; the others wait their turn (first come, first served). */
+export type Limit = <T>(task: () => Promise<T>) => Promise<T>;
+
+/**
+ * A {@link Limit} of `slots` tasks at once. Give the same one to several {@link checkStacks} calls (one per folder of
+ * environment files) to keep the machine at that many Terraform stacks in all.
+ */
+export function concurrencyLimit(slots: number): Limit {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (running < Math.max(1, slots)) running++;
+    // A finishing task hands its slot over directly, so no newcomer can slip in between.
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next !== undefined) next();
+      else running--;
     }
-  });
-  await Promise.all(workers);
-  return results;
+  };
 }
 
 /** Files and dirs of a cdktf stack dir that are not copied: Terraform's own state of the real stack. */
@@ -280,29 +295,17 @@ interface PlanJson {
   readonly resource_changes?: ReadonlyArray<{ readonly address: string; readonly mode: string; readonly type: string; readonly name: string }>;
 }
 
-async function validateAndPlan(ctx: Context, p: Prepared): Promise<StackResult> {
+async function planStack(ctx: Context, p: Prepared): Promise<StackResult> {
   const run = (args: string[]) => runCommand(ctx.terraform, args, { cwd: p.dir, env: ctx.env, timeoutMs: 300_000 });
 
   let started = Date.now();
-  const validate = await run(["validate", "-json", "-no-color"]);
-  p.durationsMs.validate = Date.now() - started;
-  const validateJsonPath = path.join(p.dir, "validate.json");
-  fs.writeFileSync(validateJsonPath, validate.stdout);
-  const validateDiagnostics = parseValidateJson(validate.stdout);
-  const validateErrors = validateDiagnostics.filter((d) => d.severity === "error");
-  if (validate.code !== 0 || validateErrors.length > 0) {
-    const errors = validateErrors.length > 0 ? validateErrors.map(formatDiagnostic) : [commandFailure("terraform validate", validate)];
-    return failure(p, "validate", errors, validateDiagnostics.filter((d) => d.severity === "warning"));
-  }
-
-  started = Date.now();
   const planFile = path.join(p.dir, "tfplan");
   fs.rmSync(planFile, { force: true });
   // -refresh=false: there is no state to refresh, and it keeps the plan from asking AWS anything.
   const plan = await run(["plan", "-json", "-input=false", "-no-color", "-lock=false", "-refresh=false", `-out=${planFile}`]);
   p.durationsMs.plan = Date.now() - started;
   const planDiagnostics = parsePlanStream(plan.stdout);
-  const warnings = dedupeDiagnostics([...validateDiagnostics, ...planDiagnostics].filter((d) => d.severity === "warning"));
+  const warnings = dedupeDiagnostics(planDiagnostics.filter((d) => d.severity === "warning"));
   const planErrors = planDiagnostics.filter((d) => d.severity === "error");
   if (plan.code !== 0 || planErrors.length > 0 || !fs.existsSync(planFile)) {
     const errors = planErrors.length > 0 ? planErrors.map(formatDiagnostic) : [commandFailure("terraform plan", plan)];
@@ -326,7 +329,6 @@ async function validateAndPlan(ctx: Context, p: Prepared): Promise<StackResult> 
     errors: [],
     warnings,
     planJsonPath,
-    validateJsonPath,
     resourceCount: managed.length,
     plannedAddresses,
     swappedRandom: p.swappedRandom,
@@ -434,16 +436,17 @@ export async function checkStacks(options: CheckOptions): Promise<StackResult[]>
       return cached;
     }
     // Outputs of an earlier run must not pass for this run's if a step fails before writing them.
-    for (const file of [RESULT_FILE, "plan.json", "validate.json", "tfplan"]) fs.rmSync(path.join(p.dir, file), { force: true });
+    for (const file of [RESULT_FILE, "plan.json", "tfplan"]) fs.rmSync(path.join(p.dir, file), { force: true });
     const initError = await init(ctx, p);
     if (initError !== undefined) return failure(p, "init", [initError]);
     log(`${name}: init ${p.durationsMs.init} ms`);
-    const result = await validateAndPlan(ctx, p);
+    const result = await planStack(ctx, p);
     if (result.ok) fs.writeFileSync(path.join(p.dir, RESULT_FILE), JSON.stringify({ key: p.cacheKey, result }, null, 2));
     log(`${name}: ${result.ok ? `planned ${result.resourceCount} resource(s)` : `FAILED at ${result.failedStep}`} ` +
-      `(validate ${p.durationsMs.validate ?? "-"} ms, plan ${p.durationsMs.plan ?? "-"} ms, show ${p.durationsMs.show ?? "-"} ms)`);
+      `(plan ${p.durationsMs.plan ?? "-"} ms, show ${p.durationsMs.show ?? "-"} ms)`);
     return result;
   };
 
-  return lockAll(0, () => mapLimit(names, options.concurrency ?? 2, checkOne));
+  const limit = options.limit ?? concurrencyLimit(options.concurrency ?? 2);
+  return lockAll(0, () => Promise.all(names.map((name) => limit(() => checkOne(name)))));
 }
