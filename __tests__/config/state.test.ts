@@ -6,9 +6,14 @@ import { loadStateConfig } from "../../src/config/state";
 
 const ROOT = path.join(__dirname, "..", "..");
 
+// Every temporary folder goes when the file is done (the run fails on leftovers: __tests__/global/temp-dir.ts).
+const tempDirs: string[] = [];
+afterAll(() => tempDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
 /** Writes `content` as state.json next to a copy of the schema, and returns the file. */
 function writeState(content: unknown): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "whcsites-state-"));
+  tempDirs.push(dir);
   fs.copyFileSync(path.join(ROOT, "state.schema.json"), path.join(dir, "state.schema.json"));
   fs.writeFileSync(path.join(dir, "state.json"), typeof content === "string" ? content : JSON.stringify(content));
   return path.join(dir, "state.json");
