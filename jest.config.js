@@ -1,12 +1,46 @@
-/** Jest transpiles with SWC (no type-check); `npm run typecheck` type-checks once. */
-module.exports = {
+/**
+ * Jest transpiles with SWC (no type-check); `npm run typecheck` type-checks once.
+ *
+ * Two projects:
+ * - "unit": everything that runs without Terraform (`npm run test:unit`).
+ * - "terraform": the suites that need the terraform binary. Its global setup synthesizes every environment folder and
+ *   plans every stack once, before any suite starts; the suites share those plans (__tests__/terraform/plan-run.ts).
+ *   Jest runs a project's global setup only when one of its suites is selected, so `npx jest <unit test>` plans
+ *   nothing.
+ * Every run gets a temporary directory of its own and fails when a test leaves a whcsites-* folder in it
+ * (__tests__/global/temp-dir.ts).
+ */
+const TERRAFORM_SUITES = [
+  "<rootDir>/__tests__/terraform/app-plan.test.ts",
+  "<rootDir>/__tests__/terraform/check.test.ts",
+  "<rootDir>/__tests__/terraform/new-environment.test.ts",
+  "<rootDir>/__tests__/terraform/preview.test.ts",
+];
+
+const shared = {
   testEnvironment: "node",
   roots: ["<rootDir>/__tests__"],
-  testMatch: ["**/*.test.ts"],
   transform: {
     "^.+\\.ts$": ["@swc/jest", { jsc: { parser: { syntax: "typescript" }, target: "es2022" }, module: { type: "commonjs" } }],
   },
   setupFilesAfterEnv: ["<rootDir>/__tests__/setup.ts"],
+};
+
+module.exports = {
+  projects: [
+    { ...shared, displayName: "unit", testMatch: ["<rootDir>/__tests__/**/*.test.ts"], testPathIgnorePatterns: ["/node_modules/", ...TERRAFORM_SUITES] },
+    {
+      ...shared,
+      displayName: "terraform",
+      testMatch: TERRAFORM_SUITES,
+      globalSetup: "<rootDir>/__tests__/terraform/global-setup.ts",
+      globalTeardown: "<rootDir>/__tests__/terraform/global-teardown.ts",
+    },
+  ],
+  globalSetup: "<rootDir>/__tests__/global/setup.ts",
+  globalTeardown: "<rootDir>/__tests__/global/teardown.ts",
+  // Both cores: Jest's default on two is one worker, which leaves a core idle while a suite waits on Terraform.
+  maxWorkers: 2,
   // Real Terraform runs inside tests (issue 3); give them room without hiding hangs.
   testTimeout: 120000,
 };

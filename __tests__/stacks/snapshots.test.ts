@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { COMMITTED_ENVIRONMENTS, environmentFolders } from "../../scripts/lib/synth";
 import { buildApp } from "../../src/app";
 
 /** Drops cdktf's "//" metadata (construct paths, version): addresses and values are what reviewers read. */
@@ -11,12 +12,18 @@ function withoutMetadata(value: unknown): unknown {
 }
 
 // Snapshots show every change to the synthesized Terraform in review; the behaviour itself is asserted elsewhere.
-describe("synthesized stacks (snapshots)", () => {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "whcsites-snap-"));
-  buildApp({ outdir }).synth();
+// Every environment folder is its own app; the stacks come from its files. The committed stacks' snapshots are named
+// after the stack, an example's after its folder too (every folder has a whcsites-state).
+for (const folder of environmentFolders()) {
+  const title = folder.name === COMMITTED_ENVIRONMENTS ? "synthesized stacks (snapshots)" : `synthesized stacks of ${folder.name} (snapshots)`;
+  describe(title, () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "whcsites-snap-"));
+    afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
+    buildApp({ outdir, environmentsDir: folder.dir }).synth();
 
-  test.each(["whcsites-state", "whcsites-staging", "whcsites-production"])("%s", (stack) => {
-    const json = JSON.parse(fs.readFileSync(path.join(outdir, "stacks", stack, "cdk.tf.json"), "utf8"));
-    expect(withoutMetadata(json)).toMatchSnapshot();
+    test.each([...folder.stacks])("%s", (stack) => {
+      const json = JSON.parse(fs.readFileSync(path.join(outdir, "stacks", stack, "cdk.tf.json"), "utf8"));
+      expect(withoutMetadata(json)).toMatchSnapshot();
+    });
   });
-});
+}

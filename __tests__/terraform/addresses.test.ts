@@ -3,7 +3,6 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import {
-  ADDRESSES_DIR,
   STATEFUL_TYPES,
   UPDATE_COMMAND,
   compareAddresses,
@@ -12,7 +11,7 @@ import {
 } from "../../scripts/lib/addresses";
 import { findStackDirs } from "../../scripts/lib/check-stacks";
 import { resourceAddresses, type StackJson } from "../../scripts/lib/stack-json";
-import { synthesizeApp } from "../../scripts/lib/synth";
+import { COMMITTED_ENVIRONMENTS, environmentFolder, environmentFolders, synthesizeApp, type EnvironmentFolder } from "../../scripts/lib/synth";
 
 const ROOT = path.join(__dirname, "..", "..");
 const FIXTURES = path.join(__dirname, "..", "fixtures", "terraform");
@@ -77,7 +76,7 @@ describe("address stability: the mechanism, on fixtures", () => {
   });
 
   test("addresses:update writes sorted lists that read back, from a given output dir", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "addresses-"));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "whcsites-address-lists-"));
     try {
       const run = spawnSync(process.execPath, ["--require", "./scripts/register-ts.cjs", "scripts/update-addresses.ts", "--out", FIXTURES, "--dir", dir], {
         cwd: ROOT,
@@ -100,32 +99,45 @@ describe("address stability: the mechanism, on fixtures", () => {
   });
 });
 
-describe("address stability: the app against addresses/*.json", () => {
-  let outDir: string;
+// One synth per environment folder for the whole file, removed at the end.
+const synthDir = fs.mkdtempSync(path.join(os.tmpdir(), "whcsites-addresses-"));
+afterAll(() => fs.rmSync(synthDir, { recursive: true, force: true }));
+const synths = new Map<string, Promise<Map<string, string>>>();
+function synthesizedStackDirs(folder: EnvironmentFolder): Promise<Map<string, string>> {
+  let synth = synths.get(folder.name);
+  if (synth === undefined) {
+    synth = synthesizeApp(path.join(synthDir, String(synths.size)), { environmentsDir: folder.dir }).then((r) => findStackDirs(r.outDir));
+    synths.set(folder.name, synth);
+  }
+  return synth;
+}
+
+/** The committed lists of a folder: the .json files of its address dir (not its subfolders). */
+function committedLists(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith(".json")).map((e) => e.name.replace(/\.json$/, "")).sort();
+}
+
+describe.each(environmentFolders().map((f) => [f.name, f] as const))("address stability: the app of %s against its committed lists", (_name, folder) => {
   let stacks: Map<string, string>;
 
   beforeAll(async () => {
-    // GIVEN a fresh synth of the app (npm test works on a clean clone: no prior synth needed)
-    outDir = (await synthesizeApp(path.join(fs.mkdtempSync(path.join(os.tmpdir(), "whcsites-addresses-")), "out"))).outDir;
-    stacks = findStackDirs(outDir);
+    // GIVEN a fresh synth of the folder's app (npm test works on a clean clone: no prior synth needed)
+    stacks = await synthesizedStackDirs(folder);
   }, 120_000);
 
-  afterAll(() => {
-    if (outDir !== undefined) fs.rmSync(path.dirname(outDir), { recursive: true, force: true });
-  });
-
   test("every synthesized stack has a committed list and every list a stack", () => {
-    const committed = fs.readdirSync(ADDRESSES_DIR).filter((f) => f.endsWith(".json")).map((f) => f.replace(/\.json$/, "")).sort();
-    expect([...stacks.keys()].sort()).toEqual(committed);
+    expect([...stacks.keys()].sort()).toEqual(folder.stacks);
+    expect(committedLists(folder.addressesDir)).toEqual(folder.stacks);
   });
 
   test("no committed address changed: stateful ones need a move, the rest a deliberate update", () => {
     const messages: string[] = [];
     for (const [stack, dir] of stacks) {
-      const committed = readCommittedAddresses(stack);
+      const committed = readCommittedAddresses(stack, folder.addressesDir);
       const json = JSON.parse(fs.readFileSync(path.join(dir, "cdk.tf.json"), "utf8")) as StackJson;
       if (committed === undefined) {
-        messages.push(`${stack}: no addresses/${stack}.json; run \`${UPDATE_COMMAND}\` and commit it.`);
+        messages.push(`${stack}: no ${path.relative(ROOT, path.join(folder.addressesDir, `${stack}.json`))}; run \`${UPDATE_COMMAND}\` and commit it.`);
         continue;
       }
       expect(resourceAddresses(json).length).toBeGreaterThan(0);
@@ -135,7 +147,14 @@ describe("address stability: the app against addresses/*.json", () => {
     // The whole message is the failure output: it says what to do.
     expect(messages.join("\n\n")).toBe("");
   });
+});
 
+describe("address stability: a renamed database in the committed app", () => {
+  let stacks: Map<string, string>;
+
+  beforeAll(async () => {
+    stacks = await synthesizedStackDirs(environmentFolder(COMMITTED_ENVIRONMENTS));
+  }, 120_000);
   test("renaming the app's database construct would fail this test with the move hint", () => {
     // GIVEN the synthesized production stack with its aws_db_instance renamed, as a renamed construct would give
     const json = JSON.parse(fs.readFileSync(path.join(stacks.get("whcsites-production") as string, "cdk.tf.json"), "utf8"));
@@ -151,24 +170,27 @@ describe("address stability: the app against addresses/*.json", () => {
   test("really renaming the database construct in a copy of the code fails with the move hint", () => {
     // GIVEN a copy of the app whose environment stack names the database construct "db" instead of "database"
     const copy = fs.mkdtempSync(path.join(os.tmpdir(), "whcsites-rename-"));
-    for (const entry of ["src", "main.ts", "environments", "state.json", "state.schema.json", "scripts/register-ts.cjs"]) {
-      fs.cpSync(path.join(ROOT, entry), path.join(copy, entry), { recursive: true });
+    try {
+      for (const entry of ["src", "main.ts", "environments", "state.json", "state.schema.json", "scripts/register-ts.cjs"]) {
+        fs.cpSync(path.join(ROOT, entry), path.join(copy, entry), { recursive: true });
+      }
+      fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(copy, "node_modules"));
+      const stackFile = path.join(copy, "src", "stacks", "environment-stack.ts");
+      const source = fs.readFileSync(stackFile, "utf8");
+      expect(source).toContain('new Rds(this, "database", {');
+      fs.writeFileSync(stackFile, source.replace('new Rds(this, "database", {', 'new Rds(this, "db", {'));
+      // WHEN it is synthesized
+      const out = path.join(copy, "out");
+      const run = spawnSync(process.execPath, ["--require", "./scripts/register-ts.cjs", "main.ts"], { cwd: copy, env: { ...process.env, CDKTF_OUTDIR: out }, encoding: "utf8" });
+      expect(run.status).toBe(0);
+      const json = JSON.parse(fs.readFileSync(path.join(out, "stacks", "whcsites-production", "cdk.tf.json"), "utf8")) as StackJson;
+      // THEN the committed list sees the database (and its log groups) destroyed, and says to add a move
+      const result = compareAddresses("whcsites-production", readCommittedAddresses("whcsites-production") as string[], json);
+      expect(result.ok).toBe(false);
+      expect(result.statefulRemoved).toEqual(expect.arrayContaining(["aws_db_instance.database", "aws_cloudwatch_log_group.database_postgresql_logs"]));
+      expect(result.message).toMatch(/DESTROYED.*moveTo.*moved \{/s);
+    } finally {
+      fs.rmSync(copy, { recursive: true, force: true });
     }
-    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(copy, "node_modules"));
-    const stackFile = path.join(copy, "src", "stacks", "environment-stack.ts");
-    const source = fs.readFileSync(stackFile, "utf8");
-    expect(source).toContain('new Rds(this, "database", {');
-    fs.writeFileSync(stackFile, source.replace('new Rds(this, "database", {', 'new Rds(this, "db", {'));
-    // WHEN it is synthesized
-    const out = path.join(copy, "out");
-    const run = spawnSync(process.execPath, ["--require", "./scripts/register-ts.cjs", "main.ts"], { cwd: copy, env: { ...process.env, CDKTF_OUTDIR: out }, encoding: "utf8" });
-    expect(run.status).toBe(0);
-    const json = JSON.parse(fs.readFileSync(path.join(out, "stacks", "whcsites-production", "cdk.tf.json"), "utf8")) as StackJson;
-    // THEN the committed list sees the database (and its log groups) destroyed, and says to add a move
-    const result = compareAddresses("whcsites-production", readCommittedAddresses("whcsites-production") as string[], json);
-    expect(result.ok).toBe(false);
-    expect(result.statefulRemoved).toEqual(expect.arrayContaining(["aws_db_instance.database", "aws_cloudwatch_log_group.database_postgresql_logs"]));
-    expect(result.message).toMatch(/DESTROYED.*moveTo.*moved \{/s);
-    fs.rmSync(copy, { recursive: true, force: true });
   }, 60_000);
 });

@@ -1,50 +1,28 @@
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { spawnSync } from "child_process";
-import { ALLOWED_WARNINGS, allowedBy, unexpectedWarnings } from "../../scripts/lib/allowed-warnings";
-import { readCommittedAddresses } from "../../scripts/lib/addresses";
-import { checkStacks, DEFAULT_WORK_DIR, findStackDirs, type StackResult } from "../../scripts/lib/check-stacks";
-import { checkContainerDefinitions, checkStackContainerDefinitions } from "../../scripts/lib/container-definitions";
+import { ALLOWED_WARNINGS, allowedBy } from "../../scripts/lib/allowed-warnings";
+import { addressFilePath, readCommittedAddresses } from "../../scripts/lib/addresses";
+import { checkContainerDefinitions } from "../../scripts/lib/container-definitions";
 import { type StackJson } from "../../scripts/lib/stack-json";
-import { synthesizeApp } from "../../scripts/lib/synth";
-import { findTerraform, formatDiagnostic, isCi } from "../../scripts/lib/terraform-cli";
+import { COMMITTED_ENVIRONMENTS } from "../../scripts/lib/synth";
+import { findTerraform } from "../../scripts/lib/terraform-cli";
+import { plannedFolder, planRun, synthesizedStacks, type PlannedFolder } from "./plan-run";
+import { describeStackChecks, initRealBackend } from "./stack-checks";
 
-const STACKS = ["whcsites-production", "whcsites-production-github", "whcsites-staging", "whcsites-staging-github", "whcsites-state"];
-const ENVIRONMENT_STACKS = ["whcsites-production", "whcsites-staging"];
+// Real Terraform, never mocked: the project's global setup planned every stack of every environment folder once
+// (plan-run.ts). Without terraform a developer machine skips loudly; CI fails in the setup.
+const run = planRun();
+const describeWithTerraform = run.terraform ? describe : describe.skip;
 
-// Real Terraform, never mocked. Without it a developer machine skips loudly; CI fails (checkStacks throws).
-const terraformHere = findTerraform() !== undefined;
-if (!terraformHere && !isCi()) console.warn("SKIPPED: terraform is not on PATH, so the plan-level tests of the app did not run.");
-const describeWithTerraform = terraformHere || isCi() ? describe : describe.skip;
+// The committed environments: stacks derived from the files in environments/, never listed by hand.
+const committed = plannedFolder(run, COMMITTED_ENVIRONMENTS);
+const ENVIRONMENT_STACKS = [...committed.environmentStacks];
+const synthesizedByFolder = new Map(run.folders.map((folder) => [folder.name, synthesizedStacks(folder)]));
+const synthesized = synthesizedByFolder.get(COMMITTED_ENVIRONMENTS) as Map<string, StackJson>;
 
-let outDir: string;
-let synthesized: Map<string, StackJson>;
-
-beforeAll(async () => {
-  // A fresh synth every run (npm test works on a clean clone), outside cdktf.out.
-  outDir = (await synthesizeApp(path.join(fs.mkdtempSync(path.join(os.tmpdir(), "whcsites-plan-")), "out"))).outDir;
-  synthesized = new Map(
-    [...findStackDirs(outDir)].map(([stack, dir]) => [stack, JSON.parse(fs.readFileSync(path.join(dir, "cdk.tf.json"), "utf8")) as StackJson]),
-  );
-}, 120_000);
-
-afterAll(() => {
-  if (outDir !== undefined) fs.rmSync(path.dirname(outDir), { recursive: true, force: true });
-});
-
-describe("ECS container definitions in the synthesized JSON", () => {
-  test("every environment stack has task definitions, and each container definition has the ECS ContainerDefinition shape", () => {
-    const problems: string[] = [];
-    for (const stack of ENVIRONMENT_STACKS) {
-      const checks = checkStackContainerDefinitions(synthesized.get(stack) as StackJson);
-      // A stack without task definitions would make the shape check pass vacuously.
-      if (checks.length === 0) problems.push(`${stack}: no aws_ecs_task_definition in the synthesized stack`);
-      for (const check of checks) problems.push(...check.problems.map((p) => `${stack}: ${p}`));
-    }
-    expect(problems).toEqual([]);
-  });
-
+describe("ECS container definitions: the shape check itself", () => {
   test("the shape check catches a misspelt key, a wrong type, a missing image and unparseable JSON", () => {
     const good = { name: "api", image: "ghcr.io/x/y:${var.image_tag}", essential: true, portMappings: [{ containerPort: 4000, protocol: "tcp" }] };
     expect(checkContainerDefinitions("t", JSON.stringify([good])).problems).toEqual([]);
@@ -61,94 +39,46 @@ describe("ECS container definitions in the synthesized JSON", () => {
   });
 });
 
-/**
- * `terraform init` of only the stack's real `terraform.backend` block, with placeholder credentials and no network:
- * Terraform validates the block, then stops when it tries to assume the state role. Gives the combined output.
- */
-function initRealBackend(backend: unknown): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "whcsites-backend-"));
-  try {
-    fs.writeFileSync(path.join(dir, "main.tf.json"), JSON.stringify({ terraform: { backend } }));
-    const env = { ...process.env, AWS_ACCESS_KEY_ID: "placeholder", AWS_SECRET_ACCESS_KEY: "placeholder", AWS_EC2_METADATA_DISABLED: "true", TF_IN_AUTOMATION: "1" };
-    const result = spawnSync(findTerraform() as string, ["init", "-input=false", "-no-color"], { cwd: dir, env, encoding: "utf8", timeout: 120_000 });
-    expect(result.status).not.toBe(0);
-    return `${result.stdout}${result.stderr}`;
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 describeWithTerraform("the real S3 backend block (the check and the plans run without it)", () => {
-  test.each(ENVIRONMENT_STACKS)("%s: Terraform accepts the block (role, KMS key alias, lockfile) and gets as far as assuming the state role", (stack) => {
-    // GIVEN the backend block as synthesized
-    const backend = (synthesized.get(stack) as StackJson & { terraform: { backend: { s3: Record<string, unknown> } } }).terraform.backend;
-    expect(backend.s3).toMatchObject({ encrypt: true, use_lockfile: true, kms_key_id: expect.stringMatching(/^arn:aws:kms:eu-west-1:\d{12}:alias\/whcsites-tfstate$/) });
-    // WHEN initialized THEN validation passes and the first failure is the (offline) AssumeRole
-    const output = initRealBackend(backend);
-    expect(output).toMatch(/Error: Cannot assume IAM Role/);
-    expect(output).not.toMatch(/Error: Invalid/);
-  });
-
-  test("the same check fails on a block Terraform rejects", () => {
-    const backend = (synthesized.get("whcsites-staging") as StackJson & { terraform: { backend: { s3: Record<string, unknown> } } }).terraform.backend;
+  test("the backend check fails on a block Terraform rejects", () => {
+    const backend = (synthesized.get(ENVIRONMENT_STACKS[0]) as StackJson & { terraform: { backend: { s3: Record<string, unknown> } } }).terraform.backend;
     const output = initRealBackend({ s3: { ...backend.s3, kms_key_id: "arn:aws:kms:eu-west-1:123456789012:bogus/whcsites-tfstate" } });
     expect(output).toMatch(/Error: Invalid KMS Key ARN/);
   });
 });
 
-describeWithTerraform("every stack of the app with real Terraform (offline init, validate, plan)", () => {
-  let results: StackResult[];
-
-  beforeAll(async () => {
-    // Reuse only a result whose working copy, terraform version and CLI config are byte-for-byte the same.
-    results = await checkStacks({ outDir, reuse: true, log: (m) => console.log(m) });
-  }, 300_000);
-
-  function result(stack: string): StackResult {
-    return results.find((r) => r.stack === stack) as StackResult;
-  }
-
-  test("the app synthesizes exactly the expected stacks", () => {
-    expect(results.map((r) => r.stack).sort()).toEqual(STACKS);
-  });
-
-  test.each(STACKS)("%s plans with 0 errors", (stack) => {
-    expect(result(stack).errors).toEqual([]);
-    expect(result(stack).ok).toBe(true);
-    expect(fs.existsSync(result(stack).planJsonPath as string)).toBe(true);
-  });
-
-  test.each(STACKS)("%s plans exactly the resources of addresses/<stack>.json", (stack) => {
-    const committed = readCommittedAddresses(stack);
-    expect(committed).toBeDefined();
-    expect(result(stack).plannedAddresses).toEqual(committed);
-    expect(result(stack).plannedAddresses).toHaveLength((committed as string[]).length);
-    expect(result(stack).resourceCount).toBeGreaterThanOrEqual((committed as string[]).length);
-  });
-
-  test.each(STACKS)("%s has no warning outside the documented allow-list", (stack) => {
-    expect(unexpectedWarnings(result(stack).warnings).map(formatDiagnostic)).toEqual([]);
-  });
-
+describe("the allow-list of Terraform warnings", () => {
   test("every allow-list entry says why", () => {
     for (const entry of ALLOWED_WARNINGS) expect(entry.reason.length).toBeGreaterThan(40);
     expect(allowedBy({ severity: "warning", summary: "Deprecated Parameter", detail: 'The parameter "dynamodb_table" is deprecated.' })).toBeDefined();
     expect(allowedBy({ severity: "warning", summary: "Argument is deprecated", detail: "something else" })).toBeUndefined();
   });
-
-  test("random_* resources are swapped only when hashicorp/random cannot be installed, and the plan still carries them", () => {
-    for (const stack of ENVIRONMENT_STACKS) {
-      const r = result(stack);
-      const randoms = Object.keys((synthesized.get(stack) as StackJson).resource ?? {}).filter((t) => t.startsWith("random_"));
-      if (r.swappedRandom.length > 0) {
-        expect(r.swappedRandom.every((s) => s.to.startsWith("terraform_data."))).toBe(true);
-        expect(randoms.length).toBeGreaterThan(0);
-      }
-      // Either way, the synthesized random addresses are planned (through their stand-ins when swapped).
-      for (const type of randoms) expect(r.plannedAddresses.some((a) => a.startsWith(`${type}.`))).toBe(true);
-    }
-  });
 });
+
+/** Every stack of every environment folder, with real Terraform (offline init and plan). */
+function describeFolder(folder: PlannedFolder): void {
+  const stacks = synthesizedByFolder.get(folder.name) as Map<string, StackJson>;
+  describeWithTerraform(`${folder.name}: every stack with real Terraform (offline init, plan)`, () => {
+    test("its app synthesizes and plans exactly the stacks its environment files call for", () => {
+      // GIVEN the stacks derived from the folder's files: whcsites-state, whcsites-<file name> for each, and
+      // whcsites-<file name>-github for each with delivery
+      expect(folder.stacks).toEqual(expect.arrayContaining(["whcsites-state", ...folder.environments.map((e) => `whcsites-${e}`)]));
+      expect(folder.stacks).toHaveLength(1 + folder.environments.length + folder.githubStacks.length);
+      // THEN they are what the app synthesized and what the check planned
+      expect([...stacks.keys()].sort()).toEqual(folder.stacks);
+      expect(folder.results.map((r) => r.stack).sort()).toEqual(folder.stacks);
+    });
+  });
+  if (!run.terraform) return;
+  describeStackChecks(`${folder.name}: per-stack checks`, folder, (stack) => ({
+    result: folder.results.find((r) => r.stack === stack) as PlannedFolder["results"][number],
+    synthesized: stacks.get(stack) as StackJson,
+    committedAddresses: readCommittedAddresses(stack, folder.addressesDir),
+    addressesFile: path.relative(path.join(__dirname, "..", ".."), addressFilePath(stack, folder.addressesDir)),
+  }));
+}
+
+for (const folder of run.folders) describeFolder(folder);
 
 /**
  * What the issues promise the plans show ("Must show"), asserted on Terraform's own plan JSON
@@ -169,11 +99,10 @@ describeWithTerraform("the environment plans show what was promised", () => {
   }
   const plans = new Map<string, any>();
 
-  beforeAll(async () => {
-    // Same working copies as above: the check's cache answers without running Terraform twice.
-    const results = await checkStacks({ outDir, reuse: true, log: () => undefined });
-    for (const r of results) plans.set(r.stack, JSON.parse(fs.readFileSync(r.planJsonPath as string, "utf8")));
-  }, 300_000);
+  beforeAll(() => {
+    // The plans the global setup made (plan-run.ts): no suite plans a committed stack again.
+    for (const r of committed.results) plans.set(r.stack, JSON.parse(fs.readFileSync(r.planJsonPath as string, "utf8")));
+  });
 
   const planned = (stack: string, type: string): PlannedResource[] =>
     (plans.get(stack).planned_values.root_module.resources as PlannedResource[]).filter((r) => r.type === type);
@@ -351,16 +280,23 @@ describeWithTerraform("the environment plans show what was promised", () => {
       // GIVEN the staging working copy the check initialized, planned with the default tag
       const byDefault = one("whcsites-staging", "terraform_data.deploy_gate").values.triggers_replace;
       expect(byDefault.image).toBe("ghcr.io/whc-example/whcsites:1.4.2");
-      // WHEN planned again with another tag, as CI ships a release
-      const dir = path.join(DEFAULT_WORK_DIR, "whcsites-staging");
-      const planFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "whcsites-var-")), "tfplan");
-      const env = { ...process.env, TF_CLI_CONFIG_FILE: path.join(DEFAULT_WORK_DIR, "cli.tfrc"), TF_IN_AUTOMATION: "1" };
-      const plan = spawnSync("terraform", ["plan", "-input=false", "-lock=false", "-var", "image_tag=2.0.0", `-out=${planFile}`], { cwd: dir, env, encoding: "utf8" });
-      expect(plan.stderr).toBe("");
-      const shown = spawnSync("terraform", ["show", "-json", planFile], { cwd: dir, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-      const gate = JSON.parse(shown.stdout).planned_values.root_module.resources.find((r: PlannedResource) => r.address === "terraform_data.deploy_gate");
-      // THEN the trigger, and so the migration run, changes with the tag
-      expect(gate.values.triggers_replace.image).toBe("ghcr.io/whc-example/whcsites:2.0.0");
+      // WHEN planned again with another tag, as CI ships a release (in the working copy the global setup initialized;
+      // this run holds its lock until the end)
+      const dir = path.join(committed.workDir, "whcsites-staging");
+      const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "whcsites-var-"));
+      try {
+        const planFile = path.join(tmp, "tfplan");
+        const env = { ...process.env, TF_CLI_CONFIG_FILE: run.cliConfig, TF_IN_AUTOMATION: "1", CHECKPOINT_DISABLE: "1" };
+        const terraform = findTerraform() as string;
+        const plan = spawnSync(terraform, ["plan", "-input=false", "-lock=false", "-refresh=false", "-var", "image_tag=2.0.0", `-out=${planFile}`], { cwd: dir, env, encoding: "utf8" });
+        expect(plan.stderr).toBe("");
+        const shown = spawnSync(terraform, ["show", "-json", planFile], { cwd: dir, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+        const gate = JSON.parse(shown.stdout).planned_values.root_module.resources.find((r: PlannedResource) => r.address === "terraform_data.deploy_gate");
+        // THEN the trigger, and so the migration run, changes with the tag
+        expect(gate.values.triggers_replace.image).toBe("ghcr.io/whc-example/whcsites:2.0.0");
+      } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+      }
     }, 120_000);
 
     test.each(ENVIRONMENT_STACKS)("%s: a migration task definition and the deploy gate, which the service depends on", (stack) => {

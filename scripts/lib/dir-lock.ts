@@ -1,8 +1,8 @@
 /**
  * A cross-process lock made of a directory: `mkdir` is atomic, so only one process creates it.
  *
- * Used around each stack's working copy (a Jest run and `npm run tf:check` may overlap) and around the provider
- * probe's throwaway config.
+ * Used around each stack's working copy (a Jest run and `npm run tf:check` may overlap), around the provider probe's
+ * throwaway config, and around a whole Jest run's shared plans (two runs in one checkout wait for each other).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -33,15 +33,18 @@ function holderIsGone(lockDir: string): boolean {
   }
 }
 
-/** Run `fn` while holding the lock directory `lockDir`; waits while another process holds it. */
-export async function withDirLock<T>(lockDir: string, fn: () => Promise<T>, options: LockOptions = {}): Promise<T> {
+/**
+ * Take the lock directory `lockDir`, waiting while another live process holds it. Resolves with the function that
+ * releases it.
+ */
+export async function acquireDirLock(lockDir: string, options: LockOptions = {}): Promise<() => void> {
   const deadline = Date.now() + (options.timeoutMs ?? 600_000);
   fs.mkdirSync(path.dirname(lockDir), { recursive: true });
   for (;;) {
     try {
       fs.mkdirSync(lockDir);
       fs.writeFileSync(path.join(lockDir, "pid"), String(process.pid));
-      break;
+      return () => fs.rmSync(lockDir, { recursive: true, force: true });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       if (holderIsGone(lockDir)) {
@@ -52,9 +55,14 @@ export async function withDirLock<T>(lockDir: string, fn: () => Promise<T>, opti
       await new Promise((r) => setTimeout(r, options.pollMs ?? 150));
     }
   }
+}
+
+/** Run `fn` while holding the lock directory `lockDir`; waits while another process holds it. */
+export async function withDirLock<T>(lockDir: string, fn: () => Promise<T>, options: LockOptions = {}): Promise<T> {
+  const release = await acquireDirLock(lockDir, options);
   try {
     return await fn();
   } finally {
-    fs.rmSync(lockDir, { recursive: true, force: true });
+    release();
   }
 }
