@@ -1,0 +1,95 @@
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { PROJECT_ROOT, type StackResult } from "../../scripts/lib/check-stacks";
+import { formatPlanSummary, summarizePlan, type PlanJson } from "../../scripts/lib/plan-summary";
+import { COMMITTED_ENVIRONMENTS } from "../../scripts/lib/synth";
+import { plannedFolder, planRun } from "./plan-run";
+
+function preview(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, ["--require", "./scripts/register-ts.cjs", "scripts/preview.ts", ...args], { cwd: PROJECT_ROOT, encoding: "utf8" });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const change = (address: string, actions: string[]) => {
+  const [type, name] = address.replace(/\[.*$/, "").split(".");
+  return { address, mode: "managed", type, name, change: { actions } };
+};
+
+describe("summarizePlan: Terraform's counts and the resources by action", () => {
+  test("add counts creates and replacements, destroy counts deletes and replacements, change counts updates", () => {
+    // GIVEN a plan with every kind of action
+    const plan: PlanJson = {
+      resource_changes: [
+        change("aws_s3_bucket.logs", ["create"]),
+        change('aws_route53_record.validation["api.example.org"]', ["create"]),
+        change("aws_lb.api", ["update"]),
+        change("aws_db_instance.database", ["delete", "create"]),
+        change("aws_iam_role.old", ["delete"]),
+        change("aws_security_group.kept", ["no-op"]),
+      ],
+    };
+    // WHEN summarized
+    const summary = summarizePlan(plan);
+    // THEN the counts are Terraform's
+    expect([summary.add, summary.change, summary.destroy]).toEqual([3, 1, 2]);
+    expect(formatPlanSummary(summary)).toEqual([
+      "Plan: 3 to add, 1 to change, 2 to destroy.",
+      "+ create: 2",
+      "    + aws_route53_record.validation[\"api.example.org\"]",
+      "    + aws_s3_bucket.logs",
+      "~ update in place: 1",
+      "    ~ aws_lb.api",
+      "-/+ replace (destroy, then create): 1",
+      "    -/+ aws_db_instance.database",
+      "- destroy: 1",
+      "    - aws_iam_role.old",
+    ]);
+  });
+
+  test("an offline stand-in is shown under the synthesized address; an unknown action is an error", () => {
+    const plan: PlanJson = { resource_changes: [change("terraform_data.random_password_db[0]", ["create"])] };
+    expect(summarizePlan(plan, new Map([["terraform_data.random_password_db", "random_password.db"]])).byAction.create).toEqual(["random_password.db[0]"]);
+    expect(() => summarizePlan({ resource_changes: [change("aws_lb.api", ["forget"])] })).toThrow(/Unknown plan actions \[forget\]/);
+  });
+});
+
+const run = planRun();
+const describeWithTerraform = run.terraform ? describe : describe.skip;
+
+describeWithTerraform("npm run preview (on the plans of this run)", () => {
+  const committed = plannedFolder(run, COMMITTED_ENVIRONMENTS);
+
+  test("prints, per stack, the plan of the offline check: counts and every planned resource, without planning again", () => {
+    // GIVEN the committed app, checked by this run's global setup
+    // WHEN previewed from the same output and working copies
+    const result = preview(["--out", committed.outDir, "--work-dir", committed.workDir]);
+    // THEN it exits 0, says what the preview is and is not, and shows each stack's plan
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/every resource is to add/);
+    expect(result.stdout).toMatch(/npx cdktf diff <stack> \(needs AWS credentials and the state role\)/);
+    for (const r of committed.results) {
+      const section = result.stdout.split(/\n(?=whcsites-)/).find((s) => s.startsWith(`${r.stack} `)) as string;
+      // (reused: the preview read the check's plan instead of running Terraform)
+      expect(section).toMatch(new RegExp(`^${r.stack} \\(plan of the last check, unchanged since\\)`));
+      expect(section).toContain(`Plan: ${r.resourceCount} to add, 0 to change, 0 to destroy.`);
+      expect(section).toContain(`+ create: ${r.resourceCount}`);
+      const listed = section.split("\n").filter((l) => l.startsWith("      + ")).map((l) => l.slice("      + ".length).replace(/\[.*$/, ""));
+      expect([...new Set(listed)].sort()).toEqual(r.plannedAddresses);
+    }
+  });
+
+  test("the counts are the plan's own: a summary of each saved plan", () => {
+    for (const r of committed.results as StackResult[]) {
+      const summary = summarizePlan(JSON.parse(fs.readFileSync(r.planJsonPath as string, "utf8")));
+      expect([summary.add, summary.change, summary.destroy]).toEqual([r.resourceCount, 0, 0]);
+    }
+  });
+
+  test("an unknown stack: exit 1 and the stacks there are", () => {
+    const result = preview(["--out", committed.outDir, "--work-dir", path.join(committed.workDir), "--stack", "whcsites-nope"]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/preview could not run: Unknown stack\(s\) whcsites-nope; found: .*whcsites-staging/);
+  });
+});

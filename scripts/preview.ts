@@ -1,0 +1,76 @@
+/**
+ * `npm run preview`: the plan of every stack, offline, in a few lines per stack: Terraform's "Plan: N to add, N to
+ * change, N to destroy." and the resources each action touches.
+ *
+ * It reads the plans of the offline check (`npm run tf:check`: the same synthesis, working copies and saved plans in
+ * .tf-check/) and plans only the stacks that changed since. Offline there is no state, so every resource is "to add":
+ * the preview shows what the code asks for. What a deploy would change against what is deployed needs the real
+ * state: `npx cdktf diff <stack>`, with AWS credentials and the state role.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Command } from "commander";
+import { checkStacks, DEFAULT_WORK_DIR, PROJECT_ROOT, TerraformNotFoundError } from "./lib/check-stacks";
+import { formatPlanSummary, summarizePlan, type PlanJson } from "./lib/plan-summary";
+import { synthesizeApp } from "./lib/synth";
+
+interface CliOptions {
+  readonly out?: string;
+  readonly synth: boolean;
+  readonly workDir: string;
+  readonly stack?: string[];
+}
+
+async function main(): Promise<number> {
+  const options = new Command()
+    .name("preview")
+    .description(
+      "Offline plan summary of every stack (to add / change / destroy, and the resources by action), from the plans of " +
+        "npm run tf:check. No AWS account needed; against an empty state. What a deploy changes: npx cdktf diff <stack> " +
+        "(AWS credentials and the state role).",
+    )
+    .option("--out <dir>", "preview this cdktf output dir as it is (no synthesis)")
+    .option("--no-synth", "preview cdktf.out as it is instead of synthesizing first")
+    .option("--work-dir <dir>", "where tf:check keeps working copies and plans", DEFAULT_WORK_DIR)
+    .option("--stack <name...>", "only these stacks")
+    .parse()
+    .opts<CliOptions>();
+
+  let outDir = options.out !== undefined ? path.resolve(options.out) : path.join(PROJECT_ROOT, "cdktf.out");
+  // Synthesized where tf:check synthesizes, so an unchanged stack reuses tf:check's plan.
+  if (options.out === undefined && options.synth) outDir = (await synthesizeApp(path.join(path.resolve(options.workDir), "synth"))).outDir;
+
+  const results = await checkStacks({
+    outDir,
+    workDir: options.workDir,
+    ...(options.stack !== undefined ? { stacks: options.stack } : {}),
+    reuse: true,
+  });
+  console.log("Offline preview: each stack planned against an empty state (no AWS account), so every resource is to add.");
+  console.log("What a deploy would change in a deployed stack: npx cdktf diff <stack> (needs AWS credentials and the state role).");
+  let failed = 0;
+  for (const r of results) {
+    console.log(`\n${r.stack}${r.cached ? " (plan of the last check, unchanged since)" : ""}`);
+    if (!r.ok) {
+      failed++;
+      console.log(`  FAILED at ${r.failedStep}: the stack does not plan (npm run tf:check shows why)`);
+      for (const error of r.errors) console.log(error.split("\n").map((l) => `  ${l}`).join("\n"));
+      continue;
+    }
+    const plan = JSON.parse(fs.readFileSync(r.planJsonPath as string, "utf8")) as PlanJson;
+    const summary = summarizePlan(plan, new Map(r.swappedRandom.map((s) => [s.to, s.from])));
+    for (const line of formatPlanSummary(summary)) console.log(`  ${line}`);
+  }
+  return failed > 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    const message = error instanceof TerraformNotFoundError ? `${error.message}; the preview needs Terraform 1.11.4` : error instanceof Error ? error.message : String(error);
+    console.error(`preview could not run: ${message}`);
+    process.exitCode = 1;
+  },
+);
