@@ -5,14 +5,19 @@ import * as path from "path";
 
 /**
  * `npm run bench`: wall time and peak RSS of synthesizing the whole app, median of N runs, next to the floor (a
- * one-resource, deep-import cdktf app run the same way). Budget (issue 2): within 2x the floor's wall time and under
- * 150 MB peak RSS. Exits 1 when the budget is missed, so the numbers cannot be ignored.
+ * one-resource, deep-import cdktf app run the same way). Budget: within 2.25x the floor's wall time (issue 14: synthesis
+ * is at cdktf's floor, about 2.04x; the budget guards against regressions, it is no target) and under 150 MB peak RSS.
+ * Exits 1 when the budget is missed, so the numbers cannot be ignored.
  */
 const ROOT = path.join(__dirname, "..");
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const RSS_PRELOAD = path.join(ROOT, "bench", "max-rss.cjs");
 const FLOOR = "bench/floor.ts";
 const APP = "main.ts";
+/** Wall-time budget: the app's median at most this many times the floor's. */
+const WALL_BUDGET = 2.25;
+/** Peak RSS budget of the app, in MB. */
+const RSS_BUDGET_MB = 150;
 
 interface Sample {
   readonly wallMs: number;
@@ -63,8 +68,8 @@ const floor = report("floor (1 resource)", floorSamples);
 const app = report("whole app (all stacks)", appSamples);
 const ratio = app.wallMs / floor.wallMs;
 const rssMB = (app.rssMiB * 1024 * 1024) / 1e6;
-console.log(`app / floor wall time: ${ratio.toFixed(2)}x (budget 2x); app peak RSS ${rssMB.toFixed(0)} MB (budget 150 MB)`);
-if (ratio > 2 || rssMB > 150) {
+console.log(`app / floor wall time: ${ratio.toFixed(2)}x (budget ${WALL_BUDGET}x); app peak RSS ${rssMB.toFixed(0)} MB (budget ${RSS_BUDGET_MB} MB)`);
+if (ratio > WALL_BUDGET || rssMB > RSS_BUDGET_MB) {
   console.error("Benchmark budget missed.");
   process.exit(1);
 }
