@@ -10,11 +10,14 @@
  * Every run gets a temporary directory of its own and fails when a test leaves a whcsites-* folder in it
  * (__tests__/global/temp-dir.ts).
  */
+// Every suite that runs the terraform binary (__tests__/cli/jest-projects.test.ts keeps this list complete).
 const TERRAFORM_SUITES = [
   "<rootDir>/__tests__/terraform/app-plan.test.ts",
   "<rootDir>/__tests__/terraform/check.test.ts",
   "<rootDir>/__tests__/terraform/new-environment.test.ts",
   "<rootDir>/__tests__/terraform/preview.test.ts",
+  "<rootDir>/__tests__/constructs/github-delivery-stack.test.ts",
+  "<rootDir>/__tests__/workflows/stack-summary.test.ts",
 ];
 
 const shared = {
@@ -27,6 +30,7 @@ const shared = {
 };
 
 module.exports = {
+  TERRAFORM_SUITES,
   projects: [
     { ...shared, displayName: "unit", testMatch: ["<rootDir>/__tests__/**/*.test.ts"], testPathIgnorePatterns: ["/node_modules/", ...TERRAFORM_SUITES] },
     {
