@@ -16,7 +16,6 @@ const TERRAFORM_SUITES = [
   "<rootDir>/__tests__/terraform/check.test.ts",
   "<rootDir>/__tests__/terraform/new-environment.test.ts",
   "<rootDir>/__tests__/terraform/preview.test.ts",
-  "<rootDir>/__tests__/constructs/github-delivery-stack.test.ts",
   "<rootDir>/__tests__/workflows/stack-summary.test.ts",
 ];
 
