@@ -35,6 +35,8 @@ describeWithTerraform(`a new environment ${NEW_ENVIRONMENT}.json (a copy of stag
     const staging = JSON.parse(fs.readFileSync(path.join(environments, "staging.json"), "utf8"));
     expect(staging.network.vpcCidr).not.toBe(NEW_CIDR);
     staging.network.vpcCidr = NEW_CIDR;
+    // (as the README says: in an account where another environment creates the GitHub OIDC provider, use its ARN)
+    if (staging.delivery !== undefined) staging.delivery.oidcProvider = `arn:aws:iam::${staging.accountId}:oidc-provider/token.actions.githubusercontent.com`;
     fs.writeFileSync(path.join(environments, `${NEW_ENVIRONMENT}.json`), `${JSON.stringify(staging, null, 2)}\n`);
     folder = environmentFolder(environments);
 
