@@ -24,11 +24,12 @@ interface Manifest {
   >;
 }
 
-/** What cdktf writes for a stack: the one file that could be deployed stale. */
-const STACK_FILE = "cdk.tf.json";
+/** What synthesis writes for a stack that could be deployed or reviewed stale: the JSON, and the HCL review copy. */
+const STACK_FILES = ["cdk.tf.json", "review.tf"];
 
 /**
- * Removes what synthesis wrote, and only that: `<outdir>/manifest.json` and each `<outdir>/stacks/<stack>/cdk.tf.json`.
+ * Removes what synthesis wrote, and only that: `<outdir>/manifest.json` and each `<outdir>/stacks/<stack>/cdk.tf.json`
+ * (and a `review.tf` written from it by `npm run review`).
  * An operator's Terraform working files there (`.terraform/`, `.terraform.lock.hcl`, a local state, a saved plan)
  * stay; a stack folder left empty goes.
  */
@@ -39,7 +40,7 @@ export function removeSynthesizedJson(outdir: string): void {
   for (const stack of fs.readdirSync(stacks, { withFileTypes: true })) {
     if (!stack.isDirectory()) continue;
     const dir = path.join(stacks, stack.name);
-    fs.rmSync(path.join(dir, STACK_FILE), { force: true });
+    for (const file of STACK_FILES) fs.rmSync(path.join(dir, file), { force: true });
     if (fs.readdirSync(dir).length === 0) fs.rmdirSync(dir);
   }
   if (fs.readdirSync(stacks).length === 0) fs.rmdirSync(stacks);

@@ -173,7 +173,7 @@ export function concurrencyLimit(slots: number): Limit {
 }
 
 /** Files and dirs of a cdktf stack dir that are not copied: Terraform's own state of the real stack. */
-const NOT_COPIED = new Set(["cdk.tf.json", ".terraform", ".terraform.lock.hcl", "terraform.tfstate", "terraform.tfstate.backup"]);
+const NOT_COPIED = new Set(["cdk.tf.json", "review.tf", ".terraform", ".terraform.lock.hcl", "terraform.tfstate", "terraform.tfstate.backup"]);
 
 interface Context {
   readonly terraform: string;
