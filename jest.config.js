@@ -29,7 +29,6 @@ const shared = {
 };
 
 module.exports = {
-  TERRAFORM_SUITES,
   projects: [
     { ...shared, displayName: "unit", testMatch: ["<rootDir>/__tests__/**/*.test.ts"], testPathIgnorePatterns: ["/node_modules/", ...TERRAFORM_SUITES] },
     {

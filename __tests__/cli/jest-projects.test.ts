@@ -3,7 +3,8 @@ import * as path from "path";
 
 const ROOT = path.join(__dirname, "..", "..");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { TERRAFORM_SUITES, projects } = require(path.join(ROOT, "jest.config.js")) as { TERRAFORM_SUITES: string[]; projects: Array<{ displayName: string }> };
+const { projects } = require(path.join(ROOT, "jest.config.js")) as { projects: Array<{ displayName: string; testMatch: string[] }> };
+const TERRAFORM_SUITES = projects.find((p) => p.displayName === "terraform")?.testMatch ?? [];
 
 /** What running the terraform binary looks like in a test file: the check, the binary's lookup, or spawning it. */
 const RUNS_TERRAFORM = /\b(checkStacks|findTerraform|initRealBackend)\(|\bspawn(Sync)?\(\s*["'`]terraform["'`]/;

@@ -10,6 +10,7 @@ import {
 import { DescribeTargetHealthCommand, ElasticLoadBalancingV2Client, TargetHealthDescription } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-jest";
+import { HealthCheckOptions } from "../../src/verify/health";
 import { ServiceTarget } from "../../src/verify/services";
 import { CheckResult, ExitCode, VerifyOptions, VerifyReporter, verifyServices } from "../../src/verify/verifier";
 import { HealthServer, startHealthServer } from "./health-server";
@@ -23,7 +24,24 @@ const TD = (family: string, revision: number): string => `arn:aws:ecs:eu-west-1:
 const TG = (name: string): string => `arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/${name}/0123456789abcdef`;
 
 /** Retries a few milliseconds apart: every test runs in well under a second. */
-const FAST_HEALTH = { timeoutMs: 300, requestTimeoutMs: 1_000, initialDelayMs: 10, maxDelayMs: 40 };
+/**
+ * Health-check options on a clock of their own that only the waits between attempts move: how many attempts fit in
+ * the timeout does not depend on how busy the machine is (a busy CI machine made one real 300 ms window hold a single
+ * attempt). Requests still go to a real local server, with a request timeout no busy machine reaches.
+ */
+function fastHealth(timeoutMs = 300): HealthCheckOptions {
+  let clockMs = 0;
+  return {
+    timeoutMs,
+    requestTimeoutMs: 30_000,
+    initialDelayMs: 10,
+    maxDelayMs: 40,
+    now: () => clockMs,
+    sleep: async (ms) => {
+      clockMs += ms;
+    },
+  };
+}
 
 function service(name: string, extra: Partial<ServiceTarget> = {}): ServiceTarget {
   return {
@@ -89,7 +107,7 @@ function capture(): Captured {
 }
 
 function run(services: ServiceTarget[], out: Captured, options: VerifyOptions = {}) {
-  return verifyServices(services, { health: FAST_HEALTH, ...options }, { ecs: new ECSClient({ region: "eu-west-1" }), elb: new ElasticLoadBalancingV2Client({ region: "eu-west-1" }), reporter: out });
+  return verifyServices(services, { health: fastHealth(), ...options }, { ecs: new ECSClient({ region: "eu-west-1" }), elb: new ElasticLoadBalancingV2Client({ region: "eu-west-1" }), reporter: out });
 }
 
 function check(checks: readonly CheckResult[], serviceName: string, name: CheckResult["check"]): CheckResult | undefined {
@@ -298,7 +316,7 @@ describe("verifyServices: the deploy did not happen as asked", () => {
     givenTaskDefinitions("whcsites-staging-api", 12);
 
     // WHEN
-    const result = await run([api], capture(), { health: { ...FAST_HEALTH, timeoutMs: 5_000 } });
+    const result = await run([api], capture(), { health: fastHealth(5_000) });
 
     // THEN
     expect(result.exitCode).toBe(ExitCode.Success);
