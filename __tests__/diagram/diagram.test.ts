@@ -12,8 +12,10 @@ const expected = new Map<string, string>();
 /** Stack name -> synthesized stack. */
 const stacks = new Map<string, StackJson>();
 
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "whcsites-diagram-test-"));
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
 beforeAll(async () => {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), "whcsites-diagram-test-"));
   for (const folder of folders) {
     const outDir = await synthesizeFolder(ROOT, folder.dir, path.join(work, folder.dir));
     for (const [file, content] of diagramFiles(folder, outDir)) expected.set(file, content);
@@ -36,7 +38,7 @@ describe("docs/architecture: one diagram per environment stack", () => {
   });
 
   test("GIVEN a committed diagram edited by hand THEN the staleness check names it with the command that fixes it", () => {
-    const copy = fs.mkdtempSync(path.join(os.tmpdir(), "whcsites-diagram-stale-"));
+    const copy = fs.mkdtempSync(path.join(work, "whcsites-diagram-stale-"));
     for (const [file, content] of expected) {
       fs.mkdirSync(path.dirname(path.join(copy, file)), { recursive: true });
       fs.writeFileSync(path.join(copy, file), file.endsWith("whcsites-staging.md") ? content.replace("aws_db_instance.database", "aws_db_instance.db") : content);

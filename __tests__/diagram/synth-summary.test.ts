@@ -12,31 +12,35 @@ describe("npm run synth's summary", () => {
     (dir, folder) => {
       // GIVEN a review copy left in a stack folder by an earlier npm run review
       const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "whcsites-summary-"));
-      const stale = path.join(outdir, "stacks", "whcsites-state", "review.tf");
-      fs.mkdirSync(path.dirname(stale), { recursive: true });
-      fs.writeFileSync(stale, 'terraform { required_version = "< 0.0.0" }\n');
+      try {
+        const stale = path.join(outdir, "stacks", "whcsites-state", "review.tf");
+        fs.mkdirSync(path.dirname(stale), { recursive: true });
+        fs.writeFileSync(stale, 'terraform { required_version = "< 0.0.0" }\n');
 
-      // WHEN synthesized
-      const lines: string[] = [];
-      const code = synthesize({ outdir, environmentsDir: path.join(ROOT, dir), stdout: (l) => lines.push(l), stderr: () => undefined });
+        // WHEN synthesized
+        const lines: string[] = [];
+        const code = synthesize({ outdir, environmentsDir: path.join(ROOT, dir), stdout: (l) => lines.push(l), stderr: () => undefined });
 
-      // THEN one line per stack, with the count of resources of its cdk.tf.json and where its diagram and estimate are:
-      // a diagram for each environment stack, none for the others (state, delivery)
-      expect(code).toBe(0);
-      const stacks = fs.readdirSync(path.join(outdir, "stacks")).sort();
-      expect(stacks).toEqual(expect.arrayContaining([...folder.environmentStacks, "whcsites-state"]));
-      expect(lines[0]).toBe(`Synthesized ${stacks.length} stacks to ${path.join(outdir, "stacks")} (HCL review copies: npm run review):`);
-      const flag = dir === "environments" ? "" : ` --environments ${dir}`;
-      for (const stack of stacks) {
-        const json = JSON.parse(fs.readFileSync(path.join(outdir, "stacks", stack, "cdk.tf.json"), "utf8"));
-        const count = Object.values<object>(json.resource).reduce((n, byName) => n + Object.keys(byName).length, 0);
-        const file = architectureDiagramPath(path.join(ROOT, dir), stack) as string;
-        const diagram = !folder.environmentStacks.includes(stack) ? "no diagram" : fs.existsSync(path.join(ROOT, file)) ? `diagram ${file}` : "diagram: npm run diagram";
-        expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^ {2}${stack} +${count} resources +${diagram.replace(/\./g, "\\.")} +estimate: npm run cost --${flag} --stack ${stack}$`)));
+        // THEN one line per stack, with the count of resources of its cdk.tf.json and where its diagram and estimate are:
+        // a diagram for each environment stack, none for the others (state, delivery)
+        expect(code).toBe(0);
+        const stacks = fs.readdirSync(path.join(outdir, "stacks")).sort();
+        expect(stacks).toEqual(expect.arrayContaining([...folder.environmentStacks, "whcsites-state"]));
+        expect(lines[0]).toBe(`Synthesized ${stacks.length} stacks to ${path.join(outdir, "stacks")} (HCL review copies: npm run review):`);
+        const flag = dir === "environments" ? "" : ` --environments ${dir}`;
+        for (const stack of stacks) {
+          const json = JSON.parse(fs.readFileSync(path.join(outdir, "stacks", stack, "cdk.tf.json"), "utf8"));
+          const count = Object.values<object>(json.resource).reduce((n, byName) => n + Object.keys(byName).length, 0);
+          const file = architectureDiagramPath(path.join(ROOT, dir), stack) as string;
+          const diagram = !folder.environmentStacks.includes(stack) ? "no diagram" : fs.existsSync(path.join(ROOT, file)) ? `diagram ${file}` : "diagram: npm run diagram";
+          expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^ {2}${stack} +${count} resources +${diagram.replace(/\./g, "\\.")} +estimate: npm run cost --${flag} --stack ${stack}$`)));
+        }
+        expect(lines).toHaveLength(stacks.length + 1);
+        // and Terraform will not find the review copy beside the new cdk.tf.json
+        expect(fs.existsSync(stale)).toBe(false);
+      } finally {
+        fs.rmSync(outdir, { recursive: true, force: true });
       }
-      expect(lines).toHaveLength(stacks.length + 1);
-      // and Terraform will not find the review copy beside the new cdk.tf.json
-      expect(fs.existsSync(stale)).toBe(false);
     },
     120_000,
   );

@@ -44,6 +44,9 @@ function topLevelConstructs(stackJson: any): string[] {
 
 const folders = environmentFolders(ROOT);
 const runs = new Map<string, Run>();
+afterAll(() => {
+  for (const run of runs.values()) fs.rmSync(run.outdir, { recursive: true, force: true });
+});
 
 beforeAll(() => {
   // WHEN npm run review runs for each folder of environment files (committed, examples)
