@@ -677,8 +677,8 @@ describe("FargateService service", () => {
       availability_zone_rebalancing: "ENABLED",
       propagate_tags: "SERVICE",
       enable_ecs_managed_tags: true,
-      lifecycle: { ignore_changes: ["desired_count"] },
     });
+    // the lifecycle (ignore_changes on desired_count, the rollback postcondition): "FargateService deployment alarms ..."
   });
 
   test("depends on the capacity providers, its route, its grants and rules, and on what the stack adds", () => {
@@ -991,5 +991,51 @@ describe("FargateService validation", () => {
       "FargateService: cpu got 300; allowed: 256, 512, 1024, 2048, 4096, 8192, 16384",
       "FargateService: targetCpuPercent got 95; allowed: an integer from 10 to 90",
     ]);
+  });
+});
+
+describe("FargateService deployment alarms and rollback detection (issue 15)", () => {
+  test("GIVEN no call WHEN synthesized THEN the service has no alarms block, and fails the apply when a rollback left the old task definition running", () => {
+    // GIVEN / WHEN
+    const { resources } = build();
+    // THEN
+    const service = resources.aws_ecs_service.service_api;
+    expect(service.alarms).toBeUndefined();
+    expect(service.lifecycle).toEqual({
+      ignore_changes: ["desired_count"],
+      postcondition: [
+        {
+          condition: "${(self.task_definition == aws_ecs_task_definition.service_api_task_definition.arn)}",
+          error_message: expect.stringMatching(/^The ECS service is not running the task definition this apply registered: the deployment was rolled back/),
+        },
+      ],
+    });
+  });
+
+  test("GIVEN rollBackOnAlarms twice WHEN synthesized THEN one alarms block names every alarm once, with enable and rollback", () => {
+    // GIVEN / WHEN
+    const { resources } = build({
+      extra: ({ service }) => {
+        service.rollBackOnAlarms("whcsites-staging-api-5xx-rate", "whcsites-staging-api-unhealthy-hosts");
+        service.rollBackOnAlarms("whcsites-staging-api-unhealthy-hosts", "whcsites-staging-api-p99-latency");
+      },
+    });
+    // THEN
+    expect(resources.aws_ecs_service.service_api.alarms).toEqual({
+      alarm_names: ["whcsites-staging-api-5xx-rate", "whcsites-staging-api-unhealthy-hosts", "whcsites-staging-api-p99-latency"],
+      enable: true,
+      rollback: true,
+    });
+  });
+
+  test("GIVEN no alarm name WHEN rollBackOnAlarms is called THEN it is refused", () => {
+    expect(() => build({ extra: ({ service }) => service.rollBackOnAlarms() })).toThrow("FargateService: rollBackOnAlarms alarmNames got []; allowed: at least one alarm name");
+  });
+
+  test("GIVEN a routed service THEN it exposes the load balancer's ARN suffix; a worker does not", () => {
+    const { service } = build();
+    expect(service.loadBalancerArnSuffix).toMatch(/TOKEN/);
+    const worker = build({ route: null, database: false, wire: false });
+    expect(worker.service.loadBalancerArnSuffix).toBeUndefined();
   });
 });

@@ -344,7 +344,7 @@ describe("Rds", () => {
       // THEN
       expect(json.output).toBeUndefined();
       const scalars = Object.entries(database).filter(([, value]) => typeof value === "string" || typeof value === "number");
-      expect(scalars.map(([key]) => key).sort()).toEqual(["address", "arn", "databaseName", "instanceIdentifier", "port", "securityGroupId"]);
+      expect(scalars.map(([key]) => key).sort()).toEqual(["address", "allocatedStorageGiB", "arn", "databaseName", "instanceClass", "instanceIdentifier", "port", "securityGroupId"]);
       expect(JSON.stringify(resolve(stack, Object.fromEntries(scalars)))).not.toContain("random_password");
       expect(resolve(stack, [database.address, database.port, database.securityGroupId, database.arn])).toEqual([
         "${aws_db_instance.database.address}",
@@ -549,5 +549,17 @@ describe("Rds", () => {
         'Rds: naming got "whc--staging-db"; allowed: an instance identifier without "--" and not ending with "-" (rename the app or environment)',
       );
     });
+  });
+});
+
+describe("Rds exposes its size (issue 15: the database alarms derive memory and max_connections from it)", () => {
+  test("GIVEN the defaults WHEN built THEN it exposes db.t4g.micro and 20 GiB", () => {
+    const { database } = whenDatabase();
+    expect([database.instanceClass, database.allocatedStorageGiB]).toEqual(["db.t4g.micro", 20]);
+  });
+
+  test("GIVEN a class and storage WHEN built THEN it exposes them", () => {
+    const { database } = whenDatabase({ instanceClass: "db.m7g.large", allocatedStorageGiB: 100 });
+    expect([database.instanceClass, database.allocatedStorageGiB]).toEqual(["db.m7g.large", 100]);
   });
 });

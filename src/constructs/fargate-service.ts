@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { dependable, ITerraformDependable } from "cdktf";
+import { dependable, ITerraformDependable, Op, TerraformSelf } from "cdktf";
 import { AppautoscalingPolicy } from "@cdktf/provider-aws/lib/appautoscaling-policy";
 import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-target";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
@@ -302,6 +302,8 @@ export class FargateService extends Construct implements SecurityGroupPeer {
   public readonly targetGroupArn?: string;
   /** ARN suffix of the target group (CloudWatch's `TargetGroup` dimension), behind the load balancer. */
   public readonly targetGroupArnSuffix?: string;
+  /** ARN suffix of the load balancer (CloudWatch's `LoadBalancer` dimension), behind the load balancer. */
+  public readonly loadBalancerArnSuffix?: string;
   /** Modeled seconds per rolling-deployment batch at the load balancer; see {@link modeledRolloutSecondsPerBatch}. */
   public readonly rolloutSecondsPerBatch?: number;
   /** The health check path of the target group, behind the load balancer. */
@@ -309,6 +311,7 @@ export class FargateService extends Construct implements SecurityGroupPeer {
   /** The `aws_ecs_service` resource; prefer {@link FargateService.addDependency} to changing it. */
   public readonly resource: EcsService;
   private readonly prerequisites: ITerraformDependable[] = [];
+  private readonly deploymentAlarmNames: string[] = [];
 
   public constructor(scope: Construct, id: string, props: FargateServiceProps) {
     super(scope, id);
@@ -576,6 +579,7 @@ export class FargateService extends Construct implements SecurityGroupPeer {
       });
       this.targetGroupArn = targetGroup.arn;
       this.targetGroupArnSuffix = targetGroup.arnSuffix;
+      this.loadBalancerArnSuffix = lb.alb.arnSuffix;
       this.healthCheckPath = healthCheck.path;
       this.rolloutSecondsPerBatch = modeledRolloutSecondsPerBatch({
         healthyThreshold: healthCheck.healthyThreshold,
@@ -650,8 +654,19 @@ export class FargateService extends Construct implements SecurityGroupPeer {
       // Without it the provider replaces the service (an outage) when the capacity provider strategy changes, for
       // example when fargateSpot is toggled; with it the change is a normal rolling deployment.
       forceNewDeployment: true,
-      // Autoscaling owns the running count after creation.
-      lifecycle: { ignoreChanges: ["desired_count"] },
+      lifecycle: {
+        // Autoscaling owns the running count after creation.
+        ignoreChanges: ["desired_count"],
+        // A rollback (circuit breaker or deployment alarm) also ends in a steady state, at the previous task
+        // definition, and the provider's wait_for_steady_state then reports success (hashicorp/terraform-provider-aws
+        // #19519). The service must run the task definition this apply registered, or the apply fails.
+        postcondition: [
+          {
+            condition: Op.eq(TerraformSelf.getString("task_definition"), taskDefinition.arn),
+            errorMessage: "The ECS service is not running the task definition this apply registered: the deployment was rolled back (circuit breaker or deployment alarm). See the service's events (aws ecs describe-services) and its log group.",
+          },
+        ],
+      },
       dependsOn: [
         // A capacity provider must be associated with the cluster before a service can use it.
         cluster.capacityProviders,
@@ -718,6 +733,22 @@ export class FargateService extends Construct implements SecurityGroupPeer {
   public allowTo(peer: SecurityGroupPeer, port: number): void {
     requireInteger("FargateService", "allowTo port", port, 1, 65535);
     this.addTaskPrerequisite(addEgressTo(this, this.securityGroupId, peer, port));
+  }
+
+  /**
+   * Rolls a deployment back when one of these CloudWatch alarms goes into ALARM while ECS watches the deployment (the
+   * `alarms` block: enable and rollback). Alarms are named, not referenced by ARN: that is how ECS takes them. Pass the
+   * alarm resources' `alarmName` attributes, so that the alarms exist before the service uses them. Calling it again
+   * adds alarms.
+   *
+   * @param alarmNames names of alarms in the service's account and region, at least one
+   */
+  public rollBackOnAlarms(...alarmNames: string[]): void {
+    const checks = new PropChecks("FargateService");
+    checks.expect(alarmNames.length > 0 && alarmNames.every((n) => typeof n === "string" && n.length > 0), "rollBackOnAlarms alarmNames", alarmNames, "at least one alarm name");
+    checks.throwIfAny();
+    this.deploymentAlarmNames.push(...alarmNames.filter((n) => !this.deploymentAlarmNames.includes(n)));
+    this.resource.putAlarms({ alarmNames: [...this.deploymentAlarmNames], enable: true, rollback: true });
   }
 
   /**

@@ -143,6 +143,10 @@ export class Rds extends Construct implements SecurityGroupPeer {
   public readonly instanceIdentifier: string;
   /** The DB instance ARN. */
   public readonly arn: string;
+  /** The instance class, for example `db.t4g.micro` (alarms derive memory and max_connections from it). */
+  public readonly instanceClass: string;
+  /** The storage allocated at creation, in GiB (storage autoscaling may grow it). */
+  public readonly allocatedStorageGiB: number;
   /**
    * The DB instance, only to depend on (for example: a migration must wait until the database exists). Typed as a
    * dependable so that no attribute, the password least of all, can be read through it.
@@ -310,6 +314,8 @@ export class Rds extends Construct implements SecurityGroupPeer {
     this.securityGroupId = this.securityGroup.id;
     this.instanceIdentifier = identifier;
     this.arn = instance.arn;
+    this.instanceClass = instanceClass;
+    this.allocatedStorageGiB = allocatedStorageGiB;
     this.instance = instance;
   }
 
