@@ -3,7 +3,7 @@ import * as path from "path";
 import { Token } from "cdktf";
 import type { ServiceSecret } from "../../src/constructs/fargate-service";
 import { plainContainer } from "../../src/constructs/profiles/container";
-import { ectoDatabaseUrl, PHOENIX_DEFAULT_PORT, phoenixRelease, PhoenixReleaseOptions } from "../../src/constructs/profiles/phoenix";
+import { ectoDatabaseUrl, PHOENIX_DEFAULT_PORT, PHOENIX_ERROR_LOG_PATTERN, phoenixRelease, PhoenixReleaseOptions } from "../../src/constructs/profiles/phoenix";
 import { ContainerProfile, withOwnVariables } from "../../src/constructs/profiles/profile";
 import { PropError } from "../../src/constructs/validation";
 
@@ -94,6 +94,21 @@ describe("phoenixRelease", () => {
 
   test("GIVEN a bad host and a bad pool size WHEN profiled THEN one PropError lists both", () => {
     expect(errorOf(() => phoenix({ phxHost: "https://x", poolSize: 0 })).problems.map((p) => p.prop)).toEqual(["phxHost", "poolSize"]);
+  });
+});
+
+describe("the Phoenix error-line pattern (issue 15)", () => {
+  test("GIVEN a release's profile WHEN read THEN its error pattern matches Logger's [error] and the three levels above it, and no lower level", () => {
+    // GIVEN / WHEN
+    const pattern = phoenix().errorLogPattern as string;
+    // THEN: CloudWatch Logs OR-terms (?), quoted because of the brackets, one per level that is an error
+    expect(pattern).toBe(PHOENIX_ERROR_LOG_PATTERN);
+    const terms = pattern.split(" ").map((t) => /^\?"(.+)"$/.exec(t)?.[1]);
+    expect(terms).toEqual(["[error]", "[critical]", "[alert]", "[emergency]"]);
+    // each term appears in the console line of its level, as a release prints it ($time $metadata[$level] $message)
+    const line = (level: string): string => `12:00:00.123 request_id=F8x [${level}] ** (RuntimeError) boom`;
+    for (const level of ["error", "critical", "alert", "emergency"]) expect(terms.some((t) => line(level).includes(t as string))).toBe(true);
+    for (const level of ["warning", "notice", "info", "debug"]) expect(terms.some((t) => line(level).includes(t as string))).toBe(false);
   });
 });
 

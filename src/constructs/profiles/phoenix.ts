@@ -8,6 +8,14 @@ import type { ContainerProfile, DatabaseAccess } from "./profile";
 /** The port a Phoenix release listens on unless told otherwise. */
 export const PHOENIX_DEFAULT_PORT = 4000;
 
+/**
+ * A CloudWatch Logs filter pattern for an error line of a Phoenix release: Elixir's Logger console format
+ * (`$time $metadata[$level] $message`, the release default) prints the level in brackets, and `error` and the three
+ * levels above it (`critical`, `alert`, `emergency`) are errors. Crashed processes and failed requests log at `error`.
+ * `?` terms are alternatives; quoted, because of the brackets.
+ */
+export const PHOENIX_ERROR_LOG_PATTERN = '?"[error]" ?"[critical]" ?"[alert]" ?"[emergency]"';
+
 const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 /** What {@link phoenixRelease} needs. */
@@ -80,6 +88,7 @@ export function phoenixRelease(options: PhoenixReleaseOptions): ContainerProfile
     },
     port: options.serveHttp ? port : undefined,
     oneOffEnvironment,
+    errorLogPattern: PHOENIX_ERROR_LOG_PATTERN,
   };
 }
 

@@ -15,6 +15,13 @@ export interface ContainerProfile {
   readonly port?: number;
   /** The plain environment of a one-off task of the same image (a migration): no server. */
   readonly oneOffEnvironment: Readonly<Record<string, string>>;
+  /**
+   * CloudWatch Logs filter pattern matching one error line of the application's log format, for the service's
+   * application-error alarm.
+   *
+   * @default none: the log format is unknown, so the service gets no application-error alarm
+   */
+  readonly errorLogPattern?: string;
 }
 
 /** The parts of a database connection that a profile turns into variables. */
