@@ -70,6 +70,30 @@ describe("environment files", () => {
     for (const name of ["staging", "production"]) expect(read(name).$schema).toBe("./schema.json");
   });
 
+  test("alerts: e-mail addresses, an existing topic, or (outside production) nobody; threshold changes are kept as given (issue 15)", () => {
+    expect(loadEnvironment(path.join(ENVIRONMENTS, "production.json")).alerts).toEqual({ notify: { kind: "emails", emails: ["oncall@whcsites.example.org"] }, thresholds: {} });
+    const env = read("staging");
+    env.alerts = { topicArn: "arn:aws:sns:eu-west-1:210987654321:ops", thresholds: { service: { cpuPercent: { threshold: 70 } } } };
+    expect(loadEnvironment(writeEnvironment(env)).alerts).toEqual({
+      notify: { kind: "topic", topicArn: "arn:aws:sns:eu-west-1:210987654321:ops" },
+      thresholds: { service: { cpuPercent: { threshold: 70 } } },
+    });
+    env.alerts = { notify: false };
+    expect(loadEnvironment(writeEnvironment(env)).alerts.notify).toEqual({ kind: "none" });
+  });
+
+  test("webAcl: on in block mode in production, off elsewhere; a non-production file may turn it on (issue 17)", () => {
+    expect(loadEnvironment(path.join(ENVIRONMENTS, "production.json")).webAcl).toEqual({
+      enabled: true, mode: "block", rateLimit: 2000, allowCidrs: [], ruleOverrides: {}, logRetentionDays: 365,
+    });
+    expect(loadEnvironment(path.join(ENVIRONMENTS, "staging.json")).webAcl.enabled).toBe(false);
+    const env = read("staging");
+    env.webAcl = { enabled: true, mode: "count", allowCidrs: ["203.0.113.0/24"], ruleOverrides: { AWSManagedRulesSQLiRuleSet: { SQLi_BODY: "count" } } };
+    expect(loadEnvironment(writeEnvironment(env)).webAcl).toEqual({
+      enabled: true, mode: "count", rateLimit: 2000, allowCidrs: ["203.0.113.0/24"], ruleOverrides: { AWSManagedRulesSQLiRuleSet: { SQLi_BODY: "count" } }, logRetentionDays: 30,
+    });
+  });
+
   test("a non-production file may override a tier default", () => {
     const env = read("staging");
     env.network = { ...(env.network as object), natGateways: "one-per-az" };

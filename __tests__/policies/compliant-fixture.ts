@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { TerraformStack } from "cdktf";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { DbInstance } from "@cdktf/provider-aws/lib/db-instance";
 import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-group";
@@ -21,9 +22,13 @@ import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-pub
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { TerraformVariable } from "cdktf";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
+import { Wafv2WebAcl } from "@cdktf/provider-aws/lib/wafv2-web-acl";
+import { Wafv2WebAclAssociation } from "@cdktf/provider-aws/lib/wafv2-web-acl-association";
+import { Wafv2WebAclLoggingConfiguration } from "@cdktf/provider-aws/lib/wafv2-web-acl-logging-configuration";
 
 const keep = { preventDestroy: true };
 
@@ -89,8 +94,34 @@ export function buildCompliantResources(scope: Construct): void {
     certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/abc",
     defaultAction: [{ type: "fixed-response", fixedResponse: { contentType: "text/plain", statusCode: "404" } }],
   });
+  const webAcl = new Wafv2WebAcl(scope, "web_acl", {
+    name: "whc",
+    scope: "REGIONAL",
+    defaultAction: { allow: {} },
+    visibilityConfig: { cloudwatchMetricsEnabled: true, metricName: "whc", sampledRequestsEnabled: true },
+  });
+  new Wafv2WebAclAssociation(scope, "web_acl_association", { resourceArn: lb.arn, webAclArn: webAcl.arn });
+  const wafLogs = new CloudwatchLogGroup(scope, "waf_logs", { name: "aws-waf-logs-whc", retentionInDays: 365 });
+  new Wafv2WebAclLoggingConfiguration(scope, "web_acl_logging", {
+    resourceArn: webAcl.arn,
+    logDestinationConfigs: [wafLogs.arn],
+    redactedFields: [{ singleHeader: { name: "authorization" } }, { singleHeader: { name: "cookie" } }],
+  });
 
   const key = new KmsKey(scope, "key", { enableKeyRotation: true, lifecycle: keep });
+  const alerts = new SnsTopic(scope, "alerts", { name: "alerts", kmsMasterKeyId: key.arn });
+  new CloudwatchMetricAlarm(scope, "alarm", {
+    alarmName: "whc-5xx-rate",
+    comparisonOperator: "GreaterThanOrEqualToThreshold",
+    evaluationPeriods: 3,
+    namespace: "AWS/ApplicationELB",
+    metricName: "HTTPCode_Target_5XX_Count",
+    period: 60,
+    statistic: "Sum",
+    threshold: 10,
+    alarmActions: [alerts.arn],
+    okActions: [alerts.arn],
+  });
   const appLogs = new CloudwatchLogGroup(scope, "app_logs", { name: "app", retentionInDays: 365, kmsKeyId: key.arn });
   const secret = new SecretsmanagerSecret(scope, "app_secret", { name: "app", kmsKeyId: key.arn, lifecycle: keep });
   // Stands in for a generated password: a value known only at apply.
@@ -125,6 +156,8 @@ export function buildCompliantResources(scope: Construct): void {
     launchType: "FARGATE",
     networkConfiguration: { subnets: [a.id, b.id], assignPublicIp: false },
     deploymentCircuitBreaker: { enable: true, rollback: true },
+    loadBalancer: [{ targetGroupArn: "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/whc/abc", containerName: "app", containerPort: 4000 }],
+    alarms: { alarmNames: ["whc-5xx-rate"], enable: true, rollback: true },
   });
 
   const role = new IamRole(scope, "task_role", {

@@ -41,6 +41,8 @@ describe("the rule index", () => {
       "RDS.2", "RDS.3", "RDS.5", "RDS.8", "RDS.9", "RDS.11", "RDS.13", "RDS.17", "RDS.25",
       "S3.5", "S3.8", "S3.12", "DynamoDB.2", "DynamoDB.6", "IAM.1", "IAM.21", "KMS.4",
       "WHC.LOG1", "WHC.SEC1", "WHC.SAFE1", "WHC.ECS1",
+      // issue 15 (operations) and issue 17 (edge protection)
+      "WHC.ECS2", "WHC.OPS1", "WHC.SNS1", "WHC.WAF1", "WHC.WAF2",
     ];
     // WHEN reading the index
     const ids = ALL_POLICY_RULES.map((rule) => rule.id);
@@ -48,7 +50,7 @@ describe("the rule index", () => {
     expect([...ids].sort()).toEqual([...expected].sort());
     expect(new Set(ids).size).toBe(ids.length);
     expect(ALL_POLICY_RULES.filter((r) => r.productionOnly).map((r) => r.id).sort()).toEqual(
-      ["EC2.6", "ECS.12", "ECS.5", "ELB.5", "ELB.6", "RDS.5", "RDS.8", "WHC.SAFE1"].sort(),
+      ["EC2.6", "ECS.12", "ECS.5", "ELB.5", "ELB.6", "RDS.5", "RDS.8", "WHC.SAFE1", "WHC.WAF1"].sort(),
     );
   });
 });

@@ -2,6 +2,7 @@ import * as path from "path";
 import { Testing } from "cdktf";
 import { loadEnvironment } from "../../src/config/environment";
 import { loadStateConfig } from "../../src/config/state";
+import { policyReportOf } from "../../src/policies";
 import { EnvironmentStack } from "../../src/stacks/environment-stack";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -311,5 +312,134 @@ describe("EnvironmentStack with three services (examples/multi-service)", () => 
     expect(services.admin).toMatchObject({ url: "https://demo.whcsites.example.org", health_check_url: "https://demo.whcsites.example.org/admin/healthz" });
     expect(services.worker.target_group_arn).toBeUndefined();
     expect(services.worker.url).toBeUndefined();
+  });
+});
+
+describe("EnvironmentStack operations (issue 15) and edge protection (issue 17)", () => {
+  const EXAMPLE = path.join(ROOT, "examples", "multi-service", "environments", "demo.json");
+  const configOf = (file: string): any => JSON.parse(JSON.stringify(loadEnvironment(file)));
+  const synthConfig = (config: any, id: string): any => JSON.parse(Testing.synth(new EnvironmentStack(Testing.app(), id, { config, state })));
+  const stacks: Array<[string, any]> = [
+    ["staging", synthEnvironment("staging")],
+    ["production", synthEnvironment("production")],
+    ["demo (examples/multi-service)", synthConfig(configOf(EXAMPLE), "whcsites-demo")],
+  ];
+  const addresses = (json: any): Set<string> =>
+    new Set(Object.entries(json.resource as Record<string, object>).flatMap(([type, byName]) => Object.keys(byName).map((name) => `${type}.${name}`)));
+
+  test.each(stacks)("%s: an SNS topic encrypted with a KMS key of the stack whose policy lets CloudWatch use it", (_env, json) => {
+    const topics = Object.values(json.resource.aws_sns_topic) as any[];
+    expect(topics).toHaveLength(1);
+    expect(topics[0].kms_master_key_id).toBe("${aws_kms_key.alerts_key.arn}");
+    const statements = JSON.parse(json.resource.aws_kms_key.alerts_key.policy).Statement;
+    expect(statements).toContainEqual(expect.objectContaining({ Principal: { Service: "cloudwatch.amazonaws.com" }, Action: ["kms:Decrypt", "kms:GenerateDataKey*"] }));
+    expect(json.resource.aws_sns_topic_subscription.alerts_email).toMatchObject({ protocol: "email", topic_arn: "${aws_sns_topic.alerts_topic.arn}" });
+  });
+
+  test.each(stacks)("%s: at least 12 alarms, each named whcsites-<env>-..., each notifying the topic when it fires and when it is over", (_env, json) => {
+    const alarms = Object.values(json.resource.aws_cloudwatch_metric_alarm) as any[];
+    expect(alarms.length).toBeGreaterThanOrEqual(12);
+    const env = json.provider.aws[0].default_tags[0].tags.environment;
+    for (const alarm of alarms) {
+      expect(alarm.alarm_name).toMatch(new RegExp(`^whcsites-${env}-[a-z0-9-]+$`));
+      expect(alarm.alarm_actions).toEqual(["${aws_sns_topic.alerts_topic.arn}"]);
+      expect(alarm.ok_actions).toEqual(["${aws_sns_topic.alerts_topic.arn}"]);
+      expect(["missing", "notBreaching", "breaching"]).toContain(alarm.treat_missing_data);
+    }
+  });
+
+  test.each(stacks)("%s: every ECS service behind the load balancer rolls back on its own 5xx-rate and unhealthy-hosts alarms; others have none", (_env, json) => {
+    const services = Object.entries(json.resource.aws_ecs_service) as Array<[string, any]>;
+    for (const [name, service] of services) {
+      if (service.load_balancer === undefined) {
+        expect([name, service.alarms]).toEqual([name, undefined]);
+        continue;
+      }
+      expect(service.alarms).toEqual({
+        alarm_names: [`\${aws_cloudwatch_metric_alarm.${name}_alarms_target_5xx_rate.alarm_name}`, `\${aws_cloudwatch_metric_alarm.${name}_alarms_unhealthy_hosts.alarm_name}`],
+        enable: true,
+        rollback: true,
+      });
+    }
+    expect(services.some(([, s]) => s.load_balancer !== undefined)).toBe(true);
+  });
+
+  test.each(stacks)("%s: a dashboard covering the load balancer, ECS and RDS metrics and the alarms, with references to this stack only", (_env, json) => {
+    const dashboards = Object.values(json.resource.aws_cloudwatch_dashboard) as any[];
+    expect(dashboards).toHaveLength(1);
+    const widgets = JSON.parse(dashboards[0].dashboard_body).widgets as any[];
+    const namespaces = new Set(widgets.filter((w) => w.type === "metric").flatMap((w) => w.properties.metrics.map((m: unknown[]) => m[0])));
+    for (const namespace of ["AWS/ApplicationELB", "AWS/ECS", "ECS/ContainerInsights", "AWS/RDS"]) expect(namespaces).toContain(namespace);
+    const alarmWidget = widgets.find((w) => w.type === "alarm");
+    expect(alarmWidget.properties.alarms).toHaveLength(Object.keys(json.resource.aws_cloudwatch_metric_alarm).length);
+    // every reference in the body is to a resource of this stack
+    const known = addresses(json);
+    const references = [...dashboards[0].dashboard_body.matchAll(/\$\{([a-z0-9_]+\.[a-z0-9_]+)\.[a-z_]+\}/g)].map((m) => m[1]);
+    expect(references.length).toBeGreaterThan(10);
+    expect(references.filter((r) => !known.has(r))).toEqual([]);
+    // and every literal dimension value names something this stack creates (the database, the web ACL's rules) or is fixed
+    const ruleMetrics = ((json.resource.aws_wafv2_web_acl?.web_acl.rule ?? []) as any[]).map((r) => r.visibility_config.metric_name);
+    const literals = widgets
+      .filter((w) => w.type === "metric")
+      .flatMap((w) => w.properties.metrics.flatMap((m: unknown[]) => m.slice(2).filter((v, i) => typeof v === "string" && i % 2 === 1)))
+      .filter((v: string) => !v.startsWith("${"));
+    expect([...new Set(literals)].sort()).toEqual(expect.arrayContaining([json.resource.aws_db_instance.database.identifier]));
+    for (const literal of literals) expect([json.resource.aws_db_instance.database.identifier, ...ruleMetrics, "eu-west-1", "ALL"]).toContain(literal);
+  });
+
+  test("the demo's dashboard has a section per service; the worker gets no load balancer alarms or graphs", () => {
+    const demo = stacks[2][1];
+    const headings = JSON.parse(demo.resource.aws_cloudwatch_dashboard.dashboard.dashboard_body).widgets.filter((w: any) => w.type === "text").map((w: any) => w.properties.markdown);
+    expect(headings).toEqual(["## Alarms", "## Load balancer", "## Service api", "## Service admin", "## Service worker (no route)", "## Database"]);
+    const workerAlarms = Object.keys(demo.resource.aws_cloudwatch_metric_alarm).filter((n) => n.startsWith("service_worker_"));
+    expect(workerAlarms.sort()).toEqual(["service_worker_alarms_cpu_high", "service_worker_alarms_memory_high", "service_worker_alarms_tasks_below_desired"]);
+    // the admin (Phoenix) has its error-line alarm; the worker (container profile, log format unknown) does not
+    expect(Object.keys(demo.resource.aws_cloudwatch_log_metric_filter).sort()).toEqual(["service_admin_alarms_error_lines", "service_api_alarms_error_lines"]);
+  });
+
+  test("production: a web ACL with the four managed rule groups and a rate rule, on the load balancer, logging with redaction", () => {
+    const production = stacks[1][1];
+    const acl = production.resource.aws_wafv2_web_acl.web_acl;
+    expect(acl.scope).toBe("REGIONAL");
+    const groups = acl.rule.map((r: any) => r.statement.managed_rule_group_statement?.name).filter(Boolean);
+    expect(groups.sort()).toEqual(["AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesSQLiRuleSet"]);
+    expect(acl.rule.filter((r: any) => r.statement.rate_based_statement !== undefined)).toEqual([expect.objectContaining({ action: { block: {} } })]);
+    expect(production.resource.aws_wafv2_web_acl_association.web_acl_association).toMatchObject({ resource_arn: "${aws_lb.api.arn}", web_acl_arn: "${aws_wafv2_web_acl.web_acl.arn}" });
+    expect(production.resource.aws_wafv2_web_acl_logging_configuration.web_acl_logging.redacted_fields).toEqual([
+      { single_header: { name: "authorization" } },
+      { single_header: { name: "cookie" } },
+    ]);
+    expect(production.resource.aws_cloudwatch_log_group.web_acl_log_group).toMatchObject({ name: "aws-waf-logs-whcsites-production", retention_in_days: 365 });
+  });
+
+  test("staging has no web ACL by default, and turning it on in the file gives it one on its own load balancer", () => {
+    const staging = stacks[0][1];
+    for (const type of ["aws_wafv2_web_acl", "aws_wafv2_web_acl_association", "aws_wafv2_web_acl_logging_configuration"]) expect(staging.resource[type]).toBeUndefined();
+    const config = configOf(path.join(ROOT, "environments", "staging.json"));
+    config.webAcl = { ...config.webAcl, enabled: true, mode: "count" };
+    const on = synthConfig(config, "whcsites-staging");
+    expect(on.resource.aws_wafv2_web_acl.web_acl.rule.map((r: any) => r.override_action ?? r.action)).toEqual(Array(5).fill({ count: {} }));
+    expect(on.resource.aws_wafv2_web_acl_association.web_acl_association.resource_arn).toBe("${aws_lb.api.arn}");
+    expect(on.resource.aws_wafv2_web_acl_logging_configuration.web_acl_logging.redacted_fields).toHaveLength(2);
+    expect(on.resource.aws_cloudwatch_log_group.web_acl_log_group.retention_in_days).toBe(30);
+  });
+
+  test("an environment that notifies nobody keeps its alarms, without actions, and the choice is acknowledged under WHC.OPS1", () => {
+    // GIVEN staging with "alerts": {"notify": false}
+    const config = configOf(path.join(ROOT, "environments", "staging.json"));
+    config.alerts = { ...config.alerts, notify: { kind: "none" } };
+    const stack = new EnvironmentStack(Testing.app(), "whcsites-staging", { config, state });
+    // WHEN synthesized for real (the policy guard runs)
+    const json = JSON.parse(Testing.synth(stack));
+    Testing.fullSynth(stack);
+    // THEN no topic, every alarm still there without actions, and each acknowledged with the reason
+    expect(json.resource.aws_sns_topic).toBeUndefined();
+    const alarms = Object.values(json.resource.aws_cloudwatch_metric_alarm) as any[];
+    expect(alarms.length).toBeGreaterThanOrEqual(12);
+    for (const alarm of alarms) expect([alarm.alarm_actions, alarm.ok_actions]).toEqual([undefined, undefined]);
+    const ops = policyReportOf(stack)?.rules.find((r) => r.id === "WHC.OPS1");
+    expect(ops?.violations).toEqual([]);
+    expect(new Set(ops?.acknowledged.map((a) => a.address))).toEqual(new Set(Object.keys(json.resource.aws_cloudwatch_metric_alarm).map((n) => `aws_cloudwatch_metric_alarm.${n}`)));
+    expect(ops?.acknowledged[0].acknowledgement.reason).toMatch(/"alerts": \{"notify": false\}/);
   });
 });

@@ -3,7 +3,7 @@ import * as path from "path";
 import { ipv4CidrsOverlap } from "../domain/cidr";
 import type { NatGatewayMode } from "../domain/nat-gateways";
 import { DEFAULT_POSTGRES_ENGINE_VERSION } from "../domain/postgres";
-import { tierDefaults } from "../domain/tier-defaults";
+import { AlarmOverrides, tierDefaults, WebAclMode } from "../domain/tier-defaults";
 import { ConfigError, ConfigProblem } from "./errors";
 import { PatternWords, readJsonFile, schemaProblems } from "./json-file";
 import { compileSchemaFile, SchemaValidator } from "./schema-validator";
@@ -170,6 +170,24 @@ export interface EnvironmentConfig {
   };
   /** Roles of operators whom the environment's state role trusts (besides the GitHub roles, with delivery). */
   readonly operatorRoleArns: readonly string[];
+  // ── operations (issue 15): alarms, their notifications and the dashboard ──
+  /** Where the alarms notify and changes to the tier's alarm settings: see `AlertTopic` and the alarm constructs. */
+  readonly alerts: {
+    readonly notify: AlertDestination;
+    /** Changes to the tier's thresholds, periods and evaluation counts, by part and alarm. */
+    readonly thresholds: AlarmOverrides;
+  };
+  // ── edge protection (issue 17) ──
+  /** The web application firewall on the load balancer: see `WebAcl`. */
+  readonly webAcl: {
+    readonly enabled: boolean;
+    readonly mode: WebAclMode;
+    readonly rateLimit: number;
+    readonly allowCidrs: readonly string[];
+    /** Managed rule group name to rule name to action. */
+    readonly ruleOverrides: Readonly<Record<string, Readonly<Record<string, WafRuleAction>>>>;
+    readonly logRetentionDays: number;
+  };
   /** The migration task and the deploy gate: see `MigrationTask` and `DeployGate`. Undefined: no migrations. */
   readonly migrations?: {
     /** The service that owns the schema: its image, secrets and network run the migration. */
@@ -179,6 +197,18 @@ export interface EnvironmentConfig {
     readonly timeoutMinutes: number;
   };
 }
+
+/**
+ * Where an environment's alarms notify: e-mail addresses subscribed to the environment's own topic, an existing SNS
+ * topic, or nobody (outside production only, an acknowledged choice: the alarms still exist for the dashboard).
+ */
+export type AlertDestination =
+  | { readonly kind: "emails"; readonly emails: readonly string[] }
+  | { readonly kind: "topic"; readonly topicArn: string }
+  | { readonly kind: "none" };
+
+/** What a per-rule override of a managed WAF rule makes it do. */
+export type WafRuleAction = "count" | "block";
 
 /** A warning about an environment file: it does not stop synthesis. */
 export type ConfigWarning = ConfigProblem;
@@ -231,6 +261,9 @@ const WORDS: PatternWords = {
   repository: "a GitHub repository as owner/name, such as whc-example/whcsites-infra",
   oidcProvider: '"create", or arn:aws:iam::<accountId>:oidc-provider/token.actions.githubusercontent.com',
   operatorRoleArns: "an IAM role ARN such as arn:aws:iam::123456789012:role/whcsites-operator",
+  emails: "an e-mail address such as ops@example.org",
+  topicArn: "an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:ops-alerts",
+  allowCidrs: "an IPv4 CIDR such as 203.0.113.0/24",
 };
 
 /** Input shape of an environment file, as the schema describes it (optional settings may be missing). */
@@ -266,6 +299,15 @@ interface EnvironmentFile {
   migrations?: { service?: string; command?: string[]; runOnDeploy?: boolean; timeoutMinutes?: number };
   delivery?: { repository: string; subjectRepository?: string; oidcProvider?: string };
   stateAccess?: { operatorRoleArns?: string[] };
+  alerts?: { emails?: string[]; topicArn?: string; notify?: false; thresholds?: AlarmOverrides };
+  webAcl?: {
+    enabled?: boolean;
+    mode?: WebAclMode;
+    rateLimit?: number;
+    allowCidrs?: string[];
+    ruleOverrides?: Record<string, Record<string, WafRuleAction>>;
+    logRetentionDays?: number;
+  };
 }
 
 type ServiceFile = Omit<ServiceConfig, "name" | "awsName" | "profile" | "environment" | "secrets" | "database" | "registryCredentials"> & {
@@ -314,6 +356,8 @@ export function loadEnvironment(file: string): EnvironmentConfig {
   }
   // The schema's own complaint about the old key would repeat the line above less helpfully.
   problems.push(...schemaProblems(schemaValidator(), raw, shown, WORDS).filter((p) => !(oldShape && (p.field === "service" || p.field === "services"))));
+  if (problems.length > 0) throw new ConfigError(problems);
+  checkOperations(raw as EnvironmentFile, problem);
   if (problems.length > 0) throw new ConfigError(problems);
   const config = resolve(raw as EnvironmentFile, name, shown);
   checkRelations(config, problem);
@@ -381,6 +425,45 @@ function checkRelations(c: EnvironmentConfig, problem: (field: string, message: 
       problem("migrations.service", `got ${JSON.stringify(migrations.service)}, which is not a service of this environment; allowed: ${c.services.map((s) => JSON.stringify(s.name)).join(", ")}`);
     } else if (!owner.database) {
       problem("migrations.service", `got ${JSON.stringify(migrations.service)}, which has no database access; allowed: a service with "database": true`);
+    }
+  }
+}
+
+/**
+ * The file's own rules about alerts and the web ACL: one destination for the alarms, none of them "nobody" in
+ * production, no web ACL switched off in production, and no settings that would be ignored. The ranges of the
+ * settings are the constructs' (AlertTopic, the alarm constructs, WebAcl).
+ */
+function checkOperations(input: EnvironmentFile, problem: (field: string, message: string) => void): void {
+  const production = input.tier === "production";
+  const destinations = '{"emails": ["ops@example.org"]}, {"topicArn": "arn:aws:sns:<region>:<account>:<topic>"}' + (production ? "" : ', or {"notify": false} (no notification)');
+  const alerts = input.alerts;
+  if (alerts === undefined) {
+    problem("alerts", `is required: where the alarms notify${production ? "" : " (or that they notify nobody)"}; allowed: ${destinations}`);
+  } else {
+    const given = (["emails", "topicArn", "notify"] as const).filter((key) => alerts[key] !== undefined);
+    if (given.length !== 1) {
+      problem("alerts", `got ${given.length === 0 ? "no destination" : given.join(" and ")}; allowed: exactly one of ${destinations}`);
+    } else if (alerts.notify === false && production) {
+      problem("alerts.notify", "got false in production; allowed: emails or topicArn (production alarms must reach someone)");
+    }
+    if (alerts.thresholds?.database !== undefined && input.database === undefined) {
+      problem("alerts.thresholds.database", "is set, but this environment has no database block; allowed: leave it out, or add a database block");
+    }
+  }
+  const webAcl = input.webAcl;
+  const enabled = webAcl?.enabled ?? tierDefaults(production).webAcl.enabled;
+  if (production && webAcl?.enabled === false) {
+    problem("webAcl.enabled", "got false in production; allowed: true (a public load balancer in production has a web application firewall; use \"mode\": \"count\" to observe before blocking)");
+  }
+  if (!enabled) {
+    for (const key of ["mode", "rateLimit", "allowCidrs", "ruleOverrides", "logRetentionDays"] as const) {
+      if (webAcl?.[key] !== undefined) {
+        problem(`webAcl.${key}`, `got ${JSON.stringify(webAcl[key])}, but the web ACL is off in this environment (off by default outside production); allowed: "enabled": true next to it, or leave it out`);
+      }
+    }
+    if (alerts?.thresholds?.webAcl !== undefined) {
+      problem("alerts.thresholds.webAcl", 'is set, but the web ACL is off in this environment; allowed: leave it out, or "webAcl": {"enabled": true}');
     }
   }
 }
@@ -468,6 +551,23 @@ function resolve(input: EnvironmentFile, name: string, file: string): Environmen
     },
     delivery: input.delivery === undefined ? undefined : { ...input.delivery, oidcProvider: input.delivery.oidcProvider ?? "create" },
     operatorRoleArns: [...(input.stateAccess?.operatorRoleArns ?? [])],
+    alerts: {
+      notify:
+        input.alerts?.topicArn !== undefined
+          ? { kind: "topic", topicArn: input.alerts.topicArn }
+          : input.alerts?.notify === false
+            ? { kind: "none" }
+            : { kind: "emails", emails: [...(input.alerts?.emails ?? [])] },
+      thresholds: JSON.parse(JSON.stringify(input.alerts?.thresholds ?? {})) as AlarmOverrides,
+    },
+    webAcl: {
+      enabled: input.webAcl?.enabled ?? defaults.webAcl.enabled,
+      mode: input.webAcl?.mode ?? defaults.webAcl.mode,
+      rateLimit: input.webAcl?.rateLimit ?? defaults.webAcl.rateLimit,
+      allowCidrs: [...(input.webAcl?.allowCidrs ?? [])],
+      ruleOverrides: JSON.parse(JSON.stringify(input.webAcl?.ruleOverrides ?? {})) as Record<string, Record<string, WafRuleAction>>,
+      logRetentionDays: input.webAcl?.logRetentionDays ?? defaults.logRetentionDays,
+    },
     migrations: migrationsOn
       ? {
           service: input.migrations?.service ?? API_SERVICE,

@@ -18,6 +18,13 @@ import { ectoDatabaseUrl, phoenixRelease } from "../constructs/profiles/phoenix"
 import { ContainerProfile, withOwnVariables } from "../constructs/profiles/profile";
 import { POSTGRES_PORT, Rds } from "../constructs/rds";
 import { AppSecrets } from "../constructs/secrets";
+// operations (issue 15) and edge protection (issue 17)
+import { AlertTopic } from "../constructs/alert-topic";
+import { Dashboard, DashboardSection } from "../constructs/dashboard";
+import { DatabaseAlarms } from "../constructs/database-alarms";
+import { LoadBalancerAlarms } from "../constructs/load-balancer-alarms";
+import { ServiceAlarms } from "../constructs/service-alarms";
+import { WebAcl } from "../constructs/web-acl";
 import { applyPolicies } from "../policies";
 import { addAwsProvider } from "./aws-provider";
 import { FieldMap, fromFile } from "./config-fields";
@@ -56,6 +63,16 @@ const SERVICE_FIELDS: FieldMap = {
   accountId: "/accountId",
 };
 const MIGRATION_FIELDS: FieldMap = { cpu: "(cpu)", memoryMiB: "(memoryMiB)" };
+// operations (issue 15) and edge protection (issue 17): the alarm constructs' thresholds are the file's alerts.thresholds
+const ALERTS_FIELDS: FieldMap = { existingTopicArn: "topicArn", accountId: "/accountId", region: "/region" };
+const SERVICE_ALARMS_FIELDS: FieldMap = { thresholds: "/alerts.thresholds.service", name: "(name)", errorLogPattern: "(errorLogPattern)", minimumRequests: "(minimumRequests)" };
+const LOAD_BALANCER_ALARMS_FIELDS: FieldMap = { thresholds: "/alerts.thresholds.loadBalancer" };
+const DATABASE_ALARMS_FIELDS: FieldMap = { thresholds: "/alerts.thresholds.database", "database.instanceClass": "instanceClass" };
+const WEB_ACL_FIELDS: FieldMap = { thresholds: "/alerts.thresholds.webAcl", accountId: "/accountId", region: "/region" };
+
+/** Why alarms without a notification are acceptable where the file says `"alerts": {"notify": false}`. */
+const NO_NOTIFICATION_REASON =
+  'non-production environment whose file sets "alerts": {"notify": false}: the alarms exist for the dashboard and notify nobody, by that explicit choice';
 
 /**
  * One environment of the WHC Sites API: network, secrets, an optional database, a shared load balancer and ECS
@@ -83,6 +100,13 @@ export class EnvironmentStack extends ReadableStack {
   public readonly migration?: MigrationTask;
   /** Runs the migration before the services that use the database roll out, unless `migrations.runOnDeploy` is false. */
   public readonly deployGate?: DeployGate;
+  // ── operations (issue 15) and edge protection (issue 17) ──
+  /** The topic the alarms notify, unless the file names an existing topic or no notification. */
+  public readonly alertTopic?: AlertTopic;
+  /** The web application firewall on the load balancer, when it is on. */
+  public readonly webAcl?: WebAcl;
+  /** The environment's CloudWatch dashboard. */
+  public readonly dashboard: Dashboard;
 
   private readonly profiles = new Map<string, ContainerProfile>();
 
@@ -290,6 +314,12 @@ export class EnvironmentStack extends ReadableStack {
       }
     }
 
+    // ── operations (issue 15) and edge protection (issue 17): alarms, their topic, rollback on alarms, WAF, dashboard ──
+    const operations = this.addOperations(config);
+    this.alertTopic = operations.alertTopic;
+    this.webAcl = operations.webAcl;
+    this.dashboard = operations.dashboard;
+
     this.addOutputs(config);
     // The api service's resources keep their state under the addresses of the single-service environments.
     if (services.has(API_SERVICE)) addFirstWaveMoves(this);
@@ -304,6 +334,117 @@ export class EnvironmentStack extends ReadableStack {
     }
     // Last: aspects added after this would run after the checks.
     applyPolicies(this, { production: config.production, resolvedAtPreparation: () => this.takeResolvedAtPreparation() });
+  }
+
+  // ── operations (issue 15) and edge protection (issue 17) ──
+
+  /**
+   * The alert topic (or the file's existing topic, or none), the alarms of every service, of the load balancer and of
+   * the database, the deployment rollback of every routed service on its 5xx-rate and unhealthy-hosts alarms, the web
+   * ACL when it is on, and the dashboard over all of them.
+   */
+  private addOperations(config: EnvironmentConfig): { alertTopic?: AlertTopic; webAcl?: WebAcl; dashboard: Dashboard } {
+    const file = config.file;
+    const notify = config.alerts.notify;
+    const thresholds = config.alerts.thresholds;
+    let alertTopic: AlertTopic | undefined;
+    if (notify.kind !== "none") {
+      alertTopic = fromFile(file, "alerts", ALERTS_FIELDS, () =>
+        new AlertTopic(this, "alerts", {
+          naming: this.naming,
+          accountId: config.accountId,
+          region: config.region,
+          production: config.production,
+          emails: notify.kind === "emails" ? notify.emails : undefined,
+          existingTopicArn: notify.kind === "topic" ? notify.topicArn : undefined,
+        }),
+      );
+    }
+    const alarmTopicArn = alertTopic?.topicArn;
+    const silenced: Construct[] = [];
+    const sections: DashboardSection[] = [];
+    const alarmArns: string[] = [];
+
+    const loadBalancerAlarms = fromFile(file, "loadBalancer", LOAD_BALANCER_ALARMS_FIELDS, () =>
+      new LoadBalancerAlarms(this, "load_balancer_alarms", {
+        naming: this.naming,
+        alb: this.loadBalancer,
+        production: config.production,
+        alarmTopicArn,
+        thresholds: thresholds.loadBalancer,
+      }),
+    );
+    silenced.push(loadBalancerAlarms);
+    alarmArns.push(...loadBalancerAlarms.alarmArns);
+    sections.push({ title: "Load balancer", widgets: loadBalancerAlarms.widgets });
+
+    let webAcl: WebAcl | undefined;
+    if (config.webAcl.enabled) {
+      const settings = config.webAcl;
+      webAcl = fromFile(file, "webAcl", WEB_ACL_FIELDS, () =>
+        new WebAcl(this, "web_acl", {
+          naming: this.naming,
+          loadBalancer: this.loadBalancer,
+          region: config.region,
+          accountId: config.accountId,
+          production: config.production,
+          mode: settings.mode,
+          rateLimit: settings.rateLimit,
+          allowCidrs: settings.allowCidrs,
+          ruleOverrides: settings.ruleOverrides,
+          logRetentionDays: settings.logRetentionDays,
+          alarmTopicArn,
+          thresholds: thresholds.webAcl,
+        }),
+      );
+      silenced.push(webAcl);
+      alarmArns.push(...webAcl.alarmArns);
+      sections.push({ title: `Web ACL (${webAcl.mode} mode)`, widgets: webAcl.widgets });
+    }
+
+    for (const s of config.services) {
+      const service = this.services.get(s.name) as FargateService;
+      const alarms = fromFile(file, `services.${s.name}`, SERVICE_ALARMS_FIELDS, () =>
+        new ServiceAlarms(service, "alarms", {
+          naming: this.naming,
+          service,
+          name: s.name,
+          production: config.production,
+          alarmTopicArn,
+          thresholds: thresholds.service,
+          errorLogPattern: this.profiles.get(s.name)?.errorLogPattern,
+        }),
+      );
+      // A release that serves errors or fails its health checks rolls back by itself (README, "Releases that roll back").
+      if (alarms.deploymentAlarmNames.length > 0) service.rollBackOnAlarms(...alarms.deploymentAlarmNames);
+      silenced.push(alarms);
+      alarmArns.push(...alarms.alarmArns);
+      sections.push({ title: `Service ${s.name}${s.route === undefined ? " (no route)" : ""}`, widgets: alarms.widgets });
+    }
+
+    if (this.database !== undefined) {
+      const database = this.database;
+      const alarms = fromFile(file, "database", DATABASE_ALARMS_FIELDS, () =>
+        new DatabaseAlarms(this, "database_alarms", {
+          naming: this.naming,
+          database,
+          production: config.production,
+          alarmTopicArn,
+          thresholds: thresholds.database,
+        }),
+      );
+      silenced.push(alarms);
+      alarmArns.push(...alarms.alarmArns);
+      sections.push({ title: "Database", widgets: alarms.widgets });
+    }
+
+    if (notify.kind === "none") for (const construct of silenced) acknowledge(construct, "WHC.OPS1", NO_NOTIFICATION_REASON);
+
+    // The alarm tiles first: an alarm status widget shows at most 100 alarms.
+    const alarmWidgets = [];
+    for (let i = 0; i < alarmArns.length; i += 100) alarmWidgets.push({ kind: "alarms" as const, title: "Alarms", alarmArns: alarmArns.slice(i, i + 100) });
+    const dashboard = new Dashboard(this, "dashboard", { naming: this.naming, region: config.region, sections: [{ title: "Alarms", widgets: alarmWidgets }, ...sections] });
+    return { alertTopic, webAcl, dashboard };
   }
 
   /** The secrets services may name: declared ones are created now, the built-in secret key base when first named. */

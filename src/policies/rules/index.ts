@@ -35,9 +35,14 @@ import { s3DenyInsecureTransport } from "./s3-5-deny-insecure-transport";
 import { s3PublicAccessBlock } from "./s3-8-public-access-block";
 import { s3NoAcls } from "./s3-12-no-acls";
 import { whcEcsCircuitBreaker } from "./whc-ecs1-circuit-breaker";
+import { whcEcsDeploymentAlarms } from "./whc-ecs2-deployment-alarms";
 import { whcLogRetention } from "./whc-log1-log-retention";
 import { whcPreventDestroy } from "./whc-safe1-prevent-destroy";
 import { whcNoLiteralSecrets } from "./whc-sec1-no-literal-secrets";
+import { whcAlarmActions } from "./whc-ops1-alarm-actions";
+import { whcSnsTopicEncryption } from "./whc-sns1-topic-encryption";
+import { whcProductionAlbWebAcl } from "./whc-waf1-production-alb-web-acl";
+import { whcWebAclLogging } from "./whc-waf2-web-acl-logging";
 
 /**
  * Every rule of the policy pack, in report order: AWS Foundational Security Best Practices controls by service,
@@ -85,6 +90,11 @@ export const ALL_POLICY_RULES: readonly PolicyRule[] = [
   whcNoLiteralSecrets,
   whcPreventDestroy,
   whcEcsCircuitBreaker,
+  whcEcsDeploymentAlarms,
+  whcAlarmActions,
+  whcSnsTopicEncryption,
+  whcProductionAlbWebAcl,
+  whcWebAclLogging,
 ];
 
 export {
@@ -125,8 +135,13 @@ export {
   s3DenyInsecureTransport,
   s3NoAcls,
   s3PublicAccessBlock,
+  whcAlarmActions,
   whcEcsCircuitBreaker,
+  whcEcsDeploymentAlarms,
   whcLogRetention,
   whcNoLiteralSecrets,
   whcPreventDestroy,
+  whcProductionAlbWebAcl,
+  whcSnsTopicEncryption,
+  whcWebAclLogging,
 };
