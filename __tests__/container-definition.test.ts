@@ -27,6 +27,23 @@ describe("appContainerDefinition", () => {
     expect(definition.secrets?.map((s) => s.name)).toEqual(["DATABASE", "DATABASE_URL", "SECRET_KEY_BASE"]);
   });
 
+  test("carries the docker labels it is given, as a copy", () => {
+    // GIVEN
+    const dockerLabels = { "whcsites.secret-versions": "database-app=1,database-migrator=3" };
+    // WHEN
+    const definition = appContainerDefinition({ ...OPTIONS, dockerLabels });
+    // THEN
+    expect(definition.dockerLabels).toEqual({ "whcsites.secret-versions": "database-app=1,database-migrator=3" });
+    expect(definition.dockerLabels).not.toBe(dockerLabels);
+  });
+
+  test.each<[string, Record<string, string> | undefined]>([
+    ["none", undefined],
+    ["an empty set", {}],
+  ])("has no dockerLabels key with %s", (_name, dockerLabels) => {
+    expect(appContainerDefinition({ ...OPTIONS, dockerLabels })).not.toHaveProperty("dockerLabels");
+  });
+
   test("refuses a name given both as plain environment and as secret", () => {
     expect(() => appContainerDefinition({ ...OPTIONS, environment: { DATABASE_URL: "x" }, secrets: { DATABASE_URL: "arn:d" } })).toThrow(
       /DATABASE_URL given both as plain environment and as secret; allowed: one of the two/,

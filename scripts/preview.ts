@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command } from "commander";
 import { checkStacks, DEFAULT_WORK_DIR, PROJECT_ROOT, TerraformNotFoundError } from "./lib/check-stacks";
-import { formatPlanSummary, summarizePlan, type PlanJson } from "./lib/plan-summary";
+import { formatPlanSummary, summarizePlan, withoutEphemeralStandIns, type PlanJson } from "./lib/plan-summary";
 import { synthesizeApp } from "./lib/synth";
 
 interface CliOptions {
@@ -57,9 +57,11 @@ async function main(): Promise<number> {
       for (const error of r.errors) console.log(error.split("\n").map((l) => `  ${l}`).join("\n"));
       continue;
     }
-    const plan = JSON.parse(fs.readFileSync(r.planJsonPath as string, "utf8")) as PlanJson;
-    const summary = summarizePlan(plan, new Map(r.swappedRandom.map((s) => [s.to, s.from])));
-    for (const line of formatPlanSummary(summary)) console.log(`  ${line}`);
+    const swaps = new Map(r.swappedRandom.map((s) => [s.to, s.from]));
+    const plan = withoutEphemeralStandIns(JSON.parse(fs.readFileSync(r.planJsonPath as string, "utf8")) as PlanJson, swaps);
+    for (const line of formatPlanSummary(summarizePlan(plan, swaps))) console.log(`  ${line}`);
+    const ephemeral = r.swappedRandom.filter((s) => s.from.startsWith("ephemeral.")).map((s) => s.from);
+    if (ephemeral.length > 0) console.log(`  ephemeral (opened at every plan and apply, never in the state): ${ephemeral.join(", ")}`);
   }
   return failed > 0 ? 1 : 0;
 }

@@ -90,9 +90,10 @@ async function main(): Promise<number> {
 
   for (const r of results) {
     if (r.swappedRandom.length > 0) {
-      console.log(`\nNOTE ${r.stack}: hashicorp/random could not be installed, so the working copy replaced ${r.swappedRandom.length} random_* ` +
-        "resource(s) with terraform_data stand-ins whose output is unknown at plan time (references rewritten; " +
-        "random_password stays sensitive). The random provider itself was not checked:");
+      console.log(`\nNOTE ${r.stack}: the working copy replaced ${r.swappedRandom.length} block(s) with terraform_data stand-ins whose ` +
+        "output is unknown at plan time (references rewritten, kept sensitive): ephemeral blocks, which Terraform opens " +
+        "during the plan through an API that is not here, and random_* resources when hashicorp/random cannot be installed. " +
+        "Neither was checked against its provider:");
       for (const s of r.swappedRandom) console.log(`  ${s.from} -> ${s.to}${s.sensitive ? " (sensitive)" : ""}`);
     }
     for (const w of r.warnings) {

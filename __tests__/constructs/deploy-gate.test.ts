@@ -3,7 +3,8 @@ import { Testing } from "cdktf";
 import { loadEnvironment } from "../../src/config/environment";
 import { loadStateConfig } from "../../src/config/state";
 import { DeployGate } from "../../src/constructs/deploy-gate";
-import { MigrationTask } from "../../src/constructs/migration-task";
+import { MigrationRunTarget, MigrationTask } from "../../src/constructs/migration-task";
+import { PostgresRoleBootstrap } from "../../src/constructs/postgres-role-bootstrap";
 import { EnvironmentStack } from "../../src/stacks/environment-stack";
 import { main } from "../../src/migrations/cli";
 import { ExitCode, MigrationRunOptions } from "../../src/migrations/runner";
@@ -18,14 +19,17 @@ describe("DeployGate", () => {
     state: loadStateConfig(path.join(ROOT, "state.json")),
   });
   const migration = stack.migration as MigrationTask;
+  const bootstrap = stack.databaseRoles as PostgresRoleBootstrap;
+  const migrationStep = [{ name: "migration", target: migration.runTarget }];
 
-  test("the committed staging environment has a migration task to gate", () => {
+  test("the committed staging environment has a role bootstrap and a migration task to gate", () => {
     expect(stack.migration).toBeInstanceOf(MigrationTask);
+    expect(stack.databaseRoles).toBeInstanceOf(PostgresRoleBootstrap);
   });
 
   test("a custom timeout and project root reach the command", () => {
     // WHEN a gate is built with both set
-    const gate = new DeployGate(stack, "other_gate", { migration, timeoutMinutes: 30, projectRoot: "/srv/whcsites-infra" });
+    const gate = new DeployGate(stack, "other_gate", { steps: migrationStep, timeoutMinutes: 30, projectRoot: "/srv/whcsites-infra" });
     // THEN the runner gets the timeout and runs from that folder
     expect(gate.command).toContain("--timeout 30m");
     const json = JSON.parse(Testing.synth(stack));
@@ -35,24 +39,90 @@ describe("DeployGate", () => {
   test("it runs again when the task definition or the image changes, after what the migration needs", () => {
     // WHEN a gate waits for the api service's task prerequisites
     const api = stack.services.get("api");
-    new DeployGate(stack, "prerequisite_gate", { migration, dependsOn: api?.taskPrerequisites });
-    // THEN
+    new DeployGate(stack, "prerequisite_gate", { steps: migrationStep, dependsOn: api?.taskPrerequisites });
+    // THEN the triggers are keyed by the step's name
     const gate = JSON.parse(Testing.synth(stack)).resource.terraform_data.prerequisite_gate;
-    expect(gate.triggers_replace).toEqual({ task_definition: "${aws_ecs_task_definition.migrations.arn}", image: "ghcr.io/whc-example/whcsites:${var.image_tag}" });
+    expect(gate.triggers_replace).toEqual({
+      migration_task_definition: "${aws_ecs_task_definition.migrations.arn}",
+      migration_image: "ghcr.io/whc-example/whcsites:${var.image_tag}",
+    });
     expect(gate.depends_on).toEqual(
       expect.arrayContaining(["aws_iam_role_policy.service_api_execution_role_secrets", "aws_vpc_security_group_ingress_rule.database_allow_service_api", "aws_db_instance.database"]),
     );
   });
 
   test.each([0, 121, 1.5])("timeoutMinutes %p is refused with the allowed range", (timeoutMinutes) => {
-    expect(() => new DeployGate(stack, `gate_${String(timeoutMinutes).replace(".", "_")}`, { migration, timeoutMinutes })).toThrow(
+    expect(() => new DeployGate(stack, `gate_${String(timeoutMinutes).replace(".", "_")}`, { steps: migrationStep, timeoutMinutes })).toThrow(
       /DeployGate: timeoutMinutes got .*; allowed: an integer from 1 to 120/,
     );
+  });
+
+  describe("GIVEN two steps, the role bootstrap then the migration", () => {
+    // WHEN
+    const gate = new DeployGate(stack, "two_step_gate", {
+      steps: [
+        { name: "database_roles", target: bootstrap.runTarget },
+        { name: "migration", target: migration.runTarget },
+      ],
+    });
+    const resource = () => JSON.parse(Testing.synth(stack)).resource.terraform_data.two_step_gate;
+
+    test("THEN the command runs them in that order, the second only after the first exited 0 (&&)", () => {
+      const runs = gate.command.split(" && ");
+      expect(runs).toHaveLength(2);
+      expect(runs.every((run) => run.startsWith("node --require ./scripts/register-ts.cjs scripts/migrate.ts --non-interactive "))).toBe(true);
+      const synthesized = resource().provisioner[0]["local-exec"].command as string;
+      const [first, second] = synthesized.split(" && ");
+      expect(first).toContain("--task-definition ${aws_ecs_task_definition.database_roles_task_definition.arn} ");
+      expect(first).toContain("--container psql ");
+      expect(first).toContain("--security-groups ${join(\",\", [aws_security_group.database_roles_security_group.id])} ");
+      expect(second).toContain("--task-definition ${aws_ecs_task_definition.migrations.arn} ");
+      expect(second).toContain("--container migrate ");
+      // Each step gets the timeout.
+      expect(synthesized.match(/--timeout 15m/g)).toHaveLength(2);
+    });
+
+    test("THEN it runs again when either step's task definition or image changes", () => {
+      expect(resource().triggers_replace).toEqual({
+        database_roles_task_definition: "${aws_ecs_task_definition.database_roles_task_definition.arn}",
+        database_roles_image: "public.ecr.aws/docker/library/postgres:17-alpine",
+        migration_task_definition: "${aws_ecs_task_definition.migrations.arn}",
+        migration_image: "ghcr.io/whc-example/whcsites:${var.image_tag}",
+      });
+    });
+  });
+
+  test("the environment's own gate runs the role bootstrap first, then the migration", () => {
+    const gate = stack.deployGate as DeployGate;
+    const runs = gate.command.split(" && ");
+    expect(runs).toHaveLength(2);
+    expect(runs[0]).toContain("--container psql ");
+    expect(runs[1]).toContain("--container migrate ");
+  });
+
+  describe("validation", () => {
+    const target: MigrationRunTarget = { ...migration.runTarget };
+
+    test("no step is refused: a gate must run something", () => {
+      expect(() => new DeployGate(stack, "empty_gate", { steps: [] })).toThrow("DeployGate: steps got []; allowed: at least one task to run");
+    });
+
+    test.each(["Migration", "database-roles", "1st", ""])("the step name %j is refused: names key the triggers", (name) => {
+      expect(() => new DeployGate(stack, `named_gate_${name.length}_${name.charCodeAt(0) || 0}`, { steps: [{ name, target }] })).toThrow(
+        `DeployGate: steps[0].name got ${JSON.stringify(name)}; allowed: snake_case, each once`,
+      );
+    });
+
+    test("a name given twice is refused, naming the second, since its triggers would overwrite the first's", () => {
+      expect(() => new DeployGate(stack, "twice_gate", { steps: [{ name: "migration", target }, { name: "migration", target }] })).toThrow(
+        'DeployGate: steps[1].name got "migration"; allowed: snake_case, each once',
+      );
+    });
   });
 });
 
 describe("DeployGate and the migration runner", () => {
-  test("the runner accepts the command the gate runs, and gets the migration target from it", async () => {
+  test("the runner accepts each command the gate runs, and gets the role bootstrap's and the migration's targets from them", async () => {
     // GIVEN the gate's synthesized command, with Terraform's references filled in as apply would
     const stack = new EnvironmentStack(Testing.app(), "whcsites-staging", {
       config: loadEnvironment(path.join(ROOT, "environments", "staging.json")),
@@ -61,31 +131,49 @@ describe("DeployGate and the migration runner", () => {
     const command: string = JSON.parse(Testing.synth(stack)).resource.terraform_data.deploy_gate.provisioner[0]["local-exec"].command;
     const applied = command
       .replace(/\$\{join\(",", \[[^\]]*\]\)\}/g, (match) => (match.includes("aws_subnet") ? "subnet-a,subnet-b" : "sg-1"))
-      .replace("${aws_ecs_cluster.service_cluster.name}", "whcsites-staging-service")
+      .replace(/\$\{aws_ecs_cluster\.service_cluster\.name\}/g, "whcsites-staging-service")
+      .replace("${aws_ecs_task_definition.database_roles_task_definition.arn}", "arn:aws:ecs:eu-west-1:210987654321:task-definition/whcsites-staging-database_roles:3")
+      .replace("${aws_cloudwatch_log_group.database_roles_log_group.name}", "/whcsites/staging/ecs/database_roles")
       .replace("${aws_ecs_task_definition.migrations.arn}", "arn:aws:ecs:eu-west-1:210987654321:task-definition/whcsites-staging-migrate:7")
       .replace("${aws_cloudwatch_log_group.service_api_log_group.name}", "/whcsites/staging/ecs/api")
       .replace("${var.image_tag}", "2.0.0");
     expect(applied).not.toContain("${");
-    const [node, requireFlag, register, script, ...args] = applied.split(" ");
-    expect([node, requireFlag, register, script]).toEqual(["node", "--require", "./scripts/register-ts.cjs", "scripts/migrate.ts"]);
+    const commands = applied.split(" && ");
+    expect(commands).toHaveLength(2);
 
-    // WHEN the runner's CLI parses it
+    // WHEN the runner's CLI parses each
     const runs: Array<{ target: MigrationTarget; options: MigrationRunOptions }> = [];
-    const code = await main([node, script, ...args], {
-      createClients: () => ({}) as never,
-      run: async (target, options) => {
-        runs.push({ target, options });
-        return { outcome: "succeeded", exitCode: ExitCode.Success, message: "ok" } as never;
-      },
-      writeErr: (text) => {
-        throw new Error(`the runner refused the gate's command: ${text}`);
-      },
-    });
+    for (const command of commands) {
+      const [node, requireFlag, register, script, ...args] = command.split(" ");
+      expect([node, requireFlag, register, script]).toEqual(["node", "--require", "./scripts/register-ts.cjs", "scripts/migrate.ts"]);
+      const code = await main([node, script, ...args], {
+        createClients: () => ({}) as never,
+        run: async (target, options) => {
+          runs.push({ target, options });
+          return { outcome: "succeeded", exitCode: ExitCode.Success, message: "ok" } as never;
+        },
+        writeErr: (text) => {
+          throw new Error(`the runner refused the gate's command: ${text}`);
+        },
+      });
+      expect(code).toBe(0);
+    }
 
-    // THEN it runs that task definition in those subnets, with the service's group, and checks the image
-    expect(code).toBe(0);
-    expect(runs).toHaveLength(1);
+    // THEN first the role bootstrap: its task definition, in the private subnets, with its own group, the psql image
+    expect(runs).toHaveLength(2);
     expect(runs[0].target).toMatchObject({
+      cluster: "whcsites-staging-service",
+      taskDefinition: "arn:aws:ecs:eu-west-1:210987654321:task-definition/whcsites-staging-database_roles:3",
+      containerName: "psql",
+      subnetIds: ["subnet-a", "subnet-b"],
+      securityGroupIds: ["sg-1"],
+      region: "eu-west-1",
+      logGroup: "/whcsites/staging/ecs/database_roles",
+      logStreamPrefix: "database_roles",
+    });
+    expect(runs[0].options).toMatchObject({ expectedImage: "public.ecr.aws/docker/library/postgres:17-alpine", timeoutMs: 15 * 60 * 1000, dryRun: false });
+    // AND then the migration: that task definition in those subnets, with the service's group, and the image check
+    expect(runs[1].target).toMatchObject({
       cluster: "whcsites-staging-service",
       taskDefinition: "arn:aws:ecs:eu-west-1:210987654321:task-definition/whcsites-staging-migrate:7",
       containerName: "migrate",
@@ -95,6 +183,6 @@ describe("DeployGate and the migration runner", () => {
       logGroup: "/whcsites/staging/ecs/api",
       logStreamPrefix: "migrate",
     });
-    expect(runs[0].options).toMatchObject({ expectedImage: "ghcr.io/whc-example/whcsites:2.0.0", timeoutMs: 15 * 60 * 1000, dryRun: false });
+    expect(runs[1].options).toMatchObject({ expectedImage: "ghcr.io/whc-example/whcsites:2.0.0", timeoutMs: 15 * 60 * 1000, dryRun: false });
   });
 });

@@ -221,6 +221,17 @@ describe("FargateService container definition", () => {
     expect(container.command).toEqual(["/app/bin/whcsites", "start"]);
   });
 
+  test("labels the container with the docker labels it is given, and has no labels otherwise", () => {
+    // GIVEN / WHEN
+    const labelled = build({ service: { dockerLabels: { "whcsites.secret-versions": "database-app=2,secret-key-base=1" } } }).container;
+    const plain = build().container;
+    const emptyLabels = build({ service: { dockerLabels: {} } }).container;
+    // THEN a new label value is a new task definition, so a rotated secret reaches new tasks
+    expect(labelled.dockerLabels).toEqual({ "whcsites.secret-versions": "database-app=2,secret-key-base=1" });
+    expect(plain).not.toHaveProperty("dockerLabels");
+    expect(emptyLabels).not.toHaveProperty("dockerLabels");
+  });
+
   test("uses repository credentials only when given", () => {
     // GIVEN / WHEN
     const withRegistry = build({ service: { repositoryCredentialsArn: REGISTRY_ARN } }).container;
@@ -696,8 +707,8 @@ describe("FargateService service", () => {
     expect(resources.aws_ecs_service.service_api.depends_on).toEqual([
       "aws_ecs_cluster_capacity_providers.service_cluster_capacity_providers",
       "aws_lb_listener.api_http",
-      "aws_iam_role_policy.service_api_execution_role_secrets",
       "aws_iam_role_policy.service_api_execution_role_logs",
+      "aws_iam_role_policy.service_api_execution_role_secrets",
       "aws_vpc_security_group_egress_rule.service_api_https_out",
       "aws_vpc_security_group_ingress_rule.service_api_from_api_4000",
       "aws_vpc_security_group_egress_rule.service_api_to_database_5432",

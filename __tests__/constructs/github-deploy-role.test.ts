@@ -179,6 +179,12 @@ describe("GithubDeployRole", () => {
       expect(broad).toEqual(["Read", "Ec2TagOnCreate", "ElbTagOnCreate", "EndpointDns", "Autoscaling", "RdsMonitoring", "EcsExec"]);
     });
 
+    test("THEN it may call GetRandomPassword, which has no resource (the ephemeral passwords of the write-only secrets)", () => {
+      const read = statements.find((s) => s.Sid === "Read");
+      expect(list(read?.Action)).toContain("secretsmanager:GetRandomPassword");
+      expect(read?.Resource).toBe("*");
+    });
+
     test("THEN a service wildcard appears only on resources confined by tag or name", () => {
       for (const s of statements.filter((st) => st.Effect === "Allow" && list(st.Action).some((a) => /^[a-z0-9-]+:\*$/.test(a)))) {
         const byTag = JSON.stringify(s.Condition ?? {}).includes('"aws:ResourceTag/environment":"staging"');

@@ -48,9 +48,12 @@ describe("GithubPlanRole", () => {
       expect(role.subjects).toEqual(statement.Condition.StringEquals["token.actions.githubusercontent.com:sub"]);
     });
 
-    test("THEN its one grant is assuming the environment's state role", () => {
+    test("THEN its grants are assuming the environment's state role and GetRandomPassword (plans open the ephemeral passwords)", () => {
       const allows = policy.Statement.filter((s: any) => s.Effect === "Allow");
-      expect(allows).toEqual([{ Sid: "ReadOwnState", Effect: "Allow", Action: "sts:AssumeRole", Resource: STATE_ROLE }]);
+      expect(allows).toEqual([
+        { Sid: "ReadOwnState", Effect: "Allow", Action: "sts:AssumeRole", Resource: STATE_ROLE },
+        { Sid: "EphemeralPasswords", Effect: "Allow", Action: "secretsmanager:GetRandomPassword", Resource: "*" },
+      ]);
     });
 
     test("THEN secret values, decryption and other data reads are denied explicitly, everywhere", () => {

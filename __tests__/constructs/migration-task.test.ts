@@ -6,7 +6,7 @@ import { DEFAULT_MIGRATION_COMMAND, MigrationTask, MigrationTaskProps } from "..
 import { ContainerProfile } from "../../src/constructs/profiles/profile";
 import { Naming } from "../../src/core/naming";
 import { ReadableStack } from "../../src/stacks/readable-stack";
-import { TEST_IMAGE, testService } from "../helpers/service";
+import { TEST_IMAGE, testService, TestServiceOptions } from "../helpers/service";
 
 const REGISTRY_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ghcr-pull-AbCdEf";
 
@@ -35,10 +35,11 @@ interface Built {
 function build(
   migrationProps: MigrationOverrides | ((profile: ContainerProfile) => MigrationOverrides) = {},
   serviceProps: Partial<FargateServiceProps> = {},
+  environment: Omit<TestServiceOptions, "service"> = {},
 ): Built {
   const stack = new ReadableStack(Testing.app(), "test");
   const naming = new Naming("whcsites", "staging");
-  const { service, profile } = testService(stack, naming, { service: { repositoryCredentialsArn: REGISTRY_ARN, ...serviceProps } });
+  const { service, profile } = testService(stack, naming, { ...environment, service: { repositoryCredentialsArn: REGISTRY_ARN, ...serviceProps } });
   const overrides = typeof migrationProps === "function" ? migrationProps(profile) : migrationProps;
   const migration = new MigrationTask(stack, "migrations", { naming, service, ...overrides });
   new TerraformOutput(stack, "migration_target", { value: migration.runTarget });
@@ -163,6 +164,101 @@ describe("MigrationTask container", () => {
         mode: "blocking",
       },
     });
+  });
+});
+
+describe("MigrationTask with secrets of its own (it logs in as the schema owner)", () => {
+  const ACCOUNT = "123456789012";
+  const MIGRATOR_ARN = "${aws_secretsmanager_secret.secrets_database_migrator.arn}";
+  const APP_ARN = "${aws_secretsmanager_secret.secrets_database_app.arn}";
+  const SECRET_KEY_BASE_ARN = "${aws_secretsmanager_secret.secrets_secret_key_base.arn}";
+  const ROLES = { secrets: { databaseRoles: ["app", "migrator"] } } as const;
+
+  type Statement = { Sid: string; Action: string[]; Resource: string[]; Condition?: unknown };
+  /** The statements of every inline policy of a role, by the role's address name. */
+  const statementsOf = (built: Built, role: string): Statement[] =>
+    Object.values(built.parsed.resource.aws_iam_role_policy)
+      .filter((p) => p.role === `\${aws_iam_role.${role}.name}`)
+      .flatMap((p) => (JSON.parse(p.policy as string) as { Statement: Statement[] }).Statement);
+  const readable = (built: Built, role: string): string[] =>
+    statementsOf(built, role)
+      .filter((s) => s.Action.includes("secretsmanager:GetSecretValue"))
+      .flatMap((s) => s.Resource);
+
+  describe("GIVEN the profile's one-off secrets (DATABASE_URL of the migrator role)", () => {
+    // WHEN
+    const built = build((profile) => ({ environment: profile.oneOffEnvironment, secrets: profile.oneOffSecrets }), {}, ROLES);
+
+    test("THEN the container reads those secrets, not the service's: DATABASE_URL is the migrator's url key", () => {
+      expect(built.container.secrets).toEqual([
+        { name: "DATABASE_URL", valueFrom: `${MIGRATOR_ARN}:url::` },
+        { name: "SECRET_KEY_BASE", valueFrom: SECRET_KEY_BASE_ARN },
+      ]);
+      expect(built.apiContainer.secrets).toEqual([
+        { name: "DATABASE_URL", valueFrom: `${APP_ARN}:url::` },
+        { name: "SECRET_KEY_BASE", valueFrom: SECRET_KEY_BASE_ARN },
+      ]);
+    });
+
+    test("THEN the task starts with an execution role of its own, and keeps the service's task role", () => {
+      expect(built.synth).toHaveResourceWithProperties(EcsTaskDefinition, {
+        family: "whcsites-staging-migrate",
+        execution_role_arn: "${aws_iam_role.migrations_execution_role.arn}",
+        task_role_arn: "${aws_iam_role.service_api_task_role.arn}",
+      });
+      expect(built.parsed.resource.aws_iam_role.migrations_execution_role).toMatchObject({ name: "whcsites-staging-migrations-execution" });
+    });
+
+    test("THEN its role reads exactly the migration's secrets and the registry credentials, and writes to the service's log group", () => {
+      expect(readable(built, "migrations_execution_role").sort()).toEqual([MIGRATOR_ARN, REGISTRY_ARN, SECRET_KEY_BASE_ARN].sort());
+      expect(statementsOf(built, "migrations_execution_role").find((s) => s.Sid === "WriteContainerLogs")?.Resource).toEqual([
+        "${aws_cloudwatch_log_group.service_api_log_group.arn}:*",
+      ]);
+    });
+
+    test("THEN the service's role cannot read the migrator's secret, nor the migration's role the app's", () => {
+      expect(readable(built, "service_api_execution_role")).not.toContain(MIGRATOR_ARN);
+      expect(readable(built, "service_api_execution_role")).toContain(APP_ARN);
+      expect(readable(built, "migrations_execution_role")).not.toContain(APP_ARN);
+    });
+
+    test("THEN no execution role reads the master connection secret", () => {
+      expect(JSON.stringify(built.parsed.resource.aws_iam_role_policy)).not.toContain("secrets_database_connection");
+      expect(JSON.stringify(built.parsed.resource.aws_ecs_task_definition)).not.toContain("secrets_database_connection");
+    });
+
+    test("THEN the task must wait for its own role's grants", () => {
+      expect(built.migration.taskPrerequisites.map((p) => (p as unknown as { node: { path: string } }).node.path)).toEqual([
+        "test/migrations/execution_role/logs",
+        "test/migrations/execution_role/secrets",
+      ]);
+    });
+  });
+
+  test("GIVEN a customer-managed key, the account and a boundary WHEN built THEN its own role decrypts through Secrets Manager, trusts ECS for this account only and carries the boundary", () => {
+    // GIVEN / WHEN
+    const key = "arn:aws:kms:eu-west-1:123456789012:key/0f0e0d0c-0b0a-0908-0706-050403020100";
+    const boundary = `arn:aws:iam::${ACCOUNT}:policy/whcsites-staging-boundary`;
+    const built = build((profile) => ({ secrets: profile.oneOffSecrets, secretsKmsKeyArn: key, accountId: ACCOUNT, permissionsBoundaryArn: boundary }), {}, ROLES);
+    // THEN
+    const role = built.parsed.resource.aws_iam_role.migrations_execution_role;
+    expect(role.permissions_boundary).toBe(boundary);
+    expect(JSON.parse(role.assume_role_policy as string).Statement[0].Condition).toEqual({
+      StringEquals: { "aws:SourceAccount": ACCOUNT },
+      ArnLike: { "aws:SourceArn": `arn:aws:ecs:eu-west-1:${ACCOUNT}:*` },
+    });
+    expect(statementsOf(built, "migrations_execution_role").find((s) => s.Sid === "DecryptAppSecrets")).toMatchObject({
+      Action: ["kms:Decrypt"],
+      Resource: [key],
+      Condition: { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } },
+    });
+  });
+
+  test("GIVEN no secrets of its own WHEN built THEN it has no execution role of its own and nothing extra to wait for", () => {
+    const built = build({}, {}, ROLES);
+    expect(built.parsed.resource.aws_iam_role.migrations_execution_role).toBeUndefined();
+    expect(built.parsed.resource.aws_ecs_task_definition.migrations.execution_role_arn).toBe("${aws_iam_role.service_api_execution_role.arn}");
+    expect(built.migration.taskPrerequisites).toEqual([]);
   });
 });
 

@@ -9,6 +9,8 @@ import { PropError } from "../../src/constructs/validation";
 
 const SECRET_KEY_BASE: ServiceSecret = { arn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:/whcsites/staging/secret-key-base-AbCdEf" };
 const CONNECTION: ServiceSecret = { arn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:/whcsites/staging/database-AbCdEf" };
+/** The schema owner's connection secret, for one-off tasks (migrations). */
+const OWNER_CONNECTION: ServiceSecret = { arn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:/whcsites/staging/database-migrator-AbCdEf" };
 const TOKEN: ServiceSecret = { arn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:/whcsites/staging/api-token-AbCdEf" };
 
 function phoenix(options: Partial<PhoenixReleaseOptions> = {}): ContainerProfile {
@@ -50,8 +52,26 @@ describe("phoenixRelease", () => {
     });
   });
 
-  test("GIVEN no database WHEN profiled THEN there is no DATABASE_URL", () => {
-    expect(phoenix().secrets).toEqual({ SECRET_KEY_BASE });
+  test("GIVEN no database WHEN profiled THEN there is no DATABASE_URL, for the service or a one-off task", () => {
+    const profile = phoenix();
+    expect(profile.secrets).toEqual({ SECRET_KEY_BASE });
+    expect(profile.oneOffSecrets).toEqual({ SECRET_KEY_BASE });
+  });
+
+  test("GIVEN only the database WHEN profiled THEN a one-off task gets the same secrets as the service", () => {
+    // GIVEN / WHEN
+    const profile = phoenix({ database: { connection: CONNECTION } });
+    // THEN
+    expect(profile.oneOffSecrets).toEqual({ SECRET_KEY_BASE, DATABASE_URL: { arn: CONNECTION.arn, jsonKey: "url" } });
+  });
+
+  test("GIVEN a one-off database (the schema owner) WHEN profiled THEN only a one-off task's DATABASE_URL is the owner's", () => {
+    // GIVEN / WHEN
+    const profile = phoenix({ database: { connection: CONNECTION }, oneOffDatabase: { connection: OWNER_CONNECTION } });
+    // THEN the service keeps the read-write role's URL
+    expect(profile.secrets).toEqual({ SECRET_KEY_BASE, DATABASE_URL: { arn: CONNECTION.arn, jsonKey: "url" } });
+    expect(profile.oneOffSecrets).toEqual({ SECRET_KEY_BASE, DATABASE_URL: { arn: OWNER_CONNECTION.arn, jsonKey: "url" } });
+    expect(JSON.stringify(profile.secrets)).not.toContain(OWNER_CONNECTION.arn);
   });
 
   test("GIVEN serveHttp false (a worker of the release) WHEN profiled THEN no PHX_SERVER and no port", () => {
@@ -122,7 +142,7 @@ describe("ectoDatabaseUrl", () => {
 
 describe("plainContainer", () => {
   test("GIVEN nothing WHEN profiled THEN no variable and no port", () => {
-    expect(plainContainer()).toEqual({ environment: {}, secrets: {}, port: undefined, oneOffEnvironment: {} });
+    expect(plainContainer()).toEqual({ environment: {}, secrets: {}, port: undefined, oneOffEnvironment: {}, oneOffSecrets: {} });
   });
 
   test("GIVEN a port WHEN profiled THEN it listens there", () => {
@@ -142,6 +162,23 @@ describe("plainContainer", () => {
     });
     expect(profile.environment).toEqual({});
     expect(profile.secrets).not.toHaveProperty("DATABASE_URL");
+    // A one-off task without a database of its own logs in the same way.
+    expect(profile.oneOffSecrets).toEqual(profile.secrets);
+  });
+
+  test("GIVEN a one-off database WHEN profiled THEN a one-off task's PG* variables are keys of that secret, the service's unchanged", () => {
+    // GIVEN / WHEN
+    const profile = plainContainer({ database: { connection: CONNECTION }, oneOffDatabase: { connection: OWNER_CONNECTION } });
+    // THEN
+    const keys = { PGHOST: "host", PGPORT: "port", PGDATABASE: "dbname", PGUSER: "username", PGPASSWORD: "password" };
+    expect(profile.secrets).toEqual(Object.fromEntries(Object.entries(keys).map(([v, jsonKey]) => [v, { arn: CONNECTION.arn, jsonKey }])));
+    expect(profile.oneOffSecrets).toEqual(Object.fromEntries(Object.entries(keys).map(([v, jsonKey]) => [v, { arn: OWNER_CONNECTION.arn, jsonKey }])));
+  });
+
+  test("GIVEN only a one-off database WHEN profiled THEN the service gets no database variable, a one-off task does", () => {
+    const profile = plainContainer({ oneOffDatabase: { connection: OWNER_CONNECTION } });
+    expect(profile.secrets).toEqual({});
+    expect(Object.keys(profile.oneOffSecrets).sort()).toEqual(["PGDATABASE", "PGHOST", "PGPASSWORD", "PGPORT", "PGUSER"]);
   });
 });
 

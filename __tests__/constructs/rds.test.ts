@@ -7,7 +7,6 @@ import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { Network } from "../../src/constructs/network";
 import { ectoDatabaseUrl } from "../../src/constructs/profiles/phoenix";
 import { Rds, RdsProps } from "../../src/constructs/rds";
@@ -49,7 +48,6 @@ function given(environment = "staging"): Given {
   const app = Testing.app();
   const stack = new ReadableStack(app, "test");
   new AwsProvider(stack, "aws", { region: "eu-west-1" });
-  new RandomProvider(stack, "random");
   const naming = new Naming("whcsites", environment);
   const network = testNetwork(stack, naming);
   const secrets = new AppSecrets(stack, "secrets", { naming, production: environment === "production" });
@@ -190,7 +188,6 @@ describe("Rds", () => {
       const app = Testing.app();
       const stack = new ReadableStack(app, "test");
       new AwsProvider(stack, "aws", { region: "cn-north-1" });
-      new RandomProvider(stack, "random");
       const naming = new Naming("whcsites", "production");
       const network = testNetwork(stack, naming, { region: "cn-north-1", availabilityZones: ["cn-north-1a", "cn-north-1b"] });
       const secrets = new AppSecrets(stack, "secrets", { naming, production: true });
@@ -293,26 +290,45 @@ describe("Rds", () => {
   });
 
   describe("the credentials", () => {
-    it("takes the master user, password and database name it is given", () => {
+    it("takes the master user and database name it is given, and the password write-only (version 1 by default)", () => {
       // GIVEN / WHEN
       const { stack } = whenDatabase({ masterUsername: "whc_owner", databaseName: "whc_prod" });
       // THEN
-      expect(synth(stack).json.resource.aws_db_instance.database).toMatchObject({
+      const instance = synth(stack).json.resource.aws_db_instance.database;
+      expect(instance).toMatchObject({
         username: "whc_owner",
-        password: "${random_password.secrets_database_password.result}",
+        password_wo: "${ephemeral.aws_secretsmanager_random_password.secrets_database_password.random_password}",
+        password_wo_version: 1,
         db_name: "whc_prod",
       });
+      // Not the stored argument: its value would be in the state.
+      expect(instance).not.toHaveProperty("password");
+      expect(instance).not.toHaveProperty("manage_master_user_password");
+    });
+
+    it("writes the password again only under a new version: masterPasswordVersion becomes password_wo_version", () => {
+      // GIVEN / WHEN
+      const { stack } = whenDatabase({ masterPasswordVersion: 3 });
+      // THEN
+      expect(synth(stack).text).toHaveResourceWithProperties(DbInstance, { password_wo_version: 3 });
     });
 
     it("refuses a master user name RDS reserves", () => {
       expect(errorOf({ masterUsername: "rdsadmin" }).message).toMatch(/^Rds: masterUsername got "rdsadmin"; allowed: /);
     });
 
+    // TODO(src bug, src/constructs/rds.ts): masterPasswordVersion is not checked; 0, -1 or 1.5 reach password_wo_version
+    // and only Terraform (or RDS) refuses them, far from the prop. AppSecrets checks its versions (1 to 1000000); Rds
+    // should refuse the same with an Rds line. Remove `.failing` once it does.
+    it.failing.each([0, -1, 1.5])("refuses masterPasswordVersion %p with an Rds line", (version) => {
+      expect(errorOf({ masterPasswordVersion: version }).message).toMatch(/^Rds: masterPasswordVersion got /);
+    });
+
     it("refuses a literal master password, which would be plain text in the synthesized JSON", () => {
       expect(errorOf({ masterPassword: "hunter2-hunter2" }).message).toMatch(/^Rds: masterPassword got /);
     });
 
-    it("feeds both the DB instance and the connection secret, from the same random_password", () => {
+    it("feeds both the DB instance and the connection secret, write-only, from the same ephemeral password", () => {
       // GIVEN
       const { stack, database, secrets } = whenDatabase();
       // WHEN the stack stores the connection, with an Ecto URL
@@ -320,11 +336,13 @@ describe("Rds", () => {
       const { json } = synth(stack);
 
       // THEN
-      const result = "random_password.secrets_database_password.result";
-      expect(json.resource.aws_db_instance.database.password).toBe(`\${${result}}`);
+      const result = "ephemeral.aws_secretsmanager_random_password.secrets_database_password.random_password";
+      expect(json.resource.aws_db_instance.database.password_wo).toBe(`\${${result}}`);
+      expect(json.resource.random_password).toBeUndefined();
       const version = json.resource.aws_secretsmanager_secret_version.secrets_database_connection_value;
       expect(version.secret_id).toBe("${aws_secretsmanager_secret.secrets_database_connection.id}");
-      const value = version.secret_string as string;
+      expect(version).not.toHaveProperty("secret_string");
+      const value = version.secret_string_wo as string;
       expect(value.startsWith("${jsonencode({")).toBe(true);
       expect(value).toContain(`"password" = ${result}`);
       expect(value).toContain('"username" = "whcsites_admin"');

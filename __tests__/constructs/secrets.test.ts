@@ -1,27 +1,31 @@
-import { App, DefaultTokenResolver, StringConcat, TerraformStack, TerraformVariable, Testing, Tokenization } from "cdktf";
+import { App, DefaultTokenResolver, ITerraformDependable, StringConcat, TerraformStack, TerraformVariable, Testing, Tokenization } from "cdktf";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
+import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
 import { Password } from "@cdktf/provider-random/lib/password";
-import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { ectoDatabaseUrl } from "../../src/constructs/profiles/phoenix";
-import { AppSecrets, AppSecretsProps, DATABASE_PASSWORD_SPECIAL_CHARACTERS, DatabaseConnectionParts } from "../../src/constructs/secrets";
+import { AppSecrets, AppSecretsProps, DATABASE_PASSWORD_SPECIAL_CHARACTERS, DatabaseConnectionParts, MASTER_SECRET_TAG } from "../../src/constructs/secrets";
 import { PropError } from "../../src/constructs/validation";
 import { Naming } from "../../src/core/naming";
 import { ReadableStack } from "../../src/stacks/readable-stack";
 
-type Synth = { resource: Record<string, Record<string, Record<string, unknown>>>; output?: Record<string, unknown> };
+type Blocks = Record<string, Record<string, Record<string, unknown>>>;
+type Synth = { resource: Blocks; ephemeral?: Blocks; output?: Record<string, unknown> };
 
 /** A database endpoint stand-in: what storeDatabaseConnection reads of an Rds. */
 const DATABASE = { address: "whcsites-staging-db.abc.eu-west-1.rds.amazonaws.com", port: 5432, path: "test/database" };
-const PASSWORD = "random_password.secrets_database_password.result";
+/** The master password: an ephemeral value, never a resource. */
+const PASSWORD = "ephemeral.aws_secretsmanager_random_password.secrets_database_password.random_password";
+/** The generation rule of every database password (master and roles). */
+/** 32 characters of every type; of punctuation only the URL-safe "-", "_" and "~" (Secrets Manager's set less the rest). */
+const DATABASE_PASSWORD_BLOCK = { password_length: 32, exclude_characters: "!\"#$%&'()*+,./:;<=>?@[\\]^`{|}", require_each_included_type: true };
 
 function givenStack(): { app: App; stack: TerraformStack } {
   const app = Testing.app();
   const stack = new ReadableStack(app, "test");
   new AwsProvider(stack, "aws", { region: "eu-west-1" });
-  new RandomProvider(stack, "random");
   return { app, stack };
 }
 
@@ -41,6 +45,14 @@ function synth(stack: TerraformStack): { text: string; json: Synth } {
   return { text, json: JSON.parse(text) as Synth };
 }
 
+/** The Terraform addresses of what storeDatabaseConnection returned, in order. */
+function addressesOf(stack: TerraformStack, dependables: readonly ITerraformDependable[]): string[] {
+  return dependables.map((d) => {
+    expect(d).toBeInstanceOf(SecretsmanagerSecretVersion);
+    return (resolve(stack, (d as SecretsmanagerSecretVersion).fqn) as string).replace(/^\$\{(.*)\}$/, "$1");
+  });
+}
+
 /** The error `action` throws (or fails). */
 function errorOf(action: () => unknown): Error {
   try {
@@ -53,26 +65,39 @@ function errorOf(action: () => unknown): Error {
 
 describe("AppSecrets", () => {
   describe("by default (database credentials on)", () => {
-    it("generates a 32-character database password using only URL-unreserved characters RDS accepts", () => {
+    it("generates a 32-character ephemeral database password using only URL-unreserved characters RDS accepts", () => {
       // GIVEN / WHEN
       const { stack, secrets } = givenSecrets();
       const { json } = synth(stack);
 
       // THEN
-      expect(json.resource.random_password.secrets_database_password).toEqual({
-        length: 32,
-        special: true,
-        override_special: "-_~",
-        min_lower: 1,
-        min_upper: 1,
-        min_numeric: 1,
-        min_special: 1,
-      });
+      expect(json.ephemeral?.aws_secretsmanager_random_password.secrets_database_password).toEqual(DATABASE_PASSWORD_BLOCK);
       for (const character of DATABASE_PASSWORD_SPECIAL_CHARACTERS) {
         expect(`/@"' `).not.toContain(character);
         expect(encodeURIComponent(character)).toBe(character);
       }
       expect(resolve(stack, secrets.databasePasswordValue)).toBe(`\${${PASSWORD}}`);
+      expect(secrets.databasePasswordVersion).toBe(1);
+    });
+
+    it("keeps no password in a resource: no random_password resource, so none in the state", () => {
+      // GIVEN / WHEN
+      const { stack, secrets } = givenSecrets();
+      secrets.generated("secret-key-base", "x");
+      secrets.storeDatabaseConnection(DATABASE);
+      const { text, json } = synth(stack);
+
+      // THEN
+      expect(text).not.toHaveResource(Password);
+      expect(Object.keys(json.resource).sort()).toEqual(["aws_secretsmanager_secret", "aws_secretsmanager_secret_version"]);
+      for (const version of Object.values(json.resource.aws_secretsmanager_secret_version)) {
+        expect(version).not.toHaveProperty("secret_string");
+        expect(version.secret_string_wo).toEqual(expect.stringContaining("ephemeral.aws_secretsmanager_random_password."));
+      }
+    });
+
+    it("has no database roles unless asked", () => {
+      expect(givenSecrets().secrets.databaseRoles.size).toBe(0);
     });
 
     it("creates the connection secret empty until a database is stored, and has no outputs", () => {
@@ -107,6 +132,7 @@ describe("AppSecrets", () => {
 
       // THEN
       expect(json.resource).toBeUndefined();
+      expect(json.ephemeral).toBeUndefined();
       expect(secrets.databaseConnection).toBeUndefined();
       expect(secrets.databasePasswordValue).toBeUndefined();
       expect(errorOf(() => secrets.storeDatabaseConnection(DATABASE)).message).toBe(
@@ -116,7 +142,7 @@ describe("AppSecrets", () => {
   });
 
   describe("generated", () => {
-    it("stores a 64-character alphanumeric Terraform-generated value under /<app>/<environment>/<name>, with no literal value", () => {
+    it("stores a 64-character alphanumeric ephemeral value under /<app>/<environment>/<name>, write-only, with no literal value", () => {
       // GIVEN
       const { stack, secrets } = givenSecrets();
       // WHEN
@@ -124,7 +150,8 @@ describe("AppSecrets", () => {
       const { text, json } = synth(stack);
 
       // THEN
-      expect(text).toHaveResourceWithProperties(Password, { length: 64, special: false });
+      expect(json.ephemeral?.aws_secretsmanager_random_password.secrets_secret_key_base_password).toEqual({ password_length: 64, exclude_punctuation: true });
+      expect(text).not.toHaveResource(Password);
       expect(json.resource.aws_secretsmanager_secret.secrets_secret_key_base).toMatchObject({
         name: "/whcsites/staging/secret-key-base",
         description: "Phoenix SECRET_KEY_BASE",
@@ -132,7 +159,8 @@ describe("AppSecrets", () => {
       });
       expect(json.resource.aws_secretsmanager_secret_version.secrets_secret_key_base_value).toEqual({
         secret_id: "${aws_secretsmanager_secret.secrets_secret_key_base.id}",
-        secret_string: "${random_password.secrets_secret_key_base_password.result}",
+        secret_string_wo: "${ephemeral.aws_secretsmanager_random_password.secrets_secret_key_base_password.random_password}",
+        secret_string_wo_version: 1,
       });
       expect(resolve(stack, secret)).toEqual({ arn: "${aws_secretsmanager_secret.secrets_secret_key_base.arn}" });
     });
@@ -145,7 +173,9 @@ describe("AppSecrets", () => {
       const second = secrets.generated("api-token", "token, again");
       // THEN
       expect(second).toBe(first);
-      expect(Object.keys(synth(stack).json.resource.random_password).sort()).toEqual(["secrets_api_token_password", "secrets_database_password"]);
+      const { json } = synth(stack);
+      expect(Object.keys(json.ephemeral?.aws_secretsmanager_random_password ?? {}).sort()).toEqual(["secrets_api_token_password", "secrets_database_password"]);
+      expect(Object.keys(json.resource.aws_secretsmanager_secret_version)).toEqual(["secrets_api_token_value"]);
     });
   });
 
@@ -163,7 +193,7 @@ describe("AppSecrets", () => {
         description: "Mailer API key: set it with put-secret-value",
       });
       expect(json.resource.aws_secretsmanager_secret_version).toBeUndefined();
-      expect(json.resource.random_password.secrets_mailer_api_key_password).toBeUndefined();
+      expect(Object.keys(json.ephemeral?.aws_secretsmanager_random_password ?? {})).toEqual(["secrets_database_password"]);
       expect(resolve(stack, secret)).toEqual({ arn: "${aws_secretsmanager_secret.secrets_mailer_api_key.arn}" });
     });
 
@@ -207,13 +237,17 @@ describe("AppSecrets", () => {
       // GIVEN
       const { stack, secrets } = givenSecrets();
       // WHEN
-      secrets.storeDatabaseConnection(DATABASE);
+      const versions = secrets.storeDatabaseConnection(DATABASE);
       const { json } = synth(stack);
 
-      // THEN
+      // THEN one write-only version, the one returned
+      expect(Object.keys(json.resource.aws_secretsmanager_secret_version)).toEqual(["secrets_database_connection_value"]);
+      expect(addressesOf(stack, versions)).toEqual(["aws_secretsmanager_secret_version.secrets_database_connection_value"]);
       const version = json.resource.aws_secretsmanager_secret_version.secrets_database_connection_value;
       expect(version.secret_id).toBe("${aws_secretsmanager_secret.secrets_database_connection.id}");
-      const value = version.secret_string as string;
+      expect(version).not.toHaveProperty("secret_string");
+      expect(version.secret_string_wo_version).toBe(1);
+      const value = version.secret_string_wo as string;
       expect(value.startsWith("${jsonencode({")).toBe(true);
       expect(value).toContain(`"password" = ${PASSWORD}`);
       expect(value).toContain('"username" = "whcsites_admin"');
@@ -237,7 +271,7 @@ describe("AppSecrets", () => {
       const { json } = synth(stack);
 
       // THEN
-      const value = json.resource.aws_secretsmanager_secret_version.secrets_database_connection_value.secret_string as string;
+      const value = json.resource.aws_secretsmanager_secret_version.secrets_database_connection_value.secret_string_wo as string;
       expect(value).toContain(`"url" = "ecto://whc_owner:\${${PASSWORD}}@${DATABASE.address}:\${var.db_port}/whc_prod?ssl=true"`);
       expect(value).toContain('"port" = var.db_port');
       expect(parts).toMatchObject({ username: "whc_owner", host: DATABASE.address, dbname: "whc_prod" });
@@ -252,10 +286,157 @@ describe("AppSecrets", () => {
       const again = secrets.storeDatabaseConnection(DATABASE);
       // THEN
       expect(again).toBe(first);
+      expect(first).toHaveLength(1);
       expect(Object.keys(synth(stack).json.resource.aws_secretsmanager_secret_version)).toEqual(["secrets_database_connection_value"]);
       expect(errorOf(() => secrets.storeDatabaseConnection({ ...DATABASE, path: "test/other" })).message).toBe(
         "AppSecrets: the connection secret already describes test/database; it cannot also describe test/other.",
       );
+    });
+  });
+
+  describe("versions (rotation)", () => {
+    it("writes each generated value with its configured version, and 1 for the unlisted", () => {
+      // GIVEN
+      const { stack, secrets } = givenSecrets({ versions: { database: 3, "secret-key-base": 2 } });
+      // WHEN
+      secrets.generated("secret-key-base", "x");
+      secrets.generated("api-token", "x");
+      secrets.storeDatabaseConnection(DATABASE);
+      const { json } = synth(stack);
+
+      // THEN
+      const versions = json.resource.aws_secretsmanager_secret_version;
+      expect(versions.secrets_database_connection_value.secret_string_wo_version).toBe(3);
+      expect(versions.secrets_secret_key_base_value.secret_string_wo_version).toBe(2);
+      expect(versions.secrets_api_token_value.secret_string_wo_version).toBe(1);
+      expect([secrets.databasePasswordVersion, secrets.versionOf("secret-key-base"), secrets.versionOf("api-token")]).toEqual([3, 2, 1]);
+    });
+
+    it.each([0, -1, 1.5, 1_000_001])("refuses version %p with the allowed range, naming the secret", (version) => {
+      expect(errorOf(() => givenSecrets({ versions: { "secret-key-base": version } })).message).toBe(
+        `AppSecrets: versions.secret-key-base got ${version}; allowed: an integer from 1 to 1000000`,
+      );
+    });
+  });
+
+  describe("database roles", () => {
+    const ROLES = { databaseRoles: ["app", "migrator"], versions: { "database-app": 4 } } as const;
+
+    it("creates a connection secret and an ephemeral password per role, named after the role", () => {
+      // GIVEN / WHEN
+      const { stack } = givenSecrets(ROLES);
+      const { json } = synth(stack);
+
+      // THEN
+      const all = json.resource.aws_secretsmanager_secret;
+      expect(Object.keys(all).sort()).toEqual(["secrets_database_app", "secrets_database_connection", "secrets_database_migrator"]);
+      expect(all.secrets_database_app).toMatchObject({ name: "/whcsites/staging/database-app", recovery_window_in_days: 7 });
+      expect(all.secrets_database_migrator).toMatchObject({ name: "/whcsites/staging/database-migrator" });
+      expect(json.ephemeral?.aws_secretsmanager_random_password).toEqual({
+        secrets_database_password: DATABASE_PASSWORD_BLOCK,
+        secrets_database_app_password: DATABASE_PASSWORD_BLOCK,
+        secrets_database_migrator_password: DATABASE_PASSWORD_BLOCK,
+      });
+      expect(json.resource.aws_secretsmanager_secret_version).toBeUndefined();
+    });
+
+    it("exposes each role's secret, user name <database>_<role> and password version", () => {
+      // GIVEN / WHEN
+      const { stack, secrets } = givenSecrets({ ...ROLES, databaseName: "whc_prod" });
+      // THEN
+      expect([...secrets.databaseRoles.keys()]).toEqual(["app", "migrator"]);
+      expect(resolve(stack, Object.fromEntries(secrets.databaseRoles))).toEqual({
+        app: { connection: { arn: "${aws_secretsmanager_secret.secrets_database_app.arn}" }, username: "whc_prod_app", version: 4 },
+        migrator: { connection: { arn: "${aws_secretsmanager_secret.secrets_database_migrator.arn}" }, username: "whc_prod_migrator", version: 1 },
+      });
+      expect(resolve(stack, secrets.databaseConnection)).toEqual({ arn: "${aws_secretsmanager_secret.secrets_database_connection.arn}" });
+    });
+
+    it("storeDatabaseConnection writes the master's connection and each role's, each with its own password and version, and returns them in that order", () => {
+      // GIVEN
+      const { stack, secrets } = givenSecrets(ROLES);
+      // WHEN
+      const versions = secrets.storeDatabaseConnection(DATABASE, ectoDatabaseUrl);
+      const { json } = synth(stack);
+
+      // THEN
+      expect(addressesOf(stack, versions)).toEqual([
+        "aws_secretsmanager_secret_version.secrets_database_connection_value",
+        "aws_secretsmanager_secret_version.secrets_database_app_value",
+        "aws_secretsmanager_secret_version.secrets_database_migrator_value",
+      ]);
+      const written = json.resource.aws_secretsmanager_secret_version;
+      const role = (name: string, version: number) => {
+        const value = written[`secrets_database_${name}_value`];
+        expect(value).toMatchObject({ secret_id: `\${aws_secretsmanager_secret.secrets_database_${name}.id}`, secret_string_wo_version: version });
+        expect(value).not.toHaveProperty("secret_string");
+        return value.secret_string_wo as string;
+      };
+      const app = role("app", 4);
+      const own = "ephemeral.aws_secretsmanager_random_password.secrets_database_app_password.random_password";
+      expect(app).toContain(`"password" = ${own}`);
+      expect(app).toContain('"username" = "whcsites_app"');
+      // (a literal port becomes the template `${5432}`: Terraform fills in the same digits)
+      expect(app).toContain(`"url" = "ecto://whcsites_app:\${${own}}@${DATABASE.address}:\${5432}/whcsites?ssl=true"`);
+      expect(app).not.toContain(PASSWORD);
+      expect(role("migrator", 1)).toContain(`"password" = ephemeral.aws_secretsmanager_random_password.secrets_database_migrator_password.random_password`);
+    });
+
+    it("tags the master connection secret for the policy guard, and no other secret", () => {
+      // GIVEN / WHEN
+      const { stack, secrets } = givenSecrets(ROLES);
+      secrets.generated("secret-key-base", "x");
+      const all = synth(stack).json.resource.aws_secretsmanager_secret;
+      // THEN
+      expect(MASTER_SECRET_TAG).toEqual({ key: "whcsites:role", value: "database-master" });
+      expect(Object.entries(all).filter(([, secret]) => secret.tags !== undefined).map(([name, secret]) => [name, secret.tags])).toEqual([
+        ["secrets_database_connection", { "whcsites:role": "database-master" }],
+      ]);
+    });
+
+    it("with roles, the master connection gets no url: no service reads it, only the role bootstrap (PG* keys)", () => {
+      // GIVEN
+      const { stack, secrets } = givenSecrets(ROLES);
+      // WHEN
+      secrets.storeDatabaseConnection(DATABASE, ectoDatabaseUrl);
+      const master = synth(stack).json.resource.aws_secretsmanager_secret_version.secrets_database_connection_value.secret_string_wo as string;
+      // THEN
+      expect(master).not.toContain('"url"');
+      expect(master).toContain(`"password" = ${PASSWORD}`);
+      expect(master).toContain('"username" = "whcsites_admin"');
+    });
+
+    it("without database credentials, has no roles", () => {
+      const { stack, secrets } = givenSecrets({ ...ROLES, databaseCredentials: false });
+      expect(secrets.databaseRoles.size).toBe(0);
+      expect(synth(stack).json.resource).toBeUndefined();
+    });
+
+    it("a generated secret cannot take a role's name", () => {
+      const { secrets } = givenSecrets(ROLES);
+      expect(errorOf(() => secrets.generated("database-app", "x")).message).toBe(
+        'AppSecrets: secret name got "database-app", whose resources would be named database_app, database_app_password like another secret\'s; allowed: a name that does not end in -password or -value and does not repeat another secret\'s',
+      );
+    });
+
+    it.each(["App", "1app", "app_rw", "app-rw", "a".repeat(17), ""])("refuses the role %j", (role) => {
+      expect(errorOf(() => givenSecrets({ databaseRoles: [role] })).message).toBe(
+        `AppSecrets: databaseRoles[0] got ${JSON.stringify(role)}; allowed: lower-case letters and digits, starting with a letter, at most 16, each once`,
+      );
+    });
+
+    it("refuses a role named twice, naming the second", () => {
+      expect(errorOf(() => givenSecrets({ databaseRoles: ["app", "migrator", "app"] })).message).toBe(
+        'AppSecrets: databaseRoles[2] got "app"; allowed: lower-case letters and digits, starting with a letter, at most 16, each once',
+      );
+    });
+
+    // TODO(src bug, src/constructs/secrets.ts): the roles "password" and "connection" pass the role check, but their
+    // secret's construct id (database_password, database_connection) is the master password's or the master secret's:
+    // the constructs library throws "There is already a Construct with name 'database_password' in AppSecrets
+    // [secrets]" instead of an AppSecrets line naming databaseRoles[0]. Remove `.failing` once the check refuses them.
+    it.failing.each(["password", "connection"])("refuses the role %j, whose resources would take the master's names, with an AppSecrets line", (role) => {
+      expect(errorOf(() => givenSecrets({ databaseRoles: [role] })).message).toMatch(new RegExp(`^AppSecrets: databaseRoles\\[0\\] got "${role}"; allowed: `));
     });
   });
 
@@ -277,7 +458,7 @@ describe("AppSecrets", () => {
       expect(json.resource.aws_kms_key).toBeUndefined();
     });
 
-    it("in production: 30-day recovery window and prevent_destroy on every secret, never on the passwords", () => {
+    it("in production: 30-day recovery window and prevent_destroy on every secret; the passwords stay ephemeral", () => {
       // GIVEN / WHEN
       const { stack, secrets } = givenSecrets({ production: true }, "production");
       secrets.generated("secret-key-base", "x");
@@ -291,9 +472,10 @@ describe("AppSecrets", () => {
         expect(secret.recovery_window_in_days).toBe(30);
         expect(secret.lifecycle).toEqual({ prevent_destroy: true });
       }
-      // -replace must stay possible for a deliberate rotation.
-      expect(Object.keys(json.resource.random_password)).toHaveLength(2);
-      for (const password of Object.values(json.resource.random_password)) expect(password.lifecycle).toBeUndefined();
+      // A rotation raises a version; nothing to -replace, nothing stored.
+      expect(json.resource.random_password).toBeUndefined();
+      expect(Object.keys(json.ephemeral?.aws_secretsmanager_random_password ?? {}).sort()).toEqual(["secrets_database_password", "secrets_secret_key_base_password"]);
+      for (const password of Object.values(json.ephemeral?.aws_secretsmanager_random_password ?? {})) expect(password.lifecycle).toBeUndefined();
     });
 
     it("takes a configured recovery window outside production", () => {

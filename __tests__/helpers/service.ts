@@ -79,19 +79,25 @@ export interface TestServiceOptions extends TestEnvironmentOptions {
 /**
  * The Phoenix API as the environment stack builds it: {@link testEnvironment}, then the generic FargateService
  * `service/api` configured by {@link phoenixRelease} (PHX_HOST the domain in production, the load balancer's DNS name
- * elsewhere; SECRET_KEY_BASE generated; DATABASE_URL from the connection secret), 512 CPU, 1024 MiB, on the default
+ * elsewhere; SECRET_KEY_BASE generated; DATABASE_URL from the connection secret, or, when the secrets have the database
+ * roles `app` and `migrator`, from `app`'s and for one-off tasks from `migrator`'s), 512 CPU, 1024 MiB, on the default
  * route. Production runs 2 tasks.
  */
 export function testService(scope: Construct, naming: Naming, options: TestServiceOptions = {}): TestService {
   const environment = testEnvironment(scope, naming, options);
   const { production, network, alb, secrets, cluster, image } = environment;
   const route = options.route === undefined ? "default" : options.route;
-  const connection = secrets.databaseConnection;
+  // As the environment stack: with database roles, the service logs in as `app` and one-off tasks as `migrator`.
+  const app = secrets.databaseRoles.get("app");
+  const migrator = secrets.databaseRoles.get("migrator");
+  const connection = app?.connection ?? secrets.databaseConnection;
+  const withDatabase = options.database ?? true;
   const profile = phoenixRelease({
     phxHost: production ? "api.example.org" : alb.dnsName,
     serveHttp: route !== null,
     secretKeyBase: secrets.generated("secret-key-base", "Phoenix SECRET_KEY_BASE"),
-    database: (options.database ?? true) && connection !== undefined ? { connection } : undefined,
+    database: withDatabase && connection !== undefined ? { connection } : undefined,
+    oneOffDatabase: withDatabase && migrator !== undefined ? { connection: migrator.connection } : undefined,
     ...options.phoenix,
   });
   const service = new FargateService(cluster, options.id ?? "api", {

@@ -128,7 +128,8 @@ export function buildCompliantResources(scope: Construct): void {
   const generated = new TerraformVariable(stack, "generated_password", { type: "string", sensitive: true });
   new SecretsmanagerSecretVersion(scope, "app_secret_value", {
     secretId: secret.id,
-    secretString: JSON.stringify({ username: "whcsites_admin", password: generated.stringValue }),
+    secretStringWo: JSON.stringify({ username: "whcsites_admin", password: generated.stringValue }),
+    secretStringWoVersion: 1,
   });
 
   const cluster = new EcsCluster(scope, "cluster", { name: "whc", setting: [{ name: "containerInsights", value: "enabled" }] });
@@ -186,7 +187,8 @@ export function buildCompliantResources(scope: Construct): void {
     instanceClass: "db.t4g.micro",
     allocatedStorage: 20,
     username: "whcsites_admin",
-    password: generated.stringValue,
+    passwordWo: generated.stringValue,
+    passwordWoVersion: 1,
     storageEncrypted: true,
     multiAz: true,
     deletionProtection: true,

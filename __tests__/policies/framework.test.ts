@@ -40,7 +40,7 @@ describe("the rule index", () => {
       "ECS.2", "ECS.3", "ECS.4", "ECS.5", "ECS.8", "ECS.9", "ECS.10", "ECS.12",
       "RDS.2", "RDS.3", "RDS.5", "RDS.8", "RDS.9", "RDS.11", "RDS.13", "RDS.17", "RDS.25",
       "S3.5", "S3.8", "S3.12", "DynamoDB.2", "DynamoDB.6", "IAM.1", "IAM.21", "KMS.4",
-      "WHC.LOG1", "WHC.SEC1", "WHC.SAFE1", "WHC.ECS1",
+      "WHC.LOG1", "WHC.SEC1", "WHC.SEC2", "WHC.SEC3", "WHC.SAFE1", "WHC.ECS1",
       // issue 15 (operations) and issue 17 (edge protection)
       "WHC.ECS2", "WHC.OPS1", "WHC.SNS1", "WHC.WAF1", "WHC.WAF2",
     ];

@@ -9,6 +9,10 @@ import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmana
 import { whcLogRetention } from "../../src/policies/rules/whc-log1-log-retention";
 import { whcPreventDestroy } from "../../src/policies/rules/whc-safe1-prevent-destroy";
 import { whcNoLiteralSecrets } from "../../src/policies/rules/whc-sec1-no-literal-secrets";
+import { whcWriteOnlySecrets } from "../../src/policies/rules/whc-sec2-write-only-secrets";
+import { whcMasterSecretUnread } from "../../src/policies/rules/whc-sec3-master-secret";
+import { acknowledge } from "../../src/core/acknowledge";
+import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import { expectFails, expectPasses, guardedStack, resultOf, synthError } from "./helpers";
 
 describe("WHC.LOG1 log retention", () => {
@@ -102,5 +106,54 @@ describe("WHC.SAFE1 prevent_destroy (production)", () => {
     new S3Bucket(stack, "bucket");
     expect(synthError(stack)).toBeUndefined();
     expect(() => resultOf(stack, "WHC.SAFE1")).toThrow(/was not applied/);
+  });
+});
+
+describe("WHC.SEC2 write-only secrets", () => {
+  test("passes for write-only values and versions", () => {
+    const stack = guardedStack([whcWriteOnlySecrets]);
+    const generated = new TerraformVariable(stack, "generated", { type: "string", sensitive: true, ephemeral: true } as any);
+    const secret = new SecretsmanagerSecret(stack, "app", { name: "app" });
+    new SecretsmanagerSecretVersion(stack, "app_value", { secretId: secret.id, secretStringWo: generated.stringValue, secretStringWoVersion: 1 });
+    new DbInstance(stack, "db", { instanceClass: "db.t4g.micro", engine: "postgres", passwordWo: generated.stringValue, passwordWoVersion: 1 });
+    expectPasses(stack, "WHC.SEC2", ["aws_db_instance.db", "aws_secretsmanager_secret_version.app_value"]);
+  });
+
+  test.each([
+    ["a database password", (stack: any, value: string) => new DbInstance(stack, "db", { instanceClass: "db.t4g.micro", engine: "postgres", password: value }), "db", /password stores the master password in the state/],
+    ["a secret string", (stack: any, value: string) => new SecretsmanagerSecretVersion(stack, "db", { secretId: "x", secretString: value }), "db", /secret_string stores the secret's value in the state/],
+  ])("fails for %s kept in the state", (_name, build, path, message) => {
+    const stack = guardedStack([whcWriteOnlySecrets]);
+    build(stack, new TerraformVariable(stack, "generated", { type: "string", sensitive: true }).stringValue);
+    expectFails(stack, "WHC.SEC2", path, message);
+  });
+});
+
+describe("WHC.SEC3 the master secret is read by the role bootstrap only", () => {
+  function givenMasterAndTask(stack: any, valueFrom: (masterArn: string) => string) {
+    const master = new SecretsmanagerSecret(stack, "master", { name: "master", tags: { "whcsites:role": "database-master" } });
+    const app = new SecretsmanagerSecret(stack, "app", { name: "app" });
+    return new EcsTaskDefinition(stack, "task", {
+      family: "task",
+      containerDefinitions: JSON.stringify([{ name: "c", image: "x", secrets: [{ name: "DATABASE_URL", valueFrom: valueFrom(`${master.arn}|${app.arn}`) }] }]),
+    });
+  }
+
+  test("passes when containers read other secrets", () => {
+    const stack = guardedStack([whcMasterSecretUnread]);
+    givenMasterAndTask(stack, (arns) => `${arns.split("|")[1]}:url::`);
+    expectPasses(stack, "WHC.SEC3", ["aws_ecs_task_definition.task"]);
+  });
+
+  test("fails when a container reads the master secret, and passes once that task acknowledges it", () => {
+    const stack = guardedStack([whcMasterSecretUnread]);
+    const task = givenMasterAndTask(stack, (arns) => `${arns.split("|")[0]}:password::`);
+    expectFails(stack, "WHC.SEC3", "task", /container "c" reads the database master secret \(DATABASE_URL\)/);
+    const other = guardedStack([whcMasterSecretUnread]);
+    const acknowledged = givenMasterAndTask(other, (arns) => `${arns.split("|")[0]}:password::`);
+    acknowledge(acknowledged, "WHC.SEC3", "the one task that creates the roles");
+    expect(synthError(other)).toBeUndefined();
+    expect(resultOf(other, "WHC.SEC3").acknowledged).toHaveLength(1);
+    expect(task).toBeDefined();
   });
 });

@@ -51,6 +51,38 @@ describe("cdktf 0.21's HCL renderer (cdktf/lib/hcl/render.js)", () => {
   });
 });
 
+const STACK_JS = require.resolve("cdktf/lib/terraform-stack");
+
+describe("cdktf 0.21's stack HCL (cdktf/lib/terraform-stack.js)", () => {
+  test("GIVEN an ephemeral fragment THEN it renders as an ephemeral block that parses back to its arguments", async () => {
+    const hcl = fixes.renderEphemeral({
+      aws_secretsmanager_random_password: {
+        secrets_database_password: {
+          password_length: { value: 32, isBlock: false, type: "simple", storageClassType: "number" },
+          exclude_characters: { value: "!$@", isBlock: false, type: "simple", storageClassType: "string" },
+        },
+      },
+    });
+    expect(hcl).toMatch(/^ephemeral "aws_secretsmanager_random_password" "secrets_database_password" \{/);
+    expect(await parse("ephemeral.tf", hcl)).toEqual({
+      ephemeral: { aws_secretsmanager_random_password: { secrets_database_password: [{ password_length: 32, exclude_characters: "!$@" }] } },
+    });
+  });
+
+  test("GIVEN cdktf's terraform-stack.js THEN the fix adds the ephemeral branch once, before the moved blocks", () => {
+    const fixed = fixes.fixStackSource(fs.readFileSync(STACK_JS, "utf8"));
+    expect(fixed.split("__whcsitesFixes.renderEphemeral(frag.ephemeral)")).toHaveLength(2);
+    expect(fixed.indexOf("renderEphemeral")).toBeLessThan(fixed.indexOf("if (frag.moved) {"));
+  });
+
+  test("GIVEN a terraform-stack.js whose text changed (another cdktf) THEN the fix refuses with what to check", () => {
+    const changed = fs.readFileSync(STACK_JS, "utf8").replace("if (frag.moved) {", "if (frag.moved !== undefined) {");
+    expect(() => fixes.fixStackSource(changed, "terraform-stack.js")).toThrow(
+      /^terraform-stack\.js: .* no longer holds exactly one "if \(frag\.moved\) \{"\. cdktf changed: check whether toHclTerraform renders ephemeral blocks/,
+    );
+  });
+});
+
 describe("Terraform templates", () => {
   const tricky = [
     'plain "quoted" text',

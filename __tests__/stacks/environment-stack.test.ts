@@ -92,17 +92,23 @@ describe("EnvironmentStack composition", () => {
     expect(production.resource.aws_ecs_service.service_api.depends_on).toEqual(expect.arrayContaining(needed));
   });
 
-  test("the deploy gate re-runs when the migration task definition or the image tag changes, and runs the runner", () => {
+  test("the deploy gate runs the role bootstrap, then the migration, and re-runs when either task definition or image changes", () => {
     const gate = staging.resource.terraform_data.deploy_gate;
     expect(gate.triggers_replace).toEqual({
-      task_definition: "${aws_ecs_task_definition.migrations.arn}",
-      image: "ghcr.io/whc-example/whcsites:${var.image_tag}",
+      database_roles_task_definition: "${aws_ecs_task_definition.database_roles_task_definition.arn}",
+      database_roles_image: "public.ecr.aws/docker/library/postgres:17-alpine",
+      migration_task_definition: "${aws_ecs_task_definition.migrations.arn}",
+      migration_image: "ghcr.io/whc-example/whcsites:${var.image_tag}",
     });
     const exec = gate.provisioner[0]["local-exec"];
     expect(exec.working_dir).toBe("../../..");
-    expect(exec.command).toMatch(/^node --require \.\/scripts\/register-ts\.cjs scripts\/migrate\.ts --non-interactive /);
-    expect(exec.command).toContain("--task-definition ${aws_ecs_task_definition.migrations.arn}");
-    expect(exec.command).toContain("--expected-image ghcr.io/whc-example/whcsites:${var.image_tag}");
+    const [roles, migration, ...rest] = (exec.command as string).split(" && ");
+    expect(rest).toEqual([]);
+    for (const step of [roles, migration]) expect(step).toMatch(/^node --require \.\/scripts\/register-ts\.cjs scripts\/migrate\.ts --non-interactive /);
+    expect(roles).toContain("--task-definition ${aws_ecs_task_definition.database_roles_task_definition.arn}");
+    expect(roles).toContain("--container psql");
+    expect(migration).toContain("--task-definition ${aws_ecs_task_definition.migrations.arn}");
+    expect(migration).toContain("--expected-image ghcr.io/whc-example/whcsites:${var.image_tag}");
     // The migration task runs the same image as the service, from the same variable.
     const migrate = JSON.parse(staging.resource.aws_ecs_task_definition.migrations.container_definitions);
     const api = JSON.parse(staging.resource.aws_ecs_task_definition.service_api_task_definition.container_definitions);
@@ -110,18 +116,20 @@ describe("EnvironmentStack composition", () => {
     expect(api[0].image).toBe("ghcr.io/whc-example/whcsites:${var.image_tag}");
   });
 
-  test("runOnDeploy false leaves the gate out", () => {
+  test("runOnDeploy false leaves the migration out of the gate; the role bootstrap still runs before the services", () => {
     const config = loadEnvironment(path.join(ROOT, "environments", "staging.json"));
     const stack = new EnvironmentStack(Testing.app(), "whcsites-staging", {
       config: { ...config, migrations: { ...(config.migrations as NonNullable<typeof config.migrations>), runOnDeploy: false } },
       state,
     });
     const json = JSON.parse(Testing.synth(stack));
-    expect(json.resource.terraform_data).toBeUndefined();
-    expect(json.resource.aws_ecs_service.service_api.depends_on).not.toContain("terraform_data.deploy_gate");
+    const gate = json.resource.terraform_data.deploy_gate;
+    expect(Object.keys(gate.triggers_replace).sort()).toEqual(["database_roles_image", "database_roles_task_definition"]);
+    expect(gate.provisioner[0]["local-exec"].command).not.toContain("aws_ecs_task_definition.migrations");
+    expect(json.resource.aws_ecs_service.service_api.depends_on).toContain("terraform_data.deploy_gate");
   });
 
-  test("security groups: ALB -> service on 4000, service -> database on 5432, nothing else into the database", () => {
+  test("security groups: ALB -> service on 4000; service and role bootstrap -> database on 5432, nothing else into the database", () => {
     const egress = Object.values(production.resource.aws_vpc_security_group_egress_rule) as any[];
     const ingress = Object.values(production.resource.aws_vpc_security_group_ingress_rule) as any[];
     expect(egress).toContainEqual(
@@ -140,10 +148,12 @@ describe("EnvironmentStack composition", () => {
       }),
     );
     const intoDatabase = ingress.filter((r) => r.security_group_id === "${aws_security_group.database_security_group.id}");
-    expect(intoDatabase).toEqual([
-      expect.objectContaining({ referenced_security_group_id: "${aws_security_group.service_api_security_group.id}", from_port: 5432, to_port: 5432 }),
+    expect(intoDatabase.map((r) => r.referenced_security_group_id).sort()).toEqual([
+      "${aws_security_group.database_roles_security_group.id}",
+      "${aws_security_group.service_api_security_group.id}",
     ]);
-    expect(intoDatabase[0].cidr_ipv4).toBeUndefined();
+    for (const rule of intoDatabase) expect(rule).toMatchObject({ from_port: 5432, to_port: 5432 });
+    expect(intoDatabase.filter((r) => r.cidr_ipv4 !== undefined)).toEqual([]);
   });
 
   test("outputs carry what operators need and never a secret value", () => {
@@ -267,9 +277,9 @@ describe("EnvironmentStack with three services (examples/multi-service)", () => 
   test("each execution role reads exactly the secrets its service names", () => {
     const readable = (name: string): string[] =>
       JSON.parse(demo.resource.aws_iam_role_policy[`service_${name}_execution_role_secrets`].policy).Statement[0].Resource.sort();
-    expect(readable("api")).toEqual(["${aws_secretsmanager_secret.secrets_database_connection.arn}", "${aws_secretsmanager_secret.secrets_secret_key_base.arn}"]);
-    expect(readable("admin")).toEqual(["${aws_secretsmanager_secret.secrets_admin_secret_key_base.arn}", "${aws_secretsmanager_secret.secrets_database_connection.arn}"]);
-    expect(readable("worker")).toEqual(["${aws_secretsmanager_secret.secrets_database_connection.arn}", "${aws_secretsmanager_secret.secrets_notify_api_token.arn}"]);
+    expect(readable("api")).toEqual(["${aws_secretsmanager_secret.secrets_database_app.arn}", "${aws_secretsmanager_secret.secrets_secret_key_base.arn}"]);
+    expect(readable("admin")).toEqual(["${aws_secretsmanager_secret.secrets_admin_secret_key_base.arn}", "${aws_secretsmanager_secret.secrets_database_app.arn}"]);
+    expect(readable("worker")).toEqual(["${aws_secretsmanager_secret.secrets_database_app.arn}", "${aws_secretsmanager_secret.secrets_notify_api_token.arn}"]);
   });
 
   test("database access is explicit: a service without it gets no rule, no connection secret, and does not wait for the gate", () => {
@@ -295,7 +305,12 @@ describe("EnvironmentStack with three services (examples/multi-service)", () => 
 
   test("the migration runs before every service that uses the database", () => {
     for (const name of ["api", "admin", "worker"]) expect(demo.resource.aws_ecs_service[`service_${name}`].depends_on).toContain("terraform_data.deploy_gate");
-    expect(demo.resource.aws_ecs_task_definition.migrations.execution_role_arn).toBe("${aws_iam_role.service_api_execution_role.arn}");
+    // the migration logs in as the schema owner, through an execution role of its own that the services do not have
+    expect(demo.resource.aws_ecs_task_definition.migrations.execution_role_arn).toBe("${aws_iam_role.migrations_execution_role.arn}");
+    expect(JSON.parse(demo.resource.aws_iam_role_policy.migrations_execution_role_secrets.policy).Statement[0].Resource.sort()).toEqual([
+      "${aws_secretsmanager_secret.secrets_database_migrator.arn}",
+      "${aws_secretsmanager_secret.secrets_secret_key_base.arn}",
+    ]);
   });
 
   test("the Phoenix variables come from the profile; the worker (container profile) has none of them", () => {
@@ -441,5 +456,72 @@ describe("EnvironmentStack operations (issue 15) and edge protection (issue 17)"
     expect(ops?.violations).toEqual([]);
     expect(new Set(ops?.acknowledged.map((a) => a.address))).toEqual(new Set(Object.keys(json.resource.aws_cloudwatch_metric_alarm).map((n) => `aws_cloudwatch_metric_alarm.${n}`)));
     expect(ops?.acknowledged[0].acknowledgement.reason).toMatch(/"alerts": \{"notify": false\}/);
+  });
+});
+
+describe("EnvironmentStack hardening (issue 20 items 1 and 2)", () => {
+  const staging = synthEnvironment("staging");
+  const production = synthEnvironment("production");
+  const containers = (json: any): Array<[string, any]> =>
+    Object.entries(json.resource.aws_ecs_task_definition as Record<string, any>).flatMap(([name, td]) =>
+      (JSON.parse(td.container_definitions) as any[]).map((c) => [name, c] as [string, any]),
+    );
+  const MASTER = "${aws_secretsmanager_secret.secrets_database_connection.arn}";
+
+  test("no service's container reads the master secret; the role bootstrap is the one task that does", () => {
+    for (const json of [staging, production]) {
+      const readers = containers(json).filter(([, c]) => (c.secrets ?? []).some((s: any) => s.valueFrom.startsWith(MASTER)));
+      expect(readers.map(([name]) => name)).toEqual(["database_roles_task_definition"]);
+      // and no execution role but the bootstrap's may read it
+      const policies = Object.entries(json.resource.aws_iam_role_policy as Record<string, any>).filter(([, p]) => p.policy.includes(MASTER));
+      expect(policies.map(([name]) => name)).toEqual(["database_roles_execution_role_secrets"]);
+    }
+  });
+
+  test("the services log in as the app role and the migration as the schema owner, each from its own secret", () => {
+    const api = containers(staging).find(([name]) => name === "service_api_task_definition")?.[1];
+    const migrate = containers(staging).find(([name]) => name === "migrations")?.[1];
+    expect(api.secrets).toContainEqual({ name: "DATABASE_URL", valueFrom: "${aws_secretsmanager_secret.secrets_database_app.arn}:url::" });
+    expect(migrate.secrets).toContainEqual({ name: "DATABASE_URL", valueFrom: "${aws_secretsmanager_secret.secrets_database_migrator.arn}:url::" });
+    expect(staging.resource.aws_secretsmanager_secret.secrets_database_app.name).toBe("/whcsites/staging/database-app");
+  });
+
+  test("no generated secret reaches the state: no random_password, no password or secret_string, write-only values from ephemeral passwords", () => {
+    for (const json of [staging, production]) {
+      expect(json.resource.random_password).toBeUndefined();
+      expect(json.resource.aws_db_instance.database.password).toBeUndefined();
+      expect(json.resource.aws_db_instance.database).toMatchObject({
+        password_wo: "${ephemeral.aws_secretsmanager_random_password.secrets_database_password.random_password}",
+        password_wo_version: 1,
+      });
+      for (const [name, version] of Object.entries(json.resource.aws_secretsmanager_secret_version as Record<string, any>)) {
+        expect([name, version.secret_string]).toEqual([name, undefined]);
+        expect([name, version.secret_string_wo]).toEqual([name, expect.stringMatching(/ephemeral\.aws_secretsmanager_random_password\.\w+\.random_password/)]);
+        expect([name, version.secret_string_wo_version]).toEqual([name, 1]);
+      }
+      expect(Object.keys(json.ephemeral.aws_secretsmanager_random_password).sort()).toEqual([
+        "secrets_database_app_password",
+        "secrets_database_migrator_password",
+        "secrets_database_password",
+        "secrets_secret_key_base_password",
+      ]);
+    }
+  });
+
+  test("raising a secret's version writes a new value, reruns the role bootstrap and rolls the services that read it", () => {
+    // GIVEN staging with the app role's password at version 2
+    const config = loadEnvironment(path.join(ROOT, "environments", "staging.json"));
+    const rotated = JSON.parse(
+      Testing.synth(
+        new EnvironmentStack(Testing.app(), "whcsites-staging", { config: { ...config, secrets: { ...config.secrets, versions: { "database-app": 2 } } }, state }),
+      ),
+    );
+    // THEN the secret's write-only version, the bootstrap's label and the api's label change; the master password does not
+    expect(rotated.resource.aws_secretsmanager_secret_version.secrets_database_app_value.secret_string_wo_version).toBe(2);
+    expect(rotated.resource.aws_db_instance.database.password_wo_version).toBe(1);
+    const label = (json: any, td: string) => JSON.parse(json.resource.aws_ecs_task_definition[td].container_definitions)[0].dockerLabels["whcsites.secret-versions"];
+    expect(label(staging, "service_api_task_definition")).toBe("database-app=1,secret-key-base=1");
+    expect(label(rotated, "service_api_task_definition")).toBe("database-app=2,secret-key-base=1");
+    expect(label(rotated, "database_roles_task_definition")).toBe("whcsites_migrator=1,whcsites_app=2");
   });
 });

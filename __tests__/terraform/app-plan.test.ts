@@ -184,7 +184,7 @@ describeWithTerraform("the environment plans show what was promised", () => {
   });
 
   describe("secrets and database (issue 6)", () => {
-    test.each(ENVIRONMENT_STACKS)("%s: one PostgreSQL instance in the isolated subnets, admitting only the service's security group", (stack) => {
+    test.each(ENVIRONMENT_STACKS)("%s: one PostgreSQL instance in the isolated subnets, admitting only the service's and the role bootstrap's security groups", (stack) => {
       expect(planned(stack, "aws_db_instance")).toHaveLength(1);
       expect(one(stack, "aws_db_instance.database").values).toMatchObject({ engine: "postgres", publicly_accessible: false, storage_encrypted: true, storage_type: "gp3" });
       const subnetRefs = refs(config(stack, "aws_db_subnet_group.database_subnet_group"), "subnet_ids").filter((r) => r.endsWith(".id"));
@@ -193,18 +193,23 @@ describeWithTerraform("the environment plans show what was promised", () => {
       const intoDatabase = configs(stack).filter(
         (r) => r.type === "aws_vpc_security_group_ingress_rule" && refs(r, "security_group_id").includes("aws_security_group.database_security_group"),
       );
-      expect(intoDatabase).toHaveLength(1);
-      expect(refs(intoDatabase[0], "referenced_security_group_id")).toContain("aws_security_group.service_api_security_group");
-      expect(intoDatabase[0].expressions.cidr_ipv4).toBeUndefined();
+      expect(intoDatabase.map((rule) => refs(rule, "referenced_security_group_id").find((r) => r.startsWith("aws_security_group.") && !r.endsWith(".id"))).sort()).toEqual([
+        "aws_security_group.database_roles_security_group",
+        "aws_security_group.service_api_security_group",
+      ]);
+      for (const rule of intoDatabase) expect(rule.expressions.cidr_ipv4).toBeUndefined();
     });
 
-    test.each(ENVIRONMENT_STACKS)("%s: every secret version comes from a generated password, never a literal", (stack) => {
+    test.each(ENVIRONMENT_STACKS)("%s: every secret version is written write-only from a generated password, never a literal or a stored value", (stack) => {
       const versions = configs(stack).filter((r) => r.type === "aws_secretsmanager_secret_version");
-      expect(versions.length).toBeGreaterThanOrEqual(2);
+      expect(versions.length).toBeGreaterThanOrEqual(4);
       for (const version of versions) {
-        // Random passwords (or their offline stand-ins) feed every value.
-        expect(refs(version, "secret_string").some((r) => /^(random_password\.|terraform_data\.random_password_)/.test(r))).toBe(true);
+        expect([version.address, version.expressions.secret_string]).toEqual([version.address, undefined]);
+        // Ephemeral passwords (offline: their sensitive stand-ins) feed every value.
+        expect([version.address, refs(version, "secret_string_wo").some((r) => r.startsWith("terraform_data.ephemeral_aws_secretsmanager_random_password_"))]).toEqual([version.address, true]);
       }
+      expect(config(stack, "aws_db_instance.database").expressions.password).toBeUndefined();
+      expect(refs(config(stack, "aws_db_instance.database"), "password_wo")).toContain("terraform_data.ephemeral_aws_secretsmanager_random_password_secrets_database_password.output");
     });
 
     test.each(ENVIRONMENT_STACKS)("%s: no output carries a secret", (stack) => {
@@ -254,19 +259,19 @@ describeWithTerraform("the environment plans show what was promised", () => {
       const [api] = JSON.parse((synthesized.get(stack) as any).resource.aws_ecs_task_definition.service_api_task_definition.container_definitions);
       expect(api.image).toMatch(/^ghcr\.io\//);
       expect(api.secrets).toEqual([
-        { name: "DATABASE_URL", valueFrom: "${aws_secretsmanager_secret.secrets_database_connection.arn}:url::" },
+        { name: "DATABASE_URL", valueFrom: "${aws_secretsmanager_secret.secrets_database_app.arn}:url::" },
         { name: "SECRET_KEY_BASE", valueFrom: "${aws_secretsmanager_secret.secrets_secret_key_base.arn}" },
       ]);
       expect(api.environment.map((e: { name: string }) => e.name).sort()).toEqual(["PHX_HOST", "PHX_SERVER", "POOL_SIZE", "PORT", "RELEASE_TMP"]);
       expect(refs(config(stack, "aws_ecs_task_definition.service_api_task_definition"), "container_definitions")).toEqual(
-        expect.arrayContaining(["aws_secretsmanager_secret.secrets_secret_key_base.arn", "aws_secretsmanager_secret.secrets_database_connection.arn"]),
+        expect.arrayContaining(["aws_secretsmanager_secret.secrets_secret_key_base.arn", "aws_secretsmanager_secret.secrets_database_app.arn"]),
       );
     });
 
     test.each(ENVIRONMENT_STACKS)("%s: the execution role may read exactly the task's secrets", (stack) => {
       const policy = config(stack, "aws_iam_role_policy.service_api_execution_role_secrets");
       const secretRefs = refs(policy, "policy").filter((r) => r.startsWith("aws_secretsmanager_secret.") && r.endsWith(".arn"));
-      expect(secretRefs.sort()).toEqual(["aws_secretsmanager_secret.secrets_database_connection.arn", "aws_secretsmanager_secret.secrets_secret_key_base.arn"]);
+      expect(secretRefs.sort()).toEqual(["aws_secretsmanager_secret.secrets_database_app.arn", "aws_secretsmanager_secret.secrets_secret_key_base.arn"]);
     });
 
     test("an image_tag variable exists, and production runs at least 2 tasks with a read-only root", () => {
@@ -279,7 +284,7 @@ describeWithTerraform("the environment plans show what was promised", () => {
     test("the deploy gate's trigger follows --var image_tag (a real second plan with another tag)", () => {
       // GIVEN the staging working copy the check initialized, planned with the default tag
       const byDefault = one("whcsites-staging", "terraform_data.deploy_gate").values.triggers_replace;
-      expect(byDefault.image).toBe("ghcr.io/whc-example/whcsites:1.4.2");
+      expect(byDefault.migration_image).toBe("ghcr.io/whc-example/whcsites:1.4.2");
       // WHEN planned again with another tag, as CI ships a release (in the working copy the global setup initialized;
       // this run holds its lock until the end)
       const dir = path.join(committed.workDir, "whcsites-staging");
@@ -293,7 +298,7 @@ describeWithTerraform("the environment plans show what was promised", () => {
         const shown = spawnSync(terraform, ["show", "-json", planFile], { cwd: dir, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
         const gate = JSON.parse(shown.stdout).planned_values.root_module.resources.find((r: PlannedResource) => r.address === "terraform_data.deploy_gate");
         // THEN the trigger, and so the migration run, changes with the tag
-        expect(gate.values.triggers_replace.image).toBe("ghcr.io/whc-example/whcsites:2.0.0");
+        expect(gate.values.triggers_replace.migration_image).toBe("ghcr.io/whc-example/whcsites:2.0.0");
       } finally {
         fs.rmSync(tmp, { recursive: true, force: true });
       }

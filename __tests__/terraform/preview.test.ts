@@ -2,7 +2,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { PROJECT_ROOT, type StackResult } from "../../scripts/lib/check-stacks";
-import { formatPlanSummary, summarizePlan, type PlanJson } from "../../scripts/lib/plan-summary";
+import { formatPlanSummary, summarizePlan, withoutEphemeralStandIns, type PlanJson } from "../../scripts/lib/plan-summary";
 import { COMMITTED_ENVIRONMENTS } from "../../scripts/lib/synth";
 import { plannedFolder, planRun } from "./plan-run";
 
@@ -77,12 +77,18 @@ describeWithTerraform("npm run preview (on the plans of this run)", () => {
       expect(section).toContain(`+ create: ${r.resourceCount}`);
       const listed = section.split("\n").filter((l) => l.startsWith("      + ")).map((l) => l.slice("      + ".length).replace(/\[.*$/, ""));
       expect([...new Set(listed)].sort()).toEqual(r.plannedAddresses);
+      // the ephemeral blocks are named apart: never in the state, so not in the count
+      const ephemeral = r.swappedRandom.filter((s) => s.from.startsWith("ephemeral.")).map((s) => s.from);
+      const environmentStack = !r.stack.endsWith("-state") && !r.stack.endsWith("-github");
+      expect([r.stack, ephemeral.length > 0]).toEqual([r.stack, environmentStack]);
+      if (environmentStack) expect(section).toContain(`  ephemeral (opened at every plan and apply, never in the state): ${ephemeral.join(", ")}`);
     }
   });
 
   test("the counts are the plan's own: a summary of each saved plan", () => {
     for (const r of committed.results as StackResult[]) {
-      const summary = summarizePlan(JSON.parse(fs.readFileSync(r.planJsonPath as string, "utf8")));
+      const swaps = new Map(r.swappedRandom.map((s) => [s.to, s.from]));
+      const summary = summarizePlan(withoutEphemeralStandIns(JSON.parse(fs.readFileSync(r.planJsonPath as string, "utf8")), swaps));
       expect([summary.add, summary.change, summary.destroy]).toEqual([r.resourceCount, 0, 0]);
     }
   });

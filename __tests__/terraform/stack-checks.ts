@@ -74,13 +74,16 @@ export function describeStackChecks(title: string, names: StackNames, subject: (
 
     if (names.environmentStacks.length === 0) return;
 
-    test.each(names.environmentStacks)("%s: random_* resources are swapped only when hashicorp/random cannot be installed, and the plan still carries them", (stack) => {
+    test.each(names.environmentStacks)("%s: every ephemeral block is planned through a sensitive stand-in (offline there is no API to open it); random_* only when hashicorp/random cannot be installed", (stack) => {
       const { result, synthesized } = subject(stack);
+      const ephemeral = Object.entries(synthesized.ephemeral ?? {}).flatMap(([type, byName]) => Object.keys(byName).map((name) => `ephemeral.${type}.${name}`));
       const randoms = Object.keys(synthesized.resource ?? {}).filter((t) => t.startsWith("random_"));
-      if (result.swappedRandom.length > 0) {
-        expect(result.swappedRandom.every((s) => s.to.startsWith("terraform_data."))).toBe(true);
-        expect(randoms.length).toBeGreaterThan(0);
-      }
+      // The environment stacks generate their secrets with ephemeral passwords: there must be some to check.
+      expect(ephemeral.length).toBeGreaterThan(0);
+      const swapped = result.swappedRandom.filter((s) => s.from.startsWith("ephemeral."));
+      expect(swapped.map((s) => s.from).sort()).toEqual(ephemeral.sort());
+      expect(swapped.every((s) => s.to.startsWith("terraform_data.") && s.sensitive)).toBe(true);
+      if (result.swappedRandom.length > swapped.length) expect(randoms.length).toBeGreaterThan(0);
       // Either way, the synthesized random addresses are planned (through their stand-ins when swapped).
       for (const type of randoms) expect(result.plannedAddresses.some((a) => a.startsWith(`${type}.`))).toBe(true);
     });

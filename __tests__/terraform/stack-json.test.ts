@@ -1,6 +1,14 @@
 import * as fs from "fs";
 import * as path from "path";
+import { Testing } from "cdktf";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { PLACEHOLDER_CREDENTIALS, prepareStackJson, qualifySource, requiredProviders, resourceAddresses, type StackJson } from "../../scripts/lib/stack-json";
+import { ectoDatabaseUrl } from "../../src/constructs/profiles/phoenix";
+import { Rds } from "../../src/constructs/rds";
+import { AppSecrets } from "../../src/constructs/secrets";
+import { Naming } from "../../src/core/naming";
+import { ReadableStack } from "../../src/stacks/readable-stack";
+import { testNetwork } from "../helpers/network";
 
 const STACKS = path.join(__dirname, "..", "fixtures", "terraform", "stacks");
 
@@ -110,5 +118,149 @@ describe("prepareStackJson: the offline working copy", () => {
       "aws_ssm_parameter.image_tag",
       "random_password.database_master",
     ]);
+  });
+});
+
+describe("prepareStackJson: ephemeral passwords (write-only secrets)", () => {
+  /** A stack as AppSecrets and Rds synthesize it: two ephemeral passwords, one in password_wo, one inside jsonencode. */
+  function givenEphemeralStack(): StackJson {
+    return {
+      "//": { metadata: { stackName: "test" } },
+      terraform: { required_providers: { aws: { source: "aws", version: "5.100.0" } }, backend: { s3: { bucket: "state" } } },
+      provider: { aws: [{ region: "eu-west-1" }] },
+      ephemeral: {
+        aws_secretsmanager_random_password: {
+          secrets_database_password: { password_length: 32, exclude_characters: "!@", require_each_included_type: true },
+          secrets_secret_key_base_password: { password_length: 64, exclude_punctuation: true },
+        },
+      },
+      resource: {
+        aws_db_instance: {
+          database: { identifier: "db", password_wo: "${ephemeral.aws_secretsmanager_random_password.secrets_database_password.random_password}", password_wo_version: 1 },
+        },
+        aws_secretsmanager_secret_version: {
+          connection: {
+            secret_id: "${aws_secretsmanager_secret.connection.id}",
+            secret_string_wo: '${jsonencode({"username" = "whcsites_admin", "password" = ephemeral.aws_secretsmanager_random_password.secrets_database_password.random_password, "host" = aws_db_instance.database.address})}',
+            secret_string_wo_version: 1,
+          },
+          key_base: { secret_id: "${aws_secretsmanager_secret.key_base.id}", secret_string_wo: "${ephemeral.aws_secretsmanager_random_password.secrets_secret_key_base_password.random_password}", secret_string_wo_version: 2 },
+        },
+        aws_secretsmanager_secret: { connection: { name: "/whcsites/test/database" }, key_base: { name: "/whcsites/test/secret-key-base" } },
+      },
+      output: { database: { value: "${aws_db_instance.database.address}" } },
+    };
+  }
+
+  test("GIVEN ephemeral blocks WHEN swapped THEN each becomes a sensitive terraform_data stand-in, the ephemeral key goes, and nothing else changes", () => {
+    // GIVEN
+    const original = givenEphemeralStack();
+    const before = JSON.stringify(original);
+
+    // WHEN
+    const prepared = prepareStackJson(original, { swapEphemeral: true });
+
+    // THEN the swaps are listed, sensitive
+    expect(prepared.swappedEphemeral).toEqual([
+      { from: "ephemeral.aws_secretsmanager_random_password.secrets_database_password", to: "terraform_data.ephemeral_aws_secretsmanager_random_password_secrets_database_password", sensitive: true },
+      { from: "ephemeral.aws_secretsmanager_random_password.secrets_secret_key_base_password", to: "terraform_data.ephemeral_aws_secretsmanager_random_password_secrets_secret_key_base_password", sensitive: true },
+    ]);
+    expect(prepared.swappedRandom).toEqual([]);
+    // AND the whole working copy is the original with exactly these changes: backend gone, placeholder credentials,
+    // stand-ins unknown until apply, references to their output wrapped in sensitive()
+    const expected = JSON.parse(before) as Loose;
+    delete expected.terraform.backend;
+    delete expected.ephemeral;
+    expected.provider.aws = [{ region: "eu-west-1", ...PLACEHOLDER_CREDENTIALS }];
+    expected.resource.terraform_data = {
+      ephemeral_aws_secretsmanager_random_password_secrets_database_password: { input: "${timestamp()}" },
+      ephemeral_aws_secretsmanager_random_password_secrets_secret_key_base_password: { input: "${timestamp()}" },
+    };
+    const database = "sensitive(terraform_data.ephemeral_aws_secretsmanager_random_password_secrets_database_password.output)";
+    expected.resource.aws_db_instance.database.password_wo = `\${${database}}`;
+    expected.resource.aws_secretsmanager_secret_version.connection.secret_string_wo = `\${jsonencode({"username" = "whcsites_admin", "password" = ${database}, "host" = aws_db_instance.database.address})}`;
+    expected.resource.aws_secretsmanager_secret_version.key_base.secret_string_wo = "${sensitive(terraform_data.ephemeral_aws_secretsmanager_random_password_secrets_secret_key_base_password.output)}";
+    expect(prepared.json).toEqual(expected);
+    expect(JSON.stringify(prepared.json)).not.toContain("ephemeral.");
+    // AND the input is untouched
+    expect(JSON.stringify(original)).toBe(before);
+  });
+
+  test("GIVEN a random_password resource and an ephemeral block of the same name, and a taken stand-in name WHEN both swaps run THEN each gets its own stand-in", () => {
+    // GIVEN
+    const stack: StackJson = {
+      ephemeral: { aws_secretsmanager_random_password: { db: { password_length: 16 } } },
+      resource: {
+        random_password: { db: { length: 20 } },
+        terraform_data: { ephemeral_aws_secretsmanager_random_password_db: { input: "kept" } },
+        aws_ssm_parameter: {
+          stored: { value: "${random_password.db.result}" },
+          write_only: { value_wo: "${ephemeral.aws_secretsmanager_random_password.db.random_password}" },
+        },
+      },
+    };
+
+    // WHEN
+    const prepared = prepareStackJson(stack, { swapRandom: true, swapEphemeral: true });
+    const json = prepared.json as Loose;
+
+    // THEN
+    expect(prepared.swappedRandom.map((s) => [s.from, s.to])).toEqual([["random_password.db", "terraform_data.random_password_db"]]);
+    expect(prepared.swappedEphemeral.map((s) => [s.from, s.to])).toEqual([["ephemeral.aws_secretsmanager_random_password.db", "terraform_data.ephemeral_aws_secretsmanager_random_password_db_2"]]);
+    expect(json.resource.terraform_data.ephemeral_aws_secretsmanager_random_password_db).toEqual({ input: "kept" });
+    expect(json.resource.aws_ssm_parameter.stored.value).toBe("${sensitive(terraform_data.random_password_db.output)}");
+    expect(json.resource.aws_ssm_parameter.write_only.value_wo).toBe("${sensitive(terraform_data.ephemeral_aws_secretsmanager_random_password_db_2.output)}");
+    expect(json.ephemeral).toBeUndefined();
+  });
+
+  test.each([{}, { swapRandom: true }])("GIVEN ephemeral blocks WHEN prepared with %j THEN they stay as synthesized (the emulator apply opens them)", (options) => {
+    const original = givenEphemeralStack();
+    const prepared = prepareStackJson(original, options);
+    const json = prepared.json as Loose;
+    expect(json.ephemeral).toEqual(original.ephemeral);
+    expect(json.resource.aws_db_instance.database.password_wo).toBe("${ephemeral.aws_secretsmanager_random_password.secrets_database_password.random_password}");
+    expect(json.resource.terraform_data).toBeUndefined();
+    expect(prepared.swappedEphemeral).toEqual([]);
+  });
+
+  test("GIVEN a stack synthesized from AppSecrets and Rds WHEN swapped THEN no ephemeral reference is left and every stand-in is read through sensitive()", () => {
+    // GIVEN the real constructs, with the database roles
+    const stack = new ReadableStack(Testing.app(), "test");
+    new AwsProvider(stack, "aws", { region: "eu-west-1" });
+    const naming = new Naming("whcsites", "staging");
+    const secrets = new AppSecrets(stack, "secrets", { naming, databaseRoles: ["app", "migrator"] });
+    secrets.generated("secret-key-base", "x");
+    const network = testNetwork(stack, naming);
+    const database = new Rds(stack, "database", {
+      naming,
+      network,
+      masterUsername: secrets.databaseUsername,
+      masterPassword: secrets.databasePasswordValue as string,
+      databaseName: secrets.databaseName,
+    });
+    secrets.storeDatabaseConnection({ address: database.address, port: database.port, path: database.node.path }, ectoDatabaseUrl);
+    const synthesized = JSON.parse(Testing.synth(stack)) as StackJson;
+    expect(Object.keys(synthesized.ephemeral?.aws_secretsmanager_random_password ?? {})).toHaveLength(4);
+
+    // WHEN
+    const prepared = prepareStackJson(synthesized, { swapEphemeral: true });
+
+    // THEN
+    const text = JSON.stringify(prepared.json);
+    expect(prepared.json).not.toHaveProperty("ephemeral");
+    expect(text).not.toContain("ephemeral.");
+    expect(prepared.swappedEphemeral.map((s) => s.to).sort()).toEqual([
+      "terraform_data.ephemeral_aws_secretsmanager_random_password_secrets_database_app_password",
+      "terraform_data.ephemeral_aws_secretsmanager_random_password_secrets_database_migrator_password",
+      "terraform_data.ephemeral_aws_secretsmanager_random_password_secrets_database_password",
+      "terraform_data.ephemeral_aws_secretsmanager_random_password_secrets_secret_key_base_password",
+    ]);
+    const reads = text.match(/[\w(]*terraform_data\.ephemeral_aws_secretsmanager_random_password_\w+\.output/g) ?? [];
+    // The instance, four secret versions, and each role's URL: every read is wrapped.
+    expect(reads.length).toBeGreaterThanOrEqual(7);
+    expect(reads.filter((r) => !r.startsWith("sensitive(terraform_data."))).toEqual([]);
+    expect((prepared.json as Loose).resource.aws_db_instance.database.password_wo).toBe(
+      "${sensitive(terraform_data.ephemeral_aws_secretsmanager_random_password_secrets_database_password.output)}",
+    );
   });
 });

@@ -15,6 +15,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { withDirLock } from "./dir-lock";
+import { withoutEphemeralStandIns } from "./plan-summary";
 import { prepareStackJson, requiredProviders, type RandomSwap, type RequiredProvider, type StackJson } from "./stack-json";
 import {
   dedupeDiagnostics,
@@ -116,7 +117,10 @@ export interface StackResult {
   readonly resourceCount: number;
   /** Config addresses of the planned managed resources, with stand-ins mapped back to their random_* address. */
   readonly plannedAddresses: readonly string[];
-  /** random_* resources swapped for stand-ins in the working copy; empty when nothing was swapped. */
+  /**
+   * random_* resources (when hashicorp/random cannot be installed) and ephemeral blocks (always: Terraform opens them
+   * during the plan, and offline there is no API) swapped for stand-ins in the working copy; empty when none.
+   */
   readonly swappedRandom: readonly RandomSwap[];
   /** Backend removed from the working copy, if any. */
   readonly droppedBackend?: string;
@@ -234,7 +238,7 @@ async function prepare(ctx: Context, stack: string, sourceDir: string, random: R
       if (swapRandom) ctx.log(`${stack}: hashicorp/random cannot be installed here (${firstLine(failure)})`);
     }
   }
-  const prepared = prepareStackJson(original, { swapRandom });
+  const prepared = prepareStackJson(original, { swapRandom, swapEphemeral: true });
   const dir = path.join(ctx.workDir, stack);
   fs.mkdirSync(dir, { recursive: true });
   for (const entry of fs.readdirSync(sourceDir)) {
@@ -248,7 +252,7 @@ async function prepare(ctx: Context, stack: string, sourceDir: string, random: R
     stack,
     dir,
     json: prepared.json,
-    swappedRandom: prepared.swappedRandom,
+    swappedRandom: [...prepared.swappedRandom, ...prepared.swappedEphemeral],
     ...(prepared.droppedBackend !== undefined ? { droppedBackend: prepared.droppedBackend } : {}),
     droppedProviderArguments: prepared.droppedProviderArguments,
     cacheKey,
@@ -320,8 +324,9 @@ async function planStack(ctx: Context, p: Prepared): Promise<StackResult> {
   fs.writeFileSync(planJsonPath, show.stdout);
 
   const planJson = JSON.parse(show.stdout) as PlanJson;
-  const managed = (planJson.resource_changes ?? []).filter((c) => c.mode === "managed");
   const back = new Map(p.swappedRandom.map((s) => [s.to, s.from]));
+  // Stand-ins of ephemeral blocks are not resources of the stack: neither counted nor listed.
+  const managed = (withoutEphemeralStandIns(planJson, back).resource_changes ?? []).filter((c) => c.mode === "managed");
   const plannedAddresses = [...new Set(managed.map((c) => back.get(`${c.type}.${c.name}`) ?? `${c.type}.${c.name}`))].sort();
   return {
     stack: p.stack,
@@ -427,7 +432,7 @@ export async function checkStacks(options: CheckOptions): Promise<StackResult[]>
       };
     }
     if (p.swappedRandom.length > 0) {
-      log(`${name}: SWAPPED ${p.swappedRandom.length} random_* resource(s) for terraform_data stand-ins (output unknown at plan` +
+      log(`${name}: SWAPPED ${p.swappedRandom.length} random_* resource(s) or ephemeral block(s) for terraform_data stand-ins (output unknown at plan` +
         `${p.swappedRandom.some((s) => s.sensitive) ? ", kept sensitive" : ""}): ${p.swappedRandom.map((s) => `${s.from} -> ${s.to}`).join(", ")}`);
     }
     const cached = options.reuse === true ? readCached(p) : undefined;

@@ -45,6 +45,18 @@ function actionOf(actions: readonly string[]): PlanAction {
  * Summarize a plan. `rename` maps an address prefix (`type.name`) back to what the synthesized stack calls it (the
  * offline check's stand-ins for random_* resources).
  */
+/**
+ * The plan without the stand-ins of ephemeral blocks (the offline working copy plans each as a `terraform_data`):
+ * they are not resources of the stack, and a real plan has no such change. `swaps` maps stand-in to original address.
+ */
+export function withoutEphemeralStandIns<P extends { readonly resource_changes?: ReadonlyArray<{ readonly type: string; readonly name: string }> }>(
+  plan: P,
+  swaps: ReadonlyMap<string, string>,
+): P {
+  const standIns = new Set([...swaps].filter(([, from]) => from.startsWith("ephemeral.")).map(([to]) => to));
+  return { ...plan, resource_changes: (plan.resource_changes ?? []).filter((c) => !standIns.has(`${c.type}.${c.name}`)) };
+}
+
 export function summarizePlan(plan: PlanJson, rename: ReadonlyMap<string, string> = new Map()): PlanSummary {
   const byAction: Record<PlanAction, string[]> = { create: [], update: [], replace: [], delete: [], read: [], "no-op": [] };
   for (const change of plan.resource_changes ?? []) {

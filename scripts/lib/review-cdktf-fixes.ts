@@ -1,7 +1,8 @@
 /**
- * The one place that touches cdktf internals: two defects of cdktf 0.21's HCL rendering (`cdktf/lib/hcl/render.js`,
- * the renderer behind `stack.toHclTerraform()` and `cdktf synth --hcl`), fixed while that file loads, for the review
- * copy only (`npm run review`; `npm run synth` never loads this module).
+ * The one place that touches cdktf internals: three gaps of cdktf 0.21's HCL rendering (`cdktf/lib/hcl/render.js`,
+ * the renderer behind `stack.toHclTerraform()` and `cdktf synth --hcl`, and `cdktf/lib/terraform-stack.js`, which
+ * calls it), filled while those files load, for the review copy only (`npm run review`; `npm run synth` never loads
+ * this module).
  *
  * 1. `escapeQuotes` escapes no quote at all in a string that holds a `${...}` reference, and no backslash anywhere
  *    (hashicorp/terraform-cdk#3911, open; cdktf is archived). Every IAM policy, bucket policy and container definition
@@ -10,8 +11,11 @@
  * 2. `renderList` writes an empty list of blocks as nothing. cdk.tf.json says `ingress = []` on the default security
  *    group and `route = []` on route tables (remove every rule); without it the review copy read as "not managed".
  *    An empty list of blocks is now written as `name = []`; anything else goes to cdktf's own function.
+ * 3. `toHclTerraform` renders no `ephemeral` block (cdktf 0.21 predates them). The database passwords are ephemeral
+ *    (`src/constructs/ephemeral-password.ts`): without them the review copy read as referring to nothing. Ephemeral
+ *    blocks are now rendered as cdktf renders a resource, under the keyword `ephemeral`.
  *
- * Each fix renames cdktf's function and puts ours in front of it. The source text is matched exactly, so another
+ * Each fix renames cdktf's function or adds a branch in front of cdktf's own. The source text is matched exactly, so another
  * cdktf version fails here with a clear message instead of rendering wrong HCL. The round trip in
  * `__tests__/review` proves the result describes the same resources and values as cdk.tf.json.
  */
@@ -20,9 +24,16 @@ import { addHook } from "pirates";
 import { escapeHclTemplate } from "./review-template";
 
 const RENDER_JS = path.join("cdktf", "lib", "hcl", "render.js");
+const STACK_JS = path.join("cdktf", "lib", "terraform-stack.js");
 
-/** The replacements: cdktf 0.21.0's exact text, and what it becomes (on the same line, so line numbers stay). */
-const FIXES = [
+/** One replacement: cdktf 0.21.0's exact text, and what it becomes (on the same line, so line numbers stay). */
+interface Fix {
+  readonly original: string;
+  readonly replacement: string;
+}
+
+/** The replacements in render.js. */
+const RENDER_FIXES: readonly Fix[] = [
   {
     original: "function escapeQuotes(str) {",
     replacement: "function escapeQuotes(str) { return __whcsitesFixes.escapeString(str); } function escapeQuotesCdktf(str) {",
@@ -33,7 +44,15 @@ const FIXES = [
       "function renderList(v, name) { const fixed = __whcsitesFixes.emptyBlockList(v, name); return fixed !== undefined ? fixed : renderListCdktf(v, name); } " +
       "function renderListCdktf(v, name) {",
   },
-] as const;
+];
+
+/** The replacements in terraform-stack.js (inside `toHclTerraform`'s loop over each element's fragment). */
+const STACK_FIXES: readonly Fix[] = [
+  {
+    original: "if (frag.moved) {",
+    replacement: 'if (frag.ephemeral) { res = [res, __whcsitesFixes.renderEphemeral(frag.ephemeral)].join("\\n"); } if (frag.moved) {',
+  },
+];
 
 const STRICT = '"use strict";';
 
@@ -56,18 +75,40 @@ export function emptyBlockList(v: ListValue, name: string | undefined): string |
   return name !== undefined ? `${name} = []` : "[]";
 }
 
-/** Applies {@link FIXES} to the source of render.js; throws when cdktf's text is not exactly the one fixed. */
-export function fixRenderSource(code: string, file = RENDER_JS): string {
-  const missing = [STRICT, ...FIXES.map((f) => f.original)].filter((text) => code.split(text).length !== 2);
+/**
+ * The HCL of an element's `ephemeral` fragment (`{ random_password: { name: attributes } }`, attributes described as
+ * for a resource): cdktf's rendering of a resource, with the keyword `ephemeral`.
+ */
+export function renderEphemeral(fragment: Record<string, unknown>): string {
+  // Loaded here, not at the top: this module must load before cdktf (see installCdktfHclFixes).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const render = require("cdktf/lib/hcl/render") as { renderResource(r: Record<string, unknown>): { hcl: string } };
+  const { hcl } = render.renderResource(fragment);
+  if (!hcl.startsWith('resource "')) throw new Error(`cdktf rendered an ephemeral block unexpectedly: ${hcl.split("\n")[0]}`);
+  return `ephemeral${hcl.slice("resource".length)}`;
+}
+
+function applyFixes(code: string, file: string, fixes: readonly Fix[], issue: string): string {
+  const missing = [STRICT, ...fixes.map((f) => f.original)].filter((text) => code.split(text).length !== 2);
   if (missing.length > 0) {
     throw new Error(
       `${file}: the review copy fixes cdktf 0.21.0's HCL rendering, but this file no longer holds exactly one "${missing.join('", "')}". ` +
-        "cdktf changed: check whether hashicorp/terraform-cdk#3911 is fixed, then update or drop scripts/lib/review-cdktf-fixes.ts.",
+        `cdktf changed: ${issue}, then update or drop scripts/lib/review-cdktf-fixes.ts.`,
     );
   }
   let fixed = code.replace(STRICT, `${STRICT} const __whcsitesFixes = require(${JSON.stringify(__filename)});`);
-  for (const fix of FIXES) fixed = fixed.replace(fix.original, fix.replacement);
+  for (const fix of fixes) fixed = fixed.replace(fix.original, fix.replacement);
   return fixed;
+}
+
+/** Applies the fixes of render.js to its source; throws when cdktf's text is not exactly the one fixed. */
+export function fixRenderSource(code: string, file = RENDER_JS): string {
+  return applyFixes(code, file, RENDER_FIXES, "check whether hashicorp/terraform-cdk#3911 is fixed");
+}
+
+/** Applies the fix of terraform-stack.js to its source; throws when cdktf's text is not exactly the one fixed. */
+export function fixStackSource(code: string, file = STACK_JS): string {
+  return applyFixes(code, file, STACK_FIXES, "check whether toHclTerraform renders ephemeral blocks");
 }
 
 let installed = false;
@@ -79,13 +120,14 @@ let installed = false;
 export function installCdktfHclFixes(): void {
   if (installed) return;
   const renderJs = require.resolve("cdktf/lib/hcl/render");
-  if (require.cache[renderJs] !== undefined) {
+  const stackJs = require.resolve("cdktf/lib/terraform-stack");
+  if (require.cache[renderJs] !== undefined || require.cache[stackJs] !== undefined) {
     throw new Error("scripts/lib/review-cdktf-fixes.ts must be loaded before cdktf: import it first.");
   }
-  addHook((code, file) => fixRenderSource(code, file), {
+  addHook((code, file) => (path.resolve(file) === renderJs ? fixRenderSource(code, file) : fixStackSource(code, file)), {
     exts: [".js"],
     ignoreNodeModules: false,
-    matcher: (file) => path.resolve(file) === renderJs,
+    matcher: (file) => path.resolve(file) === renderJs || path.resolve(file) === stackJs,
   });
   installed = true;
 }

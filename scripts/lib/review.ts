@@ -19,6 +19,7 @@ import {
   TerraformVariable,
 } from "cdktf";
 import type { IConstruct } from "constructs";
+import { EphemeralPassword } from "../../src/constructs/ephemeral-password";
 
 /** Name of the review copy in each stack's folder, beside cdk.tf.json. */
 export const REVIEW_FILE = "review.tf";
@@ -84,6 +85,7 @@ function elementsOf(scope: IConstruct, into: TerraformElement[] = []): Terraform
 /** The first line cdktf writes for an element's block, or undefined for what has no block of its own (a backend). */
 function blockHeader(element: TerraformElement): { header: string; kind: string } | undefined {
   const name = element.friendlyUniqueId;
+  if (element instanceof EphemeralPassword) return { header: `ephemeral "${EphemeralPassword.TYPE}" "${name}" {`, kind: "ephemeral resources" };
   if (element instanceof TerraformDataSource) return { header: `data "${element.terraformResourceType}" "${name}" {`, kind: "data sources" };
   if (element instanceof TerraformResource) return { header: `resource "${element.terraformResourceType}" "${name}" {`, kind: "resources" };
   if (element instanceof TerraformProvider) return { header: `provider "${element.terraformResourceType}" {`, kind: "providers" };

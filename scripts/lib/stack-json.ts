@@ -18,6 +18,7 @@ export interface StackJson {
   readonly provider?: Record<string, ProviderBlock[] | ProviderBlock>;
   readonly resource?: Record<string, Record<string, Record<string, unknown>>>;
   readonly data?: Record<string, Record<string, Record<string, unknown>>>;
+  readonly ephemeral?: Record<string, Record<string, Record<string, unknown>>>;
   readonly moved?: ReadonlyArray<{ readonly from: string; readonly to: string }>;
   readonly [key: string]: unknown;
 }
@@ -32,9 +33,12 @@ export interface RequiredProvider {
   readonly version?: string;
 }
 
-/** One `random_*` resource replaced by a `terraform_data` stand-in in the working copy. */
+/** One `random_*` resource or ephemeral block replaced by a `terraform_data` stand-in in the working copy. */
 export interface RandomSwap {
-  /** Address in the synthesized stack, for example `random_password.database_master`. */
+  /**
+   * Address in the synthesized stack, for example `random_password.database_master` or
+   * `ephemeral.aws_secretsmanager_random_password.secrets_database_password`.
+   */
   readonly from: string;
   /** Address of the stand-in in the working copy, for example `terraform_data.random_password_database_master`. */
   readonly to: string;
@@ -50,6 +54,8 @@ export interface PreparedStack {
   /** Provider arguments removed from aws provider blocks (for example `allowed_account_ids`). */
   readonly droppedProviderArguments: readonly string[];
   readonly swappedRandom: readonly RandomSwap[];
+  /** Ephemeral blocks replaced by stand-ins (see {@link PrepareOptions.swapEphemeral}). */
+  readonly swappedEphemeral: readonly RandomSwap[];
 }
 
 /** Options for {@link prepareStackJson}. */
@@ -59,6 +65,12 @@ export interface PrepareOptions {
    * @default false
    */
   readonly swapRandom?: boolean;
+  /**
+   * Replace every ephemeral block with a sensitive `terraform_data` stand-in. Terraform opens ephemeral blocks during
+   * the plan, and `aws_secretsmanager_random_password` calls Secrets Manager: offline there is no API to call.
+   * @default false
+   */
+  readonly swapEphemeral?: boolean;
 }
 
 /** Placeholder credentials: never valid, only there so the provider configures without looking for real ones. */
@@ -140,6 +152,10 @@ function rewriteReferences(value: string, swaps: ReadonlyMap<string, RandomSwap>
   const bare = swaps.get(value);
   if (bare !== undefined) return bare.to;
   if (!value.includes("${")) return value;
+  value = value.replace(/ephemeral\.([a-z0-9_]+)\.([A-Za-z_][\w-]*)\.([A-Za-z_]\w*)/g, (match, type: string, name: string) => {
+    const swap = swaps.get(`ephemeral.${type}.${name}`);
+    return swap === undefined ? match : `sensitive(${swap.to}.output)`;
+  });
   return value.replace(
     /(?<![\w.-])(random_[a-z0-9_]+)\.([A-Za-z_][\w-]*)((?:\[[^\]]*\])?)(?:\.([A-Za-z_]\w*))?/g,
     (match, type: string, name: string, index: string, attribute: string | undefined) => {
@@ -163,8 +179,8 @@ function rewriteDeep(value: unknown, swaps: ReadonlyMap<string, RandomSwap>): un
 
 /**
  * The working copy of a stack for an offline check: no backend (local state), aws provider blocks with
- * placeholder credentials and without account-bound arguments, and, when asked, `random_*` resources swapped for
- * `terraform_data` stand-ins whose output is unknown at plan time, like a random result.
+ * placeholder credentials and without account-bound arguments, and, when asked, `random_*` resources and ephemeral
+ * blocks swapped for `terraform_data` stand-ins whose output is unknown at plan time, like a random result.
  */
 export function prepareStackJson(stack: StackJson, options: PrepareOptions = {}): PreparedStack {
   const json = structuredClone(stack) as Record<string, unknown> & StackJson;
@@ -200,11 +216,25 @@ export function prepareStackJson(stack: StackJson, options: PrepareOptions = {})
   }
 
   const swappedRandom: RandomSwap[] = [];
+  const swappedEphemeral: RandomSwap[] = [];
+  const resources = (json.resource ?? {}) as Record<string, Record<string, Record<string, unknown>>>;
+  const standIns: Record<string, Record<string, unknown>> = { ...(resources.terraform_data ?? {}) };
+  const taken = new Set(Object.keys(standIns));
+  if (options.swapEphemeral === true) {
+    // Referenced as `ephemeral.<type>.<name>.<attribute>`; the rewrite keeps them sensitive, as ephemeral values are.
+    const ephemeral = (json.ephemeral ?? {}) as Record<string, Record<string, Record<string, unknown>>>;
+    for (const type of Object.keys(ephemeral)) {
+      for (const name of Object.keys(ephemeral[type])) {
+        const standIn = standInName(`ephemeral_${type}.${name}`, taken);
+        taken.add(standIn);
+        standIns[standIn] = { input: "${timestamp()}" };
+        swappedEphemeral.push({ from: `ephemeral.${type}.${name}`, to: `terraform_data.${standIn}`, sensitive: true });
+      }
+    }
+    delete (json as Record<string, unknown>).ephemeral;
+  }
   let result: Record<string, unknown> = json;
   if (options.swapRandom === true) {
-    const resources = (json.resource ?? {}) as Record<string, Record<string, Record<string, unknown>>>;
-    const standIns: Record<string, Record<string, unknown>> = { ...(resources.terraform_data ?? {}) };
-    const taken = new Set(Object.keys(standIns));
     for (const type of Object.keys(resources).filter((t) => t.startsWith("random_"))) {
       for (const [name, body] of Object.entries(resources[type])) {
         const standIn = standInName(`${type}.${name}`, taken);
@@ -219,7 +249,6 @@ export function prepareStackJson(stack: StackJson, options: PrepareOptions = {})
       }
       delete resources[type];
     }
-    if (swappedRandom.length > 0) resources.terraform_data = standIns;
 
     const randomLocalNames = requiredProviders(stack)
       .filter((p) => p.source === "registry.terraform.io/hashicorp/random")
@@ -229,8 +258,10 @@ export function prepareStackJson(stack: StackJson, options: PrepareOptions = {})
       if (required !== undefined) delete required[localName];
       delete providers[localName];
     }
-
-    const swaps = new Map(swappedRandom.map((s) => [s.from, s]));
+  }
+  if (swappedRandom.length + swappedEphemeral.length > 0) {
+    (json as Record<string, unknown>).resource = { ...resources, terraform_data: standIns };
+    const swaps = new Map([...swappedRandom, ...swappedEphemeral].map((s) => [s.from, s]));
     const { "//": metadata, ...rest } = json;
     result = { ...(metadata !== undefined ? { "//": metadata } : {}), ...(rewriteDeep(rest, swaps) as Record<string, unknown>) };
   }
@@ -240,5 +271,6 @@ export function prepareStackJson(stack: StackJson, options: PrepareOptions = {})
     ...(droppedBackend !== undefined ? { droppedBackend } : {}),
     droppedProviderArguments: [...dropped].sort(),
     swappedRandom,
+    swappedEphemeral,
   };
 }

@@ -45,6 +45,9 @@ const RESERVED_ENVIRONMENT_NAMES = new Map([
   ["github", "a GitHub stack's name"],
 ]);
 
+/** The secrets of the database's passwords: the master user's, and the app and migrator roles'. */
+export const DATABASE_SECRET_NAMES: readonly string[] = ["database", "database-app", "database-migrator"];
+
 /** Tags that are moved to a new image on purpose: a production deploy must name an image that cannot change under it. */
 const MUTABLE_TAGS = ["latest", "main", "master", "develop", "dev", "edge", "stable", "nightly", "head"];
 
@@ -155,6 +158,8 @@ export interface EnvironmentConfig {
     readonly managed: readonly string[];
     /** Existing secrets: name to ARN. */
     readonly existing: Readonly<Record<string, string>>;
+    /** The write-only version of each generated value, by secret name; raising one rotates it. Unlisted: 1. */
+    readonly versions: Readonly<Record<string, number>>;
   };
   /**
    * Deploys from GitHub Actions through OIDC: the environment's GitHub stack (provider, plan and deploy roles); see
@@ -295,7 +300,14 @@ interface EnvironmentFile {
     monitoringIntervalSeconds?: number;
     logRetentionDays?: number;
   };
-  secrets?: { recoveryWindowDays?: number; customerManagedKey?: boolean; generated?: string[]; managed?: string[]; existing?: Record<string, string> };
+  secrets?: {
+    recoveryWindowDays?: number;
+    customerManagedKey?: boolean;
+    generated?: string[];
+    managed?: string[];
+    existing?: Record<string, string>;
+    versions?: Record<string, number>;
+  };
   migrations?: { service?: string; command?: string[]; runOnDeploy?: boolean; timeoutMinutes?: number };
   delivery?: { repository: string; subjectRepository?: string; oidcProvider?: string };
   stateAccess?: { operatorRoleArns?: string[] };
@@ -379,6 +391,13 @@ function checkRelations(c: EnvironmentConfig, problem: (field: string, message: 
       }
       const others = kinds.filter(([k, n]) => k !== kind && n.includes(secret)).map(([k]) => k);
       if (others.length > 0 && kind < others[0]) problem(`secrets.${kind}`, `got ${JSON.stringify(secret)}, which is also in secrets.${others[0]}; allowed: each name in one list`);
+    }
+  }
+  // Only generated values have versions: the database's passwords and the generated secrets.
+  const versioned = [...c.secrets.generated, ...(c.database === undefined ? [] : DATABASE_SECRET_NAMES)];
+  for (const [name, version] of Object.entries(c.secrets.versions)) {
+    if (!versioned.includes(name)) {
+      problem(`secrets.versions.${name}`, `got ${version} for a secret whose value Terraform does not generate; allowed: ${versioned.map((n) => JSON.stringify(n)).join(", ")}`);
     }
   }
   const routes = new Map<string, string>();
@@ -548,6 +567,7 @@ function resolve(input: EnvironmentFile, name: string, file: string): Environmen
       generated: [...new Set([SECRET_KEY_BASE_SECRET, ...(input.secrets?.generated ?? [])])],
       managed: [...(input.secrets?.managed ?? [])],
       existing: { ...(input.secrets?.existing ?? {}) },
+      versions: { ...(input.secrets?.versions ?? {}) },
     },
     delivery: input.delivery === undefined ? undefined : { ...input.delivery, oidcProvider: input.delivery.oidcProvider ?? "create" },
     operatorRoleArns: [...(input.stateAccess?.operatorRoleArns ?? [])],

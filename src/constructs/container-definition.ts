@@ -52,6 +52,12 @@ export interface AppContainerOptions {
   readonly readonlyRootFilesystem: boolean;
   /** Seconds between SIGTERM and SIGKILL when the task stops (Fargate allows 2 to 120). */
   readonly stopTimeoutSeconds: number;
+  /**
+   * Docker labels of the container.
+   *
+   * @default none
+   */
+  readonly dockerLabels?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -88,6 +94,7 @@ export function appContainerDefinition(options: AppContainerOptions): ContainerD
     },
   };
   if (options.command !== undefined) definition.command = [...options.command];
+  if (options.dockerLabels !== undefined && Object.keys(options.dockerLabels).length > 0) definition.dockerLabels = { ...options.dockerLabels };
   if (options.repositoryCredentialsArn !== undefined) {
     definition.repositoryCredentials = { credentialsParameter: options.repositoryCredentialsArn };
   }

@@ -12,13 +12,13 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { Naming } from "../core/naming";
 import { CLOUDWATCH_RETENTION_DAYS } from "../domain/cloudwatch";
-import { partitionOf } from "../domain/partition";
 import { tierDefaults } from "../domain/tier-defaults";
 import { Alb, AlbHealthCheck, AlbRoute, modeledRolloutSecondsPerBatch } from "./alb";
 import type { Cluster } from "./cluster";
 import { appContainerDefinition, containerDefinitionsJson, TMP_VOLUME_NAME } from "./container-definition";
 import type { Network } from "./network";
 import { addEgressTo, addIngressFrom, SecurityGroupPeer } from "./security-group-peer";
+import { TaskExecutionRole } from "./task-execution-role";
 import { PropChecks, requireInteger } from "./validation";
 
 /** CPU architectures Fargate runs Linux tasks on; the image must be built for the one chosen. */
@@ -185,6 +185,13 @@ export interface FargateServiceProps {
    * @default none: the secrets use the AWS-managed key
    */
   readonly secretsKmsKeyArn?: string;
+  /**
+   * Docker labels of the container. A change is a new task definition, so a rolling deployment: the stack labels the
+   * versions of the secrets a service reads, so that a rotated secret reaches new tasks.
+   *
+   * @default none
+   */
+  readonly dockerLabels?: Readonly<Record<string, string>>;
   /**
    * Secrets Manager ARN of `{"username", "password"}` pull credentials for a private registry.
    *
@@ -423,69 +430,19 @@ export class FargateService extends Construct implements SecurityGroupPeer {
     this.logGroupArn = logGroup.arn;
 
     // ── IAM: the execution role starts the task, the task role is the application's own identity ──
-    const trustPolicy = JSON.stringify({
-      Version: "2012-10-17",
-      Statement: [
-        {
-          Effect: "Allow",
-          Principal: { Service: "ecs-tasks.amazonaws.com" },
-          Action: "sts:AssumeRole",
-          ...(props.accountId === undefined
-            ? {}
-            : {
-                Condition: {
-                  StringEquals: { "aws:SourceAccount": props.accountId },
-                  ArnLike: { "aws:SourceArn": `arn:${partitionOf(region)}:ecs:${region}:${props.accountId}:*` },
-                },
-              }),
-        },
-      ],
-    });
-    // Deliberately no AmazonECSTaskExecutionRolePolicy: it grants ECR and logs on "*".
-    const executionRole = new IamRole(this, "execution_role", {
-      name: naming.name([name, "execution"], 64),
+    const execution = new TaskExecutionRole(this, "execution_role", {
+      naming,
+      name,
       description: `ECS starts ${naming.prefix} ${name} tasks with it: its log group and its secrets only`,
-      assumeRolePolicy: trustPolicy,
-      permissionsBoundary: props.permissionsBoundaryArn,
+      region,
+      logGroupArn: logGroup.arn,
+      secretArns: [...Object.values(secrets).map((s) => s.arn), ...(props.repositoryCredentialsArn === undefined ? [] : [props.repositoryCredentialsArn])],
+      secretsKmsKeyArn: props.secretsKmsKeyArn,
+      accountId: props.accountId,
+      permissionsBoundaryArn: props.permissionsBoundaryArn,
     });
-    const logsPolicy = new IamRolePolicy(this, "execution_role_logs", {
-      name: "write-container-logs",
-      role: executionRole.name,
-      policy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Sid: "WriteContainerLogs",
-            Effect: "Allow",
-            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-            // The group already exists (no logs:CreateLogGroup); `:*` covers its streams.
-            Resource: [`${logGroup.arn}:*`],
-          },
-        ],
-      }),
-    });
-    const secretArns = [...new Set([...Object.values(secrets).map((s) => s.arn), ...(props.repositoryCredentialsArn === undefined ? [] : [props.repositoryCredentialsArn])])];
-    if (secretArns.length > 0) {
-      const statements: object[] = [{ Sid: "ReadAppSecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: secretArns }];
-      if (props.secretsKmsKeyArn !== undefined) {
-        statements.push({
-          Sid: "DecryptAppSecrets",
-          Effect: "Allow",
-          Action: ["kms:Decrypt"],
-          Resource: [props.secretsKmsKeyArn],
-          Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${region}.amazonaws.com` } },
-        });
-      }
-      // GetSecretValue on exactly this service's secret ARNs: a service gets no secret it does not name.
-      this.prerequisites.push(
-        new IamRolePolicy(this, "execution_role_secrets", {
-          name: naming.name("read-secrets", 128),
-          role: executionRole.name,
-          policy: JSON.stringify({ Version: "2012-10-17", Statement: statements }),
-        }),
-      );
-    }
-    this.executionRoleArn = executionRole.arn;
+    this.executionRoleArn = execution.roleArn;
+    const trustPolicy = execution.trustPolicy;
 
     const taskRole = new IamRole(this, "task_role", {
       name: naming.name([name, "task"], 64),
@@ -549,7 +506,7 @@ export class FargateService extends Construct implements SecurityGroupPeer {
       toPort: 443,
       cidrIpv4: "0.0.0.0/0",
     });
-    this.prerequisites.push(logsPolicy, httpsOut);
+    this.prerequisites.push(...execution.grants, httpsOut);
 
     // ── load balancing: own target group, route, and the load balancer admitted on the port ──
     let routeReady: ITerraformDependable | undefined;
@@ -599,7 +556,7 @@ export class FargateService extends Construct implements SecurityGroupPeer {
       cpu: String(props.cpu),
       memory: String(props.memoryMiB),
       runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture },
-      executionRoleArn: executionRole.arn,
+      executionRoleArn: execution.roleArn,
       taskRoleArn: taskRole.arn,
       volume: [{ name: TMP_VOLUME_NAME }],
       containerDefinitions: containerDefinitionsJson([
@@ -618,6 +575,7 @@ export class FargateService extends Construct implements SecurityGroupPeer {
           logMode: "non-blocking",
           readonlyRootFilesystem,
           stopTimeoutSeconds,
+          dockerLabels: props.dockerLabels,
         }),
       ]),
       // Replaced revisions stay ACTIVE, so the circuit breaker (or an operator) can always roll back to them.

@@ -290,7 +290,8 @@ function deployStatements(s: DeployScope): PolicyStatementJson[] {
   const prefix = s.naming.prefix;
   const statements: PolicyStatementJson[] = [
     {
-      // Describe and list calls have no resource-level permissions; they read configuration, never data.
+      // Describe and list calls have no resource-level permissions; they read configuration, never data. Nor has
+      // GetRandomPassword (the ephemeral passwords of the write-only secrets), which creates and reads nothing.
       Sid: "Read",
       Effect: "Allow",
       Action: [
@@ -303,6 +304,7 @@ function deployStatements(s: DeployScope): PolicyStatementJson[] {
         "application-autoscaling:Describe*",
         "cloudwatch:DescribeAlarms",
         "kms:ListAliases",
+        "secretsmanager:GetRandomPassword",
       ],
       Resource: "*",
     },
@@ -364,7 +366,7 @@ function deployStatements(s: DeployScope): PolicyStatementJson[] {
     },
     {
       // Whole services, on resources named as the environment's. GetSecretValue is among them: refreshing a secret
-      // version reads it (the generated values are in the state anyway); GetLogEvents too: the deploy gate streams
+      // version reads it (its value stays out of the state: write-only); GetLogEvents too: the deploy gate streams
       // the migration's output. The default option group is named by AWS (default:postgres-16).
       Sid: "OwnByName",
       Effect: "Allow",

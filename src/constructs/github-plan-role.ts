@@ -60,13 +60,14 @@ export const PLAN_ROLE_DENIED_ACTIONS: readonly string[] = [
  * `repo:<owner>/<name>:pull_request` and `repo:<owner>/<name>:ref:refs/heads/main` (no wildcard). A job that runs in a
  * GitHub environment has another `sub` and cannot assume it. Pull requests from forks get no OIDC token from GitHub.
  *
- * Permissions: `sts:AssumeRole` on the environment's state role (to read the state), and explicit denies of every
- * data-plane read in {@link PLAN_ROLE_DENIED_ACTIONS}. Nothing else: the CI plans with `-refresh=false` (the refresh
+ * Permissions: `sts:AssumeRole` on the environment's state role (to read the state), `secretsmanager:GetRandomPassword`
+ * (a plan opens the ephemeral passwords of the write-only secrets; the call creates and reads nothing), and explicit
+ * denies of every data-plane read in {@link PLAN_ROLE_DENIED_ACTIONS}. Nothing else: the CI plans with `-refresh=false` (the refresh
  * of `aws_secretsmanager_secret_version` calls `GetSecretValue`, which this role must never do), so it reads no AWS
  * resource. Not `ReadOnlyAccess`: that managed policy reads data (S3 objects, DynamoDB items, log events), not only
  * configuration, for any resource in the account.
  *
- * Keep in mind: the state itself holds the environment's generated passwords, and whoever can plan can read the state.
+ * The state holds no secret value (write-only arguments), but it names every resource: whoever can plan can read it.
  */
 export class GithubPlanRole extends Construct {
   /** ARN of the role (what the workflow's `role-to-assume` gets). */
@@ -102,6 +103,8 @@ export class GithubPlanRole extends Construct {
         Version: "2012-10-17",
         Statement: [
           { Sid: "ReadOwnState", Effect: "Allow", Action: "sts:AssumeRole", Resource: props.stateRoleArn },
+          // GetRandomPassword has no resource: it returns a random string and touches nothing.
+          { Sid: "EphemeralPasswords", Effect: "Allow", Action: "secretsmanager:GetRandomPassword", Resource: "*" },
           { Sid: "NeverReadData", Effect: "Deny", Action: [...PLAN_ROLE_DENIED_ACTIONS], Resource: "*" },
         ],
       }),

@@ -1,8 +1,10 @@
 import { Construct } from "constructs";
+import { ITerraformDependable } from "cdktf";
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import { appContainerDefinition, containerDefinitionsJson, TMP_VOLUME_NAME } from "./container-definition";
 import { Naming } from "../core/naming";
-import type { FargateService } from "./fargate-service";
+import type { FargateService, ServiceSecret } from "./fargate-service";
+import { TaskExecutionRole } from "./task-execution-role";
 import { PropChecks } from "./validation";
 
 /** Name of the container that runs the migration command; its exit code decides success. */
@@ -29,6 +31,32 @@ export interface MigrationTaskProps {
    * @default the service's container environment (an application profile may give one without its server switch)
    */
   readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * The container's secrets. Given, the task gets an execution role of its own that reads exactly these (and the
+   * registry credentials): for example a migration that logs in as the schema owner, whose secret the service must
+   * not read.
+   *
+   * @default the service's secrets, read through the service's execution role
+   */
+  readonly secrets?: Readonly<Record<string, ServiceSecret>>;
+  /**
+   * ARN of the customer-managed key of `secrets` (the own execution role decrypts through Secrets Manager).
+   *
+   * @default none
+   */
+  readonly secretsKmsKeyArn?: string;
+  /**
+   * The 12-digit account id, for the own execution role's source conditions.
+   *
+   * @default no source conditions
+   */
+  readonly accountId?: string;
+  /**
+   * Permissions boundary of the own execution role (see `GithubDeployRole`).
+   *
+   * @default none
+   */
+  readonly permissionsBoundaryArn?: string;
   /**
    * The command the container runs, as an exec-form argument list.
    *
@@ -102,6 +130,8 @@ export class MigrationTask extends Construct {
   public readonly command: readonly string[];
   /** Everything RunTask needs, for the stack's `migration` output or the deploy gate's arguments. */
   public readonly runTarget: MigrationRunTarget;
+  /** What must exist before the task starts besides the service's prerequisites: its own execution role's grants. */
+  public readonly taskPrerequisites: ITerraformDependable[];
 
   public constructor(scope: Construct, id: string, props: MigrationTaskProps) {
     super(scope, id);
@@ -119,6 +149,29 @@ export class MigrationTask extends Construct {
     const { service } = props;
     const environment = props.environment ?? service.containerEnvironment;
 
+    // ── IAM: with secrets of its own, an execution role that reads exactly those ──
+    let executionRoleArn = service.executionRoleArn;
+    let containerSecrets = service.containerSecrets;
+    this.taskPrerequisites = [];
+    if (props.secrets !== undefined) {
+      const execution = new TaskExecutionRole(this, "execution_role", {
+        naming: props.naming,
+        name: id,
+        description: `ECS starts ${props.naming.prefix} ${id} tasks with it: the service's log group and the migration's secrets only`,
+        region: service.region,
+        logGroupArn: service.logGroupArn,
+        secretArns: [...Object.values(props.secrets).map((s) => s.arn), ...(service.repositoryCredentialsArn === undefined ? [] : [service.repositoryCredentialsArn])],
+        secretsKmsKeyArn: props.secretsKmsKeyArn,
+        accountId: props.accountId,
+        permissionsBoundaryArn: props.permissionsBoundaryArn,
+      });
+      executionRoleArn = execution.roleArn;
+      this.taskPrerequisites.push(...execution.grants);
+      containerSecrets = Object.fromEntries(
+        Object.entries(props.secrets).map(([variable, secret]) => [variable, secret.jsonKey === undefined ? secret.arn : `${secret.arn}:${secret.jsonKey}::`]),
+      );
+    }
+
     // ── task definition ──
     const taskDefinition = new EcsTaskDefinition(this, "Resource", {
       family: props.naming.name("migrate", 255),
@@ -127,8 +180,8 @@ export class MigrationTask extends Construct {
       cpu: String(cpu),
       memory: String(memoryMiB),
       runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: service.cpuArchitecture },
-      // The service's execution role already reads exactly these secrets and writes to this log group.
-      executionRoleArn: service.executionRoleArn,
+      // The service's execution role (reading exactly the service's secrets), or the task's own.
+      executionRoleArn,
       taskRoleArn: service.taskRoleArn,
       volume: [{ name: TMP_VOLUME_NAME }],
       containerDefinitions: containerDefinitionsJson([
@@ -137,7 +190,7 @@ export class MigrationTask extends Construct {
           image: service.image,
           command,
           environment,
-          secrets: service.containerSecrets,
+          secrets: containerSecrets,
           repositoryCredentialsArn: service.repositoryCredentialsArn,
           logGroupName: service.logGroupName,
           logRegion: service.region,

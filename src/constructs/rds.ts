@@ -39,8 +39,17 @@ export interface RdsProps {
   readonly network: Network;
   /** The master user name (see `AppSecrets.databaseUsername`). */
   readonly masterUsername: string;
-  /** The master password, a Terraform token of a generated password. Never a literal: it would sit in the JSON. */
+  /**
+   * The master password, an ephemeral Terraform value (`EphemeralPassword`), set through the write-only `password_wo`
+   * so that it never reaches the state. Never a literal: it would sit in the JSON.
+   */
   readonly masterPassword: string;
+  /**
+   * The version of the master password: RDS gets `masterPassword` when the instance is created and whenever this
+   * changes (a rotation), never otherwise.
+   * @default 1
+   */
+  readonly masterPasswordVersion?: number;
   /** The database created with the instance. */
   readonly databaseName: string;
   /**
@@ -128,7 +137,8 @@ export interface RdsProps {
  *
  * In production it cannot be lost by accident: deletion protection, a final snapshot named `<identifier>-final`,
  * automated backups kept after deletion, and `prevent_destroy` (which makes `terraform plan -destroy` fail on
- * purpose). The password is passed in as a generated token; it never appears in an output.
+ * purpose). The master password is passed in as an ephemeral value and set write-only: it is in neither the JSON, an
+ * output nor the state.
  */
 export class Rds extends Construct implements SecurityGroupPeer {
   /** The endpoint host name. */
@@ -274,7 +284,9 @@ export class Rds extends Construct implements SecurityGroupPeer {
       engineVersion,
       instanceClass,
       username: props.masterUsername,
-      password: props.masterPassword,
+      // Write-only: the password reaches RDS, never the state (Terraform >= 1.11).
+      passwordWo: props.masterPassword,
+      passwordWoVersion: props.masterPasswordVersion ?? 1,
       dbName: props.databaseName,
       port: POSTGRES_PORT,
       storageType: "gp3",

@@ -4,12 +4,15 @@ import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
-import { Password } from "@cdktf/provider-random/lib/password";
 import { Naming } from "../core/naming";
 import { partitionOf } from "../domain/partition";
 import { tierDefaults } from "../domain/tier-defaults";
+import { EphemeralPassword } from "./ephemeral-password";
 import type { ServiceSecret } from "./fargate-service";
 import { PropChecks } from "./validation";
+
+/** The tag that marks the database master user's connection secret (the policy guard reads it: WHC.SEC3). */
+export const MASTER_SECRET_TAG = { key: "whcsites:role", value: "database-master" } as const;
 
 /** Master user names RDS reserves or that every attacker tries first. */
 const RESERVED_USERNAMES = ["postgres", "admin", "rdsadmin", "rdsrepladmin", "root"];
@@ -24,6 +27,9 @@ const SECRET_NAME = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){0,62}$/;
  * rejects (`/`, `@`, `"`, `'`, space).
  */
 export const DATABASE_PASSWORD_SPECIAL_CHARACTERS = "-_~";
+
+/** Secrets Manager's punctuation set (GetRandomPassword), less the characters a database password may use. */
+const EXCLUDED_DATABASE_PASSWORD_CHARACTERS = [...`!"#$%&'()*+,-./:;<=>?@[\\]^_\`{|}~`].filter((c) => !DATABASE_PASSWORD_SPECIAL_CHARACTERS.includes(c)).join("");
 
 /** The parts of a database connection, as Terraform expressions, for a connection URL. */
 export interface DatabaseConnectionParts {
@@ -85,6 +91,30 @@ export interface AppSecretsProps {
    * @default "whcsites"
    */
   readonly databaseName?: string;
+  /**
+   * Database roles besides the master user, each with its own generated password and connection secret
+   * `/<app>/<environment>/database-<role>` (user `<databaseName>_<role>`), for example `app` (reads and writes data)
+   * and `migrator` (owns the schema). The master connection (`database`) then goes to the role bootstrap only.
+   * @default none
+   */
+  readonly databaseRoles?: readonly string[];
+  /**
+   * The write-only version of each generated value, by secret name (`database`, `database-<role>`, or a generated
+   * secret's name). A value is written when its secret is created and again whenever its version changes: raising a
+   * version rotates that value (README, "Secrets and rotation").
+   * @default 1 for every secret
+   */
+  readonly versions?: Readonly<Record<string, number>>;
+}
+
+/** A database role's connection: its secret, its user name and the version of its password. */
+export interface DatabaseRoleSecret {
+  /** The connection secret (JSON with username, password, host, port, dbname, and url when formatted). */
+  readonly connection: ServiceSecret;
+  /** The role's user name. */
+  readonly username: string;
+  /** The version of its password (see {@link AppSecretsProps.versions}). */
+  readonly version: number;
 }
 
 /**
@@ -93,23 +123,18 @@ export interface AppSecretsProps {
  * connection. Each comes back as a {@link ServiceSecret} that a service names in its `secrets`: a service's execution
  * role then reads exactly the secrets it names.
  *
+ * **No secret in the Terraform state.** Every generated value comes from an ephemeral password (never stored) and goes
+ * only into write-only arguments (`secret_string_wo`, and `password_wo` on the database), each with a version number:
+ * the state holds the versions, never the values.
+ *
  * **Why a Terraform-generated database password and not the RDS-managed master password**
  * (`manage_master_user_password`): RDS rotates a managed password every 7 days. ECS tasks read secrets only when they
  * start, so running tasks keep the old password and fail on their next new connection after a rotation: an outage
  * every week until they are replaced. Here the password changes only when an operator decides to.
  *
- * **Rotating on purpose** (the addresses assume this construct's id is `secrets`; cdktf cannot pass `-replace`):
- * 1. `npx cdktf synth`, then in `cdktf.out/stacks/<stack>`:
- *    `terraform init && terraform apply -replace=random_password.secrets_database_password`.
- *    Terraform writes the new password to the DB instance (RDS applies a password change at once, whatever
- *    `apply_immediately` says) and a new version of the connection secret.
- * 2. Start new tasks of every service that uses the database: `aws ecs update-service --cluster <cluster> --service
- *    <service> --force-new-deployment`. New tasks read the new secret; established connections of old tasks keep
- *    working, new ones fail, so do this right after step 1.
- * A generated secret (`random_password.secrets_<id>_password`) rotates the same way. The passwords are deliberately
- * not `prevent_destroy`, so `-replace` stays possible.
- *
- * The random provider must be declared in the stack (`new RandomProvider(stack, "random")`).
+ * **Rotating on purpose**: raise the secret's version (`secrets.versions` in the environment file) and deploy. The new
+ * value is written to the secret (and, for the master password, to the database in the same apply); services whose
+ * task definitions name the secret's version roll out and read it.
  */
 export class AppSecrets extends Construct {
   /**
@@ -118,10 +143,14 @@ export class AppSecrets extends Construct {
    */
   public readonly databaseConnection?: ServiceSecret;
   /**
-   * The generated database master password (a Terraform token), only for the DB instance's `password` argument.
-   * Never put it in an output, a log, an environment variable or a tag: it is a secret in plain text.
+   * The generated database master password (an ephemeral Terraform value), only for the DB instance's write-only
+   * `password_wo`, with {@link AppSecrets.databasePasswordVersion}.
    */
   public readonly databasePasswordValue?: string;
+  /** The version of the master password (`password_wo_version`). */
+  public readonly databasePasswordVersion: number;
+  /** The database roles' connections, by role. */
+  public readonly databaseRoles: ReadonlyMap<string, DatabaseRoleSecret>;
   /** The RDS master user name. */
   public readonly databaseUsername: string;
   /** The application database name. */
@@ -133,11 +162,13 @@ export class AppSecrets extends Construct {
   private readonly kmsKeyId?: string;
   private readonly recoveryWindowDays: number;
   private readonly protect?: { readonly preventDestroy: true };
-  private readonly databasePassword?: Password;
+  private readonly databasePassword?: EphemeralPassword;
   private readonly databaseConnectionSecret?: SecretsmanagerSecret;
+  private readonly roleSecrets = new Map<string, { readonly secret: SecretsmanagerSecret; readonly password: EphemeralPassword }>();
+  private readonly versions: Readonly<Record<string, number>>;
   private readonly byName = new Map<string, { readonly kind: string; readonly secret: ServiceSecret }>();
   private connectionOf?: string;
-  private connectionValue?: ITerraformDependable;
+  private connectionValues?: ITerraformDependable[];
 
   public constructor(scope: Construct, id: string, props: AppSecretsProps) {
     super(scope, id);
@@ -155,6 +186,11 @@ export class AppSecrets extends Construct {
       `1-63 lower-case letters, digits or "_", starting with a letter, and not ${RESERVED_USERNAMES.join(", ")}`);
     checks.expect(/^[a-z][a-z0-9_]{0,62}$/.test(databaseName) && !RESERVED_DATABASE_NAMES.includes(databaseName), "databaseName", databaseName,
       `1-63 lower-case letters, digits or "_", starting with a letter, and not ${RESERVED_DATABASE_NAMES.join(", ")}`);
+    const databaseRoles = props.databaseRoles ?? [];
+    databaseRoles.forEach((role, i) => {
+      checks.expect(/^[a-z][a-z0-9]{0,15}$/.test(role) && databaseRoles.indexOf(role) === i, `databaseRoles[${i}]`, role, "lower-case letters and digits, starting with a letter, at most 16, each once");
+    });
+    for (const [name, version] of Object.entries(props.versions ?? {})) checks.integer(`versions.${name}`, version, 1, 1_000_000);
     if (customerManagedKey) {
       checks.expect(props.accountId !== undefined && (Token.isUnresolved(props.accountId) || /^\d{12}$/.test(props.accountId)), "accountId", props.accountId,
         "a 12-digit AWS account id when customerManagedKey is true");
@@ -164,6 +200,7 @@ export class AppSecrets extends Construct {
     checks.throwIfAny();
 
     this.naming = props.naming;
+    this.versions = props.versions ?? {};
     this.recoveryWindowDays = recoveryWindowDays;
     this.databaseUsername = databaseUsername;
     this.databaseName = databaseName;
@@ -210,22 +247,24 @@ export class AppSecrets extends Construct {
       this.kmsKeyArn = key.arn;
     }
 
-    // ── database credentials ──
+    // ── database credentials: the master, and a login per role ──
+    this.databasePasswordVersion = this.versionOf("database");
+    const roles = new Map<string, DatabaseRoleSecret>();
     if (databaseCredentials) {
-      // ~190 bits; the minimums satisfy any complexity rule.
-      this.databasePassword = new Password(this, "database_password", {
-        length: 32,
-        special: true,
-        overrideSpecial: DATABASE_PASSWORD_SPECIAL_CHARACTERS,
-        minLower: 1,
-        minUpper: 1,
-        minNumeric: 1,
-        minSpecial: 1,
-      });
+      this.databasePassword = this.databasePasswordFor("database_password");
       this.databasePasswordValue = this.databasePassword.result;
-      this.databaseConnectionSecret = this.secret("database_connection", "database", "PostgreSQL connection: username, password, host, port, dbname (and url)");
+      this.databaseConnectionSecret = this.secret("database_connection", "database", "PostgreSQL master connection: username, password, host, port, dbname");
+      // The policy guard's WHC.SEC3 finds the master secret by this tag: only the role bootstrap may read it.
+      this.databaseConnectionSecret.tags = { [MASTER_SECRET_TAG.key]: MASTER_SECRET_TAG.value };
       this.databaseConnection = { arn: this.databaseConnectionSecret.arn };
+      for (const role of databaseRoles) {
+        const name = `database-${role}`;
+        const secret = this.secret(`database_${role}`, name, `PostgreSQL connection of the ${role} role: username, password, host, port, dbname (and url)`);
+        this.roleSecrets.set(role, { secret, password: this.databasePasswordFor(`database_${role}_password`) });
+        roles.set(role, { connection: { arn: secret.arn }, username: `${databaseName}_${role}`, version: this.versionOf(name) });
+      }
     }
+    this.databaseRoles = roles;
   }
 
   /**
@@ -238,11 +277,16 @@ export class AppSecrets extends Construct {
    */
   public generated(name: string, description: string): ServiceSecret {
     return this.once(name, "generated", (id) => {
-      const value = new Password(this, `${id}_password`, { length: 64, special: false });
+      const value = new EphemeralPassword(this, `${id}_password`, { length: 64, excludePunctuation: true });
       const secret = this.secret(id, name, description);
-      new SecretsmanagerSecretVersion(this, `${id}_value`, { secretId: secret.id, secretString: value.result });
+      new SecretsmanagerSecretVersion(this, `${id}_value`, { secretId: secret.id, secretStringWo: value.result, secretStringWoVersion: this.versionOf(name) });
       return { arn: secret.arn };
     });
+  }
+
+  /** The write-only version of a secret's generated value (see {@link AppSecretsProps.versions}). */
+  public versionOf(name: string): number {
+    return this.versions[name] ?? 1;
   }
 
   /**
@@ -269,40 +313,53 @@ export class AppSecrets extends Construct {
    * @param database the database's endpoint, and its construct path (one connection secret describes one database)
    * @param url formats the `url` key (for example an Ecto URL for `DATABASE_URL`); its `password` must only ever go into
    *   the returned string
-   * @returns the secret version, only to depend on (tasks read it at start); typed so that the value cannot be read
+   * @returns the secret versions (master, then each role's), only to depend on (tasks read them at start)
    */
   public storeDatabaseConnection(
     database: { readonly address: string; readonly port: number; readonly path: string },
     url?: (parts: DatabaseConnectionParts) => string,
-  ): ITerraformDependable {
+  ): ITerraformDependable[] {
     if (this.databasePassword === undefined || this.databaseConnectionSecret === undefined) {
       throw new Error("AppSecrets: storeDatabaseConnection needs databaseCredentials (it is false).");
     }
-    if (this.connectionOf === database.path && this.connectionValue !== undefined) return this.connectionValue;
+    if (this.connectionOf === database.path && this.connectionValues !== undefined) return this.connectionValues;
     if (this.connectionOf !== undefined) {
       throw new Error(`AppSecrets: the connection secret already describes ${this.connectionOf}; it cannot also describe ${database.path}.`);
     }
     this.connectionOf = database.path;
-    const parts: DatabaseConnectionParts = {
-      username: this.databaseUsername,
-      password: this.databasePassword.result,
-      host: database.address,
-      port: Token.asString(database.port),
-      dbname: this.databaseName,
+    const write = (id: string, secret: SecretsmanagerSecret, username: string, password: EphemeralPassword, version: number, withUrl: boolean) => {
+      const parts: DatabaseConnectionParts = { username, password: password.result, host: database.address, port: Token.asString(database.port), dbname: this.databaseName };
+      return new SecretsmanagerSecretVersion(this, id, {
+        secretId: secret.id,
+        // Write-only: the value (with the password) reaches Secrets Manager and never the state. Terraform's jsonencode
+        // escapes the values. The database's endpoint is stable for its identifier, so a new version is only needed
+        // when the password changes (its version).
+        secretStringWo: Fn.jsonencode({
+          username,
+          password: password.result,
+          host: database.address,
+          port: database.port,
+          dbname: this.databaseName,
+          ...(withUrl && url !== undefined ? { url: url(parts) } : {}),
+        }),
+        secretStringWoVersion: version,
+      });
     };
-    this.connectionValue = new SecretsmanagerSecretVersion(this, "database_connection_value", {
-      secretId: this.databaseConnectionSecret.id,
-      // Terraform's jsonencode escapes the values.
-      secretString: Fn.jsonencode({
-        username: parts.username,
-        password: parts.password,
-        host: database.address,
-        port: database.port,
-        dbname: parts.dbname,
-        ...(url === undefined ? {} : { url: url(parts) }),
+    this.connectionValues = [
+      // The master connection: only the role bootstrap reads it when there are roles, so it needs no URL then.
+      write("database_connection_value", this.databaseConnectionSecret, this.databaseUsername, this.databasePassword, this.databasePasswordVersion, this.roleSecrets.size === 0),
+      ...[...this.roleSecrets].map(([role, { secret, password }]) => {
+        const login = this.databaseRoles.get(role) as DatabaseRoleSecret;
+        return write(`database_${role}_value`, secret, login.username, password, login.version, true);
       }),
-    });
-    return this.connectionValue;
+    ];
+    return this.connectionValues;
+  }
+
+  /** An ephemeral database password: URL-safe special characters, every character class. */
+  private databasePasswordFor(id: string): EphemeralPassword {
+    // ~190 bits; one character of each type satisfies any complexity rule.
+    return new EphemeralPassword(this, id, { length: 32, excludeCharacters: EXCLUDED_DATABASE_PASSWORD_CHARACTERS, requireEachIncludedType: true });
   }
 
   private once(name: string, kind: string, create: (id: string) => ServiceSecret): ServiceSecret {

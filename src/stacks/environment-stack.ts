@@ -1,6 +1,5 @@
 import { Construct } from "constructs";
 import { ITerraformDependable, S3Backend, TerraformOutput, TerraformVariable } from "cdktf";
-import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { API_SERVICE, EnvironmentConfig, SECRET_KEY_BASE_SECRET, ServiceConfig } from "../config/environment";
 import { StateConfig, stateAccessRoleArn, stateKey, stateKeyAliasArn } from "../config/state";
 import { acknowledge } from "../core/acknowledge";
@@ -11,13 +10,14 @@ import { Cluster } from "../constructs/cluster";
 import { githubDeployBoundaryArn } from "../constructs/github-deploy-role";
 import { DeployGate } from "../constructs/deploy-gate";
 import { FargateService, ServiceSecret } from "../constructs/fargate-service";
-import { MigrationTask } from "../constructs/migration-task";
+import { MigrationRunTarget, MigrationTask } from "../constructs/migration-task";
+import { PostgresRoleBootstrap } from "../constructs/postgres-role-bootstrap";
 import { Network } from "../constructs/network";
 import { plainContainer } from "../constructs/profiles/container";
 import { ectoDatabaseUrl, phoenixRelease } from "../constructs/profiles/phoenix";
 import { ContainerProfile, withOwnVariables } from "../constructs/profiles/profile";
 import { POSTGRES_PORT, Rds } from "../constructs/rds";
-import { AppSecrets } from "../constructs/secrets";
+import { AppSecrets, DatabaseRoleSecret } from "../constructs/secrets";
 // operations (issue 15) and edge protection (issue 17)
 import { AlertTopic } from "../constructs/alert-topic";
 import { Dashboard, DashboardSection } from "../constructs/dashboard";
@@ -46,6 +46,11 @@ export interface EnvironmentStackProps {
   /** Where the state lives (created by the `whcsites-state` stack). */
   readonly state: StateConfig;
 }
+
+/** The database role the services log in as: it reads and writes rows, and changes no schema. */
+export const APP_DATABASE_ROLE = "app";
+/** The database role migrations log in as: it owns the schema. */
+export const MIGRATOR_DATABASE_ROLE = "migrator";
 
 /** Where each construct's props come from in the environment file, where the names differ. */
 const NETWORK_FIELDS: FieldMap = { cidrBlock: "vpcCidr", availabilityZones: "/availabilityZones", region: "/region", accountId: "/accountId" };
@@ -98,7 +103,12 @@ export class EnvironmentStack extends ReadableStack {
   public readonly services: ReadonlyMap<string, FargateService>;
   /** The one-off migration task definition (the owning service's image and secrets), when migrations are on. */
   public readonly migration?: MigrationTask;
-  /** Runs the migration before the services that use the database roll out, unless `migrations.runOnDeploy` is false. */
+  /** Creates and updates the database's login roles (the only task with the master password). */
+  public readonly databaseRoles?: PostgresRoleBootstrap;
+  /**
+   * Runs the role bootstrap and the migration (unless `migrations.runOnDeploy` is false) before the services that
+   * use the database roll out.
+   */
   public readonly deployGate?: DeployGate;
   // ── operations (issue 15) and edge protection (issue 17) ──
   /** The topic the alarms notify, unless the file names an existing topic or no notification. */
@@ -132,8 +142,6 @@ export class EnvironmentStack extends ReadableStack {
     // environment, which reaches this environment's state only. (cdktf 0.21 has only the deprecated flat role_arn.)
     this.addOverride("terraform.backend.s3.assume_role", { role_arn: stateAccessRoleArn(state, config.name) });
     addAwsProvider(this, { naming: this.naming, region: config.region, accountId: config.accountId });
-    // Generates the secret key base and the database password (see src/constructs/secrets.ts).
-    new RandomProvider(this, "random");
 
     // ── release ──
     this.imageTag = new TerraformVariable(this, "image_tag", {
@@ -193,6 +201,10 @@ export class EnvironmentStack extends ReadableStack {
         recoveryWindowDays: config.secrets.recoveryWindowDays,
         customerManagedKey: config.secrets.customerManagedKey,
         databaseCredentials: config.database !== undefined,
+        // The application reads and writes rows as `app`; migrations own the schema as `migrator`; the master user
+        // goes to the role bootstrap only.
+        databaseRoles: config.database === undefined ? [] : [APP_DATABASE_ROLE, MIGRATOR_DATABASE_ROLE],
+        versions: config.secrets.versions,
       }),
     );
     const secretByName = this.secretCatalogue(config);
@@ -207,17 +219,18 @@ export class EnvironmentStack extends ReadableStack {
           network: this.network,
           masterUsername: secrets.databaseUsername,
           masterPassword: secrets.databasePasswordValue as string,
+          masterPasswordVersion: secrets.databasePasswordVersion,
           databaseName: secrets.databaseName,
           production: config.production,
           permissionsBoundaryArn,
           ...settings,
         }),
       );
-      // Ecto reads DATABASE_URL; the connection secret keeps a URL in its format when a Phoenix service uses it.
+      // Ecto reads DATABASE_URL: the role connections keep a URL in its format when a Phoenix service uses them.
       const ecto = config.services.some((s) => s.database && s.profile === "phoenix");
       connectionReady = [
         database.instance,
-        secrets.storeDatabaseConnection({ address: database.address, port: database.port, path: database.node.path }, ecto ? ectoDatabaseUrl : undefined),
+        ...secrets.storeDatabaseConnection({ address: database.address, port: database.port, path: database.node.path }, ecto ? ectoDatabaseUrl : undefined),
       ];
       this.database = database;
     }
@@ -262,6 +275,7 @@ export class EnvironmentStack extends ReadableStack {
           secrets: own.secrets,
           secretsKmsKeyArn: this.secrets.kmsKeyArn,
           repositoryCredentialsArn: s.registryCredentials === undefined ? undefined : this.registryCredentials(s.registryCredentials),
+          dockerLabels: this.secretVersionLabel(config, s),
           logRetentionDays: s.logRetentionDays,
           targetCpuPercent: s.targetCpuPercent,
           accountId: config.accountId,
@@ -290,28 +304,64 @@ export class EnvironmentStack extends ReadableStack {
     }
     this.services = services;
 
-    // ── migrations: before any service that uses the database rolls out ──
+    // ── the deploy gate: database roles, then migrations, before any service that uses the database rolls out ──
+    const steps: Array<{ name: string; target: MigrationRunTarget }> = [];
+    const gatePrerequisites: ITerraformDependable[] = [];
+    if (this.database !== undefined) {
+      const owner = this.secrets.databaseRoles.get(MIGRATOR_DATABASE_ROLE) as DatabaseRoleSecret;
+      const app = this.secrets.databaseRoles.get(APP_DATABASE_ROLE) as DatabaseRoleSecret;
+      const bootstrap = new PostgresRoleBootstrap(this, "database_roles", {
+        naming: this.naming,
+        cluster: this.cluster,
+        network: this.network,
+        masterConnection: this.secrets.databaseConnection as ServiceSecret,
+        roles: [
+          { kind: "owner", username: owner.username, secret: owner.connection, version: owner.version },
+          { kind: "readwrite", username: app.username, secret: app.connection, version: app.version },
+        ],
+        secretsKmsKeyArn: this.secrets.kmsKeyArn,
+        production: config.production,
+        accountId: config.accountId,
+        permissionsBoundaryArn,
+      });
+      bootstrap.allowTo(this.database, POSTGRES_PORT);
+      bootstrap.addTaskPrerequisite(this.database.allowFrom(bootstrap), ...connectionReady, ...this.network.privateEgress);
+      this.databaseRoles = bootstrap;
+      steps.push({ name: "database_roles", target: bootstrap.runTarget });
+      gatePrerequisites.push(...bootstrap.taskPrerequisites);
+    }
     const migrations = config.migrations;
     if (migrations !== undefined) {
       const owner = services.get(migrations.service) as FargateService;
       const ownerConfig = config.services.find((s) => s.name === migrations.service) as ServiceConfig;
+      const profile = this.profiles.get(migrations.service) as ContainerProfile;
+      const ownSecrets = Object.fromEntries(Object.entries(ownerConfig.secrets).map(([v, name]) => [v, secretByName(name)]));
       this.migration = fromFile(file, "migrations", MIGRATION_FIELDS, () =>
         new MigrationTask(this, "migrations", {
           naming: this.naming,
           service: owner,
           command: migrations.command,
-          environment: { ...this.profiles.get(migrations.service)?.oneOffEnvironment, ...ownerConfig.environment },
+          // The profile's one-off variables (no server), the service's own, and the schema owner's connection.
+          environment: { ...profile.oneOffEnvironment, ...ownerConfig.environment },
+          secrets: { ...profile.oneOffSecrets, ...ownSecrets },
+          secretsKmsKeyArn: this.secrets.kmsKeyArn,
+          accountId: config.accountId,
+          permissionsBoundaryArn,
         }),
       );
       if (migrations.runOnDeploy) {
-        const migration = this.migration;
-        this.deployGate = fromFile(file, "migrations", {}, () =>
-          new DeployGate(this, "deploy_gate", { migration, dependsOn: owner.taskPrerequisites, timeoutMinutes: migrations.timeoutMinutes }),
-        );
-        // A failed migration stops the deploy here: the old tasks keep serving, and no service of the new release
-        // starts on the old schema.
-        for (const s of config.services.filter((x) => x.database)) services.get(s.name)?.addDependency(this.deployGate.resource);
+        steps.push({ name: "migration", target: this.migration.runTarget });
+        gatePrerequisites.push(...owner.taskPrerequisites, ...this.migration.taskPrerequisites);
       }
+    }
+    if (steps.length > 0) {
+      const timeoutMinutes = migrations?.timeoutMinutes;
+      this.deployGate = fromFile(file, "migrations", {}, () =>
+        new DeployGate(this, "deploy_gate", { steps, dependsOn: [...new Set(gatePrerequisites)], timeoutMinutes }),
+      );
+      // A failed step stops the deploy here: the old tasks keep serving, and no service of the new release starts
+      // without its database role or on the old schema.
+      for (const s of config.services.filter((x) => x.database)) services.get(s.name)?.addDependency(this.deployGate.resource);
     }
 
     // ── operations (issue 15) and edge protection (issue 17): alarms, their topic, rollback on alarms, WAF, dashboard ──
@@ -462,6 +512,19 @@ export class EnvironmentStack extends ReadableStack {
     };
   }
 
+  /**
+   * `whcsites.secret-versions`: the versions of the generated secrets a service reads (`database-app=1,...`). Raising
+   * one changes the task definition, so the service rolls out and its new tasks read the new value.
+   */
+  private secretVersionLabel(config: EnvironmentConfig, s: ServiceConfig): Record<string, string> {
+    const names = new Set(Object.values(s.secrets));
+    if (s.profile === "phoenix") names.add(s.secrets.SECRET_KEY_BASE ?? SECRET_KEY_BASE_SECRET);
+    if (s.database && config.database !== undefined) names.add(`database-${APP_DATABASE_ROLE}`);
+    const generated = [...names].filter((n) => config.secrets.generated.includes(n) || n.startsWith("database-")).sort();
+    if (generated.length === 0) return {};
+    return { "whcsites.secret-versions": generated.map((n) => `${n}=${this.secrets.versionOf(n)}`).join(",") };
+  }
+
   /** The pull credentials of a private image: the environment's one operator-filled secret, or an existing one. */
   private registryCredentials(credentials: NonNullable<ServiceConfig["registryCredentials"]>): string {
     if (credentials.mode === "existing") return credentials.secretArn;
@@ -470,8 +533,11 @@ export class EnvironmentStack extends ReadableStack {
 
   /** How a service's container is run: its application profile with the environment's values. */
   private profileOf(config: EnvironmentConfig, s: ServiceConfig, secretByName: (name: string) => ServiceSecret): ContainerProfile {
-    const connection = this.secrets.databaseConnection;
-    const database = s.database && connection !== undefined ? { connection } : undefined;
+    // Services log in as the app role; their one-off tasks (migrations) as the schema owner.
+    const app = this.secrets.databaseRoles.get(APP_DATABASE_ROLE);
+    const migrator = this.secrets.databaseRoles.get(MIGRATOR_DATABASE_ROLE);
+    const database = s.database && app !== undefined ? { connection: app.connection } : undefined;
+    const oneOffDatabase = s.database && migrator !== undefined ? { connection: migrator.connection } : undefined;
     let profile: ContainerProfile;
     if (s.profile === "phoenix") {
       const routeHost = s.route !== undefined && s.route !== "default" ? s.route.hosts?.find((h) => !/[*?]/.test(h)) : undefined;
@@ -482,9 +548,10 @@ export class EnvironmentStack extends ReadableStack {
         poolSize: s.poolSize,
         secretKeyBase: secretByName(s.secrets.SECRET_KEY_BASE ?? SECRET_KEY_BASE_SECRET),
         database,
+        oneOffDatabase,
       });
     } else {
-      profile = plainContainer({ port: s.port, database });
+      profile = plainContainer({ port: s.port, database, oneOffDatabase });
     }
     this.profiles.set(s.name, profile);
     return profile;

@@ -16,6 +16,12 @@ export interface PlainContainerOptions {
    * @default none
    */
   readonly database?: DatabaseAccess;
+  /**
+   * The database of one-off tasks, when it differs (see `PhoenixReleaseOptions.oneOffDatabase`).
+   *
+   * @default database
+   */
+  readonly oneOffDatabase?: DatabaseAccess;
 }
 
 /**
@@ -23,15 +29,16 @@ export interface PlainContainerOptions {
  * access, through libpq's standard variables.
  */
 export function plainContainer(options: PlainContainerOptions = {}): ContainerProfile {
-  const connection = options.database?.connection;
-  const key = (jsonKey: string): ServiceSecret => ({ arn: (connection as ServiceSecret).arn, jsonKey });
+  const libpq = (database: DatabaseAccess | undefined): Record<string, ServiceSecret> => {
+    if (database === undefined) return {};
+    const key = (jsonKey: string): ServiceSecret => ({ arn: database.connection.arn, jsonKey });
+    return { PGHOST: key("host"), PGPORT: key("port"), PGDATABASE: key("dbname"), PGUSER: key("username"), PGPASSWORD: key("password") };
+  };
   return {
     environment: {},
-    secrets:
-      connection === undefined
-        ? {}
-        : { PGHOST: key("host"), PGPORT: key("port"), PGDATABASE: key("dbname"), PGUSER: key("username"), PGPASSWORD: key("password") },
+    secrets: libpq(options.database),
     port: options.port,
     oneOffEnvironment: {},
+    oneOffSecrets: libpq(options.oneOffDatabase ?? options.database),
   };
 }

@@ -49,6 +49,13 @@ export interface PhoenixReleaseOptions {
    * @default none: no `DATABASE_URL`
    */
   readonly database?: DatabaseAccess;
+  /**
+   * The database of one-off tasks (migrations), when it differs: for example a role that owns the schema, where the
+   * service's role may only read and write rows.
+   *
+   * @default database
+   */
+  readonly oneOffDatabase?: DatabaseAccess;
 }
 
 /**
@@ -80,15 +87,17 @@ export function phoenixRelease(options: PhoenixReleaseOptions): ContainerProfile
     POOL_SIZE: String(poolSize),
     RELEASE_TMP: TMP_PATH,
   };
+  const secrets = (database: DatabaseAccess | undefined) => ({
+    SECRET_KEY_BASE: options.secretKeyBase,
+    ...(database === undefined ? {} : { DATABASE_URL: { arn: database.connection.arn, jsonKey: "url" } }),
+  });
   return {
     environment: options.serveHttp ? { ...oneOffEnvironment, PHX_SERVER: "true" } : oneOffEnvironment,
-    secrets: {
-      SECRET_KEY_BASE: options.secretKeyBase,
-      ...(options.database === undefined ? {} : { DATABASE_URL: { arn: options.database.connection.arn, jsonKey: "url" } }),
-    },
+    secrets: secrets(options.database),
     port: options.serveHttp ? port : undefined,
     oneOffEnvironment,
     errorLogPattern: PHOENIX_ERROR_LOG_PATTERN,
+    oneOffSecrets: secrets(options.oneOffDatabase ?? options.database),
   };
 }
 

@@ -22,6 +22,8 @@ export interface ContainerProfile {
    * @default none: the log format is unknown, so the service gets no application-error alarm
    */
   readonly errorLogPattern?: string;
+  /** The secret environment of a one-off task (a migration): its database access is the one-off one, when given. */
+  readonly oneOffSecrets: Readonly<Record<string, ServiceSecret>>;
 }
 
 /** The parts of a database connection that a profile turns into variables. */

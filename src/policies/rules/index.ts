@@ -43,6 +43,8 @@ import { whcAlarmActions } from "./whc-ops1-alarm-actions";
 import { whcSnsTopicEncryption } from "./whc-sns1-topic-encryption";
 import { whcProductionAlbWebAcl } from "./whc-waf1-production-alb-web-acl";
 import { whcWebAclLogging } from "./whc-waf2-web-acl-logging";
+import { whcWriteOnlySecrets } from "./whc-sec2-write-only-secrets";
+import { whcMasterSecretUnread } from "./whc-sec3-master-secret";
 
 /**
  * Every rule of the policy pack, in report order: AWS Foundational Security Best Practices controls by service,
@@ -88,6 +90,8 @@ export const ALL_POLICY_RULES: readonly PolicyRule[] = [
   kmsKeyRotation,
   whcLogRetention,
   whcNoLiteralSecrets,
+  whcWriteOnlySecrets,
+  whcMasterSecretUnread,
   whcPreventDestroy,
   whcEcsCircuitBreaker,
   whcEcsDeploymentAlarms,
@@ -140,8 +144,10 @@ export {
   whcEcsDeploymentAlarms,
   whcLogRetention,
   whcNoLiteralSecrets,
+  whcMasterSecretUnread,
   whcPreventDestroy,
   whcProductionAlbWebAcl,
   whcSnsTopicEncryption,
   whcWebAclLogging,
+  whcWriteOnlySecrets,
 };
