@@ -1,4 +1,6 @@
-import { appContainerDefinition, AppContainerOptions } from "../src/constructs/container-definition";
+import { TerraformVariable, Testing } from "cdktf";
+import { appContainerDefinition, AppContainerOptions, containerDefinitionsJson, escapeTemplateSequences } from "../src/constructs/container-definition";
+import { ReadableStack } from "../src/stacks/readable-stack";
 
 const OPTIONS: AppContainerOptions = {
   name: "api",
@@ -48,5 +50,31 @@ describe("appContainerDefinition", () => {
     expect(() => appContainerDefinition({ ...OPTIONS, environment: { DATABASE_URL: "x" }, secrets: { DATABASE_URL: "arn:d" } })).toThrow(
       /DATABASE_URL given both as plain environment and as secret; allowed: one of the two/,
     );
+  });
+
+  test("escapes Terraform template sequences in literal command and environment text, so the container gets what was written", () => {
+    // GIVEN a shell command and a variable with ${ and %{ (Terraform would evaluate both)
+    const definition = appContainerDefinition({
+      ...OPTIONS,
+      command: ["sh", "-c", 'echo "${HOME}" %{x} $${y}'],
+      environment: { GREETING: "hello ${USER}" },
+    });
+    // THEN each becomes Terraform's escape ($${ and %%{), which Terraform turns back into the text as written
+    // (real Terraform shows it: __tests__/terraform/guards.test.ts)
+    expect(definition.command).toEqual(["sh", "-c", 'echo "$${HOME}" %%{x} $$${y}']);
+    expect(definition.environment).toEqual([{ name: "GREETING", value: "hello $${USER}" }]);
+    expect(escapeTemplateSequences("/app/bin/migrate")).toBe("/app/bin/migrate");
+  });
+
+  test("keeps cdktf references as references next to escaped literal text", () => {
+    // GIVEN a value mixing a token and a literal ${
+    const stack = new ReadableStack(Testing.app(), "test");
+    const host = new TerraformVariable(stack, "host", { type: "string" });
+    const definition = appContainerDefinition({ ...OPTIONS, environment: { URL: `https://${host.stringValue}/\${path}` } });
+    // WHEN resolved as the task definition's JSON
+    new TerraformVariable(stack, "probe", { type: "string", default: containerDefinitionsJson([definition]) });
+    const json = JSON.parse(Testing.synth(stack)).variable.probe.default as string;
+    // THEN the token is a reference, the literal is escaped
+    expect(JSON.parse(json)[0].environment).toEqual([{ name: "URL", value: "https://${var.host}/$${path}" }]);
   });
 });

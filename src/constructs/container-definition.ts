@@ -16,12 +16,13 @@ export interface AppContainerOptions {
   /** Full image reference; may hold Terraform tokens (the tag comes from the `image_tag` variable). */
   readonly image: string;
   /**
-   * The command, replacing the image's `CMD`.
+   * The command, replacing the image's `CMD`. Literal `${` and `%{` reach the container as written (see
+   * {@link escapeTemplateSequences}).
    *
    * @default the image's own command
    */
   readonly command?: readonly string[];
-  /** Plain environment variables. Never put a secret here: use `secrets`. */
+  /** Plain environment variables; literal `${` and `%{` in values reach the container as written. Never a secret: use `secrets`. */
   readonly environment: Readonly<Record<string, string>>;
   /** Environment variables read from Secrets Manager when the task starts: variable name to `valueFrom` ARN. */
   readonly secrets: Readonly<Record<string, string>>;
@@ -78,7 +79,7 @@ export function appContainerDefinition(options: AppContainerOptions): ContainerD
     // An init process forwards SIGTERM to the release and reaps zombies; ECS Exec sessions also rely on it.
     linuxParameters: { initProcessEnabled: true },
     stopTimeout: options.stopTimeoutSeconds,
-    environment: sortedPairs(options.environment).map(([name, value]) => ({ name, value })),
+    environment: sortedPairs(options.environment).map(([name, value]) => ({ name, value: escapeTemplateSequences(value) })),
     secrets: sortedPairs(options.secrets).map(([name, valueFrom]) => ({ name, valueFrom })),
     mountPoints: [{ sourceVolume: TMP_VOLUME_NAME, containerPath: TMP_PATH, readOnly: false }],
     portMappings: options.containerPort === undefined ? [] : [{ containerPort: options.containerPort, protocol: "tcp" }],
@@ -93,12 +94,22 @@ export function appContainerDefinition(options: AppContainerOptions): ContainerD
       },
     },
   };
-  if (options.command !== undefined) definition.command = [...options.command];
+  if (options.command !== undefined) definition.command = options.command.map(escapeTemplateSequences);
   if (options.dockerLabels !== undefined && Object.keys(options.dockerLabels).length > 0) definition.dockerLabels = { ...options.dockerLabels };
   if (options.repositoryCredentialsArn !== undefined) {
     definition.repositoryCredentials = { credentialsParameter: options.repositoryCredentialsArn };
   }
   return definition;
+}
+
+/**
+ * Literal text as Terraform passes it on: every string in the JSON is a Terraform template, so `${HOME}` (meant for
+ * a shell in the container) would be evaluated by Terraform, as an error or as another value. `${` and `%{` become
+ * `$${` and `%%{`, Terraform's escapes, which it turns back into what was written. cdktf tokens (`${TfToken[...]}`)
+ * stay references.
+ */
+export function escapeTemplateSequences(text: string): string {
+  return text.replace(/\$\{(?!TfToken\[)/g, () => "$${").replace(/%\{/g, () => "%%{");
 }
 
 /**
