@@ -14,6 +14,7 @@
 const TERRAFORM_SUITES = [
   "<rootDir>/__tests__/terraform/app-plan.test.ts",
   "<rootDir>/__tests__/terraform/check.test.ts",
+  "<rootDir>/__tests__/terraform/guards.test.ts",
   "<rootDir>/__tests__/terraform/new-environment.test.ts",
   "<rootDir>/__tests__/terraform/preview.test.ts",
   "<rootDir>/__tests__/workflows/stack-summary.test.ts",

@@ -55,7 +55,9 @@ describe("environment files", () => {
       production: false,
       domain: undefined,
       network: { natGateways: "single" },
-      database: { multiAz: false, deletionProtection: false, backupRetentionDays: 7 },
+      // protected like production (not disposable): only the cost-driven defaults differ
+      database: { multiAz: false, deletionProtection: true, finalSnapshot: true, retainAutomatedBackups: true, backupRetentionDays: 7 },
+      disposable: false,
       secrets: { recoveryWindowDays: 7 },
       migrations: { service: "api", command: ["/app/bin/migrate"], runOnDeploy: true },
       image: { repository: "ghcr.io/whc-example/whcsites", tag: "1.4.2" },
@@ -92,6 +94,37 @@ describe("environment files", () => {
     expect(loadEnvironment(writeEnvironment(env)).webAcl).toEqual({
       enabled: true, mode: "count", rateLimit: 2000, allowCidrs: ["203.0.113.0/24"], ruleOverrides: { AWSManagedRulesSQLiRuleSet: { SQLi_BODY: "count" } }, logRetentionDays: 30,
     });
+  });
+
+  test("an image pinned by digest loads as repository and digest, also in production (and for a service)", () => {
+    // GIVEN production with its release image and a worker's image pinned by digest
+    const digest = `sha256:${"0123456789abcdef".repeat(4)}`;
+    const env = read("production");
+    env.image = `ghcr.io/whc-example/whcsites@${digest}`;
+    env.services.worker = { profile: "container", image: `ghcr.io/whc-example/worker@${digest}`, cpu: 256, memoryMiB: 512, desiredCount: 2 };
+    // WHEN loaded
+    const config = loadEnvironment(writeEnvironment(env, "production"));
+    // THEN the digest is kept apart from the repository, and no tag is made up
+    expect(config.image).toEqual({ repository: "ghcr.io/whc-example/whcsites", digest });
+    expect(config.services.find((s) => s.name === "worker")?.image).toBe(`ghcr.io/whc-example/worker@${digest}`);
+  });
+
+  test("a disposable environment turns every data protection off at once; an explicit deletionProtection still wins", () => {
+    const env = read("staging");
+    env.disposable = true;
+    expect(loadEnvironment(writeEnvironment(env))).toMatchObject({
+      disposable: true,
+      database: { deletionProtection: false, finalSnapshot: false, retainAutomatedBackups: false },
+    });
+    env.database.deletionProtection = true;
+    expect(loadEnvironment(writeEnvironment(env)).database).toMatchObject({ deletionProtection: true, finalSnapshot: false });
+  });
+
+  test("migrations: the container's own time limit is on by default and can be turned off", () => {
+    const env = read("staging");
+    expect(loadEnvironment(writeEnvironment(env)).migrations).toMatchObject({ timeoutMinutes: 15, containerTimeLimit: true });
+    env.migrations = { containerTimeLimit: false, timeoutMinutes: 30 };
+    expect(loadEnvironment(writeEnvironment(env)).migrations).toMatchObject({ timeoutMinutes: 30, containerTimeLimit: false });
   });
 
   test("a non-production file may override a tier default", () => {

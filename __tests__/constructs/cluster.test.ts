@@ -114,6 +114,59 @@ describe("Cluster with ECS Exec logging", () => {
   });
 });
 
+describe("Cluster with ECS Exec logs under a customer-managed key", () => {
+  const keyed = { executeCommandLogging: true, customerManagedKey: true, accountId: "210987654321", region: "eu-west-1" };
+
+  test("GIVEN customerManagedKey WHEN synthesized THEN the exec log group is encrypted with its own rotated key and ECS Exec requires it", () => {
+    // GIVEN / WHEN
+    const { stack, cluster, resources } = build(keyed);
+    // THEN
+    expect(Object.keys(resources.aws_kms_key)).toEqual(["service_exec_log_key"]);
+    expect(resources.aws_kms_key.service_exec_log_key).toMatchObject({ enable_key_rotation: true, deletion_window_in_days: 30 });
+    expect(resources.aws_kms_key.service_exec_log_key.lifecycle).toBeUndefined();
+    expect(resources.aws_cloudwatch_log_group.service_exec_log_group.kms_key_id).toBe("${aws_kms_key.service_exec_log_key.arn}");
+    expect(resources.aws_ecs_cluster.service_cluster.configuration).toMatchObject({
+      execute_command_configuration: { log_configuration: { cloud_watch_encryption_enabled: true } },
+    });
+    expect(resolve(stack, cluster.executeCommandLogKeyArn)).toBe("${aws_kms_key.service_exec_log_key.arn}");
+  });
+
+  test("GIVEN customerManagedKey WHEN synthesized THEN CloudWatch Logs of the region may use the key for the exec log group only", () => {
+    // GIVEN / WHEN
+    const policy = JSON.parse(build(keyed).resources.aws_kms_key.service_exec_log_key.policy as string);
+    // THEN
+    expect(policy.Statement).toEqual([
+      { Sid: "AccountAdministersKey", Effect: "Allow", Principal: { AWS: "arn:aws:iam::210987654321:root" }, Action: "kms:*", Resource: "*" },
+      {
+        Sid: "CloudWatchLogsUsesItForTheExecLogGroup",
+        Effect: "Allow",
+        Principal: { Service: "logs.eu-west-1.amazonaws.com" },
+        Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+        Resource: "*",
+        Condition: { ArnEquals: { "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-west-1:210987654321:log-group:/whcsites/staging/ecs/service/exec" } },
+      },
+    ]);
+  });
+
+  test("GIVEN production WHEN synthesized THEN the key has prevent_destroy; in China its service principal ends in .cn", () => {
+    expect(build({ ...keyed, production: true }, "production").resources.aws_kms_key.service_exec_log_key.lifecycle).toEqual({ prevent_destroy: true });
+    const china = JSON.parse(build({ ...keyed, region: "cn-north-1" }).resources.aws_kms_key.service_exec_log_key.policy as string);
+    expect(china.Statement[1].Principal).toEqual({ Service: "logs.cn-north-1.amazonaws.com.cn" });
+    expect(china.Statement[0].Principal).toEqual({ AWS: "arn:aws-cn:iam::210987654321:root" });
+  });
+
+  test("GIVEN customerManagedKey without ECS Exec logging WHEN synthesized THEN there is no key", () => {
+    expect(build({ customerManagedKey: true, accountId: "210987654321", region: "eu-west-1" }).resources.aws_kms_key).toBeUndefined();
+  });
+
+  test("GIVEN customerManagedKey without account or region WHEN constructed THEN both are asked for", () => {
+    expect(() => build({ executeCommandLogging: true, customerManagedKey: true })).toThrow(
+      "Cluster: accountId got nothing; allowed: the 12-digit account id with customerManagedKey (the key policy names it)\n" +
+        'Cluster: region got nothing; allowed: the AWS region with customerManagedKey, such as "eu-west-1"',
+    );
+  });
+});
+
 describe("Cluster validation", () => {
   test.each<[Partial<ClusterProps>, string]>([
     [{ containerInsights: "on" as "enabled" }, 'Cluster: containerInsights got "on"; allowed: "enabled" or "enhanced"'],

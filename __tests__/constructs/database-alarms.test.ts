@@ -24,7 +24,8 @@ function build(props: Partial<DatabaseAlarmsProps> = {}, database: Partial<RdsPr
     masterPassword: secrets.databasePasswordValue as string,
     databaseName: secrets.databaseName,
     production,
-    ...(production ? { multiAz: true, deletionProtection: true } : {}),
+    // Production has enhanced monitoring, whose role trusts RDS only for this account's instance.
+    ...(production ? { multiAz: true, deletionProtection: true, accountId: "210987654321" } : {}),
     ...database,
   });
   const alarms = new DatabaseAlarms(stack, "database_alarms", { naming, database: rds, alarmTopicArn: TOPIC, ...props });

@@ -20,20 +20,44 @@ describe("DeployGate", () => {
   });
   const migration = stack.migration as MigrationTask;
   const bootstrap = stack.databaseRoles as PostgresRoleBootstrap;
-  const migrationStep = [{ name: "migration", target: migration.runTarget }];
+  // The migration with its time limits, as the stack gives it to its gate.
+  const migrationStep = [migration.deployStep("migration")];
 
   test("the committed staging environment has a role bootstrap and a migration task to gate", () => {
     expect(stack.migration).toBeInstanceOf(MigrationTask);
     expect(stack.databaseRoles).toBeInstanceOf(PostgresRoleBootstrap);
   });
 
-  test("a custom timeout and project root reach the command", () => {
+  test("the runner's timeout is the migration's, so the container's own limit comes a minute after it", () => {
+    // GIVEN the committed staging migration (15 minutes; its container stops itself after 960 s)
+    expect(migration.containerTimeLimitSeconds).toBe(960);
+    // THEN the gate's runner stops the task after 15 minutes
+    expect((stack.deployGate as DeployGate).command).toContain("--timeout 15m");
+  });
+
+  test("a shorter timeout and a project root reach the command", () => {
     // WHEN a gate is built with both set
-    const gate = new DeployGate(stack, "other_gate", { steps: migrationStep, timeoutMinutes: 30, projectRoot: "/srv/whcsites-infra" });
+    const gate = new DeployGate(stack, "other_gate", { steps: migrationStep, timeoutMinutes: 10, projectRoot: "/srv/whcsites-infra" });
     // THEN the runner gets the timeout and runs from that folder
-    expect(gate.command).toContain("--timeout 30m");
+    expect(gate.command).toContain("--timeout 10m");
     const json = JSON.parse(Testing.synth(stack));
     expect(json.resource.terraform_data.other_gate.provisioner[0]["local-exec"].working_dir).toBe("/srv/whcsites-infra");
+  });
+
+  test("a runner timeout past the container's own limit is refused: the container would stop first", () => {
+    expect(() => new DeployGate(stack, "late_gate", { steps: migrationStep, timeoutMinutes: 30 })).toThrow(
+      "DeployGate: timeoutMinutes got 30; allowed: an integer from 1 to 15 (the migration step's timeoutMinutes: its container stops itself after 960 seconds)",
+    );
+  });
+
+  test("without a timeout of its own the gate takes the shortest step's, and applies it to every step", () => {
+    // GIVEN a migration of 20 minutes (its container stops itself after 1260 s) after the role bootstrap (no limit)
+    const long = new MigrationTask(stack, "long_migration", { naming: stack.naming, service: stack.services.get("api") as never, timeoutMinutes: 20 });
+    // WHEN gated
+    const gate = new DeployGate(stack, "long_gate", { steps: [{ name: "database_roles", target: bootstrap.runTarget }, long.deployStep("migration")] });
+    // THEN both runs wait at most 20 minutes
+    expect(long.containerTimeLimitSeconds).toBe(1260);
+    expect(gate.command.match(/--timeout 20m/g)).toHaveLength(2);
   });
 
   test("it runs again when the task definition or the image changes, after what the migration needs", () => {
@@ -44,16 +68,17 @@ describe("DeployGate", () => {
     const gate = JSON.parse(Testing.synth(stack)).resource.terraform_data.prerequisite_gate;
     expect(gate.triggers_replace).toEqual({
       migration_task_definition: "${aws_ecs_task_definition.migrations.arn}",
-      migration_image: "ghcr.io/whc-example/whcsites:${var.image_tag}",
+      migration_image: "${local.release_image}",
     });
     expect(gate.depends_on).toEqual(
       expect.arrayContaining(["aws_iam_role_policy.service_api_execution_role_secrets", "aws_vpc_security_group_ingress_rule.database_allow_service_api", "aws_db_instance.database"]),
     );
   });
 
-  test.each([0, 121, 1.5])("timeoutMinutes %p is refused with the allowed range", (timeoutMinutes) => {
-    expect(() => new DeployGate(stack, `gate_${String(timeoutMinutes).replace(".", "_")}`, { steps: migrationStep, timeoutMinutes })).toThrow(
-      /DeployGate: timeoutMinutes got .*; allowed: an integer from 1 to 120/,
+  test.each([0, 121, 1.5])("timeoutMinutes %p is refused with the allowed range (a migration without its own limit)", (timeoutMinutes) => {
+    const unlimited = new MigrationTask(stack, `unlimited_${String(timeoutMinutes).replace(".", "_")}`, { naming: stack.naming, service: stack.services.get("api") as never, containerTimeLimit: false });
+    expect(() => new DeployGate(stack, `gate_${String(timeoutMinutes).replace(".", "_")}`, { steps: [unlimited.deployStep("migration")], timeoutMinutes })).toThrow(
+      /DeployGate: timeoutMinutes got .*; allowed: an integer from 1 to 120$/,
     );
   });
 
@@ -62,7 +87,7 @@ describe("DeployGate", () => {
     const gate = new DeployGate(stack, "two_step_gate", {
       steps: [
         { name: "database_roles", target: bootstrap.runTarget },
-        { name: "migration", target: migration.runTarget },
+        migration.deployStep("migration"),
       ],
     });
     const resource = () => JSON.parse(Testing.synth(stack)).resource.terraform_data.two_step_gate;
@@ -87,7 +112,7 @@ describe("DeployGate", () => {
         database_roles_task_definition: "${aws_ecs_task_definition.database_roles_task_definition.arn}",
         database_roles_image: "public.ecr.aws/docker/library/postgres:17-alpine",
         migration_task_definition: "${aws_ecs_task_definition.migrations.arn}",
-        migration_image: "ghcr.io/whc-example/whcsites:${var.image_tag}",
+        migration_image: "${local.release_image}",
       });
     });
   });
@@ -118,6 +143,12 @@ describe("DeployGate", () => {
         'DeployGate: steps[1].name got "migration"; allowed: snake_case, each once',
       );
     });
+
+    test("a step with a container time limit but no timeoutMinutes is refused: the gate could not keep under it", () => {
+      expect(() => new DeployGate(stack, "unbounded_gate", { steps: [{ name: "migration", target, containerTimeLimitSeconds: 960 }] })).toThrow(
+        "DeployGate: steps[0].timeoutMinutes got nothing; allowed: set when containerTimeLimitSeconds is",
+      );
+    });
   });
 });
 
@@ -136,7 +167,7 @@ describe("DeployGate and the migration runner", () => {
       .replace("${aws_cloudwatch_log_group.database_roles_log_group.name}", "/whcsites/staging/ecs/database_roles")
       .replace("${aws_ecs_task_definition.migrations.arn}", "arn:aws:ecs:eu-west-1:210987654321:task-definition/whcsites-staging-migrate:7")
       .replace("${aws_cloudwatch_log_group.service_api_log_group.name}", "/whcsites/staging/ecs/api")
-      .replace("${var.image_tag}", "2.0.0");
+      .replace("${local.release_image}", "ghcr.io/whc-example/whcsites:2.0.0");
     expect(applied).not.toContain("${");
     const commands = applied.split(" && ");
     expect(commands).toHaveLength(2);

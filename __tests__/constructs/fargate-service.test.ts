@@ -61,6 +61,7 @@ function build(options: Options = {}): Built {
     masterPassword: secrets.databasePasswordValue as string,
     databaseName: secrets.databaseName,
     production,
+    accountId: "123456789012",
   });
   if (options.wire ?? true) {
     service.allowTo(database, POSTGRES_PORT);

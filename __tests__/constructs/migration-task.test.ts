@@ -1,8 +1,15 @@
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
+import { spawnSync } from "child_process";
 import { TerraformOutput, Testing } from "cdktf";
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import { FargateService, FargateServiceProps } from "../../src/constructs/fargate-service";
-import { DEFAULT_MIGRATION_COMMAND, MigrationTask, MigrationTaskProps } from "../../src/constructs/migration-task";
+import {
+  CONTAINER_KILL_AFTER_SECONDS,
+  CONTAINER_TIME_LIMIT_GRACE_SECONDS,
+  DEFAULT_MIGRATION_COMMAND,
+  MigrationTask,
+  MigrationTaskProps,
+} from "../../src/constructs/migration-task";
 import { ContainerProfile } from "../../src/constructs/profiles/profile";
 import { Naming } from "../../src/core/naming";
 import { ReadableStack } from "../../src/stacks/readable-stack";
@@ -89,27 +96,58 @@ describe("MigrationTask task definition", () => {
 });
 
 describe("MigrationTask container", () => {
-  test("runs /app/bin/migrate from the service's image and tag, in a container named migrate", () => {
+  test("runs /app/bin/migrate from the service's image and tag, in a container named migrate, under its own time limit", () => {
     // GIVEN / WHEN
-    const { container, apiContainer } = build();
-    // THEN
+    const { container, apiContainer, migration } = build();
+    // THEN the container stops itself 15 minutes (the runner's default timeout) plus one minute after it starts
     expect(DEFAULT_MIGRATION_COMMAND).toEqual(["/app/bin/migrate"]);
     expect(container).toMatchObject({
       name: "migrate",
       image: TEST_IMAGE,
-      command: ["/app/bin/migrate"],
+      command: ["timeout", "-k", "30", "960", "/app/bin/migrate"],
       essential: true,
       privileged: false,
     });
+    expect(migration).toMatchObject({ timeoutMinutes: 15, containerTimeLimitSeconds: 960, command: ["/app/bin/migrate"] });
     expect(container.image).toBe(apiContainer.image);
     expect(container.portMappings).toEqual([]);
   });
 
-  test("runs a custom command", () => {
+  test("runs a custom command, with the time limit from timeoutMinutes", () => {
     // GIVEN / WHEN
-    const { container } = build({ command: ["/app/bin/whcsites", "eval", "Whcsites.Release.migrate"] });
+    const { container, migration } = build({ command: ["/app/bin/whcsites", "eval", "Whcsites.Release.migrate"], timeoutMinutes: 40 });
+    // THEN 40 minutes and the grace minute
+    expect(container.command).toEqual(["timeout", "-k", "30", "2460", "/app/bin/whcsites", "eval", "Whcsites.Release.migrate"]);
+    expect(migration.containerTimeLimitSeconds).toBe(40 * 60 + CONTAINER_TIME_LIMIT_GRACE_SECONDS);
+    expect(CONTAINER_KILL_AFTER_SECONDS).toBe(30);
+  });
+
+  test("without containerTimeLimit (an image with no timeout command), runs the command as it is", () => {
+    // GIVEN / WHEN
+    const { container, migration } = build({ containerTimeLimit: false, timeoutMinutes: 30 });
     // THEN
-    expect(container.command).toEqual(["/app/bin/whcsites", "eval", "Whcsites.Release.migrate"]);
+    expect(container.command).toEqual(["/app/bin/migrate"]);
+    expect(migration.containerTimeLimitSeconds).toBeUndefined();
+    expect(migration.timeoutMinutes).toBe(30);
+  });
+
+  const gnuTimeout = spawnSync("timeout", ["--version"], { encoding: "utf8" }).stdout?.includes("GNU coreutils") === true;
+  (gnuTimeout ? test : test.skip)("the synthesized wrapper really stops the command when its time is up (GNU timeout, as in Debian images)", () => {
+    // GIVEN the container's command as synthesized, with the migration swapped for a shell that waits for a signal
+    // and, instead of waiting 960 s, sends timeout the SIGALRM its own timer sends when the time is up
+    const { container } = build();
+    const wrapper = (container.command as string[]).slice(0, -1);
+    expect(wrapper).toEqual(["timeout", "-k", "30", "960"]);
+    const migration = ["sh", "-c", 'trap "echo stopped by TERM; exit 143" TERM; kill -ALRM $PPID; sleep 30 & wait'];
+    // WHEN it runs
+    const started = Date.now();
+    const run = spawnSync(wrapper[0], [...wrapper.slice(1), ...migration], { encoding: "utf8", timeout: 20_000 });
+    // THEN the migration got SIGTERM and the container exits 124 (timeout's "timed out"), at once
+    expect(run.stdout).toContain("stopped by TERM");
+    expect(run.status).toBe(124);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    // and an ordinary migration's exit code passes through unchanged
+    expect(spawnSync(wrapper[0], [...wrapper.slice(1), "sh", "-c", "exit 3"]).status).toBe(3);
   });
 
   test("gets the service's secrets by ARN and its registry credentials", () => {
@@ -291,6 +329,8 @@ describe("MigrationTask validation", () => {
     [{ command: ["/app/bin/migrate", ""] }, /MigrationTask: command got \["\/app\/bin\/migrate",""\]; allowed/],
     [{ cpu: 128 }, /MigrationTask: cpu got 128; allowed: 256, 512, 1024/],
     [{ cpu: 256, memoryMiB: 4096 }, /MigrationTask: memoryMiB got 4096 for cpu 256; allowed for cpu 256: 512, 1024, 2048/],
+    [{ timeoutMinutes: 0 }, /MigrationTask: timeoutMinutes got 0; allowed: an integer from 1 to 120/],
+    [{ timeoutMinutes: 121 }, /MigrationTask: timeoutMinutes got 121; allowed: an integer from 1 to 120/],
   ])("rejects %j", (props, message) => {
     expect(errorOf(props)).toMatch(message);
   });

@@ -296,7 +296,7 @@ describe("Network", () => {
 
   describe("GIVEN VPC endpoints turned on", () => {
     // WHEN
-    const s = synthNetwork({ vpcEndpoints: true });
+    const s = synthNetwork({ vpcEndpoints: true, accountId: "123456789012" });
     const privateTables = ["a", "b", "c"].map((l) => ref(`aws_route_table.network_private_${l}_routes`));
     const privateSubnets = ["a", "b", "c"].map((l) => ref(`aws_subnet.network_private_${l}`));
     const endpointGroup = ref("aws_security_group.network_endpoints");
@@ -336,9 +336,46 @@ describe("Network", () => {
       expect(group.egress).toBeUndefined();
     });
 
+    it("THEN each endpoint's policy allows this account's resources only: buckets by owner, secrets and log groups by ARN", () => {
+      const policies = Object.fromEntries(
+        Object.entries(ofType(s, "aws_vpc_endpoint")).map(([name, endpoint]) => [name, JSON.parse(endpoint.policy as string).Statement]),
+      );
+      expect(policies).toEqual({
+        network_endpoints_s3: [
+          { Sid: "ThisAccountsBuckets", Effect: "Allow", Principal: "*", Action: "s3:*", Resource: ["*"], Condition: { StringEquals: { "aws:ResourceAccount": "123456789012" } } },
+        ],
+        network_endpoints_secretsmanager: [
+          { Sid: "ThisAccountsSecrets", Effect: "Allow", Principal: "*", Action: "secretsmanager:*", Resource: ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:*"] },
+        ],
+        network_endpoints_logs: [
+          { Sid: "ThisAccountsLogGroups", Effect: "Allow", Principal: "*", Action: "logs:*", Resource: ["arn:aws:logs:eu-west-1:123456789012:log-group:*"] },
+        ],
+      });
+    });
+
     it("THEN the database route table still has no route", () => {
       expect(routesOf(s, ref("aws_route_table.network_database_routes"))).toEqual([]);
       expect(s.synth).not.toHaveResourceWithProperties(Route, { route_table_id: ref("aws_route_table.network_database_routes") });
+    });
+  });
+
+  describe("GIVEN VPC endpoints and secrets of another account", () => {
+    it("THEN the Secrets Manager endpoint also allows those secrets, by full or partial ARN", () => {
+      // GIVEN / WHEN
+      const shared = "arn:aws:secretsmanager:eu-west-1:999999999999:secret:stripe";
+      const s = synthNetwork({ vpcEndpoints: true, accountId: "123456789012", crossAccountSecretArns: [shared] });
+      // THEN
+      const statement = JSON.parse(ofType(s, "aws_vpc_endpoint").network_endpoints_secretsmanager.policy as string).Statement[0];
+      expect(statement.Resource).toEqual(["arn:aws:secretsmanager:eu-west-1:123456789012:secret:*", shared, `${shared}-??????`]);
+    });
+
+    it("THEN endpoints without the account id, or a secret that is not an ARN, are refused", () => {
+      expect(errorOf({ vpcEndpoints: true }).message).toBe(
+        "Network: accountId got nothing; allowed: the 12-digit account id with vpcEndpoints (the endpoint policies allow this account's resources only)",
+      );
+      expect(errorOf({ vpcEndpoints: true, accountId: "123456789012", crossAccountSecretArns: ["stripe"] }).message).toMatch(
+        /^Network: crossAccountSecretArns\[0\] got "stripe"; allowed: a Secrets Manager secret ARN/,
+      );
     });
   });
 

@@ -26,6 +26,8 @@ import { ReadableStack } from "../../src/stacks/readable-stack";
 import { testNetwork } from "../helpers/network";
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
+
+const ACCOUNT = "123456789012";
 type Synth = { resource: Resources; output?: Record<string, unknown> };
 
 /** A stand-in for the ECS service: something with its own security group. */
@@ -61,7 +63,7 @@ function credentialsOf(secrets: AppSecrets): Pick<RdsProps, "masterUsername" | "
 
 function whenDatabase(props: Partial<RdsProps> = {}, environment = "staging"): Given & { database: Rds } {
   const g = given(environment);
-  const database = new Rds(g.stack, "database", { naming: g.naming, network: g.network, ...credentialsOf(g.secrets), ...props });
+  const database = new Rds(g.stack, "database", { naming: g.naming, network: g.network, ...credentialsOf(g.secrets), accountId: ACCOUNT, ...props });
   return { ...g, database };
 }
 
@@ -118,24 +120,33 @@ describe("Rds", () => {
       expect(Object.keys(json.resource.aws_db_instance)).toEqual(["database"]);
     });
 
-    it("has the lighter non-production protections: no deletion protection, no final snapshot, no prevent_destroy", () => {
+    it("keeps the data protections of every tier (deletion protection, final snapshot, kept backups), not production's cost", () => {
       // GIVEN / WHEN
       const { stack } = whenDatabase();
       const instance = synth(stack).json.resource.aws_db_instance.database;
 
       // THEN
       expect(instance).toMatchObject({
-        deletion_protection: false,
-        skip_final_snapshot: true,
-        delete_automated_backups: true,
+        deletion_protection: true,
+        skip_final_snapshot: false,
+        final_snapshot_identifier: "whcsites-staging-db-final",
+        delete_automated_backups: false,
         multi_az: false,
         performance_insights_enabled: false,
         monitoring_interval: 0,
       });
-      expect(instance.final_snapshot_identifier).toBeUndefined();
       expect(instance.lifecycle).toBeUndefined();
       expect(instance.monitoring_role_arn).toBeUndefined();
       expect(synth(stack).json.resource.aws_iam_role).toBeUndefined();
+    });
+
+    it("turns each protection off only when asked (a disposable environment)", () => {
+      // GIVEN / WHEN
+      const { stack } = whenDatabase({ deletionProtection: false, finalSnapshot: false, retainAutomatedBackups: false });
+      const instance = synth(stack).json.resource.aws_db_instance.database;
+      // THEN
+      expect(instance).toMatchObject({ deletion_protection: false, skip_final_snapshot: true, delete_automated_backups: true });
+      expect(instance.final_snapshot_identifier).toBeUndefined();
     });
   });
 
@@ -173,8 +184,17 @@ describe("Rds", () => {
         monitoring_role_arn: "${aws_iam_role.database_monitoring_role.arn}",
       });
       const role = json.resource.aws_iam_role.database_monitoring_role;
+      // RDS may assume it only for this instance of this account (confused deputy)
       expect(JSON.parse(role.assume_role_policy as string).Statement).toEqual([
-        { Effect: "Allow", Principal: { Service: "monitoring.rds.amazonaws.com" }, Action: "sts:AssumeRole" },
+        {
+          Effect: "Allow",
+          Principal: { Service: "monitoring.rds.amazonaws.com" },
+          Action: "sts:AssumeRole",
+          Condition: {
+            StringEquals: { "aws:SourceAccount": ACCOUNT },
+            ArnLike: { "aws:SourceArn": `arn:aws:rds:eu-west-1:${ACCOUNT}:db:whcsites-production-db` },
+          },
+        },
       ]);
       expect(text).toHaveResourceWithProperties(IamRolePolicyAttachment, {
         role: "${aws_iam_role.database_monitoring_role.name}",
@@ -192,7 +212,7 @@ describe("Rds", () => {
       const network = testNetwork(stack, naming, { region: "cn-north-1", availabilityZones: ["cn-north-1a", "cn-north-1b"] });
       const secrets = new AppSecrets(stack, "secrets", { naming, production: true });
       // WHEN
-      new Rds(stack, "database", { naming, network, ...credentialsOf(secrets), production: true });
+      new Rds(stack, "database", { naming, network, ...credentialsOf(secrets), production: true, accountId: ACCOUNT });
       // THEN
       expect(Testing.synth(stack)).toHaveResourceWithProperties(IamRolePolicyAttachment, {
         policy_arn: "arn:aws-cn:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
@@ -219,14 +239,22 @@ describe("Rds", () => {
       expect(json.resource.aws_iam_role).toBeUndefined();
     });
 
-    it("refuses Multi-AZ off and deletion protection off, both in one PropError", () => {
+    it("refuses Multi-AZ off and each data protection off, all in one PropError", () => {
       // GIVEN / WHEN
-      const error = errorOf({ production: true, multiAz: false, deletionProtection: false }, "production");
+      const error = errorOf({ production: true, multiAz: false, deletionProtection: false, finalSnapshot: false, retainAutomatedBackups: false }, "production");
       // THEN
       expect(error.message.split("\n")).toEqual([
         "Rds: multiAz got false; allowed: true in production (a standby in a second AZ)",
         "Rds: deletionProtection got false; allowed: true in production (a production database cannot be deleted by accident)",
+        "Rds: finalSnapshot got false; allowed: true in production (deleting the database keeps a final snapshot)",
+        "Rds: retainAutomatedBackups got false; allowed: true in production (deleting the database keeps its point-in-time backups)",
       ]);
+    });
+
+    it("refuses enhanced monitoring without the account id its role's trust needs", () => {
+      expect(errorOf({ production: true, accountId: undefined }, "production").message).toBe(
+        "Rds: accountId got nothing; allowed: the 12-digit account id with monitoringIntervalSeconds 60 (the monitoring role trusts RDS only on behalf of this instance)",
+      );
     });
 
     it("refuses its default Performance Insights on a class without it, saying it is the production default", () => {

@@ -26,6 +26,7 @@ import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { TerraformVariable } from "cdktf";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
+import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { Wafv2WebAcl } from "@cdktf/provider-aws/lib/wafv2-web-acl";
 import { Wafv2WebAclAssociation } from "@cdktf/provider-aws/lib/wafv2-web-acl-association";
 import { Wafv2WebAclLoggingConfiguration } from "@cdktf/provider-aws/lib/wafv2-web-acl-logging-configuration";
@@ -37,6 +38,14 @@ export function buildCompliantResources(scope: Construct): void {
   const stack = TerraformStack.of(scope);
   const vpc = new Vpc(scope, "vpc", { cidrBlock: "10.0.0.0/16" });
   new DefaultSecurityGroup(scope, "vpc_default", { vpcId: vpc.id });
+  new VpcEndpoint(scope, "s3_endpoint", {
+    vpcId: vpc.id,
+    serviceName: "com.amazonaws.eu-west-1.s3",
+    policy: JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Principal: "*", Action: "s3:*", Resource: "*", Condition: { StringEquals: { "aws:ResourceAccount": "123456789012" } } }],
+    }),
+  });
   const flowLogs = new CloudwatchLogGroup(scope, "flow_logs", { name: "flow", retentionInDays: 30 });
   new FlowLog(scope, "vpc_flow", { vpcId: vpc.id, trafficType: "REJECT", logDestination: flowLogs.arn, iamRoleArn: "arn:aws:iam::123456789012:role/flow" });
   const a = new Subnet(scope, "public_a", { vpcId: vpc.id, cidrBlock: "10.0.0.0/24", availabilityZone: "eu-west-1a" });
@@ -164,7 +173,12 @@ export function buildCompliantResources(scope: Construct): void {
   const role = new IamRole(scope, "task_role", {
     assumeRolePolicy: JSON.stringify({
       Version: "2012-10-17",
-      Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Principal: { Service: "ecs-tasks.amazonaws.com" } }],
+      Statement: [{
+        Effect: "Allow",
+        Action: "sts:AssumeRole",
+        Principal: { Service: "ecs-tasks.amazonaws.com" },
+        Condition: { StringEquals: { "aws:SourceAccount": "123456789012" }, ArnLike: { "aws:SourceArn": "arn:aws:ecs:eu-west-1:123456789012:*" } },
+      }],
     }),
   });
   new IamRolePolicy(scope, "task_role_policy", {
@@ -192,6 +206,9 @@ export function buildCompliantResources(scope: Construct): void {
     storageEncrypted: true,
     multiAz: true,
     deletionProtection: true,
+    skipFinalSnapshot: false,
+    finalSnapshotIdentifier: "whc-final",
+    deleteAutomatedBackups: false,
     enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
     backupRetentionPeriod: 7,
     copyTagsToSnapshot: true,

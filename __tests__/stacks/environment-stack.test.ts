@@ -1,3 +1,5 @@
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { Testing } from "cdktf";
 import { loadEnvironment } from "../../src/config/environment";
@@ -44,9 +46,13 @@ describe("EnvironmentStack", () => {
     expect(staging.provider.aws[0].allowed_account_ids).toEqual(["210987654321"]);
   });
 
-  test("the image tag is a variable whose default is the file's tag", () => {
+  test("the image tag and digest are variables whose defaults are the file's; the release image prefers the digest", () => {
     expect(staging.variable.image_tag).toMatchObject({ type: "string", default: "1.4.2" });
     expect(staging.variable.image_tag.validation[0].condition).toContain("var.image_tag");
+    expect(staging.variable.image_digest).toMatchObject({ type: "string", default: "" });
+    expect(staging.locals.release_image).toBe(
+      '${var.image_digest != "" ? "ghcr.io/whc-example/whcsites@${var.image_digest}" : "ghcr.io/whc-example/whcsites:${var.image_tag}"}',
+    );
   });
 
   test("no data source calls an AWS API, so every stack plans offline", () => {
@@ -92,13 +98,13 @@ describe("EnvironmentStack composition", () => {
     expect(production.resource.aws_ecs_service.service_api.depends_on).toEqual(expect.arrayContaining(needed));
   });
 
-  test("the deploy gate runs the role bootstrap, then the migration, and re-runs when either task definition or image changes", () => {
+  test("the deploy gate runs the role bootstrap, then the migration, and re-runs when either task definition or image (tag or digest) changes", () => {
     const gate = staging.resource.terraform_data.deploy_gate;
     expect(gate.triggers_replace).toEqual({
       database_roles_task_definition: "${aws_ecs_task_definition.database_roles_task_definition.arn}",
       database_roles_image: "public.ecr.aws/docker/library/postgres:17-alpine",
       migration_task_definition: "${aws_ecs_task_definition.migrations.arn}",
-      migration_image: "ghcr.io/whc-example/whcsites:${var.image_tag}",
+      migration_image: "${local.release_image}",
     });
     const exec = gate.provisioner[0]["local-exec"];
     expect(exec.working_dir).toBe("../../..");
@@ -108,12 +114,28 @@ describe("EnvironmentStack composition", () => {
     expect(roles).toContain("--task-definition ${aws_ecs_task_definition.database_roles_task_definition.arn}");
     expect(roles).toContain("--container psql");
     expect(migration).toContain("--task-definition ${aws_ecs_task_definition.migrations.arn}");
-    expect(migration).toContain("--expected-image ghcr.io/whc-example/whcsites:${var.image_tag}");
+    expect(migration).toContain("--expected-image ${local.release_image}");
     // The migration task runs the same image as the service, from the same variable.
     const migrate = JSON.parse(staging.resource.aws_ecs_task_definition.migrations.container_definitions);
     const api = JSON.parse(staging.resource.aws_ecs_task_definition.service_api_task_definition.container_definitions);
     expect(migrate[0].image).toBe(api[0].image);
-    expect(api[0].image).toBe("ghcr.io/whc-example/whcsites:${var.image_tag}");
+    expect(api[0].image).toBe("${local.release_image}");
+    // and stops itself a minute after the runner's 15 minutes
+    expect(migrate[0].command).toEqual(["timeout", "-k", "30", "960", "/app/bin/migrate"]);
+    expect(exec.command).toContain("--timeout 15m");
+  });
+
+  test("migrations.timeoutMinutes sets the runner's timeout and the container's limit; containerTimeLimit false drops the wrapper", () => {
+    const config = loadEnvironment(path.join(ROOT, "environments", "staging.json"));
+    const migrations = config.migrations as NonNullable<typeof config.migrations>;
+    const build = (change: Partial<typeof migrations>) =>
+      JSON.parse(Testing.synth(new EnvironmentStack(Testing.app(), "whcsites-staging", { config: { ...config, migrations: { ...migrations, ...change } }, state })));
+    const longer = build({ timeoutMinutes: 45 });
+    expect(JSON.parse(longer.resource.aws_ecs_task_definition.migrations.container_definitions)[0].command).toEqual(["timeout", "-k", "30", "2760", "/app/bin/migrate"]);
+    // the role bootstrap and the migration both run under the gate's timeout, the migration's
+    expect(longer.resource.terraform_data.deploy_gate.provisioner[0]["local-exec"].command.match(/--timeout 45m/g)).toHaveLength(2);
+    const unwrapped = build({ containerTimeLimit: false });
+    expect(JSON.parse(unwrapped.resource.aws_ecs_task_definition.migrations.container_definitions)[0].command).toEqual(["/app/bin/migrate"]);
   });
 
   test("runOnDeploy false leaves the migration out of the gate; the role bootstrap still runs before the services", () => {
@@ -163,7 +185,7 @@ describe("EnvironmentStack composition", () => {
       cluster: "${aws_ecs_cluster.service_cluster.name}",
       task_definition_family: "${aws_ecs_task_definition.service_api_task_definition.family}",
       log_group_name: "${aws_cloudwatch_log_group.service_api_log_group.name}",
-      image: "ghcr.io/whc-example/whcsites:${var.image_tag}",
+      image: "${local.release_image}",
       target_group_arn: "${aws_lb_target_group.service_api_target_group.arn}",
       url: "https://api.whcsites.example.org",
       health_check_url: "https://api.whcsites.example.org/healthz",
@@ -181,6 +203,67 @@ describe("EnvironmentStack composition", () => {
     const env = (json: any) => JSON.parse(json.resource.aws_ecs_task_definition.service_api_task_definition.container_definitions)[0].environment;
     expect(env(production)).toContainEqual({ name: "PHX_HOST", value: "api.whcsites.example.org" });
     expect(env(staging)).toContainEqual({ name: "PHX_HOST", value: "${aws_lb.api.dns_name}" });
+  });
+});
+
+describe("EnvironmentStack data protection (issue 20)", () => {
+  /** The stack of a committed environment file after `change`, through the real loader. */
+  const synthChanged = (base: string, change: (env: any) => void): any => {
+    const env = JSON.parse(fs.readFileSync(path.join(ROOT, "environments", `${base}.json`), "utf8"));
+    change(env);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "whcsites-protection-"));
+    try {
+      fs.writeFileSync(path.join(dir, `${base}.json`), JSON.stringify(env));
+      const config = loadEnvironment(path.join(dir, `${base}.json`));
+      return JSON.parse(Testing.synth(new EnvironmentStack(Testing.app(), `whcsites-${base}`, { config, state })));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  const protections = { deletion_protection: true, skip_final_snapshot: false, delete_automated_backups: false };
+
+  test("tier alone no longer turns off deletion protection: production.json switched to non-production keeps every data protection", () => {
+    // GIVEN production.json with only its tier changed WHEN synthesized
+    const json = synthChanged("production", (e) => (e.tier = "non-production"));
+    // THEN the database keeps deletion protection, its final snapshot and its backups (only the cost defaults change)
+    expect(json.resource.aws_db_instance.database).toMatchObject({ ...protections, final_snapshot_identifier: "whcsites-production-db-final", multi_az: false });
+    // and the tier guard holds the new tier with prevent_destroy, so the plan against production's state fails
+    expect(json.resource.terraform_data.tier_guard).toMatchObject({ triggers_replace: { tier: "non-production" }, lifecycle: { prevent_destroy: true } });
+  });
+
+  test("the committed environments are both protected and guarded (staging is not disposable)", () => {
+    for (const [name, json] of [["staging", synthEnvironment("staging")], ["production", synthEnvironment("production")]]) {
+      expect(json.resource.aws_db_instance.database).toMatchObject({ ...protections, final_snapshot_identifier: `whcsites-${name}-db-final` });
+      expect(json.resource.terraform_data.tier_guard).toMatchObject({ triggers_replace: { tier: name === "staging" ? "non-production" : "production" }, lifecycle: { prevent_destroy: true } });
+    }
+  });
+
+  test("a disposable environment's database has none of them, acknowledged to the policy guard, and its tier guard allows a destroy", () => {
+    // GIVEN staging marked disposable WHEN synthesized
+    const config = loadEnvironment(path.join(ROOT, "environments", "staging.json"));
+    const stack = new EnvironmentStack(Testing.app(), "whcsites-staging", {
+      config: { ...config, disposable: true, database: { ...(config.database as NonNullable<typeof config.database>), deletionProtection: false, finalSnapshot: false, retainAutomatedBackups: false } },
+      state,
+    });
+    const json = JSON.parse(Testing.synth(stack));
+    // THEN
+    expect(json.resource.aws_db_instance.database).toMatchObject({ deletion_protection: false, skip_final_snapshot: true, delete_automated_backups: true });
+    expect(json.resource.terraform_data.tier_guard.lifecycle).toBeUndefined();
+    const acknowledged = policyReportOf(stack)?.rules.find((r) => r.id === "WHC.SAFE2")?.acknowledged ?? [];
+    expect(acknowledged.length).toBeGreaterThan(0);
+    expect(acknowledged[0].acknowledgement.reason).toMatch(/marks the environment "disposable"/);
+  });
+
+  test("the RDS monitoring role trusts RDS only for this database; the endpoints allow this account's resources only", () => {
+    const production = synthEnvironment("production");
+    const trust = JSON.parse(production.resource.aws_iam_role.database_monitoring_role.assume_role_policy).Statement[0];
+    expect(trust.Condition).toEqual({
+      StringEquals: { "aws:SourceAccount": "123456789012" },
+      ArnLike: { "aws:SourceArn": "arn:aws:rds:eu-west-1:123456789012:db:whcsites-production-db" },
+    });
+    for (const endpoint of Object.values(production.resource.aws_vpc_endpoint) as any[]) {
+      expect(JSON.stringify(JSON.parse(endpoint.policy))).toContain("123456789012");
+    }
   });
 });
 

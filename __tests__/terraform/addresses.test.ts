@@ -12,6 +12,10 @@ import {
 import { findStackDirs } from "../../scripts/lib/check-stacks";
 import { resourceAddresses, type StackJson } from "../../scripts/lib/stack-json";
 import { COMMITTED_ENVIRONMENTS, environmentFolder, environmentFolders, synthesizeApp, type EnvironmentFolder } from "../../scripts/lib/synth";
+import { Testing } from "cdktf";
+import { loadEnvironment } from "../../src/config/environment";
+import { loadStateConfig } from "../../src/config/state";
+import { EnvironmentStack } from "../../src/stacks/environment-stack";
 
 const ROOT = path.join(__dirname, "..", "..");
 const FIXTURES = path.join(__dirname, "..", "fixtures", "terraform");
@@ -165,6 +169,28 @@ describe("address stability: a renamed database in the committed app", () => {
     // THEN the old address is a destruction to prevent with a move
     expect(result.statefulRemoved).toEqual([`aws_db_instance.${name}`]);
     expect(result.message).toMatch(/DESTROYED.*moveTo.*moved \{/s);
+  });
+
+  test("turning off secrets.customerManagedKey on production fails: the KMS key was removed, with what to do", () => {
+    // GIVEN production.json with the customer-managed key switched off, through the loader and the stack
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "whcsites-cmk-off-"));
+    const env = JSON.parse(fs.readFileSync(path.join(ROOT, "environments", "production.json"), "utf8"));
+    env.secrets.customerManagedKey = false;
+    fs.writeFileSync(path.join(dir, "production.json"), JSON.stringify(env));
+    const config = loadEnvironment(path.join(dir, "production.json"));
+    const json = JSON.parse(Testing.synth(new EnvironmentStack(Testing.app(), "whcsites-production", { config, state: loadStateConfig(path.join(ROOT, "state.json")) }))) as StackJson;
+    fs.rmSync(dir, { recursive: true, force: true });
+    // WHEN compared with the committed list
+    const result = compareAddresses("whcsites-production", readCommittedAddresses("whcsites-production") as string[], json);
+    // THEN the key is a stateful removal (not a rename), and the message says why and what to do
+    expect(result.ok).toBe(false);
+    expect(result.statefulRemoved).toEqual(["aws_kms_key.secrets_key"]);
+    expect(result.message).toMatch(/whcsites-production: stateful resource\(s\) were REMOVED: .*Terraform would DESTROY them with their data: aws_kms_key\.secrets_key\./);
+    expect(result.message).toMatch(/A setting that created them was turned off \(for example secrets\.customerManagedKey, which removes the KMS key\), or their construct was deleted/);
+    expect(result.message).toMatch(/To keep them, keep the setting .*run `npm run addresses:update` and say so in the review.*`terraform state rm <address>` in cdktf\.out\/stacks\/whcsites-production before the deploy/s);
+    expect(result.message).not.toMatch(/DESTROYED and recreated/);
+    // and the alias (not stateful) is only a list change
+    expect(result.removed).toEqual(["aws_kms_alias.secrets_key_alias"]);
   });
 
   test("really renaming the database construct in a copy of the code fails with the move hint", () => {

@@ -257,7 +257,9 @@ describeWithTerraform("the environment plans show what was promised", () => {
       // Container definitions reference secret ARNs created in the same apply, so the plan knows them only after
       // apply: read them from the configuration Terraform planned.
       const [api] = JSON.parse((synthesized.get(stack) as any).resource.aws_ecs_task_definition.service_api_task_definition.container_definitions);
-      expect(api.image).toMatch(/^ghcr\.io\//);
+      // the release image (a tag, or a digest that wins over it)
+      expect(api.image).toBe("${local.release_image}");
+      expect((synthesized.get(stack) as any).locals.release_image).toMatch(/\? "ghcr\.io\/whc-example\/whcsites@\$\{var\.image_digest\}" : "ghcr\.io\//);
       expect(api.secrets).toEqual([
         { name: "DATABASE_URL", valueFrom: "${aws_secretsmanager_secret.secrets_database_app.arn}:url::" },
         { name: "SECRET_KEY_BASE", valueFrom: "${aws_secretsmanager_secret.secrets_secret_key_base.arn}" },
@@ -276,9 +278,10 @@ describeWithTerraform("the environment plans show what was promised", () => {
 
     test("an image_tag variable exists, and production runs at least 2 tasks with a read-only root", () => {
       for (const stack of ENVIRONMENT_STACKS) expect(plans.get(stack).variables.image_tag.value).toBe("1.4.2");
+      for (const stack of ENVIRONMENT_STACKS) expect(plans.get(stack).variables.image_digest.value).toBe("");
       expect(one("whcsites-production", "aws_ecs_service.service_api").values.desired_count).toBeGreaterThanOrEqual(2);
       const api = JSON.parse((synthesized.get("whcsites-production") as any).resource.aws_ecs_task_definition.service_api_task_definition.container_definitions)[0];
-      expect(api).toMatchObject({ readonlyRootFilesystem: true, image: "ghcr.io/whc-example/whcsites:${var.image_tag}" });
+      expect(api).toMatchObject({ readonlyRootFilesystem: true, image: "${local.release_image}" });
     });
 
     test("the deploy gate's trigger follows --var image_tag (a real second plan with another tag)", () => {
@@ -299,10 +302,17 @@ describeWithTerraform("the environment plans show what was promised", () => {
         const gate = JSON.parse(shown.stdout).planned_values.root_module.resources.find((r: PlannedResource) => r.address === "terraform_data.deploy_gate");
         // THEN the trigger, and so the migration run, changes with the tag
         expect(gate.values.triggers_replace.migration_image).toBe("ghcr.io/whc-example/whcsites:2.0.0");
+        // AND with a digest, which wins over the tag, the gate's trigger (and its --expected-image) is the digest
+        const digest = `sha256:${"0a".repeat(32)}`;
+        const byDigest = spawnSync(terraform, ["plan", "-input=false", "-lock=false", "-refresh=false", "-var", "image_tag=2.0.0", "-var", `image_digest=${digest}`, `-out=${planFile}`], { cwd: dir, env, encoding: "utf8" });
+        expect(byDigest.stderr).toBe("");
+        const shownByDigest = JSON.parse(spawnSync(terraform, ["show", "-json", planFile], { cwd: dir, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }).stdout);
+        const gateByDigest = shownByDigest.planned_values.root_module.resources.find((r: PlannedResource) => r.address === "terraform_data.deploy_gate");
+        expect(gateByDigest.values.triggers_replace.migration_image).toBe(`ghcr.io/whc-example/whcsites@${digest}`);
       } finally {
         fs.rmSync(tmp, { recursive: true, force: true });
       }
-    }, 120_000);
+    }, 180_000);
 
     test.each(ENVIRONMENT_STACKS)("%s: a migration task definition and the deploy gate, which the service depends on", (stack) => {
       expect(one(stack, "aws_ecs_task_definition.migrations").values).toMatchObject({ family: `${stack}-migrate`, requires_compatibilities: ["FARGATE"] });

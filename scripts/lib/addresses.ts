@@ -97,14 +97,30 @@ export function compareAddresses(stack: string, committed: readonly string[], sy
 
   const parts: string[] = [];
   if (statefulRemoved.length > 0) {
-    parts.push(
-      `${stack}: stateful resource(s) would be DESTROYED and recreated, losing their data ` +
-        `(in addresses/${stack}.json, missing from the synthesized stack): ${statefulRemoved.join(", ")}.\n` +
-        "If you renamed or moved the construct, keep the resource under its new address with a move: " +
-        "`resource.moveTo(...)` / `moveFromId(...)` in cdktf, or a `moved { from = <old address> to = <new address> }` block, " +
-        "instead of letting Terraform destroy and recreate it. " +
-        `Only if destroying it is really intended, run \`${UPDATE_COMMAND}\` and say so in the review.`,
-    );
+    // A new address of the same type suggests a rename; none, that the resource is simply gone.
+    const successors = (a: string): string[] => added.filter((b) => resourceType(b) === resourceType(a));
+    const renamed = statefulRemoved.filter((a) => successors(a).length > 0);
+    const dropped = statefulRemoved.filter((a) => successors(a).length === 0);
+    if (renamed.length > 0) {
+      parts.push(
+        `${stack}: stateful resource(s) would be DESTROYED and recreated, losing their data ` +
+          `(in addresses/${stack}.json, missing from the synthesized stack): ${renamed.map((a) => `${a} (new: ${successors(a).join(", ")})`).join(", ")}.\n` +
+          "If you renamed or moved the construct, keep the resource under its new address with a move: " +
+          "`resource.moveTo(...)` / `moveFromId(...)` in cdktf, or a `moved { from = <old address> to = <new address> }` block, " +
+          "instead of letting Terraform destroy and recreate it. " +
+          `Only if destroying it is really intended, run \`${UPDATE_COMMAND}\` and say so in the review.`,
+      );
+    }
+    if (dropped.length > 0) {
+      parts.push(
+        `${stack}: stateful resource(s) were REMOVED: in addresses/${stack}.json, gone from the synthesized stack with no move and nothing ` +
+          `of their type in their place, so Terraform would DESTROY them with their data: ${dropped.join(", ")}.\n` +
+          "A setting that created them was turned off (for example secrets.customerManagedKey, which removes the KMS key), or their " +
+          "construct was deleted. To keep them, keep the setting (or the construct). To destroy them on purpose, run " +
+          `\`${UPDATE_COMMAND}\` and say so in the review. To stop managing one but keep the real resource, run ` +
+          `\`terraform state rm <address>\` in cdktf.out/stacks/${stack} before the deploy (and delete it by hand once nothing needs it).`,
+      );
+    }
   }
   if (removed.length > 0 || added.length > 0) {
     const lines = [

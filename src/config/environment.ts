@@ -102,14 +102,24 @@ export interface EnvironmentConfig {
   readonly tier: Tier;
   /** `tier === "production"`. */
   readonly production: boolean;
+  /**
+   * The environment's data may be lost: its database has no deletion protection, no final snapshot and no backups
+   * kept after deletion, and the tier guard does not stop a destroy. Never in production. Default: false.
+   */
+  readonly disposable: boolean;
+  /** An acknowledged change of tier (see `TierGuard`): the tier the deployed environment has, and why it changes. */
+  readonly tierChange?: { readonly from: Tier; readonly reason: string };
   /** The only AWS account the provider accepts (`allowed_account_ids`). */
   readonly accountId: string;
   /** AWS region of every resource. */
   readonly region: string;
   /** Availability zones, from the file (never looked up), at least 2. */
   readonly availabilityZones: readonly string[];
-  /** The release image, split so the tag can be overridden at deploy time. */
-  readonly image: { readonly repository: string; readonly tag: string };
+  /**
+   * The release image, split so that a deploy can give another tag or a digest (`image_tag`, `image_digest`): a tag
+   * or a digest (`sha256:<64 hex>`), never both (ECS takes `<repository>:<tag>` or `<repository>@<digest>`).
+   */
+  readonly image: { readonly repository: string; readonly tag?: string; readonly digest?: string };
   /** Public name, Route53 zone and optional own certificate; absent outside production means plain HTTP. */
   readonly domain?: { readonly name: string; readonly hostedZoneId: string; readonly certificateArn?: string };
   /** VPC layout: see `Network`. */
@@ -144,6 +154,10 @@ export interface EnvironmentConfig {
     readonly backupRetentionDays: number;
     readonly multiAz: boolean;
     readonly deletionProtection: boolean;
+    /** On unless the environment is disposable. */
+    readonly finalSnapshot: boolean;
+    /** On unless the environment is disposable. */
+    readonly retainAutomatedBackups: boolean;
     readonly performanceInsights: boolean;
     readonly monitoringIntervalSeconds: number;
     readonly logRetentionDays: number;
@@ -200,6 +214,8 @@ export interface EnvironmentConfig {
     readonly command: readonly string[];
     readonly runOnDeploy: boolean;
     readonly timeoutMinutes: number;
+    /** Whether the container stops itself a little after `timeoutMinutes` too (see `MigrationTask.containerTimeLimit`). */
+    readonly containerTimeLimit: boolean;
   };
 }
 
@@ -241,7 +257,7 @@ function schemaValidator(): SchemaValidator {
 const WORDS: PatternWords = {
   accountId: "a 12-digit AWS account id, as a string",
   availabilityZones: "an availability zone name such as eu-west-1a",
-  image: "ghcr.io/<owner>/<name>:<tag>, lower-case owner and name, for example ghcr.io/example-org/whcsites:1.4.2",
+  image: "ghcr.io/<owner>/<name>:<tag> or ghcr.io/<owner>/<name>@sha256:<64 lower-case hex digits>, lower-case owner and name, for example ghcr.io/example-org/whcsites:1.4.2",
   name: "a lower-case DNS name such as api.example.org",
   hostedZoneId: "a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ",
   certificateArn: "an ACM certificate ARN",
@@ -274,6 +290,8 @@ const WORDS: PatternWords = {
 /** Input shape of an environment file, as the schema describes it (optional settings may be missing). */
 interface EnvironmentFile {
   tier: Tier;
+  disposable?: boolean;
+  tierChange?: { from: Tier; reason: string };
   accountId: string;
   region: string;
   availabilityZones: string[];
@@ -308,7 +326,7 @@ interface EnvironmentFile {
     existing?: Record<string, string>;
     versions?: Record<string, number>;
   };
-  migrations?: { service?: string; command?: string[]; runOnDeploy?: boolean; timeoutMinutes?: number };
+  migrations?: { service?: string; command?: string[]; runOnDeploy?: boolean; timeoutMinutes?: number; containerTimeLimit?: boolean };
   delivery?: { repository: string; subjectRepository?: string; oidcProvider?: string };
   stateAccess?: { operatorRoleArns?: string[] };
   alerts?: { emails?: string[]; topicArn?: string; notify?: false; thresholds?: AlarmOverrides };
@@ -425,14 +443,21 @@ function checkRelations(c: EnvironmentConfig, problem: (field: string, message: 
       routes.set(key, s.name);
     }
     if (c.production) {
-      const tag = s.image === undefined ? undefined : /:([^:/@]+)$/.exec(s.image)?.[1];
+      const tag = s.image === undefined || s.image.includes("@") ? undefined : /:([^:/@]+)$/.exec(s.image)?.[1];
       if (tag !== undefined && MUTABLE_TAGS.includes(tag.toLowerCase())) {
         problem(`${at}.image`, `got ${JSON.stringify(s.image)}, whose tag ${JSON.stringify(tag)} is moved on purpose; allowed in production: a release tag such as 1.4.2, or a digest (@sha256:...)`);
       }
     }
   }
-  if (c.production && MUTABLE_TAGS.includes(c.image.tag.toLowerCase())) {
+  if (c.production && c.image.tag !== undefined && MUTABLE_TAGS.includes(c.image.tag.toLowerCase())) {
     problem("image", `got "${c.image.repository}:${c.image.tag}", whose tag is moved on purpose; allowed in production: a release tag such as 1.4.2, or a digest (@sha256:...)`);
+  }
+  // Data protection is one switch for the whole file: "disposable" (see README, "Data protection").
+  if (c.disposable && c.production) {
+    problem("disposable", "got true in production; allowed: false (a production environment's data is never disposable)");
+  }
+  if (c.database !== undefined && !c.database.deletionProtection && !c.disposable) {
+    problem("database.deletionProtection", 'got false in an environment that is not disposable; allowed: true, or mark the whole environment "disposable": true (no deletion protection, no final snapshot, no backups kept after deletion)');
   }
   if (c.delivery === undefined && c.operatorRoleArns.length === 0) {
     problem("stateAccess.operatorRoleArns", "got no role, and no delivery; allowed: at least one role ARN that deploys this environment (its state role trusts only these and, with delivery, the GitHub roles)");
@@ -496,7 +521,9 @@ function routeKey(route: ServiceRoute): string {
 function resolve(input: EnvironmentFile, name: string, file: string): EnvironmentConfig {
   const production = input.tier === "production";
   const defaults = tierDefaults(production);
-  const imageAt = input.image.lastIndexOf(":");
+  // The schema allows <repository>:<tag> or <repository>@sha256:<digest>, and a repository has no ":" (no port).
+  const digestAt = input.image.indexOf("@");
+  const imageAt = digestAt >= 0 ? digestAt : input.image.lastIndexOf(":");
   const healthCheck = input.loadBalancer?.healthCheck ?? {};
   const services = Object.entries(input.services).map(([serviceName, s]): ServiceConfig => {
     const { profile, environment, secrets, database, registryCredentials, ...settings } = s;
@@ -520,10 +547,14 @@ function resolve(input: EnvironmentFile, name: string, file: string): Environmen
     file,
     tier: input.tier,
     production,
+    disposable: input.disposable ?? false,
+    tierChange: input.tierChange === undefined ? undefined : { ...input.tierChange },
     accountId: input.accountId,
     region: input.region,
     availabilityZones: [...input.availabilityZones],
-    image: { repository: input.image.slice(0, imageAt), tag: input.image.slice(imageAt + 1) },
+    image: digestAt >= 0
+      ? { repository: input.image.slice(0, imageAt), digest: input.image.slice(imageAt + 1) }
+      : { repository: input.image.slice(0, imageAt), tag: input.image.slice(imageAt + 1) },
     domain: input.domain ? { ...input.domain } : undefined,
     network: {
       vpcCidr: input.network.vpcCidr,
@@ -556,7 +587,9 @@ function resolve(input: EnvironmentFile, name: string, file: string): Environmen
             maxAllocatedStorageGiB: input.database.maxAllocatedStorageGiB,
             backupRetentionDays: input.database.backupRetentionDays ?? defaults.backupRetentionDays,
             multiAz: input.database.multiAz ?? defaults.protective,
-            deletionProtection: input.database.deletionProtection ?? defaults.protective,
+            deletionProtection: input.database.deletionProtection ?? !(input.disposable ?? false),
+            finalSnapshot: !(input.disposable ?? false),
+            retainAutomatedBackups: !(input.disposable ?? false),
             performanceInsights: input.database.performanceInsights ?? defaults.protective,
             monitoringIntervalSeconds: input.database.monitoringIntervalSeconds ?? defaults.monitoringIntervalSeconds,
             logRetentionDays: input.database.logRetentionDays ?? defaults.logRetentionDays,
@@ -594,6 +627,7 @@ function resolve(input: EnvironmentFile, name: string, file: string): Environmen
           command: [...(input.migrations?.command ?? ["/app/bin/migrate"])],
           runOnDeploy: input.migrations?.runOnDeploy ?? true,
           timeoutMinutes: input.migrations?.timeoutMinutes ?? 15,
+          containerTimeLimit: input.migrations?.containerTimeLimit ?? true,
         }
       : undefined,
   };

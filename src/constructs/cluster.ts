@@ -3,8 +3,10 @@ import { ITerraformDependable } from "cdktf";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster";
 import { EcsClusterCapacityProviders } from "@cdktf/provider-aws/lib/ecs-cluster-capacity-providers";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { Naming } from "../core/naming";
 import { CLOUDWATCH_RETENTION_DAYS } from "../domain/cloudwatch";
+import { partitionOf } from "../domain/partition";
 import { tierDefaults } from "../domain/tier-defaults";
 import { PropChecks } from "./validation";
 
@@ -42,7 +44,27 @@ export interface ClusterProps {
    */
   readonly logRetentionDays?: number;
   /**
-   * Production defaults (log retention).
+   * Encrypt the ECS Exec session log group with a customer-managed KMS key of its own (rotated), whose policy lets
+   * CloudWatch Logs use it for that log group only; ECS Exec then checks that the group is encrypted
+   * (`cloud_watch_encryption_enabled`). Only with `executeCommandLogging`; needs `accountId` and `region`.
+   *
+   * @default false (CloudWatch Logs' default encryption)
+   */
+  readonly customerManagedKey?: boolean;
+  /**
+   * The 12-digit AWS account id, for the key policy of `customerManagedKey`.
+   *
+   * @default none (required with `customerManagedKey`)
+   */
+  readonly accountId?: string;
+  /**
+   * The AWS region, for the key policy of `customerManagedKey` (the CloudWatch Logs service principal is regional).
+   *
+   * @default none (required with `customerManagedKey`)
+   */
+  readonly region?: string;
+  /**
+   * Production defaults (log retention; `prevent_destroy` on the log key).
    *
    * @default false
    */
@@ -66,25 +88,38 @@ export class Cluster extends Construct {
   public readonly executeCommandLogGroupName?: string;
   /** ARN of the log group of ECS Exec sessions (without `:*`), when `executeCommandLogging` is on. */
   public readonly executeCommandLogGroupArn?: string;
+  /** ARN of the customer-managed key of the ECS Exec log group, when `customerManagedKey` and the logging are on. */
+  public readonly executeCommandLogKeyArn?: string;
 
   public constructor(scope: Construct, id: string, props: ClusterProps) {
     super(scope, id);
     const containerInsights = props.containerInsights ?? "enabled";
     const executeCommandLogging = props.executeCommandLogging ?? false;
     const logRetentionDays = props.logRetentionDays ?? tierDefaults(props.production ?? false).logRetentionDays;
+    const encryptLogs = executeCommandLogging && (props.customerManagedKey ?? false);
 
     // ── validation ──
     const checks = new PropChecks("Cluster");
     checks.oneOf("containerInsights", containerInsights, CONTAINER_INSIGHTS_MODES);
     checks.oneOf("logRetentionDays", logRetentionDays, CLOUDWATCH_RETENTION_DAYS);
+    checks.accountId("accountId", props.accountId);
+    if (encryptLogs) {
+      checks.expect(props.accountId !== undefined, "accountId", props.accountId, "the 12-digit account id with customerManagedKey (the key policy names it)");
+      if (checks.expect(props.region !== undefined, "region", props.region, 'the AWS region with customerManagedKey, such as "eu-west-1"')) {
+        checks.region("region", props.region as string);
+      }
+    }
     checks.throwIfAny();
 
     // ── logging: ECS Exec sessions ──
+    const execLogName = props.naming.path("ecs", id, "exec");
+    const execLogKey = encryptLogs ? this.execLogKey(props, execLogName) : undefined;
     const execLogGroup = executeCommandLogging
-      ? new CloudwatchLogGroup(this, "exec_log_group", { name: props.naming.path("ecs", id, "exec"), retentionInDays: logRetentionDays })
+      ? new CloudwatchLogGroup(this, "exec_log_group", { name: execLogName, retentionInDays: logRetentionDays, kmsKeyId: execLogKey?.arn })
       : undefined;
     this.executeCommandLogGroupName = execLogGroup?.name;
     this.executeCommandLogGroupArn = execLogGroup?.arn;
+    this.executeCommandLogKeyArn = execLogKey?.arn;
 
     // ── cluster and capacity ──
     const cluster = new EcsCluster(this, "cluster", {
@@ -96,8 +131,8 @@ export class Cluster extends Construct {
           : {
               executeCommandConfiguration: {
                 logging: "OVERRIDE",
-                // true would require a KMS-encrypted log group; the group has CloudWatch Logs' default encryption.
-                logConfiguration: { cloudWatchLogGroupName: execLogGroup.name, cloudWatchEncryptionEnabled: false },
+                // true makes ECS Exec refuse a session unless the group is KMS-encrypted, so only with the key.
+                logConfiguration: { cloudWatchLogGroupName: execLogGroup.name, cloudWatchEncryptionEnabled: execLogKey !== undefined },
               },
             },
     });
@@ -108,5 +143,42 @@ export class Cluster extends Construct {
     });
     this.clusterName = cluster.name;
     this.clusterArn = cluster.arn;
+  }
+
+  /** The key of the ECS Exec log group: the account administers it; CloudWatch Logs uses it for that group only. */
+  private execLogKey(props: ClusterProps, logGroupName: string): KmsKey {
+    const region = props.region as string;
+    const partition = partitionOf(region);
+    const logsPrincipal = `logs.${region}.amazonaws.com${partition === "aws-cn" ? ".cn" : ""}`;
+    return new KmsKey(this, "exec_log_key", {
+      description: `ECS Exec session logs of ${props.naming.prefix} (${logGroupName})`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            // Without it the key becomes unmanageable.
+            Sid: "AccountAdministersKey",
+            Effect: "Allow",
+            Principal: { AWS: `arn:${partition}:iam::${props.accountId}:root` },
+            Action: "kms:*",
+            Resource: "*",
+          },
+          {
+            Sid: "CloudWatchLogsUsesItForTheExecLogGroup",
+            Effect: "Allow",
+            Principal: { Service: logsPrincipal },
+            Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+            Resource: "*",
+            Condition: {
+              ArnEquals: { "kms:EncryptionContext:aws:logs:arn": `arn:${partition}:logs:${region}:${props.accountId}:log-group:${logGroupName}` },
+            },
+          },
+        ],
+      }),
+      // The session logs are audit evidence: in production the key outlives a plan that would destroy it.
+      lifecycle: props.production === true ? { preventDestroy: true } : undefined,
+    });
   }
 }

@@ -1,31 +1,30 @@
 import { Construct } from "constructs";
-import { Fn, hashMapperHcl, ITerraformDependable, stringToHclTerraform, TerraformMetaArguments, TerraformResource } from "cdktf";
+import { Fn, ITerraformDependable, TerraformResource } from "cdktf";
 import type { MigrationRunTarget } from "./migration-task";
-import { PropChecks, requireInteger } from "./validation";
+import { TerraformData } from "./terraform-data";
+import { PropChecks } from "./validation";
 
-/**
- * Terraform's built-in `terraform_data` resource, with only what the gate uses.
- *
- * cdktf's own `DataResource` adds a validation that runs `terraform version` at every synthesis: it made synthesis
- * need a Terraform binary and cost about 35 ms per stack. Terraform >= 1.10 is a documented deploy prerequisite anyway
- * (`terraform_data` needs >= 1.4).
- */
-class TerraformData extends TerraformResource {
-  private readonly triggersReplace: Record<string, string>;
-
-  public constructor(scope: Construct, id: string, config: TerraformMetaArguments & { readonly triggersReplace: Record<string, string> }) {
-    super(scope, id, { ...config, terraformResourceType: "terraform_data", terraformGeneratorMetadata: { providerName: "terraform" } });
-    this.triggersReplace = config.triggersReplace;
-  }
-
-  protected synthesizeAttributes(): Record<string, unknown> {
-    return { triggers_replace: this.triggersReplace };
-  }
-
-  // The HCL review copy (`npm run review`) renders from this: a map of strings.
-  protected synthesizeHclAttributes(): Record<string, unknown> {
-    return { triggers_replace: { value: hashMapperHcl(stringToHclTerraform)(this.triggersReplace), isBlock: false, type: "map", storageClassType: "stringMap" } };
-  }
+/** One task the {@link DeployGate} runs. */
+export interface DeployGateStep {
+  /** snake_case, once per gate: it keys the gate's triggers (`<name>_task_definition`, `<name>_image`). */
+  readonly name: string;
+  /** What the runner needs to start the task. */
+  readonly target: MigrationRunTarget;
+  /**
+   * How long this task may run, in minutes (a {@link MigrationTask}'s `timeoutMinutes`): the gate's `timeoutMinutes`
+   * defaults to the smallest of these.
+   *
+   * @default none (the gate's `timeoutMinutes`)
+   */
+  readonly timeoutMinutes?: number;
+  /**
+   * The task's container's own time limit in seconds, when it has one (a {@link MigrationTask} with
+   * `containerTimeLimit`): the gate's `timeoutMinutes` may then not exceed this step's `timeoutMinutes`, so the runner
+   * stops the task before the container stops itself.
+   *
+   * @default none
+   */
+  readonly containerTimeLimitSeconds?: number;
 }
 
 /** Props of {@link DeployGate}. */
@@ -34,10 +33,11 @@ export interface DeployGateProps {
    * The one-off tasks to run before each rollout, in order, by name (for example `database_roles`, then `migration`):
    * each must exit 0 before the next starts. The names key the gate's triggers.
    */
-  readonly steps: ReadonlyArray<{ readonly name: string; readonly target: MigrationRunTarget }>;
+  readonly steps: readonly DeployGateStep[];
   /**
-   * How long each step may run before the runner stops it and fails the deploy.
-   * @default 15
+   * How long each step may run before the runner stops it and fails the deploy, in minutes. At most the
+   * `timeoutMinutes` of a step whose container has its own time limit (which is set from that value).
+   * @default the smallest `timeoutMinutes` of the steps, or 15 when none has one
    */
   readonly timeoutMinutes?: number;
   /**
@@ -71,11 +71,26 @@ export class DeployGate extends Construct {
 
   public constructor(scope: Construct, id: string, props: DeployGateProps) {
     super(scope, id);
-    const timeoutMinutes = props.timeoutMinutes ?? 15;
-    requireInteger("DeployGate", "timeoutMinutes", timeoutMinutes, 1, 120);
+    const stepTimeouts = props.steps.flatMap((step) => (step.timeoutMinutes === undefined ? [] : [step.timeoutMinutes]));
+    const timeoutMinutes = props.timeoutMinutes ?? (stepTimeouts.length > 0 ? Math.min(...stepTimeouts) : 15);
     const checks = new PropChecks("DeployGate");
     checks.expect(props.steps.length > 0, "steps", [], "at least one task to run");
     props.steps.forEach((step, k) => checks.expect(/^[a-z][a-z0-9_]*$/.test(step.name) && props.steps.findIndex((x) => x.name === step.name) === k, `steps[${k}].name`, step.name, "snake_case, each once"));
+    // A step whose container stops itself: the runner must stop it first, so the gate waits no longer than its timeout.
+    let tightest: { readonly name: string; readonly minutes: number; readonly seconds: number } | undefined;
+    for (const [k, step] of props.steps.entries()) {
+      if (step.containerTimeLimitSeconds === undefined) continue;
+      if (step.timeoutMinutes === undefined) checks.expect(false, `steps[${k}].timeoutMinutes`, undefined, "set when containerTimeLimitSeconds is");
+      else if (tightest === undefined || step.timeoutMinutes < tightest.minutes) {
+        tightest = { name: step.name, minutes: step.timeoutMinutes, seconds: step.containerTimeLimitSeconds };
+      }
+    }
+    if (tightest === undefined) {
+      checks.integer("timeoutMinutes", timeoutMinutes, 1, 120);
+    } else {
+      checks.integer("timeoutMinutes", timeoutMinutes, 1, tightest.minutes,
+        `the ${tightest.name} step's timeoutMinutes: its container stops itself after ${tightest.seconds} seconds`);
+    }
     checks.throwIfAny();
     // Explicit values from this apply (the non-interactive form): stack outputs would still hold the previous ones.
     const run = (target: MigrationRunTarget) =>

@@ -3,6 +3,7 @@ import { ITerraformDependable } from "cdktf";
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import { appContainerDefinition, containerDefinitionsJson, TMP_VOLUME_NAME } from "./container-definition";
 import { Naming } from "../core/naming";
+import type { DeployGateStep } from "./deploy-gate";
 import type { FargateService, ServiceSecret } from "./fargate-service";
 import { TaskExecutionRole } from "./task-execution-role";
 import { PropChecks } from "./validation";
@@ -15,6 +16,16 @@ export const MIGRATION_LOG_STREAM_PREFIX = "migrate";
 
 /** The script `mix phx.gen.release` generates; it runs the Ecto migrations of the release. */
 export const DEFAULT_MIGRATION_COMMAND: readonly string[] = ["/app/bin/migrate"];
+
+/**
+ * Seconds the container's own time limit runs past `timeoutMinutes`. The runner's clock starts at RunTask and the
+ * container's only when the command starts (after the image pull), so the runner always stops the task first when it
+ * is there to do it; the container's limit is the backstop for when it is not.
+ */
+export const CONTAINER_TIME_LIMIT_GRACE_SECONDS = 60;
+
+/** Seconds `timeout` waits after its SIGTERM (the release shuts down, Ecto's transaction rolls back) before SIGKILL. */
+export const CONTAINER_KILL_AFTER_SECONDS = 30;
 
 /** Properties of {@link MigrationTask}. */
 export interface MigrationTaskProps {
@@ -64,6 +75,23 @@ export interface MigrationTaskProps {
    */
   readonly command?: readonly string[];
   /**
+   * How long a migration may run, in minutes, 1 to 120: the deploy gate's runner stops the task after this long, and
+   * with `containerTimeLimit` the container stops itself {@link CONTAINER_TIME_LIMIT_GRACE_SECONDS} seconds later.
+   *
+   * @default 15
+   */
+  readonly timeoutMinutes?: number;
+  /**
+   * Whether the container has its own time limit: the command runs as `timeout -k 30 <seconds> <command...>`, so a
+   * migration ends even when no runner is left to stop it (Terraform interrupted and the runner's watchdog gone too).
+   * The image needs a `timeout` command with `-k`: GNU coreutils (every Debian or Ubuntu image, such as the release
+   * image `mix phx.gen.release --docker` builds) or BusyBox 1.36 and later. Turn it off for an image without one
+   * (distroless); then only the runner and its watchdog stop a migration that runs too long.
+   *
+   * @default true
+   */
+  readonly containerTimeLimit?: boolean;
+  /**
    * Task CPU units; one of the Fargate values.
    *
    * @default 256
@@ -109,7 +137,8 @@ export interface MigrationRunTarget {
  *
  * It uses the same image (and so the same `image_tag`), secrets and environment as the service (or the environment it
  * is given: a migration never serves traffic). Its root filesystem is always read-only (nobody execs into a
- * migration), with `/tmp` writable.
+ * migration), with `/tmp` writable. By default the container also has its own time limit (`containerTimeLimit`), a
+ * little longer than the runner's `timeoutMinutes`.
  */
 export class MigrationTask extends Construct {
   /** ARN with revision of the task definition. */
@@ -126,8 +155,14 @@ export class MigrationTask extends Construct {
   public readonly logGroupName: string;
   /** The image the task runs (the service's, with the same `image_tag`). */
   public readonly image: string;
-  /** The command the container runs. */
+  /** The migration command, as given (see {@link MigrationTask.containerCommand} for what the container runs). */
   public readonly command: readonly string[];
+  /** What the container runs: the command, under `timeout` when the container has its own time limit. */
+  public readonly containerCommand: readonly string[];
+  /** How long a migration may run, in minutes: the runner's timeout. */
+  public readonly timeoutMinutes: number;
+  /** The container's own time limit in seconds (`timeoutMinutes` plus the grace), or undefined when it has none. */
+  public readonly containerTimeLimitSeconds?: number;
   /** Everything RunTask needs, for the stack's `migration` output or the deploy gate's arguments. */
   public readonly runTarget: MigrationRunTarget;
   /** What must exist before the task starts besides the service's prerequisites: its own execution role's grants. */
@@ -138,13 +173,22 @@ export class MigrationTask extends Construct {
     const command = props.command ?? DEFAULT_MIGRATION_COMMAND;
     const cpu = props.cpu ?? 256;
     const memoryMiB = props.memoryMiB ?? 512;
+    const timeoutMinutes = props.timeoutMinutes ?? 15;
+    const containerTimeLimit = props.containerTimeLimit ?? true;
 
     // ── validation ──
     const checks = new PropChecks("MigrationTask");
     checks.expect(command.length > 0 && command.every((arg) => typeof arg === "string" && arg.length > 0), "command", command,
       'a non-empty list of non-empty strings, such as ["/app/bin/migrate"]');
     checks.fargateSize(cpu, memoryMiB);
+    checks.integer("timeoutMinutes", timeoutMinutes, 1, 120);
     checks.throwIfAny();
+
+    // ── time limit: the backstop for a migration no runner is left to stop ──
+    const limitSeconds = containerTimeLimit ? timeoutMinutes * 60 + CONTAINER_TIME_LIMIT_GRACE_SECONDS : undefined;
+    // Wrapped in the command, not the entry point: an image's own ENTRYPOINT (an "exec $@" script) still runs first.
+    const containerCommand =
+      limitSeconds === undefined ? [...command] : ["timeout", "-k", String(CONTAINER_KILL_AFTER_SECONDS), String(limitSeconds), ...command];
 
     const { service } = props;
     const environment = props.environment ?? service.containerEnvironment;
@@ -188,7 +232,7 @@ export class MigrationTask extends Construct {
         appContainerDefinition({
           name: MIGRATION_CONTAINER_NAME,
           image: service.image,
-          command,
+          command: containerCommand,
           environment,
           secrets: containerSecrets,
           repositoryCredentialsArn: service.repositoryCredentialsArn,
@@ -211,6 +255,9 @@ export class MigrationTask extends Construct {
     this.logGroupName = service.logGroupName;
     this.image = service.image;
     this.command = [...command];
+    this.containerCommand = containerCommand;
+    this.timeoutMinutes = timeoutMinutes;
+    this.containerTimeLimitSeconds = limitSeconds;
     this.runTarget = {
       cluster: service.clusterName,
       taskDefinitionArn: taskDefinition.arn,
@@ -222,5 +269,13 @@ export class MigrationTask extends Construct {
       logStreamPrefix: MIGRATION_LOG_STREAM_PREFIX,
       image: service.image,
     };
+  }
+
+  /**
+   * This task as a step of the deploy gate, under `name` (which keys the gate's triggers): its run target with its
+   * time limits, so the gate's runner never waits longer than the container's own limit allows.
+   */
+  public deployStep(name: string): DeployGateStep {
+    return { name, target: this.runTarget, timeoutMinutes: this.timeoutMinutes, containerTimeLimitSeconds: this.containerTimeLimitSeconds };
   }
 }

@@ -29,6 +29,8 @@ import { PropChecks } from "./validation";
 /** Interface endpoints created with `vpcEndpoints`: what Fargate tasks call at start that has a VPC endpoint. */
 const INTERFACE_ENDPOINT_SERVICES = ["secretsmanager", "logs"] as const;
 
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
+
 /** Properties of {@link Network}. */
 export interface NetworkProps {
   /** Naming context for physical names (log group, IAM role, security group). */
@@ -79,6 +81,13 @@ export interface NetworkProps {
    */
   readonly vpcEndpoints?: boolean;
   /**
+   * Secrets of other accounts that tasks read (full or partial Secrets Manager ARNs). The Secrets Manager endpoint's
+   * policy allows this account's secrets and these; anything else is refused at the endpoint.
+   *
+   * @default none
+   */
+  readonly crossAccountSecretArns?: readonly string[];
+  /**
    * Production: flow logs cannot be turned off (AWS FSBP EC2.6).
    *
    * @default false
@@ -86,7 +95,8 @@ export interface NetworkProps {
   readonly production?: boolean;
   /**
    * The 12-digit AWS account id. When given, the flow-log role can only be assumed on behalf of this account's flow
-   * logs (aws:SourceAccount and aws:SourceArn conditions, against the confused-deputy problem).
+   * logs (aws:SourceAccount and aws:SourceArn conditions, against the confused-deputy problem). Required with
+   * `vpcEndpoints`: their policies allow this account's resources only.
    *
    * @default no source conditions (the account id is not known offline)
    */
@@ -316,12 +326,22 @@ export class Network extends Construct {
     });
 
     // S3 is a gateway endpoint (free, route based). The database tier gets no route to it: RDS does not need one.
+    // Every S3 request from the private subnets takes the endpoint, so its policy is the data perimeter: this
+    // account's buckets only. Image pulls need no other bucket: ghcr.io serves layers over HTTPS from GitHub (through
+    // the NAT gateways), not from S3. ECR would need its layer bucket, arn:aws:s3:::prod-<region>-starport-layer-bucket/*.
     new VpcEndpoint(scope, "s3", {
       vpcId: vpc.id,
       serviceName: `com.amazonaws.${props.region}.s3`,
       vpcEndpointType: "Gateway",
       routeTableIds: privateRoutes.map((t) => t.id),
+      policy: endpointPolicy("ThisAccountsBuckets", "s3:*", ["*"], { StringEquals: { "aws:ResourceAccount": props.accountId } }),
     });
+    const partition = partitionOf(props.region);
+    const arnPrefix = (service: string) => `arn:${partition}:${service}:${props.region}:${props.accountId}`;
+    const resources: Record<(typeof INTERFACE_ENDPOINT_SERVICES)[number], string[]> = {
+      secretsmanager: [`${arnPrefix("secretsmanager")}:secret:*`, ...(props.crossAccountSecretArns ?? []).flatMap(secretArnPatterns)],
+      logs: [`${arnPrefix("logs")}:log-group:*`],
+    };
     for (const service of INTERFACE_ENDPOINT_SERVICES) {
       new VpcEndpoint(scope, service, {
         vpcId: vpc.id,
@@ -330,10 +350,27 @@ export class Network extends Construct {
         privateDnsEnabled: true,
         subnetIds: privateSubnets.map((s) => s.id),
         securityGroupIds: [securityGroup.id],
+        policy: endpointPolicy(service === "logs" ? "ThisAccountsLogGroups" : "ThisAccountsSecrets", `${service}:*`, resources[service]),
       });
     }
     return securityGroup.id;
   }
+}
+
+/** A VPC endpoint policy with one Allow statement: any principal, `action`, on `resources` (under `condition`). */
+function endpointPolicy(sid: string, action: string, resources: readonly string[], condition?: Record<string, unknown>): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [{ Sid: sid, Effect: "Allow", Principal: "*", Action: action, Resource: [...resources], ...(condition === undefined ? {} : { Condition: condition }) }],
+  });
+}
+
+/**
+ * The patterns that match a secret given by full or partial ARN: the ARN itself, and with the `-` and six characters
+ * Secrets Manager appends to a name (a partial ARN cannot be told from a full one by its form).
+ */
+function secretArnPatterns(arn: string): string[] {
+  return [arn, `${arn}-??????`];
 }
 
 function letterOf(availabilityZone: string): string {
@@ -360,6 +397,12 @@ function validate(props: NetworkProps, natGateways: string, flowLogs: boolean, f
   checks.oneOf("natGateways", natGateways as NatGatewayMode, NAT_GATEWAY_MODES);
   checks.oneOf("flowLogRetentionDays", flowLogRetentionDays, CLOUDWATCH_RETENTION_DAYS);
   checks.accountId("accountId", props.accountId);
+  if (props.vpcEndpoints === true) {
+    checks.expect(props.accountId !== undefined, "accountId", props.accountId, "the 12-digit account id with vpcEndpoints (the endpoint policies allow this account's resources only)");
+  }
+  (props.crossAccountSecretArns ?? []).forEach((arn, i) => {
+    checks.expect(SECRET_ARN.test(arn), `crossAccountSecretArns[${i}]`, arn, "a Secrets Manager secret ARN such as arn:aws:secretsmanager:eu-west-1:123456789012:secret:name-AbCdEf");
+  });
   if (props.production === true) checks.expect(flowLogs, "flowLogs", flowLogs, "true in production (AWS FSBP EC2.6)");
   let plan: SubnetPlan = { public: [], private: [], database: [] };
   if (Token.isUnresolved(props.cidrBlock)) {

@@ -53,8 +53,8 @@ export interface RdsProps {
   /** The database created with the instance. */
   readonly databaseName: string;
   /**
-   * Production defaults: Multi-AZ, deletion protection, a final snapshot, kept automated backups, Performance
-   * Insights, enhanced monitoring, 14-day backups, and `prevent_destroy` on the instance.
+   * Production defaults: Multi-AZ, Performance Insights, enhanced monitoring, 14-day backups, and `prevent_destroy` on
+   * the instance; and deletion protection, the final snapshot and kept automated backups cannot be turned off.
    * @default false
    */
   readonly production?: boolean;
@@ -92,10 +92,29 @@ export interface RdsProps {
    */
   readonly multiAz?: boolean;
   /**
-   * Refuse to delete the instance through the API.
-   * @default production
+   * Refuse to delete the instance through the API. On in every tier unless turned off on purpose (a disposable
+   * environment); cannot be turned off in production.
+   * @default true
    */
   readonly deletionProtection?: boolean;
+  /**
+   * Take a final snapshot, `<identifier>-final`, when the instance is deleted. Cannot be turned off in production.
+   * @default true
+   */
+  readonly finalSnapshot?: boolean;
+  /**
+   * Keep the automated backups (for their retention period) when the instance is deleted, so that it can still be
+   * restored to a point in time. Cannot be turned off in production.
+   * @default true
+   */
+  readonly retainAutomatedBackups?: boolean;
+  /**
+   * The 12-digit AWS account id: the enhanced monitoring role can then only be assumed on behalf of this instance
+   * (aws:SourceAccount and aws:SourceArn conditions, against the confused-deputy problem). Required when
+   * `monitoringIntervalSeconds` is not 0.
+   * @default none (then enhanced monitoring must be off)
+   */
+  readonly accountId?: string;
   /**
    * Performance Insights (7 days, free tier). Not available on db.t*.micro and db.t*.small classes.
    * @default production
@@ -135,10 +154,10 @@ export interface RdsProps {
  * required, slow queries and upgrade logs exported to log groups with retention, and its own security group that
  * admits nothing until {@link Rds.allowFrom} is called.
  *
- * In production it cannot be lost by accident: deletion protection, a final snapshot named `<identifier>-final`,
- * automated backups kept after deletion, and `prevent_destroy` (which makes `terraform plan -destroy` fail on
- * purpose). The master password is passed in as an ephemeral value and set write-only: it is in neither the JSON, an
- * output nor the state.
+ * It cannot be lost by accident, in any tier unless turned off on purpose: deletion protection, a final snapshot named
+ * `<identifier>-final` and automated backups kept after deletion; production also has `prevent_destroy` (which makes
+ * `terraform plan -destroy` fail on purpose) and refuses to turn any of them off. The master password is passed in as
+ * an ephemeral value and set write-only: it is in neither the JSON, an output nor the state.
  */
 export class Rds extends Construct implements SecurityGroupPeer {
   /** The endpoint host name. */
@@ -177,7 +196,9 @@ export class Rds extends Construct implements SecurityGroupPeer {
     const defaults = tierDefaults(production);
     const backupRetentionDays = props.backupRetentionDays ?? defaults.backupRetentionDays;
     const multiAz = props.multiAz ?? defaults.protective;
-    const deletionProtection = props.deletionProtection ?? defaults.protective;
+    const deletionProtection = props.deletionProtection ?? true;
+    const finalSnapshot = props.finalSnapshot ?? true;
+    const retainAutomatedBackups = props.retainAutomatedBackups ?? true;
     const performanceInsights = props.performanceInsights ?? defaults.protective;
     const monitoringIntervalSeconds = props.monitoringIntervalSeconds ?? defaults.monitoringIntervalSeconds;
     const backupWindow = props.backupWindow ?? "02:00-03:00";
@@ -200,6 +221,13 @@ export class Rds extends Construct implements SecurityGroupPeer {
     if (production) {
       checks.expect(multiAz, "multiAz", multiAz, "true in production (a standby in a second AZ)");
       checks.expect(deletionProtection, "deletionProtection", deletionProtection, "true in production (a production database cannot be deleted by accident)");
+      checks.expect(finalSnapshot, "finalSnapshot", finalSnapshot, "true in production (deleting the database keeps a final snapshot)");
+      checks.expect(retainAutomatedBackups, "retainAutomatedBackups", retainAutomatedBackups, "true in production (deleting the database keeps its point-in-time backups)");
+    }
+    checks.accountId("accountId", props.accountId);
+    if (monitoringIntervalSeconds > 0) {
+      checks.expect(props.accountId !== undefined, "accountId", props.accountId,
+        `the 12-digit account id with monitoringIntervalSeconds ${monitoringIntervalSeconds} (the monitoring role trusts RDS only on behalf of this instance)`);
     }
     checks.integer("allocatedStorageGiB", allocatedStorageGiB, 20, 65536);
     if (maxAllocatedStorageGiB !== 0) {
@@ -264,7 +292,18 @@ export class Rds extends Construct implements SecurityGroupPeer {
         description: `Enhanced monitoring of ${identifier}`,
         assumeRolePolicy: JSON.stringify({
           Version: "2012-10-17",
-          Statement: [{ Effect: "Allow", Principal: { Service: "monitoring.rds.amazonaws.com" }, Action: "sts:AssumeRole" }],
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Service: "monitoring.rds.amazonaws.com" },
+              Action: "sts:AssumeRole",
+              // Only RDS acting for this instance of this account (confused deputy).
+              Condition: {
+                StringEquals: { "aws:SourceAccount": props.accountId },
+                ArnLike: { "aws:SourceArn": `arn:${partitionOf(props.network.region)}:rds:${props.network.region}:${props.accountId}:db:${identifier}` },
+              },
+            },
+          ],
         }),
         permissionsBoundary: props.permissionsBoundaryArn,
       });
@@ -304,9 +343,9 @@ export class Rds extends Construct implements SecurityGroupPeer {
       maintenanceWindow,
       copyTagsToSnapshot: true,
       deletionProtection,
-      skipFinalSnapshot: !production,
-      finalSnapshotIdentifier: production ? `${identifier}-final` : undefined,
-      deleteAutomatedBackups: !production,
+      skipFinalSnapshot: !finalSnapshot,
+      finalSnapshotIdentifier: finalSnapshot ? `${identifier}-final` : undefined,
+      deleteAutomatedBackups: !retainAutomatedBackups,
       enabledCloudwatchLogsExports: [...LOG_EXPORTS],
       performanceInsightsEnabled: performanceInsights,
       performanceInsightsRetentionPeriod: performanceInsights ? 7 : undefined,

@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { ITerraformDependable, S3Backend, TerraformOutput, TerraformVariable } from "cdktf";
+import { ITerraformDependable, S3Backend, TerraformLocal, TerraformOutput, TerraformVariable } from "cdktf";
 import { API_SERVICE, EnvironmentConfig, SECRET_KEY_BASE_SECRET, ServiceConfig } from "../config/environment";
 import { StateConfig, stateAccessRoleArn, stateKey, stateKeyAliasArn } from "../config/state";
 import { acknowledge } from "../core/acknowledge";
@@ -8,9 +8,9 @@ import { tierDefaults } from "../domain/tier-defaults";
 import { Alb } from "../constructs/alb";
 import { Cluster } from "../constructs/cluster";
 import { githubDeployBoundaryArn } from "../constructs/github-deploy-role";
-import { DeployGate } from "../constructs/deploy-gate";
+import { DeployGate, DeployGateStep } from "../constructs/deploy-gate";
 import { FargateService, ServiceSecret } from "../constructs/fargate-service";
-import { MigrationRunTarget, MigrationTask } from "../constructs/migration-task";
+import { MigrationTask } from "../constructs/migration-task";
 import { PostgresRoleBootstrap } from "../constructs/postgres-role-bootstrap";
 import { Network } from "../constructs/network";
 import { plainContainer } from "../constructs/profiles/container";
@@ -18,6 +18,7 @@ import { ectoDatabaseUrl, phoenixRelease } from "../constructs/profiles/phoenix"
 import { ContainerProfile, withOwnVariables } from "../constructs/profiles/profile";
 import { POSTGRES_PORT, Rds } from "../constructs/rds";
 import { AppSecrets, DatabaseRoleSecret } from "../constructs/secrets";
+import { TierGuard } from "../constructs/tier-guard";
 // operations (issue 15) and edge protection (issue 17)
 import { AlertTopic } from "../constructs/alert-topic";
 import { Dashboard, DashboardSection } from "../constructs/dashboard";
@@ -56,7 +57,8 @@ export const MIGRATOR_DATABASE_ROLE = "migrator";
 const NETWORK_FIELDS: FieldMap = { cidrBlock: "vpcCidr", availabilityZones: "/availabilityZones", region: "/region", accountId: "/accountId" };
 const ALB_FIELDS: FieldMap = { domain: "/domain", "network.publicSubnetIds": "/availabilityZones", accountId: "/accountId" };
 const SECRETS_FIELDS: FieldMap = { accountId: "/accountId", region: "/region" };
-const DATABASE_FIELDS: FieldMap = {};
+const DATABASE_FIELDS: FieldMap = { accountId: "/accountId", finalSnapshot: "/disposable", retainAutomatedBackups: "/disposable" };
+const TIER_GUARD_FIELDS: FieldMap = { tier: "/tier", acknowledgedChange: "/tierChange", disposable: "/disposable" };
 const SERVICE_FIELDS: FieldMap = {
   "loadBalancer.healthCheck.path": "healthCheckPath",
   "loadBalancer.healthCheck": "/loadBalancer.healthCheck",
@@ -89,6 +91,8 @@ export class EnvironmentStack extends ReadableStack {
   public readonly naming: Naming;
   /** The release image's tag: `--var image_tag=<tag>` overrides the environment file's tag. */
   public readonly imageTag: TerraformVariable;
+  /** The release image's digest: `--var image_digest=sha256:<digest>` pins a release by digest, and wins over the tag. */
+  public readonly imageDigest: TerraformVariable;
   /** VPC with public, private and isolated database subnets. */
   public readonly network: Network;
   /** The internet-facing load balancer all routed services share. */
@@ -97,6 +101,8 @@ export class EnvironmentStack extends ReadableStack {
   public readonly cluster: Cluster;
   /** The environment's secrets in Secrets Manager. */
   public readonly secrets: AppSecrets;
+  /** Fails a plan that changes the environment's tier, unless the file acknowledges the change. */
+  public readonly tierGuard: TierGuard;
   /** The PostgreSQL database in the isolated subnets, when the file has one. */
   public readonly database?: Rds;
   /** The services, by name. */
@@ -143,19 +149,15 @@ export class EnvironmentStack extends ReadableStack {
     this.addOverride("terraform.backend.s3.assume_role", { role_arn: stateAccessRoleArn(state, config.name) });
     addAwsProvider(this, { naming: this.naming, region: config.region, accountId: config.accountId });
 
-    // ── release ──
-    this.imageTag = new TerraformVariable(this, "image_tag", {
-      type: "string",
-      default: config.image.tag,
-      description: `Tag of ${config.image.repository}, the release image every service without an image of its own runs. CI ships a release with: cdktf deploy ${id} --var image_tag=<tag>`,
-      validation: [
-        {
-          condition: '${can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", var.image_tag))}',
-          errorMessage: "image_tag must be a container image tag: letters, digits, _ . -, at most 128 characters.",
-        },
-      ],
-    });
-    const releaseImage = `${config.image.repository}:${this.imageTag.stringValue}`;
+    // ── data protection: a change of tier fails in Terraform unless the file acknowledges it ──
+    this.tierGuard = fromFile(file, "", TIER_GUARD_FIELDS, () =>
+      new TierGuard(this, "tier_guard", { tier: config.tier, acknowledgedChange: config.tierChange, disposable: config.disposable }),
+    );
+
+    // ── release: a tag or a digest, from the file or from the deploy (--var image_tag=..., --var image_digest=...) ──
+    const release = releaseImage(this, config, id);
+    this.imageTag = release.tag;
+    this.imageDigest = release.digest;
     // With delivery, the GitHub deploy role may create and change roles only with its boundary: every role here has it.
     const permissionsBoundaryArn = config.delivery === undefined ? undefined : githubDeployBoundaryArn(this.naming, config.accountId, config.region);
 
@@ -172,6 +174,8 @@ export class EnvironmentStack extends ReadableStack {
         flowLogs: config.network.flowLogs,
         flowLogRetentionDays: config.network.flowLogRetentionDays,
         vpcEndpoints: config.network.vpcEndpoints,
+        // Secrets of other accounts pass the Secrets Manager endpoint's policy, which allows this account's own.
+        crossAccountSecretArns: secretArnsOutside(config),
         permissionsBoundaryArn,
       }),
     );
@@ -223,9 +227,13 @@ export class EnvironmentStack extends ReadableStack {
           databaseName: secrets.databaseName,
           production: config.production,
           permissionsBoundaryArn,
+          accountId: config.accountId,
           ...settings,
         }),
       );
+      if (config.disposable) {
+        acknowledge(database, "WHC.SAFE2", `${file} marks the environment "disposable": its data may be lost, so the database has no deletion protection, final snapshot or kept backups`);
+      }
       // Ecto reads DATABASE_URL: the role connections keep a URL in its format when a Phoenix service uses them.
       const ecto = config.services.some((s) => s.database && s.profile === "phoenix");
       connectionReady = [
@@ -242,6 +250,10 @@ export class EnvironmentStack extends ReadableStack {
       naming: this.naming,
       production: config.production,
       executeCommandLogging: config.services.some(executeCommand),
+      // ECS Exec session logs take a customer-managed key when the secrets do.
+      customerManagedKey: config.secrets.customerManagedKey,
+      accountId: config.accountId,
+      region: config.region,
     });
     const services = new Map<string, FargateService>();
     for (const s of config.services) {
@@ -259,7 +271,7 @@ export class EnvironmentStack extends ReadableStack {
           name: s.awsName,
           cluster: this.cluster,
           network: this.network,
-          image: s.image ?? releaseImage,
+          image: s.image ?? release.image,
           command: s.command,
           cpu: s.cpu,
           memoryMiB: s.memoryMiB,
@@ -305,7 +317,7 @@ export class EnvironmentStack extends ReadableStack {
     this.services = services;
 
     // ── the deploy gate: database roles, then migrations, before any service that uses the database rolls out ──
-    const steps: Array<{ name: string; target: MigrationRunTarget }> = [];
+    const steps: DeployGateStep[] = [];
     const gatePrerequisites: ITerraformDependable[] = [];
     if (this.database !== undefined) {
       const owner = this.secrets.databaseRoles.get(MIGRATOR_DATABASE_ROLE) as DatabaseRoleSecret;
@@ -347,10 +359,14 @@ export class EnvironmentStack extends ReadableStack {
           secretsKmsKeyArn: this.secrets.kmsKeyArn,
           accountId: config.accountId,
           permissionsBoundaryArn,
+          // The runner's timeout, and the container's own limit a little after it.
+          timeoutMinutes: migrations.timeoutMinutes,
+          containerTimeLimit: migrations.containerTimeLimit,
         }),
       );
       if (migrations.runOnDeploy) {
-        steps.push({ name: "migration", target: this.migration.runTarget });
+        // With the container's time limit, so the gate's runner stops a migration before the container does.
+        steps.push(this.migration.deployStep("migration"));
         gatePrerequisites.push(...owner.taskPrerequisites, ...this.migration.taskPrerequisites);
       }
     }
@@ -597,6 +613,70 @@ export class EnvironmentStack extends ReadableStack {
     };
     for (const [name, output] of Object.entries(outputs)) new TerraformOutput(this, name, output);
   }
+}
+
+/** The existing secrets (and registry credentials) of the file that belong to another account than the environment's. */
+function secretArnsOutside(config: EnvironmentConfig): string[] {
+  const arns = [
+    ...Object.values(config.secrets.existing),
+    ...config.services.flatMap((s) => (s.registryCredentials?.mode === "existing" ? [s.registryCredentials.secretArn] : [])),
+  ];
+  return [...new Set(arns.filter((arn) => arn.split(":")[4] !== config.accountId))].sort();
+}
+
+/** A container image tag, as registries accept it. */
+const TAG_PATTERN = "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$";
+/** A digest as ECS takes it: sha256 and 64 hex digits (lower-case, as registries print them). */
+const DIGEST_PATTERN = "^sha256:[a-f0-9]{64}$";
+
+/**
+ * The release image: the variables `image_tag` and `image_digest` (defaults from the environment file) and the local
+ * `release_image`, `<repository>@<digest>` when a digest is given, else `<repository>:<tag>`. A local, so that the
+ * container definitions (JSON in a string, where a conditional's quotes would not survive) only say
+ * `${local.release_image}`.
+ */
+function releaseImage(stack: EnvironmentStack, config: EnvironmentConfig, stackName: string): { tag: TerraformVariable; digest: TerraformVariable; image: string } {
+  const { repository } = config.image;
+  const fileDigest = config.image.digest;
+  const tag = new TerraformVariable(stack, "image_tag", {
+    type: "string",
+    description: `Tag of ${repository}, the release image every service without an image of its own runs (image_digest wins over it). CI ships a release with: cdktf deploy ${stackName} --var image_tag=<tag>`,
+    validation: [
+      {
+        condition: `\${var.image_tag == "" ? var.image_digest != "" : can(regex("${TAG_PATTERN}", var.image_tag))}`,
+        errorMessage: "image_tag must be a container image tag: letters, digits, _ . -, at most 128 characters (empty only with an image_digest).",
+      },
+      // A file that pins a digest would silently ignore a new tag: a deploy by tag must drop the digest on purpose.
+      ...(fileDigest === undefined
+        ? []
+        : [{
+            condition: `\${var.image_tag == "" || var.image_digest != "${fileDigest}"}`,
+            errorMessage: `The environment file pins the release image by digest (${fileDigest}), which wins over image_tag: ship a release with --var image_digest=sha256:<digest>, or give --var image_digest= (empty) too to deploy by tag.`,
+          }]),
+    ],
+  });
+  const digest = new TerraformVariable(stack, "image_digest", {
+    type: "string",
+    description: `Digest (sha256:<64 hex digits>) of ${repository} to run instead of a tag: migrations and every task run exactly these bits. Empty: the tag. Ship a release by digest with: cdktf deploy ${stackName} --var image_digest=sha256:<digest>`,
+    validation: [
+      {
+        condition: `\${var.image_digest == "" || can(regex("${DIGEST_PATTERN}", var.image_digest))}`,
+        errorMessage: "image_digest must be empty or sha256: and 64 lower-case hex digits (docker buildx imagetools inspect <image> prints it).",
+      },
+    ],
+  });
+  // Written out: cdktf's Op.neq renders the empty string as `undefined`. The repository is the file's, checked by the
+  // schema (no quote, no `${`).
+  // Defaults through overrides: cdktf's HCL rendering (the review copy) drops a falsy default such as "", which would
+  // read as a required variable there.
+  tag.addOverride("default", config.image.tag ?? "");
+  digest.addOverride("default", fileDigest ?? "");
+  const image = new TerraformLocal(
+    stack,
+    "release_image",
+    `\${var.image_digest != "" ? "${repository}@\${var.image_digest}" : "${repository}:\${var.image_tag}"}`,
+  );
+  return { tag, digest, image: image.asString };
 }
 
 /**

@@ -36,6 +36,10 @@ import { s3PublicAccessBlock } from "./s3-8-public-access-block";
 import { s3NoAcls } from "./s3-12-no-acls";
 import { whcEcsCircuitBreaker } from "./whc-ecs1-circuit-breaker";
 import { whcEcsDeploymentAlarms } from "./whc-ecs2-deployment-alarms";
+import { whcCommandTemplates } from "./whc-ecs3-command-templates";
+import { whcServiceTrustSource } from "./whc-iam2-service-trust-source";
+import { whcEndpointPolicy } from "./whc-net1-endpoint-policy";
+import { whcDatabaseProtection } from "./whc-safe2-database-protection";
 import { whcLogRetention } from "./whc-log1-log-retention";
 import { whcPreventDestroy } from "./whc-safe1-prevent-destroy";
 import { whcNoLiteralSecrets } from "./whc-sec1-no-literal-secrets";
@@ -93,8 +97,12 @@ export const ALL_POLICY_RULES: readonly PolicyRule[] = [
   whcWriteOnlySecrets,
   whcMasterSecretUnread,
   whcPreventDestroy,
+  whcDatabaseProtection,
   whcEcsCircuitBreaker,
   whcEcsDeploymentAlarms,
+  whcCommandTemplates,
+  whcServiceTrustSource,
+  whcEndpointPolicy,
   whcAlarmActions,
   whcSnsTopicEncryption,
   whcProductionAlbWebAcl,
@@ -140,13 +148,17 @@ export {
   s3NoAcls,
   s3PublicAccessBlock,
   whcAlarmActions,
+  whcCommandTemplates,
+  whcDatabaseProtection,
   whcEcsCircuitBreaker,
   whcEcsDeploymentAlarms,
+  whcEndpointPolicy,
   whcLogRetention,
   whcNoLiteralSecrets,
   whcMasterSecretUnread,
   whcPreventDestroy,
   whcProductionAlbWebAcl,
+  whcServiceTrustSource,
   whcSnsTopicEncryption,
   whcWebAclLogging,
   whcWriteOnlySecrets,
