@@ -254,6 +254,17 @@ describe("EnvironmentStack data protection (issue 20)", () => {
     expect(acknowledged[0].acknowledgement.reason).toMatch(/marks the environment "disposable"/);
   });
 
+  test("with secrets.customerManagedKey, the ECS Exec session logs are encrypted with the cluster's own key; without it, not", () => {
+    // GIVEN staging (ECS Exec on, as in every non-production tier) with and without the customer-managed key
+    const keyed = synthChanged("staging", (e) => (e.secrets = { ...e.secrets, customerManagedKey: true }));
+    const plain = synthEnvironment("staging");
+    // THEN only the keyed one has the exec log key, on the group and required by ECS Exec
+    expect(keyed.resource.aws_cloudwatch_log_group.service_exec_log_group.kms_key_id).toBe("${aws_kms_key.service_exec_log_key.arn}");
+    expect(keyed.resource.aws_ecs_cluster.service_cluster.configuration.execute_command_configuration.log_configuration.cloud_watch_encryption_enabled).toBe(true);
+    expect(plain.resource.aws_cloudwatch_log_group.service_exec_log_group.kms_key_id).toBeUndefined();
+    expect(plain.resource.aws_kms_key?.service_exec_log_key).toBeUndefined();
+  });
+
   test("the RDS monitoring role trusts RDS only for this database; the endpoints allow this account's resources only", () => {
     const production = synthEnvironment("production");
     const trust = JSON.parse(production.resource.aws_iam_role.database_monitoring_role.assume_role_policy).Statement[0];
