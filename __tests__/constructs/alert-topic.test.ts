@@ -1,10 +1,13 @@
+import { IConstruct } from "constructs";
 import { DefaultTokenResolver, StringConcat, TerraformStack, Testing, Tokenization } from "cdktf";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import { AlertTopic, AlertTopicProps } from "../../src/constructs/alert-topic";
 import { PropError } from "../../src/constructs/validation";
+import { findAcknowledgement } from "../../src/core/acknowledge";
 import { Naming } from "../../src/core/naming";
+import { KMS_KEY_ADMINISTRATION_ACTIONS } from "../../src/domain/kms";
 import { ReadableStack } from "../../src/stacks/readable-stack";
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
@@ -50,12 +53,28 @@ describe("AlertTopic with e-mail addresses", () => {
     expect(resources.aws_kms_key.alerts_key.lifecycle).toBeUndefined();
   });
 
-  test("THEN the key policy lets the account administer the key and CloudWatch encrypt (Decrypt, GenerateDataKey*), nothing more", () => {
+  test("THEN the key policy lets the account administer the key and use it through SNS only, and CloudWatch encrypt (Decrypt, GenerateDataKey*), nothing more", () => {
     const statements = JSON.parse(resources.aws_kms_key.alerts_key.policy as string).Statement as Statement[];
     expect(statements).toEqual([
-      { Sid: "AccountAdministersKey", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" },
+      { Sid: "AccountAdministersKey", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: [...KMS_KEY_ADMINISTRATION_ACTIONS], Resource: "*" },
+      {
+        Sid: "AccountUsesThroughSnsOnly",
+        Effect: "Allow",
+        Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+        Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+        Resource: "*",
+        Condition: { StringEquals: { "kms:ViaService": "sns.eu-west-1.amazonaws.com", "kms:CallerAccount": ACCOUNT } },
+      },
       { Sid: "CloudWatchAlarmsEncryptNotifications", Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: ["kms:Decrypt", "kms:GenerateDataKey*"], Resource: "*" },
     ]);
+    // The account's administration statement gives no use of the key (WHC.KMS1's point, acknowledged on this key
+    // only for the CloudWatch statement).
+    expect(KMS_KEY_ADMINISTRATION_ACTIONS.some((a) => /^kms:(\*|Decrypt|Encrypt|GenerateDataKey|ReEncrypt|CreateGrant)/.test(a))).toBe(false);
+  });
+
+  test("THEN WHC.KMS1 is acknowledged on the key, with the reason: the unconditioned CloudWatch statement AWS documents", () => {
+    const key = topic.node.children.find((c) => c.node.id === "key") as IConstruct;
+    expect(findAcknowledgement(key, "WHC.KMS1")?.reason).toMatch(/^CloudWatch alarms encrypt their notifications with this key: AWS documents that statement/);
   });
 
   test("THEN only this account's CloudWatch alarms (and the account) may publish to the topic", () => {

@@ -7,6 +7,7 @@ import { Cluster, ClusterProps } from "../../src/constructs/cluster";
 import { PropError } from "../../src/constructs/validation";
 import { Naming } from "../../src/core/naming";
 import { ReadableStack } from "../../src/stacks/readable-stack";
+import { KMS_KEY_ADMINISTRATION_ACTIONS } from "../../src/domain/kms";
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
 
@@ -136,7 +137,8 @@ describe("Cluster with ECS Exec logs under a customer-managed key", () => {
     const policy = JSON.parse(build(keyed).resources.aws_kms_key.service_exec_log_key.policy as string);
     // THEN
     expect(policy.Statement).toEqual([
-      { Sid: "AccountAdministersKey", Effect: "Allow", Principal: { AWS: "arn:aws:iam::210987654321:root" }, Action: "kms:*", Resource: "*" },
+      // administration only: no IAM policy of the account can grant use of the key directly
+      { Sid: "AccountAdministersKey", Effect: "Allow", Principal: { AWS: "arn:aws:iam::210987654321:root" }, Action: [...KMS_KEY_ADMINISTRATION_ACTIONS], Resource: "*" },
       {
         Sid: "CloudWatchLogsUsesItForTheExecLogGroup",
         Effect: "Allow",

@@ -10,6 +10,7 @@ import { AppSecrets, AppSecretsProps, DATABASE_PASSWORD_SPECIAL_CHARACTERS, Data
 import { PropError } from "../../src/constructs/validation";
 import { Naming } from "../../src/core/naming";
 import { ReadableStack } from "../../src/stacks/readable-stack";
+import { KMS_KEY_ADMINISTRATION_ACTIONS } from "../../src/domain/kms";
 
 type Blocks = Record<string, Record<string, Record<string, unknown>>>;
 type Synth = { resource: Blocks; ephemeral?: Blocks; output?: Record<string, unknown> };
@@ -520,7 +521,7 @@ describe("AppSecrets", () => {
       expect(text).toHaveResourceWithProperties(KmsAlias, { name: "alias/whcsites-staging-secrets", target_key_id: "${aws_kms_key.secrets_key.key_id}" });
       const policy = JSON.parse(json.resource.aws_kms_key.secrets_key.policy as string);
       expect(policy.Statement).toEqual([
-        expect.objectContaining({ Sid: "AccountAdministersKey", Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: "kms:*" }),
+        expect.objectContaining({ Sid: "AccountAdministersKey", Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: [...KMS_KEY_ADMINISTRATION_ACTIONS] }),
         expect.objectContaining({
           Sid: "UseThroughSecretsManagerOnly",
           Effect: "Allow",
@@ -530,6 +531,9 @@ describe("AppSecrets", () => {
         }),
       ]);
       expect(JSON.stringify(policy)).not.toContain('"AWS":"*"');
+      // Administration apart from use: only the Secrets Manager statement gives Decrypt (issue 20 item 7).
+      const usable = policy.Statement.filter((s: { Action: string[] }) => s.Action.some((a) => /^kms:(\*|Decrypt|De\*|Encrypt|GenerateDataKey|ReEncrypt|CreateGrant)/.test(a)));
+      expect(usable.map((s: { Sid: string }) => s.Sid)).toEqual(["UseThroughSecretsManagerOnly"]);
       expect(Object.keys(json.resource.aws_secretsmanager_secret)).toHaveLength(3);
       for (const secret of Object.values(json.resource.aws_secretsmanager_secret)) {
         expect(secret.kms_key_id).toBe("${aws_kms_key.secrets_key.arn}");

@@ -117,7 +117,18 @@ export function buildCompliantResources(scope: Construct): void {
     redactedFields: [{ singleHeader: { name: "authorization" } }, { singleHeader: { name: "cookie" } }],
   });
 
-  const key = new KmsKey(scope, "key", { enableKeyRotation: true, lifecycle: keep });
+  const root = { AWS: "arn:aws:iam::123456789012:root" };
+  const key = new KmsKey(scope, "key", {
+    enableKeyRotation: true,
+    lifecycle: keep,
+    policy: JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        { Sid: "Administer", Effect: "Allow", Principal: root, Action: ["kms:Describe*", "kms:PutKeyPolicy"], Resource: "*" },
+        { Sid: "Use", Effect: "Allow", Principal: root, Action: ["kms:Decrypt", "kms:GenerateDataKey*"], Resource: "*", Condition: { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } } },
+      ],
+    }),
+  });
   const alerts = new SnsTopic(scope, "alerts", { name: "alerts", kmsMasterKeyId: key.arn });
   new CloudwatchMetricAlarm(scope, "alarm", {
     alarmName: "whc-5xx-rate",

@@ -43,8 +43,8 @@ describe("the rule index", () => {
       "WHC.LOG1", "WHC.SEC1", "WHC.SEC2", "WHC.SEC3", "WHC.SAFE1", "WHC.ECS1",
       // issue 15 (operations) and issue 17 (edge protection)
       "WHC.ECS2", "WHC.OPS1", "WHC.SNS1", "WHC.WAF1", "WHC.WAF2",
-      // issue 20: data protection in every tier, command templates, service trust, endpoint policies
-      "WHC.SAFE2", "WHC.ECS3", "WHC.IAM2", "WHC.NET1",
+      // issue 20: data protection in every tier, command templates, service trust, endpoint policies, key use
+      "WHC.SAFE2", "WHC.ECS3", "WHC.IAM2", "WHC.NET1", "WHC.KMS1",
     ];
     // WHEN reading the index
     const ids = ALL_POLICY_RULES.map((rule) => rule.id);

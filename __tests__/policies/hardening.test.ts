@@ -1,10 +1,12 @@
 import { DbInstance, DbInstanceConfig } from "@cdktf/provider-aws/lib/db-instance";
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { acknowledge } from "../../src/core/acknowledge";
 import { hasTemplateSequence, whcCommandTemplates } from "../../src/policies/rules/whc-ecs3-command-templates";
 import { whcServiceTrustSource } from "../../src/policies/rules/whc-iam2-service-trust-source";
+import { whcKeyUseConditions } from "../../src/policies/rules/whc-kms1-key-use-conditions";
 import { whcEndpointPolicy } from "../../src/policies/rules/whc-net1-endpoint-policy";
 import { whcDatabaseProtection } from "../../src/policies/rules/whc-safe2-database-protection";
 import { expectFails, expectPasses, guardedStack, resultOf, synthError } from "./helpers";
@@ -132,5 +134,44 @@ describe("WHC.ECS3 no Terraform template in a container command", () => {
     new EcsTaskDefinition(stack, "entry", task(["/app/bin/migrate"], ["/bin/run", "%{if true}x%{endif}"]));
     const error = expectFails(stack, "WHC.ECS3", "shell", /container "app" command holds "echo \$\{HOME\}", which Terraform evaluates as a template.*Fix: escape it as \$\$\{ and %%\{/);
     expect(error).toMatch(/\[WHC\.ECS3\] test\/entry: container "app" entryPoint holds "%\{if true\}x%\{endif\}"/);
+  });
+});
+
+describe("WHC.KMS1 key use only under conditions", () => {
+  const root = { AWS: `arn:aws:iam::${ACCOUNT}:root` };
+  const keyPolicy = (...statements: Record<string, unknown>[]) =>
+    JSON.stringify({ Version: "2012-10-17", Statement: statements.map((s) => ({ Effect: "Allow", Principal: root, Resource: "*", ...s })) });
+  const viaSecretsManager = { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } };
+
+  test("passes for administration apart from use through a service, and for kms:* narrowed by a conditional Deny", () => {
+    // GIVEN the secrets key's shape and the state key's shape
+    const stack = guardedStack([whcKeyUseConditions]);
+    new KmsKey(stack, "secrets", {
+      policy: keyPolicy({ Action: ["kms:Describe*", "kms:Enable*", "kms:PutKeyPolicy"] }, { Action: ["kms:Decrypt", "kms:GenerateDataKey*"], Condition: viaSecretsManager }),
+    });
+    new KmsKey(stack, "state", {
+      policy: keyPolicy(
+        { Action: "kms:*" },
+        { Effect: "Deny", Principal: "*", Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"], Condition: { ArnNotLike: { "aws:PrincipalArn": [`arn:aws:iam::${ACCOUNT}:role/state`] } } },
+      ),
+    });
+    // WHEN / THEN
+    expectPasses(stack, "WHC.KMS1", ["aws_kms_key.secrets", "aws_kms_key.state"]);
+  });
+
+  test("fails for kms:* to the account next to a conditional use statement (the condition is moot)", () => {
+    const stack = guardedStack([whcKeyUseConditions]);
+    new KmsKey(stack, "secrets", { policy: keyPolicy({ Action: "kms:*" }, { Action: ["kms:Decrypt"], Condition: viaSecretsManager }) });
+    expectFails(stack, "WHC.KMS1", "secrets", /Allow statement #1 gives kms:Decrypt, kms:Encrypt, kms:GenerateDataKey, kms:ReEncryptFrom with no condition.*Fix: give the account administration only/);
+  });
+
+  test("fails for a key without a policy (AWS's default), a wildcard that reaches Decrypt, and a NotAction Allow", () => {
+    const stack = guardedStack([whcKeyUseConditions]);
+    new KmsKey(stack, "default", {});
+    new KmsKey(stack, "wildcard", { policy: keyPolicy({ Action: ["kms:Describe*", "kms:De*"] }) });
+    new KmsKey(stack, "not_action", { policy: keyPolicy({ NotAction: ["kms:ScheduleKeyDeletion"] }) });
+    const error = expectFails(stack, "WHC.KMS1", "default", /the key has no policy, so AWS's default gives kms:\* \(every use\) to the account without condition/);
+    expect(error).toMatch(/\[WHC\.KMS1\] test\/wildcard: Allow statement #1 gives kms:Decrypt with no condition/);
+    expect(error).toMatch(/\[WHC\.KMS1\] test\/not_action: Allow statement #1 gives kms:Decrypt, kms:Encrypt, kms:GenerateDataKey, kms:ReEncryptFrom/);
   });
 });

@@ -3,7 +3,9 @@ import { TerraformIterator } from "cdktf";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
+import { acknowledge } from "../core/acknowledge";
 import { Naming } from "../core/naming";
+import { KMS_KEY_ADMINISTRATION_ACTIONS } from "../domain/kms";
 import { partitionOf } from "../domain/partition";
 import { PropChecks } from "./validation";
 
@@ -94,6 +96,7 @@ export class AlertTopic extends Construct {
     const topicName = props.naming.name("alerts", 256);
     // Built, not read from the topic: the topic's policy names it, and a resource cannot refer to its own attributes.
     const topicArn = `arn:${partition}:sns:${props.region}:${props.accountId}:${topicName}`;
+    const rootArn = `arn:${partition}:iam::${props.accountId}:root`;
     const key = new KmsKey(this, "key", {
       description: `Alarm notifications of ${props.naming.prefix} (SNS topic ${topicName})`,
       enableKeyRotation: true,
@@ -102,12 +105,22 @@ export class AlertTopic extends Construct {
         Version: "2012-10-17",
         Statement: [
           {
-            // Without it the key becomes unmanageable; IAM policies in the account grant the rest.
+            // Administration only (without it the key becomes unmanageable): with kms:* here, any IAM policy of the
+            // account could grant Decrypt outside SNS.
             Sid: "AccountAdministersKey",
             Effect: "Allow",
-            Principal: { AWS: `arn:${partition}:iam::${props.accountId}:root` },
-            Action: "kms:*",
+            Principal: { AWS: rootArn },
+            Action: [...KMS_KEY_ADMINISTRATION_ACTIONS],
             Resource: "*",
+          },
+          {
+            // Use by IAM policies of the account (an operator's test publish), through SNS only.
+            Sid: "AccountUsesThroughSnsOnly",
+            Effect: "Allow",
+            Principal: { AWS: rootArn },
+            Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+            Resource: "*",
+            Condition: { StringEquals: { "kms:ViaService": `sns.${props.region}.amazonaws.com`, "kms:CallerAccount": props.accountId } },
           },
           {
             // CloudWatch alarms encrypt the message they publish. AWS documents this statement without conditions
@@ -122,6 +135,7 @@ export class AlertTopic extends Construct {
       }),
       lifecycle: production ? { preventDestroy: true } : undefined,
     });
+    acknowledge(key, "WHC.KMS1", "CloudWatch alarms encrypt their notifications with this key: AWS documents that statement for the cloudwatch.amazonaws.com service principal without conditions, and the topic's policy admits only this account's alarms (aws:SourceAccount, aws:SourceArn); the account itself gets administration, and use through SNS only");
     this.kmsKeyArn = key.arn;
 
     // ── topic: only this account and its CloudWatch alarms may publish ──

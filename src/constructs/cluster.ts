@@ -6,6 +6,7 @@ import { EcsClusterCapacityProviders } from "@cdktf/provider-aws/lib/ecs-cluster
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { Naming } from "../core/naming";
 import { CLOUDWATCH_RETENTION_DAYS } from "../domain/cloudwatch";
+import { KMS_KEY_ADMINISTRATION_ACTIONS } from "../domain/kms";
 import { partitionOf } from "../domain/partition";
 import { tierDefaults } from "../domain/tier-defaults";
 import { PropChecks } from "./validation";
@@ -158,11 +159,11 @@ export class Cluster extends Construct {
         Version: "2012-10-17",
         Statement: [
           {
-            // Without it the key becomes unmanageable.
+            // Administration only (without it the key becomes unmanageable); CloudWatch Logs alone uses the key.
             Sid: "AccountAdministersKey",
             Effect: "Allow",
             Principal: { AWS: `arn:${partition}:iam::${props.accountId}:root` },
-            Action: "kms:*",
+            Action: [...KMS_KEY_ADMINISTRATION_ACTIONS],
             Resource: "*",
           },
           {

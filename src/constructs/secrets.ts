@@ -5,6 +5,7 @@ import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
 import { Naming } from "../core/naming";
+import { KMS_KEY_ADMINISTRATION_ACTIONS } from "../domain/kms";
 import { partitionOf } from "../domain/partition";
 import { tierDefaults } from "../domain/tier-defaults";
 import { EphemeralPassword } from "./ephemeral-password";
@@ -218,14 +219,16 @@ export class AppSecrets extends Construct {
           Version: "2012-10-17",
           Statement: [
             {
-              // Without it the key becomes unmanageable; it also lets IAM policies (a service's execution role) grant use of the key.
+              // Administration only (without it the key becomes unmanageable): with kms:* here, any IAM policy of the
+              // account could grant Decrypt outside Secrets Manager, and the statement below would be moot.
               Sid: "AccountAdministersKey",
               Effect: "Allow",
               Principal: { AWS: rootArn },
-              Action: "kms:*",
+              Action: [...KMS_KEY_ADMINISTRATION_ACTIONS],
               Resource: "*",
             },
             {
+              // Use by IAM policies of the account (a service's execution role), through Secrets Manager only.
               Sid: "UseThroughSecretsManagerOnly",
               Effect: "Allow",
               Principal: { AWS: rootArn },

@@ -38,6 +38,7 @@ import { whcEcsCircuitBreaker } from "./whc-ecs1-circuit-breaker";
 import { whcEcsDeploymentAlarms } from "./whc-ecs2-deployment-alarms";
 import { whcCommandTemplates } from "./whc-ecs3-command-templates";
 import { whcServiceTrustSource } from "./whc-iam2-service-trust-source";
+import { whcKeyUseConditions } from "./whc-kms1-key-use-conditions";
 import { whcEndpointPolicy } from "./whc-net1-endpoint-policy";
 import { whcDatabaseProtection } from "./whc-safe2-database-protection";
 import { whcLogRetention } from "./whc-log1-log-retention";
@@ -103,6 +104,7 @@ export const ALL_POLICY_RULES: readonly PolicyRule[] = [
   whcCommandTemplates,
   whcServiceTrustSource,
   whcEndpointPolicy,
+  whcKeyUseConditions,
   whcAlarmActions,
   whcSnsTopicEncryption,
   whcProductionAlbWebAcl,
@@ -153,6 +155,7 @@ export {
   whcEcsCircuitBreaker,
   whcEcsDeploymentAlarms,
   whcEndpointPolicy,
+  whcKeyUseConditions,
   whcLogRetention,
   whcNoLiteralSecrets,
   whcMasterSecretUnread,
