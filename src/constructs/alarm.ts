@@ -10,6 +10,8 @@ import type { PropChecks } from "./validation";
  * aws_cloudwatch_metric_alarm created directly in its construct's scope.
  */
 
+// ── types ──
+
 /** A CloudWatch metric (standard resolution) with the statistic to read it with. */
 export interface MetricSpec {
   /** Namespace, for example `AWS/ApplicationELB`. */
@@ -63,6 +65,8 @@ export interface AlarmDefinition {
   readonly treatMissingData: TreatMissingData;
 }
 
+// ── alarms ──
+
 /** True when the metric is metric math. */
 export function isExpression(metric: MetricSpec | MetricExpression): metric is MetricExpression {
   return "expression" in metric;
@@ -111,6 +115,8 @@ export function addMetricAlarm(scope: Construct, id: string, definition: AlarmDe
     extendedStatistic: percentile ? metric.statistic : undefined,
   });
 }
+
+// ── alarm settings ──
 
 /**
  * The settings of a group of alarms: the defaults with the overrides applied field by field. An override that sets

@@ -51,6 +51,8 @@ export function modeledRolloutSecondsPerBatch(timing: TargetGroupTiming): number
   return timing.healthyThreshold * timing.intervalSeconds + timing.deregistrationDelaySeconds;
 }
 
+// ── props ──
+
 /** The domain the load balancer serves over TLS. */
 export interface AlbDomain {
   /** Fully qualified domain name, for example `api.example.org`. */
@@ -259,7 +261,7 @@ export class Alb extends Construct implements SecurityGroupPeer {
     this.tlsEnabled = domain !== undefined;
     this.vpcId = network.vpcId;
 
-    // ── network: security group ──
+    // ── network ──
     // Name and description are fixed strings so the group is never replaced under the ALB. Rules are
     // separate resources (one per port) so other constructs' intent methods can add theirs without conflicts.
     const securityGroup = new SecurityGroup(this, "security_group", {
@@ -280,6 +282,7 @@ export class Alb extends Construct implements SecurityGroupPeer {
       });
     }
 
+    // ── logging ──
     // Access logs. Bucket names are global: `bucket_prefix` lets Terraform append a unique suffix, so no account id
     // (which an offline plan cannot look up) is needed to avoid collisions across accounts.
     let accessLogsConfig: { bucket: string; prefix: string; enabled: boolean } | undefined;
@@ -314,6 +317,7 @@ export class Alb extends Construct implements SecurityGroupPeer {
       this.accessLogsBucketName = bucket.bucketName;
     }
 
+    // ── load balancer ──
     const lb = new Lb(this, "Resource", {
       name: naming.name(id, 32),
       internal: false,
@@ -409,6 +413,7 @@ export class Alb extends Construct implements SecurityGroupPeer {
     this.listenerArn = this.listener.arn;
   }
 
+  // ── routes ──
   /**
    * Sends the requests of `options.route` to a target group: with `"default"`, the listener's default action forwards
    * every request no rule matches; otherwise a listener rule (created under `scope`, id `id`) matches the hosts and/or
@@ -458,6 +463,7 @@ export class Alb extends Construct implements SecurityGroupPeer {
     return dependable;
   }
 
+  // ── intent methods ──
   /**
    * Lets the load balancer reach `peer` on `port` (an egress rule on the load balancer's own security group). The
    * peer admits the load balancer on its side (`service.allowFrom(alb)`).

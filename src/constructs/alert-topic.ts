@@ -14,6 +14,8 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** An SNS topic ARN. */
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:([a-z0-9-]+):[0-9]{12}:[A-Za-z0-9_-]{1,256}$/;
 
+// ── props ──
+
 /** Properties of {@link AlertTopic}. */
 export interface AlertTopicProps {
   /** Names the topic `<app>-<environment>-alerts`. */
@@ -91,7 +93,8 @@ export class AlertTopic extends Construct {
       return;
     }
 
-    // ── encryption: the topic's own key ──
+    // ── encryption ──
+    // The topic's own key.
     const partition = partitionOf(props.region);
     const topicName = props.naming.name("alerts", 256);
     // Built, not read from the topic: the topic's policy names it, and a resource cannot refer to its own attributes.
@@ -138,7 +141,8 @@ export class AlertTopic extends Construct {
     acknowledge(key, "WHC.KMS1", "CloudWatch alarms encrypt their notifications with this key: AWS documents that statement for the cloudwatch.amazonaws.com service principal without conditions, and the topic's policy admits only this account's alarms (aws:SourceAccount, aws:SourceArn); the account itself gets administration, and use through SNS only");
     this.kmsKeyArn = key.arn;
 
-    // ── topic: only this account and its CloudWatch alarms may publish ──
+    // ── topic ──
+    // Only this account and its CloudWatch alarms may publish.
     const topic = new SnsTopic(this, "topic", {
       name: topicName,
       displayName: `${props.naming.prefix} alarms`,
@@ -178,7 +182,8 @@ export class AlertTopic extends Construct {
     });
     this.topicArn = topic.arn;
 
-    // ── subscriptions: one per address, addressed by the address itself (adding one never renames another) ──
+    // ── subscriptions ──
+    // One per address, addressed by the address itself (adding one never renames another).
     if (emails.length > 0) {
       const addresses = TerraformIterator.fromList(emails);
       new SnsTopicSubscription(this, "email", {

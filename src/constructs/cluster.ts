@@ -19,7 +19,7 @@ export type ContainerInsightsMode = "enabled" | "enhanced";
 
 const CONTAINER_INSIGHTS_MODES: readonly ContainerInsightsMode[] = ["enabled", "enhanced"];
 
-// ── props ─────────────────────────────────────────────────────────────────────────────────────────────────────────
+// ── props ──
 
 /** Properties of {@link Cluster}. */
 export interface ClusterProps {
@@ -112,7 +112,8 @@ export class Cluster extends Construct {
     }
     checks.throwIfAny();
 
-    // ── logging: ECS Exec sessions ──
+    // ── logging ──
+    // ECS Exec sessions.
     const execLogName = props.naming.path("ecs", id, "exec");
     const execLogKey = encryptLogs ? this.execLogKey(props, execLogName) : undefined;
     const execLogGroup = executeCommandLogging
@@ -146,6 +147,7 @@ export class Cluster extends Construct {
     this.clusterArn = cluster.arn;
   }
 
+  // ── encryption ──
   /** The key of the ECS Exec log group: the account administers it; CloudWatch Logs uses it for that group only. */
   private execLogKey(props: ClusterProps, logGroupName: string): KmsKey {
     const region = props.region as string;

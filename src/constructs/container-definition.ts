@@ -1,5 +1,7 @@
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 
+// ── constants ──
+
 /** Name of the task volume mounted at {@link TMP_PATH}: Fargate backs it with the task's ephemeral storage. */
 export const TMP_VOLUME_NAME = "tmp";
 
@@ -8,6 +10,8 @@ export const TMP_VOLUME_NAME = "tmp";
  * `RELEASE_TMP` at boot, so without a writable `/tmp` the release cannot start on a read-only root.
  */
 export const TMP_PATH = "/tmp";
+
+// ── options ──
 
 /** What {@link appContainerDefinition} needs to describe one container of the release image. */
 export interface AppContainerOptions {
@@ -60,6 +64,8 @@ export interface AppContainerOptions {
    */
   readonly dockerLabels?: Readonly<Record<string, string>>;
 }
+
+// ── container definition ──
 
 /**
  * The container definition of the release image, in the ECS API shape that `container_definitions` takes. Secrets
@@ -122,6 +128,8 @@ export function escapeTemplateSequences(text: string): string {
 export function containerDefinitionsJson(definitions: readonly ContainerDefinition[]): string {
   return JSON.stringify(definitions);
 }
+
+// ── helpers ──
 
 function sortedPairs(record: Readonly<Record<string, string>>): Array<[string, string]> {
   // ECS returns environment and secrets sorted by name; a stable order avoids spurious diffs. Code-point order, not

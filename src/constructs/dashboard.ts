@@ -8,6 +8,8 @@ import { PropChecks } from "./validation";
 /** Width of a dashboard in grid units (CloudWatch dashboard body structure). */
 const GRID_WIDTH = 24;
 
+// ── props ──
+
 /** A graph of metrics. */
 export interface MetricWidget {
   readonly kind: "metric";
@@ -97,6 +99,7 @@ export class Dashboard extends Construct {
 
   public constructor(scope: Construct, id: string, props: DashboardProps) {
     super(scope, id);
+    // ── validation ──
     const checks = new PropChecks("Dashboard");
     checks.region("region", props.region);
     props.sections.forEach((section, s) =>
@@ -111,11 +114,14 @@ export class Dashboard extends Construct {
     );
     checks.throwIfAny();
 
+    // ── dashboard ──
     this.dashboardName = props.naming.name([], 255);
     this.body = JSON.stringify({ widgets: layout(props.sections, props.region) });
     new CloudwatchDashboard(this, "Resource", { dashboardName: this.dashboardName, dashboardBody: this.body });
   }
 }
+
+// ── layout ──
 
 /** Places the sections' widgets on the grid: each section under a one-line heading, widgets wrapping at 24 units. */
 function layout(sections: readonly DashboardSection[], region: string): object[] {

@@ -18,6 +18,8 @@ const RANGES: Readonly<Record<keyof DatabaseAlarmSettings, ThresholdRange>> = {
 
 const GIB = 1024 ** 3;
 
+// ── props ──
+
 /** Properties of {@link DatabaseAlarms}. */
 export interface DatabaseAlarmsProps {
   /** Names the alarms `<app>-<environment>-db-<what>`. */
@@ -63,6 +65,7 @@ export class DatabaseAlarms extends Construct {
 
   public constructor(scope: Construct, id: string, props: DatabaseAlarmsProps) {
     super(scope, id);
+    // ── validation ──
     const { database, naming } = props;
     const settings = withOverrides(tierDefaults(props.production ?? false).alarms.database, props.thresholds);
     const memoryGiB = RDS_POSTGRES_INSTANCE_CLASSES.get(database.instanceClass);
@@ -76,6 +79,7 @@ export class DatabaseAlarms extends Construct {
     this.maxConnections = maxConnections as number;
     this.connectionsThreshold = Math.ceil((settings.connectionsPercent.threshold / 100) * this.maxConnections);
 
+    // ── alarms ──
     const identifier = database.instanceIdentifier;
     const metric = (metricName: string, statistic: string, label: string): MetricSpec =>
       ({ namespace: "AWS/RDS", metricName, dimensions: { DBInstanceIdentifier: identifier }, statistic, label });
@@ -155,6 +159,8 @@ export class DatabaseAlarms extends Construct {
     const alarms = definitions.map(([alarmId, definition]) => addMetricAlarm(this, alarmId, definition, props.alarmTopicArn));
     this.alarmNames = alarms.map((a) => a.alarmName);
     this.alarmArns = alarms.map((a) => a.arn);
+
+    // ── dashboard ──
     this.widgets = [
       { kind: "metric", title: "database: CPU (%)", metrics: [cpu], width: 8, thresholds: [{ label: "alarm", value: settings.cpuPercent.threshold }] },
       { kind: "metric", title: `database: connections (max_connections ${this.maxConnections})`, metrics: [connections], width: 8, thresholds: [{ label: "alarm", value: this.connectionsThreshold }] },

@@ -4,6 +4,8 @@ import type { MigrationRunTarget } from "./migration-task";
 import { TerraformData } from "./terraform-data";
 import { PropChecks } from "./validation";
 
+// ── props ──
+
 /** One task the {@link DeployGate} runs. */
 export interface DeployGateStep {
   /** snake_case, once per gate: it keys the gate's triggers (`<name>_task_definition`, `<name>_image`). */
@@ -71,6 +73,7 @@ export class DeployGate extends Construct {
 
   public constructor(scope: Construct, id: string, props: DeployGateProps) {
     super(scope, id);
+    // ── validation ──
     const stepTimeouts = props.steps.flatMap((step) => (step.timeoutMinutes === undefined ? [] : [step.timeoutMinutes]));
     const timeoutMinutes = props.timeoutMinutes ?? (stepTimeouts.length > 0 ? Math.min(...stepTimeouts) : 15);
     const checks = new PropChecks("DeployGate");
@@ -92,6 +95,8 @@ export class DeployGate extends Construct {
         `the ${tightest.name} step's timeoutMinutes: its container stops itself after ${tightest.seconds} seconds`);
     }
     checks.throwIfAny();
+
+    // ── command ──
     // Explicit values from this apply (the non-interactive form): stack outputs would still hold the previous ones.
     const run = (target: MigrationRunTarget) =>
       [
@@ -110,6 +115,7 @@ export class DeployGate extends Construct {
     // Each step only after the one before succeeded: the shell's && stops at the first failure.
     this.command = props.steps.map((step) => run(step.target)).join(" && ");
 
+    // ── gate ──
     this.resource = new TerraformData(this, "Resource", {
       dependsOn: props.dependsOn === undefined ? undefined : [...props.dependsOn],
       triggersReplace: Object.fromEntries(

@@ -58,10 +58,12 @@ export class EphemeralPassword extends TerraformElement {
     checks.integer("length", props.length, 16, 128);
     checks.throwIfAny();
 
+    // ── result ──
     this.props = props;
     this.result = Token.asString(ref(`ephemeral.${EphemeralPassword.TYPE}.${this.friendlyUniqueId}.random_password`, TerraformStack.of(this)));
   }
 
+  // ── rendering ──
   public toTerraform(): Record<string, unknown> {
     return { ephemeral: { [EphemeralPassword.TYPE]: { [this.friendlyUniqueId]: this.arguments() } } };
   }

@@ -404,6 +404,7 @@ export class FargateService extends Construct implements SecurityGroupPeer {
     }
     checks.throwIfAny();
 
+    // ── attributes ──
     const { naming, network, cluster } = props;
     const region = network.region;
     this.name = name;
@@ -429,7 +430,8 @@ export class FargateService extends Construct implements SecurityGroupPeer {
     this.logGroupName = logGroup.name;
     this.logGroupArn = logGroup.arn;
 
-    // ── IAM: the execution role starts the task, the task role is the application's own identity ──
+    // ── iam ──
+    // The execution role starts the task, the task role is the application's own identity.
     const execution = new TaskExecutionRole(this, "execution_role", {
       naming,
       name,
@@ -484,7 +486,8 @@ export class FargateService extends Construct implements SecurityGroupPeer {
     }
     this.taskRoleArn = taskRole.arn;
 
-    // ── network: security group, egress to HTTPS; ingress only from the load balancer, when there is one ──
+    // ── network ──
+    // Security group, egress to HTTPS; ingress only from the load balancer, when there is one.
     // No inline rules: Terraform then removes AWS's allow-all egress, and every rule is explicit. A security group's
     // description cannot change without replacing the group, so each text stays as first deployed.
     const securityGroup = new SecurityGroup(this, "security_group", {
@@ -508,7 +511,8 @@ export class FargateService extends Construct implements SecurityGroupPeer {
     });
     this.prerequisites.push(...execution.grants, httpsOut);
 
-    // ── load balancing: own target group, route, and the load balancer admitted on the port ──
+    // ── load balancing ──
+    // Own target group, route, and the load balancer admitted on the port.
     let routeReady: ITerraformDependable | undefined;
     if (lb !== undefined && props.port !== undefined) {
       // `name_prefix` + create_before_destroy: changes to port, protocol or VPC replace a target group, and the old one
@@ -636,7 +640,8 @@ export class FargateService extends Construct implements SecurityGroupPeer {
     });
     this.serviceName = this.resource.name;
 
-    // ── scaling: target tracking on CPU, and on requests per task behind the load balancer; the larger count wins ──
+    // ── scaling ──
+    // Target tracking on CPU, and on requests per task behind the load balancer; the larger count wins.
     const scalingTarget = new AppautoscalingTarget(this, "scaling_target", {
       serviceNamespace: "ecs",
       scalableDimension: "ecs:service:DesiredCount",
@@ -670,6 +675,7 @@ export class FargateService extends Construct implements SecurityGroupPeer {
     }
   }
 
+  // ── intent methods ──
   /**
    * Admits `peer` to the tasks on `port` (an ingress rule on the service's own security group).
    *
@@ -709,6 +715,7 @@ export class FargateService extends Construct implements SecurityGroupPeer {
     this.resource.putAlarms({ alarmNames: [...this.deploymentAlarmNames], enable: true, rollback: true });
   }
 
+  // ── dependencies ──
   /**
    * Makes the `aws_ecs_service` wait for `dependencies` (for example the migration deploy gate), so that a failed
    * dependency stops the deployment before a new version rolls out.

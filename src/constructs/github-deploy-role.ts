@@ -8,6 +8,8 @@ import { acknowledge } from "../core/acknowledge";
 import { GithubRepository, githubTrustPolicy } from "./github-repository";
 import { requireAccountId, requireInteger, requireRegion } from "./validation";
 
+// ── props ──
+
 /** Properties of {@link GithubDeployRole}. */
 export interface GithubDeployRoleProps {
   /**
@@ -68,6 +70,8 @@ export interface GithubDeployRoleProps {
    */
   readonly maxSessionDurationSeconds?: number;
 }
+
+// ── policy facts ──
 
 /** The service principals the deploy role may pass the workload's roles to. */
 export const DEPLOY_ROLE_PASSED_TO_SERVICES: readonly string[] = ["ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com", "monitoring.rds.amazonaws.com"];
@@ -143,6 +147,7 @@ export class GithubDeployRole extends Construct {
 
   public constructor(scope: Construct, id: string, props: GithubDeployRoleProps) {
     super(scope, id);
+    // ── validation ──
     const name = "GithubDeployRole";
     const maxSessionDurationSeconds = props.maxSessionDurationSeconds ?? 7200;
     requireAccountId(name, props.accountId);
@@ -163,6 +168,8 @@ export class GithubDeployRole extends Construct {
         throw new Error(`${name}: workloadSecretArns got ${JSON.stringify(arn)}; allowed: full Secrets Manager secret ARNs (no wildcard)`);
       }
     }
+
+    // ── statements ──
     const partition = partitionOf(props.region);
     const githubEnvironment = props.githubEnvironment ?? props.naming.environment;
     this.subjects = [props.repository.environmentSubject(githubEnvironment)];
@@ -188,6 +195,7 @@ export class GithubDeployRole extends Construct {
       );
     }
 
+    // ── iam ──
     const roleName = githubDeployRoleName(props.naming);
     this.policy = new IamPolicy(this, "boundary", {
       name: githubDeployBoundaryName(props.naming),
@@ -212,6 +220,8 @@ export class GithubDeployRole extends Construct {
   }
 }
 
+// ── names and arns ──
+
 /** The deploy role's name: `<app>-<environment>-github-deploy` (the workflows build its ARN from the environment file). */
 export function githubDeployRoleName(naming: Naming): string {
   return naming.name("github-deploy", 64);
@@ -230,10 +240,14 @@ export function githubDeployBoundaryArn(naming: Naming, accountId: string, regio
   return `arn:${partitionOf(region)}:iam::${accountId}:policy/${githubDeployBoundaryName(naming)}`;
 }
 
+// ── policy document ──
+
 /** A policy document with the statements in order; the size limits count it without whitespace, as written here. */
 export function policyJson(statements: readonly PolicyStatementJson[]): string {
   return JSON.stringify({ Version: "2012-10-17", Statement: statements });
 }
+
+// ── statement helpers ──
 
 interface DeployScope {
   readonly partition: string;
@@ -280,6 +294,8 @@ const EC2_CREATE = [
   "CreateFlowLogs",
   "CreateVpcEndpoint",
 ];
+
+// ── statements ──
 
 /**
  * What the deploy role does (Terraform's create, read, update and delete of the stack, the deploy gate and verify).

@@ -4,6 +4,8 @@ import { partitionOf } from "../domain/partition";
 import { GITHUB_OIDC_HOST, githubOidcAudience } from "./github-repository";
 import { PropError, requireAccountId, requireRegion } from "./validation";
 
+// ── props ──
+
 /** Properties of {@link GithubOidcProvider}. */
 export interface GithubOidcProviderProps {
   /**
@@ -19,10 +21,14 @@ export interface GithubOidcProviderProps {
   readonly region: string;
 }
 
+// ── provider arn ──
+
 /** The ARN the account's GitHub OIDC provider has (IAM OIDC provider ARNs are named by their URL). */
 export function githubOidcProviderArn(accountId: string, region: string): string {
   return `arn:${partitionOf(region)}:iam::${accountId}:oidc-provider/${GITHUB_OIDC_HOST}`;
 }
+
+// ── one creator per account ──
 
 // Which stack of an app creates the provider of an account, to refuse a second one before AWS does (at apply, with
 // "EntityAlreadyExists" in whichever stack deploys second). Keyed by the app's root construct.
@@ -50,6 +56,7 @@ export class GithubOidcProvider extends Construct {
 
   public constructor(scope: Construct, id: string, props: GithubOidcProviderProps) {
     super(scope, id);
+    // ── validation ──
     requireAccountId("GithubOidcProvider", props.accountId);
     requireRegion("GithubOidcProvider", props.region);
     const expectedArn = githubOidcProviderArn(props.accountId, props.region);
@@ -72,6 +79,7 @@ export class GithubOidcProvider extends Construct {
     }
     byAccount.set(props.accountId, this.node.path);
 
+    // ── provider ──
     this.resource = new IamOpenidConnectProvider(this, "Resource", {
       url: `https://${GITHUB_OIDC_HOST}`,
       clientIdList: [githubOidcAudience(props.region)],

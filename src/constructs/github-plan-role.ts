@@ -5,6 +5,8 @@ import { Naming } from "../core/naming";
 import { GithubRepository, githubTrustPolicy } from "./github-repository";
 import { requireInteger, requireRegion } from "./validation";
 
+// ── props ──
+
 /** Properties of {@link GithubPlanRole}. */
 export interface GithubPlanRoleProps {
   /** Naming context of the environment: the role is `<app>-<environment>-github-plan`. */
@@ -33,6 +35,8 @@ export interface GithubPlanRoleProps {
    */
   readonly maxSessionDurationSeconds?: number;
 }
+
+// ── denied actions ──
 
 /**
  * Data-plane reads the plan role is denied whatever else is attached to it later (an explicit deny wins over any
@@ -81,6 +85,7 @@ export class GithubPlanRole extends Construct {
 
   public constructor(scope: Construct, id: string, props: GithubPlanRoleProps) {
     super(scope, id);
+    // ── validation ──
     const branches = props.branches ?? ["main"];
     const maxSessionDurationSeconds = props.maxSessionDurationSeconds ?? 3600;
     requireRegion("GithubPlanRole", props.region);
@@ -90,6 +95,7 @@ export class GithubPlanRole extends Construct {
     }
     this.subjects = [props.repository.pullRequestSubject(), ...branches.map((b) => props.repository.branchSubject(b))];
 
+    // ── iam ──
     this.role = new IamRole(this, "Resource", {
       name: githubPlanRoleName(props.naming),
       description: `GitHub Actions plans of ${props.naming.environment} from ${props.repository.fullName} (pull requests, ${branches.join(", ")}): reads its state, nothing else`,
@@ -113,6 +119,8 @@ export class GithubPlanRole extends Construct {
     this.roleName = this.role.name;
   }
 }
+
+// ── names ──
 
 /** The plan role's name: `<app>-<environment>-github-plan` (the workflows build its ARN from the environment file). */
 export function githubPlanRoleName(naming: Naming): string {

@@ -19,6 +19,8 @@ export function githubOidcAudience(region: string): string {
   return partitionOf(region) === "aws-cn" ? "sts.amazonaws.com.cn" : "sts.amazonaws.com";
 }
 
+// ── props ──
+
 /** Properties of {@link GithubRepository}. */
 export interface GithubRepositoryProps {
   /** `owner/name` as GitHub spells it (the `sub` claim is compared case-sensitively), for example `whc-example/whcsites-infra`. */
@@ -33,6 +35,8 @@ export interface GithubRepositoryProps {
    */
   readonly subjectRepository?: string;
 }
+
+// ── name rules ──
 
 // GitHub's rules: an owner (user or organization) has 1 to 39 letters, digits and single inner hyphens; a repository
 // name has 1 to 100 letters, digits, `.`, `_` and `-`, and is not `.` or `..`.
@@ -57,6 +61,7 @@ export class GithubRepository {
   public readonly subjectRepository: string;
 
   public constructor(props: GithubRepositoryProps) {
+    // ── validation ──
     const problem = repositoryProblem(props.repository);
     if (problem !== undefined) throw new PropError("GithubRepository", [{ prop: "repository", detail: `got ${JSON.stringify(props.repository)}; allowed: ${problem}` }]);
     const [owner, name] = props.repository.split("/");
@@ -71,6 +76,7 @@ export class GithubRepository {
     }
   }
 
+  // ── subjects ──
   /** `sub` of a workflow job run for a pull request: `repo:<repository>:pull_request`. */
   public pullRequestSubject(): string {
     return `repo:${this.subjectRepository}:pull_request`;
@@ -93,6 +99,8 @@ export class GithubRepository {
   }
 }
 
+// ── helpers ──
+
 const BRANCH = /^[A-Za-z0-9._-][A-Za-z0-9._/-]{0,254}$/;
 const ENVIRONMENT = /^[A-Za-z0-9._-]{1,255}$/;
 
@@ -107,6 +115,8 @@ function repositoryProblem(repository: string): string | undefined {
   if (name.toLowerCase().endsWith(".git")) return `${rule} (without ".git")`;
   return undefined;
 }
+
+// ── trust policy ──
 
 /**
  * The trust policy of a role assumed from GitHub Actions: `sts:AssumeRoleWithWebIdentity` through `providerArn`, only

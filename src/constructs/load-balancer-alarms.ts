@@ -10,6 +10,8 @@ const RANGES: Readonly<Record<keyof LoadBalancerAlarmSettings, ThresholdRange>> 
   elb5xxCount: { min: 1, max: 1_000_000, unit: "responses per period" },
 };
 
+// ── props ──
+
 /** Properties of {@link LoadBalancerAlarms}. */
 export interface LoadBalancerAlarmsProps {
   /** Names the alarm `<app>-<environment>-alb-5xx`. */
@@ -50,11 +52,13 @@ export class LoadBalancerAlarms extends Construct {
 
   public constructor(scope: Construct, id: string, props: LoadBalancerAlarmsProps) {
     super(scope, id);
+    // ── validation ──
     const settings = withOverrides(tierDefaults(props.production ?? false).alarms.loadBalancer, props.thresholds);
     const checks = new PropChecks("LoadBalancerAlarms");
     checkAlarmSettings(checks, "thresholds", settings, RANGES, props.thresholds);
     checks.throwIfAny();
 
+    // ── alarms ──
     const lb = { LoadBalancer: props.alb.arnSuffix };
     const metric = (metricName: string, statistic: string, label: string): MetricSpec => ({ namespace: "AWS/ApplicationELB", metricName, dimensions: lb, statistic, label });
     const elb5xx = metric("HTTPCode_ELB_5XX_Count", "Sum", "load balancer 5xx");
@@ -71,6 +75,8 @@ export class LoadBalancerAlarms extends Construct {
     }, props.alarmTopicArn);
     this.alarmNames = [alarm.alarmName];
     this.alarmArns = [alarm.arn];
+
+    // ── dashboard ──
     this.widgets = [
       { kind: "metric", title: "load balancer: requests", metrics: [metric("RequestCount", "Sum", "requests")], width: 8 },
       { kind: "metric", title: "load balancer: its own 4xx / 5xx", metrics: [metric("HTTPCode_ELB_4XX_Count", "Sum", "load balancer 4xx"), elb5xx], width: 8 },

@@ -27,6 +27,8 @@ export const CONTAINER_TIME_LIMIT_GRACE_SECONDS = 60;
 /** Seconds `timeout` waits after its SIGTERM (the release shuts down, Ecto's transaction rolls back) before SIGKILL. */
 export const CONTAINER_KILL_AFTER_SECONDS = 30;
 
+// ── props ──
+
 /** Properties of {@link MigrationTask}. */
 export interface MigrationTaskProps {
   /** Naming context of the deployment: the task family is `<app>-<environment>-migrate`. */
@@ -104,6 +106,8 @@ export interface MigrationTaskProps {
    */
   readonly memoryMiB?: number;
 }
+
+// ── types ──
 
 /**
  * What the migration runner needs to start the task with RunTask: the shape of the environment stack's `migration`
@@ -184,7 +188,8 @@ export class MigrationTask extends Construct {
     checks.integer("timeoutMinutes", timeoutMinutes, 1, 120);
     checks.throwIfAny();
 
-    // ── time limit: the backstop for a migration no runner is left to stop ──
+    // ── time limit ──
+    // The backstop for a migration no runner is left to stop.
     const limitSeconds = containerTimeLimit ? timeoutMinutes * 60 + CONTAINER_TIME_LIMIT_GRACE_SECONDS : undefined;
     // Wrapped in the command, not the entry point: an image's own ENTRYPOINT (an "exec $@" script) still runs first.
     const containerCommand =
@@ -193,7 +198,8 @@ export class MigrationTask extends Construct {
     const { service } = props;
     const environment = props.environment ?? service.containerEnvironment;
 
-    // ── IAM: with secrets of its own, an execution role that reads exactly those ──
+    // ── iam ──
+    // With secrets of its own, an execution role that reads exactly those.
     let executionRoleArn = service.executionRoleArn;
     let containerSecrets = service.containerSecrets;
     this.taskPrerequisites = [];
@@ -249,6 +255,7 @@ export class MigrationTask extends Construct {
       skipDestroy: true,
     });
 
+    // ── outputs ──
     this.taskDefinitionArn = taskDefinition.arn;
     this.family = taskDefinition.family;
     this.revision = taskDefinition.revision;
@@ -271,6 +278,7 @@ export class MigrationTask extends Construct {
     };
   }
 
+  // ── deploy step ──
   /**
    * This task as a step of the deploy gate, under `name` (which keys the gate's triggers): its run target with its
    * time limits, so the gate's runner never waits longer than the container's own limit allows.

@@ -31,6 +31,8 @@ const INTERFACE_ENDPOINT_SERVICES = ["secretsmanager", "logs"] as const;
 
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
 
+// ── props ──
+
 /** Properties of {@link Network}. */
 export interface NetworkProps {
   /** Naming context for physical names (log group, IAM role, security group). */
@@ -162,6 +164,7 @@ export class Network extends Construct {
     // ── validation ──
     const { letters: azLetters, plan } = validate(props, natGateways, flowLogs, flowLogRetentionDays);
 
+    // ── vpc ──
     const vpc = new Vpc(this, "Resource", {
       cidrBlock: props.cidrBlock,
       enableDnsSupport: true,
@@ -174,6 +177,7 @@ export class Network extends Construct {
     this.availabilityZones = [...props.availabilityZones];
     this.subnetCidrs = plan;
 
+    // ── defaults ──
     // Empty rule lists make Terraform strip any rule added outside it: nothing may use the default group.
     new DefaultSecurityGroup(this, "default_security_group", { vpcId: vpc.id, ingress: [], egress: [] });
 
@@ -191,6 +195,7 @@ export class Network extends Construct {
     // subnet that loses its association falls back to no internet access rather than some other tier's.
     new DefaultRouteTable(this, "main_route_table", { defaultRouteTableId: vpc.defaultRouteTableId, route: [] });
 
+    // ── subnets ──
     const subnets = (tier: keyof SubnetPlan): Subnet[] =>
       plan[tier].map(
         (cidrBlock, i) =>
@@ -209,6 +214,7 @@ export class Network extends Construct {
     this.privateSubnetIds = privateSubnets.map((s) => s.id);
     this.databaseSubnetIds = databaseSubnets.map((s) => s.id);
 
+    // ── routing ──
     // Public tier: one route table with the default route to the internet gateway.
     const igw = new InternetGateway(this, "igw", { vpcId: vpc.id });
     const publicRoutes = new RouteTable(this, "public_routes", { vpcId: vpc.id });
@@ -247,6 +253,7 @@ export class Network extends Construct {
     });
     this.databaseRouteTableId = databaseRoutes.id;
 
+    // ── flow logs and endpoints ──
     if (flowLogs) {
       this.flowLogGroupName = this.addFlowLogs(vpc, props, flowLogRetentionDays, retainFlowLogsOnDestroy);
     }
@@ -255,6 +262,7 @@ export class Network extends Construct {
     }
   }
 
+  // ── logging ──
   private addFlowLogs(vpc: Vpc, props: NetworkProps, retentionDays: number, retainOnDestroy: boolean): string {
     const scope = new Construct(this, "flow_logs");
     const logGroup = new CloudwatchLogGroup(scope, "log_group", {
@@ -306,6 +314,7 @@ export class Network extends Construct {
     return logGroup.name;
   }
 
+  // ── endpoints ──
   private addEndpoints(vpc: Vpc, props: NetworkProps, privateRoutes: RouteTable[], privateSubnets: Subnet[], plan: SubnetPlan): string {
     const scope = new Construct(this, "endpoints");
     const securityGroup = new SecurityGroup(scope, "Resource", {
@@ -356,6 +365,8 @@ export class Network extends Construct {
     return securityGroup.id;
   }
 }
+
+// ── helpers ──
 
 /** A VPC endpoint policy with one Allow statement: any principal, `action`, on `resources` (under `condition`). */
 function endpointPolicy(sid: string, action: string, resources: readonly string[], condition?: Record<string, unknown>): string {

@@ -142,7 +142,8 @@ export class PostgresRoleBootstrap extends Construct implements SecurityGroupPee
     // ── logging ──
     const logGroup = new CloudwatchLogGroup(this, "log_group", { name: naming.path("ecs", id), retentionInDays: logRetentionDays });
 
-    // ── IAM: an execution role that reads the master secret and the roles' secrets, nothing else ──
+    // ── iam ──
+    // An execution role that reads the master secret and the roles' secrets, nothing else.
     const execution = new TaskExecutionRole(this, "execution_role", {
       naming,
       name: id,
@@ -156,7 +157,8 @@ export class PostgresRoleBootstrap extends Construct implements SecurityGroupPee
     });
     this.taskPrerequisites.push(...execution.grants);
 
-    // ── network: its own security group; HTTPS out for the image, the database through allowTo ──
+    // ── network ──
+    // Its own security group; HTTPS out for the image, the database through allowTo.
     const securityGroup = new SecurityGroup(this, "security_group", {
       name: naming.name([id, "tasks"]),
       description: "Database role bootstrap: no ingress, egress to HTTPS and the database only",
@@ -231,6 +233,7 @@ export class PostgresRoleBootstrap extends Construct implements SecurityGroupPee
     };
   }
 
+  // ── intent methods ──
   /** Lets the task reach `peer` on `port` (an egress rule on its own security group), for example the database. */
   public allowTo(peer: SecurityGroupPeer, port: number): void {
     requireInteger("PostgresRoleBootstrap", "allowTo port", port, 1, 65535);
@@ -242,6 +245,8 @@ export class PostgresRoleBootstrap extends Construct implements SecurityGroupPee
     this.taskPrerequisites.push(...prerequisites);
   }
 }
+
+// ── sql ──
 
 /** A role for {@link roleBootstrapSql}: its kind, name, and the environment variable that holds its password. */
 export interface BootstrapRole {

@@ -31,6 +31,8 @@ const LOG_EXPORTS = ["postgresql", "upgrade"] as const;
 /** Queries slower than this are logged (`log_min_duration_statement`). */
 const SLOW_QUERY_THRESHOLD_MS = 1000;
 
+// ── props ──
+
 /** Properties of {@link Rds}. */
 export interface RdsProps {
   /** Names the instance, its security group, subnet group, parameter group and monitoring role. */
@@ -249,6 +251,7 @@ export class Rds extends Construct implements SecurityGroupPeer {
     checks.throwIfAny();
     const { major } = parsePostgresVersion(engineVersion);
 
+    // ── network ──
     this.securityGroup = new SecurityGroup(this, "security_group", {
       name: props.naming.name("db", 255),
       description: `PostgreSQL ${identifier}: ingress only from allowed security groups`,
@@ -262,6 +265,7 @@ export class Rds extends Construct implements SecurityGroupPeer {
       subnetIds: props.network.databaseSubnetIds,
     });
 
+    // ── parameters ──
     const family = `postgres${major}`;
     const parameterGroup = new DbParameterGroup(this, "parameter_group", {
       // A prefix and create-before-destroy: a major upgrade needs a new group of the new family while the old is in use.
@@ -275,6 +279,7 @@ export class Rds extends Construct implements SecurityGroupPeer {
       lifecycle: { createBeforeDestroy: true },
     });
 
+    // ── logging ──
     // Created by Terraform before the instance; RDS would otherwise create them itself, with no retention.
     const logGroups = LOG_EXPORTS.map(
       (type) =>
@@ -284,6 +289,7 @@ export class Rds extends Construct implements SecurityGroupPeer {
         }),
     );
 
+    // ── monitoring ──
     let monitoringRoleArn: string | undefined;
     const monitoringDependencies: IamRolePolicyAttachment[] = [];
     if (monitoringIntervalSeconds > 0) {
@@ -317,6 +323,7 @@ export class Rds extends Construct implements SecurityGroupPeer {
       monitoringRoleArn = role.arn;
     }
 
+    // ── instance ──
     const instance = new DbInstance(this, "Resource", {
       identifier,
       engine: "postgres",
@@ -359,6 +366,7 @@ export class Rds extends Construct implements SecurityGroupPeer {
       lifecycle: production ? { preventDestroy: true } : undefined,
     });
 
+    // ── outputs ──
     this.address = instance.address;
     this.port = instance.port;
     this.databaseName = props.databaseName;
@@ -370,6 +378,7 @@ export class Rds extends Construct implements SecurityGroupPeer {
     this.instance = instance;
   }
 
+  // ── intent methods ──
   /** Admits `peer`'s security group on 5432, and nothing else. Calling it twice for the same peer does nothing. */
   public allowFrom(peer: SecurityGroupPeer): ITerraformDependable {
     const id = `allow_${logicalIdOf(peer)}`;
@@ -378,6 +387,8 @@ export class Rds extends Construct implements SecurityGroupPeer {
     return addIngressFrom(this, this.securityGroup.id, peer, POSTGRES_PORT, { id, description: `PostgreSQL from ${peer.node.path}` });
   }
 }
+
+// ── helpers ──
 
 const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 

@@ -108,6 +108,8 @@ export interface AppSecretsProps {
   readonly versions?: Readonly<Record<string, number>>;
 }
 
+// ── types ──
+
 /** A database role's connection: its secret, its user name and the version of its password. */
 export interface DatabaseRoleSecret {
   /** The connection secret (JSON with username, password, host, port, dbname, and url when formatted). */
@@ -200,6 +202,7 @@ export class AppSecrets extends Construct {
     }
     checks.throwIfAny();
 
+    // ── attributes ──
     this.naming = props.naming;
     this.versions = props.versions ?? {};
     this.recoveryWindowDays = recoveryWindowDays;
@@ -208,7 +211,8 @@ export class AppSecrets extends Construct {
     // Stateful and hard to recreate under the same name (deleted secrets keep their name for the recovery window).
     this.protect = production ? { preventDestroy: true } : undefined;
 
-    // ── encryption: the customer-managed key ──
+    // ── encryption ──
+    // The customer-managed key.
     if (customerManagedKey) {
       const rootArn = `arn:${partitionOf(props.region ?? "")}:iam::${props.accountId}:root`; // region checked above
       const key = new KmsKey(this, "key", {
@@ -250,7 +254,8 @@ export class AppSecrets extends Construct {
       this.kmsKeyArn = key.arn;
     }
 
-    // ── database credentials: the master, and a login per role ──
+    // ── database credentials ──
+    // The master, and a login per role.
     this.databasePasswordVersion = this.versionOf("database");
     const roles = new Map<string, DatabaseRoleSecret>();
     if (databaseCredentials) {
@@ -270,6 +275,7 @@ export class AppSecrets extends Construct {
     this.databaseRoles = roles;
   }
 
+  // ── secrets by name ──
   /**
    * A secret whose value Terraform generates: 64 letters and digits (safe in any shell, env file or URL), as
    * `mix phx.gen.secret` makes. Its construct id is the name in snake_case: `secret-key-base` gives
@@ -309,6 +315,7 @@ export class AppSecrets extends Construct {
     return this.naming.path(name);
   }
 
+  // ── database connection ──
   /**
    * Writes the connection secret's value from the database's endpoint and the generated password. Calling it again
    * for the same database does nothing.
@@ -359,6 +366,7 @@ export class AppSecrets extends Construct {
     return this.connectionValues;
   }
 
+  // ── helpers ──
   /** An ephemeral database password: URL-safe special characters, every character class. */
   private databasePasswordFor(id: string): EphemeralPassword {
     // ~190 bits; one character of each type satisfies any complexity rule.

@@ -8,6 +8,8 @@ import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 
+// ── props ──
+
 /** One statement of an S3 bucket policy, as IAM JSON (`Sid`, `Effect`, `Principal`, `Action`, `Resource`, ...). */
 export type BucketPolicyStatement = Readonly<Record<string, unknown>>;
 
@@ -74,6 +76,8 @@ export interface SecureBucketProps {
   readonly extraPolicyStatements?: (bucketArn: string) => readonly BucketPolicyStatement[];
 }
 
+// ── name rules ──
+
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const BUCKET_PREFIX = /^[a-z0-9][a-z0-9.-]{0,36}$/;
 
@@ -98,8 +102,10 @@ export class SecureBucket extends Construct {
 
   public constructor(scope: Construct, id: string, props: SecureBucketProps) {
     super(scope, id);
+    // ── validation ──
     validate(props);
 
+    // ── bucket ──
     const bucket = new S3Bucket(this, "Resource", {
       bucket: props.bucket,
       bucketPrefix: props.bucketPrefix,
@@ -115,6 +121,8 @@ export class SecureBucket extends Construct {
         versioningConfiguration: { status: "Enabled" },
       });
     }
+
+    // ── access ──
     this.publicAccessBlock = new S3BucketPublicAccessBlock(this, "public_access_block", {
       bucket: bucket.id,
       blockPublicAcls: true,
@@ -126,6 +134,8 @@ export class SecureBucket extends Construct {
       bucket: bucket.id,
       rule: { objectOwnership: "BucketOwnerEnforced" },
     });
+
+    // ── encryption ──
     new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
       bucket: bucket.id,
       rule: [
@@ -136,10 +146,14 @@ export class SecureBucket extends Construct {
         },
       ],
     });
+
+    // ── lifecycle ──
     new S3BucketLifecycleConfiguration(this, "lifecycle", {
       bucket: bucket.id,
       rule: props.lifecycleRules.map((rule) => ({ ...rule, filter: rule.filter ?? [{}] })),
     });
+
+    // ── policy ──
     this.policy = new S3BucketPolicy(this, "policy", {
       bucket: bucket.id,
       policy: JSON.stringify({
@@ -174,6 +188,8 @@ export class SecureBucket extends Construct {
     });
   }
 }
+
+// ── helpers ──
 
 function validate(props: SecureBucketProps): void {
   if ((props.bucket === undefined) === (props.bucketPrefix === undefined)) {

@@ -3,6 +3,8 @@ import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { logicalIdOf } from "../core/logical-id";
 
+// ── types ──
+
 /**
  * Something with its own security group that another construct can admit or reach through an intent method
  * (`database.allowFrom(service)`, `alb.allowTo(service)`), without passing raw ids or CIDRs around.
@@ -30,6 +32,8 @@ export interface PeerRuleOptions {
    */
   readonly description?: string;
 }
+
+// ── rules ──
 
 /**
  * Admits `peer`'s security group on TCP `port` with an ingress rule on `ownSecurityGroupId`, created under `scope`.

@@ -21,6 +21,8 @@ const RANGES: Readonly<Record<keyof ServiceAlarmSettings, ThresholdRange>> = {
 /** A CloudWatch Logs filter pattern is at most 1024 characters. */
 const MAX_FILTER_PATTERN_LENGTH = 1024;
 
+// ── props ──
+
 /** Properties of {@link ServiceAlarms}. */
 export interface ServiceAlarmsProps {
   /** Names the alarms `<app>-<environment>-<name>-<what>`. */
@@ -107,6 +109,7 @@ export class ServiceAlarms extends Construct {
     checks.throwIfAny();
     this.settings = settings;
 
+    // ── metrics ──
     const alarmName = (what: string): string => naming.name([name, what], 255);
     const ecs = { ClusterName: service.clusterName, ServiceName: service.serviceName };
     const metric = (namespace: string, metricName: string, dimensions: Record<string, string>, statistic: string, label?: string): MetricSpec =>
@@ -118,6 +121,7 @@ export class ServiceAlarms extends Construct {
     const desired = metric("ECS/ContainerInsights", "DesiredTaskCount", ecs, "Average", "desired");
     const pending = metric("ECS/ContainerInsights", "PendingTaskCount", ecs, "Average", "pending");
 
+    // ── alarm definitions ──
     const definitions: Array<[string, AlarmDefinition]> = [
       [
         "cpu_high",
@@ -161,6 +165,7 @@ export class ServiceAlarms extends Construct {
       ],
     ];
 
+    // ── application errors ──
     if (props.errorLogPattern !== undefined) {
       const namespace = `${naming.app}/${naming.environment}/${name}`;
       new CloudwatchLogMetricFilter(this, "error_lines", {
@@ -185,6 +190,7 @@ export class ServiceAlarms extends Construct {
       ]);
     }
 
+    // ── target group ──
     const deploymentAlarmIds: string[] = [];
     const widgets: DashboardWidget[] = [];
     const targetGroup = service.targetGroupArnSuffix;
@@ -254,11 +260,14 @@ export class ServiceAlarms extends Construct {
         { kind: "metric", title: `${name}: healthy / unhealthy targets`, metrics: [healthy, unhealthy] },
       );
     }
+
+    // ── dashboard ──
     widgets.push(
       { kind: "metric", title: `${name}: CPU / memory (%)`, metrics: [cpu, memory], width: 12, thresholds: [{ label: "CPU alarm", value: settings.cpuPercent.threshold }] },
       { kind: "metric", title: `${name}: tasks`, metrics: [running, desired, pending], width: 12 },
     );
 
+    // ── alarms ──
     const alarms = new Map(definitions.map(([alarmId, definition]) => [alarmId, addMetricAlarm(this, alarmId, definition, props.alarmTopicArn)]));
     this.alarmNames = [...alarms.values()].map((a) => a.alarmName);
     this.alarmArns = [...alarms.values()].map((a) => a.arn);

@@ -63,6 +63,7 @@ export class TaskExecutionRole extends Construct {
     checks.accountId("accountId", props.accountId);
     checks.throwIfAny();
 
+    // ── trust policy ──
     const { naming, region } = props;
     this.trustPolicy = JSON.stringify({
       Version: "2012-10-17",
@@ -83,7 +84,7 @@ export class TaskExecutionRole extends Construct {
       ],
     });
 
-    // ── IAM ──
+    // ── iam ──
     const role = new IamRole(this, "Resource", {
       name: naming.name([props.name, "execution"], 64),
       description: props.description,

@@ -1,11 +1,15 @@
 import { Construct } from "constructs";
 import { hashMapperHcl, stringToHclTerraform, TerraformMetaArguments, TerraformResource } from "cdktf";
 
+// ── props ──
+
 /** Props of {@link TerraformData}. */
 export interface TerraformDataProps extends TerraformMetaArguments {
   /** Values whose change replaces the resource (`triggers_replace`). */
   readonly triggersReplace: Readonly<Record<string, string>>;
 }
+
+// ── resource ──
 
 /**
  * Terraform's built-in `terraform_data` resource, with only `triggers_replace`.

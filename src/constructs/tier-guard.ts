@@ -3,6 +3,8 @@ import { TerraformResource } from "cdktf";
 import { TerraformData } from "./terraform-data";
 import { PropChecks } from "./validation";
 
+// ── props ──
+
 /** An acknowledged change of tier: the tier the deployed environment has now, and why it changes. */
 export interface TierChange {
   /** The tier the environment had when it was last deployed (not the new one). */
@@ -49,6 +51,7 @@ export class TierGuard extends Construct {
 
   public constructor(scope: Construct, id: string, props: TierGuardProps) {
     super(scope, id);
+    // ── validation ──
     const checks = new PropChecks("TierGuard");
     checks.expect(/^[a-z][a-z0-9-]*$/.test(props.tier), "tier", props.tier, "a tier name such as \"production\"");
     const change = props.acknowledgedChange;
@@ -59,6 +62,7 @@ export class TierGuard extends Construct {
     }
     checks.throwIfAny();
 
+    // ── guard ──
     this.guarded = change === undefined && props.disposable !== true;
     this.resource = new TerraformData(this, "Resource", {
       triggersReplace: { tier: props.tier },

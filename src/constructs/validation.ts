@@ -8,11 +8,15 @@ import { describeFargateMemory, FARGATE_MEMORY_BY_CPU, isFargateSize } from "../
  * the environment file loader maps them to the file's field paths instead of checking the same rules again.
  */
 
+// ── patterns ──
+
 const REGION = /^[a-z]{2}(-[a-z]+)+-[0-9]+$/;
 const ACCOUNT_ID = /^[0-9]{12}$/;
 /** `registry[:port]/path[/path...]` and a tag or a sha256 digest. */
 const IMAGE_REFERENCE =
   /^[a-z0-9]+([.-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-]+[a-z0-9]+)*)+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$/;
+
+// ── errors ──
 
 /** One refused prop: its name as the caller writes it (`healthCheck.intervalSeconds`) and `got ...; allowed: ...`. */
 export interface PropProblem {
@@ -36,6 +40,8 @@ export class PropError extends Error {
     this.name = "PropError";
   }
 }
+
+// ── checks ──
 
 /**
  * Collects the problems of a construct's props; {@link PropChecks.throwIfAny} throws them together. Create one at the
@@ -104,6 +110,8 @@ export class PropChecks {
   }
 }
 
+// ── single checks ──
+
 /** Throws unless `value` is an integer from `min` to `max` (for a single prop, such as an intent method's port). */
 export function requireInteger(construct: string, prop: string, value: number, min: number, max: number, reason?: string): void {
   const checks = new PropChecks(construct);
@@ -145,6 +153,8 @@ export function requireImageReference(construct: string, image: string): void {
   checks.imageReference("image", image);
   checks.throwIfAny();
 }
+
+// ── helpers ──
 
 function describe(value: unknown): string {
   return value === undefined ? "nothing" : JSON.stringify(value);

@@ -38,6 +38,8 @@ export const RATE_RULE_NAME = "RateLimitPerClientIp";
 /** The headers the logs never show: credentials and sessions. */
 export const REDACTED_HEADERS: readonly string[] = ["authorization", "cookie"];
 
+// ── props ──
+
 /** Properties of {@link WebAcl}. */
 export interface WebAclProps {
   /** Names the web ACL `<app>-<environment>-web-acl` and its log group `aws-waf-logs-<app>-<environment>`. */
@@ -171,7 +173,8 @@ export class WebAcl extends Construct {
     const visibility = (metricName: string) => ({ cloudwatchMetricsEnabled: true, metricName, sampledRequestsEnabled: true });
     const metricOf = (rule: string): string => `${naming.prefix}-${rule}`;
 
-    // ── the rate rule's allow list ──
+    // ── allow list ──
+    // The rate rule's exceptions.
     let allowList: Wafv2IpSet | undefined;
     if (allowCidrs.length > 0) {
       allowList = new Wafv2IpSet(this, "rate_limit_allow_list", {
@@ -183,7 +186,8 @@ export class WebAcl extends Construct {
       });
     }
 
-    // ── rules: IP reputation first (cheap), then the rate limit, then the inspection of the request ──
+    // ── rules ──
+    // IP reputation first (cheap), then the rate limit, then the inspection of the request.
     const [ipReputation, ...inspection] = MANAGED_RULE_GROUPS;
     const managedRule = (facts: ManagedRuleGroupFacts, priority: number): Wafv2WebAclRule => {
       const own = Object.entries(overrides[facts.name] ?? {});
@@ -234,7 +238,8 @@ export class WebAcl extends Construct {
     this.webAclArn = webAcl.arn;
     this.webAclName = webAcl.name;
 
-    // ── logging: blocked and counted requests only, credentials redacted ──
+    // ── logging ──
+    // Blocked and counted requests only, credentials redacted.
     const logGroup = new CloudwatchLogGroup(this, "log_group", {
       name: `${WAF_LOG_GROUP_PREFIX}${naming.prefix}`,
       retentionInDays: logRetentionDays,
@@ -279,10 +284,11 @@ export class WebAcl extends Construct {
       dependsOn: [deliveryPolicy],
     });
 
-    // ── the load balancer: every route, so every service behind it ──
+    // ── association ──
+    // The load balancer: every route, so every service behind it.
     new Wafv2WebAclAssociation(this, "association", { resourceArn: props.loadBalancer.arn, webAclArn: webAcl.arn });
 
-    // ── metrics and the alarm ──
+    // ── metrics and alarm ──
     const waf = (metricName: string, rule: string, label: string): MetricSpec => ({
       namespace: "AWS/WAFV2",
       metricName,
@@ -320,6 +326,8 @@ export class WebAcl extends Construct {
     ];
   }
 }
+
+// ── helpers ──
 
 function didYouMean(given: string, known: readonly string[]): string {
   const suggestion = closest(given, [...known]);

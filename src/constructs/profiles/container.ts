@@ -1,6 +1,8 @@
 import type { ServiceSecret } from "../fargate-service";
 import type { ContainerProfile, DatabaseAccess } from "./profile";
 
+// ── options ──
+
 /** What {@link plainContainer} needs. */
 export interface PlainContainerOptions {
   /**
@@ -23,6 +25,8 @@ export interface PlainContainerOptions {
    */
   readonly oneOffDatabase?: DatabaseAccess;
 }
+
+// ── profile ──
 
 /**
  * The profile of a container that is not a Phoenix release: no variables of its own, and the database, when it has

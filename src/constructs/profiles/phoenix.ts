@@ -5,6 +5,8 @@ import type { DatabaseConnectionParts } from "../secrets";
 import { PropChecks } from "../validation";
 import type { ContainerProfile, DatabaseAccess } from "./profile";
 
+// ── constants ──
+
 /** The port a Phoenix release listens on unless told otherwise. */
 export const PHOENIX_DEFAULT_PORT = 4000;
 
@@ -17,6 +19,8 @@ export const PHOENIX_DEFAULT_PORT = 4000;
 export const PHOENIX_ERROR_LOG_PATTERN = '?"[error]" ?"[critical]" ?"[alert]" ?"[emergency]"';
 
 const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+// ── options ──
 
 /** What {@link phoenixRelease} needs. */
 export interface PhoenixReleaseOptions {
@@ -57,6 +61,8 @@ export interface PhoenixReleaseOptions {
    */
   readonly oneOffDatabase?: DatabaseAccess;
 }
+
+// ── profile ──
 
 /**
  * The Phoenix profile: how an Elixir/Phoenix release (`mix release`, as `mix phx.gen.release` sets it up) runs on a
@@ -100,6 +106,8 @@ export function phoenixRelease(options: PhoenixReleaseOptions): ContainerProfile
     oneOffSecrets: secrets(options.oneOffDatabase ?? options.database),
   };
 }
+
+// ── database url ──
 
 /**
  * The `url` key of the database connection secret for Ecto: `ecto://user:password@host:port/dbname?ssl=true`

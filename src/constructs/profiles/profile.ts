@@ -1,6 +1,8 @@
 import type { ServiceSecret } from "../fargate-service";
 import { PropChecks } from "../validation";
 
+// ── types ──
+
 /**
  * What an application profile decides for a generic {@link FargateService}: the container's variables and port.
  * The service's own settings (size, counts, route, extra variables) come from elsewhere; a profile only knows how one
@@ -34,6 +36,8 @@ export interface DatabaseAccess {
    */
   readonly connection: ServiceSecret;
 }
+
+// ── helpers ──
 
 /**
  * A profile's variables with the service's own added. A service may not change what its profile sets (the profile
