@@ -172,6 +172,12 @@ describe("Network", () => {
       expect(acls[0].egress).toEqual([allowAll]);
     });
 
+    it("THEN leaves the default network ACL's subnet associations to AWS, so a plan after apply never tries to remove them", () => {
+      const acls = Object.values(ofType(s, "aws_default_network_acl"));
+      expect(acls[0].lifecycle).toEqual({ ignore_changes: ["subnet_ids"] });
+      expect(acls[0].subnet_ids).toBeUndefined();
+    });
+
     it("THEN records ALL traffic to a CloudWatch log group with 365 days' retention, kept on destroy", () => {
       const logGroup = "aws_cloudwatch_log_group.network_flow_logs_log_group";
       expect(s.synth).toHaveResourceWithProperties(CloudwatchLogGroup, { name: "/whcsites/production/vpc-flow-logs", retention_in_days: 365, skip_destroy: true });

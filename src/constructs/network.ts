@@ -189,6 +189,10 @@ export class Network extends Construct {
       defaultNetworkAclId: vpc.defaultNetworkAclId,
       ingress: [allowAll],
       egress: [allowAll],
+      // Every subnet without its own ACL is associated with this one, and AWS reports them in subnet_ids; left
+      // unmanaged, each plan would "remove" them (perpetual diff, found by the emulator apply). Provider docs:
+      // "Managing Subnets In A Default Network ACL".
+      lifecycle: { ignoreChanges: ["subnet_ids"] },
     });
 
     // Every subnet has its own route table association, so the main table serves nothing; keep it route-less so a
