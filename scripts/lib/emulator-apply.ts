@@ -1,0 +1,493 @@
+/**
+ * The emulator apply of one or more synthesized stacks: for each, a working copy adapted for the emulator
+ * (scripts/lib/emulator-adaptations.ts), then `terraform init`, `apply` (the deploy gate runs the real migration
+ * runner against the emulator's ECS API), a second `plan` that must show no change apart from allowlisted emulator
+ * artifacts, a deploy whose migration fails (it must stop before any ECS service changes), and `destroy`.
+ *
+ * Progress goes to `log`, one line as each phase of each stack starts and ends; every command's full output goes to
+ * `<workDir>/logs/<app>/<stack>/`.
+ */
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { DEFAULT_STARTED_BY } from "../../src/migrations/target";
+import { withDirLock } from "./dir-lock";
+import { adaptForEmulator, liftProtections, type AdaptedStack, type AppliedAdaptation } from "./emulator-adaptations";
+import { runLogged, type LoggedRun } from "./emulator-commands";
+import { classifyPlan, describeChange, type AllowlistEntry, type PlanJson, type PlannedChange } from "./emulator-drift";
+import type { Emulator } from "./emulator";
+import { createHostedZones, deleteHostedZones, hostedZonesInEnvironmentFile, type CreatedHostedZone } from "./emulator-prerequisites";
+import type { StackJson } from "./stack-json";
+
+/** One synthesized stack to apply. */
+export interface StackSource {
+  /** The app it was synthesized from: `environments`, `examples/multi-service`, ... (two apps may both have `whcsites-state`). */
+  readonly app: string;
+  /** Stack name, for example `whcsites-staging`. */
+  readonly stack: string;
+  /** The synthesized stack dir (holding cdk.tf.json); never written to. */
+  readonly dir: string;
+  /** The environment file the stack comes from, when there is one (hosted zones are read from it). */
+  readonly environmentFile?: string;
+}
+
+/** Options of {@link applyStacks}. */
+export interface ApplyStacksOptions {
+  readonly stacks: readonly StackSource[];
+  /** Working copies under `<workDir>/stacks`, logs under `<workDir>/logs`. */
+  readonly workDir: string;
+  readonly emulator: Emulator;
+  /** The terraform binary. */
+  readonly terraform: string;
+  /** Terraform CLI configuration (offline mirror, shared plugin cache). */
+  readonly cliConfigPath: string;
+  /** The plugin cache dir: inits take its `.init.lock` one at a time (concurrent installs into it race). */
+  readonly pluginCacheDir: string;
+  /** Repository root (where the deploy gate runs `scripts/migrate.ts`). */
+  readonly projectRoot: string;
+  readonly allowlist: readonly AllowlistEntry[];
+  /** Stacks applied at the same time (stacks with the same name never run at once: they share AWS names). */
+  readonly concurrency: number;
+  /** Exit code of the emulated migration task in the main apply. */
+  readonly migrationExitCode: number;
+  /** Run the deploy-with-a-failing-migration phase on stacks with a deploy gate. */
+  readonly gateFailureCheck: boolean;
+  /** Values to look for in each state after apply (reported, never failing), besides the random stand-ins' values. */
+  readonly findInState: readonly string[];
+  readonly log: (line: string) => void;
+  /** Aborting stops every running Terraform (SIGINT, then SIGKILL) and skips what is left. */
+  readonly signal?: AbortSignal;
+  /** Progress timestamps are relative to this. @default now */
+  readonly startedAt?: number;
+}
+
+/** One phase of one stack. */
+export interface PhaseResult {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly durationMs: number;
+  /** Why it failed, or what it found. */
+  readonly detail?: string;
+}
+
+/** Where a value was found in a state. */
+export interface StateFinding {
+  /** What was searched for: a random stand-in's original address, or "given value #n". */
+  readonly what: string;
+  /** `address.attribute.path` of every place the value appears. */
+  readonly places: readonly string[];
+}
+
+/** The outcome for one stack. */
+export interface StackApplyResult {
+  readonly id: string;
+  readonly app: string;
+  readonly stack: string;
+  readonly ok: boolean;
+  readonly phases: readonly PhaseResult[];
+  /** Managed resource instances in the state after the first apply. */
+  readonly resources: number;
+  /** Addresses in the state right after the first apply, also when it failed (what a failed deploy left behind). */
+  readonly addressesAfterApply: readonly string[];
+  /** What the second plan wanted to change (allowlisted or not). */
+  readonly secondPlan: readonly PlannedChange[];
+  readonly adaptations: readonly AppliedAdaptation[];
+  /** Values found in the state after apply (issue 20: no secret in state; reported only). */
+  readonly stateFindings: readonly StateFinding[];
+  readonly logDir: string;
+  readonly workingCopy: string;
+}
+
+class PhaseFailed extends Error {}
+
+function slug(app: string): string {
+  return app.replace(/[^A-Za-z0-9._-]+/g, "_");
+}
+
+function sha256(file: string): string {
+  return createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** The deploy gates of a stack: terraform_data resources whose local-exec runs scripts/migrate.ts. */
+export interface DeployGateInfo {
+  readonly address: string;
+  /** Family of the migration task definition it runs (literal in the stack). */
+  readonly family: string;
+  /** Address of that task definition. */
+  readonly taskDefinition: string;
+  /** The runner's startedBy marker. */
+  readonly startedBy: string;
+}
+
+/** Finds the deploy gates and the migration task definitions they run. */
+export function findDeployGates(json: StackJson): DeployGateInfo[] {
+  const resources = (json.resource ?? {}) as Record<string, Record<string, Record<string, unknown>>>;
+  const gates: DeployGateInfo[] = [];
+  for (const [name, body] of Object.entries(resources.terraform_data ?? {})) {
+    for (const provisioner of (body.provisioner ?? []) as Array<Record<string, Record<string, unknown>>>) {
+      const command = provisioner["local-exec"]?.command;
+      if (typeof command !== "string" || !command.includes("scripts/migrate.ts")) continue;
+      const td = /--task-definition \$\{aws_ecs_task_definition\.([\w-]+)\.arn\}/.exec(command);
+      const family = td === null ? undefined : resources.aws_ecs_task_definition?.[td[1]]?.family;
+      if (td === null || typeof family !== "string" || family.includes("${")) {
+        throw new Error(`terraform_data.${name}: cannot tell which task definition family the deploy gate runs (expected --task-definition \${aws_ecs_task_definition.<name>.arn} with a literal family)`);
+      }
+      const startedBy = /--started-by (\S+)/.exec(command)?.[1] ?? DEFAULT_STARTED_BY;
+      gates.push({ address: `terraform_data.${name}`, family, taskDefinition: `aws_ecs_task_definition.${td[1]}`, startedBy });
+    }
+  }
+  return gates;
+}
+
+interface StateResource {
+  readonly address: string;
+  readonly mode: string;
+  readonly type: string;
+  readonly values: Record<string, unknown>;
+  readonly tainted?: boolean;
+}
+
+function stateResources(showJson: string): StateResource[] {
+  const parsed = JSON.parse(showJson) as { values?: { root_module?: { resources?: StateResource[]; child_modules?: Array<{ resources?: StateResource[] }> } } };
+  const root = parsed.values?.root_module;
+  return [...(root?.resources ?? []), ...(root?.child_modules ?? []).flatMap((m) => m.resources ?? [])];
+}
+
+/** Every `address.attribute.path` of a state file whose string value contains `value`. */
+export function findInState(state: unknown, value: string): string[] {
+  const places: string[] = [];
+  const walk = (v: unknown, where: string): void => {
+    if (typeof v === "string") {
+      if (v.includes(value)) places.push(where);
+    } else if (Array.isArray(v)) {
+      v.forEach((x, i) => walk(x, `${where}[${i}]`));
+    } else if (v !== null && typeof v === "object") {
+      for (const [k, x] of Object.entries(v)) walk(x, `${where}.${k}`);
+    }
+  };
+  const resources = ((state as { resources?: unknown[] }).resources ?? []) as Array<{ mode?: string; type?: string; name?: string; instances?: Array<{ index_key?: unknown; attributes?: unknown }> }>;
+  for (const r of resources) {
+    for (const instance of r.instances ?? []) {
+      const key = instance.index_key === undefined ? "" : `[${JSON.stringify(instance.index_key)}]`;
+      walk(instance.attributes, `${r.mode === "data" ? "data." : ""}${r.type}.${r.name}${key}`);
+    }
+  }
+  for (const [name, output] of Object.entries(((state as { outputs?: Record<string, { value?: unknown }> }).outputs ?? {}))) walk(output.value, `output.${name}`);
+  return places;
+}
+
+/** Managed resource addresses in a local state file ([] when there is none). */
+function readAddresses(stateFile: string): string[] {
+  if (!fs.existsSync(stateFile)) return [];
+  const state = JSON.parse(fs.readFileSync(stateFile, "utf8")) as { resources?: Array<{ mode: string; type: string; name: string }> };
+  return (state.resources ?? []).filter((r) => r.mode === "managed").map((r) => `${r.type}.${r.name}`).sort();
+}
+
+/** Polls the emulator while an apply runs and finishes the deploy gate's migration task with the set exit code. */
+class MigrationController {
+  private timer: NodeJS.Timeout | undefined;
+  private polling: Promise<void> = Promise.resolve();
+  public exitCode: number;
+
+  public constructor(
+    private readonly emulator: Emulator,
+    private readonly gates: readonly DeployGateInfo[],
+    exitCode: number,
+    private readonly report: (line: string) => void,
+  ) {
+    this.exitCode = exitCode;
+  }
+
+  public start(): void {
+    if (this.gates.length === 0 || this.timer !== undefined) return;
+    this.timer = setInterval(() => {
+      this.polling = this.polling.then(() => this.poll());
+    }, 1_000);
+  }
+
+  public async stop(): Promise<void> {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.polling;
+  }
+
+  private async poll(): Promise<void> {
+    for (const gate of this.gates) {
+      const exitCode = this.exitCode;
+      try {
+        const finished = await this.emulator.finishTasks({
+          startedBy: gate.startedBy,
+          family: gate.family,
+          exitCode,
+          // Long enough for the runner to see it RUNNING first, as on AWS.
+          minAgeSeconds: 1,
+          logLines: [`emulated migration of ${gate.family} (harness: npm run test:apply)`, exitCode === 0 ? "migrations up to date" : `migration failed on purpose (exit code ${exitCode})`],
+        });
+        for (const task of finished) this.report(`migration task ${task.taskArn.split("/").pop()} of ${gate.family} finished with exit code ${task.exitCode} (emulated)`);
+      } catch (error) {
+        this.report(`could not reach the emulator's control endpoint: ${(error as Error).message}`);
+      }
+    }
+  }
+}
+
+/** Applies, plans again, and destroys every stack; resolves with one result per stack (never rejects for a stack's failure). */
+export async function applyStacks(options: ApplyStacksOptions): Promise<StackApplyResult[]> {
+  const startedAt = options.startedAt ?? Date.now();
+  const stamp = (): string => `[${seconds(Date.now() - startedAt).padStart(8)}]`;
+  const log = (line: string): void => options.log(`${stamp()} ${line}`);
+
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TF_CLI_CONFIG_FILE: options.cliConfigPath,
+    TF_IN_AUTOMATION: "1",
+    TF_INPUT: "0",
+    CHECKPOINT_DISABLE: "1",
+    AWS_ENDPOINT_URL: options.emulator.endpoint,
+    AWS_ACCESS_KEY_ID: "emulator",
+    AWS_SECRET_ACCESS_KEY: "emulator",
+    AWS_EC2_METADATA_DISABLED: "true",
+  };
+  // Nothing from the caller's shell may point Terraform or the runner at a real account or another endpoint.
+  for (const key of Object.keys(env)) {
+    if (["AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "TF_DATA_DIR", "TF_WORKSPACE", "TF_CLI_ARGS"].includes(key)) delete env[key];
+    if (key.startsWith("TF_CLI_ARGS_") || key.startsWith("TF_VAR_") || (key.startsWith("AWS_ENDPOINT_URL_"))) delete env[key];
+  }
+
+  const nameLocks = new Map<string, Promise<unknown>>();
+  const withNameLock = <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const previous = nameLocks.get(name) ?? Promise.resolve();
+    const next = previous.then(fn, fn);
+    nameLocks.set(name, next.catch(() => undefined));
+    return next;
+  };
+
+  const runOne = (source: StackSource): Promise<StackApplyResult> => withNameLock(source.stack, () => applyOne(source));
+
+  const applyOne = async (source: StackSource): Promise<StackApplyResult> => {
+    const id = `${source.app}/${source.stack}`;
+    const logDir = path.join(options.workDir, "logs", slug(source.app), source.stack);
+    const dir = path.join(options.workDir, "stacks", slug(source.app), source.stack);
+    fs.rmSync(logDir, { recursive: true, force: true });
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(logDir, { recursive: true });
+    fs.mkdirSync(dir, { recursive: true });
+    const phases: PhaseResult[] = [];
+    let secondPlan: PlannedChange[] = [];
+    let adaptations: AppliedAdaptation[] = [];
+    const stateFindings: StateFinding[] = [];
+    let resources = 0;
+    let addressesAfterApply: string[] = [];
+    let phaseNumber = 0;
+
+    const phase = async <T>(name: string, fn: (logFile: string) => Promise<T>): Promise<T> => {
+      const logFile = path.join(logDir, `${++phaseNumber}-${name}.log`);
+      fs.writeFileSync(logFile, "");
+      log(`${id}: ${name} started`);
+      const started = Date.now();
+      try {
+        const value = await fn(logFile);
+        phases.push({ name, ok: true, durationMs: Date.now() - started });
+        log(`${id}: ${name} ok (${seconds(Date.now() - started)})`);
+        return value;
+      } catch (error) {
+        const detail = (error as Error).message;
+        fs.appendFileSync(logFile, `\nFAILED: ${detail}\n`);
+        phases.push({ name, ok: false, durationMs: Date.now() - started, detail });
+        log(`${id}: ${name} FAILED (${seconds(Date.now() - started)}): ${detail.split("\n")[0]}`);
+        throw new PhaseFailed(detail);
+      }
+    };
+    const tf = (args: string[], logFile: string, timeoutMs: number, captureStdout = false): Promise<LoggedRun> =>
+      runLogged(options.terraform, args, { cwd: dir, env, logFile, timeoutMs, signal: options.signal, captureStdout });
+    const check = (run: LoggedRun, what: string, logFile: string): void => {
+      if (run.aborted) throw new Error(`${what} interrupted`);
+      if (run.timedOut) throw new Error(`${what} timed out; see ${logFile}`);
+      if (run.code !== 0) throw new Error(`${what} exited with ${run.code ?? run.signal}; see ${logFile}`);
+    };
+    const notAborted = (): void => {
+      if (options.signal?.aborted) throw new Error("interrupted");
+    };
+
+    const sourceFile = path.join(source.dir, "cdk.tf.json");
+    const sourceHash = sha256(sourceFile);
+    let adapted: AdaptedStack | undefined;
+    let zones: CreatedHostedZone[] = [];
+    let gates: DeployGateInfo[] = [];
+    let controller: MigrationController | undefined;
+    let applied = false;
+
+    try {
+      await phase("prepare", async (logFile) => {
+        notAborted();
+        const synthesized = JSON.parse(fs.readFileSync(sourceFile, "utf8")) as StackJson;
+        const text = JSON.stringify(synthesized);
+        const named = source.environmentFile !== undefined && fs.existsSync(source.environmentFile) ? hostedZonesInEnvironmentFile(source.environmentFile) : [];
+        const needed = named.filter((z) => text.includes(z.hostedZoneId));
+        zones = await createHostedZones(options.emulator.endpoint, needed, `${slug(id)}-${Date.now()}`);
+        for (const z of zones) fs.appendFileSync(logFile, `hosted zone ${z.domainName} (${z.field} in ${source.environmentFile}): ${z.hostedZoneId} -> ${z.emulatorZoneId}\n`);
+        adapted = adaptForEmulator(synthesized, {
+          stack: source.stack,
+          projectRoot: options.projectRoot,
+          hostedZoneIds: new Map(zones.map((z) => [z.hostedZoneId, z.emulatorZoneId])),
+        });
+        adaptations = [...adapted.applied];
+        gates = findDeployGates(synthesized);
+        for (const entry of fs.readdirSync(source.dir)) {
+          if (["cdk.tf.json", ".terraform", ".terraform.lock.hcl", "terraform.tfstate", "terraform.tfstate.backup"].includes(entry)) continue;
+          fs.cpSync(path.join(source.dir, entry), path.join(dir, entry), { recursive: true, dereference: true });
+        }
+        fs.writeFileSync(path.join(dir, "cdk.tf.json"), `${JSON.stringify(adapted.json, null, 2)}\n`);
+        for (const a of adapted.applied) fs.appendFileSync(logFile, `adaptation ${a.id}: ${a.details.length > 0 ? a.details.join("; ") : "(nothing to change)"}\n`);
+        fs.appendFileSync(logFile, `deploy gates: ${gates.map((g) => `${g.address} runs ${g.family} (startedBy ${g.startedBy})`).join("; ") || "none"}\n`);
+        controller = new MigrationController(options.emulator, gates, options.migrationExitCode, (line) => {
+          fs.appendFileSync(path.join(logDir, "migrations.log"), `${new Date().toISOString()} ${line}\n`);
+          log(`${id}: ${line}`);
+        });
+      });
+
+      await phase("init", async (logFile) => {
+        // One init at a time: stacks share the plugin cache, and concurrent installs into it race ("file exists").
+        const run = await withDirLock(path.join(options.pluginCacheDir, ".init.lock"), () => tf(["init", "-input=false", "-no-color"], logFile, 300_000));
+        check(run, "terraform init", logFile);
+      });
+
+      await phase("apply", async (logFile) => {
+        controller?.start();
+        try {
+          applied = true;
+          const run = await tf(["apply", "-auto-approve", "-input=false", "-no-color"], logFile, 1_800_000);
+          addressesAfterApply = readAddresses(path.join(dir, "terraform.tfstate"));
+          check(run, "terraform apply", logFile);
+        } finally {
+          await controller?.stop();
+        }
+        const state = JSON.parse(fs.readFileSync(path.join(dir, "terraform.tfstate"), "utf8")) as { resources?: Array<{ mode: string; instances?: unknown[] }> };
+        resources = (state.resources ?? []).filter((r) => r.mode === "managed").reduce((n, r) => n + (r.instances ?? []).length, 0);
+        const searches: Array<[string, string]> = [
+          ...[...(adapted?.randomValues ?? [])].map(([address, value]): [string, string] => [`${address} (stand-in value)`, value]),
+          ...options.findInState.map((value, i): [string, string] => [`given value #${i + 1}`, value]),
+        ];
+        for (const [what, value] of searches) {
+          const places = findInState(state, value);
+          stateFindings.push({ what, places });
+          fs.appendFileSync(logFile, `\nstate search: ${what}: ${places.length === 0 ? "not found" : `found in ${places.join(", ")}`}\n`);
+        }
+      });
+
+      // A second plan that is not empty is a finding; the failed-migration phase still runs after it.
+      await phase("plan", async (logFile) => {
+        const planFile = path.join(dir, "second.tfplan");
+        const run = await tf(["plan", "-detailed-exitcode", "-input=false", "-no-color", `-out=${planFile}`], logFile, 900_000);
+        // -detailed-exitcode: 0 no change, 2 changes, anything else an error.
+        if (run.code !== 2) check(run, "terraform plan", logFile);
+        if (run.code === 0) return;
+        const show = await tf(["show", "-json", "-no-color", planFile], logFile, 300_000, true);
+        check(show, "terraform show -json", logFile);
+        fs.writeFileSync(path.join(dir, "second-plan.json"), show.stdout);
+        secondPlan = classifyPlan(JSON.parse(show.stdout) as PlanJson, options.allowlist);
+        const lines = secondPlan.flatMap(describeChange);
+        fs.appendFileSync(logFile, `\nsecond plan, attribute by attribute:\n${lines.join("\n")}\n`);
+        const notAllowed = secondPlan.filter((c) => !c.allowed);
+        if (notAllowed.length > 0) {
+          throw new Error(`the plan after apply is not empty: ${notAllowed.length} change(s) that are not allowlisted emulator artifacts:\n${notAllowed.flatMap(describeChange).map((l) => `  ${l}`).join("\n")}`);
+        }
+      }).catch((error: unknown) => {
+        if (!(error instanceof PhaseFailed) || options.signal?.aborted) throw error;
+      });
+
+      if (options.gateFailureCheck && gates.length > 0) {
+        await phase("failed-migration", async (logFile) => {
+          const json = adapted?.json as StackJson & { variable?: Record<string, { default?: unknown }> };
+          const tag = json.variable?.image_tag?.default;
+          if (typeof tag !== "string") throw new Error("the stack has a deploy gate but no image_tag variable with a default; cannot ship a new version to it");
+          const before = await tf(["show", "-json", "-no-color"], logFile, 300_000, true);
+          check(before, "terraform show -json", logFile);
+          const servicesBefore = new Map(stateResources(before.stdout).filter((r) => r.type === "aws_ecs_service").map((r) => [r.address, r.values.task_definition]));
+          const failingTag = `${tag}-failing-migration`;
+          if (controller !== undefined) controller.exitCode = 1;
+          controller?.start();
+          let run: LoggedRun;
+          try {
+            run = await tf(["apply", "-auto-approve", "-input=false", "-no-color", `-var=image_tag=${failingTag}`], logFile, 1_800_000);
+          } finally {
+            await controller?.stop();
+            if (controller !== undefined) controller.exitCode = options.migrationExitCode;
+          }
+          if (run.aborted) throw new Error("terraform apply interrupted");
+          const problems: string[] = [];
+          if (run.code === 0) problems.push("the apply succeeded although the migration exited 1");
+          if (!fs.readFileSync(logFile, "utf8").includes("migration FAILED")) problems.push("the runner never reported \"migration FAILED\" (did the gate run?)");
+          const after = await tf(["show", "-json", "-no-color"], logFile, 300_000, true);
+          check(after, "terraform show -json", logFile);
+          const resourcesAfter = stateResources(after.stdout);
+          for (const [address, taskDefinition] of servicesBefore) {
+            const now = resourcesAfter.find((r) => r.address === address)?.values.task_definition;
+            if (now !== taskDefinition) problems.push(`${address} changed its task definition (${String(taskDefinition)} -> ${String(now)}) although the migration failed`);
+          }
+          for (const gate of gates) {
+            const migration = resourcesAfter.find((r) => r.address === gate.taskDefinition);
+            if (!String(migration?.values.container_definitions ?? "").includes(failingTag)) problems.push(`${gate.taskDefinition} does not run ${failingTag}: the apply stopped before the gate, so the gate was not tested`);
+            const gateNow = resourcesAfter.find((r) => r.address === gate.address);
+            if (gateNow !== undefined && gateNow.tainted !== true) problems.push(`${gate.address} is in the state and not tainted after its migration failed`);
+          }
+          fs.appendFileSync(logFile, `\nchecked: apply exit ${run.code}; ECS services unchanged: ${[...servicesBefore.keys()].join(", ") || "none"}\n`);
+          if (problems.length > 0) throw new Error(`a failed migration did not stop the deploy as it must:\n  ${problems.join("\n  ")}`);
+        });
+      }
+    } catch (error) {
+      if (!(error instanceof PhaseFailed)) {
+        phases.push({ name: "harness", ok: false, durationMs: 0, detail: (error as Error).message });
+        log(`${id}: harness error: ${(error as Error).message}`);
+      }
+    }
+
+    // Teardown and destroy run after any failure too (unless interrupted): a destroy that fails is a finding of its own.
+    if (applied && !options.signal?.aborted && adapted !== undefined) {
+      try {
+        const teardown = liftProtections(adapted.json);
+        adaptations = [...adaptations, ...teardown.applied];
+        await phase("teardown", async (logFile) => {
+          fs.writeFileSync(path.join(dir, "cdk.tf.json"), `${JSON.stringify(teardown.json, null, 2)}\n`);
+          for (const a of teardown.applied) fs.appendFileSync(logFile, `adaptation ${a.id}: ${a.details.length > 0 ? a.details.join("; ") : "(nothing to change)"}\n`);
+          if (!teardown.needsApply) return;
+          // Only the resources whose protection changes (and what they depend on): nothing else may move here.
+          const run = await tf(["apply", "-auto-approve", "-input=false", "-no-color", ...teardown.targets.map((t) => `-target=${t}`)], logFile, 1_800_000);
+          check(run, "terraform apply (protections lifted)", logFile);
+        });
+        await phase("destroy", async (logFile) => {
+          const run = await tf(["destroy", "-auto-approve", "-input=false", "-no-color"], logFile, 1_800_000);
+          check(run, "terraform destroy", logFile);
+          const list = await tf(["state", "list"], logFile, 120_000, true);
+          check(list, "terraform state list", logFile);
+          if (list.stdout.trim() !== "") throw new Error(`resources left in the state after destroy:\n  ${list.stdout.trim().split("\n").join("\n  ")}`);
+          await deleteHostedZones(options.emulator.endpoint, zones);
+        });
+      } catch (error) {
+        if (!(error instanceof PhaseFailed)) phases.push({ name: "harness", ok: false, durationMs: 0, detail: (error as Error).message });
+      }
+    }
+
+    if (sha256(sourceFile) !== sourceHash) {
+      phases.push({ name: "untouched", ok: false, durationMs: 0, detail: `${sourceFile} changed during the run: the harness must never write to synthesized stacks` });
+    }
+    const expected = ["prepare", "init", "apply", "plan", "teardown", "destroy"];
+    const ok = !options.signal?.aborted && phases.every((p) => p.ok) && expected.every((name) => phases.some((p) => p.name === name));
+    return { id, app: source.app, stack: source.stack, ok, phases, resources, addressesAfterApply, secondPlan, adaptations, stateFindings, logDir, workingCopy: dir };
+  };
+
+  const results: StackApplyResult[] = new Array(options.stacks.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.max(1, Math.min(options.concurrency, options.stacks.length)) }, async () => {
+    while (next < options.stacks.length) {
+      const index = next++;
+      results[index] = await runOne(options.stacks[index]);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}
