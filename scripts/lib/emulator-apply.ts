@@ -407,6 +407,14 @@ export async function applyStacks(options: ApplyStacksOptions): Promise<StackApp
           if (typeof tag !== "string") throw new Error("the stack has a deploy gate but no image_tag variable with a default; cannot ship a new version to it");
           const before = await tf(["show", "-json", "-no-color"], logFile, 300_000, true);
           check(before, "terraform show -json", logFile);
+          // Services that wait for a gate must keep their task definition; others (a service without the database
+          // does not wait for migrations) may roll, and are only reported.
+          const gateAddresses = new Set(gates.map((g) => g.address));
+          const guarded = new Set(
+            Object.entries((json.resource ?? {}).aws_ecs_service ?? {})
+              .filter(([, body]) => ((body.depends_on ?? []) as string[]).some((d) => gateAddresses.has(d)))
+              .map(([name]) => `aws_ecs_service.${name}`),
+          );
           const servicesBefore = new Map(stateResources(before.stdout).filter((r) => r.type === "aws_ecs_service").map((r) => [r.address, r.values.task_definition]));
           const failingTag = `${tag}-failing-migration`;
           if (controller !== undefined) controller.exitCode = 1;
@@ -425,17 +433,22 @@ export async function applyStacks(options: ApplyStacksOptions): Promise<StackApp
           const after = await tf(["show", "-json", "-no-color"], logFile, 300_000, true);
           check(after, "terraform show -json", logFile);
           const resourcesAfter = stateResources(after.stdout);
+          const notes: string[] = [];
           for (const [address, taskDefinition] of servicesBefore) {
             const now = resourcesAfter.find((r) => r.address === address)?.values.task_definition;
-            if (now !== taskDefinition) problems.push(`${address} changed its task definition (${String(taskDefinition)} -> ${String(now)}) although the migration failed`);
+            const what = `${address} ${now === taskDefinition ? "kept its task definition" : `changed its task definition (${String(taskDefinition)} -> ${String(now)})`}`;
+            if (!guarded.has(address)) notes.push(`${what}; it does not wait for the deploy gate`);
+            else if (now !== taskDefinition) problems.push(`${what} although the migration failed`);
+            else notes.push(what);
           }
+          if (guarded.size === 0) problems.push("no ECS service depends on the deploy gate, so nothing waits for the migration");
           for (const gate of gates) {
             const migration = resourcesAfter.find((r) => r.address === gate.taskDefinition);
             if (!String(migration?.values.container_definitions ?? "").includes(failingTag)) problems.push(`${gate.taskDefinition} does not run ${failingTag}: the apply stopped before the gate, so the gate was not tested`);
             const gateNow = resourcesAfter.find((r) => r.address === gate.address);
             if (gateNow !== undefined && gateNow.tainted !== true) problems.push(`${gate.address} is in the state and not tainted after its migration failed`);
           }
-          fs.appendFileSync(logFile, `\nchecked: apply exit ${run.code}; ECS services unchanged: ${[...servicesBefore.keys()].join(", ") || "none"}\n`);
+          fs.appendFileSync(logFile, `\nchecked: apply exit ${run.code}\n${notes.map((n) => `  ${n}`).join("\n")}\n`);
           if (problems.length > 0) throw new Error(`a failed migration did not stop the deploy as it must:\n  ${problems.join("\n  ")}`);
         });
       }
