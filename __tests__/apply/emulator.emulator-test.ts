@@ -7,14 +7,16 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { startEmulator } from "../../scripts/lib/emulator";
-import { alive, emulatorPid, gone, processesIn, processesWith, startCli } from "./helpers";
+import { alive, emulatorPid, gone, processesIn, processesWith, removeWorkDirs, startCli } from "./helpers";
 
 const SLOW = ["--out", "__tests__/fixtures/apply", "--stack", "slow"];
 
 describe("the emulator", () => {
+  afterAll(removeWorkDirs);
+
   it("GIVEN moto 5.2.1 WHEN started THEN it listens on loopback, reports its gap fills, and is gone after stop", async () => {
-    const log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "emulator-")), "emulator.log");
-    const emulator = await startEmulator({ logFile: log });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "emulator-"));
+    const emulator = await startEmulator({ logFile: path.join(dir, "emulator.log") });
     try {
       expect(emulator.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(emulator.motoVersion).toBe("5.2.1");
@@ -26,6 +28,7 @@ describe("the emulator", () => {
       await expect(emulator.finishTasks({ startedBy: "nobody", exitCode: 0 })).resolves.toEqual([]);
     } finally {
       await emulator.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
     expect(await gone(emulator.pid)).toBe(true);
   }, 60_000);
@@ -38,7 +41,11 @@ describe("the emulator", () => {
     // WHEN
     const run = startCli(SLOW, { PYTHONPATH: fake });
     // THEN
-    expect(await run.exited).toBe(1);
+    try {
+      expect(await run.exited).toBe(1);
+    } finally {
+      fs.rmSync(fake, { recursive: true, force: true });
+    }
     expect(run.output()).toContain("FAILED: the AWS API emulator could not start; nothing was applied.");
     expect(run.output()).toContain("moto (with its server extras) cannot be imported: No module named 'moto' (test stand-in)");
     expect(run.output()).not.toContain("apply started");

@@ -6,7 +6,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { FIXTURES, emulatorPid, gone, hashTree, startCli, summaryOf } from "./helpers";
+import { FIXTURES, emulatorPid, gone, hashTree, removeWorkDirs, startCli, summaryOf } from "./helpers";
 
 const OUT = ["--out", "__tests__/fixtures/apply"];
 
@@ -94,6 +94,7 @@ describe("npm run test:apply on fixture stacks", () => {
   }, 300_000);
 
   afterAll(() => {
+    removeWorkDirs();
     // the harness only reads synthesized stacks
     expect(hashTree(FIXTURES)).toBe(fixturesBefore);
   });

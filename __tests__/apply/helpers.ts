@@ -19,9 +19,17 @@ export interface CliRun {
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
 }
 
+const workDirs: string[] = [];
+
+/** Removes the work dirs of every CLI started by this test file (call in afterAll). */
+export function removeWorkDirs(): void {
+  for (const dir of workDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+}
+
 /** Starts the CLI with `args`, in a fresh work dir under the OS temp dir (returned as `workDir`). */
 export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): CliRun & { workDir: string } {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "test-apply-"));
+  workDirs.push(workDir);
   const child = spawn(process.execPath, ["--require", "./scripts/register-ts.cjs", "scripts/test-apply.ts", "--work-dir", workDir, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
