@@ -10,21 +10,21 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
-import { CLI_CONFIG_TEMPLATE, DEFAULT_WORK_DIR, PROJECT_ROOT, findStackDirs, renderCliConfig } from "./lib/check-stacks";
+import { CLI_CONFIG_TEMPLATE, DEFAULT_WORK_DIR, PROJECT_ROOT, assertNoPluginCache, findStackDirs } from "./lib/check-stacks";
 import { withDirLock } from "./lib/dir-lock";
 import { startEmulator, EmulatorUnavailableError, type Emulator } from "./lib/emulator";
 import { ADAPTATIONS } from "./lib/emulator-adaptations";
 import { EMULATOR_ALLOWLIST } from "./lib/emulator-allowlist";
 import { applyStacks, type StackApplyResult, type StackSource } from "./lib/emulator-apply";
-import { appCommand } from "./lib/synth";
-import { findTerraform, runCommand } from "./lib/terraform-cli";
+import { environmentFolders } from "./lib/environment-folders";
+import { synthesizeApp } from "./lib/synth";
+import { findTerraform } from "./lib/terraform-cli";
 
 interface CliOptions {
   readonly out?: string;
   readonly environmentsDir?: string;
   readonly stack?: string[];
   readonly workDir: string;
-  readonly pluginCacheDir: string;
   readonly concurrency: number;
   readonly migrationExitCode: number;
   readonly failedMigration: boolean;
@@ -45,33 +45,6 @@ function banner(lines: readonly string[]): string {
   const width = Math.max(...lines.map((l) => l.length)) + 4;
   const rule = "#".repeat(width);
   return [rule, ...lines.map((l) => `# ${l.padEnd(width - 4)} #`), rule].join("\n");
-}
-
-/** environments/ and every examples/<name>/environments/ that exists, as (app label, folder). */
-function environmentFolders(root: string): Array<{ app: string; folder: string }> {
-  const folders = [{ app: "environments", folder: path.join(root, "environments") }];
-  const examples = path.join(root, "examples");
-  if (fs.existsSync(examples)) {
-    for (const entry of fs.readdirSync(examples, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const folder = path.join(examples, entry.name, "environments");
-      if (entry.isDirectory() && fs.existsSync(folder)) folders.push({ app: `examples/${entry.name}`, folder });
-    }
-  }
-  return folders;
-}
-
-async function synthesize(app: string, folder: string, outDir: string): Promise<void> {
-  fs.rmSync(outDir, { recursive: true, force: true });
-  fs.mkdirSync(path.dirname(outDir), { recursive: true });
-  const [command, ...args] = appCommand();
-  const run = await runCommand(command, args, {
-    cwd: PROJECT_ROOT,
-    env: { ...process.env, CDKTF_OUTDIR: outDir, WHCSITES_ENVIRONMENTS_DIR: folder },
-    timeoutMs: 300_000,
-  });
-  if (run.code !== 0 || !fs.existsSync(path.join(outDir, "stacks"))) {
-    throw new Error(`synthesis of ${app} (WHCSITES_ENVIRONMENTS_DIR=${path.relative(PROJECT_ROOT, folder)}) failed with exit ${run.code}:\n${run.stderr}\n${run.stdout}`.trim());
-  }
 }
 
 function stackSources(app: string, outDir: string, environmentsFolder: string | undefined): StackSource[] {
@@ -106,7 +79,6 @@ async function main(): Promise<number> {
     .option("--environments-dir <dir>", "with --out: the environment files the stacks came from (hosted zones are read from them)")
     .option("--stack <name...>", "only these stacks (name, or <app>/<name>)")
     .option("--work-dir <dir>", "working copies, logs and the synthesized apps", path.join(DEFAULT_WORK_DIR, "apply"))
-    .option("--plugin-cache-dir <dir>", "Terraform plugin cache, shared with tf:check (inits take turns on its lock)", path.join(DEFAULT_WORK_DIR, "plugin-cache"))
     .option("--concurrency <n>", "stacks applied at the same time (one emulator; 2 cores)", integer(1, 8), 3)
     .option("--migration-exit-code <n>", "exit code of the emulated migration task in the main apply", integer(0, 255), 0)
     .option("--no-failed-migration", "skip the phase that ships a version whose migration fails")
@@ -117,7 +89,6 @@ async function main(): Promise<number> {
   // The SDK's notice about Node < 22 would repeat in every deploy gate's log; it says nothing about the stacks.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const workDir = path.resolve(options.workDir);
-  const pluginCacheDir = path.resolve(options.pluginCacheDir);
 
   const terraform = findTerraform();
   if (terraform === undefined) {
@@ -135,11 +106,13 @@ async function main(): Promise<number> {
       const out = path.resolve(options.out);
       sources = stackSources(path.basename(out), out, options.environmentsDir === undefined ? undefined : path.resolve(options.environmentsDir));
     } else {
-      for (const { app, folder } of environmentFolders(PROJECT_ROOT)) {
-        const started = Date.now();
+      for (const { dir } of environmentFolders(PROJECT_ROOT)) {
+        // The app label: `environments`, or `examples/<name>` for an example's folder.
+        const app = dir === "environments" ? dir : dir.replace(/\/environments$/, "");
+        const folder = path.join(PROJECT_ROOT, dir);
         const outDir = path.join(workDir, "synth", app.replace(/[^A-Za-z0-9._-]+/g, "_"));
-        await synthesize(app, folder, outDir);
-        console.log(`synthesized ${app} (WHCSITES_ENVIRONMENTS_DIR=${path.relative(PROJECT_ROOT, folder)}) into ${path.relative(PROJECT_ROOT, outDir)} in ${Date.now() - started} ms`);
+        const { durationMs } = await synthesizeApp(outDir, { environmentsDir: folder });
+        console.log(`synthesized ${app} (WHCSITES_ENVIRONMENTS_DIR=${dir}) into ${path.relative(PROJECT_ROOT, outDir)} in ${durationMs} ms`);
         sources.push(...stackSources(app, outDir, folder));
       }
     }
@@ -157,9 +130,12 @@ async function main(): Promise<number> {
       return 1;
     }
 
-    fs.mkdirSync(pluginCacheDir, { recursive: true });
+    // The project's CLI configuration as it is: hashicorp/aws linked from the offline mirror, no shared plugin cache
+    // (check-stacks.ts explains why), so inits need no turn-taking.
+    const cliConfig = fs.readFileSync(CLI_CONFIG_TEMPLATE, "utf8");
+    assertNoPluginCache(cliConfig, CLI_CONFIG_TEMPLATE);
     const cliConfigPath = path.join(workDir, "cli.tfrc");
-    fs.writeFileSync(cliConfigPath, renderCliConfig(fs.readFileSync(CLI_CONFIG_TEMPLATE, "utf8"), pluginCacheDir));
+    fs.writeFileSync(cliConfigPath, cliConfig);
 
     const emulatorLog = path.join(workDir, "logs", "emulator.log");
     let emulator: Emulator;
@@ -200,7 +176,6 @@ async function main(): Promise<number> {
         emulator,
         terraform,
         cliConfigPath,
-        pluginCacheDir,
         projectRoot: PROJECT_ROOT,
         allowlist: EMULATOR_ALLOWLIST,
         concurrency: options.concurrency,

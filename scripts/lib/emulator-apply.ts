@@ -11,7 +11,6 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { DEFAULT_STARTED_BY } from "../../src/migrations/target";
-import { withDirLock } from "./dir-lock";
 import { adaptForEmulator, liftProtections, type AdaptedStack, type AppliedAdaptation } from "./emulator-adaptations";
 import { runLogged, type LoggedRun } from "./emulator-commands";
 import { classifyPlan, describeChange, type AllowlistEntry, type PlanJson, type PlannedChange } from "./emulator-drift";
@@ -39,10 +38,8 @@ export interface ApplyStacksOptions {
   readonly emulator: Emulator;
   /** The terraform binary. */
   readonly terraform: string;
-  /** Terraform CLI configuration (offline mirror, shared plugin cache). */
+  /** Terraform CLI configuration (offline mirror, no plugin cache). */
   readonly cliConfigPath: string;
-  /** The plugin cache dir: inits take its `.init.lock` one at a time (concurrent installs into it race). */
-  readonly pluginCacheDir: string;
   /** Repository root (where the deploy gate runs `scripts/migrate.ts`). */
   readonly projectRoot: string;
   readonly allowlist: readonly AllowlistEntry[];
@@ -351,8 +348,8 @@ export async function applyStacks(options: ApplyStacksOptions): Promise<StackApp
       });
 
       await phase("init", async (logFile) => {
-        // One init at a time: stacks share the plugin cache, and concurrent installs into it race ("file exists").
-        const run = await withDirLock(path.join(options.pluginCacheDir, ".init.lock"), () => tf(["init", "-input=false", "-no-color"], logFile, 300_000));
+        // No shared plugin cache (terraform/cli.tfrc): each working copy links hashicorp/aws from the mirror.
+        const run = await tf(["init", "-input=false", "-no-color"], logFile, 300_000);
         check(run, "terraform init", logFile);
       });
 
