@@ -1,5 +1,5 @@
 import * as path from "path";
-import { ADAPTATIONS, EMULATOR_SETTINGS, adaptForEmulator, liftProtections } from "../../scripts/lib/emulator-adaptations";
+import { ADAPTATIONS, EMULATOR_SETTINGS, adaptForEmulator, liftProtections, synthesizedBlock } from "../../scripts/lib/emulator-adaptations";
 import { findDeployGates, findInState } from "../../scripts/lib/emulator-apply";
 import type { StackJson } from "../../scripts/lib/stack-json";
 
@@ -154,5 +154,32 @@ describe("findInState", () => {
       "output.leaked[0]",
     ]);
     expect(findInState(state, "absent")).toEqual([]);
+  });
+
+  it("GIVEN the harness's own random stand-in in the state WHEN searched with it ignored THEN only the real places are listed", () => {
+    // GIVEN a stand-in holding the value (it exists in the working copy only) and a resource that stores it
+    const state = {
+      resources: [
+        { mode: "managed", type: "terraform_data", name: "random_password_db", instances: [{ attributes: { input: { value: "s3cr3t" }, output: { value: "s3cr3t" } } }] },
+        { mode: "managed", type: "aws_db_instance", name: "database", instances: [{ attributes: { password: "s3cr3t" } }] },
+      ],
+    };
+    // WHEN / THEN
+    expect(findInState(state, "s3cr3t", new Set(["terraform_data.random_password_db"]))).toEqual(["aws_db_instance.database.password"]);
+    expect(findInState(state, "s3cr3t")).toHaveLength(3);
+  });
+});
+
+describe("synthesizedBlock", () => {
+  it("GIVEN a stack with a managed and an ephemeral random_password WHEN looked up by Terraform address THEN each is found in its own table", () => {
+    // GIVEN
+    const stack = {
+      resource: { random_password: { db: { length: 40 } } },
+      ephemeral: { random_password: { db: { length: 24 } } },
+    };
+    // WHEN / THEN
+    expect(synthesizedBlock(stack, "random_password.db")).toEqual({ length: 40 });
+    expect(synthesizedBlock(stack, "ephemeral.random_password.db")).toEqual({ length: 24 });
+    expect(synthesizedBlock(stack, "ephemeral.random_password.other")).toBeUndefined();
   });
 });

@@ -154,8 +154,12 @@ function stateResources(showJson: string): StateResource[] {
   return [...(root?.resources ?? []), ...(root?.child_modules ?? []).flatMap((m) => m.resources ?? [])];
 }
 
-/** Every `address.attribute.path` of a state file whose string value contains `value`. */
-export function findInState(state: unknown, value: string): string[] {
+/**
+ * Every `address.attribute.path` of a state file whose string value contains `value`, except in the resources at
+ * `ignore` (the harness's own random stand-ins: they hold the value in the working copy only; a random block, let
+ * alone an ephemeral one, is not one of them in a real deploy).
+ */
+export function findInState(state: unknown, value: string, ignore: ReadonlySet<string> = new Set()): string[] {
   const places: string[] = [];
   const walk = (v: unknown, where: string): void => {
     if (typeof v === "string") {
@@ -170,7 +174,9 @@ export function findInState(state: unknown, value: string): string[] {
   for (const r of resources) {
     for (const instance of r.instances ?? []) {
       const key = instance.index_key === undefined ? "" : `[${JSON.stringify(instance.index_key)}]`;
-      walk(instance.attributes, `${r.mode === "data" ? "data." : ""}${r.type}.${r.name}${key}`);
+      const address = `${r.mode === "data" ? "data." : ""}${r.type}.${r.name}`;
+      if (ignore.has(address)) continue;
+      walk(instance.attributes, `${address}${key}`);
     }
   }
   for (const [name, output] of Object.entries(((state as { outputs?: Record<string, { value?: unknown }> }).outputs ?? {}))) walk(output.value, `output.${name}`);
@@ -370,7 +376,7 @@ export async function applyStacks(options: ApplyStacksOptions): Promise<StackApp
           ...options.findInState.map((value, i): [string, string] => [`given value #${i + 1}`, value]),
         ];
         for (const [what, value] of searches) {
-          const places = findInState(state, value);
+          const places = findInState(state, value, new Set(adapted?.swappedRandom.map((swap) => swap.to) ?? []));
           stateFindings.push({ what, places });
           fs.appendFileSync(logFile, `\nstate search: ${what}: ${places.length === 0 ? "not found" : `found in ${places.join(", ")}`}\n`);
         }
