@@ -127,7 +127,26 @@ describe("liftProtections", () => {
 describe("findDeployGates", () => {
   it("GIVEN a gate running scripts/migrate.ts THEN it names the migration task definition's family and the default startedBy marker", () => {
     expect(findDeployGates(stack())).toEqual([
-      { address: "terraform_data.deploy_gate", family: "whcsites-staging-migrate", taskDefinition: "aws_ecs_task_definition.migrations", startedBy: "whcsites-migrate" },
+      { address: "terraform_data.deploy_gate", family: "whcsites-staging-migrate", taskDefinition: "aws_ecs_task_definition.migrations", startedBy: "whcsites-migrate", runsRelease: false },
+    ]);
+  });
+
+  it("GIVEN a gate that chains a setup task and the migration THEN it finds both in order, and only the migration runs the release image", () => {
+    // GIVEN the database roles on a fixed image, then the migration on the release image (as main's deploy gate)
+    const json = stack() as any;
+    json.resource.aws_ecs_task_definition = {
+      database_roles: { family: "whcsites-staging-database_roles", container_definitions: '[{"image":"postgres:17-alpine"}]' },
+      migrations: { family: "whcsites-staging-migrate", container_definitions: '[{"image":"ghcr.io/whc/api:${var.image_tag}"}]' },
+    };
+    json.resource.terraform_data.deploy_gate.provisioner[0]["local-exec"].command =
+      "node scripts/migrate.ts --task-definition ${aws_ecs_task_definition.database_roles.arn} --container psql && " +
+      "node scripts/migrate.ts --task-definition ${aws_ecs_task_definition.migrations.arn} --container migrate --started-by deploy";
+    // WHEN
+    const gates = findDeployGates(json);
+    // THEN
+    expect(gates.map((g) => [g.family, g.startedBy, g.runsRelease])).toEqual([
+      ["whcsites-staging-database_roles", "whcsites-migrate", false],
+      ["whcsites-staging-migrate", "deploy", true],
     ]);
   });
 

@@ -118,9 +118,18 @@ export interface DeployGateInfo {
   readonly taskDefinition: string;
   /** The runner's startedBy marker. */
   readonly startedBy: string;
+  /**
+   * Whether the task runs the release image (its container definitions use `var.image_tag`): the migration, which
+   * the failed-migration phase makes fail. A gate may first run setup tasks on another image (the database roles),
+   * which always succeed in the emulator.
+   */
+  readonly runsRelease: boolean;
 }
 
-/** Finds the deploy gates and the migration task definitions they run. */
+/**
+ * Finds the deploy gates and every task they run, in order: one entry per `scripts/migrate.ts` call of a gate's
+ * local-exec (a gate may chain several with `&&`, for example the database roles, then the migration).
+ */
 export function findDeployGates(json: StackJson): DeployGateInfo[] {
   const resources = (json.resource ?? {}) as Record<string, Record<string, Record<string, unknown>>>;
   const gates: DeployGateInfo[] = [];
@@ -128,13 +137,18 @@ export function findDeployGates(json: StackJson): DeployGateInfo[] {
     for (const provisioner of (body.provisioner ?? []) as Array<Record<string, Record<string, unknown>>>) {
       const command = provisioner["local-exec"]?.command;
       if (typeof command !== "string" || !command.includes("scripts/migrate.ts")) continue;
-      const td = /--task-definition \$\{aws_ecs_task_definition\.([\w-]+)\.arn\}/.exec(command);
-      const family = td === null ? undefined : resources.aws_ecs_task_definition?.[td[1]]?.family;
-      if (td === null || typeof family !== "string" || family.includes("${")) {
-        throw new Error(`terraform_data.${name}: cannot tell which task definition family the deploy gate runs (expected --task-definition \${aws_ecs_task_definition.<name>.arn} with a literal family)`);
+      const calls = command.split("scripts/migrate.ts").slice(1);
+      for (const call of calls) {
+        const td = /--task-definition \$\{aws_ecs_task_definition\.([\w-]+)\.arn\}/.exec(call);
+        const definition = td === null ? undefined : resources.aws_ecs_task_definition?.[td[1]];
+        const family = definition?.family;
+        if (td === null || typeof family !== "string" || family.includes("${")) {
+          throw new Error(`terraform_data.${name}: cannot tell which task definition family the deploy gate runs (expected --task-definition \${aws_ecs_task_definition.<name>.arn} with a literal family)`);
+        }
+        const startedBy = /--started-by (\S+)/.exec(call)?.[1] ?? DEFAULT_STARTED_BY;
+        const runsRelease = JSON.stringify(definition?.container_definitions ?? "").includes("var.image_tag");
+        gates.push({ address: `terraform_data.${name}`, family, taskDefinition: `aws_ecs_task_definition.${td[1]}`, startedBy, runsRelease });
       }
-      const startedBy = /--started-by (\S+)/.exec(command)?.[1] ?? DEFAULT_STARTED_BY;
-      gates.push({ address: `terraform_data.${name}`, family, taskDefinition: `aws_ecs_task_definition.${td[1]}`, startedBy });
     }
   }
   return gates;
@@ -220,7 +234,8 @@ class MigrationController {
 
   private async poll(): Promise<void> {
     for (const gate of this.gates) {
-      const exitCode = this.exitCode;
+      // Only the migration (the release image) exits with the code under test; setup tasks succeed.
+      const exitCode = gate.runsRelease ? this.exitCode : 0;
       try {
         const finished = await this.emulator.finishTasks({
           startedBy: gate.startedBy,
@@ -445,7 +460,7 @@ export async function applyStacks(options: ApplyStacksOptions): Promise<StackApp
             else notes.push(what);
           }
           if (guarded.size === 0) problems.push("no ECS service depends on the deploy gate, so nothing waits for the migration");
-          for (const gate of gates) {
+          for (const gate of gates.filter((g) => g.runsRelease)) {
             const migration = resourcesAfter.find((r) => r.address === gate.taskDefinition);
             if (!String(migration?.values.container_definitions ?? "").includes(failingTag)) problems.push(`${gate.taskDefinition} does not run ${failingTag}: the apply stopped before the gate, so the gate was not tested`);
             const gateNow = resourcesAfter.find((r) => r.address === gate.address);
