@@ -136,8 +136,10 @@ describe("findDeployGates", () => {
     const json = stack() as any;
     json.resource.aws_ecs_task_definition = {
       database_roles: { family: "whcsites-staging-database_roles", container_definitions: '[{"image":"postgres:17-alpine"}]' },
-      migrations: { family: "whcsites-staging-migrate", container_definitions: '[{"image":"ghcr.io/whc/api:${var.image_tag}"}]' },
+      migrations: { family: "whcsites-staging-migrate", container_definitions: '[{"image":"${local.release_image}"}]' },
     };
+    // the release image through a local, as main synthesizes it (a digest wins over the tag)
+    json.locals = { release_image: '${var.image_digest != "" ? "ghcr.io/whc/api@${var.image_digest}" : "ghcr.io/whc/api:${var.image_tag}"}' };
     json.resource.terraform_data.deploy_gate.provisioner[0]["local-exec"].command =
       "node scripts/migrate.ts --task-definition ${aws_ecs_task_definition.database_roles.arn} --container psql && " +
       "node scripts/migrate.ts --task-definition ${aws_ecs_task_definition.migrations.arn} --container migrate --started-by deploy";

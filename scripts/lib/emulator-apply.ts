@@ -119,11 +119,22 @@ export interface DeployGateInfo {
   /** The runner's startedBy marker. */
   readonly startedBy: string;
   /**
-   * Whether the task runs the release image (its container definitions use `var.image_tag`): the migration, which
+   * Whether the task runs the release image (its container definitions use `var.image_tag`, also through a local):
+   * the migration, which
    * the failed-migration phase makes fail. A gate may first run setup tasks on another image (the database roles),
    * which always succeed in the emulator.
    */
   readonly runsRelease: boolean;
+}
+
+/** Whether `value` references `var.image_tag`, directly or through locals (`local.release_image`). */
+function referencesImageTag(value: unknown, locals: Readonly<Record<string, unknown>>, seen: ReadonlySet<string> = new Set()): boolean {
+  const text = JSON.stringify(value);
+  if (/\bvar\.image_tag\b/.test(text)) return true;
+  for (const [, name] of text.matchAll(/\blocal\.([A-Za-z_][\w-]*)/g)) {
+    if (!seen.has(name) && name in locals && referencesImageTag(locals[name], locals, new Set([...seen, name]))) return true;
+  }
+  return false;
 }
 
 /**
@@ -146,7 +157,7 @@ export function findDeployGates(json: StackJson): DeployGateInfo[] {
           throw new Error(`terraform_data.${name}: cannot tell which task definition family the deploy gate runs (expected --task-definition \${aws_ecs_task_definition.<name>.arn} with a literal family)`);
         }
         const startedBy = /--started-by (\S+)/.exec(call)?.[1] ?? DEFAULT_STARTED_BY;
-        const runsRelease = JSON.stringify(definition?.container_definitions ?? "").includes("var.image_tag");
+        const runsRelease = referencesImageTag(definition?.container_definitions ?? "", (json.locals ?? {}) as Record<string, unknown>);
         gates.push({ address: `terraform_data.${name}`, family, taskDefinition: `aws_ecs_task_definition.${td[1]}`, startedBy, runsRelease });
       }
     }
