@@ -103,6 +103,21 @@ describe("npm run synth", () => {
     expect(stackFiles(off.outdir)).toEqual(stackFiles(on.outdir));
   });
 
+  test("synthesis needs no Terraform binary: with none on the PATH it writes every stack, moved blocks included", () => {
+    // GIVEN a PATH with node only (cdktf's own check for moved blocks would run `terraform version` and fail)
+    const bin = tempDir("whcsites-bin-");
+    fs.symlinkSync(process.execPath, path.join(bin, "node"));
+    // WHEN synthesized
+    const result = synth({ CDKTF_OUTDIR: tempDir("whcsites-out-"), PATH: bin });
+    // THEN
+    expect(result.stderr).not.toMatch(/Could not determine version of terraform|\n\s+at /);
+    expect(result.status).toBe(0);
+    const stacks = fs.readdirSync(path.join(result.outdir, "stacks")).sort();
+    expect(stacks).toEqual([...COMMITTED.stacks].sort());
+    const staging = JSON.parse(fs.readFileSync(path.join(result.outdir, "stacks", "whcsites-staging", "cdk.tf.json"), "utf8"));
+    expect(staging.moved).toContainEqual({ from: "aws_ecs_service.service", to: "aws_ecs_service.service_api" });
+  });
+
   test("under the cdktf CLI the warnings are left to the CLI, which prints annotations itself", () => {
     const result = synth({ CDKTF_OUTDIR: tempDir("whcsites-out-"), CDKTF_CONTEXT_JSON: "{}" });
     expect(result.status).toBe(0);

@@ -27,6 +27,17 @@ export class ReadableStack extends TerraformStack {
     super(scope, id);
   }
 
+  /**
+   * Always false, so that cdktf does not add its check of the local Terraform version for `moved` blocks: it runs
+   * `terraform version` at every synthesis of a stack with moves (60-80 ms each), and fails synthesis, with a stack
+   * trace, where no Terraform is installed (a reviewer running `npm run synth`, `npm run diagram`). Terraform itself
+   * knows moved blocks since 1.1, and the stacks need 1.11 anyway (write-only arguments, ephemeral blocks: an older
+   * one refuses them at plan). The moved blocks are unaffected.
+   */
+  public hasResourceMove(): boolean {
+    return false;
+  }
+
   protected allocateLogicalId(element: TerraformElement | Node): string {
     const node = TerraformElement.isTerraformElement(element) ? element.node : element;
     const stackIndex = node.scopes.indexOf(this);
