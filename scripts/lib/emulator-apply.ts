@@ -16,6 +16,7 @@ import { runLogged, type LoggedRun } from "./emulator-commands";
 import { classifyPlan, describeChange, type AllowlistEntry, type PlanJson, type PlannedChange } from "./emulator-drift";
 import type { Emulator } from "./emulator";
 import { createHostedZones, deleteHostedZones, hostedZonesInEnvironmentFile, type CreatedHostedZone } from "./emulator-prerequisites";
+import { secretValuesInEmulator } from "./emulator-secrets";
 import type { StackJson } from "./stack-json";
 
 /** One synthesized stack to apply. */
@@ -400,7 +401,10 @@ export async function applyStacks(options: ApplyStacksOptions): Promise<StackApp
         const searches: Array<[string, string]> = [
           ...[...(adapted?.randomValues ?? [])].map(([address, value]): [string, string] => [`${address} (stand-in value)`, value]),
           ...options.findInState.map((value, i): [string, string] => [`given value #${i + 1}`, value]),
+          // What the stack wrote to Secrets Manager (its ephemeral passwords, the connection URLs), read back.
+          ...(await secretValuesInEmulator(options.emulator.endpoint, state)).map((v): [string, string] => [`${v.what}, its value in the emulator`, v.value]),
         ];
+        fs.appendFileSync(logFile, `\nstate search: ${searches.length} value(s)\n`);
         for (const [what, value] of searches) {
           const places = findInState(state, value, new Set(adapted?.swappedRandom.map((swap) => swap.to) ?? []));
           stateFindings.push({ what, places });
