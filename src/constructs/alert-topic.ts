@@ -5,7 +5,7 @@ import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import { acknowledge } from "../core/acknowledge";
 import { Naming } from "../core/naming";
-import { KMS_KEY_ADMINISTRATION_ACTIONS } from "../domain/kms";
+import { accountAdministersKey, accountUsesThroughService } from "../domain/kms";
 import { partitionOf } from "../domain/partition";
 import { PropChecks } from "./validation";
 
@@ -107,24 +107,9 @@ export class AlertTopic extends Construct {
       policy: JSON.stringify({
         Version: "2012-10-17",
         Statement: [
-          {
-            // Administration only (without it the key becomes unmanageable): with kms:* here, any IAM policy of the
-            // account could grant Decrypt outside SNS.
-            Sid: "AccountAdministersKey",
-            Effect: "Allow",
-            Principal: { AWS: rootArn },
-            Action: [...KMS_KEY_ADMINISTRATION_ACTIONS],
-            Resource: "*",
-          },
-          {
-            // Use by IAM policies of the account (an operator's test publish), through SNS only.
-            Sid: "AccountUsesThroughSnsOnly",
-            Effect: "Allow",
-            Principal: { AWS: rootArn },
-            Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
-            Resource: "*",
-            Condition: { StringEquals: { "kms:ViaService": `sns.${props.region}.amazonaws.com`, "kms:CallerAccount": props.accountId } },
-          },
+          // Administration by the account; use by its IAM policies (an operator's test publish) through SNS only.
+          accountAdministersKey(rootArn),
+          accountUsesThroughService("AccountUsesThroughSnsOnly", rootArn, props.accountId, `sns.${props.region}.amazonaws.com`, ["kms:Decrypt", "kms:GenerateDataKey*"]),
           {
             // CloudWatch alarms encrypt the message they publish. AWS documents this statement without conditions
             // (the alarms' own source ARN is not passed to KMS); who may publish is limited by the topic's policy.

@@ -6,7 +6,7 @@ import { EcsClusterCapacityProviders } from "@cdktf/provider-aws/lib/ecs-cluster
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { Naming } from "../core/naming";
 import { CLOUDWATCH_RETENTION_DAYS } from "../domain/cloudwatch";
-import { KMS_KEY_ADMINISTRATION_ACTIONS } from "../domain/kms";
+import { accountAdministersKey } from "../domain/kms";
 import { partitionOf } from "../domain/partition";
 import { tierDefaults } from "../domain/tier-defaults";
 import { PropChecks } from "./validation";
@@ -160,14 +160,8 @@ export class Cluster extends Construct {
       policy: JSON.stringify({
         Version: "2012-10-17",
         Statement: [
-          {
-            // Administration only (without it the key becomes unmanageable); CloudWatch Logs alone uses the key.
-            Sid: "AccountAdministersKey",
-            Effect: "Allow",
-            Principal: { AWS: `arn:${partition}:iam::${props.accountId}:root` },
-            Action: [...KMS_KEY_ADMINISTRATION_ACTIONS],
-            Resource: "*",
-          },
+          // Administration by the account; CloudWatch Logs alone uses the key.
+          accountAdministersKey(`arn:${partition}:iam::${props.accountId}:root`),
           {
             Sid: "CloudWatchLogsUsesItForTheExecLogGroup",
             Effect: "Allow",

@@ -5,7 +5,7 @@ import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
 import { Naming } from "../core/naming";
-import { KMS_KEY_ADMINISTRATION_ACTIONS } from "../domain/kms";
+import { accountAdministersKey, accountUsesThroughService } from "../domain/kms";
 import { partitionOf } from "../domain/partition";
 import { tierDefaults } from "../domain/tier-defaults";
 import { EphemeralPassword } from "./ephemeral-password";
@@ -222,29 +222,17 @@ export class AppSecrets extends Construct {
         policy: JSON.stringify({
           Version: "2012-10-17",
           Statement: [
-            {
-              // Administration only (without it the key becomes unmanageable): with kms:* here, any IAM policy of the
-              // account could grant Decrypt outside Secrets Manager, and the statement below would be moot.
-              Sid: "AccountAdministersKey",
-              Effect: "Allow",
-              Principal: { AWS: rootArn },
-              Action: [...KMS_KEY_ADMINISTRATION_ACTIONS],
-              Resource: "*",
-            },
-            {
-              // Use by IAM policies of the account (a service's execution role), through Secrets Manager only.
-              Sid: "UseThroughSecretsManagerOnly",
-              Effect: "Allow",
-              Principal: { AWS: rootArn },
-              Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey", "kms:CreateGrant"],
-              Resource: "*",
-              Condition: {
-                StringEquals: {
-                  "kms:ViaService": `secretsmanager.${props.region}.amazonaws.com`,
-                  "kms:CallerAccount": props.accountId,
-                },
-              },
-            },
+            // Administration by the account; use by its IAM policies (a service's execution role) through Secrets
+            // Manager only.
+            accountAdministersKey(rootArn),
+            accountUsesThroughService("UseThroughSecretsManagerOnly", rootArn, props.accountId as string, `secretsmanager.${props.region}.amazonaws.com`, [
+              "kms:Encrypt",
+              "kms:Decrypt",
+              "kms:ReEncrypt*",
+              "kms:GenerateDataKey*",
+              "kms:DescribeKey",
+              "kms:CreateGrant",
+            ]),
           ],
         }),
         lifecycle: this.protect,

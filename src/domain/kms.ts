@@ -27,3 +27,36 @@ export const KMS_KEY_ADMINISTRATION_ACTIONS: readonly string[] = [
 
 /** The cryptographic operations a key policy should give only under conditions (a service, an encryption context). */
 export const KMS_KEY_USE_ACTIONS: readonly string[] = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*", "kms:CreateGrant"];
+
+/** A key policy statement, in the order IAM documents print it. */
+export interface KeyPolicyStatement {
+  readonly Sid: string;
+  readonly Effect: "Allow";
+  readonly Principal: { readonly AWS: string };
+  readonly Action: readonly string[];
+  readonly Resource: "*";
+  readonly Condition?: Record<string, Record<string, string>>;
+}
+
+/**
+ * The account administers the key ({@link KMS_KEY_ADMINISTRATION_ACTIONS}) and does not use it: without this the key
+ * becomes unmanageable; with `kms:*` instead, any IAM policy of the account could use it outside its service.
+ */
+export function accountAdministersKey(accountRootArn: string): KeyPolicyStatement {
+  return { Sid: "AccountAdministersKey", Effect: "Allow", Principal: { AWS: accountRootArn }, Action: [...KMS_KEY_ADMINISTRATION_ACTIONS], Resource: "*" };
+}
+
+/**
+ * IAM policies of the account may use the key with `actions`, through one AWS service only (`kms:ViaService`, for
+ * example `sns.eu-west-1.amazonaws.com`) and as callers of this account.
+ */
+export function accountUsesThroughService(sid: string, accountRootArn: string, accountId: string, viaService: string, actions: readonly string[]): KeyPolicyStatement {
+  return {
+    Sid: sid,
+    Effect: "Allow",
+    Principal: { AWS: accountRootArn },
+    Action: [...actions],
+    Resource: "*",
+    Condition: { StringEquals: { "kms:ViaService": viaService, "kms:CallerAccount": accountId } },
+  };
+}

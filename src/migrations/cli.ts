@@ -1,9 +1,9 @@
 import * as path from "node:path";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { ECSClient } from "@aws-sdk/client-ecs";
-import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { imageReferenceProblem, imageTagProblem } from "../operator/image-reference";
+import { Command, CommanderError, Option } from "commander";
 import { parseDuration } from "../operator/duration";
+import { durationOption, imageOption, tagOption } from "../operator/cli-options";
 import { ExitCode, MigrationResult, MigrationRunOptions, MigrationRunnerDeps, Reporter, consoleReporter, runMigration } from "./runner";
 import { MigrationTarget, readStackTarget, validateTarget } from "./target";
 import { Watchdog, WatchedTask, startWatchdog } from "./watchdog";
@@ -97,25 +97,8 @@ Exit codes:
   143  interrupted by SIGTERM, task stopped
 `;
 
-function durationOption(value: string): number {
-  try {
-    return parseDuration(value);
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
-  }
-}
 
-function imageOption(value: string): string {
-  const problem = imageReferenceProblem(value);
-  if (problem !== undefined) throw new InvalidArgumentError(problem);
-  return value;
-}
 
-function tagOption(value: string): string {
-  const problem = imageTagProblem(value);
-  if (problem !== undefined) throw new InvalidArgumentError(problem);
-  return value;
-}
 
 function listOption(value: string, previous: string[] | undefined): string[] {
   const items = value.split(",").map((v) => v.trim()).filter((v) => v.length > 0);

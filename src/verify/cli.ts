@@ -1,9 +1,9 @@
 import * as path from "node:path";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { parseDuration } from "../operator/duration";
-import { imageTagProblem, imageWithTag, parseImageReference } from "../operator/image-reference";
+import { Command, CommanderError, Option } from "commander";
+import { durationOption, tagOption } from "../operator/cli-options";
+import { imageWithTag, parseImageReference } from "../operator/image-reference";
 import { StackOutputs, readStackOutputs, requireOutput } from "../operator/stack-outputs";
 import { HealthCheckOptions } from "./health";
 import { SERVICES_OUTPUT_NAME, ServiceTarget, selectServices, servicesFromOutput } from "./services";
@@ -63,19 +63,7 @@ Exit codes:
   3  no check failed, but some could not run: an AWS call failed (credentials, permissions, throttling, endpoint)
 `;
 
-function durationOption(value: string): number {
-  try {
-    return parseDuration(value);
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
-  }
-}
 
-function tagOption(value: string): string {
-  const problem = imageTagProblem(value);
-  if (problem !== undefined) throw new InvalidArgumentError(problem);
-  return value;
-}
 
 /** The commander program of the verifier (exported for its help text). */
 export function buildProgram(writeOut: (s: string) => void, writeErr: (s: string) => void): Command {
