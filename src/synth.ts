@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { App } from "cdktf";
 import { buildApp, BuildAppOptions } from "./app";
-import { runByCdktfCli } from "./core/cdktf-cli";
+import { runByCdktfCli, stoppedSynthesisExitCode } from "./core/cdktf-cli";
 import { ConfigError, ConfigWarning } from "./config/environment";
 import { formatProblem } from "./config/errors";
 import { environmentStackName } from "./stacks/environment-stack";
@@ -51,7 +51,9 @@ export function removeSynthesizedJson(outdir: string): void {
  *
  * Exit code 1, one line per problem, and every synthesized stack file removed (so that no stale, half-written or
  * insecure stack can be deployed by mistake) when an environment file is bad, a construct refuses a value, or the
- * policy guard finds a violation in any stack. See {@link removeSynthesizedJson} for what is kept.
+ * policy guard finds a violation in any stack. See {@link removeSynthesizedJson} for what is kept. Under the cdktf CLI
+ * the exit code is 0 there, so that the CLI prints each problem once and then fails on the missing manifest.json
+ * ({@link stoppedSynthesisExitCode}).
  */
 export function synthesize(options: SynthesizeOptions = {}): number {
   const outdir = options.outdir ?? process.env.CDKTF_OUTDIR ?? "cdktf.out";
@@ -61,7 +63,7 @@ export function synthesize(options: SynthesizeOptions = {}): number {
     removeSynthesizedJson(outdir);
     stderr(`Synthesis stopped: ${headline}. No synthesized stack was left in ${path.join(outdir, "stacks")} (Terraform's .terraform/ and lock files were kept).\n`);
     for (const line of lines) stderr(`  ${line}`);
-    return 1;
+    return stoppedSynthesisExitCode(outdir, stderr);
   };
 
   // cdktf throws at the first stack with an error annotation (a policy violation), which would hide the other

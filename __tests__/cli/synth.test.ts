@@ -6,6 +6,7 @@ import { App } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { environmentFolder, environmentFolders } from "../../scripts/lib/synth";
+import { stoppedSynthesisExitCode } from "../../src/core/cdktf-cli";
 import { applyPolicies } from "../../src/policies";
 import { ReadableStack } from "../../src/stacks/readable-stack";
 import { synthesize } from "../../src/synth";
@@ -159,6 +160,82 @@ describe("npm run synth", () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/staging\.json: \(file\): is not valid JSON/);
     expect(synthesizedFiles(result.outdir)).toEqual([]);
+  });
+});
+
+describe("npx cdktf synth (the real cdktf CLI)", () => {
+  /**
+   * Runs `cdktf synth` as `npx cdktf synth` does (the bin of cdktf-cli, which runs the app command of cdktf.json) into
+   * `outdir`, with node alone on the PATH: without Terraform the CLI's version check only logs a line. Returns the
+   * exit code and everything printed, stdout and stderr together, without colours.
+   */
+  function cdktfSynth(outdir: string, env: Record<string, string>): { status: number | null; output: string } {
+    const bin = tempDir("whcsites-bin-");
+    fs.symlinkSync(process.execPath, path.join(bin, "node"));
+    const cli = path.join(ROOT, "node_modules", "cdktf-cli", "bundle", "bin", "cdktf");
+    const result = spawnSync(process.execPath, [cli, "synth", "--output", outdir], {
+      cwd: ROOT,
+      env: { ...process.env, CHECKPOINT_DISABLE: "1", CDKTF_DISABLE_PLUGIN_CACHE_ENV: "true", PATH: bin, ...env },
+      encoding: "utf8",
+    });
+    // (without the colours and the cursor moves of its spinner)
+    // eslint-disable-next-line no-control-regex
+    return { status: result.status, output: `${result.stdout}${result.stderr}`.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, "") };
+  }
+
+  const occurrences = (text: string, part: string): number => text.split(part).length - 1;
+
+  test("broken environment files: each problem is printed once, exit code non-zero, no stack file left, no stack trace", () => {
+    // GIVEN a folder with two broken files (a typo in staging, an unknown setting in production) and an outdir where the
+    // operator ran `terraform init` in every stack after an earlier synthesis
+    const environments = tempDir("whcsites-env-");
+    const staging = JSON.parse(fs.readFileSync(path.join(ROOT, "environments", "staging.json"), "utf8"));
+    staging.services.api.desiredCont = 2;
+    fs.writeFileSync(path.join(environments, "staging.json"), JSON.stringify(staging));
+    const production = JSON.parse(fs.readFileSync(path.join(ROOT, "environments", "production.json"), "utf8"));
+    production.replicas = 3;
+    fs.writeFileSync(path.join(environments, "production.json"), JSON.stringify(production));
+    const outdir = initializedOutdir(COMMITTED.stacks);
+    // (the problem lines, as `npm run synth` prints them)
+    const lines: string[] = [];
+    expect(synthesize({ outdir: tempDir("whcsites-out-"), environmentsDir: environments, stderr: (l) => lines.push(l), stdout: (l) => lines.push(l) })).toBe(1);
+    const problems = lines.filter((l) => l.startsWith("  ")).map((l) => l.trim());
+    expect(problems).toEqual([expect.stringMatching(/production\.json: replicas: is not a known setting/), expect.stringMatching(/staging\.json: services\.api\.desiredCont: is not a known setting; did you mean "desiredCount"\?/)]);
+
+    // WHEN synthesized by the cdktf CLI
+    const result = cdktfSynth(outdir, { WHCSITES_ENVIRONMENTS_DIR: environments });
+
+    // THEN it fails, and prints the headline and each problem exactly once
+    expect(result.status).not.toBe(0);
+    expect(result.status).not.toBeNull();
+    expect({ headline: occurrences(result.output, "Synthesis stopped: 2 problem(s) in the configuration."), problems: problems.map((p) => occurrences(result.output, p)) }).toEqual({ headline: 1, problems: [1, 1] });
+    // then says that the CLI's own message (no manifest.json) is this stop, with no stack trace, neither the app's nor cdktf's
+    expect(result.output).toMatch(/The cdktf CLI reports this stop next, .*\n(.|\n)*app was expected to call 'synth\(\)', but didn't/);
+    expect(result.output).not.toMatch(/\n\s+at .*:\d+:\d+\)?\n/);
+    // AND no stack file (nothing that could be deployed stale) remains, but every .terraform/ and lock file does
+    expect(synthesizedFiles(outdir)).toEqual([]);
+    for (const stack of COMMITTED.stacks) {
+      expect(fs.statSync(path.join(outdir, "stacks", stack, ".terraform", "providers")).isDirectory()).toBe(true);
+      expect(fs.readFileSync(path.join(outdir, "stacks", stack, ".terraform.lock.hcl"), "utf8")).toBe("# lock\n");
+    }
+  });
+});
+
+describe("stoppedSynthesisExitCode()", () => {
+  test("1 outside the cdktf CLI; under it 0 with a note, but only when there is no manifest.json for the CLI to read", () => {
+    const outdir = tempDir("whcsites-out-");
+    const notes: string[] = [];
+    const note = (line: string) => notes.push(line);
+    // outside the CLI (npm run synth): 1, nothing more printed
+    expect(stoppedSynthesisExitCode(outdir, note, {})).toBe(1);
+    expect(notes).toEqual([]);
+    // under the CLI, with no manifest.json: 0, and the CLI's coming message explained
+    expect(stoppedSynthesisExitCode(outdir, note, { CDKTF_CONTEXT_JSON: "{}" })).toBe(0);
+    expect(notes).toEqual([`The cdktf CLI reports this stop next, as "app was expected to call 'synth()', but didn't" (no ${path.join(outdir, "manifest.json")}), and exits 1.`]);
+    // under the CLI, with a manifest.json left: 1 (the CLI would otherwise read it as a successful synthesis)
+    fs.writeFileSync(path.join(outdir, "manifest.json"), "{}");
+    expect(stoppedSynthesisExitCode(outdir, note, { CDKTF_CONTEXT_JSON: "{}" })).toBe(1);
+    expect(notes).toHaveLength(1);
   });
 });
 
