@@ -10,11 +10,20 @@ import { EnvironmentStack } from "../../src/stacks/environment-stack";
 const ROOT = path.join(__dirname, "..", "..");
 const state = loadStateConfig(path.join(ROOT, "state.json"));
 
-/** Synthesizes the stack of a committed environment file and returns its JSON. */
+const synthesizedEnvironments = new Map<string, string>();
+
+/**
+ * The stack of a committed environment file as JSON, a fresh copy per call. Each file is synthesized once per test
+ * file: the describe blocks below read the same two stacks.
+ */
 function synthEnvironment(name: string): any {
-  const config = loadEnvironment(path.join(ROOT, "environments", `${name}.json`));
-  const stack = new EnvironmentStack(Testing.app(), `whcsites-${name}`, { config, state });
-  return JSON.parse(Testing.synth(stack));
+  let text = synthesizedEnvironments.get(name);
+  if (text === undefined) {
+    const config = loadEnvironment(path.join(ROOT, "environments", `${name}.json`));
+    text = Testing.synth(new EnvironmentStack(Testing.app(), `whcsites-${name}`, { config, state }));
+    synthesizedEnvironments.set(name, text);
+  }
+  return JSON.parse(text);
 }
 
 describe("EnvironmentStack", () => {
