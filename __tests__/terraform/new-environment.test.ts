@@ -6,6 +6,7 @@ import { addressFilePath, readCommittedAddresses } from "../../scripts/lib/addre
 import { checkStacks, findStackDirs, PROJECT_ROOT, type StackResult } from "../../scripts/lib/check-stacks";
 import { type StackJson } from "../../scripts/lib/stack-json";
 import { COMMITTED_ENVIRONMENTS, environmentFolder, STATE_STACK, synthesizeApp, type EnvironmentFolder } from "../../scripts/lib/synth";
+import { ipv4CidrsOverlap } from "../../src/domain/cidr";
 import { planRun } from "./plan-run";
 import { describeStackChecks } from "./stack-checks";
 
@@ -15,7 +16,24 @@ import { describeStackChecks } from "./stack-checks";
 // derives its stacks the same way, from the files.)
 const NEW_ENVIRONMENT = "tempenv";
 const NEW_STACK = `whcsites-${NEW_ENVIRONMENT}`;
-const NEW_CIDR = "10.30.0.0/16";
+/**
+ * A /16 that no environment file of the folder overlaps: an operator may already have added an environment with the
+ * obvious next CIDR (a qa.json with 10.30.0.0/16 made this copy identical to it apart from its name, which synthesis
+ * refuses).
+ */
+function freeCidr(environmentsDir: string): string {
+  const taken = fs
+    .readdirSync(environmentsDir)
+    .filter((f) => f.endsWith(".json") && f !== "schema.json")
+    .map((f) => (JSON.parse(fs.readFileSync(path.join(environmentsDir, f), "utf8")) as { network?: { vpcCidr?: string } }).network?.vpcCidr)
+    .filter((c): c is string => typeof c === "string");
+  for (let octet = 30; octet < 256; octet++) {
+    const cidr = `10.${octet}.0.0/16`;
+    if (!taken.some((t) => ipv4CidrsOverlap(t, cidr))) return cidr;
+  }
+  throw new Error(`no free 10.x.0.0/16 next to ${taken.join(", ")}`);
+}
+const NEW_CIDR = freeCidr(path.join(PROJECT_ROOT, COMMITTED_ENVIRONMENTS));
 
 const run = planRun();
 const describeWithTerraform = run.terraform ? describe : describe.skip;
