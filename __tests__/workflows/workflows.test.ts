@@ -55,7 +55,8 @@ describe("GIVEN the repository's workflows and local actions", () => {
     expect(files.flatMap(permissionProblems)).toEqual([]);
     for (const workflow of [ci, deploy]) expect(workflow.doc?.permissions).toEqual({ contents: "read" });
     const withIdToken = [ci, deploy].flatMap((w) => jobsOf(w).filter(([, job]) => m(job.permissions)["id-token"] === "write").map(([id]) => `${w.name}:${id}`));
-    expect(withIdToken).toEqual([".github/workflows/ci.yml:plan", ".github/workflows/deploy.yml:staging", ".github/workflows/deploy.yml:production"]);
+    // the plan job, and one deploy job per environment file (derived: a new environment changes no test)
+    expect([...withIdToken].sort()).toEqual([".github/workflows/ci.yml:plan", ...ENVIRONMENTS.map((e) => `.github/workflows/deploy.yml:${e}`)].sort());
   });
 
   test("THEN every non-local action is pinned to a full commit SHA with its version in a comment", () => {
@@ -76,11 +77,12 @@ describe("GIVEN the repository's workflows and local actions", () => {
 
   test("THEN every deploy job runs in its GitHub environment, assumes its deploy role and has its own concurrency group", () => {
     expect(files.flatMap(deployJobProblems)).toEqual([]);
-    expect(jobsOf(deploy).map(([id, job]) => [id, deployedStack(job) ?? null, job.environment ?? null, job.concurrency ?? null])).toEqual([
-      ["release", null, null, null],
-      ["staging", "whcsites-staging", "staging", { group: "deploy-staging", "cancel-in-progress": false }],
-      ["production", "whcsites-production", "production", { group: "deploy-production", "cancel-in-progress": false }],
-    ]);
+    const jobs = jobsOf(deploy).map(([id, job]) => [id, deployedStack(job) ?? null, job.environment ?? null, job.concurrency ?? null]);
+    expect(jobs[0]).toEqual(["release", null, null, null]);
+    // one job per environment file, named after it (derived from the files: a new environment changes no test)
+    expect(jobs.slice(1).sort(([a], [b]) => (String(a) < String(b) ? -1 : 1))).toEqual(
+      ENVIRONMENTS.map((e) => [e, `whcsites-${e}`, e, { group: `deploy-${e}`, "cancel-in-progress": false }]),
+    );
   });
 
   describe("ci.yml", () => {
