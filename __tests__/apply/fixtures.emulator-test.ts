@@ -6,7 +6,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { FIXTURES, emulatorPid, gone, hashTree, removeWorkDirs, startCli, summaryOf } from "./helpers";
+import { hashTree } from "../helpers/hash-tree";
+import { FIXTURES, emulatorPid, gone, removeWorkDirs, startCli, summaryOf } from "./helpers";
 
 const OUT = ["--out", "__tests__/fixtures/apply"];
 

@@ -1,6 +1,5 @@
 /** Running `npm run test:apply` (scripts/test-apply.ts) as a child process in the emulator tests. */
 import { spawn, type ChildProcess } from "child_process";
-import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -133,20 +132,6 @@ export async function emulatorPid(run: CliRun): Promise<number> {
   return Number(match[1]);
 }
 
-/** Hash of every file under `dir`, to prove a run did not write there. */
-export function hashTree(dir: string): string {
-  const hash = createHash("sha256");
-  const walk = (d: string): void => {
-    for (const entry of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const p = path.join(d, entry.name);
-      hash.update(p);
-      if (entry.isDirectory()) walk(p);
-      else hash.update(fs.readFileSync(p));
-    }
-  };
-  walk(dir);
-  return hash.digest("hex");
-}
 
 /** The summary.json a run wrote. */
 export function summaryOf(workDir: string): { results: Array<Record<string, any>> } {

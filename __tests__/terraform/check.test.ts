@@ -1,11 +1,11 @@
 import { spawnSync } from "child_process";
-import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { assertNoPluginCache, checkStacks, type StackResult } from "../../scripts/lib/check-stacks";
 import { resourceAddresses, type StackJson } from "../../scripts/lib/stack-json";
 import { findTerraform, isCi } from "../../scripts/lib/terraform-cli";
+import { hashTree } from "../helpers/hash-tree";
 
 const ROOT = path.join(__dirname, "..", "..");
 const FIXTURES = path.join(__dirname, "..", "fixtures", "terraform");
@@ -15,19 +15,6 @@ const terraformHere = findTerraform() !== undefined;
 if (!terraformHere && !isCi()) console.warn("SKIPPED: terraform is not on PATH, so the real-Terraform check tests did not run.");
 const describeWithTerraform = terraformHere || isCi() ? describe : describe.skip;
 
-function hashTree(dir: string): string {
-  const hash = createHash("sha256");
-  const walk = (d: string): void => {
-    for (const entry of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const p = path.join(d, entry.name);
-      hash.update(p);
-      if (entry.isDirectory()) walk(p);
-      else hash.update(fs.readFileSync(p));
-    }
-  };
-  walk(dir);
-  return hash.digest("hex");
-}
 
 function byStack(results: readonly StackResult[], stack: string): StackResult {
   const result = results.find((r) => r.stack === stack);
