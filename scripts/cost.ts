@@ -14,6 +14,7 @@ import { loadPriceTable, PriceTableError, type PriceTable } from "./lib/cost-pri
 import { synthesizeFolder } from "./lib/environment-folders";
 import type { StackJson } from "./lib/stack-json";
 import { StackResources } from "./lib/stack-references";
+import { runMain } from "./lib/run-main";
 
 const number = (flag: string, max = Number.POSITIVE_INFINITY) => (value: string): number => {
   const n = Number(value);
@@ -93,12 +94,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(`cost: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
-  },
-);
+runMain("cost", main);

@@ -11,6 +11,7 @@ import { Command } from "commander";
 import { PROJECT_ROOT } from "./lib/check-stacks";
 import { diagramFiles, orphanDiagrams } from "./lib/diagram";
 import { environmentFolders, synthesizeFolder } from "./lib/environment-folders";
+import { runMain } from "./lib/run-main";
 
 async function main(): Promise<number> {
   const options = new Command()
@@ -56,12 +57,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(`diagram: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
-  },
-);
+runMain("diagram", main);

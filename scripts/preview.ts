@@ -13,6 +13,7 @@ import { Command } from "commander";
 import { checkStacks, DEFAULT_WORK_DIR, PROJECT_ROOT, TerraformNotFoundError } from "./lib/check-stacks";
 import { formatPlanSummary, summarizePlan, withoutEphemeralStandIns, type PlanJson } from "./lib/plan-summary";
 import { synthesizeApp } from "./lib/synth";
+import { errorMessage, runMain } from "./lib/run-main";
 
 interface CliOptions {
   readonly out?: string;
@@ -66,13 +67,6 @@ async function main(): Promise<number> {
   return failed > 0 ? 1 : 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    const message = error instanceof TerraformNotFoundError ? `${error.message}; the preview needs Terraform 1.11.4` : error instanceof Error ? error.message : String(error);
-    console.error(`preview could not run: ${message}`);
-    process.exitCode = 1;
-  },
+runMain("preview could not run", main, (error) =>
+  error instanceof TerraformNotFoundError ? `${error.message}; the preview needs Terraform 1.11.4` : errorMessage(error),
 );

@@ -12,6 +12,7 @@ import * as path from "node:path";
 import { Command } from "commander";
 import type { App } from "cdktf";
 import { installCdktfHclFixes } from "./lib/review-cdktf-fixes";
+import { runMain } from "./lib/run-main";
 
 // Before anything loads cdktf: its HCL renderer is fixed as it loads.
 installCdktfHclFixes();
@@ -55,12 +56,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(`review: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
-  },
-);
+runMain("review", main);

@@ -19,6 +19,7 @@ import { applyStacks, type StackApplyResult, type StackSource } from "./lib/emul
 import { environmentFolders } from "./lib/environment-folders";
 import { synthesizeApp } from "./lib/synth";
 import { findTerraform } from "./lib/terraform-cli";
+import { runMain } from "./lib/run-main";
 
 interface CliOptions {
   readonly out?: string;
@@ -212,12 +213,4 @@ async function main(): Promise<number> {
   });
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(`test-apply could not run: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
-  },
-);
+runMain("test-apply could not run", main);

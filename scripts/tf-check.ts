@@ -12,6 +12,7 @@ import { checkStacks, DEFAULT_WORK_DIR, PROJECT_ROOT, TerraformNotFoundError, ty
 import { allowedBy, unexpectedWarnings } from "./lib/allowed-warnings";
 import { synthesizeApp } from "./lib/synth";
 import { formatDiagnostic, isCi } from "./lib/terraform-cli";
+import { runMain } from "./lib/run-main";
 
 interface CliOptions {
   readonly out?: string;
@@ -113,12 +114,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(`tf-check could not run: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
-  },
-);
+runMain("tf-check could not run", main);
