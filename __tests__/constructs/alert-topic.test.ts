@@ -4,7 +4,7 @@ import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import { AlertTopic, AlertTopicProps } from "../../src/constructs/alert-topic";
-import { PropError } from "../../src/constructs/validation";
+import { PropError } from "../../src/constructs/shared/validation";
 import { findAcknowledgement } from "../../src/core/acknowledge";
 import { Naming } from "../../src/core/naming";
 import { KMS_KEY_ADMINISTRATION_ACTIONS } from "../../src/domain/kms";

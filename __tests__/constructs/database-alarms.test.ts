@@ -2,7 +2,7 @@ import { Testing } from "cdktf";
 import { DatabaseAlarms, DatabaseAlarmsProps } from "../../src/constructs/database-alarms";
 import { Rds, RdsProps } from "../../src/constructs/rds";
 import { AppSecrets } from "../../src/constructs/secrets";
-import { PropError } from "../../src/constructs/validation";
+import { PropError } from "../../src/constructs/shared/validation";
 import { Naming } from "../../src/core/naming";
 import { defaultMaxConnections } from "../../src/domain/rds";
 import { ReadableStack } from "../../src/stacks/readable-stack";

@@ -12,7 +12,7 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import { ECS_EXEC_ACTIONS, FargateService, FargateServiceProps } from "../../src/constructs/fargate-service";
 import { plainContainer } from "../../src/constructs/profiles/container";
 import { POSTGRES_PORT, Rds } from "../../src/constructs/rds";
-import { PropError } from "../../src/constructs/validation";
+import { PropError } from "../../src/constructs/shared/validation";
 import { Naming } from "../../src/core/naming";
 import { ReadableStack } from "../../src/stacks/readable-stack";
 import { TEST_IMAGE, testService, TestService, TestServiceOptions } from "../helpers/service";

@@ -15,7 +15,7 @@ import {
 import { ectoDatabaseUrl } from "../../src/constructs/profiles/phoenix";
 import { POSTGRES_PORT, Rds } from "../../src/constructs/rds";
 import { DatabaseRoleSecret } from "../../src/constructs/secrets";
-import { PropError } from "../../src/constructs/validation";
+import { PropError } from "../../src/constructs/shared/validation";
 import { Naming } from "../../src/core/naming";
 import { ReadableStack } from "../../src/stacks/readable-stack";
 import { testNetwork } from "../helpers/network";

@@ -5,7 +5,7 @@ import type { ServiceSecret } from "../../src/constructs/fargate-service";
 import { plainContainer } from "../../src/constructs/profiles/container";
 import { ectoDatabaseUrl, PHOENIX_DEFAULT_PORT, PHOENIX_ERROR_LOG_PATTERN, phoenixRelease, PhoenixReleaseOptions } from "../../src/constructs/profiles/phoenix";
 import { ContainerProfile, withOwnVariables } from "../../src/constructs/profiles/profile";
-import { PropError } from "../../src/constructs/validation";
+import { PropError } from "../../src/constructs/shared/validation";
 
 const SECRET_KEY_BASE: ServiceSecret = { arn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:/whcsites/staging/secret-key-base-AbCdEf" };
 const CONNECTION: ServiceSecret = { arn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:/whcsites/staging/database-AbCdEf" };

@@ -11,8 +11,8 @@ import { Network } from "../../src/constructs/network";
 import { ectoDatabaseUrl } from "../../src/constructs/profiles/phoenix";
 import { Rds, RdsProps } from "../../src/constructs/rds";
 import { AppSecrets } from "../../src/constructs/secrets";
-import { SecurityGroupPeer } from "../../src/constructs/security-group-peer";
-import { PropError } from "../../src/constructs/validation";
+import { SecurityGroupPeer } from "../../src/constructs/shared/security-group-peer";
+import { PropError } from "../../src/constructs/shared/validation";
 import { Naming } from "../../src/core/naming";
 import { parsePostgresVersion, postgresParameterGroupFamily, postgresVersionProblem } from "../../src/domain/postgres";
 import {

@@ -7,7 +7,7 @@ import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmana
 import { Password } from "@cdktf/provider-random/lib/password";
 import { ectoDatabaseUrl } from "../../src/constructs/profiles/phoenix";
 import { AppSecrets, AppSecretsProps, DATABASE_PASSWORD_SPECIAL_CHARACTERS, DatabaseConnectionParts, MASTER_SECRET_TAG } from "../../src/constructs/secrets";
-import { PropError } from "../../src/constructs/validation";
+import { PropError } from "../../src/constructs/shared/validation";
 import { Naming } from "../../src/core/naming";
 import { ReadableStack } from "../../src/stacks/readable-stack";
 import { KMS_KEY_ADMINISTRATION_ACTIONS } from "../../src/domain/kms";

@@ -2,7 +2,7 @@ import { DefaultTokenResolver, StringConcat, TerraformStack, Testing, Tokenizati
 import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-metric-filter";
 import { ServiceAlarms, ServiceAlarmsProps } from "../../src/constructs/service-alarms";
 import { PHOENIX_ERROR_LOG_PATTERN } from "../../src/constructs/profiles/phoenix";
-import { PropError } from "../../src/constructs/validation";
+import { PropError } from "../../src/constructs/shared/validation";
 import { Naming } from "../../src/core/naming";
 import { ReadableStack } from "../../src/stacks/readable-stack";
 import { testService, TestServiceOptions } from "../helpers/service";

@@ -1,6 +1,6 @@
 import { Testing } from "cdktf";
 import { TierGuard, TierGuardProps } from "../../src/constructs/tier-guard";
-import { PropError } from "../../src/constructs/validation";
+import { PropError } from "../../src/constructs/shared/validation";
 import { ReadableStack } from "../../src/stacks/readable-stack";
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;

@@ -3,7 +3,7 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { Wafv2IpSet } from "@cdktf/provider-aws/lib/wafv2-ip-set";
 import { Wafv2WebAclAssociation } from "@cdktf/provider-aws/lib/wafv2-web-acl-association";
 import { Alb } from "../../src/constructs/alb";
-import { PropError } from "../../src/constructs/validation";
+import { PropError } from "../../src/constructs/shared/validation";
 import { RATE_RULE_NAME, WebAcl, WebAclProps } from "../../src/constructs/web-acl";
 import { Naming } from "../../src/core/naming";
 import { MANAGED_RULE_GROUPS, RATE_RULE_CAPACITY_WCU, WEB_ACL_INCLUDED_CAPACITY_WCU } from "../../src/domain/waf";

@@ -12,9 +12,7 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import { elbLogDeliveryPrincipal } from "../domain/elb-log-delivery";
 import { Naming } from "../core/naming";
 import type { Network } from "./network";
-import { SecureBucket } from "./secure-bucket";
-import { addEgressTo, SecurityGroupPeer } from "./security-group-peer";
-import { PropChecks, requireInteger } from "./validation";
+import { addEgressTo, PropChecks, requireInteger, SecureBucket, SecurityGroupPeer } from "./shared";
 import { tierDefaults } from "../domain/tier-defaults";
 
 /** A host header value: DNS labels, `*` and `?` wildcards, at most 128 characters. */

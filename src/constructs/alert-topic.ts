@@ -7,7 +7,7 @@ import { acknowledge } from "../core/acknowledge";
 import { Naming } from "../core/naming";
 import { accountAdministersKey, accountUsesThroughService } from "../domain/kms";
 import { partitionOf } from "../domain/partition";
-import { PropChecks } from "./validation";
+import { PropChecks } from "./shared";
 
 /** An e-mail address as SNS takes it: no spaces, one `@`, a dot in the domain. */
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;

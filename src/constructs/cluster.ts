@@ -9,7 +9,7 @@ import { CLOUDWATCH_RETENTION_DAYS } from "../domain/cloudwatch";
 import { accountAdministersKey } from "../domain/kms";
 import { partitionOf } from "../domain/partition";
 import { tierDefaults } from "../domain/tier-defaults";
-import { PropChecks } from "./validation";
+import { PropChecks } from "./shared";
 
 /**
  * Container Insights level of the cluster. Either satisfies AWS FSBP ECS.12. `enhanced` adds task- and

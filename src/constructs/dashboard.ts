@@ -3,7 +3,7 @@ import { CloudwatchDashboard } from "@cdktf/provider-aws/lib/cloudwatch-dashboar
 import { Naming } from "../core/naming";
 import { DASHBOARD_ALARM_WIDGET_MAX_ALARMS } from "../domain/cloudwatch";
 import type { MetricSpec } from "./alarm";
-import { PropChecks } from "./validation";
+import { PropChecks } from "./shared";
 
 /** Width of a dashboard in grid units (CloudWatch dashboard body structure). */
 const GRID_WIDTH = 24;

@@ -5,7 +5,7 @@ import { AlarmSettingOverride, DatabaseAlarmSettings, tierDefaults } from "../do
 import { addMetricAlarm, AlarmDefinition, checkAlarmSettings, during, MetricSpec, ThresholdRange, withOverrides } from "./alarm";
 import type { DashboardWidget } from "./dashboard";
 import type { Rds } from "./rds";
-import { PropChecks } from "./validation";
+import { PropChecks } from "./shared";
 
 const RANGES: Readonly<Record<keyof DatabaseAlarmSettings, ThresholdRange>> = {
   cpuPercent: { min: 1, max: 100, unit: "percent" },

@@ -1,8 +1,7 @@
 import { Construct } from "constructs";
 import { Fn, ITerraformDependable, TerraformResource } from "cdktf";
 import type { MigrationRunTarget } from "./migration-task";
-import { TerraformData } from "./terraform-data";
-import { PropChecks } from "./validation";
+import { PropChecks, TerraformData } from "./shared";
 
 // ── props ──
 

@@ -17,9 +17,8 @@ import { Alb, AlbHealthCheck, AlbRoute, modeledRolloutSecondsPerBatch } from "./
 import type { Cluster } from "./cluster";
 import { appContainerDefinition, containerDefinitionsJson, TMP_VOLUME_NAME } from "./container-definition";
 import type { Network } from "./network";
-import { addEgressTo, addIngressFrom, SecurityGroupPeer } from "./security-group-peer";
+import { addEgressTo, addIngressFrom, PropChecks, requireInteger, SecurityGroupPeer } from "./shared";
 import { TaskExecutionRole } from "./task-execution-role";
-import { PropChecks, requireInteger } from "./validation";
 
 /** CPU architectures Fargate runs Linux tasks on; the image must be built for the one chosen. */
 export type CpuArchitecture = "X86_64" | "ARM64";

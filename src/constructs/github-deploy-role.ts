@@ -6,7 +6,7 @@ import { partitionOf } from "../domain/partition";
 import { Naming } from "../core/naming";
 import { acknowledge } from "../core/acknowledge";
 import { GithubRepository, githubTrustPolicy } from "./github-repository";
-import { requireAccountId, requireInteger, requireRegion } from "./validation";
+import { requireAccountId, requireInteger, requireRegion } from "./shared";
 
 // ── props ──
 

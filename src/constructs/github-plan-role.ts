@@ -3,7 +3,7 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Naming } from "../core/naming";
 import { GithubRepository, githubTrustPolicy } from "./github-repository";
-import { requireInteger, requireRegion } from "./validation";
+import { requireInteger, requireRegion } from "./shared";
 
 // ── props ──
 

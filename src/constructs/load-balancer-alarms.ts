@@ -4,7 +4,7 @@ import { AlarmSettingOverride, LoadBalancerAlarmSettings, tierDefaults } from ".
 import { addMetricAlarm, checkAlarmSettings, during, MetricSpec, ThresholdRange, withOverrides } from "./alarm";
 import type { Alb } from "./alb";
 import type { DashboardWidget } from "./dashboard";
-import { PropChecks } from "./validation";
+import { PropChecks } from "./shared";
 
 const RANGES: Readonly<Record<keyof LoadBalancerAlarmSettings, ThresholdRange>> = {
   elb5xxCount: { min: 1, max: 1_000_000, unit: "responses per period" },

@@ -6,7 +6,7 @@ import { Naming } from "../core/naming";
 import type { DeployGateStep } from "./deploy-gate";
 import type { FargateService, ServiceSecret } from "./fargate-service";
 import { TaskExecutionRole } from "./task-execution-role";
-import { PropChecks } from "./validation";
+import { PropChecks } from "./shared";
 
 /** Name of the container that runs the migration command; its exit code decides success. */
 export const MIGRATION_CONTAINER_NAME = "migrate";

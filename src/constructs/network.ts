@@ -23,7 +23,7 @@ import { partitionOf } from "../domain/partition";
 import { Naming } from "../core/naming";
 import { CLOUDWATCH_RETENTION_DAYS } from "../domain/cloudwatch";
 import { NAT_GATEWAY_MODES, NatGatewayMode } from "../domain/nat-gateways";
-import { PropChecks } from "./validation";
+import { PropChecks } from "./shared";
 
 
 /** Interface endpoints created with `vpcEndpoints`: what Fargate tasks call at start that has a VPC endpoint. */

@@ -13,9 +13,8 @@ import { appContainerDefinition, containerDefinitionsJson, TMP_VOLUME_NAME } fro
 import type { ServiceSecret } from "./fargate-service";
 import type { MigrationRunTarget } from "./migration-task";
 import type { Network } from "./network";
-import { addEgressTo, SecurityGroupPeer } from "./security-group-peer";
+import { addEgressTo, PropChecks, requireInteger, SecurityGroupPeer } from "./shared";
 import { TaskExecutionRole } from "./task-execution-role";
-import { PropChecks, requireInteger } from "./validation";
 
 /** The psql client image: the official PostgreSQL image from ECR Public (no Docker Hub pull limits). psql 17 talks to servers 13-17. */
 export const DEFAULT_PSQL_IMAGE = "public.ecr.aws/docker/library/postgres:17-alpine";

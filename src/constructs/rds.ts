@@ -14,8 +14,7 @@ import { logicalIdOf } from "../core/logical-id";
 import { CLOUDWATCH_RETENTION_DAYS } from "../domain/cloudwatch";
 import { minimumMaxAllocatedStorageGiB, MONITORING_INTERVALS_SECONDS, rdsPostgresInstanceClassProblem, supportsPerformanceInsights } from "../domain/rds";
 import { Network } from "./network";
-import { addIngressFrom, SecurityGroupPeer } from "./security-group-peer";
-import { PropChecks } from "./validation";
+import { addIngressFrom, PropChecks, SecurityGroupPeer } from "./shared";
 import { tierDefaults } from "../domain/tier-defaults";
 
 /** Master user names RDS reserves or that every attacker tries first. */

@@ -10,7 +10,7 @@ import { partitionOf } from "../domain/partition";
 import { tierDefaults } from "../domain/tier-defaults";
 import { EphemeralPassword } from "./ephemeral-password";
 import type { ServiceSecret } from "./fargate-service";
-import { PropChecks } from "./validation";
+import { PropChecks } from "./shared";
 
 /** The tag that marks the database master user's connection secret (the policy guard reads it: WHC.SEC3). */
 export const MASTER_SECRET_TAG = { key: "whcsites:role", value: "database-master" } as const;

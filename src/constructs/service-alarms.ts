@@ -5,7 +5,7 @@ import { AlarmSetting, AlarmSettingOverride, ServiceAlarmSettings, tierDefaults 
 import { addMetricAlarm, AlarmDefinition, checkAlarmSettings, during, MetricSpec, ThresholdRange, withOverrides } from "./alarm";
 import type { DashboardWidget } from "./dashboard";
 import type { FargateService } from "./fargate-service";
-import { PropChecks } from "./validation";
+import { PropChecks } from "./shared";
 
 /** The range of each service alarm's threshold. */
 const RANGES: Readonly<Record<keyof ServiceAlarmSettings, ThresholdRange>> = {

@@ -4,7 +4,7 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Naming } from "../core/naming";
 import { partitionOf } from "../domain/partition";
-import { PropChecks } from "./validation";
+import { PropChecks } from "./shared";
 
 // ── props ──
 

@@ -1,7 +1,6 @@
 import { Construct } from "constructs";
 import { TerraformResource } from "cdktf";
-import { TerraformData } from "./terraform-data";
-import { PropChecks } from "./validation";
+import { PropChecks, TerraformData } from "./shared";
 
 // ── props ──
 

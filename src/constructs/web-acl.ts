@@ -21,7 +21,7 @@ import {
 import { addMetricAlarm, checkAlarmSettings, during, MetricSpec, ThresholdRange, withOverrides } from "./alarm";
 import type { Alb } from "./alb";
 import type { DashboardWidget } from "./dashboard";
-import { PropChecks } from "./validation";
+import { PropChecks } from "./shared";
 
 /** What a per-rule override makes a managed rule do. */
 export type ManagedRuleAction = "count" | "block";

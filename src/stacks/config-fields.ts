@@ -1,5 +1,5 @@
 import { ConfigError, ConfigProblem } from "../config/errors";
-import { PropError } from "../constructs/validation";
+import { PropError } from "../constructs/shared";
 
 /**
  * Where a construct's props came from in the environment file: prop name (or dotted prefix) to field path. A path

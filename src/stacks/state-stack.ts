@@ -6,7 +6,7 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { STATE_KEY_ALIAS, StateConfig, stateAccessRoleName, stateKey } from "../config/state";
-import { SecureBucket } from "../constructs/secure-bucket";
+import { SecureBucket } from "../constructs/shared";
 import { partitionOf } from "../domain/partition";
 import { Naming } from "../core/naming";
 import { applyPolicies } from "../policies";

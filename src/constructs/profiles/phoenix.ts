@@ -2,7 +2,7 @@ import { Token } from "cdktf";
 import type { ServiceSecret } from "../fargate-service";
 import { TMP_PATH } from "../container-definition";
 import type { DatabaseConnectionParts } from "../secrets";
-import { PropChecks } from "../validation";
+import { PropChecks } from "../shared";
 import type { ContainerProfile, DatabaseAccess } from "./profile";
 
 // ── constants ──

@@ -1,5 +1,5 @@
 import type { ServiceSecret } from "../fargate-service";
-import { PropChecks } from "../validation";
+import { PropChecks } from "../shared";
 
 // ── types ──
 

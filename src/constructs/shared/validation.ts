@@ -1,5 +1,5 @@
 import { Token } from "cdktf";
-import { describeFargateMemory, FARGATE_MEMORY_BY_CPU, isFargateSize } from "../domain/fargate";
+import { describeFargateMemory, FARGATE_MEMORY_BY_CPU, isFargateSize } from "../../domain/fargate";
 
 /*
  * Prop checks shared by the constructs. Every problem has one shape, `<Construct>: <prop> got <value>; allowed: ...`,

@@ -8,7 +8,7 @@ import {
   requireInteger,
   requireOneOf,
   requireRegion,
-} from "../../src/constructs/validation";
+} from "../../../src/constructs/shared/validation";
 
 /** The PropError `checks.throwIfAny()` throws (or fails). */
 function thrownBy(checks: PropChecks): PropError {

@@ -1,7 +1,7 @@
 import { Construct, IConstruct } from "constructs";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { logicalIdOf } from "../core/logical-id";
+import { logicalIdOf } from "../../core/logical-id";
 
 // ── types ──
 

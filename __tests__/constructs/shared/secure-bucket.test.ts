@@ -5,8 +5,8 @@ import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-own
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
-import { SecureBucket, SecureBucketProps } from "../../src/constructs/secure-bucket";
-import { ReadableStack } from "../../src/stacks/readable-stack";
+import { SecureBucket, SecureBucketProps } from "../../../src/constructs/shared/secure-bucket";
+import { ReadableStack } from "../../../src/stacks/readable-stack";
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
 

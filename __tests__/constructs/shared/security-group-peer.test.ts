@@ -2,8 +2,8 @@ import { Testing } from "cdktf";
 import { Construct } from "constructs";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { addEgressTo, addIngressFrom, SecurityGroupPeer } from "../../src/constructs/security-group-peer";
-import { ReadableStack } from "../../src/stacks/readable-stack";
+import { addEgressTo, addIngressFrom, SecurityGroupPeer } from "../../../src/constructs/shared/security-group-peer";
+import { ReadableStack } from "../../../src/stacks/readable-stack";
 
 class FakePeer extends Construct implements SecurityGroupPeer {
   public constructor(scope: Construct, id: string, public readonly securityGroupId: string) {
