@@ -7,7 +7,7 @@ import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { Network } from "../../src/constructs/network";
+import { Network } from "../../src/constructs/network/network";
 import { ectoDatabaseUrl } from "../../src/constructs/profiles/phoenix";
 import { Rds, RdsProps } from "../../src/constructs/rds";
 import { AppSecrets } from "../../src/constructs/secrets";

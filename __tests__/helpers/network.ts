@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { Network, NetworkProps } from "../../src/constructs/network";
+import { Network, NetworkProps } from "../../src/constructs/network/network";
 import { Naming } from "../../src/core/naming";
 
 /**

@@ -3,7 +3,7 @@ import { Construct } from "constructs";
 import { Alb, AlbRoute } from "../../src/constructs/alb";
 import { Cluster, ClusterProps } from "../../src/constructs/cluster";
 import { FargateService, FargateServiceProps, ServiceLoadBalancing } from "../../src/constructs/fargate-service";
-import { Network } from "../../src/constructs/network";
+import { Network } from "../../src/constructs/network/network";
 import { phoenixRelease, PhoenixReleaseOptions } from "../../src/constructs/profiles/phoenix";
 import { ContainerProfile } from "../../src/constructs/profiles/profile";
 import { AppSecrets, AppSecretsProps } from "../../src/constructs/secrets";

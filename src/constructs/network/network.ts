@@ -18,12 +18,12 @@ import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { CidrError, isPrivateIpv4Cidr, planSubnets, PRIVATE_IPV4_RANGES, SubnetPlan } from "../domain/cidr";
-import { partitionOf } from "../domain/partition";
-import { Naming } from "../core/naming";
-import { CLOUDWATCH_RETENTION_DAYS } from "../domain/cloudwatch";
-import { NAT_GATEWAY_MODES, NatGatewayMode } from "../domain/nat-gateways";
-import { PropChecks } from "./shared";
+import { CidrError, isPrivateIpv4Cidr, planSubnets, PRIVATE_IPV4_RANGES, SubnetPlan } from "../../domain/cidr";
+import { partitionOf } from "../../domain/partition";
+import { Naming } from "../../core/naming";
+import { CLOUDWATCH_RETENTION_DAYS } from "../../domain/cloudwatch";
+import { NAT_GATEWAY_MODES, NatGatewayMode } from "../../domain/nat-gateways";
+import { PropChecks } from "../shared";
 
 
 /** Interface endpoints created with `vpcEndpoints`: what Fargate tasks call at start that has a VPC endpoint. */
