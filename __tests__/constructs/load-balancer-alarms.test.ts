@@ -1,6 +1,6 @@
 import { Testing } from "cdktf";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
-import { Alb } from "../../src/constructs/alb";
+import { Alb } from "../../src/constructs/alb/alb";
 import { LoadBalancerAlarms, LoadBalancerAlarmsProps } from "../../src/constructs/load-balancer-alarms";
 import { Naming } from "../../src/core/naming";
 import { ReadableStack } from "../../src/stacks/readable-stack";

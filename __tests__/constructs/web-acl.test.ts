@@ -2,7 +2,7 @@ import { Testing } from "cdktf";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { Wafv2IpSet } from "@cdktf/provider-aws/lib/wafv2-ip-set";
 import { Wafv2WebAclAssociation } from "@cdktf/provider-aws/lib/wafv2-web-acl-association";
-import { Alb } from "../../src/constructs/alb";
+import { Alb } from "../../src/constructs/alb/alb";
 import { PropError } from "../../src/constructs/shared/validation";
 import { RATE_RULE_NAME, WebAcl, WebAclProps } from "../../src/constructs/web-acl";
 import { Naming } from "../../src/core/naming";

@@ -1,6 +1,6 @@
 import { TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
-import { Alb, AlbRoute } from "../../src/constructs/alb";
+import { Alb, AlbRoute } from "../../src/constructs/alb/alb";
 import { Cluster, ClusterProps } from "../../src/constructs/cluster";
 import { FargateService, FargateServiceProps, ServiceLoadBalancing } from "../../src/constructs/fargate-service";
 import { Network } from "../../src/constructs/network/network";

@@ -14,14 +14,14 @@ import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { Alb, ALB_TLS_POLICY, AlbProps, AlbRoute, AWS_DEFAULT_TARGET_GROUP_TIMING, modeledRolloutSecondsPerBatch } from "../../src/constructs/alb";
-import { Network } from "../../src/constructs/network/network";
-import { SecurityGroupPeer } from "../../src/constructs/shared/security-group-peer";
-import { PropError } from "../../src/constructs/shared/validation";
-import { ELB_LOG_DELIVERY_SERVICE_PRINCIPAL } from "../../src/domain/elb-log-delivery";
-import { Naming } from "../../src/core/naming";
-import { ReadableStack } from "../../src/stacks/readable-stack";
-import { testNetwork } from "../helpers/network";
+import { Alb, ALB_TLS_POLICY, AlbProps, AlbRoute, AWS_DEFAULT_TARGET_GROUP_TIMING, modeledRolloutSecondsPerBatch } from "../../../src/constructs/alb/alb";
+import { Network } from "../../../src/constructs/network/network";
+import { SecurityGroupPeer } from "../../../src/constructs/shared/security-group-peer";
+import { PropError } from "../../../src/constructs/shared/validation";
+import { ELB_LOG_DELIVERY_SERVICE_PRINCIPAL } from "../../../src/domain/elb-log-delivery";
+import { Naming } from "../../../src/core/naming";
+import { ReadableStack } from "../../../src/stacks/readable-stack";
+import { testNetwork } from "../../helpers/network";
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
 type AlbOverrides = Partial<Omit<AlbProps, "naming" | "network">>;

@@ -9,11 +9,11 @@ import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { elbLogDeliveryPrincipal } from "../domain/elb-log-delivery";
-import { Naming } from "../core/naming";
-import type { Network } from "./network";
-import { addEgressTo, PropChecks, requireInteger, SecureBucket, SecurityGroupPeer } from "./shared";
-import { tierDefaults } from "../domain/tier-defaults";
+import { elbLogDeliveryPrincipal } from "../../domain/elb-log-delivery";
+import { Naming } from "../../core/naming";
+import type { Network } from "../network";
+import { addEgressTo, PropChecks, requireInteger, SecureBucket, SecurityGroupPeer } from "../shared";
+import { tierDefaults } from "../../domain/tier-defaults";
 
 /** A host header value: DNS labels, `*` and `?` wildcards, at most 128 characters. */
 const ROUTE_HOST = /^(?=.{1,128}$)[A-Za-z0-9*?]([A-Za-z0-9*?-]*[A-Za-z0-9*?])?(\.[A-Za-z0-9*?]([A-Za-z0-9*?-]*[A-Za-z0-9*?])?)*$/;
