@@ -1,7 +1,7 @@
 import { Testing } from "cdktf";
 import { DatabaseAlarms, DatabaseAlarmsProps } from "../../src/constructs/database-alarms";
 import { Rds, RdsProps } from "../../src/constructs/rds";
-import { AppSecrets } from "../../src/constructs/secrets";
+import { AppSecrets } from "../../src/constructs/secrets/secrets";
 import { PropError } from "../../src/constructs/shared/validation";
 import { Naming } from "../../src/core/naming";
 import { defaultMaxConnections } from "../../src/domain/rds";

@@ -14,7 +14,7 @@ import {
 } from "../../src/constructs/postgres-role-bootstrap";
 import { ectoDatabaseUrl } from "../../src/constructs/profiles/phoenix";
 import { POSTGRES_PORT, Rds } from "../../src/constructs/rds";
-import { DatabaseRoleSecret } from "../../src/constructs/secrets";
+import { DatabaseRoleSecret } from "../../src/constructs/secrets/secrets";
 import { PropError } from "../../src/constructs/shared/validation";
 import { Naming } from "../../src/core/naming";
 import { ReadableStack } from "../../src/stacks/readable-stack";

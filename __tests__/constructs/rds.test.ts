@@ -10,7 +10,7 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import { Network } from "../../src/constructs/network/network";
 import { ectoDatabaseUrl } from "../../src/constructs/profiles/phoenix";
 import { Rds, RdsProps } from "../../src/constructs/rds";
-import { AppSecrets } from "../../src/constructs/secrets";
+import { AppSecrets } from "../../src/constructs/secrets/secrets";
 import { SecurityGroupPeer } from "../../src/constructs/shared/security-group-peer";
 import { PropError } from "../../src/constructs/shared/validation";
 import { Naming } from "../../src/core/naming";

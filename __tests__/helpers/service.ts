@@ -6,7 +6,7 @@ import { FargateService, FargateServiceProps, ServiceLoadBalancing } from "../..
 import { Network } from "../../src/constructs/network/network";
 import { phoenixRelease, PhoenixReleaseOptions } from "../../src/constructs/profiles/phoenix";
 import { ContainerProfile } from "../../src/constructs/profiles/profile";
-import { AppSecrets, AppSecretsProps } from "../../src/constructs/secrets";
+import { AppSecrets, AppSecretsProps } from "../../src/constructs/secrets/secrets";
 import { Naming } from "../../src/core/naming";
 import { testNetwork } from "./network";
 

@@ -5,7 +5,7 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { PLACEHOLDER_CREDENTIALS, prepareStackJson, qualifySource, requiredProviders, resourceAddresses, type StackJson } from "../../scripts/lib/stack-json";
 import { ectoDatabaseUrl } from "../../src/constructs/profiles/phoenix";
 import { Rds } from "../../src/constructs/rds";
-import { AppSecrets } from "../../src/constructs/secrets";
+import { AppSecrets } from "../../src/constructs/secrets/secrets";
 import { Naming } from "../../src/core/naming";
 import { ReadableStack } from "../../src/stacks/readable-stack";
 import { testNetwork } from "../helpers/network";

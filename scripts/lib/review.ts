@@ -19,7 +19,7 @@ import {
   TerraformVariable,
 } from "cdktf";
 import type { IConstruct } from "constructs";
-import { EphemeralPassword } from "../../src/constructs/ephemeral-password";
+import { EphemeralPassword } from "../../src/constructs/secrets";
 
 /** Name of the review copy in each stack's folder, beside cdk.tf.json. */
 export const REVIEW_FILE = "review.tf";

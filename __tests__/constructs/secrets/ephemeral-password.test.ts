@@ -3,9 +3,9 @@ import { Construct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
-import { EphemeralPassword, EphemeralPasswordProps } from "../../src/constructs/ephemeral-password";
-import { PropError } from "../../src/constructs/shared/validation";
-import { ReadableStack } from "../../src/stacks/readable-stack";
+import { EphemeralPassword, EphemeralPasswordProps } from "../../../src/constructs/secrets/ephemeral-password";
+import { PropError } from "../../../src/constructs/shared/validation";
+import { ReadableStack } from "../../../src/stacks/readable-stack";
 
 type Blocks = Record<string, Record<string, Record<string, unknown>>>;
 type Synth = { ephemeral?: Blocks; resource?: Blocks };

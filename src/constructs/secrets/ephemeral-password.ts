@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import { ref, TerraformElement, TerraformStack, Token } from "cdktf";
-import { PropChecks } from "./shared";
+import { PropChecks } from "../shared";
 
 // ── props ──
 

@@ -4,13 +4,13 @@ import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
-import { Naming } from "../core/naming";
-import { accountAdministersKey, accountUsesThroughService } from "../domain/kms";
-import { partitionOf } from "../domain/partition";
-import { tierDefaults } from "../domain/tier-defaults";
+import { Naming } from "../../core/naming";
+import { accountAdministersKey, accountUsesThroughService } from "../../domain/kms";
+import { partitionOf } from "../../domain/partition";
+import { tierDefaults } from "../../domain/tier-defaults";
 import { EphemeralPassword } from "./ephemeral-password";
-import type { ServiceSecret } from "./fargate-service";
-import { PropChecks } from "./shared";
+import type { ServiceSecret } from "../fargate-service";
+import { PropChecks } from "../shared";
 
 /** The tag that marks the database master user's connection secret (the policy guard reads it: WHC.SEC3). */
 export const MASTER_SECRET_TAG = { key: "whcsites:role", value: "database-master" } as const;

@@ -5,12 +5,12 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
 import { Password } from "@cdktf/provider-random/lib/password";
-import { ectoDatabaseUrl } from "../../src/constructs/profiles/phoenix";
-import { AppSecrets, AppSecretsProps, DATABASE_PASSWORD_SPECIAL_CHARACTERS, DatabaseConnectionParts, MASTER_SECRET_TAG } from "../../src/constructs/secrets";
-import { PropError } from "../../src/constructs/shared/validation";
-import { Naming } from "../../src/core/naming";
-import { ReadableStack } from "../../src/stacks/readable-stack";
-import { KMS_KEY_ADMINISTRATION_ACTIONS } from "../../src/domain/kms";
+import { ectoDatabaseUrl } from "../../../src/constructs/profiles/phoenix";
+import { AppSecrets, AppSecretsProps, DATABASE_PASSWORD_SPECIAL_CHARACTERS, DatabaseConnectionParts, MASTER_SECRET_TAG } from "../../../src/constructs/secrets/secrets";
+import { PropError } from "../../../src/constructs/shared/validation";
+import { Naming } from "../../../src/core/naming";
+import { ReadableStack } from "../../../src/stacks/readable-stack";
+import { KMS_KEY_ADMINISTRATION_ACTIONS } from "../../../src/domain/kms";
 
 type Blocks = Record<string, Record<string, Record<string, unknown>>>;
 type Synth = { resource: Blocks; ephemeral?: Blocks; output?: Record<string, unknown> };
