@@ -1,6 +1,6 @@
 import { Testing } from "cdktf";
 import { DatabaseAlarms, DatabaseAlarmsProps } from "../../src/constructs/database-alarms";
-import { Rds, RdsProps } from "../../src/constructs/rds";
+import { Rds, RdsProps } from "../../src/constructs/rds/rds";
 import { AppSecrets } from "../../src/constructs/secrets/secrets";
 import { PropError } from "../../src/constructs/shared/validation";
 import { Naming } from "../../src/core/naming";

@@ -11,7 +11,7 @@ import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { ECS_EXEC_ACTIONS, FargateService, FargateServiceProps } from "../../src/constructs/fargate-service";
 import { plainContainer } from "../../src/constructs/profiles/container";
-import { POSTGRES_PORT, Rds } from "../../src/constructs/rds";
+import { POSTGRES_PORT, Rds } from "../../src/constructs/rds/rds";
 import { PropError } from "../../src/constructs/shared/validation";
 import { Naming } from "../../src/core/naming";
 import { ReadableStack } from "../../src/stacks/readable-stack";

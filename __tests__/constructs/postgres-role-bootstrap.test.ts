@@ -13,7 +13,7 @@ import {
   roleBootstrapSql,
 } from "../../src/constructs/postgres-role-bootstrap";
 import { ectoDatabaseUrl } from "../../src/constructs/profiles/phoenix";
-import { POSTGRES_PORT, Rds } from "../../src/constructs/rds";
+import { POSTGRES_PORT, Rds } from "../../src/constructs/rds/rds";
 import { DatabaseRoleSecret } from "../../src/constructs/secrets/secrets";
 import { PropError } from "../../src/constructs/shared/validation";
 import { Naming } from "../../src/core/naming";

@@ -7,15 +7,15 @@ import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
-import { partitionOf } from "../domain/partition";
-import { Naming } from "../core/naming";
-import { DEFAULT_POSTGRES_ENGINE_VERSION, parsePostgresVersion, postgresVersionProblem } from "../domain/postgres";
-import { logicalIdOf } from "../core/logical-id";
-import { CLOUDWATCH_RETENTION_DAYS } from "../domain/cloudwatch";
-import { minimumMaxAllocatedStorageGiB, MONITORING_INTERVALS_SECONDS, rdsPostgresInstanceClassProblem, supportsPerformanceInsights } from "../domain/rds";
-import { Network } from "./network";
-import { addIngressFrom, PropChecks, SecurityGroupPeer } from "./shared";
-import { tierDefaults } from "../domain/tier-defaults";
+import { partitionOf } from "../../domain/partition";
+import { Naming } from "../../core/naming";
+import { DEFAULT_POSTGRES_ENGINE_VERSION, parsePostgresVersion, postgresVersionProblem } from "../../domain/postgres";
+import { logicalIdOf } from "../../core/logical-id";
+import { CLOUDWATCH_RETENTION_DAYS } from "../../domain/cloudwatch";
+import { minimumMaxAllocatedStorageGiB, MONITORING_INTERVALS_SECONDS, rdsPostgresInstanceClassProblem, supportsPerformanceInsights } from "../../domain/rds";
+import { Network } from "../network";
+import { addIngressFrom, PropChecks, SecurityGroupPeer } from "../shared";
+import { tierDefaults } from "../../domain/tier-defaults";
 
 /** Master user names RDS reserves or that every attacker tries first. */
 const RESERVED_MASTER_USERNAMES = ["postgres", "admin", "rdsadmin", "rdsrepladmin", "root"];

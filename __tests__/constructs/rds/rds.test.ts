@@ -7,23 +7,23 @@ import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { Network } from "../../src/constructs/network/network";
-import { ectoDatabaseUrl } from "../../src/constructs/profiles/phoenix";
-import { Rds, RdsProps } from "../../src/constructs/rds";
-import { AppSecrets } from "../../src/constructs/secrets/secrets";
-import { SecurityGroupPeer } from "../../src/constructs/shared/security-group-peer";
-import { PropError } from "../../src/constructs/shared/validation";
-import { Naming } from "../../src/core/naming";
-import { parsePostgresVersion, postgresParameterGroupFamily, postgresVersionProblem } from "../../src/domain/postgres";
+import { Network } from "../../../src/constructs/network/network";
+import { ectoDatabaseUrl } from "../../../src/constructs/profiles/phoenix";
+import { Rds, RdsProps } from "../../../src/constructs/rds/rds";
+import { AppSecrets } from "../../../src/constructs/secrets/secrets";
+import { SecurityGroupPeer } from "../../../src/constructs/shared/security-group-peer";
+import { PropError } from "../../../src/constructs/shared/validation";
+import { Naming } from "../../../src/core/naming";
+import { parsePostgresVersion, postgresParameterGroupFamily, postgresVersionProblem } from "../../../src/domain/postgres";
 import {
   defaultMaxConnections,
   minimumMaxAllocatedStorageGiB,
   RDS_POSTGRES_INSTANCE_CLASSES,
   rdsPostgresInstanceClassProblem,
   supportsPerformanceInsights,
-} from "../../src/domain/rds";
-import { ReadableStack } from "../../src/stacks/readable-stack";
-import { testNetwork } from "../helpers/network";
+} from "../../../src/domain/rds";
+import { ReadableStack } from "../../../src/stacks/readable-stack";
+import { testNetwork } from "../../helpers/network";
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
 

@@ -1,0 +1,2 @@
+export { POSTGRES_PORT, Rds } from "./rds";
+export type { RdsProps } from "./rds";
