@@ -75,7 +75,7 @@ describe("source sections of src/constructs", () => {
   test("GIVEN src/constructs THEN every .ts file is read, profiles and shared helpers included", () => {
     expect(files.length).toBeGreaterThanOrEqual(30);
     expect(files).toEqual(expect.arrayContaining([
-      "src/constructs/fargate-service.ts", "src/constructs/shared/validation.ts", "src/constructs/profiles/phoenix.ts", "src/constructs/shared/security-group-peer.ts",
+      "src/constructs/ecs-service/fargate-service.ts", "src/constructs/shared/validation.ts", "src/constructs/ecs-service/profiles/phoenix.ts", "src/constructs/shared/security-group-peer.ts",
     ]));
   });
 

@@ -2,7 +2,7 @@ import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 import { spawnSync } from "child_process";
 import { TerraformOutput, Testing } from "cdktf";
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
-import { FargateService, FargateServiceProps } from "../../src/constructs/fargate-service";
+import { FargateService, FargateServiceProps } from "../../src/constructs/ecs-service/fargate-service";
 import {
   CONTAINER_KILL_AFTER_SECONDS,
   CONTAINER_TIME_LIMIT_GRACE_SECONDS,
@@ -10,7 +10,7 @@ import {
   MigrationTask,
   MigrationTaskProps,
 } from "../../src/constructs/migration-task";
-import { ContainerProfile } from "../../src/constructs/profiles/profile";
+import { ContainerProfile } from "../../src/constructs/ecs-service/profiles/profile";
 import { Naming } from "../../src/core/naming";
 import { ReadableStack } from "../../src/stacks/readable-stack";
 import { TEST_IMAGE, testService, TestServiceOptions } from "../helpers/service";

@@ -3,7 +3,7 @@ import { TerraformOutput, Testing } from "cdktf";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
-import { Cluster } from "../../src/constructs/cluster";
+import { Cluster } from "../../src/constructs/ecs-service/cluster";
 import { MigrationTask } from "../../src/constructs/migration-task";
 import {
   DEFAULT_PSQL_IMAGE,
@@ -12,7 +12,7 @@ import {
   ROLE_BOOTSTRAP_CONTAINER_NAME,
   roleBootstrapSql,
 } from "../../src/constructs/postgres-role-bootstrap";
-import { ectoDatabaseUrl } from "../../src/constructs/profiles/phoenix";
+import { ectoDatabaseUrl } from "../../src/constructs/ecs-service/profiles/phoenix";
 import { POSTGRES_PORT, Rds } from "../../src/constructs/rds/rds";
 import { DatabaseRoleSecret } from "../../src/constructs/secrets/secrets";
 import { PropError } from "../../src/constructs/shared/validation";

@@ -1,11 +1,11 @@
 import { TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
 import { Alb, AlbRoute } from "../../src/constructs/alb/alb";
-import { Cluster, ClusterProps } from "../../src/constructs/cluster";
-import { FargateService, FargateServiceProps, ServiceLoadBalancing } from "../../src/constructs/fargate-service";
+import { Cluster, ClusterProps } from "../../src/constructs/ecs-service/cluster";
+import { FargateService, FargateServiceProps, ServiceLoadBalancing } from "../../src/constructs/ecs-service/fargate-service";
 import { Network } from "../../src/constructs/network/network";
-import { phoenixRelease, PhoenixReleaseOptions } from "../../src/constructs/profiles/phoenix";
-import { ContainerProfile } from "../../src/constructs/profiles/profile";
+import { phoenixRelease, PhoenixReleaseOptions } from "../../src/constructs/ecs-service/profiles/phoenix";
+import { ContainerProfile } from "../../src/constructs/ecs-service/profiles/profile";
 import { AppSecrets, AppSecretsProps } from "../../src/constructs/secrets/secrets";
 import { Naming } from "../../src/core/naming";
 import { testNetwork } from "./network";

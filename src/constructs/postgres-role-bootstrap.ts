@@ -8,13 +8,11 @@ import { acknowledge } from "../core/acknowledge";
 import { Naming } from "../core/naming";
 import { CLOUDWATCH_RETENTION_DAYS } from "../domain/cloudwatch";
 import { tierDefaults } from "../domain/tier-defaults";
-import type { Cluster } from "./cluster";
-import { appContainerDefinition, containerDefinitionsJson, TMP_VOLUME_NAME } from "./container-definition";
-import type { ServiceSecret } from "./fargate-service";
+import type { Cluster, ServiceSecret } from "./ecs-service";
+import { appContainerDefinition, containerDefinitionsJson, TaskExecutionRole, TMP_VOLUME_NAME } from "./ecs-service";
 import type { MigrationRunTarget } from "./migration-task";
 import type { Network } from "./network";
 import { addEgressTo, PropChecks, requireInteger, SecurityGroupPeer } from "./shared";
-import { TaskExecutionRole } from "./task-execution-role";
 
 /** The psql client image: the official PostgreSQL image from ECR Public (no Docker Hub pull limits). psql 17 talks to servers 13-17. */
 export const DEFAULT_PSQL_IMAGE = "public.ecr.aws/docker/library/postgres:17-alpine";

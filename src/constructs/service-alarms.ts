@@ -4,7 +4,7 @@ import { Naming } from "../core/naming";
 import { AlarmSetting, AlarmSettingOverride, ServiceAlarmSettings, tierDefaults } from "../domain/tier-defaults";
 import { addMetricAlarm, AlarmDefinition, checkAlarmSettings, during, MetricSpec, ThresholdRange, withOverrides } from "./alarm";
 import type { DashboardWidget } from "./dashboard";
-import type { FargateService } from "./fargate-service";
+import type { FargateService } from "./ecs-service";
 import { PropChecks } from "./shared";
 
 /** The range of each service alarm's threshold. */

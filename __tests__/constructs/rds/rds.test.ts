@@ -8,7 +8,7 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Network } from "../../../src/constructs/network/network";
-import { ectoDatabaseUrl } from "../../../src/constructs/profiles/phoenix";
+import { ectoDatabaseUrl } from "../../../src/constructs/ecs-service/profiles/phoenix";
 import { Rds, RdsProps } from "../../../src/constructs/rds/rds";
 import { AppSecrets } from "../../../src/constructs/secrets/secrets";
 import { SecurityGroupPeer } from "../../../src/constructs/shared/security-group-peer";

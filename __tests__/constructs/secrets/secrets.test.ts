@@ -5,7 +5,7 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
 import { Password } from "@cdktf/provider-random/lib/password";
-import { ectoDatabaseUrl } from "../../../src/constructs/profiles/phoenix";
+import { ectoDatabaseUrl } from "../../../src/constructs/ecs-service/profiles/phoenix";
 import { AppSecrets, AppSecretsProps, DATABASE_PASSWORD_SPECIAL_CHARACTERS, DatabaseConnectionParts, MASTER_SECRET_TAG } from "../../../src/constructs/secrets/secrets";
 import { PropError } from "../../../src/constructs/shared/validation";
 import { Naming } from "../../../src/core/naming";

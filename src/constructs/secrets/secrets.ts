@@ -9,7 +9,7 @@ import { accountAdministersKey, accountUsesThroughService } from "../../domain/k
 import { partitionOf } from "../../domain/partition";
 import { tierDefaults } from "../../domain/tier-defaults";
 import { EphemeralPassword } from "./ephemeral-password";
-import type { ServiceSecret } from "../fargate-service";
+import type { ServiceSecret } from "../ecs-service";
 import { PropChecks } from "../shared";
 
 /** The tag that marks the database master user's connection secret (the policy guard reads it: WHC.SEC3). */

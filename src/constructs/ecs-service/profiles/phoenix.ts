@@ -1,8 +1,8 @@
 import { Token } from "cdktf";
 import type { ServiceSecret } from "../fargate-service";
 import { TMP_PATH } from "../container-definition";
-import type { DatabaseConnectionParts } from "../secrets";
-import { PropChecks } from "../shared";
+import type { DatabaseConnectionParts } from "../../secrets";
+import { PropChecks } from "../../shared";
 import type { ContainerProfile, DatabaseAccess } from "./profile";
 
 // ── constants ──

@@ -10,14 +10,14 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
-import { Naming } from "../core/naming";
-import { CLOUDWATCH_RETENTION_DAYS } from "../domain/cloudwatch";
-import { tierDefaults } from "../domain/tier-defaults";
-import { Alb, AlbHealthCheck, AlbRoute, modeledRolloutSecondsPerBatch } from "./alb";
+import { Naming } from "../../core/naming";
+import { CLOUDWATCH_RETENTION_DAYS } from "../../domain/cloudwatch";
+import { tierDefaults } from "../../domain/tier-defaults";
+import { Alb, AlbHealthCheck, AlbRoute, modeledRolloutSecondsPerBatch } from "../alb";
 import type { Cluster } from "./cluster";
 import { appContainerDefinition, containerDefinitionsJson, TMP_VOLUME_NAME } from "./container-definition";
-import type { Network } from "./network";
-import { addEgressTo, addIngressFrom, PropChecks, requireInteger, SecurityGroupPeer } from "./shared";
+import type { Network } from "../network";
+import { addEgressTo, addIngressFrom, PropChecks, requireInteger, SecurityGroupPeer } from "../shared";
 import { TaskExecutionRole } from "./task-execution-role";
 
 /** CPU architectures Fargate runs Linux tasks on; the image must be built for the one chosen. */

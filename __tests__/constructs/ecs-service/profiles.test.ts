@@ -1,11 +1,11 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Token } from "cdktf";
-import type { ServiceSecret } from "../../src/constructs/fargate-service";
-import { plainContainer } from "../../src/constructs/profiles/container";
-import { ectoDatabaseUrl, PHOENIX_DEFAULT_PORT, PHOENIX_ERROR_LOG_PATTERN, phoenixRelease, PhoenixReleaseOptions } from "../../src/constructs/profiles/phoenix";
-import { ContainerProfile, withOwnVariables } from "../../src/constructs/profiles/profile";
-import { PropError } from "../../src/constructs/shared/validation";
+import type { ServiceSecret } from "../../../src/constructs/ecs-service/fargate-service";
+import { plainContainer } from "../../../src/constructs/ecs-service/profiles/container";
+import { ectoDatabaseUrl, PHOENIX_DEFAULT_PORT, PHOENIX_ERROR_LOG_PATTERN, phoenixRelease, PhoenixReleaseOptions } from "../../../src/constructs/ecs-service/profiles/phoenix";
+import { ContainerProfile, withOwnVariables } from "../../../src/constructs/ecs-service/profiles/profile";
+import { PropError } from "../../../src/constructs/shared/validation";
 
 const SECRET_KEY_BASE: ServiceSecret = { arn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:/whcsites/staging/secret-key-base-AbCdEf" };
 const CONNECTION: ServiceSecret = { arn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:/whcsites/staging/database-AbCdEf" };
@@ -228,10 +228,10 @@ describe("withOwnVariables", () => {
 });
 
 describe("the Phoenix specifics live in the profile", () => {
-  test("GIVEN src/constructs WHEN searched THEN only profiles/phoenix.ts mentions PHX_HOST (issue 13)", () => {
-    const root = path.join(__dirname, "..", "..", "src", "constructs");
+  test("GIVEN src/constructs WHEN searched THEN only ecs-service/profiles/phoenix.ts mentions PHX_HOST (issue 13)", () => {
+    const root = path.join(__dirname, "..", "..", "..", "src", "constructs");
     const files = (fs.readdirSync(root, { recursive: true }) as string[]).filter((f) => f.endsWith(".ts"));
     const mentioning = files.filter((f) => fs.readFileSync(path.join(root, f), "utf8").includes("PHX_HOST"));
-    expect(mentioning.map((f) => f.split(path.sep).join("/"))).toEqual(["profiles/phoenix.ts"]);
+    expect(mentioning.map((f) => f.split(path.sep).join("/"))).toEqual(["ecs-service/profiles/phoenix.ts"]);
   });
 });

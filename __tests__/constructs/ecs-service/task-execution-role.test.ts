@@ -1,10 +1,10 @@
 import { Testing } from "cdktf";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { TaskExecutionRole, TaskExecutionRoleProps } from "../../src/constructs/task-execution-role";
-import { PropError } from "../../src/constructs/shared/validation";
-import { Naming } from "../../src/core/naming";
-import { ReadableStack } from "../../src/stacks/readable-stack";
+import { TaskExecutionRole, TaskExecutionRoleProps } from "../../../src/constructs/ecs-service/task-execution-role";
+import { PropError } from "../../../src/constructs/shared/validation";
+import { Naming } from "../../../src/core/naming";
+import { ReadableStack } from "../../../src/stacks/readable-stack";
 
 type Resource = Record<string, unknown>;
 type Resources = Record<string, Record<string, Resource>>;

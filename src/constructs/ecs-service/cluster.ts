@@ -4,12 +4,12 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster";
 import { EcsClusterCapacityProviders } from "@cdktf/provider-aws/lib/ecs-cluster-capacity-providers";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
-import { Naming } from "../core/naming";
-import { CLOUDWATCH_RETENTION_DAYS } from "../domain/cloudwatch";
-import { accountAdministersKey } from "../domain/kms";
-import { partitionOf } from "../domain/partition";
-import { tierDefaults } from "../domain/tier-defaults";
-import { PropChecks } from "./shared";
+import { Naming } from "../../core/naming";
+import { CLOUDWATCH_RETENTION_DAYS } from "../../domain/cloudwatch";
+import { accountAdministersKey } from "../../domain/kms";
+import { partitionOf } from "../../domain/partition";
+import { tierDefaults } from "../../domain/tier-defaults";
+import { PropChecks } from "../shared";
 
 /**
  * Container Insights level of the cluster. Either satisfies AWS FSBP ECS.12. `enhanced` adds task- and

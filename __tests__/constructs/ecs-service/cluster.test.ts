@@ -3,11 +3,11 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster";
 import { EcsClusterCapacityProviders } from "@cdktf/provider-aws/lib/ecs-cluster-capacity-providers";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
-import { Cluster, ClusterProps } from "../../src/constructs/cluster";
-import { PropError } from "../../src/constructs/shared/validation";
-import { Naming } from "../../src/core/naming";
-import { ReadableStack } from "../../src/stacks/readable-stack";
-import { KMS_KEY_ADMINISTRATION_ACTIONS } from "../../src/domain/kms";
+import { Cluster, ClusterProps } from "../../../src/constructs/ecs-service/cluster";
+import { PropError } from "../../../src/constructs/shared/validation";
+import { Naming } from "../../../src/core/naming";
+import { ReadableStack } from "../../../src/stacks/readable-stack";
+import { KMS_KEY_ADMINISTRATION_ACTIONS } from "../../../src/domain/kms";
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
 

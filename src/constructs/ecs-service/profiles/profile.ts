@@ -1,5 +1,5 @@
 import type { ServiceSecret } from "../fargate-service";
-import { PropChecks } from "../shared";
+import { PropChecks } from "../../shared";
 
 // ── types ──
 

@@ -2,9 +2,9 @@ import { Construct } from "constructs";
 import { ITerraformDependable } from "cdktf";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { Naming } from "../core/naming";
-import { partitionOf } from "../domain/partition";
-import { PropChecks } from "./shared";
+import { Naming } from "../../core/naming";
+import { partitionOf } from "../../domain/partition";
+import { PropChecks } from "../shared";
 
 // ── props ──
 

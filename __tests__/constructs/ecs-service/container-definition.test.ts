@@ -1,6 +1,6 @@
 import { TerraformVariable, Testing } from "cdktf";
-import { appContainerDefinition, AppContainerOptions, containerDefinitionsJson, escapeTemplateSequences } from "../src/constructs/container-definition";
-import { ReadableStack } from "../src/stacks/readable-stack";
+import { appContainerDefinition, AppContainerOptions, containerDefinitionsJson, escapeTemplateSequences } from "../../../src/constructs/ecs-service/container-definition";
+import { ReadableStack } from "../../../src/stacks/readable-stack";
 
 const OPTIONS: AppContainerOptions = {
   name: "api",

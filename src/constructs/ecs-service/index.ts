@@ -1,0 +1,14 @@
+export { Cluster } from "./cluster";
+export type { ClusterProps, ContainerInsightsMode } from "./cluster";
+export { ECS_EXEC_ACTIONS, FargateService } from "./fargate-service";
+export type { CpuArchitecture, FargateServiceProps, ServiceLoadBalancing, ServiceSecret } from "./fargate-service";
+export { TaskExecutionRole } from "./task-execution-role";
+export type { TaskExecutionRoleProps } from "./task-execution-role";
+export { appContainerDefinition, containerDefinitionsJson, TMP_PATH, TMP_VOLUME_NAME } from "./container-definition";
+export type { AppContainerOptions } from "./container-definition";
+export { withOwnVariables } from "./profiles/profile";
+export type { ContainerProfile, DatabaseAccess } from "./profiles/profile";
+export { ectoDatabaseUrl, PHOENIX_DEFAULT_PORT, PHOENIX_ERROR_LOG_PATTERN, phoenixRelease } from "./profiles/phoenix";
+export type { PhoenixReleaseOptions } from "./profiles/phoenix";
+export { plainContainer } from "./profiles/container";
+export type { PlainContainerOptions } from "./profiles/container";
