@@ -8,13 +8,10 @@ import { tierDefaults } from "../domain/tier-defaults";
 import { Alb } from "../constructs/alb";
 import { Cluster, ContainerProfile, ectoDatabaseUrl, FargateService, phoenixRelease, plainContainer, ServiceSecret, withOwnVariables } from "../constructs/ecs-service";
 import { githubDeployBoundaryArn } from "../constructs/github-deploy-role";
-import { DeployGate, DeployGateStep } from "../constructs/deploy-gate";
-import { MigrationTask } from "../constructs/migration-task";
-import { PostgresRoleBootstrap } from "../constructs/postgres-role-bootstrap";
+import { DeployGate, DeployGateStep, MigrationTask, PostgresRoleBootstrap, TierGuard } from "../constructs/release";
 import { Network } from "../constructs/network";
 import { POSTGRES_PORT, Rds } from "../constructs/rds";
 import { AppSecrets, DatabaseRoleSecret } from "../constructs/secrets";
-import { TierGuard } from "../constructs/tier-guard";
 // operations (issue 15) and edge protection (issue 17)
 import { AlertTopic } from "../constructs/alert-topic";
 import { Dashboard, DashboardSection } from "../constructs/dashboard";

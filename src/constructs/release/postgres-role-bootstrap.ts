@@ -4,15 +4,15 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
-import { acknowledge } from "../core/acknowledge";
-import { Naming } from "../core/naming";
-import { CLOUDWATCH_RETENTION_DAYS } from "../domain/cloudwatch";
-import { tierDefaults } from "../domain/tier-defaults";
-import type { Cluster, ServiceSecret } from "./ecs-service";
-import { appContainerDefinition, containerDefinitionsJson, TaskExecutionRole, TMP_VOLUME_NAME } from "./ecs-service";
+import { acknowledge } from "../../core/acknowledge";
+import { Naming } from "../../core/naming";
+import { CLOUDWATCH_RETENTION_DAYS } from "../../domain/cloudwatch";
+import { tierDefaults } from "../../domain/tier-defaults";
+import type { Cluster, ServiceSecret } from "../ecs-service";
+import { appContainerDefinition, containerDefinitionsJson, TaskExecutionRole, TMP_VOLUME_NAME } from "../ecs-service";
 import type { MigrationRunTarget } from "./migration-task";
-import type { Network } from "./network";
-import { addEgressTo, PropChecks, requireInteger, SecurityGroupPeer } from "./shared";
+import type { Network } from "../network";
+import { addEgressTo, PropChecks, requireInteger, SecurityGroupPeer } from "../shared";
 
 /** The psql client image: the official PostgreSQL image from ECR Public (no Docker Hub pull limits). psql 17 talks to servers 13-17. */
 export const DEFAULT_PSQL_IMAGE = "public.ecr.aws/docker/library/postgres:17-alpine";

@@ -3,25 +3,25 @@ import { TerraformOutput, Testing } from "cdktf";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
-import { Cluster } from "../../src/constructs/ecs-service/cluster";
-import { MigrationTask } from "../../src/constructs/migration-task";
+import { Cluster } from "../../../src/constructs/ecs-service/cluster";
+import { MigrationTask } from "../../../src/constructs/release/migration-task";
 import {
   DEFAULT_PSQL_IMAGE,
   PostgresRoleBootstrap,
   PostgresRoleBootstrapProps,
   ROLE_BOOTSTRAP_CONTAINER_NAME,
   roleBootstrapSql,
-} from "../../src/constructs/postgres-role-bootstrap";
-import { ectoDatabaseUrl } from "../../src/constructs/ecs-service/profiles/phoenix";
-import { POSTGRES_PORT, Rds } from "../../src/constructs/rds/rds";
-import { DatabaseRoleSecret } from "../../src/constructs/secrets/secrets";
-import { PropError } from "../../src/constructs/shared/validation";
-import { Naming } from "../../src/core/naming";
-import { ReadableStack } from "../../src/stacks/readable-stack";
-import { testNetwork } from "../helpers/network";
-import { findPostgres, PostgresBinaries, PostgresCluster, PsqlResult } from "../helpers/postgres";
-import { testService } from "../helpers/service";
-import { isCi } from "../../scripts/lib/terraform-cli";
+} from "../../../src/constructs/release/postgres-role-bootstrap";
+import { ectoDatabaseUrl } from "../../../src/constructs/ecs-service/profiles/phoenix";
+import { POSTGRES_PORT, Rds } from "../../../src/constructs/rds/rds";
+import { DatabaseRoleSecret } from "../../../src/constructs/secrets/secrets";
+import { PropError } from "../../../src/constructs/shared/validation";
+import { Naming } from "../../../src/core/naming";
+import { ReadableStack } from "../../../src/stacks/readable-stack";
+import { testNetwork } from "../../helpers/network";
+import { findPostgres, PostgresBinaries, PostgresCluster, PsqlResult } from "../../helpers/postgres";
+import { testService } from "../../helpers/service";
+import { isCi } from "../../../scripts/lib/terraform-cli";
 
 type Resource = Record<string, unknown>;
 type Resources = Record<string, Record<string, Resource>>;

@@ -1,16 +1,16 @@
 import * as path from "path";
 import { Testing } from "cdktf";
-import { loadEnvironment } from "../../src/config/environment";
-import { loadStateConfig } from "../../src/config/state";
-import { DeployGate } from "../../src/constructs/deploy-gate";
-import { MigrationRunTarget, MigrationTask } from "../../src/constructs/migration-task";
-import { PostgresRoleBootstrap } from "../../src/constructs/postgres-role-bootstrap";
-import { EnvironmentStack } from "../../src/stacks/environment-stack";
-import { main } from "../../src/migrations/cli";
-import { ExitCode, MigrationRunOptions } from "../../src/migrations/runner";
-import { MigrationTarget } from "../../src/migrations/target";
+import { loadEnvironment } from "../../../src/config/environment";
+import { loadStateConfig } from "../../../src/config/state";
+import { DeployGate } from "../../../src/constructs/release/deploy-gate";
+import { MigrationRunTarget, MigrationTask } from "../../../src/constructs/release/migration-task";
+import { PostgresRoleBootstrap } from "../../../src/constructs/release/postgres-role-bootstrap";
+import { EnvironmentStack } from "../../../src/stacks/environment-stack";
+import { main } from "../../../src/migrations/cli";
+import { ExitCode, MigrationRunOptions } from "../../../src/migrations/runner";
+import { MigrationTarget } from "../../../src/migrations/target";
 
-const ROOT = path.join(__dirname, "..", "..");
+const ROOT = path.join(__dirname, "..", "..", "..");
 
 describe("DeployGate", () => {
   // GIVEN a composed environment whose migration task exists

@@ -1,11 +1,11 @@
 import { Construct } from "constructs";
 import { ITerraformDependable } from "cdktf";
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
-import { appContainerDefinition, containerDefinitionsJson, TaskExecutionRole, TMP_VOLUME_NAME } from "./ecs-service";
-import { Naming } from "../core/naming";
+import { appContainerDefinition, containerDefinitionsJson, TaskExecutionRole, TMP_VOLUME_NAME } from "../ecs-service";
+import { Naming } from "../../core/naming";
 import type { DeployGateStep } from "./deploy-gate";
-import type { FargateService, ServiceSecret } from "./ecs-service";
-import { PropChecks } from "./shared";
+import type { FargateService, ServiceSecret } from "../ecs-service";
+import { PropChecks } from "../shared";
 
 /** Name of the container that runs the migration command; its exit code decides success. */
 export const MIGRATION_CONTAINER_NAME = "migrate";

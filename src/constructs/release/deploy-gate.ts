@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { Fn, ITerraformDependable, TerraformResource } from "cdktf";
 import type { MigrationRunTarget } from "./migration-task";
-import { PropChecks, TerraformData } from "./shared";
+import { PropChecks, TerraformData } from "../shared";
 
 // ── props ──
 

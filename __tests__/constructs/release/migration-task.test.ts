@@ -2,18 +2,18 @@ import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 import { spawnSync } from "child_process";
 import { TerraformOutput, Testing } from "cdktf";
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
-import { FargateService, FargateServiceProps } from "../../src/constructs/ecs-service/fargate-service";
+import { FargateService, FargateServiceProps } from "../../../src/constructs/ecs-service/fargate-service";
 import {
   CONTAINER_KILL_AFTER_SECONDS,
   CONTAINER_TIME_LIMIT_GRACE_SECONDS,
   DEFAULT_MIGRATION_COMMAND,
   MigrationTask,
   MigrationTaskProps,
-} from "../../src/constructs/migration-task";
-import { ContainerProfile } from "../../src/constructs/ecs-service/profiles/profile";
-import { Naming } from "../../src/core/naming";
-import { ReadableStack } from "../../src/stacks/readable-stack";
-import { TEST_IMAGE, testService, TestServiceOptions } from "../helpers/service";
+} from "../../../src/constructs/release/migration-task";
+import { ContainerProfile } from "../../../src/constructs/ecs-service/profiles/profile";
+import { Naming } from "../../../src/core/naming";
+import { ReadableStack } from "../../../src/stacks/readable-stack";
+import { TEST_IMAGE, testService, TestServiceOptions } from "../../helpers/service";
 
 const REGISTRY_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ghcr-pull-AbCdEf";
 

@@ -1,7 +1,7 @@
 import { Testing } from "cdktf";
-import { TierGuard, TierGuardProps } from "../../src/constructs/tier-guard";
-import { PropError } from "../../src/constructs/shared/validation";
-import { ReadableStack } from "../../src/stacks/readable-stack";
+import { TierGuard, TierGuardProps } from "../../../src/constructs/release/tier-guard";
+import { PropError } from "../../../src/constructs/shared/validation";
+import { ReadableStack } from "../../../src/stacks/readable-stack";
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
 

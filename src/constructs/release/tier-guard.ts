@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import { TerraformResource } from "cdktf";
-import { PropChecks, TerraformData } from "./shared";
+import { PropChecks, TerraformData } from "../shared";
 
 // ── props ──
 

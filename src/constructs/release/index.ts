@@ -1,0 +1,8 @@
+export { DeployGate } from "./deploy-gate";
+export type { DeployGateProps, DeployGateStep } from "./deploy-gate";
+export { MigrationTask } from "./migration-task";
+export type { MigrationRunTarget, MigrationTaskProps } from "./migration-task";
+export { PostgresRoleBootstrap } from "./postgres-role-bootstrap";
+export type { DatabaseRole, DatabaseRoleKind, PostgresRoleBootstrapProps } from "./postgres-role-bootstrap";
+export { TierGuard } from "./tier-guard";
+export type { TierChange, TierGuardProps } from "./tier-guard";
