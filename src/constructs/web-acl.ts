@@ -18,9 +18,9 @@ import {
   WAF_RATE_LIMIT_RANGE,
   WAF_RATE_WINDOW_SECONDS,
 } from "../domain/waf";
-import { addMetricAlarm, checkAlarmSettings, during, MetricSpec, ThresholdRange, withOverrides } from "./alarm";
+import { addMetricAlarm, checkAlarmSettings, during, MetricSpec, ThresholdRange, withOverrides } from "./observability";
 import type { Alb } from "./alb";
-import type { DashboardWidget } from "./dashboard";
+import type { DashboardWidget } from "./observability";
 import { PropChecks } from "./shared";
 
 /** What a per-rule override makes a managed rule do. */

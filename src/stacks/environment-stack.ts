@@ -13,11 +13,7 @@ import { Network } from "../constructs/network";
 import { POSTGRES_PORT, Rds } from "../constructs/rds";
 import { AppSecrets, DatabaseRoleSecret } from "../constructs/secrets";
 // operations (issue 15) and edge protection (issue 17)
-import { AlertTopic } from "../constructs/alert-topic";
-import { Dashboard, DashboardSection } from "../constructs/dashboard";
-import { DatabaseAlarms } from "../constructs/database-alarms";
-import { LoadBalancerAlarms } from "../constructs/load-balancer-alarms";
-import { ServiceAlarms } from "../constructs/service-alarms";
+import { AlertTopic, Dashboard, DashboardSection, DatabaseAlarms, LoadBalancerAlarms, ServiceAlarms } from "../constructs/observability";
 import { WebAcl } from "../constructs/web-acl";
 import { applyPolicies } from "../policies";
 import { addAwsProvider } from "./aws-provider";

@@ -1,10 +1,10 @@
 import { Testing } from "cdktf";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
-import { Alb } from "../../src/constructs/alb/alb";
-import { LoadBalancerAlarms, LoadBalancerAlarmsProps } from "../../src/constructs/load-balancer-alarms";
-import { Naming } from "../../src/core/naming";
-import { ReadableStack } from "../../src/stacks/readable-stack";
-import { testNetwork } from "../helpers/network";
+import { Alb } from "../../../src/constructs/alb/alb";
+import { LoadBalancerAlarms, LoadBalancerAlarmsProps } from "../../../src/constructs/observability/load-balancer-alarms";
+import { Naming } from "../../../src/core/naming";
+import { ReadableStack } from "../../../src/stacks/readable-stack";
+import { testNetwork } from "../../helpers/network";
 
 const TOPIC = "arn:aws:sns:eu-west-1:210987654321:whcsites-staging-alerts";
 

@@ -1,12 +1,12 @@
 import { Testing } from "cdktf";
-import { DatabaseAlarms, DatabaseAlarmsProps } from "../../src/constructs/database-alarms";
-import { Rds, RdsProps } from "../../src/constructs/rds/rds";
-import { AppSecrets } from "../../src/constructs/secrets/secrets";
-import { PropError } from "../../src/constructs/shared/validation";
-import { Naming } from "../../src/core/naming";
-import { defaultMaxConnections } from "../../src/domain/rds";
-import { ReadableStack } from "../../src/stacks/readable-stack";
-import { testNetwork } from "../helpers/network";
+import { DatabaseAlarms, DatabaseAlarmsProps } from "../../../src/constructs/observability/database-alarms";
+import { Rds, RdsProps } from "../../../src/constructs/rds/rds";
+import { AppSecrets } from "../../../src/constructs/secrets/secrets";
+import { PropError } from "../../../src/constructs/shared/validation";
+import { Naming } from "../../../src/core/naming";
+import { defaultMaxConnections } from "../../../src/domain/rds";
+import { ReadableStack } from "../../../src/stacks/readable-stack";
+import { testNetwork } from "../../helpers/network";
 
 type Alarm = Record<string, any>;
 const TOPIC = "arn:aws:sns:eu-west-1:210987654321:whcsites-staging-alerts";

@@ -3,11 +3,11 @@ import { TerraformIterator } from "cdktf";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
-import { acknowledge } from "../core/acknowledge";
-import { Naming } from "../core/naming";
-import { accountAdministersKey, accountUsesThroughService } from "../domain/kms";
-import { partitionOf } from "../domain/partition";
-import { PropChecks } from "./shared";
+import { acknowledge } from "../../core/acknowledge";
+import { Naming } from "../../core/naming";
+import { accountAdministersKey, accountUsesThroughService } from "../../domain/kms";
+import { partitionOf } from "../../domain/partition";
+import { PropChecks } from "../shared";
 
 /** An e-mail address as SNS takes it: no spaces, one `@`, a dot in the domain. */
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;

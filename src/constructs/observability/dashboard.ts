@@ -1,9 +1,9 @@
 import { Construct } from "constructs";
 import { CloudwatchDashboard } from "@cdktf/provider-aws/lib/cloudwatch-dashboard";
-import { Naming } from "../core/naming";
-import { DASHBOARD_ALARM_WIDGET_MAX_ALARMS } from "../domain/cloudwatch";
+import { Naming } from "../../core/naming";
+import { DASHBOARD_ALARM_WIDGET_MAX_ALARMS } from "../../domain/cloudwatch";
 import type { MetricSpec } from "./alarm";
-import { PropChecks } from "./shared";
+import { PropChecks } from "../shared";
 
 /** Width of a dashboard in grid units (CloudWatch dashboard body structure). */
 const GRID_WIDTH = 24;

@@ -1,9 +1,9 @@
 import { Testing } from "cdktf";
 import { CloudwatchDashboard } from "@cdktf/provider-aws/lib/cloudwatch-dashboard";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
-import { Dashboard, DashboardSection } from "../../src/constructs/dashboard";
-import { Naming } from "../../src/core/naming";
-import { ReadableStack } from "../../src/stacks/readable-stack";
+import { Dashboard, DashboardSection } from "../../../src/constructs/observability/dashboard";
+import { Naming } from "../../../src/core/naming";
+import { ReadableStack } from "../../../src/stacks/readable-stack";
 
 interface Widget {
   type: string;

@@ -1,8 +1,8 @@
 import { Construct } from "constructs";
 import { CloudwatchMetricAlarm, CloudwatchMetricAlarmMetricQuery } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
-import { ALARM_MAX_EVALUATION_SECONDS, ALARM_PERIOD_STEP_SECONDS } from "../domain/cloudwatch";
-import type { AlarmSetting, AlarmSettingOverride } from "../domain/tier-defaults";
-import type { PropChecks } from "./shared";
+import { ALARM_MAX_EVALUATION_SECONDS, ALARM_PERIOD_STEP_SECONDS } from "../../domain/cloudwatch";
+import type { AlarmSetting, AlarmSettingOverride } from "../../domain/tier-defaults";
+import type { PropChecks } from "../shared";
 
 /*
  * What the monitoring constructs (ServiceAlarms, LoadBalancerAlarms, DatabaseAlarms, WebAcl) share: the shape of a

@@ -1,11 +1,11 @@
 import { DefaultTokenResolver, StringConcat, TerraformStack, Testing, Tokenization } from "cdktf";
 import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-metric-filter";
-import { ServiceAlarms, ServiceAlarmsProps } from "../../src/constructs/service-alarms";
-import { PHOENIX_ERROR_LOG_PATTERN } from "../../src/constructs/ecs-service/profiles/phoenix";
-import { PropError } from "../../src/constructs/shared/validation";
-import { Naming } from "../../src/core/naming";
-import { ReadableStack } from "../../src/stacks/readable-stack";
-import { testService, TestServiceOptions } from "../helpers/service";
+import { ServiceAlarms, ServiceAlarmsProps } from "../../../src/constructs/observability/service-alarms";
+import { PHOENIX_ERROR_LOG_PATTERN } from "../../../src/constructs/ecs-service/profiles/phoenix";
+import { PropError } from "../../../src/constructs/shared/validation";
+import { Naming } from "../../../src/core/naming";
+import { ReadableStack } from "../../../src/stacks/readable-stack";
+import { testService, TestServiceOptions } from "../../helpers/service";
 
 type Alarm = Record<string, any>;
 type Resources = Record<string, Record<string, Record<string, any>>>;

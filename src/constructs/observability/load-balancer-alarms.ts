@@ -1,10 +1,10 @@
 import { Construct } from "constructs";
-import { Naming } from "../core/naming";
-import { AlarmSettingOverride, LoadBalancerAlarmSettings, tierDefaults } from "../domain/tier-defaults";
+import { Naming } from "../../core/naming";
+import { AlarmSettingOverride, LoadBalancerAlarmSettings, tierDefaults } from "../../domain/tier-defaults";
 import { addMetricAlarm, checkAlarmSettings, during, MetricSpec, ThresholdRange, withOverrides } from "./alarm";
-import type { Alb } from "./alb";
+import type { Alb } from "../alb";
 import type { DashboardWidget } from "./dashboard";
-import { PropChecks } from "./shared";
+import { PropChecks } from "../shared";
 
 const RANGES: Readonly<Record<keyof LoadBalancerAlarmSettings, ThresholdRange>> = {
   elb5xxCount: { min: 1, max: 1_000_000, unit: "responses per period" },

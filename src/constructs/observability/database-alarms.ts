@@ -1,11 +1,11 @@
 import { Construct } from "constructs";
-import { Naming } from "../core/naming";
-import { defaultMaxConnections, RDS_POSTGRES_INSTANCE_CLASSES } from "../domain/rds";
-import { AlarmSettingOverride, DatabaseAlarmSettings, tierDefaults } from "../domain/tier-defaults";
+import { Naming } from "../../core/naming";
+import { defaultMaxConnections, RDS_POSTGRES_INSTANCE_CLASSES } from "../../domain/rds";
+import { AlarmSettingOverride, DatabaseAlarmSettings, tierDefaults } from "../../domain/tier-defaults";
 import { addMetricAlarm, AlarmDefinition, checkAlarmSettings, during, MetricSpec, ThresholdRange, withOverrides } from "./alarm";
 import type { DashboardWidget } from "./dashboard";
-import type { Rds } from "./rds";
-import { PropChecks } from "./shared";
+import type { Rds } from "../rds";
+import { PropChecks } from "../shared";
 
 const RANGES: Readonly<Record<keyof DatabaseAlarmSettings, ThresholdRange>> = {
   cpuPercent: { min: 1, max: 100, unit: "percent" },

@@ -1,11 +1,11 @@
 import { Construct } from "constructs";
 import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-metric-filter";
-import { Naming } from "../core/naming";
-import { AlarmSetting, AlarmSettingOverride, ServiceAlarmSettings, tierDefaults } from "../domain/tier-defaults";
+import { Naming } from "../../core/naming";
+import { AlarmSetting, AlarmSettingOverride, ServiceAlarmSettings, tierDefaults } from "../../domain/tier-defaults";
 import { addMetricAlarm, AlarmDefinition, checkAlarmSettings, during, MetricSpec, ThresholdRange, withOverrides } from "./alarm";
 import type { DashboardWidget } from "./dashboard";
-import type { FargateService } from "./ecs-service";
-import { PropChecks } from "./shared";
+import type { FargateService } from "../ecs-service";
+import { PropChecks } from "../shared";
 
 /** The range of each service alarm's threshold. */
 const RANGES: Readonly<Record<keyof ServiceAlarmSettings, ThresholdRange>> = {

@@ -3,12 +3,12 @@ import { DefaultTokenResolver, StringConcat, TerraformStack, Testing, Tokenizati
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
-import { AlertTopic, AlertTopicProps } from "../../src/constructs/alert-topic";
-import { PropError } from "../../src/constructs/shared/validation";
-import { findAcknowledgement } from "../../src/core/acknowledge";
-import { Naming } from "../../src/core/naming";
-import { KMS_KEY_ADMINISTRATION_ACTIONS } from "../../src/domain/kms";
-import { ReadableStack } from "../../src/stacks/readable-stack";
+import { AlertTopic, AlertTopicProps } from "../../../src/constructs/observability/alert-topic";
+import { PropError } from "../../../src/constructs/shared/validation";
+import { findAcknowledgement } from "../../../src/core/acknowledge";
+import { Naming } from "../../../src/core/naming";
+import { KMS_KEY_ADMINISTRATION_ACTIONS } from "../../../src/domain/kms";
+import { ReadableStack } from "../../../src/stacks/readable-stack";
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
 interface Statement {

@@ -1,0 +1,12 @@
+export { AlertTopic } from "./alert-topic";
+export type { AlertTopicProps } from "./alert-topic";
+export { ServiceAlarms } from "./service-alarms";
+export type { ServiceAlarmsProps } from "./service-alarms";
+export { LoadBalancerAlarms } from "./load-balancer-alarms";
+export type { LoadBalancerAlarmsProps } from "./load-balancer-alarms";
+export { DatabaseAlarms } from "./database-alarms";
+export type { DatabaseAlarmsProps } from "./database-alarms";
+export { Dashboard } from "./dashboard";
+export type { AlarmStatusWidget, DashboardProps, DashboardSection, DashboardWidget, MetricWidget, TextWidget } from "./dashboard";
+export { addMetricAlarm, checkAlarmSettings, during, withOverrides } from "./alarm";
+export type { AlarmDefinition, MetricExpression, MetricSpec, ThresholdRange, TreatMissingData } from "./alarm";
