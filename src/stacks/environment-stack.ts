@@ -14,7 +14,7 @@ import { POSTGRES_PORT, Rds } from "../constructs/rds";
 import { AppSecrets, DatabaseRoleSecret } from "../constructs/secrets";
 // operations (issue 15) and edge protection (issue 17)
 import { AlertTopic, Dashboard, DashboardSection, DatabaseAlarms, LoadBalancerAlarms, ServiceAlarms } from "../constructs/observability";
-import { WebAcl } from "../constructs/web-acl";
+import { WebAcl } from "../constructs/edge";
 import { applyPolicies } from "../policies";
 import { addAwsProvider } from "./aws-provider";
 import { FieldMap, fromFile } from "./config-fields";

@@ -6,22 +6,22 @@ import { Wafv2IpSet } from "@cdktf/provider-aws/lib/wafv2-ip-set";
 import { Wafv2WebAcl, Wafv2WebAclRule } from "@cdktf/provider-aws/lib/wafv2-web-acl";
 import { Wafv2WebAclAssociation } from "@cdktf/provider-aws/lib/wafv2-web-acl-association";
 import { Wafv2WebAclLoggingConfiguration } from "@cdktf/provider-aws/lib/wafv2-web-acl-logging-configuration";
-import { Naming } from "../core/naming";
-import { isValidIpv4Cidr } from "../domain/cidr";
-import { CLOUDWATCH_RETENTION_DAYS } from "../domain/cloudwatch";
-import { partitionOf } from "../domain/partition";
-import { AlarmSettingOverride, tierDefaults, WebAclAlarmSettings, WebAclMode } from "../domain/tier-defaults";
+import { Naming } from "../../core/naming";
+import { isValidIpv4Cidr } from "../../domain/cidr";
+import { CLOUDWATCH_RETENTION_DAYS } from "../../domain/cloudwatch";
+import { partitionOf } from "../../domain/partition";
+import { AlarmSettingOverride, tierDefaults, WebAclAlarmSettings, WebAclMode } from "../../domain/tier-defaults";
 import {
   MANAGED_RULE_GROUPS,
   ManagedRuleGroupFacts,
   WAF_LOG_GROUP_PREFIX,
   WAF_RATE_LIMIT_RANGE,
   WAF_RATE_WINDOW_SECONDS,
-} from "../domain/waf";
-import { addMetricAlarm, checkAlarmSettings, during, MetricSpec, ThresholdRange, withOverrides } from "./observability";
-import type { Alb } from "./alb";
-import type { DashboardWidget } from "./observability";
-import { PropChecks } from "./shared";
+} from "../../domain/waf";
+import { addMetricAlarm, checkAlarmSettings, during, MetricSpec, ThresholdRange, withOverrides } from "../observability";
+import type { Alb } from "../alb";
+import type { DashboardWidget } from "../observability";
+import { PropChecks } from "../shared";
 
 /** What a per-rule override makes a managed rule do. */
 export type ManagedRuleAction = "count" | "block";
