@@ -1,8 +1,8 @@
 import * as path from "path";
 import { App, Testing } from "cdktf";
 import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
-import { GithubDeployRole } from "../../src/constructs/github-deploy-role";
-import { GithubRepository } from "../../src/constructs/github-repository";
+import { GithubDeployRole } from "../../src/constructs/delivery/github-deploy-role";
+import { GithubRepository } from "../../src/constructs/delivery/github-repository";
 import { loadEnvironment } from "../../src/config/environment";
 import { loadStateConfig } from "../../src/config/state";
 import { Naming } from "../../src/core/naming";

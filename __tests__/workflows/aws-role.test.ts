@@ -2,8 +2,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { spawnSync } from "child_process";
-import { githubDeployRoleName } from "../../src/constructs/github-deploy-role";
-import { githubPlanRoleName } from "../../src/constructs/github-plan-role";
+import { githubDeployRoleName } from "../../src/constructs/delivery/github-deploy-role";
+import { githubPlanRoleName } from "../../src/constructs/delivery/github-plan-role";
 import { Naming } from "../../src/core/naming";
 
 // The aws-role action's resolver (.github/actions/aws-role/role.mjs): the role ARN the workflows assume must be the

@@ -7,7 +7,7 @@ import { Naming } from "../core/naming";
 import { tierDefaults } from "../domain/tier-defaults";
 import { Alb } from "../constructs/alb";
 import { Cluster, ContainerProfile, ectoDatabaseUrl, FargateService, phoenixRelease, plainContainer, ServiceSecret, withOwnVariables } from "../constructs/ecs-service";
-import { githubDeployBoundaryArn } from "../constructs/github-deploy-role";
+import { githubDeployBoundaryArn } from "../constructs/delivery";
 import { DeployGate, DeployGateStep, MigrationTask, PostgresRoleBootstrap, TierGuard } from "../constructs/release";
 import { Network } from "../constructs/network";
 import { POSTGRES_PORT, Rds } from "../constructs/rds";

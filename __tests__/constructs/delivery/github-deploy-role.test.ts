@@ -9,10 +9,10 @@ import {
   githubDeployBoundaryArn,
   MANAGED_POLICY_MAX_CHARACTERS,
   PolicyStatementJson,
-} from "../../src/constructs/github-deploy-role";
-import { GithubRepository } from "../../src/constructs/github-repository";
-import { Naming } from "../../src/core/naming";
-import { addAwsProvider } from "../../src/stacks/aws-provider";
+} from "../../../src/constructs/delivery/github-deploy-role";
+import { GithubRepository } from "../../../src/constructs/delivery/github-repository";
+import { Naming } from "../../../src/core/naming";
+import { addAwsProvider } from "../../../src/stacks/aws-provider";
 
 const ACCOUNT = "123456789012";
 const PROVIDER = `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`;

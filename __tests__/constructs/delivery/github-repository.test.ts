@@ -1,4 +1,4 @@
-import { GithubRepository, githubOidcAudience, githubTrustPolicy } from "../../src/constructs/github-repository";
+import { GithubRepository, githubOidcAudience, githubTrustPolicy } from "../../../src/constructs/delivery/github-repository";
 
 const PROVIDER = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com";
 

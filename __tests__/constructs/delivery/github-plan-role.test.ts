@@ -1,8 +1,8 @@
 import { Testing } from "cdktf";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { GithubPlanRole, GithubPlanRoleProps, githubPlanRoleName, PLAN_ROLE_DENIED_ACTIONS } from "../../src/constructs/github-plan-role";
-import { GithubRepository } from "../../src/constructs/github-repository";
-import { Naming } from "../../src/core/naming";
+import { GithubPlanRole, GithubPlanRoleProps, githubPlanRoleName, PLAN_ROLE_DENIED_ACTIONS } from "../../../src/constructs/delivery/github-plan-role";
+import { GithubRepository } from "../../../src/constructs/delivery/github-repository";
+import { Naming } from "../../../src/core/naming";
 
 const PROVIDER = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com";
 const STATE_ROLE = "arn:aws:iam::210987654321:role/whcsites-tfstate-staging";

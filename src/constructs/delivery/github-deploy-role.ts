@@ -2,11 +2,11 @@ import { Construct } from "constructs";
 import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
-import { partitionOf } from "../domain/partition";
-import { Naming } from "../core/naming";
-import { acknowledge } from "../core/acknowledge";
+import { partitionOf } from "../../domain/partition";
+import { Naming } from "../../core/naming";
+import { acknowledge } from "../../core/acknowledge";
 import { GithubRepository, githubTrustPolicy } from "./github-repository";
-import { requireAccountId, requireInteger, requireRegion } from "./shared";
+import { requireAccountId, requireInteger, requireRegion } from "../shared";
 
 // ── props ──
 

@@ -1,9 +1,9 @@
 import { Construct } from "constructs";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { Naming } from "../core/naming";
+import { Naming } from "../../core/naming";
 import { GithubRepository, githubTrustPolicy } from "./github-repository";
-import { requireInteger, requireRegion } from "./shared";
+import { requireInteger, requireRegion } from "../shared";
 
 // ── props ──
 

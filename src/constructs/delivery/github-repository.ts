@@ -1,5 +1,5 @@
-import { partitionOf } from "../domain/partition";
-import { PropError } from "./shared";
+import { partitionOf } from "../../domain/partition";
+import { PropError } from "../shared";
 
 /*
  * What GitHub Actions puts in its OIDC tokens, and the trust policy that checks it. Shared by the plan and deploy

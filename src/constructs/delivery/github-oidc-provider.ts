@@ -1,8 +1,8 @@
 import { Construct, IConstruct } from "constructs";
 import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider";
-import { partitionOf } from "../domain/partition";
+import { partitionOf } from "../../domain/partition";
 import { GITHUB_OIDC_HOST, githubOidcAudience } from "./github-repository";
-import { PropError, requireAccountId, requireRegion } from "./shared";
+import { PropError, requireAccountId, requireRegion } from "../shared";
 
 // ── props ──
 

@@ -1,6 +1,6 @@
 import { App, Testing, TerraformOutput, TerraformStack } from "cdktf";
 import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider";
-import { GithubOidcProvider, githubOidcProviderArn } from "../../src/constructs/github-oidc-provider";
+import { GithubOidcProvider, githubOidcProviderArn } from "../../../src/constructs/delivery/github-oidc-provider";
 
 const ACCOUNT = "123456789012";
 const EXISTING = `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`;
