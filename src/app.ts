@@ -2,11 +2,8 @@ import * as path from "path";
 import { App } from "cdktf";
 import { ConfigError, ConfigProblem, ConfigWarning, EnvironmentConfig, loadEnvironments } from "./config/environment";
 import { loadStateConfig } from "./config/state";
-import { githubDeployRoleName, githubPlanRoleName } from "./constructs/delivery";
-import { Naming } from "./core/naming";
-import { partitionOf } from "./domain/partition";
-import { APP_NAME, EnvironmentStack, environmentStackName } from "./stacks/environment-stack";
-import { GithubStack, githubStackName } from "./stacks/github-stack";
+import { EnvironmentStack, environmentStackName } from "./stacks/environment-stack";
+import { GithubStack, githubRoleArns, githubStackName } from "./stacks/github-stack";
 import { STATE_STACK_NAME, StateStack } from "./stacks/state-stack";
 
 /** Options of {@link buildApp}. */
@@ -25,10 +22,7 @@ const ROOT = path.join(__dirname, "..");
 
 /** The roles that deploy or plan an environment, whom its state role trusts: its operators and its GitHub roles. */
 function deployersOf(config: EnvironmentConfig): string[] {
-  const naming = new Naming(APP_NAME, config.name);
-  const role = (name: string) => `arn:${partitionOf(config.region)}:iam::${config.accountId}:role/${name}`;
-  const github = config.delivery === undefined ? [] : [role(githubPlanRoleName(naming)), role(githubDeployRoleName(naming))];
-  return [...github, ...config.operatorRoleArns];
+  return [...githubRoleArns(config), ...config.operatorRoleArns];
 }
 
 /**

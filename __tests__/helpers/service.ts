@@ -1,6 +1,7 @@
 import { TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
-import { Alb, AlbRoute } from "../../src/constructs/alb/alb";
+import { Alb } from "../../src/constructs/alb/alb";
+import type { AlbRoute } from "../../src/constructs/alb/interfaces";
 import { Cluster, ClusterProps } from "../../src/constructs/ecs-service/cluster";
 import { FargateService, FargateServiceProps, ServiceLoadBalancing } from "../../src/constructs/ecs-service/fargate-service";
 import { Network } from "../../src/constructs/network/network";

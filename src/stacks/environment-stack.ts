@@ -6,23 +6,21 @@ import { acknowledge } from "../core/acknowledge";
 import { Naming } from "../core/naming";
 import { tierDefaults } from "../domain/tier-defaults";
 import { Alb } from "../constructs/alb";
-import { Cluster, ContainerProfile, ectoDatabaseUrl, FargateService, phoenixRelease, plainContainer, ServiceSecret, withOwnVariables } from "../constructs/ecs-service";
-import { githubDeployBoundaryArn } from "../constructs/delivery";
+import { Cluster, ContainerProfile, ectoDatabaseUrl, FargateService, phoenixRelease, plainContainer, withOwnVariables } from "../constructs/ecs-service";
 import { DeployGate, DeployGateStep, MigrationTask, PostgresRoleBootstrap, TierGuard } from "../constructs/release";
 import { Network } from "../constructs/network";
 import { POSTGRES_PORT, Rds } from "../constructs/rds";
-import { AppSecrets, DatabaseRoleSecret } from "../constructs/secrets";
+import { AppSecrets, DatabaseRoleSecret, ServiceSecret } from "../constructs/secrets";
 // operations (issue 15) and edge protection (issue 17)
 import { AlertTopic, Dashboard, DashboardSection, DatabaseAlarms, LoadBalancerAlarms, ServiceAlarms } from "../constructs/observability";
 import { WebAcl } from "../constructs/edge";
 import { applyPolicies } from "../policies";
+import { APP_NAME } from "./app-name";
 import { addAwsProvider } from "./aws-provider";
 import { FieldMap, fromFile } from "./config-fields";
 import { addFirstWaveMoves } from "./first-wave-moves";
+import { deployBoundaryArnOf } from "./github-stack";
 import { ReadableStack } from "./readable-stack";
-
-/** The application name: the first part of every stack and physical name. */
-export const APP_NAME = "whcsites";
 
 /** The stack name of an environment: `whcsites-<environment>`. */
 export function environmentStackName(environment: string): string {
@@ -148,7 +146,7 @@ export class EnvironmentStack extends ReadableStack {
     this.imageTag = release.tag;
     this.imageDigest = release.digest;
     // With delivery, the GitHub deploy role may create and change roles only with its boundary: every role here has it.
-    const permissionsBoundaryArn = config.delivery === undefined ? undefined : githubDeployBoundaryArn(this.naming, config.accountId, config.region);
+    const permissionsBoundaryArn = deployBoundaryArnOf(config);
 
     // ── network ──
     this.network = fromFile(file, "network", NETWORK_FIELDS, () =>

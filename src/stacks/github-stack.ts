@@ -4,16 +4,38 @@ import { EnvironmentConfig } from "../config/environment";
 import { StateConfig, stateAccessRoleArn } from "../config/state";
 import { Naming } from "../core/naming";
 import { tierDefaults } from "../domain/tier-defaults";
-import { GithubDeployRole, GithubOidcProvider, GithubPlanRole, GithubRepository } from "../constructs/delivery";
+import { partitionOf } from "../domain/partition";
+import { GithubDeployRole, githubDeployBoundaryArn, githubDeployRoleName, GithubOidcProvider, GithubPlanRole, githubPlanRoleName, GithubRepository } from "../constructs/delivery";
 import { applyPolicies } from "../policies";
 import { addAwsProvider } from "./aws-provider";
 import { FieldMap, fromFile } from "./config-fields";
-import { APP_NAME } from "./environment-stack";
+import { APP_NAME } from "./app-name";
 import { ReadableStack } from "./readable-stack";
 
 /** The GitHub stack of an environment: `whcsites-<environment>-github`. */
 export function githubStackName(environment: string): string {
   return `${APP_NAME}-${environment}-github`;
+}
+
+/**
+ * The ARNs of the environment's GitHub roles (plan, then deploy), which its state role trusts; none without
+ * `delivery`. Built offline from the names this stack gives the roles: the state stack is deployed from its own state.
+ */
+export function githubRoleArns(config: EnvironmentConfig): string[] {
+  if (config.delivery === undefined) return [];
+  const naming = new Naming(APP_NAME, config.name);
+  const role = (name: string) => `arn:${partitionOf(config.region)}:iam::${config.accountId}:role/${name}`;
+  return [role(githubPlanRoleName(naming)), role(githubDeployRoleName(naming))];
+}
+
+/**
+ * The permissions boundary of the environment's deploy role, which every IAM role of the environment's stack carries
+ * (the deploy role may create and change roles only with it); undefined without `delivery`. Built offline: no
+ * reference between the two stacks.
+ */
+export function deployBoundaryArnOf(config: EnvironmentConfig): string | undefined {
+  if (config.delivery === undefined) return undefined;
+  return githubDeployBoundaryArn(new Naming(APP_NAME, config.name), config.accountId, config.region);
 }
 
 /** Props of {@link GithubStack}. */

@@ -14,7 +14,8 @@ import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { Alb, ALB_TLS_POLICY, AlbProps, AlbRoute, AWS_DEFAULT_TARGET_GROUP_TIMING, modeledRolloutSecondsPerBatch } from "../../../src/constructs/alb/alb";
+import { Alb, ALB_TLS_POLICY, AlbProps } from "../../../src/constructs/alb/alb";
+import type { AlbRoute } from "../../../src/constructs/alb/interfaces";
 import { Network } from "../../../src/constructs/network/network";
 import { SecurityGroupPeer } from "../../../src/constructs/shared/security-group-peer";
 import { PropError } from "../../../src/constructs/shared/validation";
@@ -398,18 +399,6 @@ describe("Alb attributes", () => {
     expect(resources.aws_s3_bucket.probe.bucket).toBe(
       "${aws_lb.api.arn_suffix}|${aws_lb_listener.api_http.arn}|${aws_lb.api.arn}|${aws_lb.api.dns_name}|${aws_lb.api.zone_id}|vpc-0123",
     );
-  });
-});
-
-describe("modeledRolloutSecondsPerBatch", () => {
-  test("GIVEN AWS defaults WHEN modeled THEN one batch takes 450 s", () => {
-    expect(modeledRolloutSecondsPerBatch(AWS_DEFAULT_TARGET_GROUP_TIMING)).toBe(450);
-  });
-
-  test("GIVEN the construct defaults WHEN modeled THEN one batch takes 50 s, at most 60 s", () => {
-    const seconds = modeledRolloutSecondsPerBatch({ healthyThreshold: 2, intervalSeconds: 10, deregistrationDelaySeconds: 30 });
-    expect(seconds).toBe(50);
-    expect(seconds).toBeLessThanOrEqual(60);
   });
 });
 

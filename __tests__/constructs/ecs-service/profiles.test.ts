@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Token } from "cdktf";
-import type { ServiceSecret } from "../../../src/constructs/ecs-service/fargate-service";
+import type { ServiceSecret } from "../../../src/constructs/secrets/interfaces";
 import { plainContainer } from "../../../src/constructs/ecs-service/profiles/container";
 import { ectoDatabaseUrl, PHOENIX_DEFAULT_PORT, PHOENIX_ERROR_LOG_PATTERN, phoenixRelease, PhoenixReleaseOptions } from "../../../src/constructs/ecs-service/profiles/phoenix";
 import { ContainerProfile, withOwnVariables } from "../../../src/constructs/ecs-service/profiles/profile";

@@ -6,7 +6,8 @@ import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-sec
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
 import { Password } from "@cdktf/provider-random/lib/password";
 import { ectoDatabaseUrl } from "../../../src/constructs/ecs-service/profiles/phoenix";
-import { AppSecrets, AppSecretsProps, DATABASE_PASSWORD_SPECIAL_CHARACTERS, DatabaseConnectionParts, MASTER_SECRET_TAG } from "../../../src/constructs/secrets/secrets";
+import type { DatabaseConnectionParts } from "../../../src/constructs/secrets/interfaces";
+import { AppSecrets, AppSecretsProps, DATABASE_PASSWORD_SPECIAL_CHARACTERS, MASTER_SECRET_TAG } from "../../../src/constructs/secrets/secrets";
 import { PropError } from "../../../src/constructs/shared/validation";
 import { Naming } from "../../../src/core/naming";
 import { ReadableStack } from "../../../src/stacks/readable-stack";

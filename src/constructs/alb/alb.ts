@@ -12,6 +12,7 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import { elbLogDeliveryPrincipal } from "../../domain/elb-log-delivery";
 import { Naming } from "../../core/naming";
 import type { Network } from "../network";
+import type { AlbRouteOptions, ServiceLoadBalancer } from "./interfaces";
 import { addEgressTo, PropChecks, requireInteger, SecureBucket, SecurityGroupPeer } from "../shared";
 import { tierDefaults } from "../../domain/tier-defaults";
 
@@ -22,32 +23,6 @@ const ROUTE_PATH = /^(?=.{1,128}$)\/[A-Za-z0-9_\-.$/~"'@:+*?&=]*$/;
 
 /** The TLS policy of the HTTPS listener: TLS 1.3 and 1.2 with forward-secret ciphers only. */
 export const ALB_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06";
-
-/** The timings that decide how long one deployment batch takes to shift traffic. */
-export interface TargetGroupTiming {
-  /** Consecutive passing health checks before a new task receives traffic. */
-  readonly healthyThreshold: number;
-  /** Seconds between two health checks. */
-  readonly intervalSeconds: number;
-  /** Seconds a draining task keeps its in-flight requests before it is deregistered. */
-  readonly deregistrationDelaySeconds: number;
-}
-
-/** AWS's target-group defaults (5 healthy checks, 30 s apart, 300 s draining), for comparison. */
-export const AWS_DEFAULT_TARGET_GROUP_TIMING: TargetGroupTiming = Object.freeze({
-  healthyThreshold: 5,
-  intervalSeconds: 30,
-  deregistrationDelaySeconds: 300,
-});
-
-/**
- * The modeled seconds one rolling-deployment batch spends at the load balancer: the new task must pass
- * `healthyThreshold` checks `intervalSeconds` apart, then the old one drains for `deregistrationDelaySeconds`.
- * AWS defaults give 5 × 30 + 300 = 450 s; this construct's defaults give 2 × 10 + 30 = 50 s.
- */
-export function modeledRolloutSecondsPerBatch(timing: TargetGroupTiming): number {
-  return timing.healthyThreshold * timing.intervalSeconds + timing.deregistrationDelaySeconds;
-}
 
 // ── props ──
 
@@ -63,40 +38,6 @@ export interface AlbDomain {
    * @default none: the construct requests an ACM certificate and validates it through DNS records in `hostedZoneId`
    */
   readonly certificateArn?: string;
-}
-
-/** Health check of the target group. */
-export interface AlbHealthCheck {
-  /**
-   * Path requested on each task.
-   *
-   * @default "/healthz"
-   */
-  readonly path?: string;
-  /**
-   * Seconds between two checks, 5 to 300.
-   *
-   * @default 10
-   */
-  readonly intervalSeconds?: number;
-  /**
-   * Consecutive successes before a target is healthy, 2 to 10.
-   *
-   * @default 2
-   */
-  readonly healthyThreshold?: number;
-  /**
-   * Consecutive failures before a target is unhealthy, 2 to 10.
-   *
-   * @default 3
-   */
-  readonly unhealthyThreshold?: number;
-  /**
-   * Seconds without an answer that count as a failure, 2 to 120 and less than `intervalSeconds`.
-   *
-   * @default 5
-   */
-  readonly timeoutSeconds?: number;
 }
 
 /** Properties of {@link Alb}. */
@@ -147,41 +88,6 @@ export interface AlbProps {
 }
 
 /**
- * Which requests the load balancer sends to a target group: `"default"` (the listener's default action: every request
- * no rule matches) or a listener rule matching host names and/or path patterns.
- */
-export type AlbRoute = "default" | AlbRuleRoute;
-
-/** A listener rule's conditions and priority. At least one host or path; at most 5 values in all (an ALB limit). */
-export interface AlbRuleRoute {
-  /**
-   * Host names the rule matches (`Host` header), for example `admin.example.org`; `*` and `?` wildcards allowed.
-   *
-   * @default any host
-   */
-  readonly hosts?: readonly string[];
-  /**
-   * Path patterns the rule matches, for example `/admin/*`; `*` and `?` wildcards allowed. Case-sensitive.
-   *
-   * @default any path
-   */
-  readonly paths?: readonly string[];
-  /**
-   * Rule priority, 1 to 50000, unique on the listener; lower numbers are evaluated first. Given explicitly so that
-   * adding or removing a route never renumbers the others (a renumbered rule is replaced).
-   */
-  readonly priority: number;
-}
-
-/** What {@link Alb.addRoute} needs. */
-export interface AlbRouteOptions {
-  /** The requests to send. */
-  readonly route: AlbRoute;
-  /** ARN of the target group that receives them. */
-  readonly targetGroupArn: string;
-}
-
-/**
  * An internet-facing Application Load Balancer that services share: its own security group, HTTPS with an ACM
  * certificate and a Route53 alias when a domain is given (plain HTTP otherwise, outside production only), and access
  * logs to a dedicated bucket. Requests that no route claims get a fixed 404 from the load balancer itself.
@@ -190,7 +96,7 @@ export interface AlbRouteOptions {
  * a listener rule by host and/or path); `alb.allowTo(service, port)` opens the load balancer's egress to it, and the
  * service admits the load balancer on its side and waits for the route it gets back.
  */
-export class Alb extends Construct implements SecurityGroupPeer {
+export class Alb extends Construct implements ServiceLoadBalancer {
   /** DNS name AWS gives the load balancer. */
   public readonly dnsName: string;
   /** Route53 hosted zone id of the load balancer, for alias records. */

@@ -1,2 +1,3 @@
-export { Alb, ALB_TLS_POLICY, AWS_DEFAULT_TARGET_GROUP_TIMING, modeledRolloutSecondsPerBatch } from "./alb";
-export type { AlbDomain, AlbHealthCheck, AlbProps, AlbRoute, AlbRouteOptions, AlbRuleRoute, TargetGroupTiming } from "./alb";
+export { Alb, ALB_TLS_POLICY } from "./alb";
+export type { AlbDomain, AlbProps } from "./alb";
+export type { AlbHealthCheck, AlbRoute, AlbRouteOptions, AlbRuleRoute, ServiceLoadBalancer } from "./interfaces";

@@ -13,10 +13,12 @@ import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security
 import { Naming } from "../../core/naming";
 import { CLOUDWATCH_RETENTION_DAYS } from "../../domain/cloudwatch";
 import { tierDefaults } from "../../domain/tier-defaults";
-import { Alb, AlbHealthCheck, AlbRoute, modeledRolloutSecondsPerBatch } from "../alb";
+import { modeledRolloutSecondsPerBatch } from "../../domain/target-groups";
+import type { AlbHealthCheck, AlbRoute, ServiceLoadBalancer } from "../alb/interfaces";
 import type { Cluster } from "./cluster";
 import { appContainerDefinition, containerDefinitionsJson, TMP_VOLUME_NAME } from "./container-definition";
-import type { Network } from "../network";
+import type { ServiceNetwork } from "../network/interfaces";
+import type { ServiceSecret } from "../secrets/interfaces";
 import { addEgressTo, addIngressFrom, PropChecks, requireInteger, SecurityGroupPeer } from "../shared";
 import { TaskExecutionRole } from "./task-execution-role";
 
@@ -42,22 +44,10 @@ const HEALTH_CHECK_PATH = /^\/[A-Za-z0-9._~/-]*$/;
 
 // ── props ──
 
-/** A Secrets Manager secret a container reads into an environment variable when its task starts. */
-export interface ServiceSecret {
-  /** ARN of the secret. */
-  readonly arn: string;
-  /**
-   * A key of the secret's JSON value; the variable gets that key's value only.
-   *
-   * @default none: the whole secret string
-   */
-  readonly jsonKey?: string;
-}
-
 /** How the load balancer reaches a service: its route, and the target group the service creates for it. */
 export interface ServiceLoadBalancing {
   /** The shared load balancer. */
-  readonly alb: Alb;
+  readonly alb: ServiceLoadBalancer;
   /** Which requests reach the service (see {@link AlbRoute}). */
   readonly route: AlbRoute;
   /**
@@ -101,7 +91,7 @@ export interface FargateServiceProps {
   /** The cluster the service runs in. */
   readonly cluster: Cluster;
   /** The network whose private subnets run the tasks. */
-  readonly network: Network;
+  readonly network: ServiceNetwork;
   /**
    * Full image reference, for example `ghcr.io/owner/whcsites:1.4.2` or `...@sha256:<digest>`. May hold Terraform
    * tokens (a tag from a Terraform variable).

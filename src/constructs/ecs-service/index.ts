@@ -1,7 +1,7 @@
 export { Cluster } from "./cluster";
 export type { ClusterProps, ContainerInsightsMode } from "./cluster";
 export { ECS_EXEC_ACTIONS, FargateService } from "./fargate-service";
-export type { CpuArchitecture, FargateServiceProps, ServiceLoadBalancing, ServiceSecret } from "./fargate-service";
+export type { CpuArchitecture, FargateServiceProps, ServiceLoadBalancing } from "./fargate-service";
 export { TaskExecutionRole } from "./task-execution-role";
 export type { TaskExecutionRoleProps } from "./task-execution-role";
 export { appContainerDefinition, containerDefinitionsJson, TMP_PATH, TMP_VOLUME_NAME } from "./container-definition";

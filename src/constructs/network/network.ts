@@ -24,6 +24,7 @@ import { Naming } from "../../core/naming";
 import { CLOUDWATCH_RETENTION_DAYS } from "../../domain/cloudwatch";
 import { NAT_GATEWAY_MODES, NatGatewayMode } from "../../domain/nat-gateways";
 import { PropChecks } from "../shared";
+import type { ServiceNetwork } from "./interfaces";
 
 
 /** Interface endpoints created with `vpcEndpoints`: what Fargate tasks call at start that has a VPC endpoint. */
@@ -119,7 +120,7 @@ export interface NetworkProps {
  * It also takes over the VPC's default security group (no rules), default network ACL and main route table (no
  * routes), records flow logs, and can add VPC endpoints. Subnet CIDRs follow the stable layout of `src/domain/cidr.ts`.
  */
-export class Network extends Construct {
+export class Network extends Construct implements ServiceNetwork {
   /** The AWS region of the VPC (for example `eu-west-1`). */
   public readonly region: string;
   /** The VPC id. */

@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import { Fn, ITerraformDependable, TerraformResource } from "cdktf";
-import type { MigrationRunTarget } from "./migration-task";
+import type { MigrationRunTarget } from "./run-target";
 import { PropChecks, TerraformData } from "../shared";
 
 // ── props ──

@@ -1,7 +1,8 @@
 export { DeployGate } from "./deploy-gate";
 export type { DeployGateProps, DeployGateStep } from "./deploy-gate";
 export { MigrationTask } from "./migration-task";
-export type { MigrationRunTarget, MigrationTaskProps } from "./migration-task";
+export type { MigrationTaskProps } from "./migration-task";
+export type { MigrationRunTarget } from "./run-target";
 export { PostgresRoleBootstrap } from "./postgres-role-bootstrap";
 export type { DatabaseRole, DatabaseRoleKind, PostgresRoleBootstrapProps } from "./postgres-role-bootstrap";
 export { TierGuard } from "./tier-guard";

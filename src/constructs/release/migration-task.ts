@@ -4,7 +4,9 @@ import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import { appContainerDefinition, containerDefinitionsJson, TaskExecutionRole, TMP_VOLUME_NAME } from "../ecs-service";
 import { Naming } from "../../core/naming";
 import type { DeployGateStep } from "./deploy-gate";
-import type { FargateService, ServiceSecret } from "../ecs-service";
+import type { MigrationRunTarget } from "./run-target";
+import type { FargateService } from "../ecs-service";
+import type { ServiceSecret } from "../secrets";
 import { PropChecks } from "../shared";
 
 /** Name of the container that runs the migration command; its exit code decides success. */
@@ -104,33 +106,6 @@ export interface MigrationTaskProps {
    * @default 512
    */
   readonly memoryMiB?: number;
-}
-
-// ── types ──
-
-/**
- * What the migration runner needs to start the task with RunTask: the shape of the environment stack's `migration`
- * output (see `src/migrations/target.ts`).
- */
-export interface MigrationRunTarget {
-  /** ECS cluster name. */
-  readonly cluster: string;
-  /** ARN with revision of the migration task definition. */
-  readonly taskDefinitionArn: string;
-  /** The container whose exit code decides success. */
-  readonly containerName: string;
-  /** Private subnets the task runs in. */
-  readonly subnetIds: string[];
-  /** The service's security group, so the database admits the task. */
-  readonly securityGroupIds: string[];
-  /** AWS region. */
-  readonly region: string;
-  /** Log group of the container. */
-  readonly logGroup: string;
-  /** awslogs stream prefix. */
-  readonly logStreamPrefix: string;
-  /** The image the task definition runs. */
-  readonly image: string;
 }
 
 /**

@@ -8,10 +8,11 @@ import { acknowledge } from "../../core/acknowledge";
 import { Naming } from "../../core/naming";
 import { CLOUDWATCH_RETENTION_DAYS } from "../../domain/cloudwatch";
 import { tierDefaults } from "../../domain/tier-defaults";
-import type { Cluster, ServiceSecret } from "../ecs-service";
+import type { Cluster } from "../ecs-service";
 import { appContainerDefinition, containerDefinitionsJson, TaskExecutionRole, TMP_VOLUME_NAME } from "../ecs-service";
-import type { MigrationRunTarget } from "./migration-task";
-import type { Network } from "../network";
+import type { MigrationRunTarget } from "./run-target";
+import type { ServiceNetwork } from "../network";
+import type { ServiceSecret } from "../secrets";
 import { addEgressTo, PropChecks, requireInteger, SecurityGroupPeer } from "../shared";
 
 /** The psql client image: the official PostgreSQL image from ECR Public (no Docker Hub pull limits). psql 17 talks to servers 13-17. */
@@ -48,7 +49,7 @@ export interface PostgresRoleBootstrapProps {
   /** The cluster the one-off task runs in. */
   readonly cluster: Cluster;
   /** The network whose private subnets run the task. */
-  readonly network: Network;
+  readonly network: ServiceNetwork;
   /**
    * The master connection secret: JSON with `host`, `port`, `dbname`, `username` and `password`. This task is the
    * only one that reads it.

@@ -9,8 +9,8 @@ import { accountAdministersKey, accountUsesThroughService } from "../../domain/k
 import { partitionOf } from "../../domain/partition";
 import { tierDefaults } from "../../domain/tier-defaults";
 import { EphemeralPassword } from "./ephemeral-password";
-import type { ServiceSecret } from "../ecs-service";
 import { PropChecks } from "../shared";
+import type { DatabaseConnectionParts, ServiceSecret } from "./interfaces";
 
 /** The tag that marks the database master user's connection secret (the policy guard reads it: WHC.SEC3). */
 export const MASTER_SECRET_TAG = { key: "whcsites:role", value: "database-master" } as const;
@@ -31,16 +31,6 @@ export const DATABASE_PASSWORD_SPECIAL_CHARACTERS = "-_~";
 
 /** Secrets Manager's punctuation set (GetRandomPassword), less the characters a database password may use. */
 const EXCLUDED_DATABASE_PASSWORD_CHARACTERS = [...`!"#$%&'()*+,-./:;<=>?@[\\]^_\`{|}~`].filter((c) => !DATABASE_PASSWORD_SPECIAL_CHARACTERS.includes(c)).join("");
-
-/** The parts of a database connection, as Terraform expressions, for a connection URL. */
-export interface DatabaseConnectionParts {
-  readonly username: string;
-  /** The password: a secret. Only ever goes into the connection secret. */
-  readonly password: string;
-  readonly host: string;
-  readonly port: string;
-  readonly dbname: string;
-}
 
 // ── props ──
 

@@ -1,4 +1,4 @@
-import type { ServiceSecret } from "../fargate-service";
+import type { ServiceSecret } from "../../secrets/interfaces";
 import type { ContainerProfile, DatabaseAccess } from "./profile";
 
 // ── options ──

@@ -1,7 +1,6 @@
 import { Token } from "cdktf";
-import type { ServiceSecret } from "../fargate-service";
+import type { DatabaseConnectionParts, ServiceSecret } from "../../secrets/interfaces";
 import { TMP_PATH } from "../container-definition";
-import type { DatabaseConnectionParts } from "../../secrets";
 import { PropChecks } from "../../shared";
 import type { ContainerProfile, DatabaseAccess } from "./profile";
 

@@ -1,4 +1,4 @@
-import type { ServiceSecret } from "../fargate-service";
+import type { ServiceSecret } from "../../secrets/interfaces";
 import { PropChecks } from "../../shared";
 
 // ── types ──
