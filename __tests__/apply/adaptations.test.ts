@@ -1,6 +1,6 @@
 import * as path from "path";
-import { ADAPTATIONS, EMULATOR_SETTINGS, adaptForEmulator, liftProtections, synthesizedBlock } from "../../scripts/lib/emulator-adaptations";
-import { findDeployGates, findInState } from "../../scripts/lib/emulator-apply";
+import { ADAPTATIONS, EMULATOR_SETTINGS, adaptForEmulator, liftProtections, synthesizedBlock } from "../../scripts/lib/emulator/adaptations";
+import { findDeployGates, findInState } from "../../scripts/lib/emulator/apply";
 import type { StackJson } from "../../scripts/lib/stack-json";
 
 const ROOT = "/repo";

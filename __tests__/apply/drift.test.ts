@@ -1,5 +1,5 @@
-import { EMULATOR_ALLOWLIST } from "../../scripts/lib/emulator-allowlist";
-import { classifyPlan, describeChange, matchesShape, type PlanJson } from "../../scripts/lib/emulator-drift";
+import { EMULATOR_ALLOWLIST } from "../../scripts/lib/emulator/allowlist";
+import { classifyPlan, describeChange, matchesShape, type PlanJson } from "../../scripts/lib/emulator/drift";
 
 type Change = NonNullable<PlanJson["resource_changes"]>[number];
 

@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { startEmulator } from "../../scripts/lib/emulator";
+import { startEmulator } from "../../scripts/lib/emulator/moto";
 import { alive, emulatorPid, gone, processesIn, processesWith, removeWorkDirs, startCli } from "./helpers";
 
 const SLOW = ["--out", "__tests__/fixtures/apply", "--stack", "slow"];

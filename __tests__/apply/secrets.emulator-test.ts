@@ -5,9 +5,9 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { startEmulator, type Emulator } from "../../scripts/lib/emulator";
-import { findInState } from "../../scripts/lib/emulator-apply";
-import { secretValuesInEmulator, valuesOf } from "../../scripts/lib/emulator-secrets";
+import { startEmulator, type Emulator } from "../../scripts/lib/emulator/moto";
+import { findInState } from "../../scripts/lib/emulator/apply";
+import { secretValuesInEmulator, valuesOf } from "../../scripts/lib/emulator/secrets";
 
 /** One Secrets Manager call on the emulator (JSON protocol; the emulator does not check signatures). */
 async function call(endpoint: string, action: string, body: object): Promise<any> {

@@ -8,7 +8,7 @@
  * fields, so the provider replaced them, deleting them before the deploy gate ran), the gap is filled in the emulator
  * (scripts/emulator/moto_launcher.py) instead.
  */
-import type { AllowlistEntry } from "./emulator-drift";
+import type { AllowlistEntry } from "./drift";
 
 const RDS_INSTANCE_API = "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBInstance.html";
 const RDS_INSTANCE_SOURCE = "hashicorp/terraform-provider-aws internal/service/rds/instance.go (resourceInstanceRead sets the attribute from DescribeDBInstances)";

@@ -10,14 +10,14 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DEFAULT_STARTED_BY } from "../../src/migrations/target";
-import { adaptForEmulator, liftProtections, type AdaptedStack, type AppliedAdaptation } from "./emulator-adaptations";
-import { runLogged, type LoggedRun } from "./emulator-commands";
-import { classifyPlan, describeChange, type AllowlistEntry, type PlanJson, type PlannedChange } from "./emulator-drift";
-import type { Emulator } from "./emulator";
-import { createHostedZones, deleteHostedZones, hostedZonesInEnvironmentFile, type CreatedHostedZone } from "./emulator-prerequisites";
-import { secretValuesInEmulator } from "./emulator-secrets";
-import type { StackJson } from "./stack-json";
+import { DEFAULT_STARTED_BY } from "../../../src/migrations/target";
+import { adaptForEmulator, liftProtections, type AdaptedStack, type AppliedAdaptation } from "./adaptations";
+import { runLogged, type LoggedRun } from "./commands";
+import { classifyPlan, describeChange, type AllowlistEntry, type PlanJson, type PlannedChange } from "./drift";
+import type { Emulator } from "./moto";
+import { createHostedZones, deleteHostedZones, hostedZonesInEnvironmentFile, type CreatedHostedZone } from "./prerequisites";
+import { secretValuesInEmulator } from "./secrets";
+import type { StackJson } from "../stack-json";
 
 /** One synthesized stack to apply. */
 export interface StackSource {

@@ -9,10 +9,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { EMULATOR_SETTINGS } from "./emulator-adaptations";
+import { EMULATOR_SETTINGS } from "./adaptations";
 
 /** The launcher script (committed next to this harness). */
-export const LAUNCHER = path.resolve(__dirname, "..", "emulator", "moto_launcher.py");
+export const LAUNCHER = path.resolve(__dirname, "..", "..", "emulator", "moto_launcher.py");
 
 /** Thrown when the emulator cannot start: no python, no moto, a failed patch. Never a reason to skip. */
 export class EmulatorUnavailableError extends Error {
