@@ -8,12 +8,12 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { findStackDirs, PROJECT_ROOT } from "./lib/check-stacks";
-import { DEFAULT_ASSUMPTIONS, estimateStack, formatAssumptions, formatEstimate, MissingPriceError, type Assumptions } from "./lib/cost";
-import { loadPriceTable, PriceTableError, type PriceTable } from "./lib/cost-prices";
-import { synthesizeFolder } from "./lib/environment-folders";
-import type { StackJson } from "./lib/stack-json";
-import { StackResources } from "./lib/stack-references";
+import { findStackDirs, PROJECT_ROOT } from "./lib/terraform/check-stacks";
+import { DEFAULT_ASSUMPTIONS, estimateStack, formatAssumptions, formatEstimate, MissingPriceError, type Assumptions } from "./lib/cost/estimate";
+import { loadPriceTable, PriceTableError, type PriceTable } from "./lib/cost/prices";
+import { synthesizeFolder } from "./lib/synth/environment-folders";
+import type { StackJson } from "./lib/stack/stack-json";
+import { StackResources } from "./lib/stack/stack-references";
 import { runMain } from "./lib/run-main";
 
 const number = (flag: string, max = Number.POSITIVE_INFINITY) => (value: string): number => {

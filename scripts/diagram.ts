@@ -8,9 +8,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Command } from "commander";
-import { PROJECT_ROOT } from "./lib/check-stacks";
-import { diagramFiles, orphanDiagrams } from "./lib/diagram";
-import { environmentFolders, synthesizeFolder } from "./lib/environment-folders";
+import { PROJECT_ROOT } from "./lib/terraform/check-stacks";
+import { diagramFiles, orphanDiagrams } from "./lib/diagram/mermaid";
+import { environmentFolders, synthesizeFolder } from "./lib/synth/environment-folders";
 import { runMain } from "./lib/run-main";
 
 async function main(): Promise<number> {

@@ -10,9 +10,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command } from "commander";
-import { checkStacks, DEFAULT_WORK_DIR, PROJECT_ROOT, TerraformNotFoundError } from "./lib/check-stacks";
-import { formatPlanSummary, summarizePlan, withoutEphemeralStandIns, type PlanJson } from "./lib/plan-summary";
-import { synthesizeApp } from "./lib/synth";
+import { checkStacks, DEFAULT_WORK_DIR, PROJECT_ROOT, TerraformNotFoundError } from "./lib/terraform/check-stacks";
+import { formatPlanSummary, summarizePlan, withoutEphemeralStandIns, type PlanJson } from "./lib/terraform/plan-summary";
+import { synthesizeApp } from "./lib/synth/synth";
 import { errorMessage, runMain } from "./lib/run-main";
 
 interface CliOptions {

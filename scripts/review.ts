@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command } from "commander";
 import type { App } from "cdktf";
-import { installCdktfHclFixes } from "./lib/review-cdktf-fixes";
+import { installCdktfHclFixes } from "./lib/review/cdktf-fixes";
 import { runMain } from "./lib/run-main";
 
 // Before anything loads cdktf: its HCL renderer is fixed as it loads.
@@ -36,8 +36,8 @@ async function main(): Promise<number> {
     import("../src/app"),
     import("../src/synth"),
     import("../src/token-stack-traces"),
-    import("./lib/review"),
-    import("./lib/check-stacks"),
+    import("./lib/review/review-copy"),
+    import("./lib/terraform/check-stacks"),
   ]);
   configureTokenStackTraces();
   const outdir = process.env.CDKTF_OUTDIR ?? "cdktf.out";

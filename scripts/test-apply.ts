@@ -10,15 +10,15 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
-import { CLI_CONFIG_TEMPLATE, DEFAULT_WORK_DIR, PROJECT_ROOT, assertNoPluginCache, findStackDirs } from "./lib/check-stacks";
-import { withDirLock } from "./lib/dir-lock";
+import { CLI_CONFIG_TEMPLATE, DEFAULT_WORK_DIR, PROJECT_ROOT, assertNoPluginCache, findStackDirs } from "./lib/terraform/check-stacks";
+import { withDirLock } from "./lib/terraform/dir-lock";
 import { startEmulator, EmulatorUnavailableError, type Emulator } from "./lib/emulator/moto";
 import { ADAPTATIONS } from "./lib/emulator/adaptations";
 import { EMULATOR_ALLOWLIST } from "./lib/emulator/allowlist";
 import { applyStacks, type StackApplyResult, type StackSource } from "./lib/emulator/apply";
-import { environmentFolders } from "./lib/environment-folders";
-import { synthesizeApp } from "./lib/synth";
-import { findTerraform } from "./lib/terraform-cli";
+import { environmentFolders } from "./lib/synth/environment-folders";
+import { synthesizeApp } from "./lib/synth/synth";
+import { findTerraform } from "./lib/terraform/terraform-cli";
 import { runMain } from "./lib/run-main";
 
 interface CliOptions {

@@ -8,10 +8,10 @@
  */
 import * as path from "node:path";
 import { Command, Option } from "commander";
-import { checkStacks, DEFAULT_WORK_DIR, PROJECT_ROOT, TerraformNotFoundError, type RandomMode, type StackResult } from "./lib/check-stacks";
-import { allowedBy, unexpectedWarnings } from "./lib/allowed-warnings";
-import { synthesizeApp } from "./lib/synth";
-import { formatDiagnostic, isCi } from "./lib/terraform-cli";
+import { checkStacks, DEFAULT_WORK_DIR, PROJECT_ROOT, TerraformNotFoundError, type RandomMode, type StackResult } from "./lib/terraform/check-stacks";
+import { allowedBy, unexpectedWarnings } from "./lib/terraform/allowed-warnings";
+import { synthesizeApp } from "./lib/synth/synth";
+import { formatDiagnostic, isCi } from "./lib/terraform/terraform-cli";
 import { runMain } from "./lib/run-main";
 
 interface CliOptions {

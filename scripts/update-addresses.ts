@@ -9,10 +9,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Command } from "commander";
-import { ADDRESSES_DIR, compareAddresses, isStateful, readCommittedAddresses, writeAddressFile } from "./lib/addresses";
-import { findStackDirs, PROJECT_ROOT } from "./lib/check-stacks";
-import { movedAddresses, resourceAddresses, type StackJson } from "./lib/stack-json";
-import { environmentFolders, synthesizeApp } from "./lib/synth";
+import { ADDRESSES_DIR, compareAddresses, isStateful, readCommittedAddresses, writeAddressFile } from "./lib/stack/addresses";
+import { findStackDirs, PROJECT_ROOT } from "./lib/terraform/check-stacks";
+import { movedAddresses, resourceAddresses, type StackJson } from "./lib/stack/stack-json";
+import { environmentFolders, synthesizeApp } from "./lib/synth/synth";
 
 /** Rewrite the lists in `dir` from the stacks in `outDir`; lists of stacks the app no longer has go. */
 function updateLists(outDir: string, dir: string): void {

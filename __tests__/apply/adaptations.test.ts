@@ -1,7 +1,7 @@
 import * as path from "path";
 import { ADAPTATIONS, EMULATOR_SETTINGS, adaptForEmulator, liftProtections, synthesizedBlock } from "../../scripts/lib/emulator/adaptations";
 import { findDeployGates, findInState } from "../../scripts/lib/emulator/apply";
-import type { StackJson } from "../../scripts/lib/stack-json";
+import type { StackJson } from "../../scripts/lib/stack/stack-json";
 
 const ROOT = "/repo";
 

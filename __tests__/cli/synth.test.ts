@@ -5,7 +5,7 @@ import * as path from "path";
 import { App } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
-import { environmentFolder, environmentFolders } from "../../scripts/lib/synth";
+import { environmentFolder, environmentFolders } from "../../scripts/lib/synth/synth";
 import { stoppedSynthesisExitCode } from "../../src/core/cdktf-cli";
 import { applyPolicies } from "../../src/policies";
 import { ReadableStack } from "../../src/stacks/readable-stack";

@@ -1,10 +1,10 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { Assumptions, estimateStack, MissingPriceError, spotShare } from "../../scripts/lib/cost";
-import { loadPriceTable, PriceTableError, pricedRegions } from "../../scripts/lib/cost-prices";
-import { environmentFolders } from "../../scripts/lib/environment-folders";
-import type { StackJson } from "../../scripts/lib/stack-json";
+import { Assumptions, estimateStack, MissingPriceError, spotShare } from "../../scripts/lib/cost/estimate";
+import { loadPriceTable, PriceTableError, pricedRegions } from "../../scripts/lib/cost/prices";
+import { environmentFolders } from "../../scripts/lib/synth/environment-folders";
+import type { StackJson } from "../../scripts/lib/stack/stack-json";
 
 const ROOT = path.join(__dirname, "..", "..");
 const FIXTURE_PRICES = path.join(__dirname, "..", "fixtures", "cost", "prices");

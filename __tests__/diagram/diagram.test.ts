@@ -1,9 +1,9 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { buildDiagram, diagramFiles, staleDiagrams } from "../../scripts/lib/diagram";
-import { environmentFolders, synthesizeFolder } from "../../scripts/lib/environment-folders";
-import type { StackJson } from "../../scripts/lib/stack-json";
+import { buildDiagram, diagramFiles, staleDiagrams } from "../../scripts/lib/diagram/mermaid";
+import { environmentFolders, synthesizeFolder } from "../../scripts/lib/synth/environment-folders";
+import type { StackJson } from "../../scripts/lib/stack/stack-json";
 
 const ROOT = path.join(__dirname, "..", "..");
 const folders = environmentFolders(ROOT);

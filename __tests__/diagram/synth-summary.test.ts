@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { architectureDiagramPath, synthesize } from "../../src/synth";
-import { environmentFolders } from "../../scripts/lib/environment-folders";
+import { environmentFolders } from "../../scripts/lib/synth/environment-folders";
 
 const ROOT = path.join(__dirname, "..", "..");
 

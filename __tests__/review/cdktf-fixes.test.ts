@@ -2,8 +2,8 @@ import * as fs from "fs";
 import { createRequire } from "module";
 import { parse } from "@cdktf/hcl2json";
 import * as cdktfRender from "cdktf/lib/hcl/render";
-import * as fixes from "../../scripts/lib/review-cdktf-fixes";
-import { canonicalTemplate, escapeHclTemplate, templateParts } from "../../scripts/lib/review-template";
+import * as fixes from "../../scripts/lib/review/cdktf-fixes";
+import { canonicalTemplate, escapeHclTemplate, templateParts } from "../../scripts/lib/stack/templates";
 
 const RENDER_JS = require.resolve("cdktf/lib/hcl/render");
 

@@ -3,9 +3,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse } from "@cdktf/hcl2json";
-import { environmentFolders } from "../../scripts/lib/environment-folders";
-import { compareReviewCopy } from "../../scripts/lib/review-compare";
-import { REVIEW_FILE, REVIEW_GUARD_VERSION } from "../../scripts/lib/review";
+import { environmentFolders } from "../../scripts/lib/synth/environment-folders";
+import { compareReviewCopy } from "../../scripts/lib/review/compare";
+import { REVIEW_FILE, REVIEW_GUARD_VERSION } from "../../scripts/lib/review/review-copy";
 
 const ROOT = path.join(__dirname, "..", "..");
 

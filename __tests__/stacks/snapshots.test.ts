@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { COMMITTED_ENVIRONMENTS, environmentFolders } from "../../scripts/lib/synth";
+import { COMMITTED_ENVIRONMENTS, environmentFolders } from "../../scripts/lib/synth/synth";
 import { buildApp } from "../../src/app";
 
 /** Drops cdktf's "//" metadata (construct paths, version): addresses and values are what reviewers read. */

@@ -8,10 +8,10 @@ import {
   compareAddresses,
   readCommittedAddresses,
   writeAddressFile,
-} from "../../scripts/lib/addresses";
-import { findStackDirs } from "../../scripts/lib/check-stacks";
-import { resourceAddresses, type StackJson } from "../../scripts/lib/stack-json";
-import { COMMITTED_ENVIRONMENTS, environmentFolder, environmentFolders, synthesizeApp, type EnvironmentFolder } from "../../scripts/lib/synth";
+} from "../../scripts/lib/stack/addresses";
+import { findStackDirs } from "../../scripts/lib/terraform/check-stacks";
+import { resourceAddresses, type StackJson } from "../../scripts/lib/stack/stack-json";
+import { COMMITTED_ENVIRONMENTS, environmentFolder, environmentFolders, synthesizeApp, type EnvironmentFolder } from "../../scripts/lib/synth/synth";
 import { Testing } from "cdktf";
 import { loadEnvironment } from "../../src/config/environment";
 import { loadStateConfig } from "../../src/config/state";

@@ -2,12 +2,12 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ALLOWED_WARNINGS, allowedBy } from "../../scripts/lib/allowed-warnings";
-import { addressFilePath, readCommittedAddresses } from "../../scripts/lib/addresses";
-import { checkContainerDefinitions } from "../../scripts/lib/container-definitions";
-import { type StackJson } from "../../scripts/lib/stack-json";
-import { COMMITTED_ENVIRONMENTS } from "../../scripts/lib/synth";
-import { findTerraform } from "../../scripts/lib/terraform-cli";
+import { ALLOWED_WARNINGS, allowedBy } from "../../scripts/lib/terraform/allowed-warnings";
+import { addressFilePath, readCommittedAddresses } from "../../scripts/lib/stack/addresses";
+import { checkContainerDefinitions } from "../../scripts/lib/stack/container-definitions";
+import { type StackJson } from "../../scripts/lib/stack/stack-json";
+import { COMMITTED_ENVIRONMENTS } from "../../scripts/lib/synth/synth";
+import { findTerraform } from "../../scripts/lib/terraform/terraform-cli";
 import { plannedFolder, planRun, synthesizedStacks, type PlannedFolder } from "./plan-run";
 import { describeStackChecks, initRealBackend } from "./stack-checks";
 

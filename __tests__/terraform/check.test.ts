@@ -2,9 +2,9 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { assertNoPluginCache, checkStacks, type StackResult } from "../../scripts/lib/check-stacks";
-import { resourceAddresses, type StackJson } from "../../scripts/lib/stack-json";
-import { findTerraform, isCi } from "../../scripts/lib/terraform-cli";
+import { assertNoPluginCache, checkStacks, type StackResult } from "../../scripts/lib/terraform/check-stacks";
+import { resourceAddresses, type StackJson } from "../../scripts/lib/stack/stack-json";
+import { findTerraform, isCi } from "../../scripts/lib/terraform/terraform-cli";
 import { hashTree } from "../helpers/hash-tree";
 
 const ROOT = path.join(__dirname, "..", "..");

@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { acquireDirLock } from "../../scripts/lib/dir-lock";
+import { acquireDirLock } from "../../scripts/lib/terraform/dir-lock";
 import { isolateTempDir } from "../global/temp-dir";
 import { preparePlanRun, RUN_DIR, RUN_FILE, RUN_LOCK } from "./plan-run";
 

@@ -11,7 +11,7 @@ import { Testing } from "cdktf";
 import { loadEnvironment } from "../../src/config/environment";
 import { loadStateConfig } from "../../src/config/state";
 import { EnvironmentStack } from "../../src/stacks/environment-stack";
-import { findTerraform, isCi } from "../../scripts/lib/terraform-cli";
+import { findTerraform, isCi } from "../../scripts/lib/terraform/terraform-cli";
 
 const ROOT = path.join(__dirname, "..", "..");
 const state = loadStateConfig(path.join(ROOT, "state.json"));

@@ -9,10 +9,10 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { checkStacks, concurrencyLimit, DEFAULT_WORK_DIR, findStackDirs, type StackResult } from "../../scripts/lib/check-stacks";
-import { type StackJson } from "../../scripts/lib/stack-json";
-import { environmentFolders, synthesizeApp, type EnvironmentFolder } from "../../scripts/lib/synth";
-import { findTerraform, isCi } from "../../scripts/lib/terraform-cli";
+import { checkStacks, concurrencyLimit, DEFAULT_WORK_DIR, findStackDirs, type StackResult } from "../../scripts/lib/terraform/check-stacks";
+import { type StackJson } from "../../scripts/lib/stack/stack-json";
+import { environmentFolders, synthesizeApp, type EnvironmentFolder } from "../../scripts/lib/synth/synth";
+import { findTerraform, isCi } from "../../scripts/lib/terraform/terraform-cli";
 
 /** Where a Jest run keeps its synthesized apps, working copies and plans (gitignored, kept for the next run's reuse). */
 export const RUN_DIR = path.join(DEFAULT_WORK_DIR, "jest");

@@ -1,9 +1,9 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { PROJECT_ROOT, type StackResult } from "../../scripts/lib/check-stacks";
-import { formatPlanSummary, summarizePlan, withoutEphemeralStandIns, type PlanJson } from "../../scripts/lib/plan-summary";
-import { COMMITTED_ENVIRONMENTS } from "../../scripts/lib/synth";
+import { PROJECT_ROOT, type StackResult } from "../../scripts/lib/terraform/check-stacks";
+import { formatPlanSummary, summarizePlan, withoutEphemeralStandIns, type PlanJson } from "../../scripts/lib/terraform/plan-summary";
+import { COMMITTED_ENVIRONMENTS } from "../../scripts/lib/synth/synth";
 import { plannedFolder, planRun } from "./plan-run";
 
 function preview(args: string[]): { status: number | null; stdout: string; stderr: string } {

@@ -6,11 +6,11 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { unexpectedWarnings } from "../../scripts/lib/allowed-warnings";
-import { type StackResult } from "../../scripts/lib/check-stacks";
-import { checkStackContainerDefinitions } from "../../scripts/lib/container-definitions";
-import { type StackJson } from "../../scripts/lib/stack-json";
-import { findTerraform, formatDiagnostic } from "../../scripts/lib/terraform-cli";
+import { unexpectedWarnings } from "../../scripts/lib/terraform/allowed-warnings";
+import { type StackResult } from "../../scripts/lib/terraform/check-stacks";
+import { checkStackContainerDefinitions } from "../../scripts/lib/stack/container-definitions";
+import { type StackJson } from "../../scripts/lib/stack/stack-json";
+import { findTerraform, formatDiagnostic } from "../../scripts/lib/terraform/terraform-cli";
 
 /** A stack as the checks see it. */
 export interface StackSubject {

@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Testing } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { PLACEHOLDER_CREDENTIALS, prepareStackJson, qualifySource, requiredProviders, resourceAddresses, type StackJson } from "../../scripts/lib/stack-json";
+import { PLACEHOLDER_CREDENTIALS, prepareStackJson, qualifySource, requiredProviders, resourceAddresses, type StackJson } from "../../scripts/lib/stack/stack-json";
 import { ectoDatabaseUrl } from "../../src/constructs/ecs-service/profiles/phoenix";
 import { Rds } from "../../src/constructs/rds/rds";
 import { AppSecrets } from "../../src/constructs/secrets/secrets";

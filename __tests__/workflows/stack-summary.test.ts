@@ -3,7 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import { spawnSync } from "child_process";
 import { acknowledgementsOf, countPlan, stackSummary } from "../../.github/scripts/stack-summary";
-import { findTerraform, isCi } from "../../scripts/lib/terraform-cli";
+import { findTerraform, isCi } from "../../scripts/lib/terraform/terraform-cli";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 

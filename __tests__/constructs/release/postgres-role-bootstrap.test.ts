@@ -21,7 +21,7 @@ import { ReadableStack } from "../../../src/stacks/readable-stack";
 import { testNetwork } from "../../helpers/network";
 import { findPostgres, PostgresBinaries, PostgresCluster, PsqlResult } from "../../helpers/postgres";
 import { testService } from "../../helpers/service";
-import { isCi } from "../../../scripts/lib/terraform-cli";
+import { isCi } from "../../../scripts/lib/terraform/terraform-cli";
 
 type Resource = Record<string, unknown>;
 type Resources = Record<string, Record<string, Resource>>;

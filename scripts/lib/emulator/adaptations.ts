@@ -10,7 +10,7 @@
  */
 import { randomBytes } from "node:crypto";
 import * as path from "node:path";
-import { prepareStackJson, type RandomSwap, type StackJson } from "../stack-json";
+import { prepareStackJson, type RandomSwap, type StackJson } from "../stack/stack-json";
 
 /** Environment of the emulator process, with the reason for each setting. */
 export const EMULATOR_SETTINGS: ReadonlyArray<{ readonly name: string; readonly value: string; readonly reason: string }> = [

@@ -17,7 +17,7 @@ import { classifyPlan, describeChange, type AllowlistEntry, type PlanJson, type 
 import type { Emulator } from "./moto";
 import { createHostedZones, deleteHostedZones, hostedZonesInEnvironmentFile, type CreatedHostedZone } from "./prerequisites";
 import { secretValuesInEmulator } from "./secrets";
-import type { StackJson } from "../stack-json";
+import type { StackJson } from "../stack/stack-json";
 
 /** One synthesized stack to apply. */
 export interface StackSource {

@@ -10,10 +10,10 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { architectureDiagramPath } from "../../src/synth";
-import type { EnvironmentFolder } from "./environment-folders";
-import type { StackJson } from "./stack-json";
-import { asList, parseJsonAttribute, referenceIn, referencesIn, StackResource, StackResources } from "./stack-references";
+import { architectureDiagramPath } from "../../../src/synth";
+import type { EnvironmentFolder } from "../synth/environment-folders";
+import type { StackJson } from "../stack/stack-json";
+import { asList, parseJsonAttribute, referenceIn, referencesIn, StackResource, StackResources } from "../stack/stack-references";
 
 type Shape = "box" | "round" | "database" | "circle" | "hexagon";
 

@@ -3,9 +3,9 @@
  * (scripts/lib/cost-prices.ts), under stated assumptions for what depends on traffic. Resource types it does not
  * know are listed as not estimated, never silently left out when they are known to cost by use.
  */
-import type { PriceTable } from "./cost-prices";
-import type { StackJson } from "./stack-json";
-import { asList, referenceIn, referencesIn, StackResource, StackResources } from "./stack-references";
+import type { PriceTable } from "./prices";
+import type { StackJson } from "../stack/stack-json";
+import { asList, referenceIn, referencesIn, StackResource, StackResources } from "../stack/stack-references";
 
 /** What the estimate assumes; each has a flag of `npm run cost`. */
 export interface Assumptions {

@@ -19,7 +19,7 @@ import {
   TerraformVariable,
 } from "cdktf";
 import type { IConstruct } from "constructs";
-import { EphemeralPassword } from "../../src/constructs/secrets";
+import { EphemeralPassword } from "../../../src/constructs/secrets";
 
 /** Name of the review copy in each stack's folder, beside cdk.tf.json. */
 export const REVIEW_FILE = "review.tf";
@@ -31,7 +31,7 @@ export const REVIEW_FILE = "review.tf";
 export const REVIEW_GUARD_VERSION = "< 0.0.0";
 
 const GUARD_BLOCK = [
-  "# ── guard (scripts/lib/review.ts) ──",
+  "# ── guard (scripts/lib/review/review-copy.ts) ──",
   "# Not part of the stack: no Terraform version meets this, so Terraform refuses to use this file.",
   "terraform {",
   `  required_version = "${REVIEW_GUARD_VERSION}"`,

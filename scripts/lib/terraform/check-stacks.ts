@@ -16,7 +16,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { withDirLock } from "./dir-lock";
 import { withoutEphemeralStandIns } from "./plan-summary";
-import { prepareStackJson, requiredProviders, type RandomSwap, type RequiredProvider, type StackJson } from "./stack-json";
+import { prepareStackJson, requiredProviders, type RandomSwap, type RequiredProvider, type StackJson } from "../stack/stack-json";
 import {
   dedupeDiagnostics,
   findTerraform,
@@ -27,8 +27,8 @@ import {
   type TerraformDiagnostic,
 } from "./terraform-cli";
 
-/** Root of the repository (scripts/lib/../..). */
-export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
+/** Root of the repository (scripts/lib/terraform/../../..). */
+export const PROJECT_ROOT = path.resolve(__dirname, "..", "..", "..");
 
 /** Where working copies and plans live unless told otherwise (gitignored). */
 export const DEFAULT_WORK_DIR = path.join(PROJECT_ROOT, ".tf-check");

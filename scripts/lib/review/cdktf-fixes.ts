@@ -21,7 +21,7 @@
  */
 import * as path from "node:path";
 import { addHook } from "pirates";
-import { escapeHclTemplate } from "./review-template";
+import { escapeHclTemplate } from "../stack/templates";
 
 const RENDER_JS = path.join("cdktf", "lib", "hcl", "render.js");
 const STACK_JS = path.join("cdktf", "lib", "terraform-stack.js");

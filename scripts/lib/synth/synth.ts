@@ -4,9 +4,9 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ADDRESSES_DIR } from "./addresses";
-import { PROJECT_ROOT } from "./check-stacks";
-import { runCommand } from "./terraform-cli";
+import { ADDRESSES_DIR } from "../stack/addresses";
+import { PROJECT_ROOT } from "../terraform/check-stacks";
+import { runCommand } from "../terraform/terraform-cli";
 
 /** The bootstrap stack every app has, whatever its environment folder (src/stacks/state-stack.ts). */
 export const STATE_STACK = "whcsites-state";

@@ -3,7 +3,7 @@
  * architecture diagram and the cost estimate.
  */
 import type { StackJson } from "./stack-json";
-import { templateParts } from "./review-template";
+import { templateParts } from "./templates";
 
 /** A managed resource of a stack. */
 export interface StackResource {

@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 /** Where the price tables are. */
-export const PRICES_DIR = path.join(__dirname, "..", "..", "src", "domain", "prices");
+export const PRICES_DIR = path.join(__dirname, "..", "..", "..", "src", "domain", "prices");
 
 /** USD list prices of one region. */
 export interface Prices {
@@ -73,7 +73,7 @@ export function pricedRegions(dir = PRICES_DIR): string[] {
 /** Reads and checks `<dir>/<region>.json`. */
 export function loadPriceTable(region: string, dir = PRICES_DIR): PriceTable {
   const file = path.join(dir, `${region}.json`);
-  const shown = path.relative(path.join(__dirname, "..", ".."), file);
+  const shown = path.relative(path.join(__dirname, "..", "..", ".."), file);
   if (!fs.existsSync(file)) {
     throw new PriceTableError([`${shown}: no price table for region ${region}; priced regions: ${pricedRegions(dir).join(", ") || "none"} (add one: copy a table, take its prices from the AWS Price List API, set asOf)`]);
   }

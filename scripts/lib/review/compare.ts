@@ -11,7 +11,7 @@
  *   `type`), hcl2json gives the expression as `${...}`; the braces are dropped there.
  * Nothing else is forgiven: a value, key, block or list entry that differs is reported.
  */
-import { canonicalTemplate, templateParts } from "./review-template";
+import { canonicalTemplate, templateParts } from "../stack/templates";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 

@@ -8,7 +8,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { PROJECT_ROOT } from "./check-stacks";
+import { PROJECT_ROOT } from "../terraform/check-stacks";
 import { movedAddresses, resourceAddresses, type StackJson } from "./stack-json";
 
 /** Resource types whose destruction loses data or breaks what depends on them. */
