@@ -44,6 +44,6 @@ module.exports = {
   globalTeardown: "<rootDir>/__tests__/global/teardown.ts",
   // Both cores: Jest's default on two is one worker, which leaves a core idle while a suite waits on Terraform.
   maxWorkers: 2,
-  // Real Terraform runs inside tests (issue 3); give them room without hiding hangs.
+  // Real Terraform runs inside tests; give them room without hiding hangs.
   testTimeout: 120000,
 };

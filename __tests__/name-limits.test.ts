@@ -50,7 +50,7 @@ function namesOf(folder: string): Named[] {
   }
 }
 
-describe("every name fits AWS's limit (issue 13: the longest accepted names are synthesized too)", () => {
+describe("every name fits AWS's limit (the longest accepted names are synthesized too)", () => {
   test.each(FOLDERS.map((f) => [path.relative(ROOT, f), f]))("%s", (_shown, folder) => {
     // GIVEN the stacks of the folder WHEN every limited name is measured (Terraform interpolations count as written)
     const names = namesOf(folder);

@@ -5,7 +5,7 @@ import * as path from "path";
 
 /**
  * `npm run bench`: wall time and peak RSS of synthesizing the whole app, median of N runs, next to the floor (a
- * one-resource, deep-import cdktf app run the same way). Budget: within 2.25x the floor's wall time (issue 14: synthesis
+ * one-resource, deep-import cdktf app run the same way). Budget: within 2.25x the floor's wall time (synthesis
  * is at cdktf's floor, about 2.04x; the budget guards against regressions, it is no target) and under 150 MB peak RSS.
  * Exits 1 when the budget is missed, so the numbers cannot be ignored.
  */

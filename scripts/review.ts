@@ -1,7 +1,7 @@
 /**
  * `npm run review`: synthesizes every stack as `npm run synth` does, then writes beside each stack's cdk.tf.json a
  * review copy, `review.tf`: the same stack as HCL, rendered by cdktf, grouped by construct under separator comments
- * (scripts/lib/review.ts). Terraform applies cdk.tf.json; review.tf is for reading.
+ * (scripts/lib/review/review-copy.ts). Terraform applies cdk.tf.json; review.tf is for reading.
  *
  * Its own command, not part of `npm run synth`: rendering and formatting the HCL cost about 2.5 times the synthesis
  * (README, "Review copy"), beyond the budget of `npm run bench`. A review.tf left beside cdk.tf.json would be read by

@@ -83,7 +83,7 @@ async function main(): Promise<number> {
     .option("--concurrency <n>", "stacks applied at the same time (one emulator; 2 cores)", integer(1, 8), 3)
     .option("--migration-exit-code <n>", "exit code of the emulated migration task in the main apply", integer(0, 255), 0)
     .option("--no-failed-migration", "skip the phase that ships a version whose migration fails")
-    .option("--find-in-state <value...>", "report where these values appear in each state after apply (issue 20; never fails)", [])
+    .option("--find-in-state <value...>", "report where these values appear in each state after apply (never fails)", [])
     .parse();
   const options = program.opts<CliOptions>();
   const startedAt = Date.now();
@@ -169,7 +169,7 @@ async function main(): Promise<number> {
     let results: StackApplyResult[] = [];
     try {
       console.log(`emulator: moto ${emulator.motoVersion} on ${emulator.endpoint} (pid ${emulator.pid}); ${emulator.patches.length} gap fill(s): ${emulator.patches.join("; ")}`);
-      console.log(`working copies: ${ADAPTATIONS.length} adaptation(s), listed in scripts/lib/emulator-adaptations.ts; allowlist: ${EMULATOR_ALLOWLIST.length} entr(ies) in scripts/lib/emulator-allowlist.ts`);
+      console.log(`working copies: ${ADAPTATIONS.length} adaptation(s), listed in scripts/lib/emulator/adaptations.ts; allowlist: ${EMULATOR_ALLOWLIST.length} entr(ies) in scripts/lib/emulator/allowlist.ts`);
       console.log(`applying ${sources.length} stack(s), ${options.concurrency} at a time: ${sources.map((s) => `${s.app}/${s.stack}`).join(", ")}`);
       results = await applyStacks({
         stacks: sources,
@@ -203,8 +203,8 @@ async function main(): Promise<number> {
     if (artifacts.size > 0) console.log(`\nallowlisted emulator artifacts in the second plans: ${[...artifacts].map(([id, n]) => `${id} x${n}`).join(", ")}`);
     const findings = results.flatMap((r) => r.stateFindings.filter((f) => f.places.length > 0).map((f) => `  ${r.id}: ${f.what}: ${f.places.join(", ")}`));
     const searched = results.reduce((n, r) => n + r.stateFindings.length, 0);
-    if (findings.length > 0) console.log(`\nvalues found in the state after apply (issue 20; reported, not failing yet):\n${findings.join("\n")}`);
-    else console.log(`\nstate search (issue 20): none of ${searched} secret value(s) written to the emulator is in a state after apply`);
+    if (findings.length > 0) console.log(`\nvalues found in the state after apply (no secret may be there; reported, not failing yet):\n${findings.join("\n")}`);
+    else console.log(`\nstate search (no secret in the state): none of ${searched} secret value(s) written to the emulator is in a state after apply`);
     console.log(`\nfull logs: ${path.relative(process.cwd(), path.join(workDir, "logs")) || "."} (one folder per stack: <n>-<phase>.log, migrations.log; emulator.log)`);
     const passed = results.filter((r) => r.ok).length;
     console.log(`test:apply: ${passed}/${results.length} stack(s) applied, planned again with no change, and destroyed; total ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);

@@ -3,7 +3,7 @@
  *
  * By default it synthesizes the app into .tf-check/synth (cdktf.out is never touched) and checks every stack.
  * `--no-synth` checks cdktf.out as it is; `--out <dir>` checks another cdktf output dir.
- * Exit code: 0 when every stack plans with no warning outside scripts/lib/allowed-warnings.ts, 1 otherwise.
+ * Exit code: 0 when every stack plans with no warning outside scripts/lib/terraform/allowed-warnings.ts, 1 otherwise.
  * Without a terraform binary: failure in CI (CI=true), a loud SKIP with exit 0 on a developer machine.
  */
 import * as path from "node:path";
@@ -107,7 +107,7 @@ async function main(): Promise<number> {
   console.log(`\n${summary(results)}`);
   console.log(`\ntf-check: ${results.filter((r) => r.ok).length}/${results.length} stack(s) planned; wall time ${((Date.now() - started) / 1000).toFixed(1)} s`);
   if (failed.length > 0) {
-    const why = (r: StackResult) => (r.ok ? "warnings not in scripts/lib/allowed-warnings.ts" : r.failedStep);
+    const why = (r: StackResult) => (r.ok ? "warnings not in scripts/lib/terraform/allowed-warnings.ts" : r.failedStep);
     console.error(`tf-check FAILED: ${failed.map((r) => `${r.stack} (${why(r)})`).join(", ")}`);
     return 1;
   }

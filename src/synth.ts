@@ -113,7 +113,7 @@ export function architectureDiagramPath(environmentsDir: string | undefined, sta
 /**
  * After a successful synthesis: removes a review copy (review.tf, `npm run review`) left in a stack folder, since
  * Terraform would read it beside the new cdk.tf.json; then one line per stack: its resources, its architecture
- * diagram and its cost estimate (issue 18).
+ * diagram and its cost estimate (what a reviewer reads first).
  */
 function successSummary(outdir: string, manifest: Manifest, environmentsDir: string | undefined): string[] {
   const relative = environmentsDir === undefined ? "environments" : path.relative(ROOT, path.resolve(environmentsDir));

@@ -1,5 +1,5 @@
 /**
- * The secret values the harness searches the state for (issue 20), read back from the real emulator.
+ * The secret values the harness searches the state for, read back from the real emulator.
  * Needs python3 with moto 5.2.1 (run by `npm run test:apply`, not by `npm test`).
  */
 import * as fs from "fs";

@@ -72,7 +72,7 @@ describe("environment files", () => {
     for (const name of ["staging", "production"]) expect(read(name).$schema).toBe("./schema.json");
   });
 
-  test("alerts: e-mail addresses, an existing topic, or (outside production) nobody; threshold changes are kept as given (issue 15)", () => {
+  test("alerts: e-mail addresses, an existing topic, or (outside production) nobody; threshold changes are kept as given", () => {
     expect(loadEnvironment(path.join(ENVIRONMENTS, "production.json")).alerts).toEqual({ notify: { kind: "emails", emails: ["oncall@whcsites.example.org"] }, thresholds: {} });
     const env = read("staging");
     env.alerts = { topicArn: "arn:aws:sns:eu-west-1:210987654321:ops", thresholds: { service: { cpuPercent: { threshold: 70 } } } };
@@ -84,7 +84,7 @@ describe("environment files", () => {
     expect(loadEnvironment(writeEnvironment(env)).alerts.notify).toEqual({ kind: "none" });
   });
 
-  test("webAcl: on in block mode in production, off elsewhere; a non-production file may turn it on (issue 17)", () => {
+  test("webAcl: on in block mode in production, off elsewhere; a non-production file may turn it on", () => {
     expect(loadEnvironment(path.join(ENVIRONMENTS, "production.json")).webAcl).toEqual({
       enabled: true, mode: "block", rateLimit: 2000, allowCidrs: [], ruleOverrides: {}, logRetentionDays: 365,
     });

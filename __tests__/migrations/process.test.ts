@@ -12,7 +12,7 @@ const ROOT = path.join(__dirname, "..", "..");
 const TASK_ARN = "arn:aws:ecs:eu-west-1:111122223333:task/whcsites-staging-service/0123456789abcdef0123456789abcdef";
 const TD_ARN = "arn:aws:ecs:eu-west-1:111122223333:task-definition/whcsites-staging-migrate:7";
 
-/** The deploy gate's command line (see src/constructs/deploy-gate.ts), against the fake endpoint. */
+/** The deploy gate's command line (see src/constructs/release/deploy-gate.ts), against the fake endpoint. */
 const RUNNER_ARGS = [
   "--require",
   "./scripts/register-ts.cjs",

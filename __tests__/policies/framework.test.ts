@@ -32,8 +32,8 @@ function httpListener(scope: Construct, id = "http"): LbListener {
 }
 
 describe("the rule index", () => {
-  test("lists every rule of the issue once, with our own rules prefixed WHC.", () => {
-    // GIVEN the controls issue #9 asks for
+  test("lists every rule of the guard once, with our own rules prefixed WHC.", () => {
+    // GIVEN the controls the guard holds every stack to: AWS FSBP controls, then our own
     const expected = [
       "EC2.2", "EC2.6", "EC2.15", "EC2.18", "EC2.19",
       "ELB.1", "ELB.4", "ELB.5", "ELB.6", "ELB.12", "ELB.13", "ELB.17",
@@ -41,9 +41,9 @@ describe("the rule index", () => {
       "RDS.2", "RDS.3", "RDS.5", "RDS.8", "RDS.9", "RDS.11", "RDS.13", "RDS.17", "RDS.25",
       "S3.5", "S3.8", "S3.12", "DynamoDB.2", "DynamoDB.6", "IAM.1", "IAM.21", "KMS.4",
       "WHC.LOG1", "WHC.SEC1", "WHC.SEC2", "WHC.SEC3", "WHC.SAFE1", "WHC.ECS1",
-      // issue 15 (operations) and issue 17 (edge protection)
+      // operations and edge protection
       "WHC.ECS2", "WHC.OPS1", "WHC.SNS1", "WHC.WAF1", "WHC.WAF2",
-      // issue 20: data protection in every tier, command templates, service trust, endpoint policies, key use
+      // data protection in every tier, command templates, service trust, endpoint policies, key use
       "WHC.SAFE2", "WHC.ECS3", "WHC.IAM2", "WHC.NET1", "WHC.KMS1",
     ];
     // WHEN reading the index

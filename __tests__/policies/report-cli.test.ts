@@ -5,7 +5,7 @@ const ROOT = path.join(__dirname, "..", "..");
 const policy = (...args: string[]) =>
   spawnSync(process.execPath, ["--require", "./scripts/register-ts.cjs", "scripts/policy-report.ts", ...args], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
 
-describe("npm run policy (issue 21: quiet by default, --help, --stack, --failures-only)", () => {
+describe("npm run policy (quiet by default, --help, --stack, --failures-only)", () => {
   test("--help lists the options and the exit codes", () => {
     const run = policy("--help");
     expect(run.status).toBe(0);

@@ -11,7 +11,7 @@ const RENDER_JS = require.resolve("cdktf/lib/hcl/render");
 function fixedRender(): typeof cdktfRender {
   const code = fixes.fixRenderSource(fs.readFileSync(RENDER_JS, "utf8"));
   const nodeRequire = createRequire(RENDER_JS);
-  const load = (id: string): unknown => (id.endsWith("review-cdktf-fixes.ts") ? fixes : nodeRequire(id));
+  const load = (id: string): unknown => (id.endsWith("/review/cdktf-fixes.ts") ? fixes : nodeRequire(id));
   const module = { exports: {} as typeof cdktfRender };
   new Function("exports", "require", "module", "__filename", code)(module.exports, load, module, RENDER_JS);
   return module.exports;

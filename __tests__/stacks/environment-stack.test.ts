@@ -215,7 +215,7 @@ describe("EnvironmentStack composition", () => {
   });
 });
 
-describe("EnvironmentStack data protection (issue 20)", () => {
+describe("EnvironmentStack data protection", () => {
   /** The stack of a committed environment file after `change`, through the real loader. */
   const synthChanged = (base: string, change: (env: any) => void): any => {
     const env = JSON.parse(fs.readFileSync(path.join(ROOT, "environments", `${base}.json`), "utf8"));
@@ -287,7 +287,7 @@ describe("EnvironmentStack data protection (issue 20)", () => {
   });
 });
 
-describe("EnvironmentStack of the committed environments after the move to services (issue 13)", () => {
+describe("EnvironmentStack of the committed environments after the move to services", () => {
   const staging = synthEnvironment("staging");
   const production = synthEnvironment("production");
 
@@ -433,7 +433,7 @@ describe("EnvironmentStack with three services (examples/multi-service)", () => 
   });
 });
 
-describe("EnvironmentStack operations (issue 15) and edge protection (issue 17)", () => {
+describe("EnvironmentStack operations and edge protection", () => {
   const EXAMPLE = path.join(ROOT, "examples", "multi-service", "environments", "demo.json");
   const configOf = (file: string): any => JSON.parse(JSON.stringify(loadEnvironment(file)));
   const synthConfig = (config: any, id: string): any => JSON.parse(Testing.synth(new EnvironmentStack(Testing.app(), id, { config, state })));
@@ -562,7 +562,7 @@ describe("EnvironmentStack operations (issue 15) and edge protection (issue 17)"
   });
 });
 
-describe("EnvironmentStack hardening (issue 20 items 1 and 2)", () => {
+describe("EnvironmentStack hardening: the application logs in with roles of its own, and no secret reaches the state", () => {
   const staging = synthEnvironment("staging");
   const production = synthEnvironment("production");
   const containers = (json: any): Array<[string, any]> =>

@@ -26,7 +26,7 @@ function synthesized(name: string): { github: any; environment: any; stack: Gith
   return { github: JSON.parse(Testing.synth(stack)), environment: JSON.parse(Testing.synth(environment)), stack };
 }
 
-describe("GithubStack (issue 16): the GitHub side of one environment, deployed by an administrator", () => {
+describe("GithubStack: the GitHub side of one environment, deployed by an administrator", () => {
   const staging = synthesized("staging");
   const production = synthesized("production");
   const trust = (json: any, role: string) => JSON.parse(json.resource.aws_iam_role[role].assume_role_policy).Statement[0];

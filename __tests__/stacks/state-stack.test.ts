@@ -99,7 +99,7 @@ describe("StateStack", () => {
     expect(synth).toHaveResourceWithProperties(KmsKey, { enable_key_rotation: true, deletion_window_in_days: 30, lifecycle: { prevent_destroy: true } });
     expect(synth).toHaveResourceWithProperties(KmsAlias, { name: "alias/whcsites-tfstate", target_key_id: "${aws_kms_key.state_key.key_id}" });
     // THEN only the account (through IAM) administers it, and no principal but the state roles and the
-    // administrators may use it, whatever IAM policy they have (issue 20: broad policies must not reach the state)
+    // administrators may use it, whatever IAM policy they have (broad policies must not reach the state)
     expect(JSON.parse(json.resource.aws_kms_key.state_key.policy).Statement).toEqual([
       { Sid: "AccountAdministersKey", Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: "kms:*", Resource: "*" },
       {

@@ -115,7 +115,7 @@ describeWithTerraform("the environment plans show what was promised", () => {
   const config = (stack: string, address: string): ConfigResource => configs(stack).find((r) => r.address === address) as ConfigResource;
   const refs = (resource: ConfigResource, attribute: string): string[] => resource.expressions[attribute]?.references ?? [];
 
-  describe("network (issue 4)", () => {
+  describe("network", () => {
     test("production: 3 tiers x 3 AZs of subnets, 3 NAT gateways, an ALL-traffic flow log, a default SG with no rules", () => {
       const subnets = planned("whcsites-production", "aws_subnet").map((s) => s.address.replace(/^aws_subnet\.network_/, ""));
       expect(subnets.sort()).toEqual(["database_a", "database_b", "database_c", "private_a", "private_b", "private_c", "public_a", "public_b", "public_c"]);
@@ -153,7 +153,7 @@ describeWithTerraform("the environment plans show what was promised", () => {
     });
   });
 
-  describe("load balancer (issue 5)", () => {
+  describe("load balancer", () => {
     test("production: TLS 1.3 HTTPS listener with a validated certificate, 301 redirect, Route53 alias, deletion protection, access logs", () => {
       const stack = "whcsites-production";
       expect(one(stack, "aws_lb_listener.api_https").values).toMatchObject({ port: 443, protocol: "HTTPS", ssl_policy: "ELBSecurityPolicy-TLS13-1-2-Res-2021-06" });
@@ -183,7 +183,7 @@ describeWithTerraform("the environment plans show what was promised", () => {
     });
   });
 
-  describe("secrets and database (issue 6)", () => {
+  describe("secrets and database", () => {
     test.each(ENVIRONMENT_STACKS)("%s: one PostgreSQL instance in the isolated subnets, admitting only the service's and the role bootstrap's security groups", (stack) => {
       expect(planned(stack, "aws_db_instance")).toHaveLength(1);
       expect(one(stack, "aws_db_instance.database").values).toMatchObject({ engine: "postgres", publicly_accessible: false, storage_encrypted: true, storage_type: "gp3" });
@@ -238,7 +238,7 @@ describeWithTerraform("the environment plans show what was promised", () => {
     });
   });
 
-  describe("ECS service (issue 7) and migrations (issue 8)", () => {
+  describe("ECS service and migrations", () => {
     test.each(ENVIRONMENT_STACKS)("%s: circuit breaker with rollback, steady state awaited, autoscaling on CPU and requests", (stack) => {
       expect(one(stack, "aws_ecs_service.service_api").values).toMatchObject({
         wait_for_steady_state: true,

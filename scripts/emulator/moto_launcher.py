@@ -1,7 +1,7 @@
 """
 The AWS API emulator of `npm run test:apply`: moto, in this process, with the gaps that the stacks hit filled in.
 
-Started by scripts/lib/emulator.ts, never by hand (but `python3 scripts/emulator/moto_launcher.py` works for a look).
+Started by scripts/lib/emulator/moto.ts, never by hand (but `python3 scripts/emulator/moto_launcher.py` works for a look).
 It listens on 127.0.0.1 only, on a free port the OS picks, and prints one JSON line when it is ready:
   {"ready": true, "port": <port>, "pid": <pid>, "moto": "<version>", "patches": [...]}
 It exits when its standard input closes (the harness died, even by SIGKILL), on SIGTERM or SIGINT.

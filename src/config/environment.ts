@@ -189,14 +189,14 @@ export interface EnvironmentConfig {
   };
   /** Roles of operators whom the environment's state role trusts (besides the GitHub roles, with delivery). */
   readonly operatorRoleArns: readonly string[];
-  // ── operations (issue 15): alarms, their notifications and the dashboard ──
+  // ── operations: alarms, their notifications and the dashboard ──
   /** Where the alarms notify and changes to the tier's alarm settings: see `AlertTopic` and the alarm constructs. */
   readonly alerts: {
     readonly notify: AlertDestination;
     /** Changes to the tier's thresholds, periods and evaluation counts, by part and alarm. */
     readonly thresholds: AlarmOverrides;
   };
-  // ── edge protection (issue 17) ──
+  // ── edge protection: the web application firewall ──
   /** The web application firewall on the load balancer: see `WebAcl`. */
   readonly webAcl: {
     readonly enabled: boolean;

@@ -11,7 +11,7 @@ import { DeployGate, DeployGateStep, MigrationTask, PostgresRoleBootstrap, TierG
 import { Network } from "../constructs/network";
 import { POSTGRES_PORT, Rds } from "../constructs/rds";
 import { AppSecrets, DatabaseRoleSecret, ServiceSecret } from "../constructs/secrets";
-// operations (issue 15) and edge protection (issue 17)
+// operations (alarms, their topic, the dashboard) and edge protection (the web ACL)
 import { AlertTopic, Dashboard, DashboardSection, DatabaseAlarms, LoadBalancerAlarms, ServiceAlarms } from "../constructs/observability";
 import { WebAcl } from "../constructs/edge";
 import { applyPolicies } from "../policies";
@@ -57,7 +57,7 @@ const SERVICE_FIELDS: FieldMap = {
   accountId: "/accountId",
 };
 const MIGRATION_FIELDS: FieldMap = { cpu: "(cpu)", memoryMiB: "(memoryMiB)" };
-// operations (issue 15) and edge protection (issue 17): the alarm constructs' thresholds are the file's alerts.thresholds
+// Operations and edge protection: the alarm constructs' thresholds are the file's alerts.thresholds
 const ALERTS_FIELDS: FieldMap = { existingTopicArn: "topicArn", accountId: "/accountId", region: "/region" };
 const SERVICE_ALARMS_FIELDS: FieldMap = { thresholds: "/alerts.thresholds.service", name: "(name)", errorLogPattern: "(errorLogPattern)", minimumRequests: "(minimumRequests)" };
 const LOAD_BALANCER_ALARMS_FIELDS: FieldMap = { thresholds: "/alerts.thresholds.loadBalancer" };
@@ -103,7 +103,7 @@ export class EnvironmentStack extends ReadableStack {
    * use the database roll out.
    */
   public readonly deployGate?: DeployGate;
-  // ── operations (issue 15) and edge protection (issue 17) ──
+  // ── operations and edge protection ──
   /** The topic the alarms notify, unless the file names an existing topic or no notification. */
   public readonly alertTopic?: AlertTopic;
   /** The web application firewall on the load balancer, when it is on. */
@@ -367,7 +367,7 @@ export class EnvironmentStack extends ReadableStack {
       for (const s of config.services.filter((x) => x.database)) services.get(s.name)?.addDependency(this.deployGate.resource);
     }
 
-    // ── operations (issue 15) and edge protection (issue 17): alarms, their topic, rollback on alarms, WAF, dashboard ──
+    // ── operations and edge protection: alarms, their topic, rollback on alarms, WAF, dashboard ──
     const operations = this.addOperations(config);
     this.alertTopic = operations.alertTopic;
     this.webAcl = operations.webAcl;
@@ -389,7 +389,7 @@ export class EnvironmentStack extends ReadableStack {
     applyPolicies(this, { production: config.production, resolvedAtPreparation: () => this.takeResolvedAtPreparation() });
   }
 
-  // ── operations (issue 15) and edge protection (issue 17) ──
+  // ── operations and edge protection ──
 
   /**
    * The alert topic (or the file's existing topic, or none), the alarms of every service, of the load balancer and of

@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { TerraformResource } from "cdktf";
 
 /**
- * Where the first wave's resources of the single service went when environments got `services` (issue 13): the api
+ * Where the first wave's resources of the single service went when environments got `services` (several services): the api
  * service moved from the construct `service` to `service/api`, its target group from the load balancer to itself, and
  * its secrets grant from the secrets to itself. Its AWS names did not change, so a `moved` block is all Terraform
  * needs: no resource is replaced. Keep these until every environment has applied them (README, "Add a service").

@@ -1006,7 +1006,7 @@ describe("FargateService validation", () => {
   });
 });
 
-describe("FargateService deployment alarms and rollback detection (issue 15)", () => {
+describe("FargateService deployment alarms and rollback detection", () => {
   test("GIVEN no call WHEN synthesized THEN the service has no alarms block, and fails the apply when a rollback left the old task definition running", () => {
     // GIVEN / WHEN
     const { resources } = build();

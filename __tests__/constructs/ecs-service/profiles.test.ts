@@ -117,7 +117,7 @@ describe("phoenixRelease", () => {
   });
 });
 
-describe("the Phoenix error-line pattern (issue 15)", () => {
+describe("the Phoenix error-line pattern", () => {
   test("GIVEN a release's profile WHEN read THEN its error pattern matches Logger's [error] and the three levels above it, and no lower level", () => {
     // GIVEN / WHEN
     const pattern = phoenix().errorLogPattern as string;
@@ -228,7 +228,7 @@ describe("withOwnVariables", () => {
 });
 
 describe("the Phoenix specifics live in the profile", () => {
-  test("GIVEN src/constructs WHEN searched THEN only ecs-service/profiles/phoenix.ts mentions PHX_HOST (issue 13)", () => {
+  test("GIVEN src/constructs WHEN searched THEN only ecs-service/profiles/phoenix.ts mentions PHX_HOST", () => {
     const root = path.join(__dirname, "..", "..", "..", "src", "constructs");
     const files = (fs.readdirSync(root, { recursive: true }) as string[]).filter((f) => f.endsWith(".ts"));
     const mentioning = files.filter((f) => fs.readFileSync(path.join(root, f), "utf8").includes("PHX_HOST"));

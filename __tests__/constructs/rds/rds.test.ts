@@ -345,7 +345,7 @@ describe("Rds", () => {
       expect(errorOf({ masterUsername: "rdsadmin" }).message).toMatch(/^Rds: masterUsername got "rdsadmin"; allowed: /);
     });
 
-    // TODO(src bug, src/constructs/rds.ts): masterPasswordVersion is not checked; 0, -1 or 1.5 reach password_wo_version
+    // TODO(src bug, src/constructs/rds/rds.ts): masterPasswordVersion is not checked; 0, -1 or 1.5 reach password_wo_version
     // and only Terraform (or RDS) refuses them, far from the prop. AppSecrets checks its versions (1 to 1000000); Rds
     // should refuse the same with an Rds line. Remove `.failing` once it does.
     it.failing.each([0, -1, 1.5])("refuses masterPasswordVersion %p with an Rds line", (version) => {
@@ -598,7 +598,7 @@ describe("Rds", () => {
   });
 });
 
-describe("Rds exposes its size (issue 15: the database alarms derive memory and max_connections from it)", () => {
+describe("Rds exposes its size (the database alarms derive memory and max_connections from it)", () => {
   test("GIVEN the defaults WHEN built THEN it exposes db.t4g.micro and 20 GiB", () => {
     const { database } = whenDatabase();
     expect([database.instanceClass, database.allocatedStorageGiB]).toEqual(["db.t4g.micro", 20]);

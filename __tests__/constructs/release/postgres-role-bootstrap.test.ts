@@ -572,7 +572,7 @@ interface SecretValues {
     expect(bootstrapWith(before).status).toBe(0);
   });
 
-  // TODO(src bug, src/constructs/postgres-role-bootstrap.ts): `REASSIGN OWNED BY CURRENT_USER` also hands over the
+  // TODO(src bug, src/constructs/release/postgres-role-bootstrap.ts): `REASSIGN OWNED BY CURRENT_USER` also hands over the
   // shared objects the master owns, every database of the instance included (PostgreSQL docs: "and of all shared
   // objects (databases, tablespaces)"). Here the database "other", owned by the master, becomes the migrator's, which
   // may then DROP or ALTER it. Remove `.failing` once the bootstrap hands over only the objects inside the database.

@@ -433,7 +433,7 @@ describe("AppSecrets", () => {
       );
     });
 
-    // TODO(src bug, src/constructs/secrets.ts): the roles "password" and "connection" pass the role check, but their
+    // TODO(src bug, src/constructs/secrets/secrets.ts): the roles "password" and "connection" pass the role check, but their
     // secret's construct id (database_password, database_connection) is the master password's or the master secret's:
     // the constructs library throws "There is already a Construct with name 'database_password' in AppSecrets
     // [secrets]" instead of an AppSecrets line naming databaseRoles[0]. Remove `.failing` once the check refuses them.
@@ -532,7 +532,7 @@ describe("AppSecrets", () => {
         }),
       ]);
       expect(JSON.stringify(policy)).not.toContain('"AWS":"*"');
-      // Administration apart from use: only the Secrets Manager statement gives Decrypt (issue 20 item 7).
+      // Administration apart from use: only the Secrets Manager statement gives Decrypt.
       const usable = policy.Statement.filter((s: { Action: string[] }) => s.Action.some((a) => /^kms:(\*|Decrypt|De\*|Encrypt|GenerateDataKey|ReEncrypt|CreateGrant)/.test(a)));
       expect(usable.map((s: { Sid: string }) => s.Sid)).toEqual(["UseThroughSecretsManagerOnly"]);
       expect(Object.keys(json.resource.aws_secretsmanager_secret)).toHaveLength(3);

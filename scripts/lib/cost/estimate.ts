@@ -1,6 +1,6 @@
 /**
- * The monthly estimate of a synthesized stack (issue 18): what its resources cost at list prices
- * (scripts/lib/cost-prices.ts), under stated assumptions for what depends on traffic. Resource types it does not
+ * The monthly estimate of a synthesized stack (`npm run cost`): what its resources cost at list prices
+ * (scripts/lib/cost/prices.ts), under stated assumptions for what depends on traffic. Resource types it does not
  * know are listed as not estimated, never silently left out when they are known to cost by use.
  */
 import type { PriceTable } from "./prices";

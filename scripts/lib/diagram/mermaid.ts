@@ -1,5 +1,5 @@
 /**
- * The architecture diagram of an environment stack (issue 18): a Mermaid flowchart built from the synthesized
+ * The architecture diagram of an environment stack (`npm run diagram`): a Mermaid flowchart built from the synthesized
  * resources and the references between them, never drawn by hand. Every node is labelled with its Terraform address.
  *
  * internet → DNS record → load balancer → listeners → routes (default action, listener rules and their conditions)

@@ -6,7 +6,7 @@
  * synthesized stacks are never written to (a test and a check at the end of every run prove it).
  *
  * The emulator's own gap fills (calls moto 5.2.1 lacks, fields it drops) live in scripts/emulator/moto_launcher.py;
- * drift that the emulator causes is allowlisted in scripts/lib/emulator-allowlist.ts.
+ * drift that the emulator causes is allowlisted in scripts/lib/emulator/allowlist.ts.
  */
 import { randomBytes } from "node:crypto";
 import * as path from "node:path";
@@ -42,7 +42,7 @@ export const ADAPTATIONS: readonly Adaptation[] = [
     id: "local-backend-placeholder-credentials",
     phase: "apply",
     reason:
-      "as tf:check (scripts/lib/stack-json.ts): no backend (local state in the working copy), account-bound provider arguments " +
+      "as tf:check (scripts/lib/stack/stack-json.ts): no backend (local state in the working copy), account-bound provider arguments " +
       "(allowed_account_ids, assume_role, profile) dropped, placeholder credentials; the emulator accepts any key",
   },
   {
@@ -56,7 +56,7 @@ export const ADAPTATIONS: readonly Adaptation[] = [
     id: "random-stand-ins",
     phase: "apply",
     reason:
-      "hashicorp/random is not in the offline mirror: tf:check's own swap (prepareStackJson in scripts/lib/stack-json.ts, the one " +
+      "hashicorp/random is not in the offline mirror: tf:check's own swap (prepareStackJson in scripts/lib/stack/stack-json.ts, the one " +
       "mechanism) turns each random block into a sensitive terraform_data stand-in; the harness only gives each stand-in a value generated " +
       "for this run (tf:check's stand-in is unknown at plan and would change on every plan)",
   },

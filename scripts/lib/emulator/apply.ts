@@ -1,6 +1,6 @@
 /**
  * The emulator apply of one or more synthesized stacks: for each, a working copy adapted for the emulator
- * (scripts/lib/emulator-adaptations.ts), then `terraform init`, `apply` (the deploy gate runs the real migration
+ * (scripts/lib/emulator/adaptations.ts), then `terraform init`, `apply` (the deploy gate runs the real migration
  * runner against the emulator's ECS API), a second `plan` that must show no change apart from allowlisted emulator
  * artifacts, a deploy whose migration fails (it must stop before any ECS service changes), and `destroy`.
  *
@@ -90,7 +90,7 @@ export interface StackApplyResult {
   /** What the second plan wanted to change (allowlisted or not). */
   readonly secondPlan: readonly PlannedChange[];
   readonly adaptations: readonly AppliedAdaptation[];
-  /** Values found in the state after apply (issue 20: no secret in state; reported only). */
+  /** Values found in the state after apply (no secret may be in the state; reported only). */
   readonly stateFindings: readonly StateFinding[];
   readonly logDir: string;
   readonly workingCopy: string;

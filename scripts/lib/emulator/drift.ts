@@ -1,6 +1,6 @@
 /**
  * What the second plan of an emulator apply wants to change, attribute by attribute, and which of those differences
- * are known emulator artifacts (scripts/lib/emulator-allowlist.ts). Pure: it reads `terraform show -json` output.
+ * are known emulator artifacts (scripts/lib/emulator/allowlist.ts). Pure: it reads `terraform show -json` output.
  */
 
 /** The shape of a value before or after, as an allowlist entry names it. */
@@ -17,7 +17,7 @@ export type ValueShape =
   /** exactly this JSON value */
   | { readonly equals: unknown };
 
-/** One emulator artifact: see scripts/lib/emulator-allowlist.ts. */
+/** One emulator artifact: see scripts/lib/emulator/allowlist.ts. */
 export interface AllowlistEntry {
   readonly id: string;
   /** Terraform resource type, for example `aws_ecs_service`. */

@@ -1,6 +1,6 @@
 /**
  * The secret values an applied stack wrote, read back from the emulator, so that the harness can search the state for
- * them (issue 20: after apply, the state holds no password, no secret key base and no connection URL). The values
+ * them (after apply, the state must hold no password, no secret key base and no connection URL). The values
  * come from ephemeral passwords the emulator generated itself (GetRandomPassword): only Secrets Manager knows them.
  *
  * Secrets Manager's JSON protocol over `fetch`: the harness needs one call, not a client library.

@@ -12,7 +12,7 @@
  *    group and `route = []` on route tables (remove every rule); without it the review copy read as "not managed".
  *    An empty list of blocks is now written as `name = []`; anything else goes to cdktf's own function.
  * 3. `toHclTerraform` renders no `ephemeral` block (cdktf 0.21 predates them). The database passwords are ephemeral
- *    (`src/constructs/ephemeral-password.ts`): without them the review copy read as referring to nothing. Ephemeral
+ *    (`src/constructs/secrets/ephemeral-password.ts`): without them the review copy read as referring to nothing. Ephemeral
  *    blocks are now rendered as cdktf renders a resource, under the keyword `ephemeral`.
  *
  * Each fix renames cdktf's function or adds a branch in front of cdktf's own. The source text is matched exactly, so another
@@ -93,7 +93,7 @@ function applyFixes(code: string, file: string, fixes: readonly Fix[], issue: st
   if (missing.length > 0) {
     throw new Error(
       `${file}: the review copy fixes cdktf 0.21.0's HCL rendering, but this file no longer holds exactly one "${missing.join('", "')}". ` +
-        `cdktf changed: ${issue}, then update or drop scripts/lib/review-cdktf-fixes.ts.`,
+        `cdktf changed: ${issue}, then update or drop scripts/lib/review/cdktf-fixes.ts.`,
     );
   }
   let fixed = code.replace(STRICT, `${STRICT} const __whcsitesFixes = require(${JSON.stringify(__filename)});`);
@@ -122,7 +122,7 @@ export function installCdktfHclFixes(): void {
   const renderJs = require.resolve("cdktf/lib/hcl/render");
   const stackJs = require.resolve("cdktf/lib/terraform-stack");
   if (require.cache[renderJs] !== undefined || require.cache[stackJs] !== undefined) {
-    throw new Error("scripts/lib/review-cdktf-fixes.ts must be loaded before cdktf: import it first.");
+    throw new Error("scripts/lib/review/cdktf-fixes.ts must be loaded before cdktf: import it first.");
   }
   addHook((code, file) => (path.resolve(file) === renderJs ? fixRenderSource(code, file) : fixStackSource(code, file)), {
     exts: [".js"],

@@ -1,5 +1,5 @@
 /**
- * The review copy of a stack (`review.tf`, issue 19): the stack as HCL, rendered by cdktf itself
+ * The review copy of a stack (`review.tf`, `npm run review`): the stack as HCL, rendered by cdktf itself
  * (`TerraformStack.toHclTerraform()`, then `@cdktf/hcl-tools`' formatter, as `cdktf synth --hcl` does), with a
  * separator comment before the blocks of each top-level construct, in construct order.
  *

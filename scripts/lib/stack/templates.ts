@@ -1,8 +1,8 @@
 /**
  * Terraform string templates (`"arn:${aws_s3_bucket.state.arn}/*"`), as cdk.tf.json holds them: literal text with
  * `${ ... }` and `%{ ... }` sequences whose content is an HCL expression. The review copy needs to know which part is
- * which twice: to escape the literal parts when cdktf writes a string as HCL (review-cdktf-fixes.ts), and to compare
- * expressions that the HCL formatter re-spaced (review-compare.ts).
+ * which twice: to escape the literal parts when cdktf writes a string as HCL (scripts/lib/review/cdktf-fixes.ts), and to compare
+ * expressions that the HCL formatter re-spaced (scripts/lib/review/compare.ts).
  */
 
 /** One part of a template: literal text, or a whole `${...}` / `%{...}` sequence with its delimiters. */

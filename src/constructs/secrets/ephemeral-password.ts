@@ -70,7 +70,7 @@ export class EphemeralPassword extends TerraformElement {
 
   /**
    * The same block for cdktf's HCL rendering (the review copy, `npm run review`): each argument described as cdktf
-   * describes a resource's. cdktf 0.21 renders no ephemeral block itself; scripts/lib/review-cdktf-fixes.ts does.
+   * describes a resource's. cdktf 0.21 renders no ephemeral block itself; scripts/lib/review/cdktf-fixes.ts does.
    */
   public toHclTerraform(): Record<string, unknown> {
     const described = Object.fromEntries(

@@ -2,7 +2,7 @@ import { PolicyRule } from "../framework";
 import { isSet } from "../values";
 
 /**
- * WHC.SEC2 (ours, issue 20): no secret value is kept in the Terraform state. A database password goes in through the
+ * WHC.SEC2 (ours): no secret value is kept in the Terraform state. A database password goes in through the
  * write-only `password_wo` (or RDS manages it), a secret's value through `secret_string_wo`; `password`,
  * `secret_string` and `secret_binary` would store the value in the state, where every reader of the state sees it.
  */

@@ -6,7 +6,7 @@ import { list } from "../values";
 const MASTER_SECRET_TAG = { key: "whcsites:role", value: "database-master" } as const;
 
 /**
- * WHC.SEC3 (ours, issue 20): no container reads the database master user's secret (the secret tagged
+ * WHC.SEC3 (ours): no container reads the database master user's secret (the secret tagged
  * `whcsites:role = database-master`); the application and its migrations log in with roles of their own. The one
  * task that creates those roles acknowledges the rule, with its reason.
  */
