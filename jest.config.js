@@ -25,7 +25,10 @@ const shared = {
   roots: ["<rootDir>/__tests__"],
   transform: {
     "^.+\\.ts$": ["@swc/jest", { jsc: { parser: { syntax: "typescript" }, target: "es2022" }, module: { type: "commonjs" } }],
+    // github-slugger (GitHub's heading anchors, for the documentation link test) is published as ES modules only.
+    "/node_modules/github-slugger/.+\\.js$": ["@swc/jest", { jsc: { target: "es2022" }, module: { type: "commonjs" } }],
   },
+  transformIgnorePatterns: ["/node_modules/(?!github-slugger/)"],
   setupFilesAfterEnv: ["<rootDir>/__tests__/setup.ts"],
 };
 

@@ -1,0 +1,42 @@
+import * as fs from "fs";
+import * as path from "path";
+import { spawnSync } from "child_process";
+import { ROOT, deadLinks, guides, parseMarkdown, readRepositoryFile, repositoryMarkdownFiles } from "../helpers/markdown";
+
+const exists = (relativePath: string): boolean => fs.existsSync(path.join(ROOT, relativePath));
+const documents = new Map(repositoryMarkdownFiles().map((file) => [file, readRepositoryFile(file)]));
+
+describe("links between the README and the guides", () => {
+  test("GIVEN every Markdown file WHEN its relative links are followed THEN each reaches a file, and each #anchor a heading", () => {
+    expect(documents.has("README.md")).toBe(true);
+    expect(guides().length).toBeGreaterThanOrEqual(7);
+    expect(deadLinks(documents, exists)).toEqual([]);
+  });
+
+  test("GIVEN a dead anchor, a missing file and a link out of the repository THEN each is named with its file and line", () => {
+    const fixture = new Map([
+      ["README.md", "# Title\n\nSee [the guide](docs/guide.md#first-deploy-of-an-account) and [this](#title).\n"],
+      ["docs/guide.md", "# Guide\n\n## First deploy\n\n[gone](missing.md), [up](../../etc/passwd), [ok](../README.md#title)\n"],
+    ]);
+    expect(deadLinks(fixture, () => false)).toEqual([
+      "README.md:3: docs/guide.md#first-deploy-of-an-account: docs/guide.md has no heading with the anchor #first-deploy-of-an-account",
+      "docs/guide.md:5: missing.md: no such file docs/missing.md",
+      "docs/guide.md:5: ../../etc/passwd: leaves the repository",
+    ]);
+  });
+
+  test("anchors follow GitHub's slugs: markup dropped, punctuation removed, repeats numbered", () => {
+    const doc = parseMarkdown("## What it costs to run: `npm run cost`\n## The deploy role's permissions\n## Alarms\n## Alarms\n```md\n## not a heading\n```\n");
+    expect(doc.headings.map((h) => h.slug)).toEqual(["what-it-costs-to-run-npm-run-cost", "the-deploy-roles-permissions", "alarms", "alarms-1"]);
+  });
+});
+
+describe("every guide is reachable", () => {
+  const readmeTargets = new Set(parseMarkdown(documents.get("README.md") ?? "").links.map((l) => l.href.split("#")[0]));
+  const help = spawnSync(path.join(ROOT, "help"), [], { encoding: "utf8" }).stdout;
+
+  test.each(guides())("%s is linked from README.md and named by ./help", (guide) => {
+    expect(readmeTargets).toContain(guide);
+    expect(help).toContain(guide);
+  });
+});
