@@ -3,6 +3,20 @@ import * as path from "path";
 import { spawnSync } from "child_process";
 import { ROOT, deadLinks, guides, parseMarkdown, readRepositoryFile, repositoryMarkdownFiles } from "../helpers/markdown";
 
+/** Every `docs/<guide>.md, "<section>"` a text points to (messages, descriptions; quotes as in TS or JSON). */
+const sectionPointers = (text: string): Array<{ guide: string; section: string }> =>
+  [...text.replace(/\\"/g, '"').matchAll(/(docs\/[a-z-]+\.md), "([^"]+)"/g)].map((m) => ({ guide: m[1], section: m[2] }));
+
+/** The pointers whose guide has no heading of that name. */
+const deadPointers = (text: string): string[] =>
+  sectionPointers(text)
+    .filter(({ guide, section }) => !fs.existsSync(path.join(ROOT, guide)) || !parseMarkdown(readRepositoryFile(guide)).headings.some((h) => h.text === section))
+    .map(({ guide, section }) => `${guide}, "${section}"`);
+
+/** Every file under a folder of the repository, relative to the root. */
+const filesUnder = (dir: string): string[] =>
+  fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(`${dir}/${e.name}`) : [`${dir}/${e.name}`]));
+
 const exists = (relativePath: string): boolean => fs.existsSync(path.join(ROOT, relativePath));
 const documents = new Map(repositoryMarkdownFiles().map((file) => [file, readRepositoryFile(file)]));
 
@@ -38,5 +52,19 @@ describe("every guide is reachable", () => {
   test.each(guides())("%s is linked from README.md and named by ./help", (guide) => {
     expect(readmeTargets).toContain(guide);
     expect(help).toContain(guide);
+  });
+});
+
+describe("what the code and the schema tell the reader to read", () => {
+  const sources = [...filesUnder("src"), ...filesUnder("scripts"), "environments/schema.json"].filter((f) => /\.(ts|json)$/.test(f));
+
+  test('every docs/<guide>.md, "<section>" in src/, scripts/ and the schema is a heading of that guide', () => {
+    const pointers = sources.flatMap((file) => sectionPointers(readRepositoryFile(file)).map((p) => `${file}: ${p.guide}, "${p.section}"`));
+    expect(pointers.length).toBeGreaterThanOrEqual(4);
+    expect(sources.flatMap((file) => deadPointers(readRepositoryFile(file)).map((p) => `${file}: ${p}`))).toEqual([]);
+  });
+
+  test("the check finds a pointer to a section that is not there, in TypeScript or in JSON", () => {
+    expect(deadPointers('see docs/operating.md, "Rotating secrets"; "description": "docs/operations.md, \\"Alarms\\"."')).toEqual(['docs/operating.md, "Rotating secrets"']);
   });
 });

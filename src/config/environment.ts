@@ -382,7 +382,7 @@ export function loadEnvironment(file: string): EnvironmentConfig {
   const oldShape = raw !== null && typeof raw === "object" && "service" in raw;
   if (oldShape) {
     problem("service", 'is the single-service shape, which is gone; convert it: move the block into "services": {"api": {...the same settings..., ' +
-      '"route": "default", "database": true}} (README, "Add a service"); "image", "migrations" and the rest stay where they are');
+      '"route": "default", "database": true}} (docs/environments.md, "Upgrading from one service"); "image", "migrations" and the rest stay where they are');
   }
   // The schema's own complaint about the old key would repeat the line above less helpfully.
   problems.push(...schemaProblems(schemaValidator(), raw, shown, WORDS).filter((p) => !(oldShape && (p.field === "service" || p.field === "services"))));

@@ -169,7 +169,7 @@ export class StateStack extends ReadableStack {
     this.lockTableName = state.lockTableName;
     new TerraformOutput(this, "state_bucket_name", { value: bucket.bucketName, description: "S3 bucket holding every environment's state" });
     new TerraformOutput(this, "state_kms_alias", { value: STATE_KEY_ALIAS, description: "KMS key alias the environments' state is encrypted with" });
-    new TerraformOutput(this, "lock_table_name", { value: lockTable.name, description: "DynamoDB table locking state (deprecated by S3 native locking; see README)" });
+    new TerraformOutput(this, "lock_table_name", { value: lockTable.name, description: 'DynamoDB table locking state (deprecated by S3 native locking; see docs/operating.md, "Dropping the DynamoDB lock")' });
 
     // Every environment's state lives here: held to the production rules whatever the environments are.
     applyPolicies(this, { production: true, resolvedAtPreparation: () => this.takeResolvedAtPreparation() });

@@ -300,7 +300,7 @@ export class WebAcl extends Construct {
     const alarm = addMetricAlarm(this, "blocked_requests", {
       name: naming.name(["waf", "blocked-spike"], 255),
       description: `The web ACL ${mode === "count" ? "counted (would have blocked, count mode)" : "blocked"} ${settings.blockedRequests.threshold} or more requests ${during(settings.blockedRequests)}: ` +
-        `an attack, a scanner, or a false positive after a release. First look: which rule and which clients, with the Logs Insights query in the README (WAF) on ${logGroup.name}; ` +
+        `an attack, a scanner, or a false positive after a release. First look: which rule and which clients, with the Logs Insights query of docs/operations.md, "Why was a request blocked?", on ${logGroup.name}; ` +
         "a legitimate client blocked by one rule gets a per-rule override (webAcl.ruleOverrides).",
       metric: waf(acted, "ALL", mode === "count" ? "counted" : "blocked"),
       setting: settings.blockedRequests,
