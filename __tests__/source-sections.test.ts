@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 
 /*
- * The source convention of README "Source conventions": every file under src/constructs opens its parts with a
+ * The source convention of docs/contributing.md, "Source conventions": every file under src/constructs opens its parts with a
  * marked section line, `// ── name ──`, in that one style; props first, then validation first in the construct's body,
  * then the resources by concern.
  */
@@ -28,7 +28,7 @@ function sectionProblems(file: string, text: string): string[] {
     }
   });
   if (markers.length === 0) {
-    problems.push(`${file}: no section marker; allowed: "// ── name ──" lines that open its parts (README, "Source conventions")`);
+    problems.push(`${file}: no section marker; allowed: "// ── name ──" lines that open its parts (docs/contributing.md, "Source conventions")`);
     return problems;
   }
   const props = markers.find((m) => m.name === "props");

@@ -38,7 +38,7 @@ function problemsOf(base: "staging" | "production", change: (env: Record<string,
 describe("environment files", () => {
   test("the committed environments load and get their tier defaults", () => {
     // GIVEN the committed files WHEN loaded
-    // (by name: another environment file, added as the README says, must not shift them)
+    // (by name: another environment file, added as docs/environments.md says, must not shift them)
     const loaded = loadEnvironments(ENVIRONMENTS);
     const [production, staging] = ["production", "staging"].map((name) => loaded.find((e) => e.name === name) as (typeof loaded)[number]);
     // THEN production is safe by default and staging is cheap by default

@@ -56,9 +56,9 @@ describe("every guide is reachable", () => {
 });
 
 describe("what the code and the schema tell the reader to read", () => {
-  const sources = [...filesUnder("src"), ...filesUnder("scripts"), "environments/schema.json"].filter((f) => /\.(ts|json)$/.test(f));
+  const sources = [...filesUnder("src"), ...filesUnder("scripts"), ...filesUnder(".github"), "environments/schema.json"].filter((f) => /\.(ts|json|ya?ml)$/.test(f));
 
-  test('every docs/<guide>.md, "<section>" in src/, scripts/ and the schema is a heading of that guide', () => {
+  test('every docs/<guide>.md, "<section>" in src/, scripts/, .github/ and the schema is a heading of that guide', () => {
     const pointers = sources.flatMap((file) => sectionPointers(readRepositoryFile(file)).map((p) => `${file}: ${p.guide}, "${p.section}"`));
     expect(pointers.length).toBeGreaterThanOrEqual(4);
     expect(sources.flatMap((file) => deadPointers(readRepositoryFile(file)).map((p) => `${file}: ${p}`))).toEqual([]);

@@ -10,7 +10,7 @@ import { ipv4CidrsOverlap } from "../../src/domain/cidr";
 import { planRun } from "./plan-run";
 import { describeStackChecks } from "./stack-checks";
 
-// An environment added as the README says ("Add an environment"): a copy of staging.json with its own VPC CIDR, in a
+// An environment added as docs/environments.md says ("Add an environment"): a copy of staging.json with its own VPC CIDR, in a
 // copy of environments/. The documented steps alone (synth, addresses:update) must make the suite's stack checks
 // pass for it, with no test edited. (The snapshot update, `npx jest -u`, cannot run inside Jest; the snapshot test
 // derives its stacks the same way, from the files.)
@@ -53,7 +53,7 @@ describeWithTerraform(`a new environment ${NEW_ENVIRONMENT}.json (a copy of stag
     const staging = JSON.parse(fs.readFileSync(path.join(environments, "staging.json"), "utf8"));
     expect(staging.network.vpcCidr).not.toBe(NEW_CIDR);
     staging.network.vpcCidr = NEW_CIDR;
-    // (as the README says: in an account where another environment creates the GitHub OIDC provider, use its ARN)
+    // (as docs/environments.md says: in an account where another environment creates the GitHub OIDC provider, use its ARN)
     if (staging.delivery !== undefined) staging.delivery.oidcProvider = `arn:aws:iam::${staging.accountId}:oidc-provider/token.actions.githubusercontent.com`;
     fs.writeFileSync(path.join(environments, `${NEW_ENVIRONMENT}.json`), `${JSON.stringify(staging, null, 2)}\n`);
     folder = environmentFolder(environments);

@@ -163,7 +163,7 @@ describe("GithubDeployRole", () => {
       expect(create?.Condition?.StringEquals).toEqual({ "aws:RequestTag/app": tags.app, "aws:RequestTag/environment": tags.environment });
     });
 
-    test("THEN every Allow is confined by tag or by the environment's names, except the broad ones the README lists", () => {
+    test("THEN every Allow is confined by tag or by the environment's names, except the broad ones docs/security.md lists", () => {
       const confinedByName = (resource: string) =>
         resource.includes("whcsites-staging-") ||
         resource.includes("/whcsites/staging/") ||
