@@ -106,7 +106,7 @@ function splitHref(href: string): [string, string | undefined] {
 /** The repository root. */
 export const ROOT = path.join(__dirname, "..", "..");
 
-/** README.md, every Markdown file under docs/, and any README.md under src/: paths relative to the root, sorted. */
+/** README.md, every Markdown file under docs/, and the README.md of folders under src/ and scripts/: paths relative to the root, sorted. */
 export function repositoryMarkdownFiles(): string[] {
   const files = ["README.md"];
   const walk = (dir: string, keep: (name: string) => boolean): void => {
@@ -119,6 +119,7 @@ export function repositoryMarkdownFiles(): string[] {
   };
   walk("docs", (name) => name.endsWith(".md"));
   walk("src", (name) => name === "README.md");
+  walk("scripts", (name) => name === "README.md");
   return files.sort();
 }
 

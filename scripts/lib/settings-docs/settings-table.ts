@@ -67,18 +67,9 @@ const DEFAULT_SENTENCE = /\s*\bDefault: (.+?)\.(?=\s+[A-Z]|\s*$)/;
  */
 export function settingRows(schema: SchemaNode, defaults: ReadonlyMap<string, TierValue>): SettingRow[] {
   const definitions = schema.definitions ?? {};
-  const definitionOf = (node: SchemaNode): [string, SchemaNode] | undefined => {
-    if (node.$ref === undefined) return undefined;
-    const name = node.$ref.replace("#/definitions/", "");
-    const definition = definitions[name];
-    if (definition === undefined) throw new Error(`environments/schema.json: ${node.$ref} is not a definition`);
-    return [name, definition];
-  };
-  // A $ref's own description (and other keywords beside it) win over the definition's.
-  const resolve = (node: SchemaNode): SchemaNode => {
-    const found = definitionOf(node);
-    return found === undefined ? node : { ...found[1], ...node, $ref: undefined };
-  };
+  const definitionOf = (node: SchemaNode): [string, SchemaNode] | undefined =>
+    node.$ref === undefined ? undefined : [node.$ref.replace("#/definitions/", ""), resolveRef(node, definitions)];
+  const resolve = (node: SchemaNode): SchemaNode => resolveRef(node, definitions);
 
   // Where each shared definition with properties is used, to name its rows once.
   const sites = new Map<string, string[]>();
@@ -120,6 +111,14 @@ export function settingRows(schema: SchemaNode, defaults: ReadonlyMap<string, Ti
   return rows;
 }
 
+/** A `$ref` replaced by its definition; the keywords beside it (its own description) win over the definition's. */
+function resolveRef(node: SchemaNode, definitions: Readonly<Record<string, SchemaNode>>): SchemaNode {
+  if (node.$ref === undefined) return node;
+  const definition = definitions[node.$ref.replace("#/definitions/", "")];
+  if (definition === undefined) throw new Error(`environments/schema.json: ${node.$ref} is not a definition`);
+  return { ...definition, ...node, $ref: undefined };
+}
+
 /** Keys of equal length made one: segments that differ become `*` (`alerts.thresholds.*.*`). */
 function commonKey(keys: readonly string[]): string {
   const split = keys.map((k) => k.split("."));
@@ -152,7 +151,7 @@ function fits(node: SchemaNode, tiers: TierValue, definitions: Readonly<Record<s
 }
 
 function kinds(node: SchemaNode, definitions: Readonly<Record<string, SchemaNode>>): Set<string> {
-  if (node.$ref !== undefined) return kinds({ ...definitions[node.$ref.replace("#/definitions/", "")], ...node, $ref: undefined }, definitions);
+  if (node.$ref !== undefined) return kinds(resolveRef(node, definitions), definitions);
   if (node.oneOf !== undefined) return new Set(node.oneOf.flatMap((branch) => [...kinds(branch, definitions)]));
   if (node.const !== undefined) return new Set([kindOf(node.const)]);
   if (node.enum !== undefined) return new Set(node.enum.map(kindOf));
@@ -167,14 +166,16 @@ const isEmpty = (value: unknown): boolean => value !== null && typeof value === 
 const code = (value: unknown): string => `\`${JSON.stringify(value)}\``;
 
 function typeText(node: SchemaNode, definitions: Readonly<Record<string, SchemaNode>>): string {
-  const resolve = (n: SchemaNode): SchemaNode => (n.$ref === undefined ? n : { ...definitions[n.$ref.replace("#/definitions/", "")], ...n, $ref: undefined });
+  const resolve = (n: SchemaNode): SchemaNode => resolveRef(n, definitions);
   if (node.oneOf !== undefined) return node.oneOf.map((branch) => typeText(resolve(branch), definitions)).join(" or ");
   if (node.const !== undefined) return code(node.const);
   if (node.enum !== undefined) {
     const values = node.enum.map(code);
-    return values.length <= 7 ? values.join(", ") : `one of ${values.length}: ${values.slice(0, 3).join(", ")} … ${values[values.length - 1]}`;
+    if (values.length <= 7) return values.join(", ");
+    return `one of ${values.length}: ${values.slice(0, 3).join(", ")} … ${values[values.length - 1]}`;
   }
-  const range = node.minimum !== undefined && node.maximum !== undefined ? `, ${node.minimum} to ${node.maximum}` : node.minimum !== undefined ? `, at least ${node.minimum}` : "";
+  const range =
+    node.minimum !== undefined && node.maximum !== undefined ? `, ${node.minimum} to ${node.maximum}` : node.minimum !== undefined ? `, at least ${node.minimum}` : "";
   switch (node.type) {
     case "array":
       return `list of ${node.items === undefined ? "values" : typeText(resolve(node.items), definitions)}`;
