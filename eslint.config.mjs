@@ -3,7 +3,7 @@ import tseslint from "typescript-eslint";
 import importPlugin from "eslint-plugin-import";
 
 /*
- * The layers of src/, top to bottom. A file imports only from its own layer or below (README, "Layout"):
+ * The layers of src/, top to bottom. A file imports only from its own layer or below (docs/contributing.md, "Layers"):
  *   entry        main.ts, src/app.ts, src/synth.ts, src/token-stack-traces.ts; operator tools src/migrations, src/verify
  *                and what they share, src/operator
  *   stacks       src/stacks, and beside them the policy guard src/policies (which never imports a stack)
@@ -21,7 +21,7 @@ const CONSTRUCTS = ["./src/constructs"];
 const DOMAIN = ["./src/domain"];
 const CORE = ["./src/core"];
 
-const layerMessage = "Layers run one way (README, Layout): a file imports only from its own layer or below.";
+const layerMessage = "Layers run one way (docs/contributing.md, Layers): a file imports only from its own layer or below.";
 const zone = (targets, from) => targets.map((target) => ({ target, from, message: layerMessage }));
 const LAYER_ZONES = [
   ...zone(CORE, [...ENTRY, ...TOOLS, ...STACKS, ...POLICIES, ...APPLICATION, ...CONSTRUCTS, ...DOMAIN]),

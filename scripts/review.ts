@@ -4,7 +4,7 @@
  * (scripts/lib/review/review-copy.ts). Terraform applies cdk.tf.json; review.tf is for reading.
  *
  * Its own command, not part of `npm run synth`: rendering and formatting the HCL cost about 2.5 times the synthesis
- * (README, "Review copy"), beyond the budget of `npm run bench`. A review.tf left beside cdk.tf.json would be read by
+ * (docs/reviewing.md, "What the review copy costs"), beyond the budget of `npm run bench`. A review.tf left beside cdk.tf.json would be read by
  * Terraform too (every .tf file of the folder), so `npm run synth` removes it.
  */
 import * as fs from "node:fs";

@@ -3,9 +3,15 @@ import * as path from "path";
 import { spawnSync } from "child_process";
 import { ROOT, deadLinks, guides, parseMarkdown, readRepositoryFile, repositoryMarkdownFiles } from "../helpers/markdown";
 
-/** Every `docs/<guide>.md, "<section>"` a text points to (messages, descriptions; quotes as in TS or JSON). */
+/**
+ * Every `docs/<guide>.md, "<section>"` a text points to (messages, descriptions, comments; quotes as in TS or JSON),
+ * and every `README, "<section>"` or `README "<section>"`, which points to a section of README.md.
+ */
 const sectionPointers = (text: string): Array<{ guide: string; section: string }> =>
-  [...text.replace(/\\"/g, '"').matchAll(/(docs\/[a-z-]+\.md), "([^"]+)"/g)].map((m) => ({ guide: m[1], section: m[2] }));
+  [...text.replace(/\\"/g, '"').matchAll(/\b(docs\/[a-z-]+\.md|README)(?:\.md)?,? "([^"]+)"/g)].map((m) => ({
+    guide: m[1] === "README" ? "README.md" : m[1],
+    section: m[2],
+  }));
 
 /** The pointers whose guide has no heading of that name. */
 const deadPointers = (text: string): string[] =>
@@ -56,9 +62,12 @@ describe("every guide is reachable", () => {
 });
 
 describe("what the code and the schema tell the reader to read", () => {
-  const sources = [...filesUnder("src"), ...filesUnder("scripts"), ...filesUnder(".github"), "environments/schema.json"].filter((f) => /\.(ts|json|ya?ml)$/.test(f));
+  // These tests hold dead pointers on purpose, to show that the checks find them.
+  const FIXTURES = ["__tests__/docs/links.test.ts", "__tests__/cli/help.test.ts"];
+  const sources = [...filesUnder("src"), ...filesUnder("scripts"), ...filesUnder(".github"), ...filesUnder("__tests__"), "environments/schema.json", "eslint.config.mjs"]
+    .filter((f) => /\.(ts|json|ya?ml|mjs|md)$/.test(f) && !f.includes("__snapshots__") && !FIXTURES.includes(f));
 
-  test('every docs/<guide>.md, "<section>" in src/, scripts/, .github/ and the schema is a heading of that guide', () => {
+  test('every docs/<guide>.md, "<section>" and README, "<section>" in the code, the tests and the schema is a heading', () => {
     const pointers = sources.flatMap((file) => sectionPointers(readRepositoryFile(file)).map((p) => `${file}: ${p.guide}, "${p.section}"`));
     expect(pointers.length).toBeGreaterThanOrEqual(4);
     expect(sources.flatMap((file) => deadPointers(readRepositoryFile(file)).map((p) => `${file}: ${p}`))).toEqual([]);
@@ -66,5 +75,28 @@ describe("what the code and the schema tell the reader to read", () => {
 
   test("the check finds a pointer to a section that is not there, in TypeScript or in JSON", () => {
     expect(deadPointers('see docs/operating.md, "Rotating secrets"; "description": "docs/operations.md, \\"Alarms\\"."')).toEqual(['docs/operating.md, "Rotating secrets"']);
+    expect(deadPointers('(README, "Secrets and rotation") and README "Quick start"')).toEqual(['README.md, "Secrets and rotation"']);
+  });
+});
+
+describe("the files the README, the guides and ./help name", () => {
+  /** Repository paths a text names (`src/...`, `scripts/...`, ...), without patterns such as `<env>` or `*`. */
+  const namedPaths = (text: string): string[] =>
+    [...text.matchAll(/(?<![\w./-])(?:src|scripts|__tests__|\.github|terraform|examples|environments|addresses|bench)\/[^\s`'"(),;:]+/g)]
+      .map((m) => m[0].replace(/[.\]]+$/, ""))
+      .filter((p) => !/[<*{]/.test(p));
+  const missing = (text: string): string[] => [...new Set(namedPaths(text))].filter((p) => !exists(p));
+
+  test("GIVEN every path they name THEN it exists (a moved file is followed by its mentions)", () => {
+    const texts = ["README.md", ...guides()].map((file) => readRepositoryFile(file));
+    const help = spawnSync(path.join(ROOT, "help"), [], { encoding: "utf8" }).stdout;
+    expect(namedPaths([...texts, help].join("\n")).length).toBeGreaterThan(50);
+    expect(["README.md", ...guides(), "help"].flatMap((file, i) => missing(i < texts.length ? texts[i] : help).map((p) => `${file}: ${p}`))).toEqual([]);
+  });
+
+  test("the check finds a file that moved, and leaves patterns alone", () => {
+    expect(missing("see `src/constructs/web-acl.ts`, `src/constructs/edge/web-acl.ts`, `addresses/whcsites-<env>.json`, `src/constructs/github-*.ts`")).toEqual([
+      "src/constructs/web-acl.ts",
+    ]);
   });
 });

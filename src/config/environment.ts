@@ -452,7 +452,7 @@ function checkRelations(c: EnvironmentConfig, problem: (field: string, message: 
   if (c.production && c.image.tag !== undefined && MUTABLE_TAGS.includes(c.image.tag.toLowerCase())) {
     problem("image", `got "${c.image.repository}:${c.image.tag}", whose tag is moved on purpose; allowed in production: a release tag such as 1.4.2, or a digest (@sha256:...)`);
   }
-  // Data protection is one switch for the whole file: "disposable" (see README, "Data protection").
+  // Data protection is one switch for the whole file: "disposable" (see docs/security.md, "Data protection").
   if (c.disposable && c.production) {
     problem("disposable", "got true in production; allowed: false (a production environment's data is never disposable)");
   }

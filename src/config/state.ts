@@ -14,7 +14,7 @@ export interface StateConfig {
   readonly region: string;
   /** S3 bucket of every environment's state. */
   readonly bucketName: string;
-  /** DynamoDB lock table (deprecated by S3 native locking; see README). */
+  /** DynamoDB lock table (deprecated by S3 native locking; see docs/operating.md, "Dropping the DynamoDB lock"). */
   readonly lockTableName: string;
   /** How long old state versions are kept. */
   readonly noncurrentVersionRetentionDays: number;

@@ -19,7 +19,7 @@ export interface TierDefaults {
   readonly enableExecuteCommand: boolean;
   /** NAT gateways of the private tier. */
   readonly natGateways: NatGatewayMode;
-  /** Thresholds, periods and evaluation counts of the alarms (README, "Alarms"). */
+  /** Thresholds, periods and evaluation counts of the alarms (docs/operations.md, "Alarms"). */
   readonly alarms: AlarmDefaults;
   /** The web application firewall on the load balancer. */
   readonly webAcl: WebAclDefaults;

@@ -20,7 +20,7 @@ export interface ManagedRuleGroupFacts {
   readonly capacityWcu: number;
   /** The rules in the group, by name: what a per-rule override may name. */
   readonly ruleNames: readonly string[];
-  /** What it blocks, in a few words (README, `help`). */
+  /** What it blocks, in a few words (docs/operations.md, "What is blocked"). */
   readonly blocks: string;
 }
 

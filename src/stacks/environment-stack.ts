@@ -129,7 +129,7 @@ export class EnvironmentStack extends ReadableStack {
       dynamodbTable: state.lockTableName,
     });
     // Terraform >= 1.10 locks in S3 itself and deprecates the DynamoDB lock; both stay on until every operator runs
-    // Terraform >= 1.10 (see README, "Dropping the DynamoDB lock").
+    // Terraform >= 1.10 (see docs/operating.md, "Dropping the DynamoDB lock").
     this.addOverride("terraform.backend.s3.use_lockfile", true);
     // The state account may differ from the environment's: deploys assume the role the state stack made for this
     // environment, which reaches this environment's state only. (cdktf 0.21 has only the deprecated flat role_arn.)
@@ -468,7 +468,7 @@ export class EnvironmentStack extends ReadableStack {
           errorLogPattern: this.profiles.get(s.name)?.errorLogPattern,
         }),
       );
-      // A release that serves errors or fails its health checks rolls back by itself (README, "Releases that roll back").
+      // A release that serves errors or fails its health checks rolls back by itself (docs/operating.md, "Releases that roll back on alarms").
       if (alarms.deploymentAlarmNames.length > 0) service.rollBackOnAlarms(...alarms.deploymentAlarmNames);
       silenced.push(alarms);
       alarmArns.push(...alarms.alarmArns);

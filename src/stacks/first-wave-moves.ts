@@ -5,7 +5,7 @@ import { TerraformResource } from "cdktf";
  * Where the first wave's resources of the single service went when environments got `services` (several services): the api
  * service moved from the construct `service` to `service/api`, its target group from the load balancer to itself, and
  * its secrets grant from the secrets to itself. Its AWS names did not change, so a `moved` block is all Terraform
- * needs: no resource is replaced. Keep these until every environment has applied them (README, "Add a service").
+ * needs: no resource is replaced. Keep these until every environment has applied them (docs/environments.md, "Upgrading from one service").
  */
 export const FIRST_WAVE_MOVES: Readonly<Record<string, string>> = {
   "aws_appautoscaling_policy.service_api_scale_on_cpu": "aws_appautoscaling_policy.service_scale_on_cpu",

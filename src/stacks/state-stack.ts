@@ -32,7 +32,7 @@ export interface StateStackProps {
  * The bootstrap stack: the S3 bucket and DynamoDB table that hold and lock every environment's Terraform state, and
  * the KMS key the state is encrypted with (it holds each environment's generated passwords).
  *
- * It keeps its own state in a local file (it cannot live in the bucket it creates); see the README for moving it
+ * It keeps its own state in a local file (it cannot live in the bucket it creates); docs/operating.md, "The state backend", says how to move it
  * into the bucket afterwards. All three carry `prevent_destroy`: losing one loses every environment's state.
  */
 export class StateStack extends ReadableStack {

@@ -3,7 +3,7 @@ import { imageReferenceProblem } from "../operator/image-reference";
 /** The name of the Terraform output, on each environment stack, that describes its services. */
 export const SERVICES_OUTPUT_NAME = "services";
 
-/** One service of an environment, as the stack's `services` output describes it (see the shape in the README). */
+/** One service of an environment, as the stack's `services` output describes it (written by src/stacks/environment-stack.ts). */
 export interface ServiceTarget {
   /** The key in the `services` map, for example `api`. */
   readonly name: string;

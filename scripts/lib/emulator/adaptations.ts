@@ -28,7 +28,7 @@ export const EMULATOR_SETTINGS: ReadonlyArray<{ readonly name: string; readonly 
 
 /** One change made to a working copy. */
 export interface Adaptation {
-  /** Stable id, used in the progress output and the README. */
+  /** Stable id, used in the progress output and docs/testing.md. */
   readonly id: string;
   /** Why the emulator needs it; none of these reach the real output. */
   readonly reason: string;
@@ -36,7 +36,7 @@ export interface Adaptation {
   readonly phase: "apply" | "teardown";
 }
 
-/** The list, in the order they are applied. README "Emulator apply" repeats it. */
+/** The list, in the order they are applied. docs/testing.md, "Working-copy adaptations", repeats it. */
 export const ADAPTATIONS: readonly Adaptation[] = [
   {
     id: "local-backend-placeholder-credentials",

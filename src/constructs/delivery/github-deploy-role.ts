@@ -113,7 +113,7 @@ export interface PolicyStatementJson {
  * - by tag (`app` and `environment`, as the provider's `default_tags` set them): EC2 networking, target groups, KMS
  *   keys and certificates, which have generated ids. A create call must tag the new resource so; a change or a delete
  *   needs the tags on the resource;
- * - broad by necessity (README, "Delivery"): describe and list calls, EC2 creation calls (a parent in the same call
+ * - broad by necessity (docs/security.md, "What the deploy role may do beyond its environment"): describe and list calls, EC2 creation calls (a parent in the same call
  *   may be untagged), Application Auto Scaling, claiming the untagged default security group, network ACL and route
  *   table of a new VPC and any untagged KMS key or certificate, task definition registration, the VPC endpoints'
  *   private DNS.
@@ -330,7 +330,7 @@ function deployStatements(s: DeployScope): PolicyStatementJson[] {
       // ec2:* with these tags would also create instances, volumes or images. A parent in the same call (the VPC of
       // a subnet) may be untagged or the environment's, never another environment's. KMS and ACM have no condition
       // key that tells tagging at creation from tagging an existing resource: an untagged key or certificate could
-      // be claimed (README, "Delivery").
+      // be claimed (docs/security.md, "What the deploy role may do beyond its environment").
       Sid: "CreateTagged",
       Effect: "Allow",
       Action: [

@@ -98,7 +98,7 @@ export interface WebAclProps {
   /**
    * Changes to the tier's alarm settings.
    *
-   * @default the tier's (README, "Alarms")
+   * @default the tier's (docs/operations.md, "Alarms")
    */
   readonly thresholds?: Readonly<Partial<Record<keyof WebAclAlarmSettings, AlarmSettingOverride>>>;
 }

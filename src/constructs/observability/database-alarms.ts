@@ -41,7 +41,7 @@ export interface DatabaseAlarmsProps {
   /**
    * Changes to the tier's alarm settings, by alarm.
    *
-   * @default the tier's (README, "Alarms")
+   * @default the tier's (docs/operations.md, "Alarms")
    */
   readonly thresholds?: Readonly<Partial<Record<keyof DatabaseAlarmSettings, AlarmSettingOverride>>>;
 }

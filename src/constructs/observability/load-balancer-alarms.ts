@@ -33,7 +33,7 @@ export interface LoadBalancerAlarmsProps {
   /**
    * Changes to the tier's alarm settings.
    *
-   * @default the tier's (README, "Alarms")
+   * @default the tier's (docs/operations.md, "Alarms")
    */
   readonly thresholds?: Readonly<Partial<Record<keyof LoadBalancerAlarmSettings, AlarmSettingOverride>>>;
 }

@@ -92,7 +92,7 @@ export interface AppSecretsProps {
   /**
    * The write-only version of each generated value, by secret name (`database`, `database-<role>`, or a generated
    * secret's name). A value is written when its secret is created and again whenever its version changes: raising a
-   * version rotates that value (README, "Secrets and rotation").
+   * version rotates that value (docs/operating.md, "Rotate a secret").
    * @default 1 for every secret
    */
   readonly versions?: Readonly<Record<string, number>>;
