@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { CLI_CONFIG_TEMPLATE, DEFAULT_WORK_DIR, PROJECT_ROOT, assertNoPluginCache, findStackDirs } from "./lib/terraform/check-stacks";
 import { withDirLock } from "./lib/terraform/dir-lock";
-import { startEmulator, EmulatorUnavailableError, type Emulator } from "./lib/emulator/moto";
+import { requestReport, startEmulator, EmulatorUnavailableError, type Emulator, type RequestStats } from "./lib/emulator/moto";
 import { ADAPTATIONS } from "./lib/emulator/adaptations";
 import { EMULATOR_ALLOWLIST } from "./lib/emulator/allowlist";
 import { applyStacks, type StackApplyResult, type StackSource } from "./lib/emulator/apply";
@@ -167,6 +167,7 @@ async function main(): Promise<number> {
     process.on("SIGTERM", onSignal);
 
     let results: StackApplyResult[] = [];
+    let requests: RequestStats | undefined;
     try {
       console.log(`emulator: moto ${emulator.motoVersion} on ${emulator.endpoint} (pid ${emulator.pid}); ${emulator.patches.length} gap fill(s): ${emulator.patches.join("; ")}`);
       console.log(`working copies: ${ADAPTATIONS.length} adaptation(s), listed in scripts/lib/emulator/adaptations.ts; allowlist: ${EMULATOR_ALLOWLIST.length} entr(ies) in scripts/lib/emulator/allowlist.ts`);
@@ -187,6 +188,7 @@ async function main(): Promise<number> {
         signal: controller.signal,
         startedAt,
       });
+      requests = await emulator.requestStats().catch(() => undefined);
     } finally {
       await emulator.stop();
       process.off("SIGINT", onSignal);
@@ -205,6 +207,7 @@ async function main(): Promise<number> {
     const searched = results.reduce((n, r) => n + r.stateFindings.length, 0);
     if (findings.length > 0) console.log(`\nvalues found in the state after apply (no secret may be there; reported, not failing yet):\n${findings.join("\n")}`);
     else console.log(`\nstate search (no secret in the state): none of ${searched} secret value(s) written to the emulator is in a state after apply`);
+    for (const line of requestReport(requests)) console.log(line);
     console.log(`\nfull logs: ${path.relative(process.cwd(), path.join(workDir, "logs")) || "."} (one folder per stack: <n>-<phase>.log, migrations.log; emulator.log)`);
     const passed = results.filter((r) => r.ok).length;
     console.log(`test:apply: ${passed}/${results.length} stack(s) applied, planned again with no change, and destroyed; total ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);

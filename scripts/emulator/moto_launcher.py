@@ -22,23 +22,32 @@ What is patched, and why (every patch keeps AWS's documented behaviour; none cha
     migration would "succeed" by itself. Here a task stays RUNNING until the harness says how it ends, through the
     control endpoint below.
 
+How requests are taken (RequestGate below): one at a time, and an SDK retry of a request already answered 2xx gets
+that answer again instead of running twice (docs/testing.md, "Requests one at a time, and lost answers").
+
 Control endpoint (harness only; plain JSON over HTTP on the same port, outside any AWS API path):
   GET  /__whcsites/health                   moto version and the patches applied
+  GET  /__whcsites/requests                 the request gate's counters: requests, longestWaitMs, retriesRun, replayed
   POST /__whcsites/ecs/finish-tasks         {"startedBy": "...", "family": "...", "exitCode": 0, "minAgeSeconds": 1, "logLines": [...]}
        every RUNNING task with that startedBy marker (and task definition family, if given), in every account and
        region, that has run at least minAgeSeconds:
        STOPPED, its essential container exited with exitCode, logLines written to its awslogs stream. Returns the tasks.
 """
 
+import collections
+import hashlib
+import io
 import json
 import os
 import random
+import re
 import signal
 import string
 import sys
 import threading
 import time
 import types
+import urllib.parse
 
 # Read by moto's IAM backend when it is created: the stacks attach AWS managed policies.
 os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
@@ -326,14 +335,117 @@ def finish_tasks(request):
     return {"finished": finished}
 
 
+# --- requests: one at a time; a retry of a request already answered gets that answer ----------------------------------
+
+
+class RequestGate:
+    """
+    Every request to the emulator (AWS API and control endpoint) passes here.
+
+    One at a time: moto's backends are plain dicts and lists without locks (RevokeSecurityGroupEgress rebuilds a
+    group's rule list while AuthorizeSecurityGroupEgress appends to it; the control endpoint stops tasks that
+    DescribeTasks is reading), and werkzeug's threaded server runs requests side by side, so Terraform's parallelism
+    can interleave two requests inside one read-modify-write. AWS applies each call atomically; one lock gives the
+    emulator that property. The interpreter lock already runs one request's Python at a time, so the cost is small
+    (the summary shows the longest wait).
+
+    A retry of an answered request is answered again, not run again: under load the AWS SDKs sometimes retry a request
+    the emulator had already answered (seen: attempt 2 of an invocation arriving about 100 ms after attempt 1 was
+    answered 200, the answer lost between the dev server and the client). Run twice, a write fails where AWS would
+    have succeeded once: AuthorizeSecurityGroupEgress answers InvalidPermission.Duplicate, RevokeSecurityGroupEgress
+    InvalidPermission.NotFound. So a retry (header amz-sdk-request: attempt=N, N > 1) of an invocation
+    (amz-sdk-invocation-id) whose earlier attempt got a 2xx answer for the same request line and body gets that
+    answer again, and is counted. Everything else runs in moto as sent, retries after a 4xx or 5xx included.
+    """
+
+    KEEP = 4096  # answered invocations remembered (retries come within seconds)
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.answered = collections.OrderedDict()
+        self.requests = 0
+        self.retries_run = 0
+        self.replays = []
+        self.longest_wait = 0.0
+        self.started = time.time()
+
+    def stats(self):
+        with self.lock:
+            return {
+                "requests": self.requests,
+                "retriesRun": self.retries_run,
+                "replayed": list(self.replays),
+                "longestWaitMs": round(self.longest_wait * 1000, 1),
+            }
+
+    @staticmethod
+    def _body(environ):
+        length = environ.get("CONTENT_LENGTH")
+        stream = environ["wsgi.input"]
+        body = stream.read(int(length)) if length else (stream.read() if environ.get("wsgi.input_terminated") else b"")
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        environ.pop("wsgi.input_terminated", None)
+        return body
+
+    @staticmethod
+    def action(environ, body):
+        """The API operation, for the report: X-Amz-Target, the query protocol's Action, or the REST method and path."""
+        target = environ.get("HTTP_X_AMZ_TARGET")
+        if target:
+            return target.rsplit(".", 1)[-1]
+        for source in (environ.get("QUERY_STRING", ""), body.decode("utf-8", "replace") if len(body) < 65536 else ""):
+            found = urllib.parse.parse_qs(source).get("Action")
+            if found:
+                return found[0]
+        return f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO', '')[:60]}"
+
+    def __call__(self, app, environ, start_response):
+        body = self._body(environ)
+        invocation = environ.get("HTTP_AMZ_SDK_INVOCATION_ID")
+        attempt = re.match(r"attempt=(\d+)", environ.get("HTTP_AMZ_SDK_REQUEST", ""))
+        attempt = int(attempt.group(1)) if attempt else 1
+        fingerprint = hashlib.sha256(
+            "\n".join([environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", "")]).encode() + b"\n" + body
+        ).hexdigest()
+        status_headers = {}
+
+        def capture(status, headers, exc_info=None):
+            status_headers["status"], status_headers["headers"] = status, headers
+            return lambda data: None
+
+        waiting = time.time()
+        with self.lock:
+            self.longest_wait = max(self.longest_wait, time.time() - waiting)
+            self.requests += 1
+            earlier = self.answered.get(invocation) if invocation and attempt > 1 else None
+            if earlier is not None and earlier[0] == fingerprint:
+                _, status, headers, data = earlier
+                self.replays.append({"at": round(time.time() - self.started, 1), "action": self.action(environ, body), "attempt": attempt, "status": status.split(" ", 1)[0]})
+            else:
+                if attempt > 1:
+                    self.retries_run += 1
+                result = app(environ, capture)
+                try:
+                    data = b"".join(result)
+                finally:
+                    if hasattr(result, "close"):
+                        result.close()
+                status, headers = status_headers["status"], status_headers["headers"]
+                if invocation and status.startswith("2"):
+                    self.answered[invocation] = (fingerprint, status, headers, data)
+                    while len(self.answered) > self.KEEP:
+                        self.answered.popitem(last=False)
+        start_response(status, headers)
+        return [data]
+
+
 # --- server ----------------------------------------------------------------------------------------------------------
 
 
-def control_app(moto_app):
-    def app(environ, start_response):
+def control_app(moto_app, gate):
+    def control(environ, start_response):
         path = environ.get("PATH_INFO", "")
-        if not path.startswith(CONTROL_PREFIX):
-            return moto_app(environ, start_response)
         status, body = "200 OK", None
         try:
             if path == CONTROL_PREFIX + "health":
@@ -349,6 +461,15 @@ def control_app(moto_app):
         start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
         return [data]
 
+    def app(environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path == CONTROL_PREFIX + "requests":
+            # Outside the gate: it reads the gate's own counters under its lock.
+            data = json.dumps(gate.stats()).encode()
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+            return [data]
+        return gate(control if path.startswith(CONTROL_PREFIX) else moto_app, environ, start_response)
+
     return app
 
 
@@ -358,7 +479,7 @@ def main():
         fail(f"refusing to listen on {host}: the emulator listens on loopback only")
     if moto.__version__ != EXPECTED_MOTO:
         sys.stderr.write(f"moto_launcher: WARNING: moto {moto.__version__}, patches written for {EXPECTED_MOTO}\n")
-    server = make_server(host, 0, control_app(DomainDispatcherApplication(create_backend_app)), threaded=True)
+    server = make_server(host, 0, control_app(DomainDispatcherApplication(create_backend_app), RequestGate()), threaded=True)
     stopping = threading.Event()
 
     def stop(*_):

@@ -61,6 +61,46 @@ export interface FinishTasksRequest {
   readonly logLines?: readonly string[];
 }
 
+/** A retry the emulator answered with the earlier attempt's answer instead of running it again. */
+export interface ReplayedRequest {
+  /** Seconds since the emulator started. */
+  readonly at: number;
+  /** The API operation (X-Amz-Target, the query protocol's Action, or the REST method and path). */
+  readonly action: string;
+  /** The SDK's attempt number of the retry. */
+  readonly attempt: number;
+  /** HTTP status of the answer given again. */
+  readonly status: string;
+}
+
+/** How the emulator took its requests (scripts/emulator/moto_launcher.py, RequestGate). */
+export interface RequestStats {
+  /** Requests taken, one at a time. */
+  readonly requests: number;
+  /** The longest a request waited for its turn, in milliseconds. */
+  readonly longestWaitMs: number;
+  /** Retries run in moto (after a 4xx or 5xx answer, or a changed request). */
+  readonly retriesRun: number;
+  /** Retries of a request already answered 2xx: answered again, not run twice. */
+  readonly replayed: readonly ReplayedRequest[];
+}
+
+/**
+ * What the summary says of how the emulator took its requests: one at a time, and the SDK retries of a request it had
+ * already answered, which it answered again instead of running twice (scripts/emulator/moto_launcher.py, RequestGate).
+ */
+export function requestReport(stats: RequestStats | undefined): string[] {
+  if (stats === undefined) return ["\nemulator requests: the counters could not be read"];
+  const lines = [`\nemulator requests: ${stats.requests}, taken one at a time (longest wait ${stats.longestWaitMs} ms); SDK retries run again: ${stats.retriesRun}`];
+  if (stats.replayed.length === 0) {
+    lines.push("  no retry of an answered request (no answer lost between the emulator and a client)");
+  } else {
+    lines.push(`  ${stats.replayed.length} retr(ies) of a request the emulator had already answered, answered again instead of run twice (the first answer was lost on the way to the client):`);
+    for (const r of stats.replayed) lines.push(`    ${r.at.toFixed(1)} s: ${r.action} (attempt ${r.attempt}, ${r.status})`);
+  }
+  return lines;
+}
+
 /** A running emulator. */
 export interface Emulator {
   /** `http://127.0.0.1:<port>`, for AWS_ENDPOINT_URL. */
@@ -74,6 +114,8 @@ export interface Emulator {
   readonly patches: readonly string[];
   /** Marks running tasks STOPPED with an exit code (ECS never stops a task by itself in the emulator). */
   finishTasks(request: FinishTasksRequest): Promise<FinishedTask[]>;
+  /** How the emulator took its requests so far. */
+  requestStats(): Promise<RequestStats>;
   /** Stops the emulator and waits for the process to be gone. Safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -187,6 +229,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       const body = (await response.json()) as { finished?: FinishedTask[]; error?: string };
       if (!response.ok) throw new Error(`emulator control endpoint: HTTP ${response.status}: ${body.error ?? "no message"}`);
       return body.finished ?? [];
+    },
+    async requestStats(): Promise<RequestStats> {
+      const response = await fetch(`${endpoint}/__whcsites/requests`);
+      if (!response.ok) throw new Error(`emulator control endpoint: HTTP ${response.status}`);
+      return (await response.json()) as RequestStats;
     },
     stop(): Promise<void> {
       stopping ??= (async () => {
