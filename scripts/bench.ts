@@ -46,9 +46,9 @@ function synthesizeOnce(target: Target, work: string): Sample {
 }
 
 const counts = (value: string): number[] => {
-  const list = value.split(",").map((v) => Number(v.trim()));
-  if (list.some((n) => !Number.isInteger(n) || n < 1 || n > 50) || new Set(list).size < 2) {
-    throw new InvalidArgumentError(`got "${value}"; allowed: comma-separated service counts from 1 to 50, at least two different ones`);
+  const list = value.split(",").map((v) => (v.trim() === "" ? Number.NaN : Number(v)));
+  if (list.some((n) => !Number.isInteger(n) || n < 1) || new Set(list).size < 2) {
+    throw new InvalidArgumentError(`got "${value}"; allowed: comma-separated whole numbers from 1, at least two different ones`);
   }
   return [...new Set(list)].sort((a, b) => a - b);
 };
@@ -81,7 +81,7 @@ async function main(): Promise<number> {
     .addHelpText(
       "after",
       `\nBudgets: ${BUDGETS.perServiceWallMs} ms wall and ${BUDGETS.perServiceRssMiB} MiB peak RSS per added service; ${BUDGETS.appWallMs} ms wall for the committed app.` +
-        '\nRun it on an idle machine (docs/contributing.md, "Performance").',
+        '\nRun it on an idle machine (docs/contributing.md, "Performance").\n',
     )
     .parse()
     .opts<{ services: number[]; runs: number }>();
@@ -92,6 +92,9 @@ async function main(): Promise<number> {
     const app: Target = { label: "committed app (environments/)", dir: COMMITTED, samples: [] };
     const targets = [...series, app];
     const loadBefore = os.loadavg()[0];
+    if (loadBefore > os.cpus().length) {
+      process.stderr.write(`bench: load average ${loadBefore.toFixed(1)} on ${os.cpus().length} CPUs: the wall times will say more about the machine than about synthesis\n`);
+    }
     // A first run of each warms the file and transform caches and is not counted. Then round after round over every
     // target, so that a moment of heavier load weighs on all points alike instead of bending the line.
     for (const target of targets) synthesizeOnce(target, work);
