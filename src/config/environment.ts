@@ -1,5 +1,14 @@
 import * as fs from "fs";
 import * as path from "path";
+import {
+  DAILY_BACKUP_RPO_HOURS,
+  DEFAULT_DAILY_RETENTION_DAYS,
+  DEFAULT_LOCK_MIN_RETENTION_DAYS,
+  DEFAULT_MONTHLY_RETENTION_DAYS,
+  DEFAULT_RESTORE_VALIDATION_HOURS,
+  MIN_CHANGEABLE_FOR_DAYS,
+  REPLICATED_LOGS_RPO_HOURS,
+} from "../domain/backup";
 import { ipv4CidrsOverlap } from "../domain/cidr";
 import type { NatGatewayMode } from "../domain/nat-gateways";
 import { DEFAULT_POSTGRES_ENGINE_VERSION } from "../domain/postgres";
@@ -207,6 +216,9 @@ export interface EnvironmentConfig {
     readonly ruleOverrides: Readonly<Record<string, Readonly<Record<string, WafRuleAction>>>>;
     readonly logRetentionDays: number;
   };
+  // ── disaster recovery: the backup plan, its copy in a second region, restore tests ──
+  /** Backups of the database in a locked vault, copied to a second region: see `BackupPlan`. Undefined: none. */
+  readonly dr?: RecoveryConfig;
   /** The migration task and the deploy gate: see `MigrationTask` and `DeployGate`. Undefined: no migrations. */
   readonly migrations?: {
     /** The service that owns the schema: its image, secrets and network run the migration. */
@@ -227,6 +239,34 @@ export type AlertDestination =
   | { readonly kind: "emails"; readonly emails: readonly string[] }
   | { readonly kind: "topic"; readonly topicArn: string }
   | { readonly kind: "none" };
+
+/** How the backup vaults are locked: see `BackupVault`'s `lock`. */
+export type VaultLockMode = "governance" | "compliance";
+
+/**
+ * Disaster recovery of an environment's database, validated, with its defaults filled in. The fields mean what the
+ * same keys under `dr` mean in `environments/schema.json`.
+ */
+export interface RecoveryConfig {
+  /** The second region: the copies' vault, its key, and (with `pointInTimeReplication`) the replicated backups. */
+  readonly region: string;
+  /** Recovery point objective, in hours. */
+  readonly rpoHours: number;
+  /** Recovery time objective, in hours. */
+  readonly rtoHours: number;
+  readonly dailyRetentionDays: number;
+  readonly monthlyRetentionDays: number;
+  readonly pointInTimeReplication: boolean;
+  readonly restoreTesting: boolean;
+  readonly restoreValidationHours: number;
+  readonly vaultLock: {
+    readonly mode: VaultLockMode;
+    readonly minRetentionDays: number;
+    readonly maxRetentionDays?: number;
+    /** Compliance mode only. */
+    readonly changeableForDays?: number;
+  };
+}
 
 /** What a per-rule override of a managed WAF rule makes it do. */
 export type WafRuleAction = "count" | "block";
@@ -330,6 +370,17 @@ interface EnvironmentFile {
   delivery?: { repository: string; subjectRepository?: string; oidcProvider?: string };
   stateAccess?: { operatorRoleArns?: string[] };
   alerts?: { emails?: string[]; topicArn?: string; notify?: false; thresholds?: AlarmOverrides };
+  dr?: {
+    region: string;
+    rpoHours: number;
+    rtoHours: number;
+    dailyRetentionDays?: number;
+    monthlyRetentionDays?: number;
+    pointInTimeReplication?: boolean;
+    restoreTesting?: boolean;
+    restoreValidationHours?: number;
+    vaultLock?: { mode?: VaultLockMode; minRetentionDays?: number; maxRetentionDays?: number; changeableForDays?: number; acknowledgeIrreversible?: true };
+  };
   webAcl?: {
     enabled?: boolean;
     mode?: WebAclMode;
@@ -388,6 +439,7 @@ export function loadEnvironment(file: string): EnvironmentConfig {
   problems.push(...schemaProblems(schemaValidator(), raw, shown, WORDS).filter((p) => !(oldShape && (p.field === "service" || p.field === "services"))));
   if (problems.length > 0) throw new ConfigError(problems);
   checkOperations(raw as EnvironmentFile, problem);
+  checkRecovery(raw as EnvironmentFile, problem);
   if (problems.length > 0) throw new ConfigError(problems);
   const config = resolve(raw as EnvironmentFile, name, shown);
   checkRelations(config, problem);
@@ -512,6 +564,50 @@ function checkOperations(input: EnvironmentFile, problem: (field: string, messag
   }
 }
 
+/**
+ * The file's own rules about disaster recovery: production with a database has a plan, the copies go to another
+ * region, the recovery point objective is one the backups can meet, and an irreversible lock is acknowledged. The
+ * ranges, and retention against the lock, are the constructs' (BackupVault, BackupPlan).
+ */
+function checkRecovery(input: EnvironmentFile, problem: (field: string, message: string) => void): void {
+  const production = input.tier === "production";
+  const dr = input.dr;
+  if (dr === undefined) {
+    if (production && input.database !== undefined) {
+      problem("dr", `is required in production with a database (AWS FSBP RDS.26: a production database is in a backup plan); allowed: {"region": "<another region than ${input.region}>", "rpoHours": 24, "rtoHours": 4}`);
+    }
+    return;
+  }
+  if (input.database === undefined) {
+    problem("dr", "is set, but this environment has no database block; allowed: leave it out, or add a database block");
+  }
+  if (dr.region === input.region) {
+    problem("dr.region", `got ${JSON.stringify(dr.region)}, the environment's own region; allowed: another AWS region (copies in the same region are lost with it)`);
+  }
+  const replication = dr.pointInTimeReplication ?? production;
+  if (!replication && dr.rpoHours < DAILY_BACKUP_RPO_HOURS) {
+    problem("dr.rpoHours", `got ${dr.rpoHours}, tighter than the daily backup and its copy to ${dr.region} can give; allowed: at least ${DAILY_BACKUP_RPO_HOURS}, or "pointInTimeReplication": true (transaction logs replicated to ${dr.region}: at least ${REPLICATED_LOGS_RPO_HOURS})`);
+  } else if (replication && dr.rpoHours < REPLICATED_LOGS_RPO_HOURS) {
+    problem("dr.rpoHours", `got ${dr.rpoHours}; allowed: at least ${REPLICATED_LOGS_RPO_HOURS} (AWS replicates the transaction logs to ${dr.region} within minutes, with no stated bound)`);
+  }
+  if (production && dr.restoreTesting === false) {
+    problem("dr.restoreTesting", "got false in production; allowed: true (a production backup is proven restorable every month)");
+  }
+  if (dr.restoreTesting === false && dr.restoreValidationHours !== undefined) {
+    problem("dr.restoreValidationHours", `got ${dr.restoreValidationHours}, but restore testing is off; allowed: leave it out, or "restoreTesting": true`);
+  }
+  const lock = dr.vaultLock ?? {};
+  if ((lock.mode ?? "governance") === "compliance") {
+    if (lock.acknowledgeIrreversible !== true) {
+      problem("dr.vaultLock.acknowledgeIrreversible", `got ${lock.acknowledgeIrreversible === undefined ? "nothing" : JSON.stringify(lock.acknowledgeIrreversible)} with "mode": "compliance"; allowed: true, which states that after ${lock.changeableForDays ?? MIN_CHANGEABLE_FOR_DAYS} days nobody (not the account's root user, not AWS) can remove the lock or delete a recovery point before its retention ends`);
+    }
+  } else {
+    for (const key of ["changeableForDays", "acknowledgeIrreversible"] as const) {
+      if (lock[key] !== undefined) problem(`dr.vaultLock.${key}`, `got ${JSON.stringify(lock[key])} in governance mode; allowed: only with "mode": "compliance"`);
+    }
+  }
+}
+
 /** Two routes that match the same requests get the same key. */
 function routeKey(route: ServiceRoute): string {
   if (route === "default") return "default";
@@ -621,6 +717,7 @@ function resolve(input: EnvironmentFile, name: string, file: string): Environmen
       ruleOverrides: JSON.parse(JSON.stringify(input.webAcl?.ruleOverrides ?? {})) as Record<string, Record<string, WafRuleAction>>,
       logRetentionDays: input.webAcl?.logRetentionDays ?? defaults.logRetentionDays,
     },
+    dr: resolveRecovery(input.dr, production),
     migrations: migrationsOn
       ? {
           service: input.migrations?.service ?? API_SERVICE,
@@ -630,6 +727,29 @@ function resolve(input: EnvironmentFile, name: string, file: string): Environmen
           containerTimeLimit: input.migrations?.containerTimeLimit ?? true,
         }
       : undefined,
+  };
+}
+
+/** The `dr` block with its defaults (docs/environments.md, "Settings reference"). */
+function resolveRecovery(dr: EnvironmentFile["dr"], production: boolean): RecoveryConfig | undefined {
+  if (dr === undefined) return undefined;
+  const lock = dr.vaultLock ?? {};
+  const mode = lock.mode ?? "governance";
+  return {
+    region: dr.region,
+    rpoHours: dr.rpoHours,
+    rtoHours: dr.rtoHours,
+    dailyRetentionDays: dr.dailyRetentionDays ?? DEFAULT_DAILY_RETENTION_DAYS,
+    monthlyRetentionDays: dr.monthlyRetentionDays ?? DEFAULT_MONTHLY_RETENTION_DAYS,
+    pointInTimeReplication: dr.pointInTimeReplication ?? production,
+    restoreTesting: dr.restoreTesting ?? true,
+    restoreValidationHours: dr.restoreValidationHours ?? DEFAULT_RESTORE_VALIDATION_HOURS,
+    vaultLock: {
+      mode,
+      minRetentionDays: lock.minRetentionDays ?? DEFAULT_LOCK_MIN_RETENTION_DAYS,
+      maxRetentionDays: lock.maxRetentionDays,
+      changeableForDays: mode === "compliance" ? (lock.changeableForDays ?? MIN_CHANGEABLE_FOR_DAYS) : undefined,
+    },
   };
 }
 
