@@ -53,6 +53,7 @@ const MODULES = {
   observability: ["shared", "alb", "rds", "ecs-service"],
   edge: ["shared", "alb", "observability"],
   delivery: ["shared"],
+  backup: ["shared", "network:interfaces", "secrets:interfaces", "rds", "ecs-service", "release", "observability"],
 };
 const moduleDir = (name) => `./src/constructs/${name}`;
 /** Every file of src/ and main.ts outside `./src/constructs/<name>` (globs: minimatch extglob). */

@@ -8,7 +8,7 @@ export { appContainerDefinition, containerDefinitionsJson, TMP_PATH, TMP_VOLUME_
 export type { AppContainerOptions } from "./container-definition";
 export { withOwnVariables } from "./profiles/profile";
 export type { ContainerProfile, DatabaseAccess } from "./profiles/profile";
-export { ectoDatabaseUrl, PHOENIX_DEFAULT_PORT, PHOENIX_ERROR_LOG_PATTERN, phoenixRelease } from "./profiles/phoenix";
+export { ECTO_SCHEMA_VERSION_QUERY, ectoDatabaseUrl, PHOENIX_DEFAULT_PORT, PHOENIX_ERROR_LOG_PATTERN, phoenixRelease } from "./profiles/phoenix";
 export type { PhoenixReleaseOptions } from "./profiles/phoenix";
 export { plainContainer } from "./profiles/container";
 export type { PlainContainerOptions } from "./profiles/container";

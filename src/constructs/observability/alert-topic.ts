@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { TerraformIterator } from "cdktf";
+import { Lazy, TerraformIterator } from "cdktf";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
@@ -62,6 +62,10 @@ export class AlertTopic extends Construct {
   public readonly kmsKeyArn?: string;
   /** The subscribed e-mail addresses. */
   public readonly emails: readonly string[];
+  /** Whether the topic is this construct's own (its policy can admit more publishers): false for an existing topic. */
+  public readonly owned: boolean;
+
+  private readonly eventRuleArns: string[] = [];
 
   public constructor(scope: Construct, id: string, props: AlertTopicProps) {
     super(scope, id);
@@ -88,6 +92,7 @@ export class AlertTopic extends Construct {
     checks.throwIfAny();
     this.emails = emails;
 
+    this.owned = props.existingTopicArn === undefined;
     if (props.existingTopicArn !== undefined) {
       this.topicArn = props.existingTopicArn;
       return;
@@ -104,7 +109,8 @@ export class AlertTopic extends Construct {
       description: `Alarm notifications of ${props.naming.prefix} (SNS topic ${topicName})`,
       enableKeyRotation: true,
       deletionWindowInDays: 30,
-      policy: JSON.stringify({
+      // Lazy: acceptEventsFrom() adds EventBridge's statement after construction.
+      policy: Lazy.stringValue({ produce: () => JSON.stringify({
         Version: "2012-10-17",
         Statement: [
           // Administration by the account; use by its IAM policies (an operator's test publish) through SNS only.
@@ -119,11 +125,21 @@ export class AlertTopic extends Construct {
             Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
             Resource: "*",
           },
+          ...(this.eventRuleArns.length === 0
+            ? []
+            : [{
+                // EventBridge encrypts the events it delivers, like the alarms; which rules may publish is the topic's policy.
+                Sid: "EventBridgeEncryptsNotifications",
+                Effect: "Allow",
+                Principal: { Service: "events.amazonaws.com" },
+                Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+                Resource: "*",
+              }]),
         ],
-      }),
+      }) }),
       lifecycle: production ? { preventDestroy: true } : undefined,
     });
-    acknowledge(key, "WHC.KMS1", "CloudWatch alarms encrypt their notifications with this key: AWS documents that statement for the cloudwatch.amazonaws.com service principal without conditions, and the topic's policy admits only this account's alarms (aws:SourceAccount, aws:SourceArn); the account itself gets administration, and use through SNS only");
+    acknowledge(key, "WHC.KMS1", "CloudWatch alarms (and the EventBridge rules the topic accepts, if any) encrypt their notifications with this key: AWS documents these statements for the service principals without conditions, and the topic's policy admits only this account's alarms (aws:SourceAccount, aws:SourceArn) and the rules it names by ARN; the account itself gets administration, and use through SNS only");
     this.kmsKeyArn = key.arn;
 
     // ── topic ──
@@ -132,7 +148,7 @@ export class AlertTopic extends Construct {
       name: topicName,
       displayName: `${props.naming.prefix} alarms`,
       kmsMasterKeyId: key.arn,
-      policy: JSON.stringify({
+      policy: Lazy.stringValue({ produce: () => JSON.stringify({
         Version: "2012-10-17",
         Statement: [
           {
@@ -162,8 +178,18 @@ export class AlertTopic extends Construct {
               StringEquals: { "aws:SourceAccount": props.accountId },
             },
           },
+          ...(this.eventRuleArns.length === 0
+            ? []
+            : [{
+                Sid: "EventRulesOfThisStackPublish",
+                Effect: "Allow",
+                Principal: { Service: "events.amazonaws.com" },
+                Action: "sns:Publish",
+                Resource: topicArn,
+                Condition: { ArnEquals: { "aws:SourceArn": [...this.eventRuleArns] } },
+              }]),
         ],
-      }),
+      }) }),
     });
     this.topicArn = topic.arn;
 
@@ -178,5 +204,14 @@ export class AlertTopic extends Construct {
         endpoint: addresses.value,
       });
     }
+  }
+
+  // ── intent methods ──
+  /**
+   * Lets the EventBridge rule `ruleArn` publish to the topic (the topic's policy, by the rule's ARN) and encrypt with
+   * its key. An existing topic's policy is managed where the topic is: it must admit the rule itself.
+   */
+  public acceptEventsFrom(ruleArn: string): void {
+    if (!this.eventRuleArns.includes(ruleArn)) this.eventRuleArns.push(ruleArn);
   }
 }

@@ -177,6 +177,10 @@ export class Rds extends Construct implements SecurityGroupPeer {
   public readonly instanceClass: string;
   /** The storage allocated at creation, in GiB (storage autoscaling may grow it). */
   public readonly allocatedStorageGiB: number;
+  /** The DB subnet group (the isolated subnets): a restored copy goes into the same subnets. */
+  public readonly subnetGroupName: string;
+  /** The parameter group (SSL required, slow query log): a restored copy takes the same parameters. */
+  public readonly parameterGroupName: string;
   /**
    * The DB instance, only to depend on (for example: a migration must wait until the database exists). Typed as a
    * dependable so that no attribute, the password least of all, can be read through it.
@@ -374,6 +378,8 @@ export class Rds extends Construct implements SecurityGroupPeer {
     this.arn = instance.arn;
     this.instanceClass = instanceClass;
     this.allocatedStorageGiB = allocatedStorageGiB;
+    this.subnetGroupName = subnetGroup.name;
+    this.parameterGroupName = parameterGroup.name;
     this.instance = instance;
   }
 

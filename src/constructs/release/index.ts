@@ -3,7 +3,7 @@ export type { DeployGateProps, DeployGateStep } from "./deploy-gate";
 export { MigrationTask } from "./migration-task";
 export type { MigrationTaskProps } from "./migration-task";
 export type { MigrationRunTarget } from "./run-target";
-export { PostgresRoleBootstrap } from "./postgres-role-bootstrap";
+export { DEFAULT_PSQL_IMAGE, PostgresRoleBootstrap } from "./postgres-role-bootstrap";
 export type { DatabaseRole, DatabaseRoleKind, PostgresRoleBootstrapProps } from "./postgres-role-bootstrap";
 export { TierGuard } from "./tier-guard";
 export type { TierChange, TierGuardProps } from "./tier-guard";

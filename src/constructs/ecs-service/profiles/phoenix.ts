@@ -64,6 +64,12 @@ export interface PhoenixReleaseOptions {
 // ── profile ──
 
 /**
+ * The newest migration Ecto has run: `mix ecto.migrate` (and a release's `migrate`) records each in
+ * `schema_migrations(version bigint, inserted_at)`. NULL, so no value, when none has run.
+ */
+export const ECTO_SCHEMA_VERSION_QUERY = "SELECT max(version)::text FROM schema_migrations";
+
+/**
  * The Phoenix profile: how an Elixir/Phoenix release (`mix release`, as `mix phx.gen.release` sets it up) runs on a
  * generic Fargate service. It is the one place that knows Phoenix's variables:
  * - `PHX_HOST` (URL generation), `PHX_SERVER` (start the endpoint), `PORT`, `POOL_SIZE`;
@@ -103,6 +109,7 @@ export function phoenixRelease(options: PhoenixReleaseOptions): ContainerProfile
     oneOffEnvironment,
     errorLogPattern: PHOENIX_ERROR_LOG_PATTERN,
     oneOffSecrets: secrets(options.oneOffDatabase ?? options.database),
+    schemaVersionQuery: ECTO_SCHEMA_VERSION_QUERY,
   };
 }
 

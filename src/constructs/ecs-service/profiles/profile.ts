@@ -26,6 +26,13 @@ export interface ContainerProfile {
   readonly errorLogPattern?: string;
   /** The secret environment of a one-off task (a migration): its database access is the one-off one, when given. */
   readonly oneOffSecrets: Readonly<Record<string, ServiceSecret>>;
+  /**
+   * A read-only SQL query that returns the version of the schema the application's migrations left (one value), for
+   * the check of a restored database.
+   *
+   * @default none: the migration framework is unknown, so a restored copy is checked for tables only
+   */
+  readonly schemaVersionQuery?: string;
 }
 
 /** The parts of a database connection that a profile turns into variables. */

@@ -1,0 +1,12 @@
+export { BACKUP_ROLE_MANAGED_POLICIES, BackupPlan } from "./backup-plan";
+export type { BackupPlanProps, BackupResource } from "./backup-plan";
+export { BackupVault } from "./backup-vault";
+export type { BackupVaultProps, VaultLock } from "./backup-vault";
+export { FailureNotification } from "./failure-notification";
+export type { FailureNotificationProps } from "./failure-notification";
+export { ReplicatedBackups } from "./replicated-backups";
+export type { ReplicatedBackupsProps } from "./replicated-backups";
+export { RESTORE_CHECK_CONTAINER_NAME, RestoreCheckTask, restoreCheckScript } from "./restore-check-task";
+export type { RestoreCheckTaskProps } from "./restore-check-task";
+export { RestoreTesting } from "./restore-testing";
+export type { RestoreTestingProps } from "./restore-testing";
