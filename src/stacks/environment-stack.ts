@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { ITerraformDependable, S3Backend, TerraformLocal, TerraformOutput, TerraformVariable } from "cdktf";
-import { API_SERVICE, EnvironmentConfig, SECRET_KEY_BASE_SECRET, ServiceConfig } from "../config/environment";
+import type { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { API_SERVICE, EnvironmentConfig, RecoveryConfig, SECRET_KEY_BASE_SECRET, ServiceConfig } from "../config/environment";
 import { StateConfig, stateAccessRoleArn, stateKey, stateKeyAliasArn } from "../config/state";
 import { acknowledge } from "../core/acknowledge";
 import { Naming } from "../core/naming";
@@ -14,6 +15,9 @@ import { AppSecrets, DatabaseRoleSecret, ServiceSecret } from "../constructs/sec
 // operations (alarms, their topic, the dashboard) and edge protection (the web ACL)
 import { AlertTopic, Dashboard, DashboardSection, DatabaseAlarms, LoadBalancerAlarms, ServiceAlarms } from "../constructs/observability";
 import { WebAcl } from "../constructs/edge";
+// disaster recovery: backups, their copy in a second region, restore tests and the drill's check
+import { BackupPlan, BackupVault, ReplicatedBackups, RestoreCheckTask, RestoreTesting, VaultLock } from "../constructs/backup";
+import { RESTORE_DRILL_OUTPUT } from "../domain/backup";
 import { applyPolicies } from "../policies";
 import { APP_NAME } from "./app-name";
 import { addAwsProvider } from "./aws-provider";
@@ -25,6 +29,24 @@ import { ReadableStack } from "./readable-stack";
 /** The stack name of an environment: `whcsites-<environment>`. */
 export function environmentStackName(environment: string): string {
   return `${APP_NAME}-${environment}`;
+}
+
+/** The disaster recovery of an environment's database (see `EnvironmentStack.recovery`). */
+export interface Recovery {
+  /** The AWS provider of the DR region (alias `dr`). */
+  readonly provider: AwsProvider;
+  /** The vault the backups go into, in the environment's region. */
+  readonly vault: BackupVault;
+  /** The vault in the DR region the recovery points are copied to. */
+  readonly drVault: BackupVault;
+  /** The backup plan: daily and monthly rules, each copied to the DR vault. */
+  readonly plan: BackupPlan;
+  /** The database's automated backups replicated to the DR region, with `pointInTimeReplication`. */
+  readonly replicated?: ReplicatedBackups;
+  /** The one-off task that checks a restored copy, and the security group of restored copies. */
+  readonly check: RestoreCheckTask;
+  /** AWS Backup's monthly restore test, unless the file turns it off. */
+  readonly restoreTesting?: RestoreTesting;
 }
 
 /** Props of {@link EnvironmentStack}. */
@@ -63,6 +85,19 @@ const SERVICE_ALARMS_FIELDS: FieldMap = { thresholds: "/alerts.thresholds.servic
 const LOAD_BALANCER_ALARMS_FIELDS: FieldMap = { thresholds: "/alerts.thresholds.loadBalancer" };
 const DATABASE_ALARMS_FIELDS: FieldMap = { thresholds: "/alerts.thresholds.database", "database.instanceClass": "instanceClass" };
 const WEB_ACL_FIELDS: FieldMap = { thresholds: "/alerts.thresholds.webAcl", accountId: "/accountId", region: "/region" };
+
+// Disaster recovery: the vaults' lock is the file's dr.vaultLock; each vault's region is the file's region or dr.region.
+const VAULT_FIELDS: FieldMap = { lock: "vaultLock", region: "/region", accountId: "/accountId" };
+const DR_VAULT_FIELDS: FieldMap = { lock: "vaultLock", region: "region", accountId: "/accountId" };
+const BACKUP_PLAN_FIELDS: FieldMap = { copyTo: "region", region: "/region", accountId: "/accountId" };
+const REPLICATED_BACKUPS_FIELDS: FieldMap = { retentionDays: "/database.backupRetentionDays", vault: "region" };
+const RESTORE_TESTING_FIELDS: FieldMap = { validationWindowHours: "restoreValidationHours", region: "/region", accountId: "/accountId" };
+
+/**
+ * The restore check of an application whose migration framework is unknown: the restored copy has tables (NULL, so a
+ * failed check, when it has none).
+ */
+const ANY_TABLES_QUERY = "SELECT NULLIF(count(*), 0)::text || ' tables in schema public' FROM pg_tables WHERE schemaname = 'public'";
 
 /** Why alarms without a notification are acceptable where the file says `"alerts": {"notify": false}`. */
 const NO_NOTIFICATION_REASON =
@@ -110,6 +145,9 @@ export class EnvironmentStack extends ReadableStack {
   public readonly webAcl?: WebAcl;
   /** The environment's CloudWatch dashboard. */
   public readonly dashboard: Dashboard;
+  // ── disaster recovery ──
+  /** The database's backup plan, its vaults, restore tests and the restore check, when the file has `dr`. */
+  public readonly recovery?: Recovery;
 
   private readonly profiles = new Map<string, ContainerProfile>();
 
@@ -373,6 +411,11 @@ export class EnvironmentStack extends ReadableStack {
     this.webAcl = operations.webAcl;
     this.dashboard = operations.dashboard;
 
+    // ── disaster recovery: the database's backups, their copy in the DR region, restore tests, the drill's check ──
+    if (config.dr !== undefined && this.database !== undefined) {
+      this.recovery = this.addRecovery(config, config.dr, this.database, permissionsBoundaryArn);
+    }
+
     this.addOutputs(config);
     // The api service's resources keep their state under the addresses of the single-service environments.
     if (services.has(API_SERVICE)) addFirstWaveMoves(this);
@@ -498,6 +541,102 @@ export class EnvironmentStack extends ReadableStack {
     for (let i = 0; i < alarmArns.length; i += 100) alarmWidgets.push({ kind: "alarms" as const, title: "Alarms", alarmArns: alarmArns.slice(i, i + 100) });
     const dashboard = new Dashboard(this, "dashboard", { naming: this.naming, region: config.region, sections: [{ title: "Alarms", widgets: alarmWidgets }, ...sections] });
     return { alertTopic, webAcl, dashboard };
+  }
+
+  // ── disaster recovery ──
+
+  /**
+   * The database's disaster recovery: a vault with its own key and lock here and in the DR region (its own AWS
+   * provider alias), the backup plan with its copies, the replicated automated backups (point-in-time restore in the
+   * DR region), the restore check task with the security group of restored copies, AWS Backup's monthly restore test,
+   * failures to the alert topic, and the output the restore drill reads.
+   */
+  private addRecovery(config: EnvironmentConfig, dr: RecoveryConfig, database: Rds, permissionsBoundaryArn: string | undefined): Recovery {
+    const file = config.file;
+    const naming = this.naming;
+    const production = config.production;
+    const provider = addAwsProvider(this, { naming, region: dr.region, accountId: config.accountId, alias: "dr" });
+    const settings = dr.vaultLock;
+    const lock: VaultLock =
+      settings.mode === "compliance"
+        ? { mode: "compliance", minRetentionDays: settings.minRetentionDays, maxRetentionDays: settings.maxRetentionDays, changeableForDays: settings.changeableForDays }
+        : { mode: "governance", minRetentionDays: settings.minRetentionDays, maxRetentionDays: settings.maxRetentionDays };
+    const vault = fromFile(file, "dr", VAULT_FIELDS, () =>
+      new BackupVault(this, "backup_vault", { naming, name: "backups", region: config.region, accountId: config.accountId, lock, production }),
+    );
+    // RDS encrypts the copies (and the replicated backups) in the DR region with the DR vault's key.
+    const drVault = fromFile(file, "dr", DR_VAULT_FIELDS, () =>
+      new BackupVault(this, "dr_backup_vault", { naming, name: "backups-dr", region: dr.region, accountId: config.accountId, lock, keyServices: ["rds"], provider, production }),
+    );
+    const plan = fromFile(file, "dr", BACKUP_PLAN_FIELDS, () =>
+      new BackupPlan(this, "backup_plan", {
+        naming,
+        vault,
+        copyTo: drVault,
+        dailyRetentionDays: dr.dailyRetentionDays,
+        monthlyRetentionDays: dr.monthlyRetentionDays,
+        accountId: config.accountId,
+        region: config.region,
+        permissionsBoundaryArn,
+      }),
+    );
+    plan.protect(database);
+    const replicated = dr.pointInTimeReplication
+      ? fromFile(file, "dr", REPLICATED_BACKUPS_FIELDS, () =>
+          new ReplicatedBackups(this, "replicated_backups", { database, vault: drVault, retentionDays: config.database?.backupRetentionDays ?? 7 }),
+        )
+      : undefined;
+
+    // The check logs in as the application's role, which may only read and write rows; the query only reads.
+    const owner = config.migrations?.service ?? config.services.find((s) => s.database)?.name;
+    const check = new RestoreCheckTask(this, "restore_check", {
+      naming,
+      cluster: this.cluster,
+      network: this.network,
+      connection: (this.secrets.databaseRoles.get(APP_DATABASE_ROLE) as DatabaseRoleSecret).connection,
+      checkSql: (owner === undefined ? undefined : this.profiles.get(owner)?.schemaVersionQuery) ?? ANY_TABLES_QUERY,
+      secretsKmsKeyArn: this.secrets.kmsKeyArn,
+      production,
+      accountId: config.accountId,
+      permissionsBoundaryArn,
+    });
+    const restoreTesting = dr.restoreTesting
+      ? fromFile(file, "dr", RESTORE_TESTING_FIELDS, () =>
+          new RestoreTesting(this, "restore_testing", {
+            naming,
+            plan,
+            database,
+            securityGroupIds: [check.restoredDatabaseSecurityGroupId],
+            validationWindowHours: dr.restoreValidationHours,
+            region: config.region,
+            accountId: config.accountId,
+          }),
+        )
+      : undefined;
+    if (this.alertTopic !== undefined) {
+      plan.notifyFailuresTo(this.alertTopic);
+      restoreTesting?.notifyFailuresTo(this.alertTopic);
+    }
+
+    new TerraformOutput(this, RESTORE_DRILL_OUTPUT, {
+      description: "Target of `npm run restore-drill -- --stack <stack>`: the database to restore, where its copy goes, the check task, the recovery targets",
+      value: {
+        sourceInstanceIdentifier: database.instanceIdentifier,
+        sourceInstanceArn: database.arn,
+        region: config.region,
+        instanceClass: database.instanceClass,
+        subnetGroupName: database.subnetGroupName,
+        parameterGroupName: database.parameterGroupName,
+        securityGroupIds: [check.restoredDatabaseSecurityGroupId],
+        vaultName: vault.vaultName,
+        drRegion: dr.region,
+        drVaultName: drVault.vaultName,
+        rpoHours: dr.rpoHours,
+        rtoHours: dr.rtoHours,
+        check: check.runTarget,
+      },
+    });
+    return { provider, vault, drVault, plan, replicated, check, restoreTesting };
   }
 
   /** The secrets services may name: declared ones are created now, the built-in secret key base when first named. */

@@ -31,6 +31,8 @@ import { rdsBackupRetention } from "./rds-11-backup-retention";
 import { rdsMinorVersionUpgrade } from "./rds-13-minor-version-upgrade";
 import { rdsCopyTagsToSnapshot } from "./rds-17-copy-tags";
 import { rdsAdminUsername } from "./rds-25-admin-username";
+import { rdsBackupPlan } from "./rds-26-backup-plan";
+import { backupRecoveryPointEncryption } from "./backup-1-recovery-point-encryption";
 import { s3DenyInsecureTransport } from "./s3-5-deny-insecure-transport";
 import { s3PublicAccessBlock } from "./s3-8-public-access-block";
 import { s3NoAcls } from "./s3-12-no-acls";
@@ -50,6 +52,7 @@ import { whcProductionAlbWebAcl } from "./whc-waf1-production-alb-web-acl";
 import { whcWebAclLogging } from "./whc-waf2-web-acl-logging";
 import { whcWriteOnlySecrets } from "./whc-sec2-write-only-secrets";
 import { whcMasterSecretUnread } from "./whc-sec3-master-secret";
+import { whcVaultLock } from "./whc-bak1-vault-lock";
 
 /**
  * Every rule of the policy pack, in report order: AWS Foundational Security Best Practices controls by service,
@@ -85,6 +88,7 @@ export const ALL_POLICY_RULES: readonly PolicyRule[] = [
   rdsMinorVersionUpgrade,
   rdsCopyTagsToSnapshot,
   rdsAdminUsername,
+  rdsBackupPlan,
   s3DenyInsecureTransport,
   s3PublicAccessBlock,
   s3NoAcls,
@@ -93,6 +97,7 @@ export const ALL_POLICY_RULES: readonly PolicyRule[] = [
   iamNoFullAdmin,
   iamNoServiceWildcards,
   kmsKeyRotation,
+  backupRecoveryPointEncryption,
   whcLogRetention,
   whcNoLiteralSecrets,
   whcWriteOnlySecrets,
@@ -109,9 +114,11 @@ export const ALL_POLICY_RULES: readonly PolicyRule[] = [
   whcSnsTopicEncryption,
   whcProductionAlbWebAcl,
   whcWebAclLogging,
+  whcVaultLock,
 ];
 
 export {
+  backupRecoveryPointEncryption,
   dynamodbDeletionProtection,
   dynamodbPointInTimeRecovery,
   ec2DefaultSecurityGroup,
@@ -138,6 +145,7 @@ export {
   iamNoServiceWildcards,
   kmsKeyRotation,
   rdsAdminUsername,
+  rdsBackupPlan,
   rdsBackupRetention,
   rdsCopyTagsToSnapshot,
   rdsDeletionProtection,
@@ -163,6 +171,7 @@ export {
   whcProductionAlbWebAcl,
   whcServiceTrustSource,
   whcSnsTopicEncryption,
+  whcVaultLock,
   whcWebAclLogging,
   whcWriteOnlySecrets,
 };

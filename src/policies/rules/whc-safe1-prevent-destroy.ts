@@ -9,6 +9,8 @@ export const STATEFUL_TYPES: readonly string[] = [
   "aws_s3_bucket",
   "aws_dynamodb_table",
   "aws_kms_key",
+  // Holds the recovery points; the vault lock keeps them, but not the vault's settings.
+  "aws_backup_vault",
 ];
 
 /** WHC.SAFE1 (ours, production): stateful resources carry `lifecycle { prevent_destroy = true }`. */
