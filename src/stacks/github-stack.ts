@@ -97,6 +97,7 @@ export class GithubStack extends ReadableStack {
       workloadSecretArns: [...new Set(existingSecrets)],
       ecsExec: config.services.some((s) => s.enableExecuteCommand ?? tierDefaults(config.production).enableExecuteCommand),
       enhancedMonitoring: (config.database?.monitoringIntervalSeconds ?? 0) > 0,
+      backups: config.dr !== undefined,
     });
     this.planRoleArn = plan.roleArn;
     this.deployRoleArn = deploy.roleArn;

@@ -233,6 +233,75 @@ describe("GithubDeployRole", () => {
     });
   });
 
+  describe("GIVEN the longest names, the longest region, backups and a production domain's one zone", () => {
+    test("THEN the document still fits IAM's managed policy limit", () => {
+      const { statements } = whenDeployRole({
+        naming: new Naming("whcsites", "production-eu1"),
+        region: "ap-southeast-2",
+        hostedZoneIds: ["Z0123456789ABCDEFGHIJ"],
+        stateRoleArn: "arn:aws:iam::210987654321:role/whcsites-tfstate-production-eu1",
+        backups: true,
+      });
+      expect(JSON.stringify({ Version: "2012-10-17", Statement: statements }).length).toBeLessThanOrEqual(MANAGED_POLICY_MAX_CHARACTERS);
+    });
+
+    test("WHEN two workload secrets are added THEN it is refused, saying what takes the room", () => {
+      const region = "ap-southeast-2";
+      expect(() =>
+        whenDeployRole({
+          naming: new Naming("whcsites", "production-eu1"),
+          region,
+          hostedZoneIds: ["Z0123456789ABCDEFGHIJ"],
+          workloadSecretArns: [`arn:aws:secretsmanager:${region}:${ACCOUNT}:secret:ghcr-pull-credentials-AbCdEf`, `arn:aws:secretsmanager:${region}:${ACCOUNT}:secret:other-AbCdEf`],
+          stateRoleArn: "arn:aws:iam::210987654321:role/whcsites-tfstate-production-eu1",
+          backups: true,
+        }),
+      ).toThrow(/allowed: at most 6144 \(IAM's managed policy limit\): give fewer hostedZoneIds or workloadSecretArns \(backups take about 320 of them\)$/);
+    });
+  });
+
+  describe("GIVEN backups (a vault here and in a DR region, a plan, restore tests, replicated automated backups)", () => {
+    const { statements } = whenDeployRole({ backups: true });
+    const without = whenDeployRole().statements;
+    const sid = (id: string) => statements.find((s) => s.Sid === id);
+
+    test("THEN AWS Backup's vaults, plans and restore testing plans are created tagged and managed only with the environment's tags", () => {
+      expect(list(sid("CreateTagged")?.Action)).toContain("backup:Create*");
+      expect(list(sid("OwnByTag")?.Action)).toContain("backup:*");
+      expect(allowing(statements, "backup:DeleteBackupVault").map((s) => s.Sid)).toEqual(["OwnByTag"]);
+      expect(allowing(without, "backup:DeleteBackupVault")).toEqual([]);
+    });
+
+    test("THEN its EventBridge rules are the environment's by name, and its key aliases may be in any region", () => {
+      const ownByName = list(sid("OwnByName")?.Resource);
+      expect(ownByName).toContain(`arn:aws:events:eu-west-1:${ACCOUNT}:rule/whcsites-staging-*`);
+      expect(ownByName).toContain(`arn:aws:kms:*:${ACCOUNT}:alias/whcsites-staging-*`);
+      expect(list(without.find((s) => s.Sid === "OwnByName")?.Resource)).toContain(`arn:aws:kms:eu-west-1:${ACCOUNT}:alias/whcsites-staging-*`);
+    });
+
+    test("THEN the backup role may be passed to AWS Backup, and AWS Backup's service-linked roles created", () => {
+      expect(sid("PassRoles")?.Condition).toEqual({ StringEquals: { "iam:PassedToService": [...DEPLOY_ROLE_PASSED_TO_SERVICES, "backup.amazonaws.com"] } });
+      expect(list(sid("ServiceLinkedRoles")?.Condition?.StringEquals?.["iam:AWSServiceName"])).toEqual(expect.arrayContaining(["backup.amazonaws.com", "restore-testing.backup.amazonaws.com"]));
+      expect(list(without.find((s) => s.Sid === "PassRoles")?.Condition?.StringEquals?.["iam:PassedToService"])).not.toContain("backup.amazonaws.com");
+    });
+
+    test("THEN the boundary admits AWS Backup's own RDS snapshots in any region and its restore-tested instances, nothing else named by AWS", () => {
+      const named = (all: readonly PolicyStatementJson[]) => list(all.find((s) => s.Sid === "OwnByName")?.Resource).filter((r) => r.includes("awsbackup"));
+      expect(named(statements)).toEqual([`arn:aws:rds:*:${ACCOUNT}:snapshot:awsbackup:*`, `arn:aws:rds:eu-west-1:${ACCOUNT}:db:awsbackup-restore-test-*`]);
+      expect(allowing(statements, "rds:DeleteDBSnapshot").map((s) => s.Sid)).toEqual(["OwnByName"]);
+      expect(named(without)).toEqual([]);
+    });
+
+    test("THEN a service wildcard appears only on resources confined by tag or name, besides those two names AWS gives", () => {
+      const awsNamed = [`arn:aws:rds:*:${ACCOUNT}:snapshot:awsbackup:*`, `arn:aws:rds:eu-west-1:${ACCOUNT}:db:awsbackup-restore-test-*`];
+      for (const st of statements.filter((x) => x.Effect === "Allow" && list(x.Action).some((a) => /^[a-z0-9-]+:\*$/.test(a)))) {
+        const byTag = JSON.stringify(st.Condition ?? {}).includes('"aws:ResourceTag/environment":"staging"');
+        const byName = list(st.Resource).every((r) => r.includes("whcsites-staging-") || r.includes("/whcsites/staging/") || r.endsWith("og:default:*") || awsNamed.includes(r));
+        expect([st.Sid, byTag || byName]).toEqual([st.Sid, true]);
+      }
+    });
+  });
+
   describe("GIVEN bad props", () => {
     test.each([
       [{ naming: new Naming("whcsites", "tfstate") }, 'GithubDeployRole: naming.environment got "tfstate"; allowed: any other name (whcsites-tfstate-* are the state\'s bucket, table and roles)'],

@@ -63,6 +63,15 @@ export interface GithubDeployRoleProps {
    */
   readonly enhancedMonitoring?: boolean;
   /**
+   * The environment backs up its database with AWS Backup (a vault, a plan, restore tests and replicated automated
+   * backups, in its region and a DR region): the policy admits creating and managing them, passing the backup role to
+   * AWS Backup, and, in the boundary, what AWS Backup does with that role (RDS snapshots of AWS Backup in any region,
+   * restore-tested instances `awsbackup-restore-test-*`).
+   *
+   * @default false
+   */
+  readonly backups?: boolean;
+  /**
    * Longest session, in seconds, from 3600 to 43200. A first production deploy (Multi-AZ database, certificate
    * validation) can take more than an hour; the workflow asks for the same duration.
    *
@@ -83,6 +92,9 @@ export const DEPLOY_ROLE_SERVICE_LINKED_ROLES: readonly string[] = [
   "rds.amazonaws.com",
   "ecs.application-autoscaling.amazonaws.com",
 ];
+
+/** With `backups`: the service the backup role is passed to, and AWS Backup's service-linked roles (its own, its restore tests'). */
+export const DEPLOY_ROLE_BACKUP_SERVICES = { passedTo: "backup.amazonaws.com", serviceLinked: ["backup.amazonaws.com", "restore-testing.backup.amazonaws.com"] } as const;
 
 /** The largest managed policy IAM accepts, in characters without whitespace (the deploy policy is one). */
 export const MANAGED_POLICY_MAX_CHARACTERS = 6144;
@@ -185,13 +197,14 @@ export class GithubDeployRole extends Construct {
       workloadSecretArns: props.workloadSecretArns ?? [],
       ecsExec: props.ecsExec ?? true,
       enhancedMonitoring: props.enhancedMonitoring ?? true,
+      backups: props.backups ?? false,
     };
     this.boundaryArn = scopeOf.boundaryArn;
     this.statements = [...deployStatements(scopeOf), ...workloadStatements(scopeOf), ...escalationDenies(scopeOf)];
     const document = policyJson(this.statements);
     if (document.length > MANAGED_POLICY_MAX_CHARACTERS) {
       throw new Error(
-        `${name}: the deploy policy of ${props.naming.environment} is ${document.length} characters; allowed: at most ${MANAGED_POLICY_MAX_CHARACTERS} (IAM's managed policy limit): give fewer hostedZoneIds or workloadSecretArns`,
+        `${name}: the deploy policy of ${props.naming.environment} is ${document.length} characters; allowed: at most ${MANAGED_POLICY_MAX_CHARACTERS} (IAM's managed policy limit): give fewer hostedZoneIds or workloadSecretArns${scopeOf.backups ? " (backups take about 320 of them)" : ""}`,
       );
     }
 
@@ -260,6 +273,7 @@ interface DeployScope {
   readonly workloadSecretArns: readonly string[];
   readonly ecsExec: boolean;
   readonly enhancedMonitoring: boolean;
+  readonly backups: boolean;
 }
 
 function regional(s: DeployScope, service: string, resource: string): string {
@@ -341,6 +355,7 @@ function deployStatements(s: DeployScope): PolicyStatementJson[] {
         "kms:TagResource",
         "acm:RequestCertificate",
         "acm:AddTagsToCertificate",
+        ...(s.backups ? ["backup:Create*"] : []),
       ],
       Resource: "*",
       Condition: {
@@ -376,7 +391,8 @@ function deployStatements(s: DeployScope): PolicyStatementJson[] {
       // Whole services, on resources tagged as the environment's: networking, target groups, keys, certificates.
       Sid: "OwnByTag",
       Effect: "Allow",
-      Action: ["ec2:*", "elasticloadbalancing:*", "kms:*", "acm:*"],
+      // AWS Backup's vaults, plans (and their selections) and restore testing plans have generated ids or ARNs.
+      Action: ["ec2:*", "elasticloadbalancing:*", "kms:*", "acm:*", ...(s.backups ? ["backup:*"] : [])],
       Resource: "*",
       Condition: tagged(s),
     },
@@ -386,7 +402,7 @@ function deployStatements(s: DeployScope): PolicyStatementJson[] {
       // the migration's output. The default option group is named by AWS (default:postgres-16).
       Sid: "OwnByName",
       Effect: "Allow",
-      Action: ["elasticloadbalancing:*", "ecs:*", "rds:*", "secretsmanager:*", "s3:*", "logs:*", "kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias"],
+      Action: ["elasticloadbalancing:*", "ecs:*", "rds:*", "secretsmanager:*", "s3:*", "logs:*", "kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias", ...(s.backups ? ["events:*"] : [])],
       // One pattern per service: every resource type named <prefix>-* (load balancer, listener and rule; cluster,
       // service, task definition and task; instance, parameter and subnet group and snapshot).
       Resource: [
@@ -397,7 +413,9 @@ function deployStatements(s: DeployScope): PolicyStatementJson[] {
         regional(s, "secretsmanager", `secret:${s.naming.path()}/*`),
         `arn:${s.partition}:s3:::${prefix}-*`,
         ...logGroups(s),
-        regional(s, "kms", `alias/${prefix}-*`),
+        // With backups, any region: the DR vault's key has its alias in the DR region.
+        `arn:${s.partition}:kms:${s.backups ? "*" : s.region}:${s.accountId}:alias/${prefix}-*`,
+        ...(s.backups ? backupResources(s) : []),
       ],
     },
     {
@@ -445,14 +463,14 @@ function deployStatements(s: DeployScope): PolicyStatementJson[] {
       Effect: "Allow",
       Action: ["iam:PassRole"],
       Resource: iam(s, `role/${prefix}-*`),
-      Condition: { StringEquals: { "iam:PassedToService": DEPLOY_ROLE_PASSED_TO_SERVICES } },
+      Condition: { StringEquals: { "iam:PassedToService": [...DEPLOY_ROLE_PASSED_TO_SERVICES, ...(s.backups ? [DEPLOY_ROLE_BACKUP_SERVICES.passedTo] : [])] } },
     },
     {
       Sid: "ServiceLinkedRoles",
       Effect: "Allow",
       Action: ["iam:CreateServiceLinkedRole"],
       Resource: iam(s, "role/aws-service-role/*"),
-      Condition: { StringEquals: { "iam:AWSServiceName": DEPLOY_ROLE_SERVICE_LINKED_ROLES } },
+      Condition: { StringEquals: { "iam:AWSServiceName": [...DEPLOY_ROLE_SERVICE_LINKED_ROLES, ...(s.backups ? DEPLOY_ROLE_BACKUP_SERVICES.serviceLinked : [])] } },
     },
   ];
   if (s.hostedZoneIds.length > 0) {
@@ -464,6 +482,17 @@ function deployStatements(s: DeployScope): PolicyStatementJson[] {
     });
   }
   return statements;
+}
+
+/**
+ * With backups: the environment's EventBridge rules; and, for AWS Backup's role (in the boundary), the RDS snapshots
+ * AWS Backup names awsbackup:* (taken here, copied to and expired in the DR region) and the instances its restore tests
+ * create and delete (awsbackup-restore-test-*). AWS names those, not the environment: docs/security.md, "What the
+ * deploy role may do beyond its environment". Here rather than in a statement of their own: the document is near
+ * IAM's size limit, and rds:* is already this statement's.
+ */
+function backupResources(s: DeployScope): string[] {
+  return [regional(s, "events", `rule/${s.naming.prefix}-*`), `arn:${s.partition}:rds:*:${s.accountId}:snapshot:awsbackup:*`, regional(s, "rds", "db:awsbackup-restore-test-*")];
 }
 
 /** The environment's log groups: its own path and the RDS exports of its database. */
