@@ -111,6 +111,13 @@ describe("the modules of src/constructs use each other one way (import/no-restri
     ["edge/ takes release/", "src/constructs/edge/example.ts", importing("../release"), [ONE_WAY]],
     ["delivery/ takes shared/", "src/constructs/delivery/example.ts", importing("../shared"), []],
     ["delivery/ takes ecs-service/", "src/constructs/delivery/example.ts", importing("../ecs-service"), [ONE_WAY]],
+    // backup/ builds on the database, the one-off task pieces and the alert topic; the network and secrets by interface
+    ["backup/ takes rds/", "src/constructs/backup/example.ts", importing("../rds"), []],
+    ["backup/ takes observability/", "src/constructs/backup/example.ts", importing("../observability"), []],
+    ["backup/ takes the network's interface", "src/constructs/backup/example.ts", importingType("../network/interfaces", "ServiceNetwork"), []],
+    ["backup/ takes the Network construct", "src/constructs/backup/example.ts", importingType("../network", "Network"), [ONE_WAY]],
+    ["backup/ takes edge/", "src/constructs/backup/example.ts", importing("../edge"), [ONE_WAY]],
+    ["rds/ takes backup/", "src/constructs/rds/example.ts", importing("../backup"), [ONE_WAY]],
   ];
   let results: string[][];
 

@@ -3,6 +3,10 @@ import { TerraformStack } from "cdktf";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { BackupPlan } from "@cdktf/provider-aws/lib/backup-plan";
+import { BackupSelection } from "@cdktf/provider-aws/lib/backup-selection";
+import { BackupVault } from "@cdktf/provider-aws/lib/backup-vault";
+import { BackupVaultLockConfiguration } from "@cdktf/provider-aws/lib/backup-vault-lock-configuration";
 import { DbInstance } from "@cdktf/provider-aws/lib/db-instance";
 import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-group";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
@@ -207,7 +211,7 @@ export function buildCompliantResources(scope: Construct): void {
     }),
   });
 
-  new DbInstance(scope, "database", {
+  const database = new DbInstance(scope, "database", {
     engine: "postgres",
     instanceClass: "db.t4g.micro",
     allocatedStorage: 20,
@@ -226,6 +230,14 @@ export function buildCompliantResources(scope: Construct): void {
     publiclyAccessible: false,
     lifecycle: keep,
   });
+  // Backed up (RDS.26) into a vault with its own key (Backup.1), locked (WHC.BAK1).
+  const vault = new BackupVault(scope, "vault", { name: "whc-backups", kmsKeyArn: key.arn, lifecycle: keep });
+  new BackupVaultLockConfiguration(scope, "vault_lock", { backupVaultName: vault.name, minRetentionDays: 7 });
+  const plan = new BackupPlan(scope, "backup_plan", {
+    name: "whc-backups",
+    rule: [{ ruleName: "daily", targetVaultName: vault.name, schedule: "cron(0 5 ? * * *)", lifecycle: { deleteAfter: 35 } }],
+  });
+  new BackupSelection(scope, "backup_selection", { name: "whc-database", planId: plan.id, iamRoleArn: "arn:aws:iam::123456789012:role/backup", resources: [database.arn] });
 
   new DynamodbTable(scope, "locks", {
     name: "locks",

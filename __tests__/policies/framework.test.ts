@@ -38,13 +38,15 @@ describe("the rule index", () => {
       "EC2.2", "EC2.6", "EC2.15", "EC2.18", "EC2.19",
       "ELB.1", "ELB.4", "ELB.5", "ELB.6", "ELB.12", "ELB.13", "ELB.17",
       "ECS.2", "ECS.3", "ECS.4", "ECS.5", "ECS.8", "ECS.9", "ECS.10", "ECS.12",
-      "RDS.2", "RDS.3", "RDS.5", "RDS.8", "RDS.9", "RDS.11", "RDS.13", "RDS.17", "RDS.25",
-      "S3.5", "S3.8", "S3.12", "DynamoDB.2", "DynamoDB.6", "IAM.1", "IAM.21", "KMS.4",
+      "RDS.2", "RDS.3", "RDS.5", "RDS.8", "RDS.9", "RDS.11", "RDS.13", "RDS.17", "RDS.25", "RDS.26",
+      "S3.5", "S3.8", "S3.12", "DynamoDB.2", "DynamoDB.6", "IAM.1", "IAM.21", "KMS.4", "Backup.1",
       "WHC.LOG1", "WHC.SEC1", "WHC.SEC2", "WHC.SEC3", "WHC.SAFE1", "WHC.ECS1",
       // operations and edge protection
       "WHC.ECS2", "WHC.OPS1", "WHC.SNS1", "WHC.WAF1", "WHC.WAF2",
       // data protection in every tier, command templates, service trust, endpoint policies, key use
       "WHC.SAFE2", "WHC.ECS3", "WHC.IAM2", "WHC.NET1", "WHC.KMS1",
+      // disaster recovery
+      "WHC.BAK1",
     ];
     // WHEN reading the index
     const ids = ALL_POLICY_RULES.map((rule) => rule.id);
@@ -52,7 +54,7 @@ describe("the rule index", () => {
     expect([...ids].sort()).toEqual([...expected].sort());
     expect(new Set(ids).size).toBe(ids.length);
     expect(ALL_POLICY_RULES.filter((r) => r.productionOnly).map((r) => r.id).sort()).toEqual(
-      ["EC2.6", "ECS.12", "ECS.5", "ELB.5", "ELB.6", "RDS.5", "RDS.8", "WHC.SAFE1", "WHC.WAF1"].sort(),
+      ["EC2.6", "ECS.12", "ECS.5", "ELB.5", "ELB.6", "RDS.5", "RDS.8", "RDS.26", "WHC.SAFE1", "WHC.WAF1", "WHC.BAK1"].sort(),
     );
   });
 });

@@ -188,7 +188,7 @@ describe("EnvironmentStack composition", () => {
   });
 
   test("outputs carry what operators need and never a secret value", () => {
-    expect(Object.keys(production.output).sort()).toEqual(["api_url", "cluster_name", "database_endpoint", "database_secret_arn", "migration", "services"].sort());
+    expect(Object.keys(production.output).sort()).toEqual(["api_url", "cluster_name", "database_endpoint", "database_secret_arn", "migration", "restore_drill", "services"].sort());
     expect(production.output.services.value.api).toEqual({
       service_name: "${aws_ecs_service.service_api.name}",
       cluster: "${aws_ecs_cluster.service_cluster.name}",

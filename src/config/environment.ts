@@ -584,7 +584,7 @@ function checkRecovery(input: EnvironmentFile, problem: (field: string, message:
   if (dr.region === input.region) {
     problem("dr.region", `got ${JSON.stringify(dr.region)}, the environment's own region; allowed: another AWS region (copies in the same region are lost with it)`);
   }
-  const replication = dr.pointInTimeReplication ?? production;
+  const replication = dr.pointInTimeReplication ?? replicationByDefault(dr.rpoHours, production);
   if (!replication && dr.rpoHours < DAILY_BACKUP_RPO_HOURS) {
     problem("dr.rpoHours", `got ${dr.rpoHours}, tighter than the daily backup and its copy to ${dr.region} can give; allowed: at least ${DAILY_BACKUP_RPO_HOURS}, or "pointInTimeReplication": true (transaction logs replicated to ${dr.region}: at least ${REPLICATED_LOGS_RPO_HOURS})`);
   } else if (replication && dr.rpoHours < REPLICATED_LOGS_RPO_HOURS) {
@@ -730,6 +730,14 @@ function resolve(input: EnvironmentFile, name: string, file: string): Environmen
   };
 }
 
+/**
+ * Whether the automated backups are replicated when the file does not say: in production, and wherever the stated RPO
+ * is tighter than the daily copy can give (the objective decides the means; the refusal is for an explicit false).
+ */
+function replicationByDefault(rpoHours: number, production: boolean): boolean {
+  return production || rpoHours < DAILY_BACKUP_RPO_HOURS;
+}
+
 /** The `dr` block with its defaults (docs/environments.md, "Settings reference"). */
 function resolveRecovery(dr: EnvironmentFile["dr"], production: boolean): RecoveryConfig | undefined {
   if (dr === undefined) return undefined;
@@ -741,7 +749,7 @@ function resolveRecovery(dr: EnvironmentFile["dr"], production: boolean): Recove
     rtoHours: dr.rtoHours,
     dailyRetentionDays: dr.dailyRetentionDays ?? DEFAULT_DAILY_RETENTION_DAYS,
     monthlyRetentionDays: dr.monthlyRetentionDays ?? DEFAULT_MONTHLY_RETENTION_DAYS,
-    pointInTimeReplication: dr.pointInTimeReplication ?? production,
+    pointInTimeReplication: dr.pointInTimeReplication ?? replicationByDefault(dr.rpoHours, production),
     restoreTesting: dr.restoreTesting ?? true,
     restoreValidationHours: dr.restoreValidationHours ?? DEFAULT_RESTORE_VALIDATION_HOURS,
     vaultLock: {

@@ -37,4 +37,11 @@ export const AWS_NAME_LIMITS: Readonly<Record<string, number>> = {
   "aws_sns_topic.name": 256,
   "aws_wafv2_web_acl.name": 128,
   "aws_iam_openid_connect_provider.url": 255,
+  // AWS Backup: BackupVaultName, BackupPlanName, SelectionName, RestoreTestingPlanName and RestoreTestingSelectionName.
+  "aws_backup_vault.name": 50,
+  "aws_backup_plan.name": 50,
+  "aws_backup_selection.name": 50,
+  "aws_backup_restore_testing_plan.name": 50,
+  "aws_backup_restore_testing_selection.name": 50,
+  "aws_cloudwatch_event_rule.name": 64,
 };

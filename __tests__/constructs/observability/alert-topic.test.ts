@@ -74,7 +74,7 @@ describe("AlertTopic with e-mail addresses", () => {
 
   test("THEN WHC.KMS1 is acknowledged on the key, with the reason: the unconditioned CloudWatch statement AWS documents", () => {
     const key = topic.node.children.find((c) => c.node.id === "key") as IConstruct;
-    expect(findAcknowledgement(key, "WHC.KMS1")?.reason).toMatch(/^CloudWatch alarms encrypt their notifications with this key: AWS documents that statement/);
+    expect(findAcknowledgement(key, "WHC.KMS1")?.reason).toMatch(/^CloudWatch alarms \(and the EventBridge rules the topic accepts, if any\) encrypt their notifications with this key: AWS documents these statements/);
   });
 
   test("THEN only this account's CloudWatch alarms (and the account) may publish to the topic", () => {
@@ -137,5 +137,43 @@ describe("AlertTopic validation", () => {
     ["a malformed account id", { accountId: "1234", emails: ["ops@example.org"] }, 'AlertTopic: accountId got "1234"; allowed: 12 digits', "staging"],
   ])("GIVEN %s WHEN built THEN it is refused", (_name, props, message, environment) => {
     expect(errorOf(props, environment)).toContain(message);
+  });
+});
+
+describe("AlertTopic accepting EventBridge rules", () => {
+  const RULE = `arn:aws:events:eu-west-1:${ACCOUNT}:rule/whcsites-staging-backup-failed`;
+
+  test("GIVEN a rule accepted WHEN synthesized THEN only that rule may publish, and EventBridge may encrypt with the key", () => {
+    const stack = new ReadableStack(Testing.app(), "test");
+    const topic = new AlertTopic(stack, "alerts", { naming: new Naming("whcsites", "staging"), accountId: ACCOUNT, region: "eu-west-1", emails: ["ops@example.org"] });
+    topic.acceptEventsFrom(RULE);
+    topic.acceptEventsFrom(RULE);
+    const resources = (JSON.parse(Testing.synth(stack)) as { resource: Resources }).resource;
+    const topicStatements = JSON.parse(resources.aws_sns_topic.alerts_topic.policy as string).Statement as Statement[];
+    expect(topicStatements.find((s) => s.Sid === "EventRulesOfThisStackPublish")).toEqual({
+      Sid: "EventRulesOfThisStackPublish",
+      Effect: "Allow",
+      Principal: { Service: "events.amazonaws.com" },
+      Action: "sns:Publish",
+      Resource: `arn:aws:sns:eu-west-1:${ACCOUNT}:whcsites-staging-alerts`,
+      Condition: { ArnEquals: { "aws:SourceArn": [RULE] } },
+    });
+    const keyStatements = JSON.parse(resources.aws_kms_key.alerts_key.policy as string).Statement as Statement[];
+    expect(keyStatements.map((s) => s.Sid)).toEqual(["AccountAdministersKey", "AccountUsesThroughSnsOnly", "CloudWatchAlarmsEncryptNotifications", "EventBridgeEncryptsNotifications"]);
+    expect(topic.owned).toBe(true);
+  });
+
+  test("GIVEN no rule THEN neither policy names EventBridge", () => {
+    const { resources } = build({ emails: ["ops@example.org"] });
+    expect(JSON.stringify(resources.aws_sns_topic.alerts_topic.policy)).not.toContain("events.amazonaws.com");
+    expect(JSON.stringify(resources.aws_kms_key.alerts_key.policy)).not.toContain("events.amazonaws.com");
+  });
+
+  test("GIVEN an existing topic THEN accepting a rule changes nothing here (its policy is managed where it is)", () => {
+    const stack = new ReadableStack(Testing.app(), "test");
+    const topic = new AlertTopic(stack, "alerts", { naming: new Naming("whcsites", "staging"), accountId: ACCOUNT, region: "eu-west-1", existingTopicArn: EXISTING });
+    topic.acceptEventsFrom(RULE);
+    expect(topic.owned).toBe(false);
+    expect(JSON.parse(Testing.synth(stack)).resource).toBeUndefined();
   });
 });

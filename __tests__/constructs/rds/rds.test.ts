@@ -390,13 +390,20 @@ describe("Rds", () => {
       // THEN
       expect(json.output).toBeUndefined();
       const scalars = Object.entries(database).filter(([, value]) => typeof value === "string" || typeof value === "number");
-      expect(scalars.map(([key]) => key).sort()).toEqual(["address", "allocatedStorageGiB", "arn", "databaseName", "instanceClass", "instanceIdentifier", "port", "securityGroupId"]);
+      expect(scalars.map(([key]) => key).sort()).toEqual([
+        "address", "allocatedStorageGiB", "arn", "databaseName", "instanceClass", "instanceIdentifier", "parameterGroupName", "port", "securityGroupId", "subnetGroupName",
+      ]);
       expect(JSON.stringify(resolve(stack, Object.fromEntries(scalars)))).not.toContain("random_password");
       expect(resolve(stack, [database.address, database.port, database.securityGroupId, database.arn])).toEqual([
         "${aws_db_instance.database.address}",
         "${aws_db_instance.database.port}",
         "${aws_security_group.database_security_group.id}",
         "${aws_db_instance.database.arn}",
+      ]);
+      // A restored copy goes into the same subnets and takes the same parameters.
+      expect(resolve(stack, [database.subnetGroupName, database.parameterGroupName])).toEqual([
+        "${aws_db_subnet_group.database_subnet_group.name}",
+        "${aws_db_parameter_group.database_parameter_group.name}",
       ]);
       expect([database.instanceIdentifier, database.databaseName]).toEqual(["whcsites-production-db", "whcsites"]);
     });

@@ -38,7 +38,7 @@ export class ReplicatedBackups extends Construct {
     // ── validation ──
     const checks = new PropChecks("ReplicatedBackups");
     checks.integer("retentionDays", props.retentionDays, 1, 35);
-    checks.expect(props.vault.provider !== undefined, "vault", props.vault.vaultName, "a vault with its own provider (a region other than the database's)");
+    checks.expect(props.vault.provider !== undefined, "vault", props.vault.region, "a vault with a provider of its own, in a region other than the database's");
     checks.throwIfAny();
 
     const replication = new DbInstanceAutomatedBackupsReplication(this, "Resource", {
