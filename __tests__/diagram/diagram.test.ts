@@ -57,6 +57,27 @@ describe("docs/architecture: one diagram per environment stack", () => {
 });
 
 describe("what a diagram shows, from the synthesized references", () => {
+  test("disaster recovery: the vaults by region, the plan's backups and copies with the RPO and RTO, replication, the monthly restore test", () => {
+    const s = "whcsites-production";
+    const lines = linesOf(s);
+    const groupOf = (address: string) => {
+      const at = lines.findIndex((l) => l.trim().startsWith(`n_${address.replace(/[^A-Za-z0-9]/g, "_")}`));
+      return lines.slice(0, at).reverse().find((l) => l.trim().startsWith("subgraph"))?.trim();
+    };
+    expect(groupOf("aws_backup_vault.backup_vault")).toBe('subgraph g_backups_eu_west_1["AWS Backup in eu-west-1"]');
+    expect(groupOf("aws_backup_vault.dr_backup_vault")).toBe('subgraph g_backups_eu_central_1["DR region eu-central-1 (provider alias)"]');
+    expect(groupOf("aws_db_instance_automated_backups_replication.replicated_backups")).toBe('subgraph g_backups_eu_central_1["DR region eu-central-1 (provider alias)"]');
+    expect(nodeOf(s, "aws_backup_vault.dr_backup_vault")).toMatch(/governance lock, 7 days minimum · key aws_kms_key\.dr_backup_vault_key/);
+    expect(nodeOf(s, "aws_backup_plan.backup_plan")).toMatch(/daily: cron\(0 5 \? \* \* \*\) · kept 35 days<br\/>monthly: .* kept 365 days<br\/>RPO 1 h · RTO 4 h/);
+    expect(edgeLabels(s, "aws_backup_plan.backup_plan", "aws_backup_vault.backup_vault")).toEqual(["daily backups", "monthly backups"]);
+    expect(edgeLabels(s, "aws_backup_plan.backup_plan", "aws_backup_vault.dr_backup_vault")).toEqual(["daily copies", "monthly copies"]);
+    expect(edgeLabels(s, "aws_db_instance.database", "aws_backup_plan.backup_plan")).toEqual(["protected (aws_backup_selection.backup_plan_selection_database)"]);
+    expect(edgeLabels(s, "aws_db_instance.database", "aws_db_instance_automated_backups_replication.replicated_backups")).toEqual(["replicated"]);
+    expect(edgeLabels(s, "aws_backup_vault.backup_vault", "aws_backup_restore_testing_selection.restore_testing_selection")).toEqual(["newest recovery point"]);
+    expect(lines.some((l) => l.includes("aws_backup"))).toBe(true);
+    expect(linesOf("whcsites-staging").some((l) => l.includes("aws_backup"))).toBe(false);
+  });
+
   test("internet → DNS alias → load balancer → HTTPS listener → default route → target group → api → database", () => {
     const s = "whcsites-production";
     expect(edgeLabels(s, "internet", "aws_route53_record.api_alias")).toEqual([""]);

@@ -155,7 +155,7 @@ describe("the policy guard on production and on a copy without the backup plan",
     );
     expect(rules["Backup.1"].violations).toEqual([]);
     expect(rules["WHC.BAK1"]).toMatchObject({ violations: [] });
-    expect(rules["WHC.BAK1"].passed.sort()).toEqual(["aws_backup_vault.backup_vault", "aws_backup_vault.dr_backup_vault"]);
+    expect([...rules["WHC.BAK1"].passed].sort()).toEqual(["aws_backup_vault.backup_vault", "aws_backup_vault.dr_backup_vault"]);
   });
 
   test("GIVEN a copy of production without the plan (its config without dr) THEN synthesis fails on RDS.26 and Backup.1 for the database", () => {

@@ -370,7 +370,9 @@ export function buildDiagram(stack: StackJson): string {
   // One-off task definitions (the migration task) and what runs them (the deploy gate)
   for (const task of r.ofType("aws_ecs_task_definition").filter((t) => !taskDefinitionsOfServices.has(t.address))) {
     const containers = parseJsonAttribute(task.body.container_definitions);
-    const command = Array.isArray(containers) ? asList((containers[0] as Record<string, unknown>)?.command as never).map(String).join(" ") : "";
+    const full = Array.isArray(containers) ? asList((containers[0] as Record<string, unknown>)?.command as never).map(String).join(" ") : "";
+    // A shell script is the task's source, not its label.
+    const command = full.length > 100 ? `${full.slice(0, 97)}...` : full;
     const cluster = r.ofType("aws_ecs_cluster")[0];
     const id = g.node(task.address, [task.address, `one-off task · family ${str(task.body.family)}${command !== "" ? ` · ${command}` : ""}`], "round", cluster !== undefined ? g.group(cluster.address, `${cluster.address} · ${str(cluster.body.name)}`) : undefined);
     linkSecrets(id, task);
@@ -379,7 +381,76 @@ export function buildDiagram(stack: StackJson): string {
       g.edge(gateId, id, "runs");
     }
   }
+  addRecovery(g, r, stack);
   return g.mermaid();
+}
+
+/**
+ * Disaster recovery: the backup vaults by region (the stack's, and each aliased provider's), the plan with its rules,
+ * what it protects and where it copies, the replicated automated backups, the monthly restore test, and the recovery
+ * targets the restore drill measures against.
+ */
+function addRecovery(g: Graph, r: StackResources, stack: StackJson): void {
+  const vaults = r.ofType("aws_backup_vault");
+  if (vaults.length === 0) return;
+  const providers = (Array.isArray(stack.provider?.aws) ? stack.provider?.aws : stack.provider?.aws === undefined ? [] : [stack.provider.aws]) as Array<Record<string, unknown>>;
+  const regionOf = (body: Record<string, unknown>): string => {
+    const alias = typeof body.provider === "string" ? body.provider.replace(/^aws\./, "") : undefined;
+    return str(providers.find((p) => (alias === undefined ? p.alias === undefined : p.alias === alias))?.region ?? r.region());
+  };
+  const primary = r.region();
+  const regionGroup = (region: string): string => g.group(`backups_${region}`, region === primary ? `AWS Backup in ${region}` : `DR region ${region} (provider alias)`);
+  const locks = r.ofType("aws_backup_vault_lock_configuration");
+  for (const vault of vaults) {
+    const lock = locks.find((l) => referenceIn(l.body.backup_vault_name) === vault.address);
+    const lockText = lock === undefined ? "NOT locked" : `${lock.body.changeable_for_days === undefined ? "governance" : "compliance"} lock, ${str(lock.body.min_retention_days)} days minimum`;
+    g.node(vault.address, [vault.address, str(vault.body.name), `${lockText} · key ${referenceIn(vault.body.kms_key_arn) ?? str(vault.body.kms_key_arn)}`], "database", regionGroup(regionOf(vault.body)));
+  }
+  const targets = (stack.output as Record<string, { value?: Record<string, unknown> }> | undefined)?.restore_drill?.value;
+  for (const plan of r.ofType("aws_backup_plan")) {
+    const rules = asList(plan.body.rule);
+    const lines = rules.map((rule) => `${str(rule.rule_name)}: ${str(rule.schedule)} · kept ${str((rule.lifecycle as Record<string, unknown> | undefined)?.delete_after)} days`);
+    const objectives = targets?.rpoHours !== undefined ? [`RPO ${str(targets.rpoHours)} h · RTO ${str(targets.rtoHours)} h (npm run restore-drill)`] : [];
+    const id = g.node(plan.address, [plan.address, ...lines, ...objectives], "hexagon", regionGroup(primary ?? ""));
+    for (const rule of rules) {
+      const into = r.ofType("aws_backup_vault").find((v) => referenceIn(rule.target_vault_name) === v.address);
+      if (into !== undefined) g.edge(id, idOf(into.address), `${str(rule.rule_name)} backups`);
+      for (const copy of asList(rule.copy_action)) {
+        const to = referenceIn(copy.destination_vault_arn);
+        if (to !== undefined) g.edge(id, idOf(to), `${str(rule.rule_name)} copies`, true);
+      }
+    }
+    for (const selection of r.ofType("aws_backup_selection").filter((sel) => referenceIn(sel.body.plan_id) === plan.address)) {
+      for (const resource of referencesIn(selection.body.resources)) if (g.has(resource)) g.edge(idOf(resource), id, `protected (${selection.address})`, true);
+    }
+  }
+  for (const replication of r.ofType("aws_db_instance_automated_backups_replication")) {
+    const id = g.node(
+      replication.address,
+      [replication.address, `automated backups and transaction logs · ${str(replication.body.retention_period)} days · point-in-time restore here`],
+      "round",
+      regionGroup(regionOf(replication.body)),
+    );
+    const source = referenceIn(replication.body.source_db_instance_arn);
+    if (source !== undefined && g.has(source)) g.edge(idOf(source), id, "replicated", true);
+  }
+  for (const selection of r.ofType("aws_backup_restore_testing_selection")) {
+    const testPlan = r.get(referenceIn(selection.body.restore_testing_plan_name));
+    const overrides = (selection.body.restore_metadata_overrides ?? {}) as Record<string, unknown>;
+    const id = g.node(
+      selection.address,
+      [
+        selection.address,
+        `restore test ${str(testPlan?.body.schedule_expression)} · kept ${str(selection.body.validation_window_hours)} h`,
+        `into ${referenceIn(overrides.dbSubnetGroupName) ?? "?"} · public ${str(overrides.publiclyAccessible)}`,
+      ],
+      "round",
+      regionGroup(primary ?? ""),
+    );
+    for (const point of asList(testPlan?.body.recovery_point_selection)) {
+      for (const vault of referencesIn(point.include_vaults)) g.edge(idOf(vault), id, "newest recovery point", true);
+    }
+  }
 }
 
 /** The Markdown file of one stack's diagram. `source` says where the stack was read from (shown in the file). */

@@ -237,6 +237,8 @@ const MINIMAL_FILES: Record<"production" | "nonproduction", Record<string, unkno
     database: { instanceClass: "db.m7g.large", allocatedStorageGiB: 20 },
     delivery: { repository: "example/whcsites-infra" },
     alerts: { emails: ["ops@example.org"] },
+    // Required in production with a database; the rest of the block takes its defaults.
+    dr: { region: "eu-central-1", rpoHours: 24, rtoHours: 4 },
   },
   nonproduction: {
     tier: "non-production",

@@ -211,8 +211,8 @@ export class RestoreCheckTask extends Construct implements SecurityGroupPeer {
 }
 
 /**
- * The container's shell script: refuse to run without the host override, run the query (read-only transaction, no
- * psqlrc, stop on error), print `restore-check: <value>`; exit 2 when the query returns nothing.
+ * The container's shell script, one line: refuse to run without the host override, run the query (read-only
+ * transaction, no psqlrc, stop on error), print `restore-check: <value>`; exit 2 when the query returns nothing.
  */
 export function restoreCheckScript(): string {
   return [
@@ -220,5 +220,5 @@ export function restoreCheckScript(): string {
     'value=$(printf "%s\\n" "$CHECK_SQL" | PGOPTIONS="-c default_transaction_read_only=on" psql --no-psqlrc -X -q -t -A -v ON_ERROR_STOP=1 -f -) || exit 1',
     `if [ -z "$value" ]; then echo "restore check: the query returned nothing" >&2; exit 2; fi`,
     `echo "${RESTORE_CHECK_MARKER}$value"`,
-  ].join("\n");
+  ].join("; ");
 }
