@@ -4,8 +4,8 @@ import importPlugin from "eslint-plugin-import";
 
 /*
  * The layers of src/, top to bottom. A file imports only from its own layer or below (docs/contributing.md, "Layers"):
- *   entry        main.ts, src/app.ts, src/synth.ts, src/token-stack-traces.ts; operator tools src/migrations, src/verify
- *                and what they share, src/operator
+ *   entry        main.ts, src/app.ts, src/synth.ts, src/token-stack-traces.ts; operator tools src/migrations, src/verify,
+ *                src/restore-drill and what they share, src/operator
  *   stacks       src/stacks, and beside them the policy guard src/policies (which never imports a stack)
  *   application  src/config (environment files to typed config; it imports no construct)
  *   constructs   src/constructs: one folder per module (below), the application profiles in ecs-service/profiles
@@ -13,7 +13,7 @@ import importPlugin from "eslint-plugin-import";
  *   core         src/core: naming, logical ids, acknowledgements, prop errors
  */
 const ENTRY = ["./src/app.ts", "./src/synth.ts", "./src/token-stack-traces.ts", "./main.ts"];
-const TOOLS = ["./src/migrations", "./src/verify", "./src/operator"];
+const TOOLS = ["./src/migrations", "./src/verify", "./src/restore-drill", "./src/operator"];
 const STACKS = ["./src/stacks"];
 const POLICIES = ["./src/policies"];
 const APPLICATION = ["./src/config"];

@@ -21,6 +21,16 @@ What is patched, and why (every patch keeps AWS's documented behaviour; none cha
   - ECS tasks: moto moves a task one state further towards STOPPED on every DescribeTasks (exit code 0), so a
     migration would "succeed" by itself. Here a task stays RUNNING until the harness says how it ends, through the
     control endpoint below.
+  - AWS Backup: backup selections (Create/Get/Delete/ListBackupSelections) and restore testing plans and their
+    selections (Create/Get/Update/Delete/List) do not exist in moto 5.2.1; the provider creates and reads them. Kept as
+    AWS documents them: a plan or a restore testing plan with selections cannot be deleted, AWS's defaults are filled
+    in (the empty selection conditions, the restore testing plan's time zone, start and selection windows). ListTags
+    finds the resource in "/tags/{arn}" too (the AWS SDK for Go's path; moto read only "/tags/{arn}/" and answered
+    no tags, so every plan of a tagged vault or plan showed its tags as missing).
+  - RDS: cross-region replication of automated backups (Start/StopDBInstanceAutomatedBackupsReplication) does not
+    exist in moto 5.2.1, and DescribeDBInstanceAutomatedBackups ignores DBInstanceAutomatedBackupsArn. Here the
+    replication is recorded in the destination region (status "replicating", its own ARN) and listed on the source
+    instance (DBInstanceAutomatedBackupsReplications), as the provider reads it on both sides.
 
 How requests are taken (RequestGate below): one at a time, and an SDK retry of a request already answered 2xx gets
 that answer again instead of running twice (docs/testing.md, "Requests one at a time, and lost answers").
@@ -65,12 +75,21 @@ try:
     import moto
     from moto.applicationautoscaling import models as aas_models
     from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
+    from moto.backup import models as backup_models
+    from moto.backup import urls as backup_urls
+    from moto.backup.exceptions import InvalidRequestException as BackupInvalidRequest
+    from moto.backup.exceptions import ResourceNotFoundException as BackupNotFound
+    from moto.backup.responses import BackupResponse
     from moto.core.exceptions import JsonRESTError
+    from moto.core.responses import ActionResult
+    from moto.core.utils import unix_time
     from moto.ecs import models as ecs_models
     from moto.ecs.responses import EC2ContainerServiceResponse as ECSResponse
     from moto.logs import models as logs_models
     from moto.moto_api import state_manager
     from moto.rds import models as rds_models
+    from moto.rds.exceptions import DBInstanceNotFoundError, InvalidDBInstanceStateFault, RDSClientError
+    from moto.rds.responses import RDSResponse
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
     from moto.s3 import models as s3_models
     from moto.s3.responses import S3Response
@@ -333,6 +352,314 @@ def finish_tasks(request):
                     finished.append({"taskArn": task.task_arn, "cluster": task.cluster_name, "region": region,
                                      "exitCode": exit_code, "logLinesWritten": written})
     return {"finished": finished}
+
+
+# --- AWS Backup: backup selections; restore testing plans and selections ----------------------------------------
+
+
+def _backup_state(backend):
+    if not hasattr(backend, "whcsites_selections"):
+        backend.whcsites_selections = {}  # backup plan id -> selection id -> selection
+        backend.whcsites_restore_testing = {}  # restore testing plan name -> plan (with its "selections")
+    return backend
+
+
+# AWS answers every selection with all four condition lists, empty where none was given.
+EMPTY_SELECTION_CONDITIONS = {"StringEquals": [], "StringNotEquals": [], "StringLike": [], "StringNotLike": []}
+
+
+def _live_plan(backend, plan_id):
+    plan = backend.plans.get(plan_id)
+    if plan is None or plan.deletion_date is not None:
+        raise BackupNotFound(msg=f"Backup plan {plan_id} not found")
+    return plan
+
+
+def _restore_testing_plan(backend, name):
+    plan = _backup_state(backend).whcsites_restore_testing.get(name)
+    if plan is None:
+        raise BackupNotFound(msg=f"Restore testing plan {name} not found")
+    return plan
+
+
+def _uri_params(response, suffix_parts):
+    """The path's parts after the fixed prefix (restore testing plan and selection names, plan and selection ids)."""
+    return [urllib.parse.unquote(part) for part in response.path.split("?")[0].strip("/").split("/")[suffix_parts:]]
+
+
+@patch("backup: backup selections, restore testing plans and their selections (created, read, updated, deleted as AWS does)")
+def _patch_backup():
+    backup_urls.url_paths.update(
+        {
+            "{0}/restore-testing/plans/?$": BackupResponse.dispatch,
+            "{0}/restore-testing/plans/(?P<name>[^/]+)/?$": BackupResponse.dispatch,
+            "{0}/restore-testing/plans/(?P<name>[^/]+)/selections/?$": BackupResponse.dispatch,
+            "{0}/restore-testing/plans/(?P<name>[^/]+)/selections/(?P<selection>[^/]+)/?$": BackupResponse.dispatch,
+        }
+    )
+    delete_plan = backup_models.BackupBackend.delete_backup_plan
+
+    def delete_backup_plan(self, backup_plan_id):
+        if _backup_state(self).whcsites_selections.get(backup_plan_id):
+            raise BackupInvalidRequest(msg="Related backup plan selections must be deleted prior to backup plan deletion")
+        return delete_plan(self, backup_plan_id)
+
+    # ── backup selections: /backup/plans/{backupPlanId}/selections/[{selectionId}] ──
+    def create_backup_selection(self):
+        backend = _backup_state(self.backup_backend)
+        plan_id = _uri_params(self, 2)[0]
+        _live_plan(backend, plan_id)
+        params = json.loads(self.body or "{}")
+        selection = dict(params.get("BackupSelection") or {})
+        for key, empty in (("Resources", []), ("NotResources", []), ("ListOfTags", []), ("Conditions", EMPTY_SELECTION_CONDITIONS)):
+            if not selection.get(key):
+                selection[key] = json.loads(json.dumps(empty))
+        conditions = selection["Conditions"]
+        for key in EMPTY_SELECTION_CONDITIONS:
+            conditions.setdefault(key, [])
+        selection_id = str(uuid_like())
+        created = unix_time()
+        backend.whcsites_selections.setdefault(plan_id, {})[selection_id] = {
+            "BackupSelection": selection,
+            "SelectionId": selection_id,
+            "BackupPlanId": plan_id,
+            "CreationDate": created,
+            "CreatorRequestId": params.get("CreatorRequestId"),
+        }
+        return json.dumps({"SelectionId": selection_id, "BackupPlanId": plan_id, "CreationDate": created})
+
+    def _selection(self):
+        backend = _backup_state(self.backup_backend)
+        plan_id, _, selection_id = _uri_params(self, 2)[:3]
+        found = backend.whcsites_selections.get(plan_id, {}).get(selection_id)
+        if found is None:
+            raise BackupNotFound(msg=f"Backup selection {selection_id} of plan {plan_id} not found")
+        return backend, plan_id, selection_id, found
+
+    def get_backup_selection(self):
+        _, _, _, found = _selection(self)
+        return json.dumps({k: v for k, v in found.items() if v is not None})
+
+    def delete_backup_selection(self):
+        backend, plan_id, selection_id, _ = _selection(self)
+        del backend.whcsites_selections[plan_id][selection_id]
+        return "{}"
+
+    def list_backup_selections(self):
+        backend = _backup_state(self.backup_backend)
+        plan_id = _uri_params(self, 2)[0]
+        listed = [
+            {"SelectionId": s["SelectionId"], "SelectionName": s["BackupSelection"].get("SelectionName"), "BackupPlanId": plan_id,
+             "CreationDate": s["CreationDate"], "IamRoleArn": s["BackupSelection"].get("IamRoleArn")}
+            for s in backend.whcsites_selections.get(plan_id, {}).values()
+        ]
+        return json.dumps({"BackupSelectionsList": listed})
+
+    # ── restore testing plans: /restore-testing/plans[/{name}[/selections[/{selection}]]] ──
+    def create_restore_testing_plan(self):
+        backend = _backup_state(self.backup_backend)
+        params = json.loads(self.body or "{}")
+        given = dict(params.get("RestoreTestingPlan") or {})
+        name = given.get("RestoreTestingPlanName")
+        if name in backend.whcsites_restore_testing:
+            raise backup_models.AlreadyExistsException(msg=f"Restore testing plan {name} already exists")
+        selection = dict(given.get("RecoveryPointSelection") or {})
+        selection.setdefault("ExcludeVaults", [])
+        selection.setdefault("SelectionWindowDays", 30)
+        created = unix_time()
+        plan = {
+            **given,
+            "RecoveryPointSelection": selection,
+            "ScheduleExpressionTimezone": given.get("ScheduleExpressionTimezone") or "Etc/UTC",
+            "StartWindowHours": given.get("StartWindowHours") or 24,
+            "RestoreTestingPlanArn": f"arn:aws:backup:{self.region}:{self.current_account}:restore-testing-plan:{name}-{uuid_like()}",
+            "CreationTime": created,
+            "CreatorRequestId": params.get("CreatorRequestId"),
+            "selections": {},
+        }
+        backend.whcsites_restore_testing[name] = plan
+        if params.get("Tags"):
+            backend.tag_resource(plan["RestoreTestingPlanArn"], params["Tags"])
+        return json.dumps({"CreationTime": created, "RestoreTestingPlanArn": plan["RestoreTestingPlanArn"], "RestoreTestingPlanName": name})
+
+    def _plan_view(plan):
+        return {k: v for k, v in plan.items() if k != "selections" and v is not None}
+
+    def get_restore_testing_plan(self):
+        plan = _restore_testing_plan(self.backup_backend, _uri_params(self, 2)[0])
+        return json.dumps({"RestoreTestingPlan": _plan_view(plan)})
+
+    def update_restore_testing_plan(self):
+        plan = _restore_testing_plan(self.backup_backend, _uri_params(self, 2)[0])
+        changes = json.loads(self.body or "{}").get("RestoreTestingPlan") or {}
+        for key, value in changes.items():
+            if key == "RecoveryPointSelection":
+                plan[key] = {**plan[key], **value}
+            elif value is not None:
+                plan[key] = value
+        plan["LastUpdateTime"] = unix_time()
+        return json.dumps({k: plan[k] for k in ("CreationTime", "RestoreTestingPlanArn", "RestoreTestingPlanName", "LastUpdateTime")} | {"UpdateTime": plan["LastUpdateTime"]})
+
+    def delete_restore_testing_plan(self):
+        backend = _backup_state(self.backup_backend)
+        name = _uri_params(self, 2)[0]
+        plan = _restore_testing_plan(backend, name)
+        if plan["selections"]:
+            raise BackupInvalidRequest(msg=f"Restore testing plan {name} has selections: delete them first")
+        del backend.whcsites_restore_testing[name]
+        return "{}"
+
+    def create_restore_testing_selection(self):
+        name = _uri_params(self, 2)[0]
+        plan = _restore_testing_plan(self.backup_backend, name)
+        params = json.loads(self.body or "{}")
+        selection = dict(params.get("RestoreTestingSelection") or {})
+        selection_name = selection.get("RestoreTestingSelectionName")
+        if selection_name in plan["selections"]:
+            raise backup_models.AlreadyExistsException(msg=f"Restore testing selection {selection_name} already exists")
+        created = unix_time()
+        plan["selections"][selection_name] = {**selection, "RestoreTestingPlanName": name, "CreationTime": created, "CreatorRequestId": params.get("CreatorRequestId")}
+        return json.dumps({"CreationTime": created, "RestoreTestingPlanArn": plan["RestoreTestingPlanArn"], "RestoreTestingPlanName": name, "RestoreTestingSelectionName": selection_name})
+
+    def _testing_selection(self):
+        name, _, selection_name = _uri_params(self, 2)[:3]
+        plan = _restore_testing_plan(self.backup_backend, name)
+        selection = plan["selections"].get(selection_name)
+        if selection is None:
+            raise BackupNotFound(msg=f"Restore testing selection {selection_name} of {name} not found")
+        return plan, selection_name, selection
+
+    def get_restore_testing_selection(self):
+        _, _, selection = _testing_selection(self)
+        return json.dumps({"RestoreTestingSelection": {k: v for k, v in selection.items() if v is not None}})
+
+    def update_restore_testing_selection(self):
+        plan, selection_name, selection = _testing_selection(self)
+        changes = json.loads(self.body or "{}").get("RestoreTestingSelection") or {}
+        selection.update({k: v for k, v in changes.items() if v is not None})
+        updated = unix_time()
+        return json.dumps({"CreationTime": selection["CreationTime"], "RestoreTestingPlanArn": plan["RestoreTestingPlanArn"],
+                           "RestoreTestingPlanName": plan["RestoreTestingPlanName"], "RestoreTestingSelectionName": selection_name, "UpdateTime": updated})
+
+    def delete_restore_testing_selection(self):
+        plan, selection_name, _ = _testing_selection(self)
+        del plan["selections"][selection_name]
+        return "{}"
+
+    def list_restore_testing_selections(self):
+        plan = _restore_testing_plan(self.backup_backend, _uri_params(self, 2)[0])
+        listed = [{k: s.get(k) for k in ("CreationTime", "IamRoleArn", "ProtectedResourceType", "RestoreTestingPlanName", "RestoreTestingSelectionName", "ValidationWindowHours")}
+                  for s in plan["selections"].values()]
+        return json.dumps({"RestoreTestingSelections": listed})
+
+    # ListTags: moto takes the ARN from the second-to-last path segment ("/tags/{arn}/"); the AWS SDK for Go sends
+    # "/tags/{arn}" without the slash, so moto answered every resource with no tags.
+    def list_tags(self):
+        resource_arn = urllib.parse.unquote(self.path.split("?")[0].split("/tags/", 1)[1].rstrip("/"))
+        return json.dumps({"Tags": self.backup_backend.list_tags(resource_arn=resource_arn)})
+
+    backup_models.BackupBackend.delete_backup_plan = delete_backup_plan
+    for fn in (list_tags, create_backup_selection, get_backup_selection, delete_backup_selection, list_backup_selections,
+               create_restore_testing_plan, get_restore_testing_plan, update_restore_testing_plan, delete_restore_testing_plan,
+               create_restore_testing_selection, get_restore_testing_selection, update_restore_testing_selection,
+               delete_restore_testing_selection, list_restore_testing_selections):
+        setattr(BackupResponse, fn.__name__, fn)
+
+
+def uuid_like():
+    return "-".join("".join(random.choice("0123456789abcdef") for _ in range(n)) for n in (8, 4, 4, 4, 12))
+
+
+# --- RDS: cross-region replication of automated backups -----------------------------------------------------------
+
+
+class AutomatedBackupNotFound(RDSClientError):
+    def __init__(self, arn):
+        super().__init__("DBInstanceAutomatedBackupNotFound", f"Automated backup {arn} not found.")
+
+
+def _replications(backend):
+    if not hasattr(backend, "whcsites_replications"):
+        backend.whcsites_replications = {}  # ARN of the replicated backups -> record (in the destination region)
+    return backend.whcsites_replications
+
+
+def _source_instance(account_id, source_arn):
+    # arn:aws:rds:<region>:<account>:db:<identifier>
+    parts = source_arn.split(":")
+    if len(parts) < 7 or parts[5] != "db":
+        raise DBInstanceNotFoundError(source_arn)
+    database = rds_models.rds_backends[parts[4] or account_id][parts[3]].databases.get(parts[6])
+    if database is None:
+        raise DBInstanceNotFoundError(parts[6])
+    return database
+
+
+@patch("rds: Start/StopDBInstanceAutomatedBackupsReplication; DescribeDBInstanceAutomatedBackups by DBInstanceAutomatedBackupsArn")
+def _patch_rds_backup_replication():
+    describe = RDSResponse.describe_db_instance_automated_backups
+
+    def start_db_instance_automated_backups_replication(self):
+        source_arn = self._get_param("SourceDBInstanceArn")
+        database = _source_instance(self.current_account, source_arn)
+        replications = _replications(self.backend)
+        if any(r.db_instance_arn == source_arn for r in replications.values()):
+            raise InvalidDBInstanceStateFault(f"Automated backups of {source_arn} are already replicating to {self.region}")
+        arn = f"arn:aws:rds:{self.region}:{self.current_account}:auto-backup:ab-{''.join(random.choice(string.ascii_lowercase + string.digits) for _ in range(26))}"
+        record = types.SimpleNamespace(
+            db_instance_arn=source_arn,
+            dbi_resource_id=database.dbi_resource_id,
+            region=database.region,
+            db_instance_identifier=database.db_instance_identifier,
+            restore_window={},
+            allocated_storage=database.allocated_storage,
+            status="replicating",
+            port=database.port,
+            instance_create_time=database.created,
+            master_username=database.master_username,
+            engine=database.engine,
+            engine_version=database.engine_version,
+            encrypted=True,
+            storage_type=database.storage_type,
+            kms_key_id=self._get_param("KmsKeyId"),
+            iam_database_authentication_enabled=False,
+            backup_retention_period=int(self._get_param("BackupRetentionPeriod") or 7),
+            db_instance_automated_backups_arn=arn,
+        )
+        replications[arn] = record
+        listed = getattr(database, "db_instance_automated_backups_replications", None) or []
+        database.db_instance_automated_backups_replications = [*listed, {"DBInstanceAutomatedBackupsArn": arn}]
+        return ActionResult({"DBInstanceAutomatedBackup": record})
+
+    def stop_db_instance_automated_backups_replication(self):
+        source_arn = self._get_param("SourceDBInstanceArn")
+        replications = _replications(self.backend)
+        stopped = [arn for arn, r in replications.items() if r.db_instance_arn == source_arn]
+        if not stopped:
+            raise InvalidDBInstanceStateFault(f"The automated backups of {source_arn} are not replicating to the current region")
+        record = replications.pop(stopped[0])
+        try:
+            database = _source_instance(self.current_account, source_arn)
+            database.db_instance_automated_backups_replications = [
+                r for r in (getattr(database, "db_instance_automated_backups_replications", None) or []) if r["DBInstanceAutomatedBackupsArn"] != stopped[0]
+            ]
+        except DBInstanceNotFoundError:
+            pass  # the source is gone; its replication ends with it
+        record.status = "retained"
+        return ActionResult({"DBInstanceAutomatedBackup": record})
+
+    def describe_db_instance_automated_backups(self):
+        arn = self._get_param("DBInstanceAutomatedBackupsArn")
+        if arn is None:
+            return describe(self)
+        record = _replications(self.backend).get(arn)
+        if record is None:
+            raise AutomatedBackupNotFound(arn)
+        return ActionResult({"DBInstanceAutomatedBackups": [record]})
+
+    RDSResponse.start_db_instance_automated_backups_replication = start_db_instance_automated_backups_replication
+    RDSResponse.stop_db_instance_automated_backups_replication = stop_db_instance_automated_backups_replication
+    RDSResponse.describe_db_instance_automated_backups = describe_db_instance_automated_backups
 
 
 # --- requests: one at a time; a retry of a request already answered gets that answer ----------------------------------

@@ -139,6 +139,14 @@ export interface MigrationRunOptions {
   readonly heartbeatIntervalMs?: number;
   /** RunTask idempotency token, so an SDK retry never starts a second task. @default a random UUID */
   readonly clientToken?: string;
+  /**
+   * Variables given to the container at RunTask (a container override), for a task whose target exists only at run
+   * time: the restore drill gives the restored copy's host this way.
+   * @default none
+   */
+  readonly containerEnvironment?: Readonly<Record<string, string>>;
+  /** What the task is, in the plan and the final message. @default "migration" */
+  readonly label?: string;
 }
 
 /** The AWS clients and hooks the runner uses; tests pass mocks. */
@@ -191,6 +199,8 @@ class MigrationRun {
   private readonly reporter: Reporter;
   private readonly now: () => number;
   private readonly startedBy: string;
+  /** What the task is, in messages ("migration"). */
+  private readonly label: string;
   /** The ECS client whose errors name the failed call. */
   private readonly ecs: ECSClient;
   private taskArn: string | undefined;
@@ -210,6 +220,7 @@ class MigrationRun {
     this.reporter = deps.reporter ?? consoleReporter;
     this.now = deps.now ?? Date.now;
     this.startedBy = target.startedBy ?? DEFAULT_STARTED_BY;
+    this.label = options.label ?? "migration";
     this.ecs = withOperationNames(deps.ecs, "ECS");
   }
 
@@ -289,7 +300,7 @@ class MigrationRun {
       return {
         outcome: "refused",
         exitCode: ExitCode.Refused,
-        message: `refusing to start: another migration (startedBy=${this.startedBy}) is running or still stopping on cluster ${target.cluster}:\n${lines.join("\n")}\n${stopHint}`,
+        message: `refusing to start: another ${this.label} (startedBy=${this.startedBy}) is running or still stopping on cluster ${target.cluster}:\n${lines.join("\n")}\n${stopHint}`,
       };
     }
 
@@ -304,6 +315,15 @@ class MigrationRun {
       networkConfiguration: {
         awsvpcConfiguration: { subnets: [...target.subnetIds], securityGroups: [...target.securityGroupIds], assignPublicIp: "DISABLED" },
       },
+      ...(options.containerEnvironment === undefined
+        ? {}
+        : {
+            overrides: {
+              containerOverrides: [
+                { name: target.containerName, environment: Object.entries(options.containerEnvironment).map(([name, value]) => ({ name, value })) },
+              ],
+            },
+          }),
     };
     this.printPlan(input, container, logLocation);
 
@@ -323,7 +343,7 @@ class MigrationRun {
       return {
         outcome: "failed-to-start",
         exitCode: ExitCode.FailedToStart,
-        message: `the migration task could not be started: ${failures.join("; ") || "RunTask returned no task"}${stopNote}`,
+        message: `the ${this.label} task could not be started: ${failures.join("; ") || "RunTask returned no task"}${stopNote}`,
         taskArn: this.taskArn,
       };
     }
@@ -341,7 +361,7 @@ class MigrationRun {
         outcome: "timed-out",
         exitCode: ExitCode.TimedOut,
         message:
-          `migration timed out after ${limit}; ${this.stopNote === "" ? `stopped task ${taskArn}.` : `task ${taskArn}.${this.stopNote}`}` +
+          `${this.label} timed out after ${limit}; ${this.stopNote === "" ? `stopped task ${taskArn}.` : `task ${taskArn}.${this.stopNote}`}` +
           " Read its log before running it again: a migration cut short may have left part of its work done.",
         taskArn,
       };
@@ -395,7 +415,7 @@ class MigrationRun {
     const vpc = input.networkConfiguration?.awsvpcConfiguration;
     const command = container.command !== undefined ? container.command.join(" ") : "(the image's default command)";
     const lines = [
-      "Database migration",
+      `Database ${this.label}`,
       `  cluster          ${input.cluster}`,
       `  task definition  ${input.taskDefinition}`,
       `  container        ${container.name}`,
@@ -557,7 +577,7 @@ class MigrationRun {
     return {
       outcome: "interrupted",
       exitCode: interrupt.exitCode,
-      message: `migration ${interrupt.text}${what}.${this.stopNote}`,
+      message: `${this.label} ${interrupt.text}${what}.${this.stopNote}`,
       taskArn: this.taskArn,
     };
   }
@@ -574,13 +594,13 @@ class MigrationRun {
       return { outcome: "error", exitCode: ExitCode.AwsError, message: `task ${taskArn} is ${task.lastStatus}, expected STOPPED`, taskArn };
     }
     if (container?.exitCode === 0) {
-      return { outcome: "succeeded", exitCode: ExitCode.Success, message: `Migration succeeded: container ${this.target.containerName} exited 0 ${took}.`, taskArn, containerExitCode: 0 };
+      return { outcome: "succeeded", exitCode: ExitCode.Success, message: `${capitalized(this.label)} succeeded: container ${this.target.containerName} exited 0 ${took}.`, taskArn, containerExitCode: 0 };
     }
     if (typeof container?.exitCode === "number") {
       return {
         outcome: "failed",
         exitCode: ExitCode.MigrationFailed,
-        message: `migration FAILED: container ${this.target.containerName} exited with code ${container.exitCode} ${took}${why}. Task: ${taskArn}`,
+        message: `${this.label} FAILED: container ${this.target.containerName} exited with code ${container.exitCode} ${took}${why}. Task: ${taskArn}`,
         taskArn,
         containerExitCode: container.exitCode,
       };
@@ -588,10 +608,14 @@ class MigrationRun {
     return {
       outcome: "failed-to-start",
       exitCode: ExitCode.FailedToStart,
-      message: `migration task did not run: ${reasons.join("; ") || "stopped without an exit code"}. Task: ${taskArn}`,
+      message: `${this.label} task did not run: ${reasons.join("; ") || "stopped without an exit code"}. Task: ${taskArn}`,
       taskArn,
     };
   }
+}
+
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function errorName(error: unknown): string {

@@ -487,9 +487,9 @@ function deployStatements(s: DeployScope): PolicyStatementJson[] {
 /**
  * With backups: the environment's EventBridge rules; and, for AWS Backup's role (in the boundary), the RDS snapshots
  * AWS Backup names awsbackup:* (taken here, copied to and expired in the DR region) and the instances its restore tests
- * create and delete (awsbackup-restore-test-*). AWS names those, not the environment: docs/security.md, "What the
- * deploy role may do beyond its environment". Here rather than in a statement of their own: the document is near
- * IAM's size limit, and rds:* is already this statement's.
+ * create and delete (awsbackup-restore-test-*). AWS names those, not the environment:
+ * docs/security.md, "What the deploy role may do beyond its environment". Here rather than in a statement of their
+ * own: the document is near IAM's size limit, and rds:* is already this statement's.
  */
 function backupResources(s: DeployScope): string[] {
   return [regional(s, "events", `rule/${s.naming.prefix}-*`), `arn:${s.partition}:rds:*:${s.accountId}:snapshot:awsbackup:*`, regional(s, "rds", "db:awsbackup-restore-test-*")];
