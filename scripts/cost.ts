@@ -39,9 +39,11 @@ async function main(): Promise<number> {
     .addOption(new Option("--log-gb <n>", "GB of logs ingested a month by an environment").argParser(number("--log-gb")).default(a.logGbPerMonth))
     .addOption(new Option("--spot-discount <fraction>", "Fargate Spot discount, 0 to 1").argParser(number("--spot-discount", 1)).default(a.spotDiscount))
     .addOption(new Option("--waf-requests <millions>", "million requests a month through each web ACL").argParser(number("--waf-requests")).default(a.wafRequestsMillions))
+    .addOption(new Option("--backup-factor <n>", "GB each backup vault keeps, as a multiple of the protected database's storage").argParser(number("--backup-factor")).default(a.backupStorageFactor))
+    .addOption(new Option("--transfer-factor <n>", "GB sent to the DR region a month, as a multiple of the database's storage").argParser(number("--transfer-factor")).default(a.backupTransferFactor))
     .addHelpText("after", "\nPrices: src/domain/prices/<region>.json (list prices, dated; refresh them from the AWS Price List API).")
     .parse()
-    .opts<{ environments?: string; out?: string; stack?: string[]; hours: number; natGb: number; lcu: number; endpointGb: number; logGb: number; spotDiscount: number; wafRequests: number }>();
+    .opts<{ environments?: string; out?: string; stack?: string[]; hours: number; natGb: number; lcu: number; endpointGb: number; logGb: number; spotDiscount: number; wafRequests: number; backupFactor: number; transferFactor: number }>();
   const assumptions: Assumptions = {
     hoursPerMonth: options.hours,
     natGbPerMonth: options.natGb,
@@ -50,6 +52,8 @@ async function main(): Promise<number> {
     logGbPerMonth: options.logGb,
     spotDiscount: options.spotDiscount,
     wafRequestsMillions: options.wafRequests,
+    backupStorageFactor: options.backupFactor,
+    backupTransferFactor: options.transferFactor,
   };
 
   const work = options.out === undefined ? fs.mkdtempSync(path.join(os.tmpdir(), "whcsites-cost-")) : undefined;

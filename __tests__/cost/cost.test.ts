@@ -56,6 +56,8 @@ const ASSUMPTIONS: Assumptions = {
   spotDiscount: 0.5,
   logGbPerMonth: 4,
   wafRequestsMillions: 3,
+  backupStorageFactor: 2,
+  backupTransferFactor: 1.5,
 };
 
 describe("the monthly estimate", () => {
@@ -88,6 +90,31 @@ describe("the monthly estimate", () => {
     expect(estimate.lines.find((l) => l.item.startsWith("Fargate"))?.quantity).toBe(
       "5 task(s) × (1 vCPU × $0.03 + 2 GB × $0.003) × 100 h × (1 - 0.6 × 0.5 Spot discount)",
     );
+  });
+
+  test("GIVEN a database backed up to a DR region, replicated and restore-tested THEN storage, transfer and the test are priced, and the targets shown", () => {
+    // GIVEN the database of the fixture (100 GB, db.test.large) in a plan of two vaults, replicated, tested monthly
+    const stack: StackJson = {
+      ...FIXTURE,
+      resource: {
+        aws_db_instance: FIXTURE.resource?.aws_db_instance as Record<string, Record<string, unknown>>,
+        aws_backup_vault: { here: {}, dr: { provider: "aws.dr" } },
+        aws_backup_plan: { plan: { rule: [{ rule_name: "daily", target_vault_name: ref("aws_backup_vault.here", "name"), copy_action: [{ destination_vault_arn: ref("aws_backup_vault.dr", "arn") }] }] } },
+        aws_backup_selection: { db: { plan_id: ref("aws_backup_plan.plan"), resources: [ref("aws_db_instance.db", "arn")] } },
+        aws_db_instance_automated_backups_replication: { replicated: { provider: "aws.dr", source_db_instance_arn: ref("aws_db_instance.db", "arn") } },
+        aws_backup_restore_testing_selection: { test: { protected_resource_arns: [ref("aws_db_instance.db", "arn")], validation_window_hours: 2 } },
+      },
+      output: { restore_drill: { value: { rpoHours: 1, rtoHours: 4, drRegion: "test-region-2" } } },
+    };
+    // WHEN estimated
+    const estimate = estimateStack("fixture", stack, loadPriceTable("test-region-1", FIXTURE_PRICES), ASSUMPTIONS);
+    // THEN
+    const lines = Object.fromEntries(estimate.lines.map((l) => [l.item, [l.quantity, l.monthlyUsd]]));
+    expect(lines["AWS Backup storage (assumed)"]).toEqual(["2 vault(s) × 100 GB × 2 × $0.1/GB", 40]);
+    expect(lines["transfer to the DR region: copies + replicated logs (assumed)"]).toEqual(["2 × 100 GB × 1.5 × $0.02/GB", 6]);
+    expect(lines["replicated automated backups storage (assumed)"]).toEqual(["100 GB × 2 × $0.1/GB", 20]);
+    expect(lines["monthly restore test of aws_db_instance.db"]).toEqual(["1 × 3 h × $1/h (single-AZ)", 3]);
+    expect(estimate.notes).toContain("recovery targets: RPO 1 h (transaction logs replicated to test-region-2), RTO 4 h; measure them with npm run restore-drill -- --stack <stack>");
   });
 
   test.each([

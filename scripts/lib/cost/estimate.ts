@@ -23,6 +23,10 @@ export interface Assumptions {
   readonly logGbPerMonth: number;
   /** Million requests a month through each web ACL. */
   readonly wafRequestsMillions: number;
+  /** GB each vault (and the replicated backups) keeps, as a multiple of the protected database's allocated storage. */
+  readonly backupStorageFactor: number;
+  /** GB sent to the DR region a month by each of copies and replication, as a multiple of the database's allocated storage. */
+  readonly backupTransferFactor: number;
 }
 
 /** The defaults of {@link Assumptions}: a lightly used environment. */
@@ -34,6 +38,9 @@ export const DEFAULT_ASSUMPTIONS: Assumptions = {
   spotDiscount: 0.7,
   logGbPerMonth: 5,
   wafRequestsMillions: 10,
+  // A full snapshot plus the changes the retention keeps; a month of incremental copies (or of transaction logs).
+  backupStorageFactor: 2,
+  backupTransferFactor: 1,
 };
 
 /** One line of an estimate. */
@@ -214,6 +221,8 @@ export function estimateStack(stackName: string, stack: StackJson, table: PriceT
     notes.push("dashboards: the first 3 of an account are free; not taken off here");
   }
 
+  estimateRecovery(r, p, assumptions, add, notes);
+
   if (missing.length > 0) throw new MissingPriceError(missing);
   const counts = new Map<string, number>();
   for (const resource of r.all()) if (USAGE_PRICED[resource.type] !== undefined) counts.set(resource.type, (counts.get(resource.type) ?? 0) + 1);
@@ -229,6 +238,54 @@ export function estimateStack(stackName: string, stack: StackJson, table: PriceT
   };
 }
 
+/**
+ * Disaster recovery: backup storage in each vault and of the replicated automated backups (all priced at the stack's
+ * region), the transfer to the DR region, the monthly restore test's instance hours, and the recovery targets.
+ */
+function estimateRecovery(
+  r: StackResources,
+  p: PriceTable["prices"],
+  a: Assumptions,
+  add: (item: string, quantity: string, monthlyUsd: number, addresses: readonly string[]) => void,
+  notes: string[],
+): void {
+  const vaults = r.ofType("aws_backup_vault");
+  const selections = r.ofType("aws_backup_selection");
+  const protectedDbs = r.ofType("aws_db_instance").filter((db) => selections.some((s) => referencesIn(s.body.resources).includes(db.address)));
+  const gb = protectedDbs.reduce((sum, db) => sum + Number(db.body.allocated_storage ?? 0), 0);
+  const replications = r.ofType("aws_db_instance_automated_backups_replication");
+  if (vaults.length > 0 && gb > 0) {
+    const stored = gb * a.backupStorageFactor;
+    add("AWS Backup storage (assumed)", `${vaults.length} vault(s) × ${gb} GB × ${a.backupStorageFactor} × ${unit(p.backupStorageGbMonth)}/GB`, vaults.length * stored * p.backupStorageGbMonth, [...vaults, ...protectedDbs].map((x) => x.address));
+    const copies = r.ofType("aws_backup_plan").some((plan) => asList(plan.body.rule).some((rule) => asList(rule.copy_action).length > 0));
+    const streams = (copies ? 1 : 0) + (replications.length > 0 ? 1 : 0);
+    if (streams > 0) {
+      const what = [copies ? "copies" : "", replications.length > 0 ? "replicated logs" : ""].filter((x) => x !== "").join(" + ");
+      add(`transfer to the DR region: ${what} (assumed)`, `${streams} × ${gb} GB × ${a.backupTransferFactor} × ${unit(p.interRegionTransferGb)}/GB`, streams * gb * a.backupTransferFactor * p.interRegionTransferGb, [...r.ofType("aws_backup_plan"), ...replications].map((x) => x.address));
+    }
+    notes.push("backup storage and transfer: priced at this region's list prices; the DR region's may differ");
+  }
+  if (replications.length > 0) {
+    const replicatedGb = replications.reduce((sum, rep) => sum + Number(r.get(referenceIn(rep.body.source_db_instance_arn))?.body.allocated_storage ?? 0), 0);
+    add("replicated automated backups storage (assumed)", `${replicatedGb} GB × ${a.backupStorageFactor} × ${unit(p.backupStorageGbMonth)}/GB`, replicatedGb * a.backupStorageFactor * p.backupStorageGbMonth, replications.map((x) => x.address));
+  }
+  for (const selection of r.ofType("aws_backup_restore_testing_selection")) {
+    // A single-AZ copy of each database, kept for the validation window after about an hour of restore.
+    for (const db of referencesIn(selection.body.protected_resource_arns).map((ref) => r.get(ref)).filter((x): x is StackResource => x !== undefined)) {
+      const price = p.rdsPostgresInstanceHour[String(db.body.instance_class)];
+      if (price === undefined) continue; // the database's own line reports the missing price
+      const hours = Number(selection.body.validation_window_hours ?? 1) + 1;
+      add(`monthly restore test of ${db.address}`, `1 × ${hours} h × ${unit(price)}/h (single-AZ)`, hours * price, [selection.address, db.address]);
+    }
+  }
+  const targets = (r.stack.output as Record<string, { value?: Record<string, unknown> }> | undefined)?.restore_drill?.value;
+  if (targets?.rpoHours !== undefined) {
+    const dr = String(targets.drRegion ?? "?");
+    const how = replications.length > 0 ? `transaction logs replicated to ${dr}` : `a daily copy to ${dr}`;
+    notes.push(`recovery targets: RPO ${String(targets.rpoHours)} h (${how}), RTO ${String(targets.rtoHours)} h; measure them with npm run restore-drill -- --stack <stack>`);
+  }
+}
+
 /** The assumptions as printed before the tables, with the flag that changes each. */
 export function formatAssumptions(a: Assumptions): string[] {
   return [
@@ -240,6 +297,8 @@ export function formatAssumptions(a: Assumptions): string[] {
     `  --log-gb ${a.logGbPerMonth}`.padEnd(30) + "GB of logs ingested a month by an environment",
     `  --spot-discount ${a.spotDiscount}`.padEnd(30) + "Fargate Spot discount against on-demand (it varies)",
     `  --waf-requests ${a.wafRequestsMillions}`.padEnd(30) + "million requests a month through each web ACL",
+    `  --backup-factor ${a.backupStorageFactor}`.padEnd(30) + "GB each backup vault keeps, × the protected database's allocated storage",
+    `  --transfer-factor ${a.backupTransferFactor}`.padEnd(30) + "GB sent to the DR region a month (copies, replicated logs), × the same",
     "  Fargate runs each service's desired count as synthesized (autoscaling may run more: see the notes).",
     "  List prices, on-demand, no free tier, no savings plan or reserved instance, no data transfer out to the internet.",
   ];

@@ -35,6 +35,10 @@ export interface Prices {
   readonly wafRuleMonth: number;
   readonly wafRequestsMillion: number;
   readonly logsIngestionGb: number;
+  /** RDS snapshots AWS Backup keeps, per GB-month (billed as RDS backup storage). */
+  readonly backupStorageGbMonth: number;
+  /** Data sent from this region to another AWS region, per GB. */
+  readonly interRegionTransferGb: number;
 }
 
 /** A price table as in its file. */
@@ -54,6 +58,7 @@ export interface PriceTable {
 const NUMBERS: readonly (keyof Prices)[] = [
   "natGatewayHour", "natGatewayGb", "publicIpv4Hour", "albHour", "albLcuHour", "interfaceEndpointHourPerAz", "interfaceEndpointGb",
   "secretMonth", "kmsKeyMonth", "compositeAlarmMonth", "dashboardMonth", "wafWebAclMonth", "wafRuleMonth", "wafRequestsMillion", "logsIngestionGb",
+  "backupStorageGbMonth", "interRegionTransferGb",
 ];
 const TABLES: readonly (keyof Prices)[] = ["fargateVcpuHour", "fargateGbHour", "rdsPostgresInstanceHour", "rdsStorageGbMonth", "alarmMetricMonth"];
 
