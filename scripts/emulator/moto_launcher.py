@@ -28,6 +28,8 @@ that answer again instead of running twice (docs/testing.md, "Requests one at a 
 Control endpoint (harness only; plain JSON over HTTP on the same port, outside any AWS API path):
   GET  /__whcsites/health                   moto version and the patches applied
   GET  /__whcsites/requests                 the request gate's counters: requests, longestWaitMs, retriesRun, replayed
+  GET  /__whcsites/recording                what the request recorder wrote (scripts/emulator/request_recorder.py, on when
+                                            WHCSITES_EMULATOR_RECORD names a file): {"recorded": n, "unresolved": n}
   POST /__whcsites/ecs/finish-tasks         {"startedBy": "...", "family": "...", "exitCode": 0, "minAgeSeconds": 1, "logLines": [...]}
        every RUNNING task with that startedBy marker (and task definition family, if given), in every account and
        region, that has run at least minAgeSeconds:
@@ -443,13 +445,15 @@ class RequestGate:
 # --- server ----------------------------------------------------------------------------------------------------------
 
 
-def control_app(moto_app, gate):
+def control_app(moto_app, gate, recorder=None):
     def control(environ, start_response):
         path = environ.get("PATH_INFO", "")
         status, body = "200 OK", None
         try:
             if path == CONTROL_PREFIX + "health":
                 body = {"moto": moto.__version__, "patches": PATCHES}
+            elif path == CONTROL_PREFIX + "recording":
+                body = recorder.stats() if recorder is not None else {"recorded": 0, "unresolved": 0, "off": True}
             elif path == CONTROL_PREFIX + "ecs/finish-tasks" and environ.get("REQUEST_METHOD") == "POST":
                 length = int(environ.get("CONTENT_LENGTH") or 0)
                 body = finish_tasks(json.loads(environ["wsgi.input"].read(length) or b"{}"))
@@ -479,7 +483,16 @@ def main():
         fail(f"refusing to listen on {host}: the emulator listens on loopback only")
     if moto.__version__ != EXPECTED_MOTO:
         sys.stderr.write(f"moto_launcher: WARNING: moto {moto.__version__}, patches written for {EXPECTED_MOTO}\n")
-    server = make_server(host, 0, control_app(DomainDispatcherApplication(create_backend_app), RequestGate()), threaded=True)
+    moto_app = DomainDispatcherApplication(create_backend_app)
+    recorder = None
+    if os.environ.get("WHCSITES_EMULATOR_RECORD"):
+        # Next to this file; imported only when recording, so a look by hand needs nothing more than moto.
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from request_recorder import RequestRecorder
+
+        recorder = moto_app = RequestRecorder(moto_app, os.environ["WHCSITES_EMULATOR_RECORD"], DEFAULT_ACCOUNT_ID)
+    server = make_server(host, 0, control_app(moto_app, RequestGate(), recorder), threaded=True)
     stopping = threading.Event()
 
     def stop(*_):

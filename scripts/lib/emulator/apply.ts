@@ -57,6 +57,12 @@ export interface ApplyStacksOptions {
   readonly signal?: AbortSignal;
   /** Progress timestamps are relative to this. @default now */
   readonly startedAt?: number;
+  /**
+   * The access key each Terraform run of a stack's phase signs with (and so the deploy gate it starts), by stack id
+   * (`<app>/<stack>`) and phase: the emulator's request recorder tells the runs apart by it.
+   * @default one key for everything
+   */
+  readonly callerKey?: (stackId: string, phase: string) => string;
 }
 
 /** One phase of one stack. */
@@ -94,6 +100,8 @@ export interface StackApplyResult {
   readonly stateFindings: readonly StateFinding[];
   readonly logDir: string;
   readonly workingCopy: string;
+  /** The hosted zones created for it: the id the environment file names, and the one the emulator gave. */
+  readonly hostedZones: ReadonlyArray<{ readonly hostedZoneId: string; readonly emulatorZoneId: string }>;
 }
 
 class PhaseFailed extends Error {}
@@ -313,9 +321,11 @@ export async function applyStacks(options: ApplyStacksOptions): Promise<StackApp
     let resources = 0;
     let addressesAfterApply: string[] = [];
     let phaseNumber = 0;
+    let currentPhase = "prepare";
 
     const phase = async <T>(name: string, fn: (logFile: string) => Promise<T>): Promise<T> => {
       const logFile = path.join(logDir, `${++phaseNumber}-${name}.log`);
+      currentPhase = name;
       fs.writeFileSync(logFile, "");
       log(`${id}: ${name} started`);
       const started = Date.now();
@@ -333,7 +343,14 @@ export async function applyStacks(options: ApplyStacksOptions): Promise<StackApp
       }
     };
     const tf = (args: string[], logFile: string, timeoutMs: number, captureStdout = false): Promise<LoggedRun> =>
-      runLogged(options.terraform, args, { cwd: dir, env, logFile, timeoutMs, signal: options.signal, captureStdout });
+      runLogged(options.terraform, args, {
+        cwd: dir,
+        env: options.callerKey === undefined ? env : { ...env, AWS_ACCESS_KEY_ID: options.callerKey(id, currentPhase) },
+        logFile,
+        timeoutMs,
+        signal: options.signal,
+        captureStdout,
+      });
     const check = (run: LoggedRun, what: string, logFile: string): void => {
       if (run.aborted) throw new Error(`${what} interrupted`);
       if (run.timedOut) throw new Error(`${what} timed out; see ${logFile}`);
@@ -410,6 +427,13 @@ export async function applyStacks(options: ApplyStacksOptions): Promise<StackApp
           stateFindings.push({ what, places });
           fs.appendFileSync(logFile, `\nstate search: ${what}: ${places.length === 0 ? "not found" : `found in ${places.join(", ")}`}\n`);
         }
+      });
+
+      // The plan a pull request gets in CI (.github/workflows/ci.yml): no refresh, no lock, as the plan role. Its calls
+      // are recorded as a phase of their own, which the permission test holds against the plan role.
+      await phase("ci-plan", async (logFile) => {
+        const run = await tf(["plan", "-refresh=false", "-lock=false", "-detailed-exitcode", "-input=false", "-no-color"], logFile, 900_000);
+        if (run.code !== 2) check(run, "terraform plan -refresh=false -lock=false", logFile);
       });
 
       // A second plan that is not empty is a finding; the failed-migration phase still runs after it.
@@ -521,9 +545,10 @@ export async function applyStacks(options: ApplyStacksOptions): Promise<StackApp
     if (sha256(sourceFile) !== sourceHash) {
       phases.push({ name: "untouched", ok: false, durationMs: 0, detail: `${sourceFile} changed during the run: the harness must never write to synthesized stacks` });
     }
-    const expected = ["prepare", "init", "apply", "plan", "teardown", "destroy"];
+    const expected = ["prepare", "init", "apply", "ci-plan", "plan", "teardown", "destroy"];
     const ok = !options.signal?.aborted && phases.every((p) => p.ok) && expected.every((name) => phases.some((p) => p.name === name));
-    return { id, app: source.app, stack: source.stack, ok, phases, resources, addressesAfterApply, secondPlan, adaptations, stateFindings, logDir, workingCopy: dir };
+    const hostedZones = zones.map((z) => ({ hostedZoneId: z.hostedZoneId, emulatorZoneId: z.emulatorZoneId }));
+    return { id, app: source.app, stack: source.stack, ok, phases, resources, addressesAfterApply, secondPlan, adaptations, stateFindings, logDir, workingCopy: dir, hostedZones };
   };
 
   const results: StackApplyResult[] = new Array(options.stacks.length);

@@ -32,6 +32,11 @@ export interface EmulatorOptions {
    */
   readonly python?: string;
   /**
+   * Record every AWS API request into this file, one JSON line each (scripts/emulator/request_recorder.py).
+   * @default no recording
+   */
+  readonly recordFile?: string;
+  /**
    * Give up when the emulator is not ready after this long, in milliseconds.
    * @default 60000
    */
@@ -101,6 +106,15 @@ export function requestReport(stats: RequestStats | undefined): string[] {
   return lines;
 }
 
+/** What the emulator's request recorder wrote so far. */
+export interface RecordingStats {
+  readonly recorded: number;
+  /** Requests whose API operation it could not resolve (they still ran). */
+  readonly unresolved: number;
+  /** True when the emulator runs without a recorder. */
+  readonly off?: boolean;
+}
+
 /** A running emulator. */
 export interface Emulator {
   /** `http://127.0.0.1:<port>`, for AWS_ENDPOINT_URL. */
@@ -116,6 +130,8 @@ export interface Emulator {
   finishTasks(request: FinishTasksRequest): Promise<FinishedTask[]>;
   /** How the emulator took its requests so far. */
   requestStats(): Promise<RequestStats>;
+  /** How many requests the recorder wrote, and how many it could not tell the operation of. */
+  recordingStats(): Promise<RecordingStats>;
   /** Stops the emulator and waits for the process to be gone. Safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -162,6 +178,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const logFd = fs.openSync(options.logFile, "w");
   const env: NodeJS.ProcessEnv = { ...process.env, PYTHONUNBUFFERED: "1" };
   for (const s of EMULATOR_SETTINGS) env[s.name] = s.value;
+  delete env.WHCSITES_EMULATOR_RECORD;
+  if (options.recordFile !== undefined) env.WHCSITES_EMULATOR_RECORD = options.recordFile;
   let child: ChildProcess;
   try {
     // Its own process group: a Ctrl-C in the terminal reaches the harness, which stops Terraform first, then this.
@@ -234,6 +252,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       const response = await fetch(`${endpoint}/__whcsites/requests`);
       if (!response.ok) throw new Error(`emulator control endpoint: HTTP ${response.status}`);
       return (await response.json()) as RequestStats;
+    },
+    async recordingStats(): Promise<RecordingStats> {
+      const response = await fetch(`${endpoint}/__whcsites/recording`);
+      if (!response.ok) throw new Error(`emulator control endpoint: HTTP ${response.status}`);
+      return (await response.json()) as RecordingStats;
     },
     stop(): Promise<void> {
       stopping ??= (async () => {
