@@ -3,7 +3,7 @@ import { App } from "cdktf";
 import { ConfigError, ConfigProblem, ConfigWarning, EnvironmentConfig, loadEnvironments } from "./config/environment";
 import { loadStateConfig } from "./config/state";
 import { EnvironmentStack, environmentStackName } from "./stacks/environment-stack";
-import { GithubStack, githubRoleArns, githubStackName } from "./stacks/github-stack";
+import { GithubStack, githubDeployRoleArnOf, githubPlanRoleArnOf, githubStackName } from "./stacks/github-stack";
 import { STATE_STACK_NAME, StateStack } from "./stacks/state-stack";
 
 /** Options of {@link buildApp}. */
@@ -20,9 +20,16 @@ export interface BuildAppOptions {
 
 const ROOT = path.join(__dirname, "..");
 
-/** The roles that deploy or plan an environment, whom its state role trusts: its operators and its GitHub roles. */
+/** The roles that deploy an environment, whom its read-write state role trusts: its GitHub deploy role and its operators. */
 function deployersOf(config: EnvironmentConfig): string[] {
-  return [...githubRoleArns(config), ...config.operatorRoleArns];
+  const deploy = githubDeployRoleArnOf(config);
+  return [...(deploy === undefined ? [] : [deploy]), ...config.operatorRoleArns];
+}
+
+/** The roles that only plan an environment, whom its read-only state role trusts: its GitHub plan role. */
+function readersOf(config: EnvironmentConfig): string[] {
+  const plan = githubPlanRoleArnOf(config);
+  return plan === undefined ? [] : [plan];
 }
 
 /**
@@ -36,7 +43,7 @@ export function buildApp(options: BuildAppOptions = {}): App {
   const environments = loadEnvironments(options.environmentsDir ?? path.join(ROOT, "environments"), { warn: options.warn });
 
   const app = new App({ outdir: options.outdir });
-  new StateStack(app, STATE_STACK_NAME, { state, environments: environments.map((e) => ({ name: e.name, trustedRoleArns: deployersOf(e) })) });
+  new StateStack(app, STATE_STACK_NAME, { state, environments: environments.map((e) => ({ name: e.name, trustedRoleArns: deployersOf(e), readerRoleArns: readersOf(e) })) });
   const problems: ConfigProblem[] = [];
   for (const config of environments) {
     try {

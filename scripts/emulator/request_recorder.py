@@ -15,7 +15,9 @@ the order moto ran them:
   labels and query parameters (and its JSON or XML body, parsed loosely).
 - tags: the tags, at the time of the request, of the EC2, ELB, KMS and ACM resources the request names (the deploy
   role is confined to those by tag); {} for a resource that has none.
-- related: what authorization depends on beyond the request itself: the roles of the task definition that RunTask
+- keys: the description of each KMS key the request names (tells the stack's keys apart: their ids are generated).
+- related: what authorization depends on beyond the request itself: the route table and subnet, or the address and
+  network interface, of an EC2 association id; the roles of the task definition that RunTask
   starts (ECS checks iam:PassRole for them), the permissions boundary a named IAM role has (iam:PermissionsBoundary),
   the KMS key of a named secret (Secrets Manager uses it with the caller's permissions).
 Nothing here changes a request or its answer.
@@ -241,6 +243,23 @@ class Tags:
         return None
 
 
+def _key_descriptions(values, account_id, region):
+    """The description of each KMS key a request names (by id, ARN or alias): which of the stack's keys it is."""
+    from moto.kms.models import kms_backends
+
+    backend = kms_backends[account_id][region]
+    found = {}
+    for value in set(v for v in values if isinstance(v, str)):
+        if not (KMS_KEY_ID.match(value) or value.startswith("alias/") or ":alias/" in value):
+            continue
+        try:
+            key = backend.describe_key(value)
+        except Exception:
+            continue
+        found[value] = key.description or ""
+    return found
+
+
 def _agent(user_agent):
     if "terraform-provider-aws" in user_agent or "HashiCorp" in user_agent:
         return "terraform"
@@ -249,7 +268,33 @@ def _agent(user_agent):
     return user_agent.split("/", 1)[0] or "unknown"
 
 
+def _association(params, account_id, region):
+    """What an EC2 association id stands for: EC2 authorizes the route table and subnet, the address and interface."""
+    from moto.ec2.models import ec2_backends
+
+    backend = ec2_backends[account_id][region]
+    association = params.get("AssociationId")
+    if not isinstance(association, str):
+        return {}
+    if association.startswith("rtbassoc-"):
+        for table in backend.route_tables.values():
+            subnet = table.associations.get(association)
+            if subnet is not None:
+                return {"routeTableId": table.id, **({"subnetId": subnet} if isinstance(subnet, str) and subnet.startswith("subnet-") else {})}
+    if association.startswith("eipassoc-"):
+        for address in backend.addresses:
+            if getattr(address, "association_id", None) == association:
+                eni = getattr(address, "eni", None)
+                return {"allocationId": address.allocation_id, **({"networkInterfaceId": eni.id} if eni is not None else {})}
+    return {}
+
+
 def _related(service, operation, params, account_id, region):
+    if service == "ec2" and "AssociationId" in params:
+        try:
+            return _association(params, account_id, region)
+        except Exception:
+            return {}
     if service == "iam" and isinstance(params.get("RoleName"), str):
         # Conditions on iam:PermissionsBoundary see the boundary the role has when the request names no new one.
         from moto.iam.models import iam_backends
@@ -270,6 +315,24 @@ def _related(service, operation, params, account_id, region):
             return {}
         key = getattr(secret, "kms_key_id", None)
         return {"kmsKeyId": key} if isinstance(key, str) and key else {}
+    if service == "application-autoscaling" and isinstance(params.get("ResourceId"), str):
+        # Scalable targets are authorized by their generated ARN, which the request does not carry.
+        from moto.applicationautoscaling.models import applicationautoscaling_backends
+
+        backend = applicationautoscaling_backends[account_id][region]
+        for by_id in backend.targets.values():
+            target = by_id.get(params["ResourceId"])
+            if target is not None and target.scalable_dimension == params.get("ScalableDimension", target.scalable_dimension):
+                return {"scalableTargetArn": target.arn}
+        return {}
+    if service == "kms" and isinstance(params.get("KeyId"), str) and params["KeyId"].startswith("alias/"):
+        # A key named by its alias is authorized as the key.
+        from moto.kms.models import kms_backends
+
+        try:
+            return {"aliasKeyId": kms_backends[account_id][region].get_key_id_from_alias(params["KeyId"])}
+        except Exception:
+            return {}
     if service == "ecs" and operation == "RunTask":
         from moto.ecs.models import ecs_backends
 
@@ -313,6 +376,7 @@ class RequestRecorder:
             event.update(service=service, operation=operation, params=params)
             event["tags"] = Tags(self.account_id, region).lookup(params, service)
             event["related"] = _related(service, operation, params, self.account_id, region)
+            event["keys"] = _key_descriptions([*_strings(params), *event["related"].values()], self.account_id, region)
         except Exception as error:  # recorded as unresolved; the request still runs
             event.update(service=signing_name, operation=None, error=f"{type(error).__name__}: {error}")
         event["agent"] = _agent(environ.get("HTTP_USER_AGENT", ""))

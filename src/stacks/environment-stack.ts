@@ -19,7 +19,7 @@ import { APP_NAME } from "./app-name";
 import { addAwsProvider } from "./aws-provider";
 import { FieldMap, fromFile } from "./config-fields";
 import { addFirstWaveMoves } from "./first-wave-moves";
-import { deployBoundaryArnOf } from "./github-stack";
+import { githubDeployRoleArnOf, workloadBoundaryArnOf } from "./github-stack";
 import { ReadableStack } from "./readable-stack";
 
 /** The stack name of an environment: `whcsites-<environment>`. */
@@ -145,8 +145,10 @@ export class EnvironmentStack extends ReadableStack {
     const release = releaseImage(this, config, id);
     this.imageTag = release.tag;
     this.imageDigest = release.digest;
-    // With delivery, the GitHub deploy role may create and change roles only with its boundary: every role here has it.
-    const permissionsBoundaryArn = deployBoundaryArnOf(config);
+    // With delivery, the GitHub deploy role may create and change roles only with the workload boundary: every role here has it.
+    const permissionsBoundaryArn = workloadBoundaryArnOf(config);
+    // With delivery, the deploy role administers the keys created here through their own policies (and no other key).
+    const keyAdministratorArns = keyAdministratorsOf(config);
 
     // ── network ──
     this.network = fromFile(file, "network", NETWORK_FIELDS, () =>
@@ -191,6 +193,7 @@ export class EnvironmentStack extends ReadableStack {
         region: config.region,
         recoveryWindowDays: config.secrets.recoveryWindowDays,
         customerManagedKey: config.secrets.customerManagedKey,
+        keyAdministratorArns,
         databaseCredentials: config.database !== undefined,
         // The application reads and writes rows as `app`; migrations own the schema as `migrator`; the master user
         // goes to the role bootstrap only.
@@ -241,6 +244,7 @@ export class EnvironmentStack extends ReadableStack {
       customerManagedKey: config.secrets.customerManagedKey,
       accountId: config.accountId,
       region: config.region,
+      keyAdministratorArns,
     });
     const services = new Map<string, FargateService>();
     for (const s of config.services) {
@@ -407,6 +411,7 @@ export class EnvironmentStack extends ReadableStack {
           naming: this.naming,
           accountId: config.accountId,
           region: config.region,
+          keyAdministratorArns: keyAdministratorsOf(config),
           production: config.production,
           emails: notify.kind === "emails" ? notify.emails : undefined,
           existingTopicArn: notify.kind === "topic" ? notify.topicArn : undefined,
@@ -686,4 +691,10 @@ function serviceUrls(s: ServiceConfig, albUrl: string, tls: boolean, healthCheck
 function globMatches(pattern: string, path: string): boolean {
   const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
   return regex.test(path);
+}
+
+/** The roles that administer the environment's KMS keys through the keys' own policies: its deploy role, with delivery. */
+function keyAdministratorsOf(config: EnvironmentConfig): string[] {
+  const deployRole = githubDeployRoleArnOf(config);
+  return deployRole === undefined ? [] : [deployRole];
 }

