@@ -53,14 +53,22 @@ export function stateOf(root: string): StateConfig {
  * role names, and the boundary, attached by reference or by a literal ARN of a policy of the same stack. Other
  * references (`${aws_iam_openid_connect_provider.x.arn}`) are replaced by `references[<reference>]`.
  */
-export function rolesOf(stack: Record<string, unknown>, account: string, references: Readonly<Record<string, string>> = {}): Map<string, EvaluatedRole> {
+export function rolesOf(
+  stack: Record<string, unknown>,
+  account: string,
+  references: Readonly<Record<string, string>> = {},
+  /** Policies of other stacks (or AWS managed ones) that roles here attach or carry as boundary, by ARN. */
+  externalPolicies: Readonly<Record<string, PolicyDocument>> = {},
+): Map<string, EvaluatedRole> {
   const resources = (stack.resource ?? {}) as Resources;
   const resolve = (text: string): string => {
     let out = text;
     for (const [ref, value] of Object.entries(references)) out = out.split(ref).join(value);
     return out;
   };
-  const policies = new Map<string, { name: string; arn: string; policy: PolicyDocument }>();
+  const policies = new Map<string, { name: string; arn: string; policy: PolicyDocument }>(
+    Object.entries(externalPolicies).map(([arn, policy]) => [arn, { name: arn.split("/").pop() ?? arn, arn, policy }]),
+  );
   for (const [id, body] of Object.entries(resources.aws_iam_policy ?? {})) {
     const name = String(body.name);
     const entry = { name, arn: `arn:aws:iam::${account}:policy/${name}`, policy: JSON.parse(resolve(String(body.policy))) as PolicyDocument };
