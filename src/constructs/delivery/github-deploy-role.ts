@@ -83,37 +83,6 @@ export const DEPLOY_ROLE_SERVICE_LINKED_ROLES: readonly string[] = [
 ];
 
 /**
- * What the deploy role does to the KMS keys of its environment, granted by the keys' own policies (which the stack
- * writes: {@link deployRoleAdministersKey}), never by its IAM policies: so it may change the policy of, or delete, only
- * the keys whose policy names it, which are the keys the stack created.
- */
-export const DEPLOY_ROLE_KEY_ACTIONS: readonly string[] = [
-  "kms:DescribeKey",
-  "kms:GetKeyPolicy",
-  "kms:GetKeyRotationStatus",
-  "kms:ListResourceTags",
-  "kms:PutKeyPolicy",
-  "kms:EnableKeyRotation",
-  "kms:DisableKeyRotation",
-  "kms:UpdateKeyDescription",
-  "kms:TagResource",
-  "kms:UntagResource",
-  "kms:CreateAlias",
-  "kms:UpdateAlias",
-  "kms:DeleteAlias",
-  "kms:ScheduleKeyDeletion",
-  "kms:CancelKeyDeletion",
-];
-
-/**
- * The key policy statement that lets an environment's deploy role administer a key the stack creates
- * ({@link DEPLOY_ROLE_KEY_ACTIONS}; no cryptographic use).
- */
-export function deployRoleAdministersKey(deployRoleArn: string): { Sid: string; Effect: "Allow"; Principal: { AWS: string }; Action: string[]; Resource: "*" } {
-  return { Sid: "DeployRoleAdministersKey", Effect: "Allow", Principal: { AWS: deployRoleArn }, Action: [...DEPLOY_ROLE_KEY_ACTIONS], Resource: "*" };
-}
-
-/**
  * The role GitHub Actions assumes to deploy one environment.
  *
  * Trust: only jobs of the deploy workflow (`.github/workflows/deploy.yml`) run from `main` in the GitHub environment of
@@ -130,8 +99,9 @@ export function deployRoleAdministersKey(deployRoleArn: string): { Sid: string; 
  * - by tag (`app` and `environment`, as the provider's `default_tags` set them): EC2 networking, target groups and
  *   certificates, which have generated ids. A create call must tag the new resource so; a change or a delete needs the
  *   tags on the resource;
- * - KMS keys by their own policies ({@link deployRoleAdministersKey}): the IAM policies only create keys and use the
- *   environment's keys through Secrets Manager;
+ * - KMS keys by their own policies (`rolesAdministerKey` in src/domain/kms.ts, which the environment's stack puts in
+ *   every key policy): the IAM policies only create keys and use the environment's keys through Secrets Manager, so
+ *   the role can change the policy of, or delete, only the keys whose policy names it;
  * - broad by necessity (docs/security.md, "What the deploy role may do beyond its environment"): describe and list
  *   calls, EC2 creation calls (a parent in the same call may be untagged), Application Auto Scaling, claiming the
  *   untagged default security group, network ACL and route table of a new VPC and any untagged certificate, the VPC

@@ -2,7 +2,7 @@ export { GithubOidcProvider, githubOidcProviderArn } from "./github-oidc-provide
 export type { GithubOidcProviderProps } from "./github-oidc-provider";
 export { GithubPlanRole, githubPlanRoleName, PLAN_ROLE_DENIED_ACTIONS } from "./github-plan-role";
 export type { GithubPlanRoleProps } from "./github-plan-role";
-export { GithubDeployRole, githubDeployBoundaryArn, githubDeployBoundaryName, githubDeployPolicyName, githubDeployRoleArn, githubDeployRoleName, deployRoleAdministersKey, DEPLOY_ROLE_KEY_ACTIONS } from "./github-deploy-role";
+export { GithubDeployRole, githubDeployBoundaryArn, githubDeployBoundaryName, githubDeployPolicyName, githubDeployRoleArn, githubDeployRoleName } from "./github-deploy-role";
 export type { GithubDeployRoleProps } from "./github-deploy-role";
 export { GithubRepository, GITHUB_SUBJECT_CLAIM_KEYS } from "./github-repository";
 export { WorkloadBoundary, workloadBoundaryArn, workloadBoundaryName } from "./workload-boundary";
