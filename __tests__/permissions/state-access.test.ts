@@ -55,7 +55,7 @@ async function assumable(caller: EvaluatedRole, app: App): Promise<EvaluatedRole
 /** Whether `role` may do `action` on an environment's state key, the bucket's policy applying. */
 async function onStateKey(role: EvaluatedRole, app: App, action: string, environment: string): Promise<string> {
   const resource = `arn:aws:s3:::${state.bucketName}/${stateKey(environment)}`;
-  const context = action === "s3:PutObject" ? { "s3:x-amz-server-side-encryption": "aws:kms" } : {};
+  const context: Record<string, string> = action === "s3:PutObject" ? { "s3:x-amz-server-side-encryption": "aws:kms" } : {};
   return (await evaluate(role, { action, resource, resourceAccount: state.accountId, resourcePolicy: app.bucketPolicy, context })).decision;
 }
 
