@@ -207,13 +207,15 @@ def _strings(value):
 class Tags:
     """The tags moto holds, right now, for the resources a request names."""
 
-    def __init__(self, account_id, region):
+    def __init__(self, account_id, region, keys_named=()):
         self.account_id = account_id
         self.region = region
+        # Key ids that a request names through another service (a secret's KMS key): looked up as keys too.
+        self.keys_named = set(keys_named)
 
-    def lookup(self, params, service):
+    def lookup(self, values, service):
         found = {}
-        for value in set(_strings(params)):
+        for value in set(v for v in values if isinstance(v, str)):
             try:
                 tags = self._one(value, service)
             except Exception:  # a resource moto does not know (yet): no tags to report
@@ -231,7 +233,7 @@ class Tags:
             from moto.elbv2.models import elbv2_backends
 
             return dict(elbv2_backends[self.account_id][self.region].tagging_service.get_tag_dict_for_resource(value))
-        if service == "kms" and KMS_KEY_ID.match(value):
+        if KMS_KEY_ID.match(value) and (service == "kms" or value.startswith("arn:") or value in self.keys_named):
             from moto.kms.models import kms_backends
 
             listed = kms_backends[self.account_id][self.region].list_resource_tags(value).get("Tags", [])
@@ -278,7 +280,8 @@ def _association(params, account_id, region):
         return {}
     if association.startswith("rtbassoc-"):
         for table in backend.route_tables.values():
-            subnet = table.associations.get(association)
+            associations = getattr(table, "_associations", None) or getattr(table, "associations", None) or {}
+            subnet = associations.get(association)
             if subnet is not None:
                 return {"routeTableId": table.id, **({"subnetId": subnet} if isinstance(subnet, str) and subnet.startswith("subnet-") else {})}
     if association.startswith("eipassoc-"):
@@ -314,7 +317,15 @@ def _related(service, operation, params, account_id, region):
         except Exception:
             return {}
         key = getattr(secret, "kms_key_id", None)
-        return {"kmsKeyId": key} if isinstance(key, str) and key else {}
+        if not (isinstance(key, str) and key):
+            return {}
+        from moto.kms.models import kms_backends
+
+        try:
+            # By its ARN, whichever way the secret names it (an alias, an id): the key's tags and description are found by it.
+            return {"kmsKeyId": kms_backends[account_id][region].describe_key(key).arn}
+        except Exception:
+            return {"kmsKeyId": key}
     if service == "application-autoscaling" and isinstance(params.get("ResourceId"), str):
         # Scalable targets are authorized by their generated ARN, which the request does not carry.
         from moto.applicationautoscaling.models import applicationautoscaling_backends
@@ -374,8 +385,9 @@ class RequestRecorder:
         try:
             service, operation, params = self.resolver.resolve(environ, body, signing_name)
             event.update(service=service, operation=operation, params=params)
-            event["tags"] = Tags(self.account_id, region).lookup(params, service)
             event["related"] = _related(service, operation, params, self.account_id, region)
+            related = [v for v in event["related"].values() if isinstance(v, str)]
+            event["tags"] = Tags(self.account_id, region, related).lookup([*_strings(params), *related], service)
             event["keys"] = _key_descriptions([*_strings(params), *event["related"].values()], self.account_id, region)
         except Exception as error:  # recorded as unresolved; the request still runs
             event.update(service=signing_name, operation=None, error=f"{type(error).__name__}: {error}")

@@ -629,7 +629,14 @@ export async function iamCallsOf(req: RecordedRequest, scope: CallScope): Promis
       const resource = call.resource === "{created}" ? created : call.resource;
       const [resolved] = await resourcesFor(call.action, [resource], req).catch(() => [resource]);
       const keyDescription = keyOf(resolved);
-      calls.push({ ...call, resource: resolved, implied: rule.reason, ...(keyDescription !== undefined ? { keyDescription } : {}) });
+      const resourceTags = call.resourceTags ?? (resolved.endsWith("/*") || resolved === "*" ? undefined : tagsOfResource(req, resolved));
+      calls.push({
+        ...call,
+        resource: resolved,
+        implied: rule.reason,
+        ...(resourceTags !== undefined ? { resourceTags } : {}),
+        ...(keyDescription !== undefined ? { keyDescription } : {}),
+      });
     }
   }
   return calls;

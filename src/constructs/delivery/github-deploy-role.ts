@@ -350,6 +350,14 @@ function networkStatements(s: DeployScope): PolicyStatementJson[] {
       Condition: { Null: { "aws:ResourceTag/environment": "true" } },
     },
     {
+      // An address is detached from the interface it is on, which AWS may own untagged (a NAT gateway's); the address
+      // itself must be the environment's (OwnByTag).
+      Sid: "DetachOwnAddresses",
+      Effect: "Allow",
+      Action: ["ec2:DisassociateAddress"],
+      Resource: regional(s, "ec2", "network-interface/*"),
+    },
+    {
       // Whole services, on resources tagged as the environment's: networking, target groups, certificates.
       Sid: "OwnByTag",
       Effect: "Allow",
