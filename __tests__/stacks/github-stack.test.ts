@@ -47,7 +47,10 @@ describe("GithubStack: the GitHub side of one environment, deployed by an admini
     expect(plan.Principal).toEqual({ Federated: "${aws_iam_openid_connect_provider.github_oidc.arn}" });
     expect(plan.Condition.StringEquals).toMatchObject({
       "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-      "token.actions.githubusercontent.com:sub": ["repo:whc-example/whcsites-infra:pull_request", "repo:whc-example/whcsites-infra:ref:refs/heads/main"],
+      "token.actions.githubusercontent.com:sub": [
+        "repo:whc-example/whcsites-infra:ref:refs/heads/main:job_workflow_ref:whc-example/whcsites-infra/.github/workflows/ci.yml@refs/heads/main",
+        "repo:whc-example/whcsites-infra:ref:refs/heads/main:job_workflow_ref:whc-example/whcsites-infra/.github/workflows/deploy.yml@refs/heads/main",
+      ],
     });
     expect(trust(production.github, "github_deploy").Condition.StringEquals["token.actions.githubusercontent.com:sub"]).toBe(
       "repo:whc-example/whcsites-infra:environment:production:job_workflow_ref:whc-example/whcsites-infra/.github/workflows/deploy.yml@refs/heads/main",

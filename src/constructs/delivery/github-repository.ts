@@ -83,7 +83,8 @@ export class GithubRepository {
     }
   }
 
-  // ── subjects (with GITHUB_SUBJECT_CLAIM_KEYS) ──
+  // ── subjects ──
+  // All of the form GITHUB_SUBJECT_CLAIM_KEYS makes.
   /**
    * `sub` pattern of a job of `workflow` run for a pull request:
    * `repo:<repository>:pull_request:job_workflow_ref:<owner>/<name>/<workflow>@refs/pull/<number>/merge`. A pattern

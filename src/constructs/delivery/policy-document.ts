@@ -3,8 +3,12 @@
  * size IAM counts for a managed policy's limit).
  */
 
+// ── limits ──
+
 /** The largest managed policy IAM accepts, in characters without whitespace. */
 export const MANAGED_POLICY_MAX_CHARACTERS = 6144;
+
+// ── documents ──
 
 /** One IAM policy statement. */
 export interface PolicyStatementJson {
