@@ -12,10 +12,11 @@ import { readRecording, recordingFile, type RecordedCall } from "../../scripts/l
 import { CATALOGUE_GAPS } from "../../scripts/lib/permissions/iam-calls";
 import { githubOidcProviderArn } from "../../src/constructs/delivery/github-oidc-provider";
 import { loadEnvironments } from "../../src/config/environment";
-import { evaluate, rolesOf, synthesizedStacks, type EvaluatedRole, type PolicyDocument } from "../helpers/iam-evaluation";
+import { evaluate, rolesOf, stateOf, synthesizedStacks, type EvaluatedRole, type PolicyDocument } from "../helpers/iam-evaluation";
 
 const ROOT = path.join(__dirname, "..", "..");
 const UPDATE = "npm run test:apply -- --update-permissions";
+const stateAccount = stateOf(ROOT).accountId;
 
 /** Phases the deploy role runs (the deploy job, an operator's teardown); the CI plan runs as the plan role. */
 const PLAN_PHASES = new Set(["ci-plan"]);
@@ -118,5 +119,32 @@ describe.each(subjects)("the recorded calls of $app/$stack", (subject) => {
       }
     }
     expect(denied).toEqual([]);
+  });
+});
+
+/** Whether an IAM action only reads (its name says so): the deploy role may read what an administrator deploys. */
+const READS = /^[a-z0-9-]+:(Get|List|Describe|Head)/;
+
+describe.each(subjects)("the stacks an administrator deploys, against the deploy role of $app/$stack", (subject) => {
+  const stacks = stacksByApp.get(subject.app)!;
+  const roles = rolesOf(stacks.get(`${subject.stack}-github`)!, subject.account, {
+    "${aws_iam_openid_connect_provider.github_oidc.arn}": githubOidcProviderArn(subject.account, subject.region),
+  });
+  const deploy = roles.get(`${subject.stack}-github-deploy`)!;
+
+  it.each([`${subject.stack}-github`, "whcsites-state"])("GIVEN the recording of %s WHEN the deploy role makes its writes THEN every one is denied", async (stack) => {
+    const recording = readRecording(recordingFile(subject.app, stack));
+    if (recording === undefined) throw new Error(`${path.relative(ROOT, recordingFile(subject.app, stack))} is missing: run \`${UPDATE}\` and commit it`);
+    const writes = recording.calls.filter((c) => !READS.test(c.action) && c.resource !== "*");
+    expect(writes.length).toBeGreaterThan(0);
+    const allowed: string[] = [];
+    for (const call of writes) {
+      // The GitHub stack lives in the environment's account; the state stack in the state account.
+      const account = stack === "whcsites-state" ? stateAccount : subject.account;
+      const resource = concrete(call.resource, account);
+      const result = await evaluate(deploy, { action: call.action, resource, resourceAccount: account, context: contextOf(call, account, subject.region), withoutValidation: CATALOGUE_GAPS.has(call.action) });
+      if (result.decision === "Allowed") allowed.push(`${call.action} on ${resource}`);
+    }
+    expect(allowed).toEqual([]);
   });
 });

@@ -280,8 +280,9 @@ def _association(params, account_id, region):
         return {}
     if association.startswith("rtbassoc-"):
         for table in backend.route_tables.values():
-            associations = getattr(table, "_associations", None) or getattr(table, "associations", None) or {}
-            subnet = associations.get(association)
+            # moto 5.2.1 keeps a table's associations in _associations (association id -> subnet id).
+            associations = getattr(table, "_associations", {})
+            subnet = associations.get(association) if isinstance(associations, dict) else None
             if subnet is not None:
                 return {"routeTableId": table.id, **({"subnetId": subnet} if isinstance(subnet, str) and subnet.startswith("subnet-") else {})}
     if association.startswith("eipassoc-"):
