@@ -205,7 +205,7 @@ describe("GithubDeployRole", () => {
         .filter((s) => !list(s.Resource).every(confinedByName))
         .map((s) => s.Sid);
       // The tag-on-create statements hold only inside a create call, which itself must be allowed (by tags or names).
-      expect(broad).toEqual(["Read", "Ec2TagOnCreate", "ElbTagOnCreate", "Ec2DefaultAclEntries", "EndpointDns", "Read", "LogDeliveryPolicies", "Autoscaling"]);
+      expect(broad).toEqual(["Read", "Ec2TagOnCreate", "ElbTagOnCreate", "Ec2DefaultAclEntries", "DetachOwnAddresses", "EndpointDns", "Read", "LogDeliveryPolicies", "Autoscaling"]);
     });
 
     test("THEN a service wildcard appears in its policies only on resources confined by tag or name", () => {
