@@ -26,10 +26,12 @@ function deployersOf(config: EnvironmentConfig): string[] {
   return [...(deploy === undefined ? [] : [deploy]), ...config.operatorRoleArns];
 }
 
-/** The roles that only plan an environment, whom its read-only state role trusts: its GitHub plan role. */
+/**
+ * The roles whom an environment's read-only state role trusts: its GitHub plan role (the CI's plans) and its deploy
+ * role (a deploy job that only plans, as production's plan before its approval).
+ */
 function readersOf(config: EnvironmentConfig): string[] {
-  const plan = githubPlanRoleArnOf(config);
-  return plan === undefined ? [] : [plan];
+  return [githubPlanRoleArnOf(config), githubDeployRoleArnOf(config)].filter((arn): arn is string => arn !== undefined);
 }
 
 /**

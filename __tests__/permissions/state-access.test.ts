@@ -80,7 +80,7 @@ describe.each(apps)("the state of $name", (app) => {
     });
 
     it("WHEN its read-only role reads its own state THEN it may, and it may not take or release the lock", async () => {
-      const [reader] = await assumable(plan, app);
+      const [reader] = (await assumable(plan, app)).filter((r) => r.name.endsWith("-read"));
       expect(await onStateKey(reader, app, "s3:GetObject", environment)).toBe("Allowed");
       const table = `arn:aws:dynamodb:${state.region}:${state.accountId}:table/${state.lockTableName}`;
       const lockKey = { "dynamodb:LeadingKeys": [`${state.bucketName}/${stateKey(environment)}`] };
@@ -94,13 +94,14 @@ describe.each(apps)("the state of $name", (app) => {
   describe.each(app.environments.map((e) => ({ environment: e.name })))("GIVEN the deploy role of $environment", ({ environment }) => {
     const { deploy } = app.github.get(environment)!;
 
-    it("WHEN it assumes state roles THEN only its environment's read-write role lets it in", async () => {
-      expect((await assumable(deploy, app)).map((r) => r.name)).toEqual([`whcsites-tfstate-${environment}`]);
+    it("WHEN it assumes state roles THEN only its environment's read-write and read-only roles let it in", async () => {
+      expect((await assumable(deploy, app)).map((r) => r.name).sort()).toEqual([`whcsites-tfstate-${environment}`, `whcsites-tfstate-${environment}-read`]);
     });
 
-    it("WHEN it writes its own state through that role THEN it is allowed", async () => {
-      const [writer] = await assumable(deploy, app);
-      expect(await onStateKey(writer, app, "s3:PutObject", environment)).toBe("Allowed");
+    it("WHEN it writes its own state through the read-write role THEN it is allowed; through the read-only one THEN it is denied", async () => {
+      const roles = await assumable(deploy, app);
+      expect(await onStateKey(roles.find((r) => r.name === `whcsites-tfstate-${environment}`)!, app, "s3:PutObject", environment)).toBe("Allowed");
+      expect(await onStateKey(roles.find((r) => r.name === `whcsites-tfstate-${environment}-read`)!, app, "s3:PutObject", environment)).not.toBe("Allowed");
     });
 
     it("WHEN it, or any role it may assume, reads or writes another environment's state THEN it is denied", async () => {

@@ -110,6 +110,7 @@ export class GithubStack extends ReadableStack {
       accountId: config.accountId,
       region: config.region,
       stateRoleArn,
+      stateReadRoleArn: stateReadRoleArn(state, config.name),
       workloadBoundary,
       hostedZoneIds: config.domain === undefined ? [] : [config.domain.hostedZoneId],
     });

@@ -141,7 +141,7 @@ describe("GithubDeployRole", () => {
       }
     });
 
-    test("THEN it may assume the state role and no other role", () => {
+    test("THEN it may assume the state role and no other role (without a read-only state role given)", () => {
       expect(allowing(statements, "sts:AssumeRole").map((s) => s.Resource)).toEqual([STATE_ROLE]);
       expect(allowing(boundary, "sts:AssumeRole").map((s) => s.Resource)).toEqual([STATE_ROLE]);
     });
@@ -225,6 +225,16 @@ describe("GithubDeployRole", () => {
     });
   });
 
+  describe("GIVEN a read-only state role", () => {
+    const read = "arn:aws:iam::210987654321:role/whcsites-tfstate-staging-read";
+    const { statements, boundary } = whenDeployRole({ stateReadRoleArn: read });
+
+    test("THEN it may assume both state roles, and no other role", () => {
+      expect(allowing(statements, "sts:AssumeRole").map((s) => s.Resource)).toEqual([[STATE_ROLE, read]]);
+      expect(allowing(boundary, "sts:AssumeRole").map((s) => s.Resource)).toEqual([[STATE_ROLE, read]]);
+    });
+  });
+
   describe("GIVEN a hosted zone", () => {
     const { statements } = whenDeployRole({ hostedZoneIds: ["Z0123456789ABCDEFGHIJ"] });
 
@@ -253,6 +263,7 @@ describe("GithubDeployRole", () => {
       [{ hostedZoneIds: ["example.org"] }, 'GithubDeployRole: hostedZoneIds got "example.org"; allowed: Route53 hosted zone ids'],
       [{ maxSessionDurationSeconds: 100 }, "GithubDeployRole: maxSessionDurationSeconds got 100; allowed: an integer from 3600 to 43200"],
       [{ stateRoleArn: "*" }, 'GithubDeployRole: stateRoleArn got "*"'],
+      [{ stateReadRoleArn: "whcsites-tfstate-staging-read" }, 'GithubDeployRole: stateReadRoleArn got "whcsites-tfstate-staging-read"'],
       [{ accountId: "12" }, 'GithubDeployRole: accountId got "12"; allowed: 12 digits'],
       [{ githubEnvironment: "prod:*" }, 'GithubRepository: environment got "prod:*"'],
       [{ workflow: "deploy.yml" }, 'GithubRepository: workflow got "deploy.yml"'],

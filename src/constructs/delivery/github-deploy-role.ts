@@ -34,6 +34,13 @@ export interface GithubDeployRoleProps {
   readonly region: string;
   /** ARN of the role the environment's S3 backend assumes to reach its state (`stateAccessRoleArn` in `src/config/state.ts`). */
   readonly stateRoleArn: string;
+  /**
+   * ARN of the environment's read-only state role (`stateReadRoleArn` in `src/config/state.ts`), which a deploy job
+   * that only plans (the plan reviewed before production's approval) reads the state through.
+   *
+   * @default none: the role assumes only `stateRoleArn`
+   */
+  readonly stateReadRoleArn?: string;
   /** The boundary every role the deploy role creates or changes must carry, and which it may not change. */
   readonly workloadBoundary: WorkloadBoundary;
   /**
@@ -148,8 +155,10 @@ export class GithubDeployRole extends Construct {
       // `<app>-tfstate-*` names the state bucket, lock table and state roles of every environment.
       throw new Error(`${name}: naming.environment got "tfstate"; allowed: any other name (${props.naming.app}-tfstate-* are the state's bucket, table and roles)`);
     }
-    if (!/^arn:aws[a-z-]*:iam::[0-9]{12}:role\/.+$/.test(props.stateRoleArn)) {
-      throw new Error(`${name}: stateRoleArn got ${JSON.stringify(props.stateRoleArn)}; allowed: an IAM role ARN such as "arn:aws:iam::123456789012:role/whcsites-tfstate-staging"`);
+    for (const [prop, arn] of [["stateRoleArn", props.stateRoleArn], ["stateReadRoleArn", props.stateReadRoleArn]] as const) {
+      if (arn !== undefined && !/^arn:aws[a-z-]*:iam::[0-9]{12}:role\/.+$/.test(arn)) {
+        throw new Error(`${name}: ${prop} got ${JSON.stringify(arn)}; allowed: an IAM role ARN such as "arn:aws:iam::123456789012:role/whcsites-tfstate-staging"`);
+      }
     }
     for (const zone of props.hostedZoneIds ?? []) {
       if (!/^Z[A-Z0-9]{1,31}$/.test(zone)) throw new Error(`${name}: hostedZoneIds got ${JSON.stringify(zone)}; allowed: Route53 hosted zone ids such as "Z0123456789ABCDEFGHIJ"`);
@@ -164,7 +173,7 @@ export class GithubDeployRole extends Construct {
       region: props.region,
       accountId: props.accountId,
       naming: props.naming,
-      stateRoleArn: props.stateRoleArn,
+      stateRoleArns: [props.stateRoleArn, ...(props.stateReadRoleArn === undefined ? [] : [props.stateReadRoleArn])],
       boundaryArn: githubDeployBoundaryArn(props.naming, props.accountId, props.region),
       workloadBoundaryArn: props.workloadBoundary.arn,
       hostedZoneIds: props.hostedZoneIds ?? [],
@@ -252,7 +261,7 @@ interface DeployScope {
   readonly region: string;
   readonly accountId: string;
   readonly naming: Naming;
-  readonly stateRoleArn: string;
+  readonly stateRoleArns: readonly string[];
   readonly boundaryArn: string;
   readonly workloadBoundaryArn: string;
   readonly hostedZoneIds: readonly string[];
@@ -479,7 +488,7 @@ function serviceStatements(s: DeployScope): PolicyStatementJson[] {
 function roleStatements(s: DeployScope): PolicyStatementJson[] {
   const prefix = s.naming.prefix;
   return [
-    { Sid: "State", Effect: "Allow", Action: ["sts:AssumeRole"], Resource: s.stateRoleArn },
+    { Sid: "State", Effect: "Allow", Action: ["sts:AssumeRole"], Resource: s.stateRoleArns.length === 1 ? s.stateRoleArns[0] : [...s.stateRoleArns] },
     {
       // Listed, not iam:*: PassRole is granted below for three services only. The boundary's guardrails require the
       // workload boundary on every role created or changed.
@@ -529,7 +538,7 @@ function ceilingStatements(s: DeployScope): PolicyStatementJson[] {
       Action: ["ec2", "elasticloadbalancing", "acm", "route53", "ecs", "rds", "secretsmanager", "s3", "logs", "cloudwatch", "sns", "wafv2", "application-autoscaling", "kms"].map((x) => `${x}:*`),
       Resource: "*",
     },
-    { Sid: "StateRole", Effect: "Allow", Action: ["sts:AssumeRole"], Resource: s.stateRoleArn },
+    { Sid: "StateRole", Effect: "Allow", Action: ["sts:AssumeRole"], Resource: s.stateRoleArns.length === 1 ? s.stateRoleArns[0] : [...s.stateRoleArns] },
     {
       Sid: "WorkloadRoles",
       Effect: "Allow",
