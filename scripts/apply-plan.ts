@@ -3,6 +3,7 @@
  * plan with the read-write state role (src/operator/saved-plan.ts). Exit 0 applied, 1 Terraform failed, 2 bad input or
  * a file that is not the reviewed plan, 4 the state changed since the plan was made (stale: plan again).
  */
+import * as path from "node:path";
 import { Command } from "commander";
 import { applyPlanFile, SavedPlanError } from "../src/operator/saved-plan";
 import { runMain } from "./lib/run-main";
@@ -19,7 +20,7 @@ async function main(): Promise<number> {
     .opts<{ stack: string; plan: string; sha256?: string; dir?: string }>();
   const dir = stackDir(o.stack, o.dir);
   try {
-    await applyPlanFile({ dir, stack: o.stack, planFile: o.plan, expectedSha256: o.sha256, stateRoleArn: stateRoleOf(dir) });
+    await applyPlanFile({ dir, stack: o.stack, planFile: path.resolve(dir, o.plan), expectedSha256: o.sha256, stateRoleArn: stateRoleOf(dir) });
     return 0;
   } catch (error) {
     if (!(error instanceof SavedPlanError)) throw error;

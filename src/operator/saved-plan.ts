@@ -39,7 +39,7 @@ export interface TerraformRun {
 /** Runs terraform in a folder with extra environment variables; streams its output (unless quiet) and returns it. */
 export type TerraformRunner = (args: readonly string[], options: { readonly cwd: string; readonly env: Readonly<Record<string, string>>; readonly quiet?: boolean }) => Promise<TerraformRun>;
 
-/** The default runner: `terraform` from PATH, its output passed through to this process's. */
+/** The default runner: `terraform` from PATH (or TF_CHECK_TERRAFORM), its output passed through to this process's standard error. */
 export const runTerraform: TerraformRunner = (args, options) =>
   new Promise((resolve, reject) => {
     const child = spawn(process.env.TF_CHECK_TERRAFORM || "terraform", [...args], { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
@@ -48,7 +48,8 @@ export const runTerraform: TerraformRunner = (args, options) =>
     child.stdout.on("data", (chunk: Buffer) => {
       output += chunk.toString("utf8");
       stdout += chunk.toString("utf8");
-      if (options.quiet !== true) process.stdout.write(chunk);
+      // Terraform's own output goes to standard error: standard output carries the script's key=value lines.
+      if (options.quiet !== true) process.stderr.write(chunk);
     });
     child.stderr.on("data", (chunk: Buffer) => {
       output += chunk.toString("utf8");
