@@ -250,8 +250,12 @@ describe("EnvironmentStack: a deploy of an infrastructure change runs the file's
     // AND every image is the file's, before and after: no variable, no default, a literal digest
     expect(imagesOf(after)).toEqual(imagesOf(before));
     expect(Object.values(imagesOf(after)).flat().every((image) => /@sha256:[a-f0-9]{64}"?\}?$/.test(image))).toBe(true);
-    // AND the deploy gate, which runs the migration, keeps its triggers: the resize runs no migration
+    // AND the deploy gate, which runs the migration, keeps its triggers and the task definitions they name (the
+    // file was synthesized from another folder: nothing in them may depend on where the file lives)
     expect(after.resource.terraform_data.deploy_gate.triggers_replace).toEqual(before.resource.terraform_data.deploy_gate.triggers_replace);
+    for (const gated of ["database_roles_task_definition", "migrations"]) {
+      expect(after.resource.aws_ecs_task_definition[gated]).toEqual(before.resource.aws_ecs_task_definition[gated]);
+    }
   });
 });
 

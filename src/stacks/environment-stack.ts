@@ -338,7 +338,8 @@ export class EnvironmentStack extends ReadableStack {
             : {
                 releaseVersion: config.release.schemaVersion,
                 acceptNewer: config.release.acceptNewerSchema !== undefined,
-                howToAccept: `set release.acceptNewerSchema in ${file} to why it does (docs/operating.md, "Roll back")`,
+                // The file's name, not its path: the task definition must not change with where it was synthesized from.
+                howToAccept: `set release.acceptNewerSchema in ${config.name}.json to why it does (docs/operating.md, "Roll back")`,
               },
       });
       bootstrap.allowTo(this.database, POSTGRES_PORT);
