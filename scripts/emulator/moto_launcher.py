@@ -35,7 +35,7 @@ Control endpoint (harness only; plain JSON over HTTP on the same port, outside a
        region, that has run at least minAgeSeconds:
        STOPPED, its essential container exited with exitCode, logLines written to its awslogs stream. Returns the tasks.
   GET  /__whcsites/calls?after=<n>          the AWS requests since request n: {"calls": [{"seq", "service", "method",
-       "path", "accessKeyId", "principal"}]}, where principal is the assumed role's ARN (moto's STS) for an access key
+       "path", "query", "target" (X-Amz-Target), "accessKeyId", "principal"}]}, where principal is the assumed role's ARN (moto's STS) for an access key
        that AssumeRole issued, else null. Shows which role each request ran as (the saved production plan's phase).
 """
 
@@ -459,7 +459,7 @@ def record_call(environ):
     with CALLS_LOCK:
         CALLS.append({"seq": len(CALLS) + 1, "service": match.group(2), "method": environ.get("REQUEST_METHOD"),
                       "path": environ.get("PATH_INFO", ""), "query": environ.get("QUERY_STRING", ""),
-                      "accessKeyId": match.group(1)})
+                      "target": environ.get("HTTP_X_AMZ_TARGET", ""), "accessKeyId": match.group(1)})
 
 
 def principal_of(access_key_id):

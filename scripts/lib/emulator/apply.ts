@@ -11,6 +11,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { DEFAULT_STARTED_BY } from "../../../src/migrations/target";
+import { parseImageReference } from "../../../src/operator/image-reference";
 import { adaptForEmulator, liftProtections, type AdaptedStack, type AppliedAdaptation } from "./adaptations";
 import { runLogged, type LoggedRun } from "./commands";
 import { classifyPlan, describeChange, type AllowlistEntry, type PlanJson, type PlannedChange } from "./drift";
@@ -522,9 +523,10 @@ export async function applyStacks(options: ApplyStacksOptions): Promise<StackApp
       if (options.gateFailureCheck && gates.length > 0) {
         await phase("failed-migration", async (logFile) => {
           const json = adapted?.json as StackJson & { locals?: Record<string, unknown> };
-          // The release image's repository, from the file's literal in local.release_image.
-          const repository = /: "([^"@]+)@sha256:[a-f0-9]{64}"\}$/.exec(String(json.locals?.release_image ?? ""))?.[1];
-          if (repository === undefined) throw new Error("the stack has a deploy gate but no release image pinned by digest in local.release_image; cannot ship a new version to it");
+          // The release image's repository, from the file's literal in local.release_image (a digest, or a tag).
+          const literal = /: "([^"]+)"\}$/.exec(String(json.locals?.release_image ?? ""))?.[1];
+          if (literal === undefined) throw new Error("the stack has a deploy gate but no release image literal in local.release_image; cannot ship a new version to it");
+          const repository = parseImageReference(literal).repository;
           const before = await tf(["show", "-json", "-no-color"], logFile, 300_000, true);
           check(before, "terraform show -json", logFile);
           // Services that wait for a gate must keep their task definition; others (a service without the database

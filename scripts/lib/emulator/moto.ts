@@ -123,6 +123,8 @@ export interface EmulatorCall {
   readonly method: string;
   readonly path: string;
   readonly query: string;
+  /** The X-Amz-Target header of a JSON protocol request (`DynamoDB_20120810.GetItem`), else empty. */
+  readonly target: string;
   readonly accessKeyId: string;
   /** The role ARN an AssumeRole gave these credentials, or null for other credentials. */
   readonly principal: string | null;

@@ -144,9 +144,10 @@ export function stateCalls(calls: readonly EmulatorCall[], backend: EmulatorStat
   return calls.filter((c) => (c.service === "s3" && c.path.startsWith(`/${backend.bucket}`)) || c.service === "dynamodb");
 }
 
-/** Whether an S3 or DynamoDB call writes (a put, a delete, a lock item). */
+/** Whether an S3 or DynamoDB call writes: an S3 put, post or delete, a DynamoDB put, update or delete of an item. */
 export function writes(call: EmulatorCall): boolean {
-  return call.service === "dynamodb" ? call.method === "POST" : ["PUT", "POST", "DELETE"].includes(call.method);
+  if (call.service === "dynamodb") return /\.(PutItem|UpdateItem|DeleteItem|BatchWriteItem|TransactWriteItems)$/.test(call.target);
+  return ["PUT", "POST", "DELETE"].includes(call.method);
 }
 
 /** What the saved-plan phase found. */
@@ -189,10 +190,10 @@ export async function savedPlanRun(options: {
   const planFile = path.join(planDir, "plan.tfplan");
   await planToFile({ ...common, dir: planDir, planFile, stateRoleArn: readOnly });
   const planCalls = stateCalls(await options.emulator.callsAfter(seq), options.backend);
-  lines.push("plan job (npm run release-plan), state calls:", ...planCalls.map((c) => `  ${c.principal ?? "(base credentials)"} ${c.service} ${c.method} ${c.path}`));
+  lines.push("plan job (npm run release-plan), state calls:", ...planCalls.map((c) => `  ${c.principal ?? "(base credentials)"} ${c.service} ${c.target || c.method} ${c.path}`));
   if (planCalls.length === 0) problems.push("the plan made no state call: it did not read the state through the backend");
   for (const c of planCalls.filter((x) => x.principal !== readOnly)) problems.push(`the plan's ${c.service} ${c.method} ${c.path} ran as ${c.principal ?? "the base credentials"}, not ${readOnly}`);
-  for (const c of planCalls.filter(writes)) problems.push(`the plan wrote state: ${c.service} ${c.method} ${c.path}`);
+  for (const c of planCalls.filter(writes)) problems.push(`the plan wrote state: ${c.service} ${c.target || c.method} ${c.path}`);
 
   // The artifact, twice: the approved job applies one; the copy stands for a plan reviewed before someone else applied.
   const applyDir = folder("apply");
@@ -201,9 +202,10 @@ export async function savedPlanRun(options: {
   seq = await options.emulator.lastCallSeq();
   await applyPlanFile({ ...common, dir: applyDir, stack: options.stack, planFile: path.join(applyDir, "plan.tfplan") });
   const applyCalls = stateCalls(await options.emulator.callsAfter(seq), options.backend);
-  lines.push("apply job (npm run apply-plan), state calls:", ...applyCalls.map((c) => `  ${c.principal ?? "(base credentials)"} ${c.service} ${c.method} ${c.path}`));
+  lines.push("apply job (npm run apply-plan), state calls:", ...applyCalls.map((c) => `  ${c.principal ?? "(base credentials)"} ${c.service} ${c.target || c.method} ${c.path}`));
   for (const c of applyCalls.filter((x) => x.principal !== options.stateRoleArn)) problems.push(`the apply's ${c.service} ${c.method} ${c.path} ran as ${c.principal ?? "the base credentials"}, not ${options.stateRoleArn}`);
   if (!applyCalls.some((c) => c.service === "s3" && c.method === "PUT" && !c.path.endsWith(".tflock"))) problems.push("the apply wrote no state object");
+  if (!applyCalls.some((c) => c.service === "s3" && c.method === "PUT" && c.path.endsWith(".tflock"))) problems.push("the apply took no S3 lock");
 
   // A plan made before another apply changed the state: refused, clearly.
   try {
