@@ -121,7 +121,7 @@ describe("EnvironmentStack composition", () => {
     });
     const exec = gate.provisioner[0]["local-exec"];
     expect(exec.working_dir).toBe("../../..");
-    const [roles, migration, ...rest] = (exec.command as string).split("; fi; ")[1].split(" && ");
+    const [roles, migration, ...rest] = (exec.command as string).split(" >&2; ")[1].split(" && ");
     expect(rest).toEqual([]);
     for (const step of [roles, migration]) expect(step).toMatch(/^node --require \.\/scripts\/register-ts\.cjs scripts\/migrate\.ts --non-interactive /);
     expect(roles).toContain("--task-definition ${aws_ecs_task_definition.database_roles_task_definition.arn}");

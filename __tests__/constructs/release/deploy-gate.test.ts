@@ -162,8 +162,8 @@ describe("DeployGate and the migration runner", () => {
     });
     const exec = JSON.parse(Testing.synth(stack)).resource.terraform_data.deploy_gate.provisioner[0]["local-exec"];
     // The notice comes first, through the environment (empty unless the emergency override is set), then the steps.
-    const [notice, command] = (exec.command as string).split("; fi; ");
-    expect(notice).toBe(`if [ -n "$DEPLOY_GATE_NOTICE" ]; then printf 'deploy gate: %s\\n' "$DEPLOY_GATE_NOTICE" >&2`);
+    const [notice, command] = (exec.command as string).split(" >&2; ");
+    expect(notice).toBe("printenv DEPLOY_GATE_NOTICE | grep . | sed 's/^/deploy gate: /'");
     expect(exec.environment.DEPLOY_GATE_NOTICE).toMatch(/^\$\{var\.emergency_image == "" \? "" : "EMERGENCY IMAGE: running \$\{var\.emergency_image\} instead of the environment file's ghcr\.io\/whc-example\/whcsites:1\.4\.2@sha256:[a-f0-9]{64} /);
     const applied = command
       .replace(/\$\{join\(",", \[[^\]]*\]\)\}/g, (match) => (match.includes("aws_subnet") ? "subnet-a,subnet-b" : "sg-1"))

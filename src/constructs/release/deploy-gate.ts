@@ -119,8 +119,9 @@ export class DeployGate extends Construct {
       ].join(" ");
     // Each step only after the one before succeeded: the shell's && stops at the first failure.
     this.command = props.steps.map((step) => run(step.target)).join(" && ");
-    // The notice reaches the shell through the environment: no quoting of its text in the command.
-    const notice = props.notice === undefined ? "" : 'if [ -n "$DEPLOY_GATE_NOTICE" ]; then printf \'deploy gate: %s\\n\' "$DEPLOY_GATE_NOTICE" >&2; fi; ';
+    // The notice reaches the shell through the environment, so its text is never quoted in the command; grep . prints it
+    // only when it is not empty. No double quotes: the review copy's HCL rendering does not escape them.
+    const notice = props.notice === undefined ? "" : "printenv DEPLOY_GATE_NOTICE | grep . | sed 's/^/deploy gate: /' >&2; ";
 
     // ── gate ──
     this.resource = new TerraformData(this, "Resource", {
