@@ -16,8 +16,12 @@ const BACKEND = {
   assume_role: { role_arn: RW },
 };
 
+const createdFolders: string[] = [];
+afterAll(() => createdFolders.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
 function stackFolder(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "whcsites-saved-plan-"));
+  createdFolders.push(dir);
   fs.writeFileSync(path.join(dir, "cdk.tf.json"), JSON.stringify({ terraform: { backend: { s3: BACKEND } } }));
   return dir;
 }
