@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { CLI_CONFIG_TEMPLATE, DEFAULT_WORK_DIR, PROJECT_ROOT, assertNoPluginCache, findStackDirs } from "./lib/terraform/check-stacks";
 import { withDirLock } from "./lib/terraform/dir-lock";
-import { requestReport, startEmulator, EmulatorUnavailableError, type Emulator, type RequestStats } from "./lib/emulator/moto";
+import { requestReport, startEmulator, EmulatorUnavailableError, type Emulator, type RecordingStats, type RequestStats } from "./lib/emulator/moto";
 import { ADAPTATIONS } from "./lib/emulator/adaptations";
 import { EMULATOR_ALLOWLIST } from "./lib/emulator/allowlist";
 import { applyStacks, type StackApplyResult, type StackSource } from "./lib/emulator/apply";
@@ -20,6 +20,8 @@ import { environmentFolders } from "./lib/synth/environment-folders";
 import { synthesizeApp } from "./lib/synth/synth";
 import { findTerraform } from "./lib/terraform/terraform-cli";
 import { runMain } from "./lib/run-main";
+import { CallerKeys } from "./lib/permissions/caller-keys";
+import { buildRecordings, readRequests, settleRecordings, UPDATE_PERMISSIONS_COMMAND } from "./lib/permissions/recording";
 
 interface CliOptions {
   readonly out?: string;
@@ -30,9 +32,10 @@ interface CliOptions {
   readonly migrationExitCode: number;
   readonly failedMigration: boolean;
   readonly findInState: string[];
+  readonly updatePermissions: boolean;
 }
 
-const PHASES = ["prepare", "init", "apply", "plan", "failed-migration", "teardown", "destroy"];
+const PHASES = ["prepare", "init", "apply", "ci-plan", "plan", "resize", "saved-plan", "failed-migration", "teardown", "destroy"];
 
 function integer(min: number, max: number) {
   return (value: string): number => {
@@ -84,6 +87,7 @@ async function main(): Promise<number> {
     .option("--migration-exit-code <n>", "exit code of the emulated migration task in the main apply", integer(0, 255), 0)
     .option("--no-failed-migration", "skip the phase that ships a version whose migration fails")
     .option("--find-in-state <value...>", "report where these values appear in each state after apply (never fails)", [])
+    .option("--update-permissions", "write each passed stack's permission recording (permissions/) instead of failing when it is stale", false)
     .parse();
   const options = program.opts<CliOptions>();
   const startedAt = Date.now();
@@ -139,9 +143,12 @@ async function main(): Promise<number> {
     fs.writeFileSync(cliConfigPath, cliConfig);
 
     const emulatorLog = path.join(workDir, "logs", "emulator.log");
+    // Every AWS request of every stack and phase (scripts/emulator/request_recorder.py), told apart by access key.
+    const requestsFile = path.join(workDir, "logs", "requests.jsonl");
+    const callerKeys = new CallerKeys();
     let emulator: Emulator;
     try {
-      emulator = await startEmulator({ logFile: emulatorLog });
+      emulator = await startEmulator({ logFile: emulatorLog, recordFile: requestsFile });
     } catch (error) {
       if (error instanceof EmulatorUnavailableError) {
         console.error(banner(["FAILED: the AWS API emulator could not start; nothing was applied.", "The emulator apply never skips: moto 5.2.1 must be importable by python3", "(or by WHCSITES_EMULATOR_PYTHON)."]));
@@ -168,6 +175,7 @@ async function main(): Promise<number> {
 
     let results: StackApplyResult[] = [];
     let requests: RequestStats | undefined;
+    let recording: RecordingStats | undefined;
     try {
       console.log(`emulator: moto ${emulator.motoVersion} on ${emulator.endpoint} (pid ${emulator.pid}); ${emulator.patches.length} gap fill(s): ${emulator.patches.join("; ")}`);
       console.log(`working copies: ${ADAPTATIONS.length} adaptation(s), listed in scripts/lib/emulator/adaptations.ts; allowlist: ${EMULATOR_ALLOWLIST.length} entr(ies) in scripts/lib/emulator/allowlist.ts`);
@@ -187,14 +195,18 @@ async function main(): Promise<number> {
         log: (line) => console.log(line),
         signal: controller.signal,
         startedAt,
+        callerKey: (stackId, phase) => callerKeys.keyFor(stackId, phase),
       });
       requests = await emulator.requestStats().catch(() => undefined);
+      recording = await emulator.recordingStats().catch(() => undefined);
     } finally {
       await emulator.stop();
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
     }
 
+    fs.writeFileSync(path.join(workDir, "logs", "callers.json"), `${JSON.stringify(Object.fromEntries(callerKeys.entries()), null, 2)}\n`);
+    console.log(`\nrequests recorded: ${recording?.recorded ?? "?"} (${recording?.unresolved ?? "?"} whose operation could not be resolved) in ${path.relative(process.cwd(), requestsFile)}`);
     fs.writeFileSync(path.join(workDir, "summary.json"), `${JSON.stringify({ startedAt: new Date(startedAt).toISOString(), totalMs: Date.now() - startedAt, results }, null, 2)}\n`);
     console.log(`\n${summary(results).join("\n")}`);
     for (const r of results) {
@@ -209,10 +221,27 @@ async function main(): Promise<number> {
     else console.log(`\nstate search (no secret in the state): none of ${searched} secret value(s) written to the emulator is in a state after apply`);
     for (const line of requestReport(requests)) console.log(line);
     console.log(`\nfull logs: ${path.relative(process.cwd(), path.join(workDir, "logs")) || "."} (one folder per stack: <n>-<phase>.log, migrations.log; emulator.log)`);
+    // The permission recording of each stack: every AWS call, in IAM's terms, against the committed one. Not for
+    // `--out` (fixtures and other outputs have no committed recording).
+    let recordingsOk = true;
+    if (options.out === undefined) {
+      const built = await buildRecordings(
+        readRequests(requestsFile),
+        (key) => callerKeys.callerOf(key),
+        (stackId, request) => ({ account: request.account, hostedZones: new Map((results.find((r) => r.id === stackId)?.hostedZones ?? []).map((z) => [z.emulatorZoneId, z.hostedZoneId])) }),
+      );
+      const settled = settleRecordings({ stacks: results, recordings: built.recordings, update: options.updatePermissions, allStacks: options.stack === undefined });
+      console.log(`\npermission recordings (permissions/; ${built.harnessRequests} request(s) of the harness itself not recorded):\n${settled.lines.join("\n")}`);
+      if (built.unmapped.length > 0) {
+        console.error(`\n${built.unmapped.length} request(s) could not be put in IAM terms, so the recordings are incomplete:\n${built.unmapped.map((u) => `  ${u}`).join("\n")}`);
+      }
+      if (!settled.ok) console.error(`\ntest:apply: a committed permission recording is stale: review the calls above, then run \`${UPDATE_PERMISSIONS_COMMAND}\` and commit permissions/`);
+      recordingsOk = settled.ok && built.unmapped.length === 0;
+    }
     const passed = results.filter((r) => r.ok).length;
     console.log(`test:apply: ${passed}/${results.length} stack(s) applied, planned again with no change, and destroyed; total ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
     if (signalled !== undefined) return signalled === "SIGTERM" ? 143 : 130;
-    return passed === results.length ? 0 : 1;
+    return passed === results.length && recordingsOk ? 0 : 1;
   });
 }
 

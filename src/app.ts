@@ -3,7 +3,7 @@ import { App } from "cdktf";
 import { ConfigError, ConfigProblem, ConfigWarning, EnvironmentConfig, loadEnvironments } from "./config/environment";
 import { loadStateConfig } from "./config/state";
 import { EnvironmentStack, environmentStackName } from "./stacks/environment-stack";
-import { GithubStack, githubRoleArns, githubStackName } from "./stacks/github-stack";
+import { GithubStack, githubDeployRoleArnOf, githubPlanRoleArnOf, githubStackName } from "./stacks/github-stack";
 import { STATE_STACK_NAME, StateStack } from "./stacks/state-stack";
 
 /** Options of {@link buildApp}. */
@@ -20,9 +20,18 @@ export interface BuildAppOptions {
 
 const ROOT = path.join(__dirname, "..");
 
-/** The roles that deploy or plan an environment, whom its state role trusts: its operators and its GitHub roles. */
+/** The roles that deploy an environment, whom its read-write state role trusts: its GitHub deploy role and its operators. */
 function deployersOf(config: EnvironmentConfig): string[] {
-  return [...githubRoleArns(config), ...config.operatorRoleArns];
+  const deploy = githubDeployRoleArnOf(config);
+  return [...(deploy === undefined ? [] : [deploy]), ...config.operatorRoleArns];
+}
+
+/**
+ * The roles whom an environment's read-only state role trusts: its GitHub plan role (the CI's plans) and its deploy
+ * role (a deploy job that only plans, as production's plan before its approval).
+ */
+function readersOf(config: EnvironmentConfig): string[] {
+  return [githubPlanRoleArnOf(config), githubDeployRoleArnOf(config)].filter((arn): arn is string => arn !== undefined);
 }
 
 /**
@@ -36,7 +45,7 @@ export function buildApp(options: BuildAppOptions = {}): App {
   const environments = loadEnvironments(options.environmentsDir ?? path.join(ROOT, "environments"), { warn: options.warn });
 
   const app = new App({ outdir: options.outdir });
-  new StateStack(app, STATE_STACK_NAME, { state, environments: environments.map((e) => ({ name: e.name, trustedRoleArns: deployersOf(e) })) });
+  new StateStack(app, STATE_STACK_NAME, { state, environments: environments.map((e) => ({ name: e.name, trustedRoleArns: deployersOf(e), readerRoleArns: readersOf(e) })) });
   const problems: ConfigProblem[] = [];
   for (const config of environments) {
     try {

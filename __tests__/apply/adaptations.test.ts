@@ -61,11 +61,14 @@ describe("adaptForEmulator", () => {
     expect(JSON.stringify(synthesized)).toBe(before);
   });
 
-  it("THEN drops the backend and the account-bound provider arguments, and addresses S3 by path", () => {
+  it("THEN drops the backend and the account-bound provider arguments, addresses S3 by path, and takes the credentials of Terraform's environment", () => {
     expect((adapted.json.terraform as any).backend).toBeUndefined();
     const aws = (adapted.json.provider as any).aws[0];
     expect(aws.allowed_account_ids).toBeUndefined();
-    expect(aws).toMatchObject({ region: "eu-west-1", s3_use_path_style: true, skip_requesting_account_id: false });
+    expect(aws).toMatchObject({ region: "eu-west-1", s3_use_path_style: true, skip_requesting_account_id: false, skip_credentials_validation: false });
+    // the request record tells stacks and phases apart by the access key of each Terraform run
+    expect(aws.access_key).toBeUndefined();
+    expect(aws.secret_key).toBeUndefined();
   });
 
   it("THEN swaps random_password for a sensitive stand-in holding a fixed value of the asked length, so a second plan sees no change", () => {
@@ -138,8 +141,8 @@ describe("findDeployGates", () => {
       database_roles: { family: "whcsites-staging-database_roles", container_definitions: '[{"image":"postgres:17-alpine"}]' },
       migrations: { family: "whcsites-staging-migrate", container_definitions: '[{"image":"${local.release_image}"}]' },
     };
-    // the release image through a local, as main synthesizes it (a digest wins over the tag)
-    json.locals = { release_image: '${var.image_digest != "" ? "ghcr.io/whc/api@${var.image_digest}" : "ghcr.io/whc/api:${var.image_tag}"}' };
+    // the release image through a local, as main synthesizes it (the file's digest unless the emergency override is set)
+    json.locals = { release_image: `\${var.emergency_image != "" ? var.emergency_image : "ghcr.io/whc/api@sha256:${"1".repeat(64)}"}` };
     json.resource.terraform_data.deploy_gate.provisioner[0]["local-exec"].command =
       "node scripts/migrate.ts --task-definition ${aws_ecs_task_definition.database_roles.arn} --container psql && " +
       "node scripts/migrate.ts --task-definition ${aws_ecs_task_definition.migrations.arn} --container migrate --started-by deploy";

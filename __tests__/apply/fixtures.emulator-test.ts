@@ -44,6 +44,7 @@ describe("npm run test:apply on fixture stacks", () => {
       ["prepare", true],
       ["init", true],
       ["apply", true],
+      ["ci-plan", true],
       ["plan", true],
       ["failed-migration", true],
       ["teardown", true],
@@ -53,12 +54,12 @@ describe("npm run test:apply on fixture stacks", () => {
     // the gate ran the real runner twice: a migration that succeeded, then one that failed and stopped the deploy
     const logs = gate.logDir as string;
     expect(fs.readFileSync(path.join(logs, "3-apply.log"), "utf8")).toContain("Migration succeeded: container migrate exited 0");
-    const failed = fs.readFileSync(path.join(logs, "5-failed-migration.log"), "utf8");
+    const failed = fs.readFileSync(path.join(logs, "6-failed-migration.log"), "utf8");
     expect(failed).toContain("migration FAILED: container migrate exited with code 1");
     expect(failed).toContain("checked: apply exit 1\n  aws_ecs_service.service kept its task definition\n");
     expect(fs.readFileSync(path.join(logs, "migrations.log"), "utf8")).toMatch(/finished with exit code 0[\s\S]*finished with exit code 1/);
     // progress: a start and an end line with a duration for each phase
-    for (const name of ["prepare", "init", "apply", "plan", "failed-migration", "teardown", "destroy"]) {
+    for (const name of ["prepare", "init", "apply", "ci-plan", "plan", "failed-migration", "teardown", "destroy"]) {
       expect(run.output()).toContain(`apply/gate: ${name} started`);
       expect(run.output()).toMatch(new RegExp(`apply/gate: ${name} ok \\(\\d+\\.\\d s\\)`));
     }
@@ -78,7 +79,7 @@ describe("npm run test:apply on fixture stacks", () => {
     const failed = phase("unguarded", "failed-migration");
     expect(failed.ok).toBe(false);
     expect(failed.detail).toBe("a failed migration did not stop the deploy as it must:\n  no ECS service depends on the deploy gate, so nothing waits for the migration");
-    const log = fs.readFileSync(path.join(result("unguarded").logDir as string, "5-failed-migration.log"), "utf8");
+    const log = fs.readFileSync(path.join(result("unguarded").logDir as string, "6-failed-migration.log"), "utf8");
     expect(log).toMatch(/aws_ecs_service\.service changed its task definition \(\S+apply-unguarded-service:1 -> \S+apply-unguarded-service:2\); it does not wait for the deploy gate/);
   });
 

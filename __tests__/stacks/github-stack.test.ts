@@ -2,6 +2,7 @@ import * as path from "path";
 import { App, Testing } from "cdktf";
 import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { GithubDeployRole } from "../../src/constructs/delivery/github-deploy-role";
+import { WorkloadBoundary } from "../../src/constructs/delivery/workload-boundary";
 import { GithubRepository } from "../../src/constructs/delivery/github-repository";
 import { loadEnvironment } from "../../src/config/environment";
 import { loadStateConfig } from "../../src/config/state";
@@ -46,17 +47,20 @@ describe("GithubStack: the GitHub side of one environment, deployed by an admini
     expect(plan.Principal).toEqual({ Federated: "${aws_iam_openid_connect_provider.github_oidc.arn}" });
     expect(plan.Condition.StringEquals).toMatchObject({
       "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-      "token.actions.githubusercontent.com:sub": ["repo:whc-example/whcsites-infra:pull_request", "repo:whc-example/whcsites-infra:ref:refs/heads/main"],
+      "token.actions.githubusercontent.com:sub": [
+        "repo:whc-example/whcsites-infra:ref:refs/heads/main:job_workflow_ref:whc-example/whcsites-infra/.github/workflows/ci.yml@refs/heads/main",
+        "repo:whc-example/whcsites-infra:ref:refs/heads/main:job_workflow_ref:whc-example/whcsites-infra/.github/workflows/deploy.yml@refs/heads/main",
+      ],
     });
     expect(trust(production.github, "github_deploy").Condition.StringEquals["token.actions.githubusercontent.com:sub"]).toBe(
-      "repo:whc-example/whcsites-infra:environment:production",
+      "repo:whc-example/whcsites-infra:environment:production:job_workflow_ref:whc-example/whcsites-infra/.github/workflows/deploy.yml@refs/heads/main",
     );
     expect(JSON.stringify(staging.github)).not.toMatch(/repo:\*|repo:whc-example\/\*/);
   });
 
-  test("the environment's every IAM role carries the deploy role's boundary, so the deploy role can create and change them", () => {
-    const boundary = "arn:aws:iam::210987654321:policy/whcsites-staging-github-deploy-boundary";
-    expect(staging.github.resource.aws_iam_policy.github_deploy_boundary.name).toBe("whcsites-staging-github-deploy-boundary");
+  test("the environment's every IAM role carries the workload boundary, so the deploy role can create and change them", () => {
+    const boundary = "arn:aws:iam::210987654321:policy/whcsites-staging-workload-boundary";
+    expect(staging.github.resource.aws_iam_policy.github_workload_boundary.name).toBe("whcsites-staging-workload-boundary");
     const roles = Object.entries(staging.environment.resource.aws_iam_role) as Array<[string, any]>;
     expect(roles.length).toBeGreaterThanOrEqual(3);
     expect(roles.filter(([, role]) => role.permissions_boundary !== boundary).map(([name]) => name)).toEqual([]);
@@ -72,7 +76,11 @@ describe("GithubStack: the GitHub side of one environment, deployed by an admini
     const rule = (id: string) => policyReportOf(staging.stack)?.rules.find((r) => r.id === id);
     expect(rule("IAM.1")?.violations).toEqual([]);
     expect(rule("IAM.21")?.violations).toEqual([]);
-    expect([...new Set(rule("IAM.21")?.acknowledged.map((a) => a.path))]).toEqual(["whcsites-staging-github/github_deploy/boundary"]);
+    expect([...new Set(rule("IAM.21")?.acknowledged.map((a) => a.path))]).toEqual([
+      "whcsites-staging-github/github_deploy/boundary",
+      "whcsites-staging-github/github_deploy/network",
+      "whcsites-staging-github/github_deploy/services",
+    ]);
   });
 
   test("the acknowledgement is load-bearing: the same document without it fails IAM.21", () => {
@@ -87,6 +95,7 @@ describe("GithubStack: the GitHub side of one environment, deployed by an admini
       accountId: "210987654321",
       region: "eu-west-1",
       stateRoleArn: "arn:aws:iam::123456789012:role/whcsites-tfstate-staging",
+      workloadBoundary: new WorkloadBoundary(bare, "workload_boundary", { naming, accountId: "210987654321", region: "eu-west-1" }),
     });
     new IamPolicy(bare, "copy", { name: "copy", policy: JSON.stringify({ Version: "2012-10-17", Statement: deploy.statements }) });
     applyPolicies(bare, { production: true, rules: [iamNoFullAdmin, iamNoServiceWildcards], printAcknowledgements: false });

@@ -136,8 +136,8 @@ describe("disaster recovery of the production stack", () => {
     });
   });
 
-  test("THEN the backup role carries the deploy boundary", () => {
-    expect(resources.aws_iam_role.backup_plan_role.permissions_boundary).toBe("arn:aws:iam::123456789012:policy/whcsites-production-github-deploy-boundary");
+  test("THEN the backup role carries the workload boundary", () => {
+    expect(resources.aws_iam_role.backup_plan_role.permissions_boundary).toBe("arn:aws:iam::123456789012:policy/whcsites-production-workload-boundary");
     expect(JSON.parse(resources.aws_iam_role.backup_plan_role.assume_role_policy).Statement).toEqual([
       { Effect: "Allow", Principal: { Service: "backup.amazonaws.com" }, Action: "sts:AssumeRole" },
     ]);

@@ -8,7 +8,7 @@ import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { StateStack } from "../../src/stacks/state-stack";
-import { StateConfig, stateAccessRoleArn, stateKeyAliasArn } from "../../src/config/state";
+import { StateConfig, stateAccessRoleArn, stateKeyAliasArn, stateReadRoleArn } from "../../src/config/state";
 
 const state: StateConfig = {
   file: "state.json",
@@ -20,10 +20,12 @@ const state: StateConfig = {
   administratorRoleArns: ["arn:aws:iam::123456789012:role/whcsites-state-admin"],
 };
 
-const STAGING_DEPLOYERS = ["arn:aws:iam::210987654321:role/whcsites-staging-github-plan", "arn:aws:iam::210987654321:role/whcsites-staging-github-deploy", "arn:aws:iam::210987654321:role/whcsites-operator"];
+const STAGING_DEPLOYERS = ["arn:aws:iam::210987654321:role/whcsites-staging-github-deploy", "arn:aws:iam::210987654321:role/whcsites-operator"];
+const STAGING_READERS = ["arn:aws:iam::210987654321:role/whcsites-staging-github-plan"];
 const ALLOWED = [
   "arn:aws:iam::123456789012:role/whcsites-tfstate-staging",
   "arn:aws:iam::123456789012:role/whcsites-tfstate-production",
+  "arn:aws:iam::123456789012:role/whcsites-tfstate-staging-read",
   "arn:aws:iam::123456789012:role/whcsites-state-admin",
 ];
 
@@ -32,7 +34,7 @@ describe("StateStack", () => {
   const stack = new StateStack(Testing.app(), "whcsites-state", {
     state,
     environments: [
-      { name: "staging", trustedRoleArns: STAGING_DEPLOYERS },
+      { name: "staging", trustedRoleArns: STAGING_DEPLOYERS, readerRoleArns: STAGING_READERS },
       { name: "production", trustedRoleArns: ["arn:aws:iam::123456789012:role/whcsites-operator"] },
     ],
   });
@@ -154,7 +156,34 @@ describe("StateStack", () => {
       Condition: { StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" } },
     });
     expect(JSON.stringify(statements)).not.toMatch(/whcsites\/production|"\*"/);
-    expect(Object.keys(json.resource.aws_iam_role).sort()).toEqual(["state_access_production", "state_access_staging"]);
+    expect(Object.keys(json.resource.aws_iam_role).sort()).toEqual(["state_access_production", "state_access_staging", "state_access_staging_read"]);
+  });
+
+  test("an environment with readers gets a read-only role, assumable only by them: its state and the lock's digest, read only", () => {
+    // GIVEN the staging read role WHEN its trust and permissions are read
+    const role = json.resource.aws_iam_role.state_access_staging_read;
+    expect(role.name).toBe("whcsites-tfstate-staging-read");
+    expect(stateReadRoleArn(state, "staging")).toBe("arn:aws:iam::123456789012:role/whcsites-tfstate-staging-read");
+    expect(JSON.parse(role.assume_role_policy).Statement).toEqual([{ Effect: "Allow", Principal: { AWS: STAGING_READERS }, Action: "sts:AssumeRole" }]);
+    const statements = JSON.parse(json.resource.aws_iam_role_policy.state_access_staging_read_policy.policy).Statement;
+    // THEN it reads, decrypts through S3 and reads the digest item; nothing writes
+    expect(statements.flatMap((st: any) => st.Action).sort()).toEqual(["dynamodb:DescribeTable", "dynamodb:GetItem", "kms:Decrypt", "s3:GetObject", "s3:ListBucket"]);
+    expect(JSON.stringify(statements)).not.toMatch(/whcsites\/production|"\*"/);
+    // production has no readers: no read role
+    expect(json.resource.aws_iam_role.state_access_production_read).toBeUndefined();
+  });
+
+  test("two environments whose state roles would share a name are refused", () => {
+    expect(
+      () =>
+        new StateStack(Testing.app(), "whcsites-state", {
+          state,
+          environments: [
+            { name: "x", trustedRoleArns: STAGING_DEPLOYERS, readerRoleArns: STAGING_READERS },
+            { name: "x-read", trustedRoleArns: STAGING_DEPLOYERS },
+          ],
+        }),
+    ).toThrow('StateStack: two environments\' state roles would both be named whcsites-tfstate-x-read; allowed: environment names that do not end in "-read" where another environment has the name without it');
   });
 
   test("in another partition, the state roles and the deny name that partition's ARNs", () => {

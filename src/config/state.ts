@@ -22,7 +22,7 @@ export interface StateConfig {
   readonly administratorRoleArns: readonly string[];
 }
 
-/** The alias of the KMS key that encrypts every environment's state (the state holds generated passwords). */
+/** The alias of the KMS key that encrypts every environment's state. */
 export const STATE_KEY_ALIAS = "alias/whcsites-tfstate";
 
 /**
@@ -49,6 +49,20 @@ export function stateAccessRoleName(environment: string): string {
 /** The ARN of {@link stateAccessRoleName} in the state account. */
 export function stateAccessRoleArn(state: StateConfig, environment: string): string {
   return `arn:${partitionOf(state.region)}:iam::${state.accountId}:role/${stateAccessRoleName(environment)}`;
+}
+
+/**
+ * The role in the state account that an environment's plans assume to read its state, and only read it (no put, no
+ * delete, no lock): `whcsites-tfstate-<environment>-read`. The state stack creates it for environments with delivery;
+ * the CI's plans override the backend's role with it at `terraform init`.
+ */
+export function stateReadRoleName(environment: string): string {
+  return `${stateAccessRoleName(environment)}-read`;
+}
+
+/** The ARN of {@link stateReadRoleName} in the state account. */
+export function stateReadRoleArn(state: StateConfig, environment: string): string {
+  return `arn:${partitionOf(state.region)}:iam::${state.accountId}:role/${stateReadRoleName(environment)}`;
 }
 
 /** Reads and validates `state.json`. Throws {@link ConfigError} naming the field. */

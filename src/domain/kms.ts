@@ -28,11 +28,33 @@ export const KMS_KEY_ADMINISTRATION_ACTIONS: readonly string[] = [
 /** The cryptographic operations a key policy should give only under conditions (a service, an encryption context). */
 export const KMS_KEY_USE_ACTIONS: readonly string[] = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*", "kms:CreateGrant"];
 
+/**
+ * What a role named in a key's policy as its administrator may do ({@link rolesAdministerKey}): read the key, change
+ * its policy, rotation, description, tags and aliases, and schedule or cancel its deletion. No cryptographic use.
+ */
+export const KEY_ADMINISTRATOR_ACTIONS: readonly string[] = [
+  "kms:DescribeKey",
+  "kms:GetKeyPolicy",
+  "kms:GetKeyRotationStatus",
+  "kms:ListResourceTags",
+  "kms:PutKeyPolicy",
+  "kms:EnableKeyRotation",
+  "kms:DisableKeyRotation",
+  "kms:UpdateKeyDescription",
+  "kms:TagResource",
+  "kms:UntagResource",
+  "kms:CreateAlias",
+  "kms:UpdateAlias",
+  "kms:DeleteAlias",
+  "kms:ScheduleKeyDeletion",
+  "kms:CancelKeyDeletion",
+];
+
 /** A key policy statement, in the order IAM documents print it. */
 export interface KeyPolicyStatement {
   readonly Sid: string;
   readonly Effect: "Allow";
-  readonly Principal: { readonly AWS: string };
+  readonly Principal: { readonly AWS: string | readonly string[] };
   readonly Action: readonly string[];
   readonly Resource: "*";
   readonly Condition?: Record<string, Record<string, string>>;
@@ -44,6 +66,22 @@ export interface KeyPolicyStatement {
  */
 export function accountAdministersKey(accountRootArn: string): KeyPolicyStatement {
   return { Sid: "AccountAdministersKey", Effect: "Allow", Principal: { AWS: accountRootArn }, Action: [...KMS_KEY_ADMINISTRATION_ACTIONS], Resource: "*" };
+}
+
+/**
+ * The roles named here administer the key through its own policy ({@link KEY_ADMINISTRATOR_ACTIONS}), whatever their
+ * IAM policies say: an environment's deploy role, whose IAM policies grant nothing on existing keys, so that it may
+ * change the policy of, or delete, only the keys whose policy the stack wrote. Undefined for none.
+ */
+export function rolesAdministerKey(roleArns: readonly string[]): KeyPolicyStatement | undefined {
+  if (roleArns.length === 0) return undefined;
+  return {
+    Sid: "RolesAdministerKey",
+    Effect: "Allow",
+    Principal: { AWS: roleArns.length === 1 ? roleArns[0] : [...roleArns] },
+    Action: [...KEY_ADMINISTRATOR_ACTIONS],
+    Resource: "*",
+  };
 }
 
 /**

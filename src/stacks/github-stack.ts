@@ -1,11 +1,11 @@
 import { Construct } from "constructs";
 import { LocalBackend, TerraformOutput } from "cdktf";
 import { EnvironmentConfig } from "../config/environment";
-import { StateConfig, stateAccessRoleArn } from "../config/state";
+import { StateConfig, stateAccessRoleArn, stateReadRoleArn } from "../config/state";
 import { Naming } from "../core/naming";
 import { tierDefaults } from "../domain/tier-defaults";
 import { partitionOf } from "../domain/partition";
-import { GithubDeployRole, githubDeployBoundaryArn, githubDeployRoleName, GithubOidcProvider, GithubPlanRole, githubPlanRoleName, GithubRepository } from "../constructs/delivery";
+import { GithubDeployRole, githubDeployRoleName, GithubOidcProvider, GithubPlanRole, githubPlanRoleName, GithubRepository, WorkloadBoundary, workloadBoundaryArn } from "../constructs/delivery";
 import { applyPolicies } from "../policies";
 import { addAwsProvider } from "./aws-provider";
 import { FieldMap, fromFile } from "./config-fields";
@@ -17,25 +17,33 @@ export function githubStackName(environment: string): string {
   return `${APP_NAME}-${environment}-github`;
 }
 
-/**
- * The ARNs of the environment's GitHub roles (plan, then deploy), which its state role trusts; none without
- * `delivery`. Built offline from the names this stack gives the roles: the state stack is deployed from its own state.
- */
-export function githubRoleArns(config: EnvironmentConfig): string[] {
-  if (config.delivery === undefined) return [];
-  const naming = new Naming(APP_NAME, config.name);
-  const role = (name: string) => `arn:${partitionOf(config.region)}:iam::${config.accountId}:role/${name}`;
-  return [role(githubPlanRoleName(naming)), role(githubDeployRoleName(naming))];
+function roleArnOf(config: EnvironmentConfig, name: (naming: Naming) => string): string | undefined {
+  if (config.delivery === undefined) return undefined;
+  return `arn:${partitionOf(config.region)}:iam::${config.accountId}:role/${name(new Naming(APP_NAME, config.name))}`;
 }
 
 /**
- * The permissions boundary of the environment's deploy role, which every IAM role of the environment's stack carries
- * (the deploy role may create and change roles only with it); undefined without `delivery`. Built offline: no
- * reference between the two stacks.
+ * The ARN of the environment's GitHub deploy role, which its read-write state role trusts and its KMS key policies
+ * name; undefined without `delivery`. Built offline from the name this stack gives the role: stacks never refer to
+ * each other.
  */
-export function deployBoundaryArnOf(config: EnvironmentConfig): string | undefined {
+export function githubDeployRoleArnOf(config: EnvironmentConfig): string | undefined {
+  return roleArnOf(config, githubDeployRoleName);
+}
+
+/** The ARN of the environment's GitHub plan role, which its read-only state role trusts; undefined without `delivery`. */
+export function githubPlanRoleArnOf(config: EnvironmentConfig): string | undefined {
+  return roleArnOf(config, githubPlanRoleName);
+}
+
+/**
+ * The workload boundary ({@link WorkloadBoundary}) that every IAM role of the environment's stack carries (the deploy
+ * role may create and change roles only with it); undefined without `delivery`. Built offline: no reference between
+ * the two stacks.
+ */
+export function workloadBoundaryArnOf(config: EnvironmentConfig): string | undefined {
   if (config.delivery === undefined) return undefined;
-  return githubDeployBoundaryArn(new Naming(APP_NAME, config.name), config.accountId, config.region);
+  return workloadBoundaryArn(new Naming(APP_NAME, config.name), config.accountId, config.region);
 }
 
 /** Props of {@link GithubStack}. */
@@ -50,7 +58,8 @@ const DELIVERY_FIELDS: FieldMap = { oidcProvider: "oidcProvider", repository: "r
 
 /**
  * The GitHub Actions side of one environment, in the environment's account: the account's OIDC provider (created
- * here, or referenced), the plan role (pull requests and main) and the deploy role with its permissions boundary.
+ * here, or referenced), the plan role (pull requests and main), the deploy role with its policies and permissions
+ * boundary, and the workload boundary of every role the environment's stack creates.
  *
  * It is a stack of its own because the deploy role must never deploy its own permissions: an administrator deploys
  * it once (and when the delivery settings change), before the state stack (whose state roles trust these roles) and
@@ -81,11 +90,20 @@ export class GithubStack extends ReadableStack {
       repository: new GithubRepository({ repository: delivery.repository, subjectRepository: delivery.subjectRepository }),
       provider: new GithubOidcProvider(this, "github_oidc", { oidcProvider: delivery.oidcProvider, accountId: config.accountId, region: config.region }),
     }));
-    const plan = new GithubPlanRole(this, "github_plan", { naming, repository, oidcProviderArn: provider.arn, region: config.region, stateRoleArn });
+    const plan = new GithubPlanRole(this, "github_plan", { naming, repository, oidcProviderArn: provider.arn, region: config.region, stateRoleArn: stateReadRoleArn(state, config.name) });
     const existingSecrets = [
       ...Object.values(config.secrets.existing),
       ...config.services.flatMap((s) => (s.registryCredentials?.mode === "existing" ? [s.registryCredentials.secretArn] : [])),
     ];
+    const workloadBoundary = new WorkloadBoundary(this, "github_workload_boundary", {
+      naming,
+      accountId: config.accountId,
+      region: config.region,
+      workloadSecretArns: [...new Set(existingSecrets)],
+      ecsExec: config.services.some((s) => s.enableExecuteCommand ?? tierDefaults(config.production).enableExecuteCommand),
+      enhancedMonitoring: (config.database?.monitoringIntervalSeconds ?? 0) > 0,
+      backups: config.dr === undefined || config.database === undefined ? undefined : { drRegion: config.dr.region },
+    });
     const deploy = new GithubDeployRole(this, "github_deploy", {
       naming,
       repository,
@@ -93,11 +111,10 @@ export class GithubStack extends ReadableStack {
       accountId: config.accountId,
       region: config.region,
       stateRoleArn,
+      stateReadRoleArn: stateReadRoleArn(state, config.name),
+      workloadBoundary,
       hostedZoneIds: config.domain === undefined ? [] : [config.domain.hostedZoneId],
-      workloadSecretArns: [...new Set(existingSecrets)],
-      ecsExec: config.services.some((s) => s.enableExecuteCommand ?? tierDefaults(config.production).enableExecuteCommand),
-      enhancedMonitoring: (config.database?.monitoringIntervalSeconds ?? 0) > 0,
-      backups: config.dr !== undefined,
+      backupRegion: config.database === undefined ? undefined : config.dr?.region,
     });
     this.planRoleArn = plan.roleArn;
     this.deployRoleArn = deploy.roleArn;
@@ -105,7 +122,7 @@ export class GithubStack extends ReadableStack {
     // ── outputs ──
     new TerraformOutput(this, "plan_role_arn", { value: plan.roleArn, description: "Role of the CI workflow's plans of this environment" });
     new TerraformOutput(this, "deploy_role_arn", { value: deploy.roleArn, description: "Role of the deploy workflow for this environment" });
-    new TerraformOutput(this, "permissions_boundary_arn", { value: deploy.boundaryArn, description: "Boundary of every IAM role of the environment's stack" });
+    new TerraformOutput(this, "permissions_boundary_arn", { value: workloadBoundary.arn, description: "Boundary of every IAM role of the environment's stack (the workload boundary)" });
 
     // IAM only, but it decides who may change production: held to the production rules.
     applyPolicies(this, { production: true, resolvedAtPreparation: () => this.takeResolvedAtPreparation() });

@@ -5,7 +5,7 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
-import { STATE_KEY_ALIAS, StateConfig, stateAccessRoleName, stateKey } from "../config/state";
+import { STATE_KEY_ALIAS, StateConfig, stateAccessRoleName, stateKey, stateReadRoleName } from "../config/state";
 import { SecureBucket } from "../constructs/shared";
 import { partitionOf } from "../domain/partition";
 import { Naming } from "../core/naming";
@@ -21,16 +21,17 @@ export interface StateStackProps {
   /** Bucket, lock table and account, from `state.json`. */
   readonly state: StateConfig;
   /**
-   * The environments whose state lives here. Each gets a role that reaches its own state (and only its own), which
-   * only `trustedRoleArns` may assume: the roles that deploy or plan that environment, never a whole account.
+   * The environments whose state lives here. Each gets a role that reads and writes its own state (and only its own),
+   * which only `trustedRoleArns` may assume (the roles that deploy it, never a whole account), and, when
+   * `readerRoleArns` names any, a role that only reads it (`whcsites-tfstate-<environment>-read`: the plan role's).
    * @default none
    */
-  readonly environments?: ReadonlyArray<{ readonly name: string; readonly trustedRoleArns: readonly string[] }>;
+  readonly environments?: ReadonlyArray<{ readonly name: string; readonly trustedRoleArns: readonly string[]; readonly readerRoleArns?: readonly string[] }>;
 }
 
 /**
- * The bootstrap stack: the S3 bucket and DynamoDB table that hold and lock every environment's Terraform state, and
- * the KMS key the state is encrypted with (it holds each environment's generated passwords).
+ * The bootstrap stack: the S3 bucket and DynamoDB table that hold and lock every environment's Terraform state, the
+ * KMS key the state is encrypted with, and each environment's state roles (read-write, and read-only for its plans).
  *
  * It keeps its own state in a local file (it cannot live in the bucket it creates); docs/operating.md, "The state backend", says how to move it
  * into the bucket afterwards. All three carry `prevent_destroy`: losing one loses every environment's state.
@@ -56,10 +57,13 @@ export class StateStack extends ReadableStack {
     // the bucket and the key deny every other principal. The account's root user can still remove a bucket policy
     // (break glass), and `administratorRoleArns` must hold the role that deploys this stack.
     const environments = props.environments ?? [];
-    const allowedPrincipals = [
-      ...environments.map((e) => `arn:${partition}:iam::${state.accountId}:role/${stateAccessRoleName(e.name)}`),
-      ...state.administratorRoleArns,
-    ];
+    const readers = environments.filter((e) => (e.readerRoleArns ?? []).length > 0);
+    const roleNames = [...environments.map((e) => stateAccessRoleName(e.name)), ...readers.map((e) => stateReadRoleName(e.name))];
+    const clash = roleNames.find((n, i) => roleNames.indexOf(n) !== i);
+    if (clash !== undefined) {
+      throw new Error(`StateStack: two environments' state roles would both be named ${clash}; allowed: environment names that do not end in "-read" where another environment has the name without it`);
+    }
+    const allowedPrincipals = [...roleNames.map((n) => `arn:${partition}:iam::${state.accountId}:role/${n}`), ...state.administratorRoleArns];
     const denyOthers = (sid: string, actions: string | readonly string[], resources: string | readonly string[]) => ({
       Sid: sid,
       Effect: "Deny",
@@ -72,7 +76,7 @@ export class StateStack extends ReadableStack {
     // ── encryption: the state's own key ──
     // IAM policies in this account grant its use (the root statement delegates to IAM); every other principal is denied.
     const key = new KmsKey(this, "state_key", {
-      description: "Terraform state of every whcsites environment (it holds their generated passwords)",
+      description: "Terraform state of every whcsites environment",
       enableKeyRotation: true,
       deletionWindowInDays: 30,
       policy: JSON.stringify({
@@ -158,6 +162,46 @@ export class StateStack extends ReadableStack {
               Action: ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
               Resource: [lockTable.arn],
               // Lock items are keyed "<bucket>/<state key>" (and "...-md5").
+              Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": [`${state.bucketName}/${prefix}*`] } },
+            },
+          ],
+        }),
+      });
+    }
+
+    // ── read-only access: one role per environment that plans ──
+    // Assumed by the CI's plans (the backend's role overridden at init): read the state, decrypt it through S3, read the
+    // lock table's digest item (the backend checks it on every read, also unlocked); no put, no delete, no lock.
+    for (const environment of readers) {
+      const prefix = stateKey(environment.name).replace(/[^/]+$/, "");
+      const role = new IamRole(access, `${environment.name}_read`, {
+        name: stateReadRoleName(environment.name),
+        description: `Terraform state of ${environment.name}, read only: ${prefix}* and its lock digest; no write, no lock`,
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: { AWS: [...(environment.readerRoleArns ?? [])] }, Action: "sts:AssumeRole" }],
+        }),
+      });
+      new IamRolePolicy(access, `${environment.name}_read_policy`, {
+        name: "terraform-state-read",
+        role: role.name,
+        policy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            { Sid: "ListStateBucket", Effect: "Allow", Action: ["s3:ListBucket"], Resource: [bucket.bucketArn] },
+            { Sid: "ReadOwnState", Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${bucket.bucketArn}/${prefix}*`] },
+            {
+              Sid: "DecryptStateThroughS3",
+              Effect: "Allow",
+              Action: ["kms:Decrypt"],
+              Resource: [key.arn],
+              Condition: { StringEquals: { "kms:ViaService": `s3.${state.region}.amazonaws.com` } },
+            },
+            {
+              Sid: "ReadOwnLockDigest",
+              Effect: "Allow",
+              Action: ["dynamodb:DescribeTable", "dynamodb:GetItem"],
+              Resource: [lockTable.arn],
               Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": [`${state.bucketName}/${prefix}*`] } },
             },
           ],

@@ -6,6 +6,7 @@ import { RESTORE_CHECK_CONTAINER_NAME, RestoreCheckTask, RestoreCheckTaskProps }
 import { Cluster } from "../../../src/constructs/ecs-service/cluster";
 import { ECTO_SCHEMA_VERSION_QUERY } from "../../../src/constructs/ecs-service/profiles/phoenix";
 import { RESTORE_CHECK_MARKER } from "../../../src/domain/backup";
+import { DEFAULT_PSQL_IMAGE } from "../../../src/constructs/release/postgres-role-bootstrap";
 import { isCi } from "../../../scripts/lib/terraform/terraform-cli";
 import { findPostgres, PostgresBinaries, PostgresCluster, PsqlResult } from "../../helpers/postgres";
 import { testNetwork } from "../../helpers/network";
@@ -46,7 +47,9 @@ describe("RestoreCheckTask", () => {
     test("THEN a psql task reads the role's user, password and database from its secret, and the query from a variable, SSL required", () => {
       expect(synth).toHaveResourceWithProperties(EcsTaskDefinition, { family: "whcsites-production-restore_check", cpu: "256", memory: "512", network_mode: "awsvpc" });
       expect(container.name).toBe(RESTORE_CHECK_CONTAINER_NAME);
-      expect(container.image).toBe("public.ecr.aws/docker/library/postgres:17-alpine");
+      // The role bootstrap's image, pinned by digest.
+      expect(container.image).toBe(DEFAULT_PSQL_IMAGE);
+      expect(container.image).toMatch(/^public\.ecr\.aws\/docker\/library\/postgres@sha256:[0-9a-f]{64}$/);
       expect(Object.fromEntries((container.secrets ?? []).map((s) => [s.name, s.valueFrom]))).toEqual({
         PGUSER: `${CONNECTION}:username::`,
         PGPASSWORD: `${CONNECTION}:password::`,
@@ -83,7 +86,7 @@ describe("RestoreCheckTask", () => {
         region: "eu-west-1",
         logGroup: "${aws_cloudwatch_log_group.restore_check_log_group.name}",
         logStreamPrefix: "restore_check",
-        image: "public.ecr.aws/docker/library/postgres:17-alpine",
+        image: DEFAULT_PSQL_IMAGE,
       });
     });
   });

@@ -1,5 +1,4 @@
 import { Testing } from "cdktf";
-import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import {
@@ -11,6 +10,7 @@ import {
   PolicyStatementJson,
 } from "../../../src/constructs/delivery/github-deploy-role";
 import { GithubRepository } from "../../../src/constructs/delivery/github-repository";
+import { WorkloadBoundary } from "../../../src/constructs/delivery/workload-boundary";
 import { Naming } from "../../../src/core/naming";
 import { addAwsProvider } from "../../../src/stacks/aws-provider";
 
@@ -18,37 +18,47 @@ const ACCOUNT = "123456789012";
 const PROVIDER = `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`;
 const STATE_ROLE = "arn:aws:iam::210987654321:role/whcsites-tfstate-staging";
 const BOUNDARY = `arn:aws:iam::${ACCOUNT}:policy/whcsites-staging-github-deploy-boundary`;
+const WORKLOAD_BOUNDARY = `arn:aws:iam::${ACCOUNT}:policy/whcsites-staging-workload-boundary`;
 
 interface Deployed {
   readonly synth: string;
   readonly role: GithubDeployRole;
   readonly resources: Record<string, Record<string, Record<string, any>>>;
   readonly trust: any;
+  /** The statements of the attached permission policies. */
   readonly statements: PolicyStatementJson[];
+  /** The statements of the permissions boundary. */
+  readonly boundary: PolicyStatementJson[];
 }
 
 function whenDeployRole(props: Partial<GithubDeployRoleProps> = {}): Deployed {
   let role: GithubDeployRole | undefined;
   const synth = Testing.synthScope((scope) => {
+    const naming = props.naming ?? new Naming("whcsites", "staging");
+    const region = props.region ?? "eu-west-1";
     role = new GithubDeployRole(scope, "github_deploy", {
-      naming: new Naming("whcsites", "staging"),
+      naming,
       repository: new GithubRepository({ repository: "whc-example/whcsites-infra" }),
       oidcProviderArn: PROVIDER,
       accountId: ACCOUNT,
-      region: "eu-west-1",
+      region,
       stateRoleArn: STATE_ROLE,
+      workloadBoundary: new WorkloadBoundary(scope, "workload_boundary", { naming, accountId: ACCOUNT, region }),
       ...props,
     });
   });
   const resources = JSON.parse(synth).resource;
   const [roleConfig] = Object.values(resources.aws_iam_role) as any[];
-  const [policyConfig] = Object.values(resources.aws_iam_policy) as any[];
+  const policies = resources.aws_iam_policy as Record<string, any>;
+  // Construct tests synthesize without the stack's readable addresses: find each policy by its name.
+  const statementsOf = (suffix: string) => JSON.parse(Object.values(policies).find((p) => p.name.endsWith(`-github-deploy-${suffix}`)).policy).Statement as PolicyStatementJson[];
   return {
     synth,
     role: role as GithubDeployRole,
     resources,
     trust: JSON.parse(roleConfig.assume_role_policy),
-    statements: JSON.parse(policyConfig.policy).Statement,
+    statements: ["network", "services", "roles"].flatMap(statementsOf),
+    boundary: statementsOf("boundary"),
   };
 }
 
@@ -67,75 +77,77 @@ function allowing(statements: readonly PolicyStatementJson[], action: string): P
 
 describe("GithubDeployRole", () => {
   describe("GIVEN the defaults for staging", () => {
-    const { synth, role, resources, trust, statements } = whenDeployRole();
-    const policyAddress = Object.keys(resources.aws_iam_policy)[0];
+    const { synth, role, resources, trust, statements, boundary } = whenDeployRole();
 
-    test("THEN the role is named for the environment, lasts up to two hours and carries the policy as boundary and as permissions", () => {
+    test("THEN the role is named for the environment, lasts up to two hours, carries its boundary, and has three attached policies and no inline one", () => {
+      const address = (name: string) => Object.entries(resources.aws_iam_policy).find(([, p]) => p.name === name)?.[0];
       expect(synth).toHaveResourceWithProperties(IamRole, {
         name: "whcsites-staging-github-deploy",
         max_session_duration: 7200,
-        permissions_boundary: `\${aws_iam_policy.${policyAddress}.arn}`,
+        permissions_boundary: `\${aws_iam_policy.${address("whcsites-staging-github-deploy-boundary")}.arn}`,
       });
-      expect(synth).toHaveResourceWithProperties(IamPolicy, { name: "whcsites-staging-github-deploy-boundary" });
-      expect(synth).toHaveResourceWithProperties(IamRolePolicyAttachment, { policy_arn: `\${aws_iam_policy.${policyAddress}.arn}` });
-      // Inline policies would sit outside the boundary's reach of review: there are none.
+      for (const part of ["network", "services", "roles"]) {
+        expect(synth).toHaveResourceWithProperties(IamRolePolicyAttachment, { policy_arn: `\${aws_iam_policy.${address(`whcsites-staging-github-deploy-${part}`)}.arn}` });
+      }
+      // The boundary caps the role; it grants nothing by itself.
+      const attached = Object.values(resources.aws_iam_role_policy_attachment).map((a: any) => a.policy_arn);
+      expect(attached).toHaveLength(3);
+      expect(attached).not.toContain(`\${aws_iam_policy.${address("whcsites-staging-github-deploy-boundary")}.arn}`);
       expect(resources.aws_iam_role_policy).toBeUndefined();
     });
 
-    test("THEN the boundary ARN the conditions name is the ARN IAM gives the policy", () => {
+    test("THEN the boundary ARN is the ARN IAM gives the policy", () => {
       expect(role.boundaryArn).toBe(BOUNDARY);
       expect(githubDeployBoundaryArn(new Naming("whcsites", "staging"), ACCOUNT, "eu-west-1")).toBe(BOUNDARY);
-      expect(`arn:aws:iam::${ACCOUNT}:policy/${resources.aws_iam_policy[policyAddress].name}`).toBe(BOUNDARY);
+      expect(Object.values(resources.aws_iam_policy).map((p) => `arn:aws:iam::${ACCOUNT}:policy/${p.name}`)).toContain(BOUNDARY);
     });
 
-    test("THEN only jobs of the GitHub environment of the same name may assume it", () => {
+    test("THEN only jobs of the deploy workflow on main, in the GitHub environment of the same name, may assume it", () => {
       expect(trust.Statement).toHaveLength(1);
       expect(trust.Statement[0].Principal).toEqual({ Federated: PROVIDER });
       expect(trust.Statement[0].Action).toBe("sts:AssumeRoleWithWebIdentity");
       expect(trust.Statement[0].Condition).toEqual({
         StringEquals: {
           "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-          "token.actions.githubusercontent.com:sub": "repo:whc-example/whcsites-infra:environment:staging",
+          "token.actions.githubusercontent.com:sub":
+            "repo:whc-example/whcsites-infra:environment:staging:job_workflow_ref:whc-example/whcsites-infra/.github/workflows/deploy.yml@refs/heads/main",
         },
       });
     });
 
-    test("THEN creating or changing a role without exactly this boundary is denied", () => {
-      const deny = statements.find((s) => s.Sid === "DenyRolesWithoutBoundary");
-      expect(deny).toEqual({
-        Sid: "DenyRolesWithoutBoundary",
-        Effect: "Deny",
-        Action: ["iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary"],
-        Resource: "*",
-        Condition: { StringNotEquals: { "iam:PermissionsBoundary": BOUNDARY } },
-      });
+    test("THEN its boundary denies creating or changing a role without exactly the workload boundary, removing a boundary, and assuming the environment's roles", () => {
+      expect(boundary.filter((s) => s.Effect === "Deny")).toEqual([
+        {
+          Sid: "DenyRolesWithoutWorkloadBoundary",
+          Effect: "Deny",
+          Action: ["iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary"],
+          Resource: "*",
+          Condition: { StringNotEquals: { "iam:PermissionsBoundary": WORKLOAD_BOUNDARY } },
+        },
+        { Sid: "DenyRemovingBoundaries", Effect: "Deny", Action: ["iam:DeleteRolePermissionsBoundary"], Resource: "*" },
+        {
+          Sid: "DenyAdminOnly",
+          Effect: "Deny",
+          NotAction: ["iam:Get*", "iam:List*"],
+          Resource: [`arn:aws:iam::${ACCOUNT}:policy/whcsites-staging-github-*`, WORKLOAD_BOUNDARY, `arn:aws:iam::${ACCOUNT}:role/whcsites-staging-github-*`],
+        },
+        { Sid: "DenyAssumeOwnRoles", Effect: "Deny", Action: ["sts:AssumeRole"], Resource: `arn:aws:iam::${ACCOUNT}:role/whcsites-staging-*` },
+      ]);
     });
 
-    test("THEN nothing allows removing a boundary or editing any managed policy, and the boundary and GitHub roles are read-only", () => {
+    test("THEN nothing allows removing a boundary or editing any managed policy", () => {
       for (const action of ["iam:DeleteRolePermissionsBoundary", "iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicy", "iam:CreatePolicy"]) {
-        expect([action, allowing(statements, action).map((s) => s.Sid)]).toEqual([action, []]);
+        expect([action, allowing(statements, action).map((s) => s.Sid), allowing(boundary, action).map((s) => s.Sid)]).toEqual([action, [], []]);
       }
-      expect(statements.find((s) => s.Sid === "DenyAdminOnly")).toEqual({
-        Sid: "DenyAdminOnly",
-        Effect: "Deny",
-        NotAction: ["iam:Get*", "iam:List*"],
-        Resource: [BOUNDARY, `arn:aws:iam::${ACCOUNT}:role/whcsites-staging-github-*`],
-      });
     });
 
-    test("THEN it may assume the state role and no role of the environment", () => {
+    test("THEN it may assume the state role and no other role (without a read-only state role given)", () => {
       expect(allowing(statements, "sts:AssumeRole").map((s) => s.Resource)).toEqual([STATE_ROLE]);
-      expect(statements.find((s) => s.Sid === "DenyAssumeOwnRoles")).toEqual({
-        Sid: "DenyAssumeOwnRoles",
-        Effect: "Deny",
-        Action: ["sts:AssumeRole"],
-        Resource: `arn:aws:iam::${ACCOUNT}:role/whcsites-staging-*`,
-      });
+      expect(allowing(boundary, "sts:AssumeRole").map((s) => s.Resource)).toEqual([STATE_ROLE]);
     });
 
     test("THEN it passes the environment's roles only to ECS tasks, flow logs and RDS monitoring", () => {
-      const passing = allowing(statements, "iam:PassRole");
-      expect(passing).toEqual([
+      expect(allowing(statements, "iam:PassRole")).toEqual([
         {
           Sid: "PassRoles",
           Effect: "Allow",
@@ -146,8 +158,23 @@ describe("GithubDeployRole", () => {
       ]);
     });
 
-    test('THEN no Allow grants every action, uses NotAction, or reads every secret (IAM.1, IAM.21\'s secret check)', () => {
-      for (const s of statements.filter((st) => st.Effect === "Allow")) {
+    test("THEN its IAM policies grant nothing on an existing KMS key but use through Secrets Manager: the keys' own policies do", () => {
+      for (const action of ["kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:CreateGrant", "kms:Encrypt", "kms:ReEncryptFrom", "kms:UpdateKeyDescription"]) {
+        expect([action, allowing(statements, action).map((s) => s.Sid)]).toEqual([action, []]);
+      }
+      expect(allowing(statements, "kms:Decrypt")).toEqual([
+        {
+          Sid: "KeysThroughSecretsManager",
+          Effect: "Allow",
+          Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+          Resource: `arn:aws:kms:eu-west-1:${ACCOUNT}:key/*`,
+          Condition: { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com", "aws:ResourceTag/environment": "staging" } },
+        },
+      ]);
+    });
+
+    test("THEN no Allow grants every action, uses NotAction, or reads every secret (IAM.1, IAM.21's secret check)", () => {
+      for (const s of [...statements, ...boundary].filter((st) => st.Effect === "Allow")) {
         expect([s.Sid, list(s.Action).includes("*"), s.NotAction]).toEqual([s.Sid, false, undefined]);
       }
       const readers = allowing(statements, "secretsmanager:GetSecretValue");
@@ -157,38 +184,34 @@ describe("GithubDeployRole", () => {
     test("THEN the tag conditions use the keys and values the provider's default_tags set", () => {
       const synthProvider = JSON.parse(Testing.synthScope((scope) => addAwsProvider(scope, { naming: new Naming("whcsites", "staging"), region: "eu-west-1", accountId: ACCOUNT })));
       const tags = synthProvider.provider.aws[0].default_tags[0].tags;
-      const ownByTag = statements.find((s) => s.Sid === "OwnByTag");
-      expect(ownByTag?.Condition).toEqual({ StringEquals: { "aws:ResourceTag/app": tags.app, "aws:ResourceTag/environment": tags.environment } });
-      const create = statements.find((s) => s.Sid === "CreateTagged");
-      expect(create?.Condition?.StringEquals).toEqual({ "aws:RequestTag/app": tags.app, "aws:RequestTag/environment": tags.environment });
+      expect(statements.find((s) => s.Sid === "OwnByTag")?.Condition).toEqual({ StringEquals: { "aws:ResourceTag/app": tags.app, "aws:ResourceTag/environment": tags.environment } });
+      for (const sid of ["CreateTagged", "CreateKeys"]) {
+        expect(statements.find((s) => s.Sid === sid)?.Condition?.StringEquals).toEqual({ "aws:RequestTag/app": tags.app, "aws:RequestTag/environment": tags.environment });
+      }
     });
 
     test("THEN every Allow is confined by tag or by the environment's names, except the broad ones docs/security.md lists", () => {
       const confinedByName = (resource: string) =>
         resource.includes("whcsites-staging-") ||
+        resource.endsWith("dashboard/whcsites-staging") ||
         resource.includes("/whcsites/staging/") ||
+        resource.includes("aws-waf-logs-whcsites-staging") ||
         resource === STATE_ROLE ||
         resource.endsWith(":rds:eu-west-1:123456789012:og:default:*") ||
         resource === `arn:aws:iam::${ACCOUNT}:role/aws-service-role/*`;
       const broad = statements
         .filter((s) => s.Effect === "Allow")
-        .filter((s) => s.Condition === undefined || ["ServiceLinkedRoles", "Ec2TagOnCreate", "ElbTagOnCreate"].includes(s.Sid))
+        .filter((s) => s.Condition === undefined || ["ServiceLinkedRoles", "Ec2TagOnCreate", "ElbTagOnCreate", "Ec2DefaultAclEntries"].includes(s.Sid))
         .filter((s) => !list(s.Resource).every(confinedByName))
         .map((s) => s.Sid);
       // The tag-on-create statements hold only inside a create call, which itself must be allowed (by tags or names).
-      expect(broad).toEqual(["Read", "Ec2TagOnCreate", "ElbTagOnCreate", "EndpointDns", "Autoscaling", "RdsMonitoring", "EcsExec"]);
+      expect(broad).toEqual(["Read", "Ec2TagOnCreate", "ElbTagOnCreate", "Ec2DefaultAclEntries", "DetachOwnAddresses", "EndpointDns", "Read", "LogDeliveryPolicies", "Autoscaling"]);
     });
 
-    test("THEN it may call GetRandomPassword, which has no resource (the ephemeral passwords of the write-only secrets)", () => {
-      const read = statements.find((s) => s.Sid === "Read");
-      expect(list(read?.Action)).toContain("secretsmanager:GetRandomPassword");
-      expect(read?.Resource).toBe("*");
-    });
-
-    test("THEN a service wildcard appears only on resources confined by tag or name", () => {
+    test("THEN a service wildcard appears in its policies only on resources confined by tag or name", () => {
       for (const s of statements.filter((st) => st.Effect === "Allow" && list(st.Action).some((a) => /^[a-z0-9-]+:\*$/.test(a)))) {
         const byTag = JSON.stringify(s.Condition ?? {}).includes('"aws:ResourceTag/environment":"staging"');
-        const byName = list(s.Resource).every((r) => r.includes("whcsites-staging-") || r.includes("/whcsites/staging/") || r.endsWith("og:default:*"));
+        const byName = list(s.Resource).every((r) => r.includes("whcsites-staging") || r.includes("/whcsites/staging/") || r.endsWith("og:default:*"));
         expect([s.Sid, byTag || byName]).toEqual([s.Sid, true]);
       }
     });
@@ -197,108 +220,121 @@ describe("GithubDeployRole", () => {
       expect(allowing(statements, "route53:ChangeResourceRecordSets")).toEqual([]);
     });
 
-    test("THEN the document fits IAM's managed policy limit", () => {
-      expect(JSON.stringify({ Version: "2012-10-17", Statement: statements }).length).toBeLessThanOrEqual(MANAGED_POLICY_MAX_CHARACTERS);
+    test("THEN each document fits IAM's managed policy limit", () => {
+      for (const policy of Object.values(resources.aws_iam_policy)) expect(policy.policy.length).toBeLessThanOrEqual(MANAGED_POLICY_MAX_CHARACTERS);
     });
   });
 
-  describe("GIVEN a hosted zone, a workload secret outside the environment's path, no ECS Exec and no enhanced monitoring", () => {
-    const secret = `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:ghcr-pull-AbCdEf`;
-    const { statements } = whenDeployRole({ hostedZoneIds: ["Z0123456789ABCDEFGHIJ"], workloadSecretArns: [secret], ecsExec: false, enhancedMonitoring: false });
+  describe("GIVEN a read-only state role", () => {
+    const read = "arn:aws:iam::210987654321:role/whcsites-tfstate-staging-read";
+    const { statements, boundary } = whenDeployRole({ stateReadRoleArn: read });
+
+    test("THEN it may assume both state roles, and no other role", () => {
+      expect(allowing(statements, "sts:AssumeRole").map((s) => s.Resource)).toEqual([[STATE_ROLE, read]]);
+      expect(allowing(boundary, "sts:AssumeRole").map((s) => s.Resource)).toEqual([[STATE_ROLE, read]]);
+    });
+  });
+
+  describe("GIVEN a hosted zone", () => {
+    const { statements } = whenDeployRole({ hostedZoneIds: ["Z0123456789ABCDEFGHIJ"] });
 
     test("THEN records change in that zone only", () => {
       expect(allowing(statements, "route53:ChangeResourceRecordSets").map((s) => s.Resource)).toEqual([
         ["arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ", "arn:aws:route53:::change/*"],
       ]);
     });
-
-    test("THEN the secret may be read, and Session Manager channels and RDSOSMetrics are out of bounds", () => {
-      expect(allowing(statements, "secretsmanager:GetSecretValue").flatMap((s) => list(s.Resource))).toContain(secret);
-      expect(allowing(statements, "ssmmessages:OpenDataChannel")).toEqual([]);
-      expect(statements.flatMap((s) => list(s.Resource)).some((r) => r.includes("RDSOSMetrics"))).toBe(false);
-    });
   });
 
-  describe("GIVEN the longest names, two zones and two workload secrets", () => {
-    test("THEN the document still fits IAM's managed policy limit", () => {
-      const region = "ap-southeast-2";
-      const { statements } = whenDeployRole({
-        naming: new Naming("whcsites", "production-eu1"),
-        region,
-        hostedZoneIds: ["Z0123456789ABCDEFGHIJ", "Z0123456789ABCDEFGHIK"],
-        workloadSecretArns: [`arn:aws:secretsmanager:${region}:${ACCOUNT}:secret:ghcr-pull-credentials-AbCdEf`, `arn:aws:secretsmanager:${region}:${ACCOUNT}:secret:other-AbCdEf`],
-        stateRoleArn: "arn:aws:iam::210987654321:role/whcsites-tfstate-production-eu1",
-      });
-      expect(JSON.stringify({ Version: "2012-10-17", Statement: statements }).length).toBeLessThanOrEqual(MANAGED_POLICY_MAX_CHARACTERS);
-    });
-  });
-
-  describe("GIVEN the longest names, the longest region, backups and a production domain's one zone", () => {
-    test("THEN the document still fits IAM's managed policy limit", () => {
-      const { statements } = whenDeployRole({
+  describe("GIVEN the longest names and two zones", () => {
+    test("THEN every document still fits IAM's managed policy limit", () => {
+      const { resources } = whenDeployRole({
         naming: new Naming("whcsites", "production-eu1"),
         region: "ap-southeast-2",
-        hostedZoneIds: ["Z0123456789ABCDEFGHIJ"],
+        hostedZoneIds: ["Z0123456789ABCDEFGHIJ", "Z0123456789ABCDEFGHIK"],
         stateRoleArn: "arn:aws:iam::210987654321:role/whcsites-tfstate-production-eu1",
-        backups: true,
       });
-      expect(JSON.stringify({ Version: "2012-10-17", Statement: statements }).length).toBeLessThanOrEqual(MANAGED_POLICY_MAX_CHARACTERS);
-    });
-
-    test("WHEN two workload secrets are added THEN it is refused, saying what takes the room", () => {
-      const region = "ap-southeast-2";
-      expect(() =>
-        whenDeployRole({
-          naming: new Naming("whcsites", "production-eu1"),
-          region,
-          hostedZoneIds: ["Z0123456789ABCDEFGHIJ"],
-          workloadSecretArns: [`arn:aws:secretsmanager:${region}:${ACCOUNT}:secret:ghcr-pull-credentials-AbCdEf`, `arn:aws:secretsmanager:${region}:${ACCOUNT}:secret:other-AbCdEf`],
-          stateRoleArn: "arn:aws:iam::210987654321:role/whcsites-tfstate-production-eu1",
-          backups: true,
-        }),
-      ).toThrow(/allowed: at most 6144 \(IAM's managed policy limit\): give fewer hostedZoneIds or workloadSecretArns \(backups take about 320 of them\)$/);
+      for (const policy of Object.values(resources.aws_iam_policy)) expect(policy.policy.length).toBeLessThanOrEqual(MANAGED_POLICY_MAX_CHARACTERS);
     });
   });
 
-  describe("GIVEN backups (a vault here and in a DR region, a plan, restore tests, replicated automated backups)", () => {
-    const { statements } = whenDeployRole({ backups: true });
-    const without = whenDeployRole().statements;
-    const sid = (id: string) => statements.find((s) => s.Sid === id);
+  describe("GIVEN the longest names, the longest region, backups to the longest region and two zones", () => {
+    test("THEN every document still fits IAM's managed policy limit", () => {
+      const { resources } = whenDeployRole({
+        naming: new Naming("whcsites", "production-eu1"),
+        region: "ap-southeast-2",
+        backupRegion: "ap-northeast-3",
+        hostedZoneIds: ["Z0123456789ABCDEFGHIJ", "Z0123456789ABCDEFGHIK"],
+        stateRoleArn: "arn:aws:iam::210987654321:role/whcsites-tfstate-production-eu1",
+        stateReadRoleArn: "arn:aws:iam::210987654321:role/whcsites-tfstate-production-eu1-read",
+      });
+      for (const policy of Object.values(resources.aws_iam_policy)) expect([policy.name, policy.policy.length <= MANAGED_POLICY_MAX_CHARACTERS]).toEqual([policy.name, true]);
+    });
+  });
 
-    test("THEN AWS Backup's vaults, plans and restore testing plans are created tagged and managed only with the environment's tags", () => {
-      expect(list(sid("CreateTagged")?.Action)).toContain("backup:Create*");
-      expect(list(sid("OwnByTag")?.Action)).toContain("backup:*");
-      expect(allowing(statements, "backup:DeleteBackupVault").map((s) => s.Sid)).toEqual(["OwnByTag"]);
-      expect(allowing(without, "backup:DeleteBackupVault")).toEqual([]);
+  describe("GIVEN backups copied to eu-central-1 (vaults in both regions, a plan, restore tests, failure notifications)", () => {
+    const { statements, boundary } = whenDeployRole({ backupRegion: "eu-central-1" });
+    const without = whenDeployRole();
+    const sid = (id: string) => statements.find((s) => s.Sid === id);
+    const vaults = [`arn:aws:backup:eu-west-1:${ACCOUNT}:backup-vault:whcsites-staging-*`, `arn:aws:backup:eu-central-1:${ACCOUNT}:backup-vault:whcsites-staging-*`];
+
+    test("THEN AWS Backup's vaults (in both regions) and restore testing plans are the environment's by name, its EventBridge rules too, and the DR region's key aliases", () => {
+      expect(sid("BackupByName")?.Resource).toEqual([
+        ...vaults,
+        `arn:aws:backup:eu-west-1:${ACCOUNT}:restore-testing-plan:whcsites_staging_*`,
+        `arn:aws:events:eu-west-1:${ACCOUNT}:rule/whcsites-staging-*`,
+        `arn:aws:kms:eu-central-1:${ACCOUNT}:alias/whcsites-staging-*`,
+      ]);
+      expect(allowing(statements, "backup:DeleteBackupVault").map((s) => s.Sid)).toEqual(["BackupByName", "BackupPlansByTag"]);
+      expect(allowing(without.statements, "backup:DeleteBackupVault")).toEqual([]);
+      expect(allowing(without.statements, "events:PutRule")).toEqual([]);
     });
 
-    test("THEN its EventBridge rules are the environment's by name, and its key aliases may be in any region", () => {
-      const ownByName = list(sid("OwnByName")?.Resource);
-      expect(ownByName).toContain(`arn:aws:events:eu-west-1:${ACCOUNT}:rule/whcsites-staging-*`);
-      expect(ownByName).toContain(`arn:aws:kms:*:${ACCOUNT}:alias/whcsites-staging-*`);
-      expect(list(without.find((s) => s.Sid === "OwnByName")?.Resource)).toContain(`arn:aws:kms:eu-west-1:${ACCOUNT}:alias/whcsites-staging-*`);
+    test("THEN backup plans (generated ids) are created tagged as the environment's and changed only with its tags", () => {
+      expect(sid("BackupPlansCreateTagged")?.Condition).toEqual({ StringEquals: { "aws:RequestTag/app": "whcsites", "aws:RequestTag/environment": "staging" }, StringEqualsIfExists: { "aws:ResourceTag/environment": "staging" } });
+      expect(sid("BackupPlansByTag")).toEqual({
+        Sid: "BackupPlansByTag",
+        Effect: "Allow",
+        Action: ["backup:*"],
+        Resource: `arn:aws:backup:eu-west-1:${ACCOUNT}:backup-plan:*`,
+        Condition: { StringEquals: { "aws:ResourceTag/app": "whcsites", "aws:ResourceTag/environment": "staging" } },
+      });
+    });
+
+    test("THEN the vault keys are used only through AWS Backup, in the two regions, and only the environment's", () => {
+      expect(allowing(statements, "kms:CreateGrant")).toEqual([
+        {
+          Sid: "BackupVaultKeys",
+          Effect: "Allow",
+          Action: ["kms:CreateGrant", "kms:GenerateDataKey", "kms:Decrypt", "kms:DescribeKey"],
+          Resource: [`arn:aws:kms:eu-west-1:${ACCOUNT}:key/*`, `arn:aws:kms:eu-central-1:${ACCOUNT}:key/*`],
+          Condition: { StringEquals: { "kms:ViaService": ["backup.eu-west-1.amazonaws.com", "backup.eu-central-1.amazonaws.com"], "aws:ResourceTag/environment": "staging" } },
+        },
+      ]);
+      expect(allowing(without.statements, "kms:CreateGrant")).toEqual([]);
     });
 
     test("THEN the backup role may be passed to AWS Backup, and AWS Backup's service-linked roles created", () => {
       expect(sid("PassRoles")?.Condition).toEqual({ StringEquals: { "iam:PassedToService": [...DEPLOY_ROLE_PASSED_TO_SERVICES, "backup.amazonaws.com"] } });
       expect(list(sid("ServiceLinkedRoles")?.Condition?.StringEquals?.["iam:AWSServiceName"])).toEqual(expect.arrayContaining(["backup.amazonaws.com", "restore-testing.backup.amazonaws.com"]));
-      expect(list(without.find((s) => s.Sid === "PassRoles")?.Condition?.StringEquals?.["iam:PassedToService"])).not.toContain("backup.amazonaws.com");
+      expect(list(without.statements.find((s) => s.Sid === "PassRoles")?.Condition?.StringEquals?.["iam:PassedToService"])).not.toContain("backup.amazonaws.com");
     });
 
-    test("THEN the boundary admits AWS Backup's own RDS snapshots in any region and its restore-tested instances, nothing else named by AWS", () => {
-      const named = (all: readonly PolicyStatementJson[]) => list(all.find((s) => s.Sid === "OwnByName")?.Resource).filter((r) => r.includes("awsbackup"));
-      expect(named(statements)).toEqual([`arn:aws:rds:*:${ACCOUNT}:snapshot:awsbackup:*`, `arn:aws:rds:eu-west-1:${ACCOUNT}:db:awsbackup-restore-test-*`]);
-      expect(allowing(statements, "rds:DeleteDBSnapshot").map((s) => s.Sid)).toEqual(["OwnByName"]);
-      expect(named(without)).toEqual([]);
+    test("THEN the boundary's ceiling adds AWS Backup, its storage and EventBridge, only with backups", () => {
+      const services = (all: readonly PolicyStatementJson[]) => list(all.find((s) => s.Sid === "Services")?.Action);
+      expect(services(boundary)).toEqual(expect.arrayContaining(["backup:*", "backup-storage:*", "events:*"]));
+      expect(services(without.boundary).filter((a) => /^(backup|backup-storage|events):/.test(a))).toEqual([]);
     });
 
-    test("THEN a service wildcard appears only on resources confined by tag or name, besides those two names AWS gives", () => {
-      const awsNamed = [`arn:aws:rds:*:${ACCOUNT}:snapshot:awsbackup:*`, `arn:aws:rds:eu-west-1:${ACCOUNT}:db:awsbackup-restore-test-*`];
+    test("THEN a service wildcard appears only on resources confined by tag or by the environment's names", () => {
       for (const st of statements.filter((x) => x.Effect === "Allow" && list(x.Action).some((a) => /^[a-z0-9-]+:\*$/.test(a)))) {
         const byTag = JSON.stringify(st.Condition ?? {}).includes('"aws:ResourceTag/environment":"staging"');
-        const byName = list(st.Resource).every((r) => r.includes("whcsites-staging-") || r.includes("/whcsites/staging/") || r.endsWith("og:default:*") || awsNamed.includes(r));
+        const byName = list(st.Resource).every((r) => r.includes("whcsites-staging") || r.includes("whcsites_staging_") || r.includes("/whcsites/staging/") || r.endsWith("og:default:*"));
         expect([st.Sid, byTag || byName]).toEqual([st.Sid, true]);
       }
+    });
+
+    test("WHEN the backup region is the environment's own THEN it is refused", () => {
+      expect(() => whenDeployRole({ backupRegion: "eu-west-1" })).toThrow('GithubDeployRole: backupRegion got "eu-west-1"; allowed: a region other than region eu-west-1');
     });
   });
 
@@ -306,18 +342,20 @@ describe("GithubDeployRole", () => {
     test.each([
       [{ naming: new Naming("whcsites", "tfstate") }, 'GithubDeployRole: naming.environment got "tfstate"; allowed: any other name (whcsites-tfstate-* are the state\'s bucket, table and roles)'],
       [{ hostedZoneIds: ["example.org"] }, 'GithubDeployRole: hostedZoneIds got "example.org"; allowed: Route53 hosted zone ids'],
-      [{ workloadSecretArns: [`arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:*`] }, "GithubDeployRole: workloadSecretArns got"],
       [{ maxSessionDurationSeconds: 100 }, "GithubDeployRole: maxSessionDurationSeconds got 100; allowed: an integer from 3600 to 43200"],
       [{ stateRoleArn: "*" }, 'GithubDeployRole: stateRoleArn got "*"'],
+      [{ stateReadRoleArn: "whcsites-tfstate-staging-read" }, 'GithubDeployRole: stateReadRoleArn got "whcsites-tfstate-staging-read"'],
       [{ accountId: "12" }, 'GithubDeployRole: accountId got "12"; allowed: 12 digits'],
       [{ githubEnvironment: "prod:*" }, 'GithubRepository: environment got "prod:*"'],
+      [{ workflow: "deploy.yml" }, 'GithubRepository: workflow got "deploy.yml"'],
+      [{ branch: "*" }, 'GithubRepository: branch got "*"'],
     ])("WHEN %j THEN it is refused", (props, message) => {
       expect(() => whenDeployRole(props as Partial<GithubDeployRoleProps>)).toThrow(message);
     });
 
     test("WHEN the zones would overflow the managed policy limit THEN it is refused before IAM would", () => {
-      const hostedZoneIds = Array.from({ length: 40 }, (_, i) => `Z${String(i).padStart(20, "0")}`);
-      expect(() => whenDeployRole({ hostedZoneIds })).toThrow(/^GithubDeployRole: the deploy policy of staging is \d+ characters; allowed: at most 6144 \(IAM's managed policy limit\)/);
+      const hostedZoneIds = Array.from({ length: 200 }, (_, i) => `Z${String(i).padStart(20, "0")}`);
+      expect(() => whenDeployRole({ hostedZoneIds })).toThrow(/^GithubDeployRole: the deploy network policy of staging is \d+ characters; allowed: at most 6144 \(IAM's managed policy limit\)/);
     });
   });
 });

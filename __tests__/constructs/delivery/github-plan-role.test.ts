@@ -5,7 +5,8 @@ import { GithubRepository } from "../../../src/constructs/delivery/github-reposi
 import { Naming } from "../../../src/core/naming";
 
 const PROVIDER = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com";
-const STATE_ROLE = "arn:aws:iam::210987654321:role/whcsites-tfstate-staging";
+const STATE_ROLE = "arn:aws:iam::210987654321:role/whcsites-tfstate-staging-read";
+const REPO = "whc-example/whcsites-infra";
 
 function whenPlanRole(props: Partial<GithubPlanRoleProps> = {}): { synth: string; role: GithubPlanRole; trust: any; policy: any } {
   let role: GithubPlanRole | undefined;
@@ -34,21 +35,32 @@ describe("GithubPlanRole", () => {
       expect(githubPlanRoleName(new Naming("whcsites", "staging"))).toBe("whcsites-staging-github-plan");
     });
 
-    test("THEN only this repository's pull requests and main branch may assume it, through the OIDC provider", () => {
-      expect(trust.Statement).toHaveLength(1);
-      const [statement] = trust.Statement;
-      expect(statement.Principal).toEqual({ Federated: PROVIDER });
-      expect(statement.Action).toBe("sts:AssumeRoleWithWebIdentity");
-      expect(statement.Condition).toEqual({
+    test("THEN only the CI workflow of this repository's pull requests, and the CI and deploy workflows on main, may assume it", () => {
+      expect(trust.Statement).toHaveLength(2);
+      const [branches, pullRequests] = trust.Statement;
+      for (const statement of trust.Statement) {
+        expect(statement.Principal).toEqual({ Federated: PROVIDER });
+        expect(statement.Action).toBe("sts:AssumeRoleWithWebIdentity");
+      }
+      expect(branches.Condition).toEqual({
         StringEquals: {
           "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-          "token.actions.githubusercontent.com:sub": ["repo:whc-example/whcsites-infra:pull_request", "repo:whc-example/whcsites-infra:ref:refs/heads/main"],
+          "token.actions.githubusercontent.com:sub": [
+            `repo:${REPO}:ref:refs/heads/main:job_workflow_ref:${REPO}/.github/workflows/ci.yml@refs/heads/main`,
+            `repo:${REPO}:ref:refs/heads/main:job_workflow_ref:${REPO}/.github/workflows/deploy.yml@refs/heads/main`,
+          ],
         },
       });
-      expect(role.subjects).toEqual(statement.Condition.StringEquals["token.actions.githubusercontent.com:sub"]);
+      // The one wildcard: the pull request's number in the ref of the CI workflow.
+      expect(pullRequests.Condition).toEqual({
+        StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" },
+        StringLike: { "token.actions.githubusercontent.com:sub": `repo:${REPO}:pull_request:job_workflow_ref:${REPO}/.github/workflows/ci.yml@refs/pull/*/merge` },
+      });
+      expect(role.subjects).toEqual(branches.Condition.StringEquals["token.actions.githubusercontent.com:sub"]);
+      expect(role.subjectPatterns).toEqual([pullRequests.Condition.StringLike["token.actions.githubusercontent.com:sub"]]);
     });
 
-    test("THEN its grants are assuming the environment's state role and GetRandomPassword (plans open the ephemeral passwords)", () => {
+    test("THEN its grants are assuming the environment's read-only state role and GetRandomPassword (plans open the ephemeral passwords)", () => {
       const allows = policy.Statement.filter((s: any) => s.Effect === "Allow");
       expect(allows).toEqual([
         { Sid: "ReadOwnState", Effect: "Allow", Action: "sts:AssumeRole", Resource: STATE_ROLE },
@@ -67,9 +79,10 @@ describe("GithubPlanRole", () => {
     test("THEN each is trusted by exact name, besides pull requests", () => {
       const { trust } = whenPlanRole({ branches: ["main", "release"] });
       expect(trust.Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"]).toEqual([
-        "repo:whc-example/whcsites-infra:pull_request",
-        "repo:whc-example/whcsites-infra:ref:refs/heads/main",
-        "repo:whc-example/whcsites-infra:ref:refs/heads/release",
+        `repo:${REPO}:ref:refs/heads/main:job_workflow_ref:${REPO}/.github/workflows/ci.yml@refs/heads/main`,
+        `repo:${REPO}:ref:refs/heads/main:job_workflow_ref:${REPO}/.github/workflows/deploy.yml@refs/heads/main`,
+        `repo:${REPO}:ref:refs/heads/release:job_workflow_ref:${REPO}/.github/workflows/ci.yml@refs/heads/release`,
+        `repo:${REPO}:ref:refs/heads/release:job_workflow_ref:${REPO}/.github/workflows/deploy.yml@refs/heads/release`,
       ]);
     });
   });
@@ -77,6 +90,7 @@ describe("GithubPlanRole", () => {
   describe("GIVEN bad props", () => {
     test.each([
       [{ branches: ["*"] }, 'GithubRepository: branch got "*"'],
+      [{ ciWorkflow: "ci.yml" }, 'GithubRepository: workflow got "ci.yml"; allowed: a workflow file such as ".github/workflows/deploy.yml"'],
       [{ stateRoleArn: "whcsites-tfstate-staging" }, 'GithubPlanRole: stateRoleArn got "whcsites-tfstate-staging"; allowed: an IAM role ARN'],
       [{ maxSessionDurationSeconds: 60 }, "GithubPlanRole: maxSessionDurationSeconds got 60; allowed: an integer from 3600 to 43200"],
       [{ region: "Europe" }, 'GithubPlanRole: region got "Europe"; allowed: an AWS region name'],

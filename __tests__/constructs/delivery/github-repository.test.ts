@@ -1,4 +1,4 @@
-import { GithubRepository, githubOidcAudience, githubTrustPolicy } from "../../../src/constructs/delivery/github-repository";
+import { GITHUB_SUBJECT_CLAIM_KEYS, GithubRepository, githubOidcAudience, githubTrustPolicy } from "../../../src/constructs/delivery/github-repository";
 
 const PROVIDER = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com";
 
@@ -6,10 +6,18 @@ describe("GithubRepository", () => {
   describe("GIVEN a repository as owner/name", () => {
     const repository = new GithubRepository({ repository: "whc-example/whcsites-infra" });
 
-    test("THEN the sub claims name exactly that repository, per event kind", () => {
-      expect(repository.pullRequestSubject()).toBe("repo:whc-example/whcsites-infra:pull_request");
-      expect(repository.branchSubject("main")).toBe("repo:whc-example/whcsites-infra:ref:refs/heads/main");
-      expect(repository.environmentSubject("production")).toBe("repo:whc-example/whcsites-infra:environment:production");
+    test("THEN the sub claims name exactly that repository, per event kind, with the workflow file and its ref (GitHub's subject customization)", () => {
+      expect(GITHUB_SUBJECT_CLAIM_KEYS).toEqual(["repo", "context", "job_workflow_ref"]);
+      expect(repository.pullRequestSubject(".github/workflows/ci.yml")).toBe(
+        "repo:whc-example/whcsites-infra:pull_request:job_workflow_ref:whc-example/whcsites-infra/.github/workflows/ci.yml@refs/pull/*/merge",
+      );
+      expect(repository.branchSubject("main", ".github/workflows/ci.yml")).toBe(
+        "repo:whc-example/whcsites-infra:ref:refs/heads/main:job_workflow_ref:whc-example/whcsites-infra/.github/workflows/ci.yml@refs/heads/main",
+      );
+      // GitHub's documented example of this template: repo:octo-org/octo-repo:environment:prod:job_workflow_ref:octo-org/octo-automation/.github/workflows/oidc.yml@refs/heads/main
+      expect(repository.environmentSubject("production", ".github/workflows/deploy.yml", "main")).toBe(
+        "repo:whc-example/whcsites-infra:environment:production:job_workflow_ref:whc-example/whcsites-infra/.github/workflows/deploy.yml@refs/heads/main",
+      );
       expect([repository.owner, repository.name, repository.fullName]).toEqual(["whc-example", "whcsites-infra", "whc-example/whcsites-infra"]);
     });
   });
@@ -19,7 +27,9 @@ describe("GithubRepository", () => {
       "WHEN subjectRepository is %s THEN the claims carry the ids",
       (subjectRepository) => {
         const repository = new GithubRepository({ repository: "whc-example/whcsites-infra", subjectRepository });
-        expect(repository.environmentSubject("staging")).toBe(`repo:${subjectRepository}:environment:staging`);
+        expect(repository.environmentSubject("staging", ".github/workflows/deploy.yml", "main")).toBe(
+          `repo:${subjectRepository}:environment:staging:job_workflow_ref:whc-example/whcsites-infra/.github/workflows/deploy.yml@refs/heads/main`,
+        );
         expect(repository.fullName).toBe("whc-example/whcsites-infra");
       },
     );
@@ -67,11 +77,15 @@ describe("GithubRepository", () => {
     const repository = new GithubRepository({ repository: "whc-example/whcsites-infra" });
 
     test.each([["*"], ["release/*"], ["feature/../main"], ["main.lock"], [""], ["a b"]])("WHEN the branch is %j THEN it is refused", (branch) => {
-      expect(() => repository.branchSubject(branch)).toThrow(`GithubRepository: branch got ${JSON.stringify(branch)}; allowed: a branch name such as "main"`);
+      expect(() => repository.branchSubject(branch, ".github/workflows/ci.yml")).toThrow(`GithubRepository: branch got ${JSON.stringify(branch)}; allowed: a branch name such as "main"`);
+    });
+
+    test.each([["deploy.yml"], [".github/workflows/*.yml"], [".github/workflows/../x.yml"], [".github/workflows/deploy.json"]])("WHEN the workflow is %j THEN it is refused", (workflow) => {
+      expect(() => repository.branchSubject("main", workflow)).toThrow(`GithubRepository: workflow got ${JSON.stringify(workflow)}; allowed: a workflow file such as ".github/workflows/deploy.yml"`);
     });
 
     test.each([["*"], ["prod:uction"], [""], ["pro duction"]])("WHEN the environment is %j THEN it is refused", (environment) => {
-      expect(() => repository.environmentSubject(environment)).toThrow(`GithubRepository: environment got ${JSON.stringify(environment)}; allowed: 1 to 255`);
+      expect(() => repository.environmentSubject(environment, ".github/workflows/deploy.yml", "main")).toThrow(`GithubRepository: environment got ${JSON.stringify(environment)}; allowed: 1 to 255`);
     });
   });
 });
@@ -103,6 +117,22 @@ describe("githubTrustPolicy", () => {
       `githubTrustPolicy: subjects got ${JSON.stringify(subjects)}; allowed: at least one exact sub claim (no "*" or "?")`,
     );
   });
+
+  test("GIVEN a pull request pattern THEN it gets a statement of its own with StringLike, so the exact subjects stay exact", () => {
+    const pattern = "repo:o/r:pull_request:job_workflow_ref:o/r/.github/workflows/ci.yml@refs/pull/*/merge";
+    const policy = JSON.parse(githubTrustPolicy(PROVIDER, "eu-west-1", ["repo:o/r:ref:refs/heads/main"], [pattern]));
+    expect(policy.Statement.map((s: any) => s.Condition)).toEqual([
+      { StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com", "token.actions.githubusercontent.com:sub": "repo:o/r:ref:refs/heads/main" } },
+      { StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" }, StringLike: { "token.actions.githubusercontent.com:sub": pattern } },
+    ]);
+  });
+
+  test.each([["repo:o/*"], ["repo:o/r:pull_request:job_workflow_ref:o/r/.github/workflows/*.yml@refs/pull/*/merge"], ["repo:o/r:pull_request?"]])(
+    "GIVEN the pattern %j, with a wildcard beyond the pull request's number, THEN it is refused",
+    (pattern) => {
+      expect(() => githubTrustPolicy(PROVIDER, "eu-west-1", [], [pattern])).toThrow(`githubTrustPolicy: subjectPatterns got ${JSON.stringify(pattern)}`);
+    },
+  );
 
   test("GIVEN a China region THEN the audience is the China STS endpoint", () => {
     expect(githubOidcAudience("cn-north-1")).toBe("sts.amazonaws.com.cn");

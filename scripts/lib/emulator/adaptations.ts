@@ -50,7 +50,9 @@ export const ADAPTATIONS: readonly Adaptation[] = [
     phase: "apply",
     reason:
       "the provider reaches the emulator through AWS_ENDPOINT_URL (set in Terraform's environment, so the deploy gate's runner uses it too); " +
-      "S3 needs path-style addressing on a loopback endpoint (s3_use_path_style); the account id is read from the emulator's STS",
+      "S3 needs path-style addressing on a loopback endpoint (s3_use_path_style); the account id is read from the emulator's STS; the " +
+      "placeholder credentials give way to those of Terraform's environment (one access key per stack and phase, which the request " +
+      "record tells apart), validated with sts:GetCallerIdentity as a real run does",
   },
   {
     id: "random-stand-ins",
@@ -179,6 +181,9 @@ export function adaptForEmulator(synthesized: StackJson, context: AdaptContext):
     for (const block of blocks) {
       block.s3_use_path_style = true;
       block.skip_requesting_account_id = false;
+      block.skip_credentials_validation = false;
+      delete block.access_key;
+      delete block.secret_key;
       endpointDetails.push(`provider.aws${block.alias !== undefined ? `.${String(block.alias)}` : ""}: s3_use_path_style`);
     }
   }

@@ -32,6 +32,11 @@ export interface EmulatorOptions {
    */
   readonly python?: string;
   /**
+   * Record every AWS API request into this file, one JSON line each (scripts/emulator/request_recorder.py).
+   * @default no recording
+   */
+  readonly recordFile?: string;
+  /**
    * Give up when the emulator is not ready after this long, in milliseconds.
    * @default 60000
    */
@@ -101,6 +106,30 @@ export function requestReport(stats: RequestStats | undefined): string[] {
   return lines;
 }
 
+/** What the emulator's request recorder wrote so far. */
+export interface RecordingStats {
+  readonly recorded: number;
+  /** Requests whose API operation it could not resolve (they still ran). */
+  readonly unresolved: number;
+  /** True when the emulator runs without a recorder. */
+  readonly off?: boolean;
+}
+
+/** One AWS request the emulator served (its call log), with the role whose credentials signed it. */
+export interface EmulatorCall {
+  readonly seq: number;
+  /** The service of the request's credential scope (`s3`, `dynamodb`, `sts`, ...). */
+  readonly service: string;
+  readonly method: string;
+  readonly path: string;
+  readonly query: string;
+  /** The X-Amz-Target header of a JSON protocol request (`DynamoDB_20120810.GetItem`), else empty. */
+  readonly target: string;
+  readonly accessKeyId: string;
+  /** The role ARN an AssumeRole gave these credentials, or null for other credentials. */
+  readonly principal: string | null;
+}
+
 /** A running emulator. */
 export interface Emulator {
   /** `http://127.0.0.1:<port>`, for AWS_ENDPOINT_URL. */
@@ -116,6 +145,12 @@ export interface Emulator {
   finishTasks(request: FinishTasksRequest): Promise<FinishedTask[]>;
   /** How the emulator took its requests so far. */
   requestStats(): Promise<RequestStats>;
+  /** How many requests the recorder wrote, and how many it could not tell the operation of. */
+  recordingStats(): Promise<RecordingStats>;
+  /** The number of the last request in the call log (0 when there is none). */
+  lastCallSeq(): Promise<number>;
+  /** The requests after request `seq`, in order. */
+  callsAfter(seq: number): Promise<EmulatorCall[]>;
   /** Stops the emulator and waits for the process to be gone. Safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -162,6 +197,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const logFd = fs.openSync(options.logFile, "w");
   const env: NodeJS.ProcessEnv = { ...process.env, PYTHONUNBUFFERED: "1" };
   for (const s of EMULATOR_SETTINGS) env[s.name] = s.value;
+  delete env.WHCSITES_EMULATOR_RECORD;
+  if (options.recordFile !== undefined) env.WHCSITES_EMULATOR_RECORD = options.recordFile;
   let child: ChildProcess;
   try {
     // Its own process group: a Ctrl-C in the terminal reaches the harness, which stops Terraform first, then this.
@@ -235,6 +272,17 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       if (!response.ok) throw new Error(`emulator control endpoint: HTTP ${response.status}`);
       return (await response.json()) as RequestStats;
     },
+    async recordingStats(): Promise<RecordingStats> {
+      const response = await fetch(`${endpoint}/__whcsites/recording`);
+      if (!response.ok) throw new Error(`emulator control endpoint: HTTP ${response.status}`);
+      return (await response.json()) as RecordingStats;
+    },
+    async lastCallSeq(): Promise<number> {
+      return (await callLog(endpoint, 0)).at(-1)?.seq ?? 0;
+    },
+    callsAfter(seq: number): Promise<EmulatorCall[]> {
+      return callLog(endpoint, seq);
+    },
     stop(): Promise<void> {
       stopping ??= (async () => {
         child.stdin?.end();
@@ -248,4 +296,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       return stopping;
     },
   };
+}
+
+/** The emulator's call log after request `after`. */
+async function callLog(endpoint: string, after: number): Promise<EmulatorCall[]> {
+  const response = await fetch(`${endpoint}/__whcsites/calls?after=${after}`);
+  const body = (await response.json()) as { calls?: EmulatorCall[]; error?: string };
+  if (!response.ok) throw new Error(`emulator control endpoint: HTTP ${response.status}: ${body.error ?? "no message"}`);
+  return body.calls ?? [];
 }

@@ -64,7 +64,7 @@ export interface BackupPlanProps {
   /** The stack's region (the plan and the source vault's). */
   readonly region: string;
   /**
-   * Permissions boundary of the backup role (see `GithubDeployRole`).
+   * Permissions boundary of the backup role (the environment's `WorkloadBoundary`, which admits what AWS Backup does with it when given `backups`).
    * @default none
    */
   readonly permissionsBoundaryArn?: string;

@@ -6,7 +6,7 @@ import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { Naming } from "../../core/naming";
 import { BACKUP_VAULT_NAME, DEFAULT_LOCK_MIN_RETENTION_DAYS, MAX_RETENTION_DAYS, MIN_CHANGEABLE_FOR_DAYS } from "../../domain/backup";
-import { accountAdministersKey, accountUsesThroughService } from "../../domain/kms";
+import { accountAdministersKey, accountUsesThroughService, rolesAdministerKey } from "../../domain/kms";
 import { partitionOf } from "../../domain/partition";
 import { PropChecks } from "../shared";
 
@@ -58,6 +58,13 @@ export interface BackupVaultProps {
    * @default none: AWS Backup only
    */
   readonly keyServices?: readonly string[];
+  /**
+   * Roles that administer the key through its own policy, besides the account (the environment's deploy role, whose
+   * IAM policies grant nothing on existing keys).
+   *
+   * @default none
+   */
+  readonly keyAdministratorArns?: readonly string[];
   /**
    * The provider of the vault's region, for a vault outside the stack's region (the AWS provider 5.x has no
    * per-resource region).
@@ -138,6 +145,7 @@ export class BackupVault extends Construct {
         Version: "2012-10-17",
         Statement: [
           accountAdministersKey(rootArn),
+          ...[rolesAdministerKey(props.keyAdministratorArns ?? [])].filter((x) => x !== undefined),
           ...services.map((service) =>
             accountUsesThroughService(`UseThrough${capitalized(service)}Only`, rootArn, props.accountId, `${service}.${props.region}.amazonaws.com`, VAULT_KEY_USE),
           ),

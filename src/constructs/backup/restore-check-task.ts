@@ -44,7 +44,7 @@ export interface RestoreCheckTaskProps {
   readonly checkSql: string;
   /**
    * The psql client image.
-   * @default the role bootstrap's (`public.ecr.aws/docker/library/postgres:17-alpine`)
+   * @default the role bootstrap's (`DEFAULT_PSQL_IMAGE`: `postgres:17-alpine` pinned by digest)
    */
   readonly image?: string;
   /**
@@ -68,7 +68,7 @@ export interface RestoreCheckTaskProps {
    */
   readonly accountId?: string;
   /**
-   * Permissions boundary of the execution role (see `GithubDeployRole`).
+   * Permissions boundary of the execution role (the environment's `WorkloadBoundary`).
    * @default none
    */
   readonly permissionsBoundaryArn?: string;

@@ -6,7 +6,12 @@ import { partitionOf } from "../../domain/partition";
 import { Naming } from "../../core/naming";
 import { acknowledge } from "../../core/acknowledge";
 import { GithubRepository, githubTrustPolicy } from "./github-repository";
+import { MANAGED_POLICY_MAX_CHARACTERS, policyJson, type PolicyStatementJson } from "./policy-document";
+import { WorkloadBoundary, workloadBoundaryName } from "./workload-boundary";
 import { requireAccountId, requireInteger, requireRegion } from "../shared";
+
+export { MANAGED_POLICY_MAX_CHARACTERS, policyJson } from "./policy-document";
+export type { PolicyStatementJson } from "./policy-document";
 
 // ── props ──
 
@@ -14,21 +19,30 @@ import { requireAccountId, requireInteger, requireRegion } from "../shared";
 export interface GithubDeployRoleProps {
   /**
    * Naming context of the environment. The role is `<app>-<environment>-github-deploy`, its boundary
-   * `<app>-<environment>-github-deploy-boundary`, and the role reaches resources named `<app>-<environment>-*` or
-   * `/<app>/<environment>/*`, or tagged `app` = `<app>` and `environment` = `<environment>` (the provider's
-   * `default_tags`).
+   * `<app>-<environment>-github-deploy-boundary`, its permissions `<app>-<environment>-github-deploy-<part>`, and the
+   * role reaches resources named `<app>-<environment>-*` or `/<app>/<environment>/*`, or tagged `app` = `<app>` and
+   * `environment` = `<environment>` (the provider's `default_tags`).
    */
   readonly naming: Naming;
   /** The repository whose deploy jobs may assume the role. */
   readonly repository: GithubRepository;
   /** ARN of the account's GitHub OIDC provider ({@link GithubOidcProvider.arn}). */
   readonly oidcProviderArn: string;
-  /** The 12-digit account of the environment (the policy's resource ARNs name it). */
+  /** The 12-digit account of the environment (the policies' resource ARNs name it). */
   readonly accountId: string;
-  /** The environment's region (the policy's regional resource ARNs name it). */
+  /** The environment's region (the policies' regional resource ARNs name it). */
   readonly region: string;
   /** ARN of the role the environment's S3 backend assumes to reach its state (`stateAccessRoleArn` in `src/config/state.ts`). */
   readonly stateRoleArn: string;
+  /**
+   * ARN of the environment's read-only state role (`stateReadRoleArn` in `src/config/state.ts`), which a deploy job
+   * that only plans (the plan reviewed before production's approval) reads the state through.
+   *
+   * @default none: the role assumes only `stateRoleArn`
+   */
+  readonly stateReadRoleArn?: string;
+  /** The boundary every role the deploy role creates or changes must carry, and which it may not change. */
+  readonly workloadBoundary: WorkloadBoundary;
   /**
    * The GitHub environment whose jobs may assume the role (its required reviewers gate every deploy).
    *
@@ -36,41 +50,32 @@ export interface GithubDeployRoleProps {
    */
   readonly githubEnvironment?: string;
   /**
+   * The workflow file whose jobs may assume the role.
+   *
+   * @default ".github/workflows/deploy.yml"
+   */
+  readonly workflow?: string;
+  /**
+   * The branch the workflow must run from.
+   *
+   * @default "main"
+   */
+  readonly branch?: string;
+  /**
    * Route53 hosted zones the role may change records in (the environment file's `domain.hostedZoneId`).
    *
    * @default none: the role changes no DNS record
    */
   readonly hostedZoneIds?: readonly string[];
   /**
-   * Secrets outside `/<app>/<environment>/` that the workload's roles read (for example a registry pull secret given
-   * by ARN). The policy admits reading them: the workload's roles need it, and the deploy role (which shares the
-   * document) gets it too.
+   * The environment backs up its database with AWS Backup into a vault here and copies it to one in this region
+   * (the environment file's `dr.region`): the policies admit AWS Backup's vaults, plans and restore testing plans of the
+   * environment (by name, in both regions), its EventBridge rules and key aliases in the DR region, passing the backup
+   * role to AWS Backup, and AWS Backup's service-linked roles.
    *
-   * @default none
+   * @default none: no backups
    */
-  readonly workloadSecretArns?: readonly string[];
-  /**
-   * The workload opens ECS Exec sessions (`service.enableExecuteCommand`): the boundary admits the task role's
-   * Session Manager channels.
-   *
-   * @default true
-   */
-  readonly ecsExec?: boolean;
-  /**
-   * The database has enhanced monitoring: the boundary admits what the AWS managed monitoring policy does.
-   *
-   * @default true
-   */
-  readonly enhancedMonitoring?: boolean;
-  /**
-   * The environment backs up its database with AWS Backup (a vault, a plan, restore tests and replicated automated
-   * backups, in its region and a DR region): the policy admits creating and managing them, passing the backup role to
-   * AWS Backup, and, in the boundary, what AWS Backup does with that role (RDS snapshots of AWS Backup in any region,
-   * restore-tested instances `awsbackup-restore-test-*`).
-   *
-   * @default false
-   */
-  readonly backups?: boolean;
+  readonly backupRegion?: string;
   /**
    * Longest session, in seconds, from 3600 to 43200. A first production deploy (Multi-AZ database, certificate
    * validation) can take more than an hour; the workflow asks for the same duration.
@@ -93,68 +98,61 @@ export const DEPLOY_ROLE_SERVICE_LINKED_ROLES: readonly string[] = [
   "ecs.application-autoscaling.amazonaws.com",
 ];
 
-/** With `backups`: the service the backup role is passed to, and AWS Backup's service-linked roles (its own, its restore tests'). */
+/** With backups: the service the backup role is passed to, and AWS Backup's service-linked roles (its own, its restore tests'). */
 export const DEPLOY_ROLE_BACKUP_SERVICES = { passedTo: "backup.amazonaws.com", serviceLinked: ["backup.amazonaws.com", "restore-testing.backup.amazonaws.com"] } as const;
 
-/** The largest managed policy IAM accepts, in characters without whitespace (the deploy policy is one). */
-export const MANAGED_POLICY_MAX_CHARACTERS = 6144;
-
-/** One IAM policy statement. */
-export interface PolicyStatementJson {
-  readonly Sid: string;
-  readonly Effect: "Allow" | "Deny";
-  /** Actions (exactly one of Action and NotAction). */
-  readonly Action?: readonly string[];
-  /** Every action but these (used in Deny statements only: an Allow with NotAction fails IAM.1). */
-  readonly NotAction?: readonly string[];
-  readonly Resource: string | readonly string[];
-  readonly Condition?: Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
-}
-
 /**
- * The role GitHub Actions assumes to deploy one environment, with one customer managed policy that is both its
- * permissions and its permissions boundary.
+ * The role GitHub Actions assumes to deploy one environment.
  *
- * Trust: only jobs of the GitHub environment of the same name (`repo:<owner>/<name>:environment:<environment>`), so
- * the environment's protection rules (required reviewers for production) gate every use.
+ * Trust: only jobs of the deploy workflow (`.github/workflows/deploy.yml`) run from `main` in the GitHub environment of
+ * the same name, so the environment's protection rules (required reviewers for production) gate every use, and a
+ * workflow on another branch or in another file cannot assume it (GitHub's subject customization:
+ * {@link GITHUB_SUBJECT_CLAIM_KEYS}).
  *
- * Permissions, confined to the environment wherever AWS allows it:
- * - by name: IAM roles `<app>-<env>-*`, log groups `/<app>/<env>/*` and `/aws/rds/instance/<app>-<env>-*`, secrets
- *   `/<app>/<env>/*`, ECS clusters, services, task definitions and tasks, the load balancer, its listeners and rules,
- *   RDS instances, parameter and subnet groups and snapshots, S3 buckets and KMS aliases `<app>-<env>-*`;
- * - by tag (`app` and `environment`, as the provider's `default_tags` set them): EC2 networking, target groups, KMS
- *   keys and certificates, which have generated ids. A create call must tag the new resource so; a change or a delete
- *   needs the tags on the resource;
- * - broad by necessity (docs/security.md, "What the deploy role may do beyond its environment"): describe and list calls, EC2 creation calls (a parent in the same call
- *   may be untagged), Application Auto Scaling, claiming the untagged default security group, network ACL and route
- *   table of a new VPC and any untagged KMS key or certificate, task definition registration, the VPC endpoints'
- *   private DNS.
- * Inside those resources the policy allows whole services (`rds:*` on the environment's database, ...): the
- * environment is the perimeter, and an action list would fail the next deploy that needs one more call.
+ * Permissions, in customer managed policies attached to it (`-network`, `-services`, `-roles`: one would exceed IAM's
+ * 6,144 characters), confined to the environment wherever AWS allows it:
+ * - by name: IAM roles `<app>-<env>-*`, log groups `/<app>/<env>/*`, `/aws/rds/instance/<app>-<env>-*` and
+ *   `aws-waf-logs-<app>-<env>`, secrets `/<app>/<env>/*`, the ECS cluster, services, task definitions and tasks, the
+ *   load balancer, its listeners and rules, the database and its groups and snapshots, S3 buckets, KMS aliases, SNS
+ *   topics, CloudWatch alarms and dashboards and the web ACL `<app>-<env>-*`;
+ * - by tag (`app` and `environment`, as the provider's `default_tags` set them): EC2 networking, target groups and
+ *   certificates, which have generated ids. A create call must tag the new resource so; a change or a delete needs the
+ *   tags on the resource;
+ * - KMS keys by their own policies (`rolesAdministerKey` in src/domain/kms.ts, which the environment's stack puts in
+ *   every key policy): the IAM policies only create keys and use the environment's keys through Secrets Manager, so
+ *   the role can change the policy of, or delete, only the keys whose policy names it;
+ * - broad by necessity (docs/security.md, "What the deploy role may do beyond its environment"): describe and list
+ *   calls, EC2 creation calls (a parent in the same call may be untagged), Application Auto Scaling, claiming the
+ *   untagged default security group, network ACL and route table of a new VPC and any untagged certificate, the VPC
+ *   endpoints' private DNS, the account's CloudWatch Logs resource policies (the web ACL's log delivery).
  *
- * The same document is the boundary of the role and of every role it creates: the role may create and change roles
- * only with this boundary, never remove a boundary or change the policy, never change the GitHub roles and never
- * assume the environment's roles. So no role it creates can do more than the role itself. The document also admits
- * what the workload's roles do at run time (ECS Exec channels, RDS enhanced monitoring, `workloadSecretArns`).
+ * Its permissions boundary (`<app>-<env>-github-deploy-boundary`) is a ceiling of services and the guardrails that
+ * hold whatever is attached to it: roles are created and changed only with the environment's workload boundary
+ * ({@link WorkloadBoundary}), never with its own; no boundary is removed; the boundaries, its own policies and the GitHub
+ * roles are read-only to it; it assumes no role of its environment. So no role it creates can do more than a workload.
  *
  * The GitHub roles belong in a stack an administrator deploys, not in the environment's own stack (which the deploy
- * role deploys). Every IAM role of the environment's stack must carry the boundary ({@link githubDeployBoundaryArn}),
- * or the deploy role can neither create nor change it.
+ * role deploys). Every IAM role of the environment's stack must carry the workload boundary, or the deploy role can
+ * neither create nor change it.
  */
 export class GithubDeployRole extends Construct {
   /** ARN of the role (what the workflow's `role-to-assume` gets). */
   public readonly roleArn: string;
   /** Name of the role. */
   public readonly roleName: string;
-  /** ARN of the permissions boundary (a literal: every role of the environment's stack must carry it). */
+  /** ARN of the role's permissions boundary. */
   public readonly boundaryArn: string;
   /** The `sub` claims the role trusts. */
   public readonly subjects: readonly string[];
   /** The role resource. */
   public readonly role: IamRole;
-  /** The customer managed policy: the role's permissions and the boundary of the role and of every role it creates. */
-  public readonly policy: IamPolicy;
-  /** The statements of {@link GithubDeployRole.policy}, in order (for review and tests). */
+  /** The permissions boundary policy. */
+  public readonly boundary: IamPolicy;
+  /** The statements of the boundary, in order (for review and tests). */
+  public readonly boundaryStatements: readonly PolicyStatementJson[];
+  /** The permission policies attached to the role, by part (`network`, `services`, `roles`). */
+  public readonly policies: Readonly<Record<string, IamPolicy>>;
+  /** The statements of every permission policy, in order (for review and tests). */
   public readonly statements: readonly PolicyStatementJson[];
 
   public constructor(scope: Construct, id: string, props: GithubDeployRoleProps) {
@@ -169,65 +167,78 @@ export class GithubDeployRole extends Construct {
       // `<app>-tfstate-*` names the state bucket, lock table and state roles of every environment.
       throw new Error(`${name}: naming.environment got "tfstate"; allowed: any other name (${props.naming.app}-tfstate-* are the state's bucket, table and roles)`);
     }
-    if (!/^arn:aws[a-z-]*:iam::[0-9]{12}:role\/.+$/.test(props.stateRoleArn)) {
-      throw new Error(`${name}: stateRoleArn got ${JSON.stringify(props.stateRoleArn)}; allowed: an IAM role ARN such as "arn:aws:iam::123456789012:role/whcsites-tfstate-staging"`);
+    for (const [prop, arn] of [["stateRoleArn", props.stateRoleArn], ["stateReadRoleArn", props.stateReadRoleArn]] as const) {
+      if (arn !== undefined && !/^arn:aws[a-z-]*:iam::[0-9]{12}:role\/.+$/.test(arn)) {
+        throw new Error(`${name}: ${prop} got ${JSON.stringify(arn)}; allowed: an IAM role ARN such as "arn:aws:iam::123456789012:role/whcsites-tfstate-staging"`);
+      }
+    }
+    if (props.backupRegion !== undefined) {
+      requireRegion(name, props.backupRegion);
+      if (props.backupRegion === props.region) throw new Error(`${name}: backupRegion got "${props.backupRegion}"; allowed: a region other than region ${props.region}`);
     }
     for (const zone of props.hostedZoneIds ?? []) {
       if (!/^Z[A-Z0-9]{1,31}$/.test(zone)) throw new Error(`${name}: hostedZoneIds got ${JSON.stringify(zone)}; allowed: Route53 hosted zone ids such as "Z0123456789ABCDEFGHIJ"`);
-    }
-    for (const arn of props.workloadSecretArns ?? []) {
-      if (!/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[^*?]+$/.test(arn)) {
-        throw new Error(`${name}: workloadSecretArns got ${JSON.stringify(arn)}; allowed: full Secrets Manager secret ARNs (no wildcard)`);
-      }
     }
 
     // ── statements ──
     const partition = partitionOf(props.region);
     const githubEnvironment = props.githubEnvironment ?? props.naming.environment;
-    this.subjects = [props.repository.environmentSubject(githubEnvironment)];
-
-    const scopeOf: DeployScope = {
+    this.subjects = [props.repository.environmentSubject(githubEnvironment, props.workflow ?? ".github/workflows/deploy.yml", props.branch ?? "main")];
+    const s: DeployScope = {
       partition,
       region: props.region,
       accountId: props.accountId,
       naming: props.naming,
-      stateRoleArn: props.stateRoleArn,
+      stateRoleArns: [props.stateRoleArn, ...(props.stateReadRoleArn === undefined ? [] : [props.stateReadRoleArn])],
       boundaryArn: githubDeployBoundaryArn(props.naming, props.accountId, props.region),
+      workloadBoundaryArn: props.workloadBoundary.arn,
       hostedZoneIds: props.hostedZoneIds ?? [],
-      workloadSecretArns: props.workloadSecretArns ?? [],
-      ecsExec: props.ecsExec ?? true,
-      enhancedMonitoring: props.enhancedMonitoring ?? true,
-      backups: props.backups ?? false,
+      backupRegion: props.backupRegion,
     };
-    this.boundaryArn = scopeOf.boundaryArn;
-    this.statements = [...deployStatements(scopeOf), ...workloadStatements(scopeOf), ...escalationDenies(scopeOf)];
-    const document = policyJson(this.statements);
-    if (document.length > MANAGED_POLICY_MAX_CHARACTERS) {
-      throw new Error(
-        `${name}: the deploy policy of ${props.naming.environment} is ${document.length} characters; allowed: at most ${MANAGED_POLICY_MAX_CHARACTERS} (IAM's managed policy limit): give fewer hostedZoneIds or workloadSecretArns${scopeOf.backups ? " (backups take about 320 of them)" : ""}`,
-      );
+    this.boundaryArn = s.boundaryArn;
+    const parts: Record<string, PolicyStatementJson[]> = { network: networkStatements(s), services: serviceStatements(s), roles: roleStatements(s) };
+    this.statements = Object.values(parts).flat();
+    this.boundaryStatements = [...ceilingStatements(s), ...guardrails(s)];
+    for (const [part, statements] of [...Object.entries(parts), ["boundary", this.boundaryStatements] as const]) {
+      const size = policyJson(statements).length;
+      if (size > MANAGED_POLICY_MAX_CHARACTERS) {
+        throw new Error(
+          `${name}: the deploy ${part} policy of ${props.naming.environment} is ${size} characters; allowed: at most ${MANAGED_POLICY_MAX_CHARACTERS} (IAM's managed policy limit): give fewer hostedZoneIds`,
+        );
+      }
     }
 
     // ── iam ──
     const roleName = githubDeployRoleName(props.naming);
-    this.policy = new IamPolicy(this, "boundary", {
+    this.boundary = new IamPolicy(this, "boundary", {
       name: githubDeployBoundaryName(props.naming),
-      description: `Permissions and permissions boundary of ${roleName} and of every role it creates: ${props.naming.environment}'s resources only`,
-      policy: document,
+      description: `Permissions boundary of ${roleName}: the services a deploy uses, and guardrails (roles only with ${workloadBoundaryName(props.naming)}, no boundary removed, the GitHub roles and boundaries read-only)`,
+      policy: policyJson(this.boundaryStatements),
     });
-    acknowledge(
-      this.policy,
-      "IAM.21",
-      `deploy role and boundary of ${props.naming.environment}: whole services are allowed only on resources confined to the environment by name (${props.naming.prefix}-*, ${props.naming.path()}/*) or by its tags; action lists where a wildcard would reach further`,
-    );
+    acknowledge(this.boundary, "IAM.21", `deploy role boundary of ${props.naming.environment}: a ceiling of whole services; the role's own policies confine it to the environment's names and tags`);
     this.role = new IamRole(this, "Resource", {
       name: roleName,
-      description: `GitHub Actions deploys of ${props.naming.environment} from ${props.repository.fullName} (GitHub environment ${githubEnvironment})`,
+      description: `GitHub Actions deploys of ${props.naming.environment} from ${props.repository.fullName} (deploy workflow on main, GitHub environment ${githubEnvironment})`,
       assumeRolePolicy: githubTrustPolicy(props.oidcProviderArn, props.region, this.subjects),
       maxSessionDuration: maxSessionDurationSeconds,
-      permissionsBoundary: this.policy.arn,
+      permissionsBoundary: this.boundary.arn,
     });
-    new IamRolePolicyAttachment(this, "policy", { role: this.role.name, policyArn: this.policy.arn });
+    const policies: Record<string, IamPolicy> = {};
+    for (const [part, statements] of Object.entries(parts)) {
+      const policy = new IamPolicy(this, part, {
+        name: githubDeployPolicyName(props.naming, part),
+        description: `Deploys of ${props.naming.environment} (${part}): its resources only, by name or by tag`,
+        policy: policyJson(statements),
+      });
+      acknowledge(
+        policy,
+        "IAM.21",
+        `deploy role of ${props.naming.environment}: whole services are allowed only on resources confined to the environment by name (${props.naming.prefix}-*, ${props.naming.path()}/*) or by its tags; action lists where a wildcard would reach further`,
+      );
+      new IamRolePolicyAttachment(this, `${part}_attachment`, { role: this.role.name, policyArn: policy.arn });
+      policies[part] = policy;
+    }
+    this.policies = policies;
     this.roleArn = this.role.arn;
     this.roleName = this.role.name;
   }
@@ -240,24 +251,24 @@ export function githubDeployRoleName(naming: Naming): string {
   return naming.name("github-deploy", 64);
 }
 
+/** The deploy role's ARN, built offline (the environment's key policies name it). */
+export function githubDeployRoleArn(naming: Naming, accountId: string, region: string): string {
+  return `arn:${partitionOf(region)}:iam::${accountId}:role/${githubDeployRoleName(naming)}`;
+}
+
 /** The permissions boundary's name: `<app>-<environment>-github-deploy-boundary`. */
 export function githubDeployBoundaryName(naming: Naming): string {
   return naming.name("github-deploy-boundary", 128);
 }
 
-/**
- * The ARN of the environment's permissions boundary, built offline (no reference between stacks): what every IAM
- * role of the environment's stack sets as `permissions_boundary`.
- */
-export function githubDeployBoundaryArn(naming: Naming, accountId: string, region: string): string {
-  return `arn:${partitionOf(region)}:iam::${accountId}:policy/${githubDeployBoundaryName(naming)}`;
+/** A permission policy's name: `<app>-<environment>-github-deploy-<part>`. */
+export function githubDeployPolicyName(naming: Naming, part: string): string {
+  return naming.name(`github-deploy-${part}`, 128);
 }
 
-// ── policy document ──
-
-/** A policy document with the statements in order; the size limits count it without whitespace, as written here. */
-export function policyJson(statements: readonly PolicyStatementJson[]): string {
-  return JSON.stringify({ Version: "2012-10-17", Statement: statements });
+/** The ARN of the deploy role's permissions boundary, built offline. */
+export function githubDeployBoundaryArn(naming: Naming, accountId: string, region: string): string {
+  return `arn:${partitionOf(region)}:iam::${accountId}:policy/${githubDeployBoundaryName(naming)}`;
 }
 
 // ── statement helpers ──
@@ -267,13 +278,11 @@ interface DeployScope {
   readonly region: string;
   readonly accountId: string;
   readonly naming: Naming;
-  readonly stateRoleArn: string;
+  readonly stateRoleArns: readonly string[];
   readonly boundaryArn: string;
+  readonly workloadBoundaryArn: string;
   readonly hostedZoneIds: readonly string[];
-  readonly workloadSecretArns: readonly string[];
-  readonly ecsExec: boolean;
-  readonly enhancedMonitoring: boolean;
-  readonly backups: boolean;
+  readonly backupRegion?: string;
 }
 
 function regional(s: DeployScope, service: string, resource: string): string {
@@ -307,61 +316,32 @@ const EC2_CREATE = [
   "AuthorizeSecurityGroupEgress",
   "CreateFlowLogs",
   "CreateVpcEndpoint",
+  "CreateNetworkAcl",
 ];
 
-// ── statements ──
+// ── permission policies ──
 
-/**
- * What the deploy role does (Terraform's create, read, update and delete of the stack, the deploy gate and verify).
- * Statements are grouped by how they are confined (tags, names), which keeps the document inside IAM's managed policy
- * limit; a service's actions only ever match that service's resources, so the grouping grants nothing across services.
- */
-function deployStatements(s: DeployScope): PolicyStatementJson[] {
-  const prefix = s.naming.prefix;
+/** Networking, load balancing, certificates and DNS: mostly by tag (generated ids). */
+function networkStatements(s: DeployScope): PolicyStatementJson[] {
   const statements: PolicyStatementJson[] = [
     {
-      // Describe and list calls have no resource-level permissions; they read configuration, never data. Nor has
-      // GetRandomPassword (the ephemeral passwords of the write-only secrets), which creates and reads nothing.
+      // Describe calls have no resource-level permissions; they read configuration, never data.
       Sid: "Read",
       Effect: "Allow",
-      Action: [
-        "ec2:Describe*",
-        "elasticloadbalancing:Describe*",
-        "ecs:Describe*",
-        "ecs:List*",
-        "rds:Describe*",
-        "logs:Describe*",
-        "application-autoscaling:Describe*",
-        "cloudwatch:DescribeAlarms",
-        "kms:ListAliases",
-        "secretsmanager:GetRandomPassword",
-      ],
+      Action: ["ec2:Describe*", "elasticloadbalancing:Describe*"],
       Resource: "*",
     },
-    { Sid: "State", Effect: "Allow", Action: ["sts:AssumeRole"], Resource: s.stateRoleArn },
     {
       // Resources with generated ids are created tagged as the environment's (the provider's default_tags). Listed:
       // ec2:* with these tags would also create instances, volumes or images. A parent in the same call (the VPC of
-      // a subnet) may be untagged or the environment's, never another environment's. KMS and ACM have no condition
-      // key that tells tagging at creation from tagging an existing resource: an untagged key or certificate could
-      // be claimed (docs/security.md, "What the deploy role may do beyond its environment").
+      // a subnet) may be untagged or the environment's, never another environment's. ACM has no condition key that
+      // tells tagging at creation from tagging an existing certificate: an untagged one could be claimed
+      // (docs/security.md, "What the deploy role may do beyond its environment").
       Sid: "CreateTagged",
       Effect: "Allow",
-      Action: [
-        ...EC2_CREATE.map((a) => `ec2:${a}`),
-        "elasticloadbalancing:CreateTargetGroup",
-        "ecs:RegisterTaskDefinition",
-        "kms:CreateKey",
-        "kms:TagResource",
-        "acm:RequestCertificate",
-        "acm:AddTagsToCertificate",
-        ...(s.backups ? ["backup:Create*"] : []),
-      ],
+      Action: [...EC2_CREATE.map((a) => `ec2:${a}`), "elasticloadbalancing:CreateTargetGroup", "acm:RequestCertificate", "acm:AddTagsToCertificate"],
       Resource: "*",
-      Condition: {
-        StringEquals: tagging(s),
-        StringEqualsIfExists: { "aws:ResourceTag/environment": s.naming.environment },
-      },
+      Condition: { StringEquals: tagging(s), StringEqualsIfExists: { "aws:ResourceTag/environment": s.naming.environment } },
     },
     {
       // Tags in a create call (the key is present only then); the create call itself must be allowed above.
@@ -388,35 +368,29 @@ function deployStatements(s: DeployScope): PolicyStatementJson[] {
       Condition: { StringEquals: tagging(s), Null: { "aws:ResourceTag/environment": "true" } },
     },
     {
-      // Whole services, on resources tagged as the environment's: networking, target groups, keys, certificates.
-      Sid: "OwnByTag",
+      // The provider sets the default network ACL's rules before it tags it, so its entries change while it is untagged.
+      // Only untagged ACLs, never another environment's (docs/security.md, "What the deploy role may do beyond its environment").
+      Sid: "Ec2DefaultAclEntries",
       Effect: "Allow",
-      // AWS Backup's vaults, plans (and their selections) and restore testing plans have generated ids or ARNs.
-      Action: ["ec2:*", "elasticloadbalancing:*", "kms:*", "acm:*", ...(s.backups ? ["backup:*"] : [])],
-      Resource: "*",
-      Condition: tagged(s),
+      Action: ["ec2:CreateNetworkAclEntry", "ec2:DeleteNetworkAclEntry", "ec2:ReplaceNetworkAclEntry"],
+      Resource: regional(s, "ec2", "network-acl/*"),
+      Condition: { Null: { "aws:ResourceTag/environment": "true" } },
     },
     {
-      // Whole services, on resources named as the environment's. GetSecretValue is among them: refreshing a secret
-      // version reads it (its value stays out of the state: write-only); GetLogEvents too: the deploy gate streams
-      // the migration's output. The default option group is named by AWS (default:postgres-16).
-      Sid: "OwnByName",
+      // An address is detached from the interface it is on, which AWS may own untagged (a NAT gateway's); the address
+      // itself must be the environment's (OwnByTag).
+      Sid: "DetachOwnAddresses",
       Effect: "Allow",
-      Action: ["elasticloadbalancing:*", "ecs:*", "rds:*", "secretsmanager:*", "s3:*", "logs:*", "kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias", ...(s.backups ? ["events:*"] : [])],
-      // One pattern per service: every resource type named <prefix>-* (load balancer, listener and rule; cluster,
-      // service, task definition and task; instance, parameter and subnet group and snapshot).
-      Resource: [
-        regional(s, "elasticloadbalancing", `*/app/${prefix}-*`),
-        regional(s, "ecs", `*/${prefix}-*`),
-        regional(s, "rds", `*:${prefix}-*`),
-        regional(s, "rds", "og:default:*"),
-        regional(s, "secretsmanager", `secret:${s.naming.path()}/*`),
-        `arn:${s.partition}:s3:::${prefix}-*`,
-        ...logGroups(s),
-        // With backups, any region: the DR vault's key has its alias in the DR region.
-        `arn:${s.partition}:kms:${s.backups ? "*" : s.region}:${s.accountId}:alias/${prefix}-*`,
-        ...(s.backups ? backupResources(s) : []),
-      ],
+      Action: ["ec2:DisassociateAddress"],
+      Resource: regional(s, "ec2", "network-interface/*"),
+    },
+    {
+      // Whole services, on resources tagged as the environment's: networking, target groups, certificates.
+      Sid: "OwnByTag",
+      Effect: "Allow",
+      Action: ["ec2:*", "elasticloadbalancing:*", "acm:*"],
+      Resource: "*",
+      Condition: tagged(s),
     },
     {
       // Interface endpoints with private DNS associate the VPC with the endpoint service's private hosted zone.
@@ -424,6 +398,81 @@ function deployStatements(s: DeployScope): PolicyStatementJson[] {
       Effect: "Allow",
       Action: ["route53:AssociateVPCWithHostedZone"],
       Resource: `arn:${s.partition}:route53:::hostedzone/*`,
+    },
+  ];
+  if (s.hostedZoneIds.length > 0) {
+    statements.push({
+      Sid: "Dns",
+      Effect: "Allow",
+      Action: ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets", "route53:GetHostedZone", "route53:ListTagsForResource", "route53:GetChange"],
+      Resource: [...s.hostedZoneIds.map((zone) => `arn:${s.partition}:route53:::hostedzone/${zone}`), `arn:${s.partition}:route53:::change/*`],
+    });
+  }
+  return statements;
+}
+
+/** The environment's named resources: compute, database, secrets, storage, logs, keys, alarms, topics, the web ACL. */
+function serviceStatements(s: DeployScope): PolicyStatementJson[] {
+  const prefix = s.naming.prefix;
+  return [
+    {
+      // Describe and list calls have no resource-level permissions; they read configuration, never data. Nor has
+      // GetRandomPassword (the ephemeral passwords of the write-only secrets), which creates and reads nothing.
+      Sid: "Read",
+      Effect: "Allow",
+      Action: [
+        "ecs:Describe*",
+        "ecs:List*",
+        "rds:Describe*",
+        "logs:Describe*",
+        "application-autoscaling:Describe*",
+        "cloudwatch:DescribeAlarms",
+        "kms:ListAliases",
+        "secretsmanager:GetRandomPassword",
+      ],
+      Resource: "*",
+    },
+    {
+      // Whole services, on resources named as the environment's, one pattern per resource type. GetSecretValue is
+      // among them: refreshing a secret version reads it (its value stays out of the state: write-only);
+      // GetLogEvents too: the deploy gate streams the migration's output. The default option group is AWS's.
+      Sid: "OwnByName",
+      Effect: "Allow",
+      Action: ["elasticloadbalancing:*", "ecs:*", "rds:*", "secretsmanager:*", "s3:*", "logs:*", "cloudwatch:*", "sns:*", "wafv2:*", "kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias"],
+      Resource: [
+        ...["loadbalancer", "listener", "listener-rule"].map((t) => regional(s, "elasticloadbalancing", `${t}/app/${prefix}-*`)),
+        ...["cluster", "service", "task-definition", "task"].map((t) => regional(s, "ecs", `${t}/${prefix}-*`)),
+        ...["db", "pg", "subgrp", "snapshot"].map((t) => regional(s, "rds", `${t}:${prefix}-*`)),
+        regional(s, "rds", "og:default:*"),
+        regional(s, "secretsmanager", `secret:${s.naming.path()}/*`),
+        `arn:${s.partition}:s3:::${prefix}-*`,
+        regional(s, "logs", `log-group:${s.naming.path()}/*`),
+        regional(s, "logs", `log-group:/aws/rds/instance/${prefix}-*`),
+        regional(s, "logs", `log-group:aws-waf-logs-${prefix}*`),
+        regional(s, "cloudwatch", `alarm:${prefix}-*`),
+        regional(s, "cloudwatch", `alarm:TargetTracking-service/${prefix}-*`),
+        // The dashboard is named after the environment (`<app>-<env>`), its alarms `<app>-<env>-<what>`.
+        `arn:${s.partition}:cloudwatch::${s.accountId}:dashboard/${prefix}`,
+        `arn:${s.partition}:cloudwatch::${s.accountId}:dashboard/${prefix}-*`,
+        regional(s, "sns", `${prefix}-*`),
+        regional(s, "wafv2", `regional/webacl/${prefix}-*/*`),
+        regional(s, "kms", `alias/${prefix}-*`),
+      ],
+    },
+    {
+      // The web ACL is associated with, and looked up from, the environment's load balancer (a resource type of wafv2).
+      Sid: "WebAclOnOwnLoadBalancer",
+      Effect: "Allow",
+      Action: ["wafv2:AssociateWebACL", "wafv2:DisassociateWebACL", "wafv2:GetWebACLForResource"],
+      Resource: regional(s, "elasticloadbalancing", `loadbalancer/app/${prefix}-*`),
+    },
+    {
+      // The web ACL's log delivery writes to its log group under a resource policy of the account: these calls have
+      // no resource-level permissions (docs/security.md, "What the deploy role may do beyond its environment").
+      Sid: "LogDeliveryPolicies",
+      Effect: "Allow",
+      Action: ["logs:PutResourcePolicy", "logs:DeleteResourcePolicy"],
+      Resource: "*",
     },
     {
       // Scalable targets have no name or tag to scope by; target tracking creates its alarms through the caller.
@@ -434,13 +483,81 @@ function deployStatements(s: DeployScope): PolicyStatementJson[] {
       Resource: "*",
     },
     {
-      Sid: "ScalingAlarms",
+      // Keys are created tagged as the environment's (creation tags need kms:TagResource on every key). Everything
+      // else on a key comes from its own policy, which names this role only on the keys the stack created.
+      Sid: "CreateKeys",
       Effect: "Allow",
-      Action: ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms"],
-      Resource: regional(s, "cloudwatch", `alarm:TargetTracking-service/${prefix}-*`),
+      Action: ["kms:CreateKey", "kms:TagResource"],
+      Resource: "*",
+      Condition: { StringEquals: tagging(s), StringEqualsIfExists: { "aws:ResourceTag/environment": s.naming.environment } },
     },
     {
-      // Listed, not iam:*: PassRole is granted below for three services only. The denies keep the boundary on.
+      // Writing and refreshing secrets encrypted with the environment's key: only through Secrets Manager.
+      Sid: "KeysThroughSecretsManager",
+      Effect: "Allow",
+      Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+      Resource: regional(s, "kms", "key/*"),
+      Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${s.region}.amazonaws.com`, "aws:ResourceTag/environment": s.naming.environment } },
+    },
+    ...backupStatements(s),
+  ];
+}
+
+/**
+ * With backups: AWS Backup's resources of the environment in its region and the DR region. Vaults and restore testing
+ * plans by name (`<app>-<env>-*`, `<app>_<env>_*`); backup plans have generated ids, so they are created tagged as the
+ * environment's and managed by those tags, and their selections through them. The DR region's key aliases and the
+ * failure notifications' EventBridge rules by name.
+ */
+function backupStatements(s: DeployScope): PolicyStatementJson[] {
+  if (s.backupRegion === undefined) return [];
+  const prefix = s.naming.prefix;
+  const regions = [s.region, s.backupRegion];
+  const inRegions = (service: string, resource: string) => regions.map((r) => `arn:${s.partition}:${service}:${r}:${s.accountId}:${resource}`);
+  return [
+    { Sid: "BackupRead", Effect: "Allow", Action: ["backup:List*", "backup:Describe*", "backup:Get*"], Resource: "*" },
+    {
+      Sid: "BackupByName",
+      Effect: "Allow",
+      Action: ["backup:*", "events:*", "kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias"],
+      Resource: [
+        ...inRegions("backup", `backup-vault:${prefix}-*`),
+        regional(s, "backup", `restore-testing-plan:${prefix.replace(/-/g, "_")}_*`),
+        regional(s, "events", `rule/${prefix}-*`),
+        `arn:${s.partition}:kms:${s.backupRegion}:${s.accountId}:alias/${prefix}-*`,
+      ],
+    },
+    {
+      // Creating a vault with a customer managed key: AWS Backup mounts its storage and takes a grant on the key,
+      // through AWS Backup only, on the environment's keys (AWS Backup guide, "Create a backup vault").
+      Sid: "BackupVaultKeys",
+      Effect: "Allow",
+      Action: ["kms:CreateGrant", "kms:GenerateDataKey", "kms:Decrypt", "kms:DescribeKey"],
+      Resource: inRegions("kms", "key/*"),
+      Condition: { StringEquals: { "kms:ViaService": regions.map((r) => `backup.${r}.amazonaws.com`), "aws:ResourceTag/environment": s.naming.environment } },
+    },
+    { Sid: "BackupStorage", Effect: "Allow", Action: ["backup-storage:MountCapsule"], Resource: "*" },
+    {
+      // Tagging in the create call; an untagged existing plan could be claimed (as an untagged certificate), never
+      // another environment's.
+      Sid: "BackupPlansCreateTagged",
+      Effect: "Allow",
+      Action: ["backup:CreateBackupPlan", "backup:TagResource"],
+      Resource: "*",
+      Condition: { StringEquals: tagging(s), StringEqualsIfExists: { "aws:ResourceTag/environment": s.naming.environment } },
+    },
+    { Sid: "BackupPlansByTag", Effect: "Allow", Action: ["backup:*"], Resource: regional(s, "backup", "backup-plan:*"), Condition: tagged(s) },
+  ];
+}
+
+/** The workload's roles, the state role and the service-linked roles. */
+function roleStatements(s: DeployScope): PolicyStatementJson[] {
+  const prefix = s.naming.prefix;
+  return [
+    { Sid: "State", Effect: "Allow", Action: ["sts:AssumeRole"], Resource: s.stateRoleArns.length === 1 ? s.stateRoleArns[0] : [...s.stateRoleArns] },
+    {
+      // Listed, not iam:*: PassRole is granted below for three services only. The boundary's guardrails require the
+      // workload boundary on every role created or changed.
       Sid: "Roles",
       Effect: "Allow",
       // *RolePolicy: Put, Get, Delete, Attach and Detach; List*: the role's policies, tags and instance profiles.
@@ -463,92 +580,63 @@ function deployStatements(s: DeployScope): PolicyStatementJson[] {
       Effect: "Allow",
       Action: ["iam:PassRole"],
       Resource: iam(s, `role/${prefix}-*`),
-      Condition: { StringEquals: { "iam:PassedToService": [...DEPLOY_ROLE_PASSED_TO_SERVICES, ...(s.backups ? [DEPLOY_ROLE_BACKUP_SERVICES.passedTo] : [])] } },
+      Condition: { StringEquals: { "iam:PassedToService": [...DEPLOY_ROLE_PASSED_TO_SERVICES, ...(s.backupRegion !== undefined ? [DEPLOY_ROLE_BACKUP_SERVICES.passedTo] : [])] } },
     },
     {
       Sid: "ServiceLinkedRoles",
       Effect: "Allow",
       Action: ["iam:CreateServiceLinkedRole"],
       Resource: iam(s, "role/aws-service-role/*"),
-      Condition: { StringEquals: { "iam:AWSServiceName": [...DEPLOY_ROLE_SERVICE_LINKED_ROLES, ...(s.backups ? DEPLOY_ROLE_BACKUP_SERVICES.serviceLinked : [])] } },
+      Condition: { StringEquals: { "iam:AWSServiceName": [...DEPLOY_ROLE_SERVICE_LINKED_ROLES, ...(s.backupRegion !== undefined ? DEPLOY_ROLE_BACKUP_SERVICES.serviceLinked : [])] } },
     },
   ];
-  if (s.hostedZoneIds.length > 0) {
-    statements.push({
-      Sid: "Dns",
-      Effect: "Allow",
-      Action: ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets", "route53:GetHostedZone", "route53:ListTagsForResource", "route53:GetChange"],
-      Resource: [...s.hostedZoneIds.map((zone) => `arn:${s.partition}:route53:::hostedzone/${zone}`), `arn:${s.partition}:route53:::change/*`],
-    });
-  }
-  return statements;
 }
 
-/**
- * With backups: the environment's EventBridge rules; and, for AWS Backup's role (in the boundary), the RDS snapshots
- * AWS Backup names awsbackup:* (taken here, copied to and expired in the DR region) and the instances its restore tests
- * create and delete (awsbackup-restore-test-*). AWS names those, not the environment:
- * docs/security.md, "What the deploy role may do beyond its environment". Here rather than in a statement of their
- * own: the document is near IAM's size limit, and rds:* is already this statement's.
- */
-function backupResources(s: DeployScope): string[] {
-  return [regional(s, "events", `rule/${s.naming.prefix}-*`), `arn:${s.partition}:rds:*:${s.accountId}:snapshot:awsbackup:*`, regional(s, "rds", "db:awsbackup-restore-test-*")];
-}
+// ── the boundary ──
 
-/** The environment's log groups: its own path and the RDS exports of its database. */
-function logGroups(s: DeployScope): string[] {
-  return [regional(s, "logs", `log-group:${s.naming.path()}/*`), regional(s, "logs", `log-group:/aws/rds/instance/${s.naming.prefix}-*`)];
-}
-
-/** What the workload's roles do at run time beyond the deploy statements (their own logs and secrets are covered). */
-function workloadStatements(s: DeployScope): PolicyStatementJson[] {
-  const statements: PolicyStatementJson[] = [];
-  if (s.enhancedMonitoring) {
-    statements.push({
-      // What the AWS managed AmazonRDSEnhancedMonitoringRole grants, on the log group AWS names RDSOSMetrics.
-      Sid: "RdsMonitoring",
-      Effect: "Allow",
-      Action: ["logs:CreateLogGroup", "logs:PutRetentionPolicy", "logs:CreateLogStream", "logs:PutLogEvents", "logs:GetLogEvents"],
-      Resource: regional(s, "logs", "log-group:RDSOSMetrics*"),
-    });
-  }
-  if (s.ecsExec) {
-    statements.push({
-      // ECS Exec: these actions have no resource-level permissions.
-      Sid: "EcsExec",
-      Effect: "Allow",
-      Action: ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"],
-      Resource: "*",
-    });
-  }
-  if (s.workloadSecretArns.length > 0) {
-    statements.push({ Sid: "ExtraSecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [...s.workloadSecretArns] });
-  }
-  return statements;
-}
-
-/**
- * Denies that hold for the deploy role and for every role carrying the boundary. Removing a boundary
- * (`iam:DeleteRolePermissionsBoundary`) and changing any managed policy need no deny: no statement allows them, and
- * the boundary caps every role that carries it. A managed policy attached to such a role (even an AWS one) therefore
- * grants no more than the boundary.
- */
-function escalationDenies(s: DeployScope): PolicyStatementJson[] {
+/** The services a deploy uses, whole: the role's own policies confine them; the boundary caps what may ever be attached. */
+function ceilingStatements(s: DeployScope): PolicyStatementJson[] {
+  const prefix = s.naming.prefix;
   return [
     {
-      Sid: "DenyRolesWithoutBoundary",
+      Sid: "Services",
+      Effect: "Allow",
+      Action: ["ec2", "elasticloadbalancing", "acm", "route53", "ecs", "rds", "secretsmanager", "s3", "logs", "cloudwatch", "sns", "wafv2", "application-autoscaling", "kms", ...(s.backupRegion !== undefined ? ["backup", "backup-storage", "events"] : [])].map((x) => `${x}:*`),
+      Resource: "*",
+    },
+    { Sid: "StateRole", Effect: "Allow", Action: ["sts:AssumeRole"], Resource: s.stateRoleArns.length === 1 ? s.stateRoleArns[0] : [...s.stateRoleArns] },
+    {
+      Sid: "WorkloadRoles",
+      Effect: "Allow",
+      Action: ["iam:Get*", "iam:List*", "iam:CreateRole", "iam:DeleteRole", "iam:UpdateRole*", "iam:UpdateAssumeRolePolicy", "iam:TagRole", "iam:UntagRole", "iam:*RolePolicy", "iam:PutRolePermissionsBoundary", "iam:PassRole"],
+      Resource: iam(s, `role/${prefix}-*`),
+    },
+    { Sid: "ServiceLinkedRoles", Effect: "Allow", Action: ["iam:CreateServiceLinkedRole"], Resource: iam(s, "role/aws-service-role/*") },
+  ];
+}
+
+/**
+ * Denies that hold for the deploy role whatever policy is attached to it. Nothing allows removing a boundary or
+ * changing a managed policy; these make it explicit where it matters.
+ */
+function guardrails(s: DeployScope): PolicyStatementJson[] {
+  return [
+    {
+      // Every role created or changed carries the workload boundary: never the deploy role's own, never none.
+      Sid: "DenyRolesWithoutWorkloadBoundary",
       Effect: "Deny",
       Action: ["iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary"],
       Resource: "*",
-      Condition: { StringNotEquals: { "iam:PermissionsBoundary": s.boundaryArn } },
+      Condition: { StringNotEquals: { "iam:PermissionsBoundary": s.workloadBoundaryArn } },
     },
+    { Sid: "DenyRemovingBoundaries", Effect: "Deny", Action: ["iam:DeleteRolePermissionsBoundary"], Resource: "*" },
     {
-      // Only an administrator changes this policy and the GitHub roles (which match <app>-<env>-* too); reading them
-      // stays possible.
+      // Only an administrator changes the boundaries, these policies and the GitHub roles (which match <app>-<env>-*
+      // too); reading them stays possible.
       Sid: "DenyAdminOnly",
       Effect: "Deny",
       NotAction: ["iam:Get*", "iam:List*"],
-      Resource: [s.boundaryArn, iam(s, `role/${s.naming.prefix}-github-*`)],
+      Resource: [iam(s, `policy/${s.naming.prefix}-github-*`), s.workloadBoundaryArn, iam(s, `role/${s.naming.prefix}-github-*`)],
     },
     {
       // A trust policy that names a principal directly needs no allow on the caller's side (same account), so a role

@@ -18,8 +18,8 @@ export interface GithubPlanRoleProps {
   /** The stack's region (audience of the trust policy). */
   readonly region: string;
   /**
-   * ARN of the role the environment's S3 backend assumes to reach its state (`stateAccessRoleArn(state, environment)`
-   * from `src/config/state.ts`). The plan role may assume it and nothing else.
+   * ARN of the environment's read-only state role (`stateReadRoleArn(state, environment)` from `src/config/state.ts`):
+   * it reads the state and never writes or locks it. The plan role may assume it and nothing else.
    */
   readonly stateRoleArn: string;
   /**
@@ -28,6 +28,18 @@ export interface GithubPlanRoleProps {
    * @default ["main"]
    */
   readonly branches?: readonly string[];
+  /**
+   * The workflow file that plans pull requests and pushes.
+   *
+   * @default ".github/workflows/ci.yml"
+   */
+  readonly ciWorkflow?: string;
+  /**
+   * The deploy workflow, whose jobs outside a GitHub environment (on the branches above) may plan too.
+   *
+   * @default ".github/workflows/deploy.yml"
+   */
+  readonly deployWorkflow?: string;
   /**
    * Longest session, in seconds, from 3600 to 43200.
    *
@@ -60,11 +72,14 @@ export const PLAN_ROLE_DENIED_ACTIONS: readonly string[] = [
 /**
  * The role GitHub Actions assumes to plan an environment for a pull request or a push to main.
  *
- * Trust: the OIDC provider, audience `sts.amazonaws.com`, and exactly the `sub` claims
- * `repo:<owner>/<name>:pull_request` and `repo:<owner>/<name>:ref:refs/heads/main` (no wildcard). A job that runs in a
- * GitHub environment has another `sub` and cannot assume it. Pull requests from forks get no OIDC token from GitHub.
+ * Trust: the OIDC provider, audience `sts.amazonaws.com`, and the `sub` claims of GitHub's subject customization
+ * ({@link GITHUB_SUBJECT_CLAIM_KEYS}): the CI workflow for a pull request (`...:pull_request:job_workflow_ref:<owner>/<name>/.github/workflows/ci.yml@refs/pull/*\/merge`,
+ * the only wildcard, for the pull request's number), the CI and the deploy workflow on `main`
+ * (`...:ref:refs/heads/main:job_workflow_ref:<owner>/<name>/<workflow>@refs/heads/main`). A job that runs in a GitHub
+ * environment has another `sub` and cannot assume it. Pull requests from forks get no OIDC token from GitHub.
  *
- * Permissions: `sts:AssumeRole` on the environment's state role (to read the state), `secretsmanager:GetRandomPassword`
+ * Permissions: `sts:AssumeRole` on the environment's read-only state role (to read the state, never to write or lock
+ * it), `secretsmanager:GetRandomPassword`
  * (a plan opens the ephemeral passwords of the write-only secrets; the call creates and reads nothing), and explicit
  * denies of every data-plane read in {@link PLAN_ROLE_DENIED_ACTIONS}. Nothing else: the CI plans with `-refresh=false` (the refresh
  * of `aws_secretsmanager_secret_version` calls `GetSecretValue`, which this role must never do), so it reads no AWS
@@ -78,8 +93,10 @@ export class GithubPlanRole extends Construct {
   public readonly roleArn: string;
   /** Name of the role. */
   public readonly roleName: string;
-  /** The `sub` claims the role trusts. */
+  /** The exact `sub` claims the role trusts. */
   public readonly subjects: readonly string[];
+  /** The `sub` patterns the role trusts (pull requests). */
+  public readonly subjectPatterns: readonly string[];
   /** The role resource. */
   public readonly role: IamRole;
 
@@ -93,13 +110,16 @@ export class GithubPlanRole extends Construct {
     if (!/^arn:aws[a-z-]*:iam::[0-9]{12}:role\/.+$/.test(props.stateRoleArn)) {
       throw new Error(`GithubPlanRole: stateRoleArn got ${JSON.stringify(props.stateRoleArn)}; allowed: an IAM role ARN such as "arn:aws:iam::123456789012:role/whcsites-tfstate-staging"`);
     }
-    this.subjects = [props.repository.pullRequestSubject(), ...branches.map((b) => props.repository.branchSubject(b))];
+    const ci = props.ciWorkflow ?? ".github/workflows/ci.yml";
+    const deploy = props.deployWorkflow ?? ".github/workflows/deploy.yml";
+    this.subjects = branches.flatMap((b) => [props.repository.branchSubject(b, ci), props.repository.branchSubject(b, deploy)]);
+    this.subjectPatterns = [props.repository.pullRequestSubject(ci)];
 
     // ── iam ──
     this.role = new IamRole(this, "Resource", {
       name: githubPlanRoleName(props.naming),
       description: `GitHub Actions plans of ${props.naming.environment} from ${props.repository.fullName} (pull requests, ${branches.join(", ")}): reads its state, nothing else`,
-      assumeRolePolicy: githubTrustPolicy(props.oidcProviderArn, props.region, this.subjects),
+      assumeRolePolicy: githubTrustPolicy(props.oidcProviderArn, props.region, this.subjects, this.subjectPatterns),
       maxSessionDuration: maxSessionDurationSeconds,
     });
     new IamRolePolicy(this, "policy", {

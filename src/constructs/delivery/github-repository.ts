@@ -10,6 +10,13 @@ import { PropError } from "../shared";
 export const GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";
 
 /**
+ * The claims the repository's `sub` is made of (GitHub's subject customization, set once per repository: docs/delivery.md,
+ * "Pinning the workflow"). AWS IAM conditions on `sub` and `aud` of a GitHub token only, not on its other claims, so
+ * the workflow file and its ref must be in `sub` to be checked: `repo:<repository>:<context>:job_workflow_ref:<owner>/<name>/<workflow>@<ref>`.
+ */
+export const GITHUB_SUBJECT_CLAIM_KEYS: readonly string[] = ["repo", "context", "job_workflow_ref"];
+
+/**
  * The audience (`aud`) configure-aws-credentials asks GitHub for, and the client id the IAM OIDC provider accepts:
  * `sts.amazonaws.com`, or `sts.amazonaws.com.cn` in the China partition.
  *
@@ -77,31 +84,56 @@ export class GithubRepository {
   }
 
   // ── subjects ──
-  /** `sub` of a workflow job run for a pull request: `repo:<repository>:pull_request`. */
-  public pullRequestSubject(): string {
-    return `repo:${this.subjectRepository}:pull_request`;
+  // All of the form GITHUB_SUBJECT_CLAIM_KEYS makes.
+  /**
+   * `sub` pattern of a job of `workflow` run for a pull request:
+   * `repo:<repository>:pull_request:job_workflow_ref:<owner>/<name>/<workflow>@refs/pull/<number>/merge`. A pattern
+   * (`StringLike`): the pull request's number is in the ref; the rest is fixed.
+   */
+  public pullRequestSubject(workflow: string): string {
+    return `repo:${this.subjectRepository}:pull_request:job_workflow_ref:${this.workflowRef(workflow, "refs/pull/*/merge")}`;
   }
 
-  /** `sub` of a job run on a push to (or a dispatch on) `branch`: `repo:<repository>:ref:refs/heads/<branch>`. */
-  public branchSubject(branch: string): string {
-    if (!BRANCH.test(branch) || branch.includes("..") || branch.endsWith("/") || branch.endsWith(".lock")) {
-      throw new PropError("GithubRepository", [{ prop: "branch", detail: `got ${JSON.stringify(branch)}; allowed: a branch name such as "main" (no wildcards, spaces or "..")` }]);
-    }
-    return `repo:${this.subjectRepository}:ref:refs/heads/${branch}`;
+  /**
+   * `sub` of a job of `workflow` run on a push to (or a dispatch on) `branch`, outside any GitHub environment:
+   * `repo:<repository>:ref:refs/heads/<branch>:job_workflow_ref:<owner>/<name>/<workflow>@refs/heads/<branch>`.
+   */
+  public branchSubject(branch: string, workflow: string): string {
+    const ref = `refs/heads/${requireBranch(branch)}`;
+    return `repo:${this.subjectRepository}:ref:${ref}:job_workflow_ref:${this.workflowRef(workflow, ref)}`;
   }
 
-  /** `sub` of a job that runs in a GitHub environment: `repo:<repository>:environment:<environment>`. */
-  public environmentSubject(environment: string): string {
+  /**
+   * `sub` of a job of `workflow`, run from `branch`, that runs in a GitHub environment (whose protection rules gate it):
+   * `repo:<repository>:environment:<environment>:job_workflow_ref:<owner>/<name>/<workflow>@refs/heads/<branch>`.
+   */
+  public environmentSubject(environment: string, workflow: string, branch: string): string {
     if (!ENVIRONMENT.test(environment)) {
       throw new PropError("GithubRepository", [{ prop: "environment", detail: `got ${JSON.stringify(environment)}; allowed: 1 to 255 letters, digits, ".", "_" and "-"` }]);
     }
-    return `repo:${this.subjectRepository}:environment:${environment}`;
+    return `repo:${this.subjectRepository}:environment:${environment}:job_workflow_ref:${this.workflowRef(workflow, `refs/heads/${requireBranch(branch)}`)}`;
+  }
+
+  /** `job_workflow_ref` of a workflow file of this repository at `ref`: `<owner>/<name>/<workflow>@<ref>`. */
+  private workflowRef(workflow: string, ref: string): string {
+    if (!WORKFLOW.test(workflow)) {
+      throw new PropError("GithubRepository", [{ prop: "workflow", detail: `got ${JSON.stringify(workflow)}; allowed: a workflow file such as ".github/workflows/deploy.yml"` }]);
+    }
+    return `${this.fullName}/${workflow}@${ref}`;
   }
 }
 
 // ── helpers ──
 
 const BRANCH = /^[A-Za-z0-9._-][A-Za-z0-9._/-]{0,254}$/;
+const WORKFLOW = /^\.github\/workflows\/[A-Za-z0-9._-]+\.ya?ml$/;
+
+function requireBranch(branch: string): string {
+  if (!BRANCH.test(branch) || branch.includes("..") || branch.endsWith("/") || branch.endsWith(".lock")) {
+    throw new PropError("GithubRepository", [{ prop: "branch", detail: `got ${JSON.stringify(branch)}; allowed: a branch name such as "main" (no wildcards, spaces or "..")` }]);
+  }
+  return branch;
+}
 const ENVIRONMENT = /^[A-Za-z0-9._-]{1,255}$/;
 
 /** Why `repository` is not a GitHub `owner/name`, or undefined when it is. */
@@ -120,31 +152,36 @@ function repositoryProblem(repository: string): string | undefined {
 
 /**
  * The trust policy of a role assumed from GitHub Actions: `sts:AssumeRoleWithWebIdentity` through `providerArn`, only
- * with the audience of `region`'s partition and only for the exact `subjects` given (no wildcard).
+ * with the audience of `region`'s partition, for the exact `subjects` given, and for the `subjectPatterns` (a pull
+ * request's `sub`, whose ref holds its number), each in a statement of its own (one statement's conditions all hold
+ * together).
  *
  * @param providerArn ARN of the account's GitHub OIDC provider
  * @param region the region of the role's stack, for the audience
- * @param subjects `sub` claims from {@link GithubRepository}, at least one
+ * @param subjects exact `sub` claims from {@link GithubRepository}
+ * @param subjectPatterns `sub` patterns from {@link GithubRepository.pullRequestSubject} (a `*` only where GitHub puts the pull request's number)
  */
-export function githubTrustPolicy(providerArn: string, region: string, subjects: readonly string[]): string {
-  if (subjects.length === 0 || subjects.some((s) => s.includes("*") || s.includes("?"))) {
+export function githubTrustPolicy(providerArn: string, region: string, subjects: readonly string[], subjectPatterns: readonly string[] = []): string {
+  if (subjects.length + subjectPatterns.length === 0 || subjects.some((s) => s.includes("*") || s.includes("?"))) {
     throw new Error(`githubTrustPolicy: subjects got ${JSON.stringify(subjects)}; allowed: at least one exact sub claim (no "*" or "?")`);
   }
+  for (const pattern of subjectPatterns) {
+    if (pattern.includes("?") || pattern.replace("@refs/pull/*/merge", "").includes("*")) {
+      throw new Error(`githubTrustPolicy: subjectPatterns got ${JSON.stringify(pattern)}; allowed: a pull request's sub, with "*" only for its number ("@refs/pull/*/merge")`);
+    }
+  }
+  const statement = (sid: string, test: "StringEquals" | "StringLike", values: readonly string[]) => ({
+    Sid: sid,
+    Effect: "Allow",
+    Principal: { Federated: providerArn },
+    Action: "sts:AssumeRoleWithWebIdentity",
+    Condition: {
+      StringEquals: { [`${GITHUB_OIDC_HOST}:aud`]: githubOidcAudience(region), ...(test === "StringEquals" ? { [`${GITHUB_OIDC_HOST}:sub`]: values.length === 1 ? values[0] : [...values] } : {}) },
+      ...(test === "StringLike" ? { StringLike: { [`${GITHUB_OIDC_HOST}:sub`]: values.length === 1 ? values[0] : [...values] } } : {}),
+    },
+  });
   return JSON.stringify({
     Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "GithubActions",
-        Effect: "Allow",
-        Principal: { Federated: providerArn },
-        Action: "sts:AssumeRoleWithWebIdentity",
-        Condition: {
-          StringEquals: {
-            [`${GITHUB_OIDC_HOST}:aud`]: githubOidcAudience(region),
-            [`${GITHUB_OIDC_HOST}:sub`]: subjects.length === 1 ? subjects[0] : [...subjects],
-          },
-        },
-      },
-    ],
+    Statement: [...(subjects.length > 0 ? [statement("GithubActions", "StringEquals", subjects)] : []), ...(subjectPatterns.length > 0 ? [statement("GithubPullRequests", "StringLike", subjectPatterns)] : [])],
   });
 }

@@ -2,7 +2,11 @@ export { GithubOidcProvider, githubOidcProviderArn } from "./github-oidc-provide
 export type { GithubOidcProviderProps } from "./github-oidc-provider";
 export { GithubPlanRole, githubPlanRoleName, PLAN_ROLE_DENIED_ACTIONS } from "./github-plan-role";
 export type { GithubPlanRoleProps } from "./github-plan-role";
-export { GithubDeployRole, githubDeployBoundaryArn, githubDeployBoundaryName, githubDeployRoleName } from "./github-deploy-role";
+export { GithubDeployRole, githubDeployBoundaryArn, githubDeployBoundaryName, githubDeployPolicyName, githubDeployRoleArn, githubDeployRoleName } from "./github-deploy-role";
 export type { GithubDeployRoleProps } from "./github-deploy-role";
-export { GithubRepository } from "./github-repository";
+export { GithubRepository, GITHUB_SUBJECT_CLAIM_KEYS } from "./github-repository";
+export { WorkloadBoundary, workloadBoundaryArn, workloadBoundaryName } from "./workload-boundary";
+export type { WorkloadBoundaryProps } from "./workload-boundary";
+export { MANAGED_POLICY_MAX_CHARACTERS, policyJson } from "./policy-document";
+export type { PolicyStatementJson } from "./policy-document";
 export type { GithubRepositoryProps } from "./github-repository";

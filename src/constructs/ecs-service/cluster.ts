@@ -6,7 +6,7 @@ import { EcsClusterCapacityProviders } from "@cdktf/provider-aws/lib/ecs-cluster
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { Naming } from "../../core/naming";
 import { CLOUDWATCH_RETENTION_DAYS } from "../../domain/cloudwatch";
-import { accountAdministersKey } from "../../domain/kms";
+import { accountAdministersKey, rolesAdministerKey } from "../../domain/kms";
 import { partitionOf } from "../../domain/partition";
 import { tierDefaults } from "../../domain/tier-defaults";
 import { PropChecks } from "../shared";
@@ -64,6 +64,13 @@ export interface ClusterProps {
    * @default none (required with `customerManagedKey`)
    */
   readonly region?: string;
+  /**
+   * Roles that administer the key through its own policy, besides the account (the environment's deploy role, whose
+   * IAM policies grant nothing on existing keys).
+   *
+   * @default none
+   */
+  readonly keyAdministratorArns?: readonly string[];
   /**
    * Production defaults (log retention; `prevent_destroy` on the log key).
    *
@@ -162,6 +169,7 @@ export class Cluster extends Construct {
         Statement: [
           // Administration by the account; CloudWatch Logs alone uses the key.
           accountAdministersKey(`arn:${partition}:iam::${props.accountId}:root`),
+          ...[rolesAdministerKey(props.keyAdministratorArns ?? [])].filter((x) => x !== undefined),
           {
             Sid: "CloudWatchLogsUsesItForTheExecLogGroup",
             Effect: "Allow",

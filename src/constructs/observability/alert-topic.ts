@@ -5,7 +5,7 @@ import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import { acknowledge } from "../../core/acknowledge";
 import { Naming } from "../../core/naming";
-import { accountAdministersKey, accountUsesThroughService } from "../../domain/kms";
+import { accountAdministersKey, accountUsesThroughService, rolesAdministerKey } from "../../domain/kms";
 import { partitionOf } from "../../domain/partition";
 import { PropChecks } from "../shared";
 
@@ -24,6 +24,13 @@ export interface AlertTopicProps {
   readonly accountId: string;
   /** The region of the topic, for its ARN and the alarms' source ARNs. */
   readonly region: string;
+  /**
+   * Roles that administer the key through its own policy, besides the account (the environment's deploy role, whose
+   * IAM policies grant nothing on existing keys).
+   *
+   * @default none
+   */
+  readonly keyAdministratorArns?: readonly string[];
   /**
    * E-mail addresses subscribed to the topic. Each one gets a confirmation mail from AWS and receives nothing until
    * the link in it is followed.
@@ -115,6 +122,7 @@ export class AlertTopic extends Construct {
         Statement: [
           // Administration by the account; use by its IAM policies (an operator's test publish) through SNS only.
           accountAdministersKey(rootArn),
+          ...[rolesAdministerKey(props.keyAdministratorArns ?? [])].filter((x) => x !== undefined),
           accountUsesThroughService("AccountUsesThroughSnsOnly", rootArn, props.accountId, `sns.${props.region}.amazonaws.com`, ["kms:Decrypt", "kms:GenerateDataKey*"]),
           {
             // CloudWatch alarms encrypt the message they publish. AWS documents this statement without conditions

@@ -5,7 +5,7 @@ import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
 import { Naming } from "../../core/naming";
-import { accountAdministersKey, accountUsesThroughService } from "../../domain/kms";
+import { accountAdministersKey, accountUsesThroughService, rolesAdministerKey } from "../../domain/kms";
 import { partitionOf } from "../../domain/partition";
 import { tierDefaults } from "../../domain/tier-defaults";
 import { EphemeralPassword } from "./ephemeral-password";
@@ -64,6 +64,13 @@ export interface AppSecretsProps {
    * @default none; required when `customerManagedKey` is true
    */
   readonly region?: string;
+  /**
+   * Roles that administer the key through its own policy, besides the account (the environment's deploy role, whose
+   * IAM policies grant nothing on existing keys).
+   *
+   * @default none
+   */
+  readonly keyAdministratorArns?: readonly string[];
   /**
    * Generate the database master password and create the connection secret (the database writes its value with
    * {@link AppSecrets.storeDatabaseConnection}).
@@ -215,6 +222,7 @@ export class AppSecrets extends Construct {
             // Administration by the account; use by its IAM policies (a service's execution role) through Secrets
             // Manager only.
             accountAdministersKey(rootArn),
+            ...[rolesAdministerKey(props.keyAdministratorArns ?? [])].filter((x) => x !== undefined),
             accountUsesThroughService("UseThroughSecretsManagerOnly", rootArn, props.accountId as string, `secretsmanager.${props.region}.amazonaws.com`, [
               "kms:Encrypt",
               "kms:Decrypt",
