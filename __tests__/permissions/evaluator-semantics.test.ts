@@ -33,4 +33,15 @@ describe("iam-simulate and IAM's documented wildcard semantics", () => {
     expect((await evaluate(role, { action: "elasticloadbalancing:AddTags", resource })).decision).toBe("Error");
     expect((await evaluate(role, { action: "elasticloadbalancing:AddTags", resource, withoutValidation: true })).decision).toBe("Allowed");
   });
+
+  test("GIVEN AWS Backup's ListTags on a vault WHEN validated THEN the vault's ARN matches two resource types of the catalogue (its recovery point's template takes any ARN), so such calls are evaluated without input validation (CATALOGUE_GAPS), where the policy's resource still decides", async () => {
+    const vault = `arn:aws:backup:eu-west-1:${ACCOUNT}:backup-vault:whcsites-staging-backups`;
+    const role: EvaluatedRole = {
+      ...roleWith("*"),
+      identity: [{ name: "p", policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "backup:ListTags", Resource: `arn:aws:backup:eu-west-1:${ACCOUNT}:backup-vault:whcsites-staging-*` }] } }],
+    };
+    expect(await evaluate(role, { action: "backup:ListTags", resource: vault })).toMatchObject({ decision: "Error", detail: expect.stringContaining("multiple.resource.types") });
+    expect((await evaluate(role, { action: "backup:ListTags", resource: vault, withoutValidation: true })).decision).toBe("Allowed");
+    expect((await evaluate(role, { action: "backup:ListTags", resource: vault.replace("whcsites-staging-", "other-"), withoutValidation: true })).decision).toBe("ImplicitlyDenied");
+  });
 });
