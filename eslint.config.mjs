@@ -50,7 +50,8 @@ const MODULES = {
   rds: ["shared", "network"],
   "ecs-service": ["shared", "network:interfaces", "alb:interfaces", "secrets:interfaces"],
   release: ["shared", "network", "secrets", "ecs-service"],
-  observability: ["shared", "alb", "rds", "ecs-service"],
+  jobs: ["shared", "network:interfaces", "secrets:interfaces", "ecs-service"],
+  observability: ["shared", "alb", "rds", "ecs-service", "jobs"],
   edge: ["shared", "alb", "observability"],
   delivery: ["shared"],
 };

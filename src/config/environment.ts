@@ -87,6 +87,41 @@ export interface ServiceConfig {
   readonly targetCpuPercent?: number;
   readonly targetRequestsPerTarget?: number;
   readonly registryCredentials?: RegistryCredentials;
+  /** The name and port other services reach it by (ECS Service Connect): an internal service. */
+  readonly expose?: { readonly name: string; readonly port: number };
+  /** The `expose` names of the internal services it calls. */
+  readonly calls: readonly string[];
+}
+
+/** One scheduled job of an environment file, validated; unset optional settings are left to the constructs' defaults. */
+export interface JobConfig {
+  /** The job's name (the key in `jobs`), also the part of its AWS names. */
+  readonly name: string;
+  /** How the container is run. */
+  readonly profile: ServiceProfile;
+  /** Its own image reference, pinned in the file; undefined: the environment's release image. */
+  readonly image?: string;
+  /** The job's command. */
+  readonly command: readonly string[];
+  /** `cron(...)` or `rate(...)`, as EventBridge Scheduler takes it. */
+  readonly schedule: string;
+  /** The time zone of the schedule: UTC unless the file says otherwise. */
+  readonly timezone: string;
+  readonly cpu: number;
+  readonly memoryMiB: number;
+  readonly cpuArchitecture?: "X86_64" | "ARM64";
+  readonly timeoutMinutes?: number;
+  readonly retries?: number;
+  readonly paused?: boolean;
+  /** Plain variables from the file. */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Secret variables from the file: variable name to secret name. */
+  readonly secrets: Readonly<Record<string, string>>;
+  /** Whether it gets the database (security group rule and connection secret). */
+  readonly database: boolean;
+  readonly poolSize?: number;
+  readonly logRetentionDays?: number;
+  readonly registryCredentials?: RegistryCredentials;
 }
 
 /**
@@ -145,6 +180,8 @@ export interface EnvironmentConfig {
   };
   /** The services, in file order. */
   readonly services: readonly ServiceConfig[];
+  /** The scheduled jobs, in file order. */
+  readonly jobs: readonly JobConfig[];
   /** PostgreSQL size, backups and protections: see `Rds`. Undefined: the environment has no database. */
   readonly database?: {
     readonly engineVersion: string;
@@ -276,6 +313,8 @@ const WORDS: PatternWords = {
   secrets: "a secret name of this environment (lower-case letters, digits and single hyphens)",
   existing: "a Secrets Manager secret ARN",
   "services.(name)": 'a service name: lower-case letters, digits and single hyphens, starting with a letter, at most 20 characters',
+  "jobs.(name)": "a job name: lower-case letters, digits and single hyphens, starting with a letter",
+  calls: "the expose.name of a service of this environment",
   "environment.(name)": "an environment variable name: upper-case letters, digits and _, not starting with a digit",
   "secrets.(name)": "an environment variable name: upper-case letters, digits and _, not starting with a digit",
   "existing.(name)": "a secret name: lower-case letters, digits and single hyphens",
@@ -306,6 +345,7 @@ interface EnvironmentFile {
     healthCheck?: { intervalSeconds?: number; timeoutSeconds?: number; healthyThreshold?: number; unhealthyThreshold?: number };
   };
   services: Record<string, ServiceFile>;
+  jobs?: Record<string, JobFile>;
   database?: {
     engineVersion?: string;
     instanceClass: string;
@@ -340,12 +380,39 @@ interface EnvironmentFile {
   };
 }
 
-type ServiceFile = Omit<ServiceConfig, "name" | "awsName" | "profile" | "environment" | "secrets" | "database" | "registryCredentials"> & {
+type ServiceFile = Omit<ServiceConfig, "name" | "awsName" | "profile" | "environment" | "secrets" | "database" | "registryCredentials" | "calls"> & {
   profile?: ServiceProfile;
   environment?: Record<string, string>;
   secrets?: Record<string, string>;
   database?: boolean;
   registryCredentials?: string;
+  calls?: string[];
+};
+
+type JobFile = Omit<JobConfig, "name" | "profile" | "timezone" | "environment" | "secrets" | "database" | "registryCredentials"> & {
+  profile?: ServiceProfile;
+  timezone?: string;
+  environment?: Record<string, string>;
+  secrets?: Record<string, string>;
+  database?: boolean;
+  registryCredentials?: string;
+};
+
+/** Names a job may not take: their AWS names are the migration's, or a service's of the first wave. */
+const RESERVED_JOB_NAMES = new Map([
+  ["migrate", "the migration task's family whcsites-<env>-migrate"],
+  ["service", "the api service's AWS names"],
+]);
+
+/**
+ * Settings a job does not have, with why: the schema would only call them unknown. Their schema complaint is replaced
+ * by this line.
+ */
+const NOT_FOR_JOBS: Readonly<Record<string, string>> = {
+  route: "a job runs on its schedule and serves no requests; a service under \"services\" takes a route",
+  expose: "a job is no service another can call; a service under \"services\" takes expose",
+  calls: "a scheduled task cannot join ECS Service Connect (RunTask tasks have no Service Connect configuration), so a job cannot call an internal service by name; a service under \"services\" takes calls",
+  desiredCount: "a job runs one task per run, when its schedule says",
 };
 
 /** Environment names become stack names and AWS name parts; 14 characters keep every AWS name within its limit. */
@@ -384,8 +451,14 @@ export function loadEnvironment(file: string): EnvironmentConfig {
     problem("service", 'is the single-service shape, which is gone; convert it: move the block into "services": {"api": {...the same settings..., ' +
       '"route": "default", "database": true}} (docs/environments.md, "Upgrading from one service"); "image", "migrations" and the rest stay where they are');
   }
-  // The schema's own complaint about the old key would repeat the line above less helpfully.
-  problems.push(...schemaProblems(schemaValidator(), raw, shown, WORDS).filter((p) => !(oldShape && (p.field === "service" || p.field === "services"))));
+  const notForJobs = settingsNotForJobs(raw);
+  for (const [field, given, why] of notForJobs) problem(field, `got ${JSON.stringify(given)}; allowed: none on a job (${why})`);
+  // The schema's own complaints about the old key and a job's service settings would repeat the lines above less helpfully.
+  problems.push(
+    ...schemaProblems(schemaValidator(), raw, shown, WORDS).filter(
+      (p) => !(oldShape && (p.field === "service" || p.field === "services")) && !notForJobs.some(([field]) => p.field === field),
+    ),
+  );
   if (problems.length > 0) throw new ConfigError(problems);
   checkOperations(raw as EnvironmentFile, problem);
   if (problems.length > 0) throw new ConfigError(problems);
@@ -393,6 +466,17 @@ export function loadEnvironment(file: string): EnvironmentConfig {
   checkRelations(config, problem);
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** The settings of a service that a job of the file has: [field, value, why a job has none]. */
+function settingsNotForJobs(raw: unknown): Array<[string, unknown, string]> {
+  const jobs = raw !== null && typeof raw === "object" ? (raw as { jobs?: unknown }).jobs : undefined;
+  if (jobs === null || typeof jobs !== "object") return [];
+  return Object.entries(jobs as Record<string, unknown>).flatMap(([name, job]) =>
+    job !== null && typeof job === "object"
+      ? Object.entries(NOT_FOR_JOBS).filter(([key]) => key in job).map(([key, why]): [string, unknown, string] => [`jobs.${name}.${key}`, (job as Record<string, unknown>)[key], why])
+      : [],
+  );
 }
 
 /**
@@ -449,6 +533,8 @@ function checkRelations(c: EnvironmentConfig, problem: (field: string, message: 
       }
     }
   }
+  checkInternalServices(c, problem);
+  checkJobs(c, secretNames, problem);
   if (c.production && c.image.tag !== undefined && MUTABLE_TAGS.includes(c.image.tag.toLowerCase())) {
     problem("image", `got "${c.image.repository}:${c.image.tag}", whose tag is moved on purpose; allowed in production: a release tag such as 1.4.2, or a digest (@sha256:...)`);
   }
@@ -469,6 +555,73 @@ function checkRelations(c: EnvironmentConfig, problem: (field: string, message: 
       problem("migrations.service", `got ${JSON.stringify(migrations.service)}, which is not a service of this environment; allowed: ${c.services.map((s) => JSON.stringify(s.name)).join(", ")}`);
     } else if (!owner.database) {
       problem("migrations.service", `got ${JSON.stringify(migrations.service)}, which has no database access; allowed: a service with "database": true`);
+    }
+  }
+}
+
+/**
+ * Internal services and their callers: an exposed service has no route (the internet never reaches it), each name is
+ * exposed once, and a service calls only names another service exposes. Calls may form cycles (a calls b, b calls a):
+ * each edge is its own security group rule and Service Connect client, and ECS rolls each service out on its own, so a
+ * cycle orders nothing and deadlocks nothing. A service calling itself is refused: its own name goes through its proxy
+ * to its own tasks, which `localhost` reaches without a rule.
+ */
+function checkInternalServices(c: EnvironmentConfig, problem: (field: string, message: string) => void): void {
+  const exposedBy = new Map<string, string>();
+  for (const s of c.services) {
+    if (s.expose === undefined) continue;
+    const at = `services.${s.name}.expose`;
+    if (s.route !== undefined) {
+      problem(at, `got ${JSON.stringify(s.expose)} on a service with a route; allowed: expose or route, not both (an internal service is reached by name from the services that call it, never through the load balancer)`);
+    }
+    const owner = exposedBy.get(s.expose.name);
+    if (owner !== undefined) {
+      problem(`${at}.name`, `got ${JSON.stringify(s.expose.name)}, which services.${owner}.expose.name has too; allowed: a name no other service exposes`);
+    } else {
+      exposedBy.set(s.expose.name, s.name);
+    }
+  }
+  const exposed = [...exposedBy.keys()];
+  for (const s of c.services) {
+    for (const name of s.calls) {
+      const at = `services.${s.name}.calls`;
+      const server = exposedBy.get(name);
+      if (server === undefined) {
+        const service = c.services.find((other) => other.name === name);
+        const hint = service === undefined ? "" : ` (services.${name} is not exposed: give it "expose": {"name": "${name}", "port": 4000})`;
+        problem(at, `got ${JSON.stringify(name)}, which no service of this environment exposes${hint}; allowed: ${exposed.length === 0 ? "none (no service has expose)" : exposed.map((n) => JSON.stringify(n)).join(", ")}`);
+      } else if (server === s.name) {
+        problem(at, `got ${JSON.stringify(name)}, the service's own name; allowed: the names of other services (a service reaches itself on localhost)`);
+      }
+    }
+  }
+}
+
+/**
+ * Jobs: names that clash with no service's AWS names, and what they refer to (secrets, the database) exists. Their
+ * schedule, time zone, size and name length are ScheduledJob's props, checked there.
+ */
+function checkJobs(c: EnvironmentConfig, secretNames: ReadonlySet<string>, problem: (field: string, message: string) => void): void {
+  for (const job of c.jobs) {
+    const at = `jobs.${job.name}`;
+    const reserved = RESERVED_JOB_NAMES.get(job.name);
+    if (reserved !== undefined) problem(at, `is a reserved name (${reserved}); allowed: any other name`);
+    if (c.services.some((s) => s.name === job.name)) {
+      problem(at, `is also services.${job.name}: a job and a service share their AWS names (task family, log group, roles); allowed: a name no service has`);
+    }
+    for (const [variable, secret] of Object.entries(job.secrets)) {
+      if (!secretNames.has(secret)) {
+        problem(`${at}.secrets.${variable}`, `got ${JSON.stringify(secret)}, which is not a secret of this environment; allowed: ${[...secretNames].map((n) => JSON.stringify(n)).join(", ")} (list new ones under secrets.generated, secrets.managed or secrets.existing)`);
+      }
+    }
+    if (job.database && c.database === undefined) {
+      problem(`${at}.database`, "got true, but this environment has no database block; allowed: false, or add a database block");
+    }
+    if (c.production && job.image !== undefined && !job.image.includes("@")) {
+      const tag = /:([^:/@]+)$/.exec(job.image)?.[1];
+      if (tag !== undefined && MUTABLE_TAGS.includes(tag.toLowerCase())) {
+        problem(`${at}.image`, `got ${JSON.stringify(job.image)}, whose tag ${JSON.stringify(tag)} is moved on purpose; allowed in production: a release tag such as 1.4.2, or a digest (@sha256:...)`);
+      }
     }
   }
 }
@@ -537,6 +690,23 @@ function resolve(input: EnvironmentFile, name: string, file: string): Environmen
       secrets: { ...(secrets ?? {}) },
       database: database ?? false,
       registryCredentials: registry === undefined ? undefined : registry === "managed" ? { mode: "managed" } : { mode: "existing", secretArn: registry },
+      expose: s.expose === undefined ? undefined : { ...s.expose },
+      calls: [...(s.calls ?? [])],
+    };
+  });
+  const jobs = Object.entries(input.jobs ?? {}).map(([jobName, j]): JobConfig => {
+    const { profile, timezone, environment, secrets, database, registryCredentials, command, ...settings } = j;
+    return {
+      ...settings,
+      name: jobName,
+      profile: profile ?? "phoenix",
+      command: [...command],
+      timezone: timezone ?? "UTC",
+      environment: { ...(environment ?? {}) },
+      secrets: { ...(secrets ?? {}) },
+      database: database ?? false,
+      registryCredentials:
+        registryCredentials === undefined ? undefined : registryCredentials === "managed" ? { mode: "managed" } : { mode: "existing", secretArn: registryCredentials },
     };
   });
   const api = services.find((s) => s.name === API_SERVICE);
@@ -576,6 +746,7 @@ function resolve(input: EnvironmentFile, name: string, file: string): Environmen
       },
     },
     services,
+    jobs,
     database:
       input.database === undefined
         ? undefined

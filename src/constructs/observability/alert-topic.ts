@@ -52,6 +52,15 @@ export interface AlertTopicProps {
    * @default false
    */
   readonly production?: boolean;
+  /**
+   * EventBridge rules of this account whose names start with this prefix may publish too (a scheduled job's failure
+   * rule, `<app>-<environment>-<job>-failed`): the topic's policy admits them by source ARN, and the key lets
+   * EventBridge encrypt their messages. With `existingTopicArn`, that topic's policy must admit them where it is
+   * managed.
+   *
+   * @default none: only CloudWatch alarms publish
+   */
+  readonly eventRuleNamePrefix?: string;
 }
 
 /**
@@ -118,6 +127,19 @@ export class AlertTopic extends Construct {
           accountAdministersKey(rootArn),
           ...[rolesAdministerKey(props.keyAdministratorArns ?? [])].filter((x) => x !== undefined),
           accountUsesThroughService("AccountUsesThroughSnsOnly", rootArn, props.accountId, `sns.${props.region}.amazonaws.com`, ["kms:Decrypt", "kms:GenerateDataKey*"]),
+          ...(props.eventRuleNamePrefix === undefined
+            ? []
+            : [
+                {
+                  // EventBridge encrypts what its rules send to an encrypted topic; as for the alarms, AWS documents the
+                  // statement without conditions, and the topic's policy admits only this account's rules by name.
+                  Sid: "EventBridgeRulesEncryptNotifications",
+                  Effect: "Allow",
+                  Principal: { Service: "events.amazonaws.com" },
+                  Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+                  Resource: "*",
+                },
+              ]),
           {
             // CloudWatch alarms encrypt the message they publish. AWS documents this statement without conditions
             // (the alarms' own source ARN is not passed to KMS); who may publish is limited by the topic's policy.
@@ -131,7 +153,14 @@ export class AlertTopic extends Construct {
       }),
       lifecycle: production ? { preventDestroy: true } : undefined,
     });
-    acknowledge(key, "WHC.KMS1", "CloudWatch alarms encrypt their notifications with this key: AWS documents that statement for the cloudwatch.amazonaws.com service principal without conditions, and the topic's policy admits only this account's alarms (aws:SourceAccount, aws:SourceArn); the account itself gets administration, and use through SNS only");
+    acknowledge(
+      key,
+      "WHC.KMS1",
+      props.eventRuleNamePrefix === undefined
+        ? "CloudWatch alarms encrypt their notifications with this key: AWS documents that statement for the cloudwatch.amazonaws.com service principal without conditions, and the topic's policy admits only this account's alarms (aws:SourceAccount, aws:SourceArn); the account itself gets administration, and use through SNS only"
+        : "CloudWatch alarms and EventBridge rules encrypt their notifications with this key: AWS documents those statements for the cloudwatch.amazonaws.com and events.amazonaws.com service principals without conditions, and the topic's policy admits only this account's alarms and its rules named " +
+            `${props.eventRuleNamePrefix}* (aws:SourceAccount, aws:SourceArn); the account itself gets administration, and use through SNS only`,
+    );
     this.kmsKeyArn = key.arn;
 
     // ── topic ──
@@ -170,6 +199,21 @@ export class AlertTopic extends Construct {
               StringEquals: { "aws:SourceAccount": props.accountId },
             },
           },
+          ...(props.eventRuleNamePrefix === undefined
+            ? []
+            : [
+                {
+                  Sid: "EventBridgeRulesOfThisAccountPublish",
+                  Effect: "Allow",
+                  Principal: { Service: "events.amazonaws.com" },
+                  Action: "sns:Publish",
+                  Resource: topicArn,
+                  Condition: {
+                    ArnLike: { "aws:SourceArn": `arn:${partition}:events:${props.region}:${props.accountId}:rule/${props.eventRuleNamePrefix}*` },
+                    StringEquals: { "aws:SourceAccount": props.accountId },
+                  },
+                },
+              ]),
         ],
       }),
     });
