@@ -356,7 +356,7 @@ export class FargateService extends Construct implements SecurityGroupPeer {
       memoryMiB: props.memoryMiB,
       cpuArchitecture: props.cpuArchitecture,
       port: props.port,
-      portName: expose === undefined ? undefined : SERVICE_CONNECT_PORT_NAME,
+      portName: expose === undefined || props.port === undefined ? undefined : SERVICE_CONNECT_PORT_NAME,
       environment: props.environment,
       secrets: props.secrets,
       secretsKmsKeyArn: props.secretsKmsKeyArn,
