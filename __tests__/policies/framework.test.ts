@@ -45,6 +45,8 @@ describe("the rule index", () => {
       "WHC.ECS2", "WHC.OPS1", "WHC.SNS1", "WHC.WAF1", "WHC.WAF2",
       // data protection in every tier, command templates, service trust, endpoint policies, key use
       "WHC.SAFE2", "WHC.ECS3", "WHC.IAM2", "WHC.NET1", "WHC.KMS1",
+      // scheduled jobs and internal services
+      "SQS.1", "WHC.JOB1", "WHC.ECS4",
     ];
     // WHEN reading the index
     const ids = ALL_POLICY_RULES.map((rule) => rule.id);
