@@ -628,3 +628,80 @@ describe("EnvironmentStack hardening: the application logs in with roles of its 
     expect(label(rotated, "database_roles_task_definition")).toBe("whcsites_migrator=1,whcsites_app=2");
   });
 });
+
+describe("EnvironmentStack with every kind of service (examples/all-kinds)", () => {
+  const EXAMPLE = path.join(ROOT, "examples", "all-kinds", "environments", "kinds.json");
+  const build = (change: (config: any) => void = () => undefined): any => {
+    const config = JSON.parse(JSON.stringify(loadEnvironment(EXAMPLE)));
+    change(config);
+    return JSON.parse(Testing.synth(new EnvironmentStack(Testing.app(), "whcsites-kinds", { config, state })));
+  };
+  const kinds = build();
+  const r = kinds.resource;
+
+  test("GIVEN a nightly job using the database THEN its schedule runs the job's task definition, failed invocations go to an encrypted queue, and a rule matches its family's non-zero exits", () => {
+    // the schedule's target is the job's task definition, in the cluster, private subnets, its own security group
+    const schedule = r.aws_scheduler_schedule.job_nightly_cleanup_schedule;
+    expect(schedule.target.ecs_parameters.task_definition_arn).toBe("${aws_ecs_task_definition.job_nightly_cleanup_task_definition.arn}");
+    expect(r.aws_ecs_task_definition.job_nightly_cleanup_task_definition.family).toBe("whcsites-kinds-nightly-cleanup");
+    expect(schedule.target.arn).toBe("${aws_ecs_cluster.service_cluster.arn}");
+    expect(schedule.target.ecs_parameters.network_configuration.security_groups).toEqual(["${aws_security_group.job_nightly_cleanup_security_group.id}"]);
+    expect(schedule.target.ecs_parameters.network_configuration.subnets).toEqual(["${aws_subnet.network_private_a.id}", "${aws_subnet.network_private_b.id}"]);
+    // the dead-letter queue, encrypted
+    expect(schedule.target.dead_letter_config.arn).toBe("${aws_sqs_queue.job_nightly_cleanup_dead_letter_queue.arn}");
+    expect(r.aws_sqs_queue.job_nightly_cleanup_dead_letter_queue.sqs_managed_sse_enabled).toBe(true);
+    // the rule on the family's non-zero exits, notifying the alert topic, counted by an alarm on the dashboard
+    const pattern = JSON.parse(r.aws_cloudwatch_event_rule.job_nightly_cleanup_failed_runs.event_pattern);
+    expect(pattern.detail.taskDefinitionArn).toEqual([{ prefix: "arn:aws:ecs:eu-west-1:210987654321:task-definition/whcsites-kinds-nightly-cleanup:" }]);
+    expect(pattern.detail.containers.exitCode).toEqual([{ "anything-but": 0 }]);
+    expect(r.aws_cloudwatch_event_target.job_nightly_cleanup_failed_runs_notification.arn).toBe("${aws_sns_topic.alerts_topic.arn}");
+    const failed = r.aws_cloudwatch_metric_alarm.job_nightly_cleanup_alarms_failed;
+    expect(failed).toMatchObject({ alarm_name: "whcsites-kinds-nightly-cleanup-failed", namespace: "AWS/Events", metric_name: "MatchedEvents", dimensions: { RuleName: "${aws_cloudwatch_event_rule.job_nightly_cleanup_failed_runs.name}" } });
+    expect(failed.alarm_actions).toEqual(["${aws_sns_topic.alerts_topic.arn}"]);
+    const body = r.aws_cloudwatch_dashboard.dashboard.dashboard_body as string;
+    expect(body).toContain("## Job nightly-cleanup (cron(0 2 * * ? *) Europe/Paris)");
+    for (const title of ["nightly-cleanup: runs (per hour)", "nightly-cleanup: failures (per hour)", "nightly-cleanup: duration (s)"]) expect(body).toContain(title);
+    expect(body).toContain("${aws_cloudwatch_metric_alarm.job_nightly_cleanup_alarms_failed.arn}");
+  });
+
+  test("GIVEN the job uses the database THEN it reaches it as the app role (DATABASE_URL of database-app), with a rule on each side, and waits for the deploy gate", () => {
+    const [container] = JSON.parse(r.aws_ecs_task_definition.job_nightly_cleanup_task_definition.container_definitions);
+    expect(container.secrets).toEqual(expect.arrayContaining([{ name: "DATABASE_URL", valueFrom: "${aws_secretsmanager_secret.secrets_database_app.arn}:url::" }]));
+    // the Phoenix profile's variables, as a service gets them, but no server
+    expect(Object.fromEntries(container.environment.map((e: any) => [e.name, e.value]))).toMatchObject({ PHX_HOST: "kinds.whcsites.example.org", POOL_SIZE: "10", RELEASE_TMP: "/tmp" });
+    expect(container.environment.map((e: any) => e.name)).not.toContain("PHX_SERVER");
+    expect(r.aws_vpc_security_group_egress_rule.job_nightly_cleanup_to_database_5432).toBeDefined();
+    expect(r.aws_vpc_security_group_ingress_rule.database_allow_job_nightly_cleanup).toBeDefined();
+    expect(r.aws_scheduler_schedule.job_nightly_cleanup_schedule.depends_on).toContain("terraform_data.deploy_gate");
+  });
+
+  test("GIVEN the api calls the internal service pricing THEN one Service Connect namespace, the configuration on both, and a security group rule only on that edge", () => {
+    expect(Object.keys(r.aws_service_discovery_http_namespace)).toEqual(["service_connect"]);
+    expect(r.aws_ecs_service.service_pricing.service_connect_configuration.service).toEqual([{ port_name: "http", discovery_name: "pricing", client_alias: { port: 8080, dns_name: "pricing" } }]);
+    expect(r.aws_ecs_service.service_api.service_connect_configuration).toMatchObject({ enabled: true, namespace: "${aws_service_discovery_http_namespace.service_connect.arn}" });
+    expect(r.aws_ecs_service.service_api.service_connect_configuration.service).toBeUndefined();
+    // the worker neither calls nor is called: no Service Connect
+    expect(r.aws_ecs_service.service_worker.service_connect_configuration).toBeUndefined();
+    // rules that name pricing's security group: the api's way in, and nothing else (no load balancer, no worker)
+    const naming = (rules: Record<string, any>, side: string) => Object.keys(rules).filter((k) => String(rules[k][side] ?? "").includes("service_pricing_security_group"));
+    expect(naming(r.aws_vpc_security_group_ingress_rule, "security_group_id")).toEqual(["service_pricing_from_service_api_8080"]);
+    expect(naming(r.aws_vpc_security_group_egress_rule, "referenced_security_group_id")).toEqual(["service_api_to_service_pricing_8080"]);
+    // an internal service has no route and no target group
+    expect(r.aws_lb_target_group.service_pricing_target_group).toBeUndefined();
+    expect(Object.keys(r.aws_lb_listener_rule ?? {})).toEqual([]);
+    expect(kinds.output.services.value.pricing.internal_url).toBe("http://pricing:8080");
+  });
+
+  test("GIVEN no job THEN no scheduler, queue, rule or namespace, and the alert topic admits no EventBridge rule", () => {
+    const plain = build((config) => {
+      config.jobs = [];
+      for (const s of config.services) {
+        delete s.expose;
+        s.calls = [];
+      }
+    });
+    for (const type of ["aws_scheduler_schedule", "aws_sqs_queue", "aws_cloudwatch_event_rule", "aws_service_discovery_http_namespace"]) expect(plain.resource[type]).toBeUndefined();
+    expect(plain.resource.aws_sns_topic.alerts_topic.policy).not.toContain("events.amazonaws.com");
+    expect(r.aws_sns_topic.alerts_topic.policy).toContain("arn:aws:events:eu-west-1:210987654321:rule/whcsites-kinds-*");
+  });
+});
