@@ -3,6 +3,8 @@
  * to stop it. One-off tasks of every kind use it (the migration, scheduled jobs).
  */
 
+// ── time limit ──
+
 /** Seconds `timeout` waits after its SIGTERM (the release shuts down, a transaction rolls back) before SIGKILL. */
 export const CONTAINER_KILL_AFTER_SECONDS = 30;
 

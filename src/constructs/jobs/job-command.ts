@@ -1,5 +1,7 @@
 import { timeLimitedCommand } from "../ecs-service";
 
+// ── job shell ──
+
 /**
  * The shell around a job's command: it runs the command (under its time limit) as a child, forwards SIGTERM and SIGINT
  * to it (an operator's `aws ecs stop-task`), waits for it, then prints one JSON line with the job's name, exit code and
@@ -21,6 +23,8 @@ export const JOB_SHELL = [
 
 /** The field of the job's last line that names it (see {@link JOB_SHELL}). */
 export const JOB_LINE_NAME_FIELD = "whcsites_job";
+
+// ── command ──
 
 /**
  * What a job's container runs: {@link JOB_SHELL} around `command` under `timeout` (the container's own time limit, as

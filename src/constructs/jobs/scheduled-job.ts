@@ -315,7 +315,7 @@ export class ScheduledJob extends Construct implements SecurityGroupPeer {
     this.deadLetterQueueName = queue.name;
     this.deadLetterQueueUrl = queue.url;
 
-    // ── the scheduler's role ──
+    // ── scheduler role ──
     const group = new SchedulerScheduleGroup(this, "schedule_group", { name: naming.name(name, 64) });
     const groupArn = `arn:${partition}:scheduler:${region}:${account}:schedule-group/${naming.name(name, 64)}`;
     const schedulerRole = new IamRole(this, "scheduler_role", {
