@@ -62,7 +62,7 @@ describe("verify: each scheduled job's last run", () => {
     const { result, lines } = await report();
     expect(result.status).toBe("failed");
     expect(result.message).toMatch(message);
-    expect(lines[1]).toMatch(/^ERR {3}FAILED  last run: /);
+    expect(lines[1]).toMatch(/^ERR {3}FAILED {2}last run: /);
   });
 
   it("GIVEN a stream without the closing line and no task running WHEN reported THEN it fails: the run was killed before its shell could report", async () => {
