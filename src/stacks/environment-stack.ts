@@ -446,7 +446,7 @@ export class EnvironmentStack extends ReadableStack {
     const jobs = new Map<string, ScheduledJob>();
     if (config.jobs.length === 0) return jobs;
     const scope = new Construct(this, "job");
-    const permissionsBoundaryArn = deployBoundaryArnOf(config);
+    const permissionsBoundaryArn = workloadBoundaryArnOf(config);
     for (const j of config.jobs) {
       const job = fromFile(config.file, `jobs.${j.name}`, JOB_FIELDS, () => {
         const profile = this.profileOf(config, j, secretByName);

@@ -102,6 +102,7 @@ export class GithubStack extends ReadableStack {
       workloadSecretArns: [...new Set(existingSecrets)],
       ecsExec: config.services.some((s) => s.enableExecuteCommand ?? tierDefaults(config.production).enableExecuteCommand),
       enhancedMonitoring: (config.database?.monitoringIntervalSeconds ?? 0) > 0,
+      scheduledJobs: config.jobs.length > 0,
     });
     const deploy = new GithubDeployRole(this, "github_deploy", {
       naming,

@@ -412,6 +412,34 @@ const BUILDERS: Readonly<Record<string, Builder>> = {
     return [...strings(params).filter((v) => v.startsWith("arn:") && v.includes(":dynamodb:")), ...(table === undefined ? [] : [arn("dynamodb", `table/${table}`)])];
   },
   sts: (_req, params) => [str(params, "RoleArn")].filter((v): v is string => v !== undefined),
+  scheduler: (req, params, arn) => {
+    const out = strings(params).filter((v) => v.startsWith("arn:") && v.includes(":scheduler:"));
+    const name = str(params, "Name");
+    if (name === undefined) return out;
+    // A schedule group's operations name the group; a schedule's name it within its group (`default` unless given).
+    if (/ScheduleGroup$/.test(req.operation ?? "")) return [...out, arn("scheduler", `schedule-group/${name}`)];
+    return [...out, arn("scheduler", `schedule/${str(params, "GroupName", "groupName") ?? "default"}/${name}`)];
+  },
+  sqs: (_req, params, arn) => {
+    // A queue is named by its URL (<endpoint>/<account>/<name>), or by its name when it is created.
+    const name = str(params, "QueueUrl")?.split("/").pop() ?? str(params, "QueueName");
+    return name === undefined ? [] : [arn("sqs", name)];
+  },
+  events: (_req, params, arn) => {
+    const out = strings(params).filter((v) => v.startsWith("arn:") && v.includes(":events:") && v.includes(":rule/"));
+    const rule = str(params, "Rule", "Name");
+    const bus = str(params, "EventBusName") ?? "default";
+    if (rule !== undefined) out.push(arn("events", bus === "default" ? `rule/${rule}` : `rule/${bus}/${rule}`));
+    return out;
+  },
+  servicediscovery: (req, params, arn) => {
+    const out = strings(params).filter((v) => v.startsWith("arn:") && v.includes(":servicediscovery:"));
+    const id = str(params, "Id", "NamespaceId");
+    if (id !== undefined && id.startsWith("ns-")) out.push(arn("servicediscovery", `namespace/${id}`));
+    // An operation id names no namespace: Cloud Map authorizes GetOperation on any.
+    if (req.operation === "GetOperation") out.push(arn("servicediscovery", "namespace/*"));
+    return out;
+  },
 };
 
 // ── implied authorizations ──
@@ -454,6 +482,10 @@ const TAG_ON_CREATE: Readonly<Record<string, { action: string; context?: (op: st
   "kms:CreateKey": { action: "kms:TagResource" },
   "application-autoscaling:RegisterScalableTarget": { action: "application-autoscaling:TagResource" },
   "dynamodb:CreateTable": { action: "dynamodb:TagResource" },
+  "scheduler:CreateScheduleGroup": { action: "scheduler:TagResource" },
+  "sqs:CreateQueue": { action: "sqs:TagQueue" },
+  "events:PutRule": { action: "events:TagResource" },
+  "servicediscovery:CreateHttpNamespace": { action: "servicediscovery:TagResource" },
 };
 
 /** Roles a call passes to a service (`iam:PassRole` with `iam:PassedToService`), by the parameters that name them. */
@@ -463,6 +495,8 @@ const PASSED_ROLES: Readonly<Record<string, { params: readonly string[]; related
   "rds:CreateDBInstance": { params: ["MonitoringRoleArn"], service: "monitoring.rds.amazonaws.com" },
   "rds:ModifyDBInstance": { params: ["MonitoringRoleArn"], service: "monitoring.rds.amazonaws.com" },
   "ec2:CreateFlowLogs": { params: ["DeliverLogsPermissionArn"], service: "vpc-flow-logs.amazonaws.com" },
+  "scheduler:CreateSchedule": { params: ["Target.RoleArn"], service: "scheduler.amazonaws.com" },
+  "scheduler:UpdateSchedule": { params: ["Target.RoleArn"], service: "scheduler.amazonaws.com" },
 };
 
 /** Secrets Manager calls that use the secret's KMS key with the caller's permissions, and the KMS action each needs. */
@@ -503,7 +537,9 @@ export const IMPLIED_RULES: readonly ImpliedRule[] = [
     calls: (req, params) => {
       const rule = PASSED_ROLES[`${req.service}:${req.operation}`];
       if (rule === undefined) return [];
-      const roles = [...rule.params.map((p) => params[p]), ...(rule.related ?? []).map((r) => req.related?.[r])].filter((v): v is string => typeof v === "string" && v !== "");
+      // A dotted parameter is a field of an object parameter (Scheduler's Target.RoleArn).
+      const param = (path: string): unknown => path.split(".").reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), params);
+      const roles = [...rule.params.map(param), ...(rule.related ?? []).map((r) => req.related?.[r])].filter((v): v is string => typeof v === "string" && v !== "");
       return [...new Set(roles)].map((role) => ({ action: "iam:PassRole", resource: role, context: { "iam:PassedToService": rule.service } }));
     },
   },

@@ -79,7 +79,7 @@ export interface GithubDeployRoleProps {
 // ── policy facts ──
 
 /** The service principals the deploy role may pass the workload's roles to. */
-export const DEPLOY_ROLE_PASSED_TO_SERVICES: readonly string[] = ["ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com", "monitoring.rds.amazonaws.com"];
+export const DEPLOY_ROLE_PASSED_TO_SERVICES: readonly string[] = ["ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com", "monitoring.rds.amazonaws.com", "scheduler.amazonaws.com"];
 
 /** The service-linked roles the deploy role may create (first ECS service, load balancer, database, scaling target). */
 export const DEPLOY_ROLE_SERVICE_LINKED_ROLES: readonly string[] = [
@@ -411,6 +411,8 @@ function serviceStatements(s: DeployScope): PolicyStatementJson[] {
         "cloudwatch:DescribeAlarms",
         "kms:ListAliases",
         "secretsmanager:GetRandomPassword",
+        "servicediscovery:GetOperation",
+        "servicediscovery:ListTagsForResource",
       ],
       Resource: "*",
     },
@@ -420,7 +422,7 @@ function serviceStatements(s: DeployScope): PolicyStatementJson[] {
       // GetLogEvents too: the deploy gate streams the migration's output. The default option group is AWS's.
       Sid: "OwnByName",
       Effect: "Allow",
-      Action: ["elasticloadbalancing:*", "ecs:*", "rds:*", "secretsmanager:*", "s3:*", "logs:*", "cloudwatch:*", "sns:*", "wafv2:*", "kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias"],
+      Action: ["elasticloadbalancing:*", "ecs:*", "rds:*", "secretsmanager:*", "s3:*", "logs:*", "cloudwatch:*", "sns:*", "wafv2:*", "scheduler:*", "sqs:*", "events:*", "kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias"],
       Resource: [
         ...["loadbalancer", "listener", "listener-rule"].map((t) => regional(s, "elasticloadbalancing", `${t}/app/${prefix}-*`)),
         ...["cluster", "service", "task-definition", "task"].map((t) => regional(s, "ecs", `${t}/${prefix}-*`)),
@@ -439,7 +441,28 @@ function serviceStatements(s: DeployScope): PolicyStatementJson[] {
         regional(s, "sns", `${prefix}-*`),
         regional(s, "wafv2", `regional/webacl/${prefix}-*/*`),
         regional(s, "kms", `alias/${prefix}-*`),
+        // Scheduled jobs: a schedule group per job and its schedule, the dead-letter queue, the failure rule.
+        regional(s, "scheduler", `schedule-group/${prefix}-*`),
+        regional(s, "scheduler", `schedule/${prefix}-*/*`),
+        regional(s, "sqs", `${prefix}-*`),
+        regional(s, "events", `rule/${prefix}-*`),
       ],
+    },
+    {
+      // The Service Connect namespace has a generated id: created tagged as the environment's, then managed by tag.
+      // Its operations are read by id, without resource-level permissions.
+      Sid: "ServiceConnectNamespace",
+      Effect: "Allow",
+      Action: ["servicediscovery:CreateHttpNamespace", "servicediscovery:TagResource"],
+      Resource: "*",
+      Condition: { StringEquals: tagging(s) },
+    },
+    {
+      Sid: "OwnNamespaces",
+      Effect: "Allow",
+      Action: ["servicediscovery:*"],
+      Resource: regional(s, "servicediscovery", "namespace/*"),
+      Condition: tagged(s),
     },
     {
       // The web ACL is associated with, and looked up from, the environment's load balancer (a resource type of wafv2).
@@ -535,7 +558,7 @@ function ceilingStatements(s: DeployScope): PolicyStatementJson[] {
     {
       Sid: "Services",
       Effect: "Allow",
-      Action: ["ec2", "elasticloadbalancing", "acm", "route53", "ecs", "rds", "secretsmanager", "s3", "logs", "cloudwatch", "sns", "wafv2", "application-autoscaling", "kms"].map((x) => `${x}:*`),
+      Action: ["ec2", "elasticloadbalancing", "acm", "route53", "ecs", "rds", "secretsmanager", "s3", "logs", "cloudwatch", "sns", "wafv2", "application-autoscaling", "kms", "scheduler", "sqs", "events", "servicediscovery"].map((x) => `${x}:*`),
       Resource: "*",
     },
     { Sid: "StateRole", Effect: "Allow", Action: ["sts:AssumeRole"], Resource: s.stateRoleArns.length === 1 ? s.stateRoleArns[0] : [...s.stateRoleArns] },
