@@ -81,14 +81,16 @@ export function synthesize(options: SynthesizeOptions = {}): number {
     else process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS = previous;
   }
 
-  // Plain `node main.ts` does not show construct annotations (the cdktf CLI does), so print warnings here. Info
-  // annotations are the policy guard's acknowledgements, which it prints itself.
+  // Plain `node main.ts` does not show construct annotations (the cdktf CLI does), so print them here: warnings, and
+  // the info annotations, which are the policy guard's acknowledged exceptions (one short line each).
   const manifest = JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8")) as Manifest;
   const errors: string[] = [];
   for (const [name, stack] of Object.entries(manifest.stacks)) {
     for (const a of stack.annotations) {
       if (a.level === "@cdktf/error") errors.push(`${name}: ${a.message}`);
-      else if (a.level === "@cdktf/warn" && !runByCdktfCli()) stderr(`WARNING ${name}: ${a.message}`);
+      else if (runByCdktfCli()) continue;
+      else if (a.level === "@cdktf/warn") stderr(`WARNING ${name}: ${a.message}`);
+      else if (a.level === "@cdktf/info") stderr(`policy: ${a.message}`);
     }
   }
   if (errors.length > 0) return stop(`${errors.length} policy violation(s)`, errors);

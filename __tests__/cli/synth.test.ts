@@ -74,6 +74,11 @@ describe("npm run synth", () => {
     expect(result.status).toBe(0);
     // and says plainly that staging serves plain HTTP
     expect(result.stderr).toMatch(/WARNING whcsites-staging: .*plain HTTP/);
+    // and prints each acknowledged policy exception once, one short line (the guard records them; the app prints)
+    const acknowledged = result.stderr.split("\n").filter((line) => line.startsWith("policy: "));
+    expect(acknowledged.length).toBeGreaterThan(0);
+    for (const line of acknowledged) expect(line).toMatch(/^policy: \[[A-Z0-9]+\.[A-Z0-9]+\] \S+: acknowledged: [^\n]+$/);
+    expect(new Set(acknowledged).size).toBe(acknowledged.length);
     expect(COMMITTED.stacks).toEqual(
       expect.arrayContaining(["whcsites-production", "whcsites-production-github", "whcsites-staging", "whcsites-staging-github", "whcsites-state"]),
     );
