@@ -45,6 +45,9 @@ module.exports = {
   ],
   globalSetup: "<rootDir>/__tests__/global/setup.ts",
   globalTeardown: "<rootDir>/__tests__/global/teardown.ts",
+  // Quiet when it passes: a test file's output only when it fails, then one line per project and Jest's totals
+  // (__tests__/reporters/). Its snapshot hint names `npm run refresh`.
+  reporters: ["<rootDir>/__tests__/reporters/failures.js", "<rootDir>/__tests__/reporters/summary.js"],
   // Both cores: Jest's default on two is one worker, which leaves a core idle while a suite waits on Terraform.
   maxWorkers: 2,
   // Real Terraform runs inside tests; give them room without hiding hangs.
