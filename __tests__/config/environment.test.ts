@@ -141,6 +141,19 @@ describe("environment files", () => {
     expect(message.split("\n")).toHaveLength(1);
   });
 
+  test("routes that do not shadow each other load: the narrower rule first, other hosts, other paths", () => {
+    // GIVEN the issue's shadowing pair turned round, and rules that share no requests with an earlier one
+    const env = read("staging");
+    const service = (route: unknown) => ({ cpu: 256, memoryMiB: 512, desiredCount: 1, route });
+    env.services.reports = service({ paths: ["/admin/reports/*"], priority: 99 });
+    env.services.admin = service({ paths: ["/admin", "/admin/*"], priority: 100 });
+    env.services.partner = service({ hosts: ["partner.example.org"], paths: ["/*"], priority: 101 });
+    env.services.docs = service({ paths: ["/docs/*"], priority: 102 });
+    // WHEN loaded THEN every route is kept as given
+    const loaded = loadEnvironment(writeEnvironment(env));
+    expect(loaded.services.filter((s) => s.route !== "default").map((s) => s.name)).toEqual(["reports", "admin", "partner", "docs"]);
+  });
+
   test("malformed JSON names the file, the line and the column", () => {
     const file = writeEnvironment('{\n  "tier": "production",\n}');
     expect(() => loadEnvironment(file)).toThrow(/staging\.json: \(file\): is not valid JSON at line 3, column 1: /);

@@ -1,5 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
+import { RouteConditions, shadowedPatterns, takesEveryRequest } from "../domain/alb-routes";
 import { ipv4CidrsOverlap } from "../domain/cidr";
 import type { NatGatewayMode } from "../domain/nat-gateways";
 import { DEFAULT_POSTGRES_ENGINE_VERSION } from "../domain/postgres";
@@ -7,6 +8,8 @@ import { AlarmOverrides, tierDefaults, WebAclMode } from "../domain/tier-default
 import { ConfigError, ConfigProblem } from "./errors";
 import { PatternWords, readJsonFile, schemaProblems } from "./json-file";
 import { compileSchemaFile, SchemaValidator } from "./schema-validator";
+import { tokenMarkerProblems } from "./token-markers";
+import { APP_NAME } from "../core/app-name";
 
 export { ConfigError } from "./errors";
 export type { ConfigProblem } from "./errors";
@@ -384,8 +387,15 @@ export function loadEnvironment(file: string): EnvironmentConfig {
     problem("service", 'is the single-service shape, which is gone; convert it: move the block into "services": {"api": {...the same settings..., ' +
       '"route": "default", "database": true}} (docs/environments.md, "Upgrading from one service"); "image", "migrations" and the rest stay where they are');
   }
+  // A cdktf token marker in any value, found before anything reads one; the schema's complaint about the same field
+  // (a pattern it also breaks) would only repeat it.
+  const markers = tokenMarkerProblems(raw, shown);
+  problems.push(...markers);
+  const marked = new Set(markers.map((p) => p.field));
   // The schema's own complaint about the old key would repeat the line above less helpfully.
-  problems.push(...schemaProblems(schemaValidator(), raw, shown, WORDS).filter((p) => !(oldShape && (p.field === "service" || p.field === "services"))));
+  problems.push(
+    ...schemaProblems(schemaValidator(), raw, shown, WORDS).filter((p) => !marked.has(p.field) && !(oldShape && (p.field === "service" || p.field === "services"))),
+  );
   if (problems.length > 0) throw new ConfigError(problems);
   checkOperations(raw as EnvironmentFile, problem);
   if (problems.length > 0) throw new ConfigError(problems);
@@ -411,6 +421,22 @@ function checkRelations(c: EnvironmentConfig, problem: (field: string, message: 
       if (others.length > 0 && kind < others[0]) problem(`secrets.${kind}`, `got ${JSON.stringify(secret)}, which is also in secrets.${others[0]}; allowed: each name in one list`);
     }
   }
+  // Secrets under /<app>/<environment>/ are the environments' own: this one's are created (and rotated, and
+  // deleted) by its stack, another's are that environment's to read. Named as existing they would be read around the
+  // grants the stack gives, and a rotation of the original would go unnoticed.
+  const ownPrefix = `/${APP_NAME}/${c.name}/`;
+  const existingArns: Array<[string, string]> = [
+    ...Object.entries(c.secrets.existing).map(([name, arn]): [string, string] => [`secrets.existing.${name}`, arn]),
+    ...c.services.flatMap((s): Array<[string, string]> => (s.registryCredentials?.mode === "existing" ? [[`services.${s.name}.registryCredentials`, s.registryCredentials.secretArn]] : [])),
+  ];
+  for (const [field, arn] of existingArns) {
+    const secretName = /:secret:(.+)$/.exec(arn)?.[1] ?? "";
+    if (secretName.startsWith(ownPrefix)) {
+      problem(field, `got ${JSON.stringify(arn)}, a secret of this environment's own stack (it creates every secret under ${ownPrefix}); allowed: a secret outside /${APP_NAME}/ (to have the stack create one, name it under secrets.generated or secrets.managed; the database's connection comes with "database": true)`);
+    } else if (secretName.startsWith(`/${APP_NAME}/`)) {
+      problem(field, `got ${JSON.stringify(arn)}, a secret of another environment's stack (/${APP_NAME}/<environment>/ holds each environment's own); allowed: a secret outside /${APP_NAME}/`);
+    }
+  }
   // Only generated values have versions: the database's passwords and the generated secrets.
   const versioned = [...c.secrets.generated, ...(c.database === undefined ? [] : DATABASE_SECRET_NAMES)];
   for (const [name, version] of Object.entries(c.secrets.versions)) {
@@ -434,13 +460,12 @@ function checkRelations(c: EnvironmentConfig, problem: (field: string, message: 
       for (const key of ["healthCheckPath", "healthCheckGracePeriodSeconds", "targetRequestsPerTarget"] as const) {
         if (s[key] !== undefined) problem(`${at}.${key}`, `got ${JSON.stringify(s[key])} on a service without a route; allowed: only with a route (the load balancer checks routed services)`);
       }
-    } else {
-      const key = routeKey(s.route);
-      const owner = routes.get(key);
+    } else if (s.route === "default") {
+      const owner = routes.get("default");
       if (owner !== undefined) {
-        problem(`${at}.route`, `got ${JSON.stringify(s.route)}, the same requests as services.${owner}.route; allowed: a route no other service has`);
+        problem(`${at}.route`, `got "default", the same requests as services.${owner}.route; allowed: a route no other service has`);
       }
-      routes.set(key, s.name);
+      routes.set("default", s.name);
     }
     if (c.production) {
       const tag = s.image === undefined || s.image.includes("@") ? undefined : /:([^:/@]+)$/.exec(s.image)?.[1];
@@ -449,6 +474,7 @@ function checkRelations(c: EnvironmentConfig, problem: (field: string, message: 
       }
     }
   }
+  shadowedRoutes(c, problem);
   if (c.production && c.image.tag !== undefined && MUTABLE_TAGS.includes(c.image.tag.toLowerCase())) {
     problem("image", `got "${c.image.repository}:${c.image.tag}", whose tag is moved on purpose; allowed in production: a release tag such as 1.4.2, or a digest (@sha256:...)`);
   }
@@ -512,10 +538,37 @@ function checkOperations(input: EnvironmentFile, problem: (field: string, messag
   }
 }
 
-/** Two routes that match the same requests get the same key. */
-function routeKey(route: ServiceRoute): string {
-  if (route === "default") return "default";
-  return JSON.stringify([[...(route.hosts ?? [])].sort(), [...(route.paths ?? [])].sort()]);
+/**
+ * Routes that can never get a request: a path pattern that a rule evaluated before it covers, for the same hosts (or
+ * a rule without hosts), and a rule that takes every request in front of the default route. The load balancer's
+ * rule is in src/domain/alb-routes.ts; the problem goes to the service that would starve, naming the other.
+ */
+function shadowedRoutes(c: EnvironmentConfig, problem: (field: string, message: string) => void): void {
+  const rules = c.services.flatMap((s) => (s.route === undefined || s.route === "default" ? [] : [{ service: s.name, route: s.route }]));
+  const fallback = c.services.find((s) => s.route === "default")?.name;
+  const hostsOf = (route: RouteConditions): string => ((route.hosts ?? []).length === 0 ? "every host" : `hosts ${(route.hosts ?? []).join(", ")}`);
+  for (const later of rules) {
+    for (const earlier of rules) {
+      for (const shadow of shadowedPatterns(earlier.route, later.route)) {
+        const what = shadow.path === undefined ? `every path (no path condition) of ${hostsOf(later.route)}` : `path "${shadow.path}"`;
+        const by = shadow.coveredBy === undefined ? `every path of ${hostsOf(earlier.route)}` : `"${shadow.coveredBy}" on ${hostsOf(earlier.route)}`;
+        problem(
+          `services.${later.service}.route`,
+          `got ${what} at priority ${later.route.priority}, which services.${earlier.service}.route takes first (${by}, priority ${earlier.route.priority}), so services.${later.service} would never get those requests; ` +
+            `allowed: a priority below ${earlier.route.priority} for the narrower rule, or a pattern the other rule does not cover (docs/environments.md, "Routes")`,
+        );
+      }
+    }
+    const everything = takesEveryRequest(later.route);
+    if (fallback !== undefined && everything !== undefined) {
+      const what = everything.path === undefined ? "no path condition" : `path "${everything.path}"`;
+      problem(
+        `services.${later.service}.route`,
+        `got ${what} on every host at priority ${later.route.priority}, which takes every request before the default route, so services.${fallback} would never get one; ` +
+          `allowed: narrower paths or hosts, or "route": "default" on services.${later.service} instead of services.${fallback}`,
+      );
+    }
+  }
 }
 
 function resolve(input: EnvironmentFile, name: string, file: string): EnvironmentConfig {

@@ -15,7 +15,7 @@ import { AppSecrets, DatabaseRoleSecret, ServiceSecret } from "../constructs/sec
 import { AlertTopic, Dashboard, DashboardSection, DatabaseAlarms, LoadBalancerAlarms, ServiceAlarms } from "../constructs/observability";
 import { WebAcl } from "../constructs/edge";
 import { applyPolicies } from "../policies";
-import { APP_NAME } from "./app-name";
+import { APP_NAME } from "../core/app-name";
 import { addAwsProvider } from "./aws-provider";
 import { FieldMap, fromFile } from "./config-fields";
 import { addFirstWaveMoves } from "./first-wave-moves";
