@@ -221,6 +221,8 @@ export class EnvironmentStack extends ReadableStack {
           ...settings,
         }),
       );
+      // The database tier's network ACL admits the private tier on the database's port only (and the answers back).
+      this.network.allowDatabaseTierPort(POSTGRES_PORT);
       if (config.disposable) {
         acknowledge(database, "WHC.SAFE2", `${file} marks the environment "disposable": its data may be lost, so the database has no deletion protection, final snapshot or kept backups`);
       }
