@@ -1,3 +1,4 @@
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -19,6 +20,23 @@ function writeEnvironment(content: unknown, name = "staging"): string {
   const file = path.join(dir, `${name}.json`);
   fs.writeFileSync(file, typeof content === "string" ? content : JSON.stringify(content));
   return file;
+}
+
+/** Gives the files `<name>.json` of `dir` modification times one minute apart, in the order given (oldest first). */
+function ageFiles(dir: string, names: readonly string[]): void {
+  const start = Date.now() / 1000 - 3600;
+  names.forEach((name, i) => fs.utimesSync(path.join(dir, `${name}.json`), start + 60 * i, start + 60 * i));
+}
+
+/** The lines of the ConfigError `load` throws. */
+function problemLines(load: () => unknown): string[] {
+  try {
+    load();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).message.split("\n");
+  }
+  throw new Error("expected a ConfigError");
 }
 
 /** Builds the app from a changed copy of a committed environment (the loader, then the constructs) and returns the error. */
@@ -165,21 +183,25 @@ describe("environment files", () => {
     );
   });
 
-  test("a copy of another file that changes nothing but its name is an error; an overlapping CIDR in the same account a warning", () => {
-    // GIVEN staging and an unchanged copy
+  test("a copy of another file that changes nothing but its name is an error on the copy; an overlapping CIDR in the same account a warning on the newer file", () => {
+    // GIVEN staging and an unchanged copy written after it (outside git: the modification time decides)
     const dir = path.dirname(writeEnvironment(read("staging"), "staging"));
     fs.writeFileSync(path.join(dir, "qa.json"), JSON.stringify(read("staging")));
-    // WHEN loaded THEN the copy is refused
-    expect(() => loadEnvironments(dir)).toThrow(/(qa|staging)\.json: \(file\): is the same as .*(staging|qa)\.json apart from its name; allowed: a copy with its own network\.vpcCidr/);
-    // GIVEN the copy has another, overlapping CIDR WHEN loaded THEN it loads with a warning
-    fs.writeFileSync(path.join(dir, "qa.json"), JSON.stringify({ ...read("staging"), network: { vpcCidr: "10.20.128.0/17" } }));
+    ageFiles(dir, ["staging", "qa"]);
+    // WHEN loaded THEN the copy, and only the copy, is refused, with one line naming the original
+    expect(problemLines(() => loadEnvironments(dir))).toEqual([
+      expect.stringMatching(/qa\.json: \(file\): is the same as .*staging\.json apart from its name; change this file, the copy \(modified after .*staging\.json\); allowed: a copy with its own network\.vpcCidr/),
+    ]);
+    // GIVEN the copy has another, overlapping CIDR WHEN loaded THEN it loads with a warning, on the copy
+    fs.writeFileSync(path.join(dir, "qa.json"), JSON.stringify({ ...read("staging"), network: { vpcCidr: "10.20.128.0/17" }, delivery: undefined }));
+    ageFiles(dir, ["staging", "qa"]);
     const warnings: ConfigWarning[] = [];
     expect(loadEnvironments(dir, { warn: (w) => warnings.push(w) })).toHaveLength(2);
     expect(warnings).toEqual([
       expect.objectContaining({
-        file: expect.stringMatching(/staging\.json$/),
+        file: expect.stringMatching(/qa\.json$/),
         field: "network.vpcCidr",
-        message: expect.stringMatching(/^10\.20\.0\.0\/16 overlaps 10\.20\.128\.0\/17 of .*qa\.json in the same account 210987654321; the two VPCs can never be peered/),
+        message: expect.stringMatching(/^10\.20\.128\.0\/17 overlaps 10\.20\.0\.0\/16 of .*staging\.json in the same account 210987654321; the two VPCs can never be peered/),
       }),
     ]);
     // GIVEN another account WHEN loaded THEN no warning
@@ -187,6 +209,49 @@ describe("environment files", () => {
     warnings.length = 0;
     loadEnvironments(dir, { warn: (w) => warnings.push(w) });
     expect(warnings).toEqual([]);
+  });
+
+  test("outside git the later modification time makes the newer file: the same copy is reported on whichever was modified last", () => {
+    // GIVEN staging and its copy, the copy modified first this time
+    const dir = path.dirname(writeEnvironment(read("staging"), "staging"));
+    fs.writeFileSync(path.join(dir, "qa.json"), JSON.stringify(read("staging")));
+    ageFiles(dir, ["qa", "staging"]);
+    // THEN staging.json is the copy
+    expect(problemLines(() => loadEnvironments(dir))).toEqual([expect.stringMatching(/staging\.json: \(file\): is the same as .*qa\.json apart from its name; change this file, the copy \(modified after /)]);
+  });
+
+  test("two files creating the OIDC provider of one account: the newer one is told to take the ARN, naming the older, which keeps it", () => {
+    // GIVEN staging (with delivery, "oidcProvider": "create") and qa, a copy with its own network that kept "create"
+    const dir = path.dirname(writeEnvironment(read("staging"), "staging"));
+    fs.writeFileSync(path.join(dir, "qa.json"), JSON.stringify({ ...read("staging"), network: { vpcCidr: "10.30.0.0/16" } }));
+    ageFiles(dir, ["staging", "qa"]);
+    // WHEN loaded THEN one line, on qa.json, says to change qa.json and not staging.json
+    expect(problemLines(() => loadEnvironments(dir))).toEqual([
+      expect.stringMatching(
+        /qa\.json: delivery\.oidcProvider: got "create", but .*staging\.json already creates the GitHub OIDC provider of account 210987654321 \(one per account\); change this file, the newer one \(modified after .*staging\.json\), not .*staging\.json; allowed: "arn:aws:iam::210987654321:oidc-provider\/token\.actions\.githubusercontent\.com"$/,
+      ),
+    ]);
+  });
+
+  test("in a git work tree git decides: an untracked or added file is the newer one even when the committed file was modified later", () => {
+    // GIVEN a repository with staging.json committed, then a copy qa.json that is older on disk than staging.json
+    const repo = fs.mkdtempSync(path.join(os.tmpdir(), "whcsites-git-"));
+    temporary.push(repo);
+    const git = (...args: string[]) => {
+      const result = spawnSync("git", ["-C", repo, "-c", "user.name=test", "-c", "user.email=test@example.org", "-c", "init.defaultBranch=main", ...args], { encoding: "utf8" });
+      expect([args.join(" "), result.status, result.stderr]).toEqual([args.join(" "), 0, expect.any(String)]);
+    };
+    git("init", "-q");
+    fs.writeFileSync(path.join(repo, "staging.json"), JSON.stringify(read("staging")));
+    git("add", "staging.json");
+    git("commit", "-q", "-m", "staging");
+    fs.writeFileSync(path.join(repo, "qa.json"), JSON.stringify(read("staging")));
+    ageFiles(repo, ["qa", "staging"]);
+    // WHEN loaded with qa.json untracked THEN qa.json is the copy
+    expect(problemLines(() => loadEnvironments(repo))).toEqual([expect.stringMatching(/qa\.json: \(file\): is the same as .*staging\.json apart from its name; change this file, the copy \(untracked in git, where .*staging\.json is committed\)/)]);
+    // WHEN qa.json is added to the index THEN still qa.json
+    git("add", "qa.json");
+    expect(problemLines(() => loadEnvironments(repo))).toEqual([expect.stringMatching(/qa\.json: \(file\): .*\(added but not committed in git, where .*staging\.json is committed\)/)]);
   });
 
   test("every problem of every file is reported at once", () => {
@@ -209,10 +274,16 @@ describe("environment files", () => {
     expect(() => loadEnvironment(writeEnvironment(read("staging"), name))).toThrow(new RegExp(`${name}\\.json: \\(file name\\): got "${name}", which would clash with `));
   });
 
-  test("two environments of one account whose names are a hyphen-prefix of each other are refused (a deploy role scoped by whcsites-prod- would reach prod-eu)", () => {
-    const dir = path.dirname(writeEnvironment(read("staging"), "prod"));
-    fs.writeFileSync(path.join(dir, "prod-eu.json"), JSON.stringify({ ...read("staging"), network: { vpcCidr: "10.21.0.0/16" } }));
-    expect(() => loadEnvironments(dir)).toThrow(/prod-eu\.json: \(file name\): got "prod-eu", which starts with "prod-" of .*prod\.json in the same account 210987654321/);
+  test("two environments of one account whose names are a hyphen-prefix of each other are refused on the newer file (a deploy role scoped by whcsites-prod- would reach prod-eu)", () => {
+    const dir = path.dirname(writeEnvironment({ ...read("staging"), delivery: undefined }, "prod"));
+    fs.writeFileSync(path.join(dir, "prod-eu.json"), JSON.stringify({ ...read("staging"), delivery: undefined, network: { vpcCidr: "10.21.0.0/16" } }));
+    ageFiles(dir, ["prod", "prod-eu"]);
+    expect(problemLines(() => loadEnvironments(dir))).toEqual([
+      expect.stringMatching(/prod-eu\.json: \(file name\): got "prod-eu", which starts with "prod-" of .*prod\.json, in the same account 210987654321; rename this file, the newer one/),
+    ]);
+    // the other way round: the shorter name is the newer file
+    ageFiles(dir, ["prod-eu", "prod"]);
+    expect(problemLines(() => loadEnvironments(dir))).toEqual([expect.stringMatching(/\/prod\.json: \(file name\): got "prod", a hyphen-prefix of "prod-eu" of .*prod-eu\.json, in the same account/)]);
     // in different accounts they are fine
     fs.writeFileSync(path.join(dir, "prod-eu.json"), JSON.stringify({ ...read("staging"), accountId: "111111111111", network: { vpcCidr: "10.21.0.0/16" } }));
     expect(loadEnvironments(dir).map((c) => c.name).sort()).toEqual(["prod", "prod-eu"]);

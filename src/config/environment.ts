@@ -5,7 +5,9 @@ import { ipv4CidrsOverlap } from "../domain/cidr";
 import type { NatGatewayMode } from "../domain/nat-gateways";
 import { DEFAULT_POSTGRES_ENGINE_VERSION } from "../domain/postgres";
 import { AlarmOverrides, tierDefaults, WebAclMode } from "../domain/tier-defaults";
+import { partitionOf } from "../domain/partition";
 import { ConfigError, ConfigProblem } from "./errors";
+import { FileNewness } from "./file-newness";
 import { PatternWords, readJsonFile, schemaProblems } from "./json-file";
 import { compileSchemaFile, SchemaValidator } from "./schema-validator";
 import { tokenMarkerProblems } from "./token-markers";
@@ -711,62 +713,95 @@ export function loadEnvironments(dir: string, options: LoadOptions = {}): Enviro
   if (files.length === 0) {
     problems.push({ file: dir, field: "(directory)", message: "holds no environment file; add one such as staging.json" });
   }
-  problems.push(...copies(configs), ...prefixedNames(configs));
+  // A clash between two files is reported on the newer one (file-newness.ts: git, else modification time), naming
+  // the other, so that following the message never changes the environment that is already deployed.
+  let newness: FileNewness | undefined;
+  const age = (): FileNewness => (newness ??= FileNewness.of(configs.map((c) => c.file)));
+  const copied = copies(configs, age);
+  // An unchanged copy clashes in every other way too: its one line says it all.
+  const others = [...prefixedNames(configs, age), ...oidcProviderCreators(configs, age)].filter((p) => !copied.some((c) => c.file === p.file));
+  problems.push(...copied, ...others);
   if (problems.length > 0) throw new ConfigError(problems);
-  for (const warning of overlappingNetworks(configs)) options.warn?.(warning);
+  for (const warning of overlappingNetworks(configs, age)) options.warn?.(warning);
   return configs;
+}
+
+/** Pairs of files (the older first) for which `clash` holds, each pair once. */
+function clashingPairs(configs: readonly EnvironmentConfig[], clash: (a: EnvironmentConfig, b: EnvironmentConfig) => boolean): Array<[EnvironmentConfig, EnvironmentConfig]> {
+  return configs.flatMap((a, i) => configs.slice(i + 1).filter((b) => clash(a, b)).map((b): [EnvironmentConfig, EnvironmentConfig] => [a, b]));
+}
+
+/** The pair ordered older, newer, with the reason the second is the newer. */
+function byAge(age: () => FileNewness, [a, b]: [EnvironmentConfig, EnvironmentConfig]): { older: EnvironmentConfig; newer: EnvironmentConfig; why: string } {
+  const [older, newer] = age().newer(a.file, b.file) === b.file ? [a, b] : [b, a];
+  return { older, newer, why: age().why(newer.file, older.file) };
 }
 
 /**
  * Two environments of one account whose names are a hyphen-prefix of each other (`prod` and `prod-eu`): names of the
  * first (`whcsites-prod-*`) also match the second's resources, so a deploy role scoped by its prefix would reach them.
  */
-function prefixedNames(configs: readonly EnvironmentConfig[]): ConfigProblem[] {
-  return configs.flatMap((a) =>
-    configs
-      .filter((b) => b !== a && b.accountId === a.accountId && b.name.startsWith(`${a.name}-`))
-      .map((b) => ({
-        file: b.file,
-        field: "(file name)",
-        message: `got "${b.name}", which starts with "${a.name}-" of ${a.file} in the same account ${a.accountId}; allowed: names that are not a hyphen-prefix of another environment's in the account (deploy roles are scoped by the prefix whcsites-<environment>-)`,
-      })),
-  );
+function prefixedNames(configs: readonly EnvironmentConfig[], age: () => FileNewness): ConfigProblem[] {
+  const prefixed = (a: EnvironmentConfig, b: EnvironmentConfig): boolean =>
+    a.accountId === b.accountId && (b.name.startsWith(`${a.name}-`) || a.name.startsWith(`${b.name}-`));
+  return clashingPairs(configs, prefixed).map((pair) => {
+    const { older, newer, why } = byAge(age, pair);
+    const clash = newer.name.startsWith(`${older.name}-`)
+      ? `which starts with "${older.name}-" of ${older.file}`
+      : `a hyphen-prefix of "${older.name}" of ${older.file}`;
+    return {
+      file: newer.file,
+      field: "(file name)",
+      message: `got "${newer.name}", ${clash}, in the same account ${newer.accountId}; rename this file, the newer one (${why}); allowed: names that are not a hyphen-prefix of another environment's in the account (deploy roles are scoped by the prefix whcsites-<environment>-)`,
+    };
+  });
 }
 
 /** A file that is another one with only its name changed: a copy whose edits were forgotten, deployed twice. */
-function copies(configs: readonly EnvironmentConfig[]): ConfigProblem[] {
+function copies(configs: readonly EnvironmentConfig[], age: () => FileNewness): ConfigProblem[] {
   const comparable = (c: EnvironmentConfig): string => JSON.stringify({ ...c, name: undefined, file: undefined });
-  const seen = new Map<string, EnvironmentConfig>();
-  const problems: ConfigProblem[] = [];
-  for (const c of configs) {
-    const key = comparable(c);
-    const original = seen.get(key);
-    if (original !== undefined) {
-      problems.push({
-        file: c.file,
-        field: "(file)",
-        message: `is the same as ${original.file} apart from its name; allowed: a copy with its own network.vpcCidr (and usually its own accountId, domain and sizes)`,
-      });
-    } else {
-      seen.set(key, c);
-    }
-  }
-  return problems;
+  const groups = new Map<string, EnvironmentConfig[]>();
+  for (const c of configs) groups.set(comparable(c), [...(groups.get(comparable(c)) ?? []), c]);
+  return [...groups.values()].flatMap((group) => {
+    if (group.length < 2) return [];
+    const [original, ...copied] = age().oldestFirst(group.map((c) => c.file));
+    return copied.map((file) => ({
+      file,
+      field: "(file)",
+      message: `is the same as ${original} apart from its name; change this file, the copy (${age().why(file, original)}); allowed: a copy with its own network.vpcCidr (and usually its own accountId, domain and sizes)`,
+    }));
+  });
+}
+
+/**
+ * Two files of one account that both create the account's GitHub OIDC provider: AWS allows one per URL, so the second
+ * deploy would fail with EntityAlreadyExists. The older file keeps creating it; the newer one gets its ARN.
+ */
+function oidcProviderCreators(configs: readonly EnvironmentConfig[], age: () => FileNewness): ConfigProblem[] {
+  const creates = (c: EnvironmentConfig): boolean => c.delivery?.oidcProvider === "create";
+  return clashingPairs(configs, (a, b) => creates(a) && creates(b) && a.accountId === b.accountId).flatMap((pair) => {
+    const { older, newer, why } = byAge(age, pair);
+    // With three creators, each newer file is reported once, against the oldest.
+    const oldest = age().oldestFirst(configs.filter((c) => creates(c) && c.accountId === newer.accountId).map((c) => c.file))[0];
+    if (older.file !== oldest) return [];
+    const arn = `arn:${partitionOf(newer.region)}:iam::${newer.accountId}:oidc-provider/token.actions.githubusercontent.com`;
+    return [{
+      file: newer.file,
+      field: "delivery.oidcProvider",
+      message: `got "create", but ${older.file} already creates the GitHub OIDC provider of account ${newer.accountId} (one per account); change this file, the newer one (${why}), not ${older.file}; allowed: "${arn}"`,
+    }];
+  });
 }
 
 /** Two environments of one account whose VPCs overlap cannot be peered or routed to each other later. */
-function overlappingNetworks(configs: readonly EnvironmentConfig[]): ConfigProblem[] {
-  const warnings: ConfigProblem[] = [];
-  configs.forEach((a, i) => {
-    for (const b of configs.slice(i + 1)) {
-      if (a.accountId === b.accountId && ipv4CidrsOverlap(a.network.vpcCidr, b.network.vpcCidr)) {
-        warnings.push({
-          file: b.file,
-          field: "network.vpcCidr",
-          message: `${b.network.vpcCidr} overlaps ${a.network.vpcCidr} of ${a.file} in the same account ${a.accountId}; the two VPCs can never be peered or routed to each other (choose a range that does not overlap)`,
-        });
-      }
-    }
+function overlappingNetworks(configs: readonly EnvironmentConfig[], age: () => FileNewness): ConfigProblem[] {
+  const overlap = (a: EnvironmentConfig, b: EnvironmentConfig): boolean => a.accountId === b.accountId && ipv4CidrsOverlap(a.network.vpcCidr, b.network.vpcCidr);
+  return clashingPairs(configs, overlap).map((pair) => {
+    const { older, newer, why } = byAge(age, pair);
+    return {
+      file: newer.file,
+      field: "network.vpcCidr",
+      message: `${newer.network.vpcCidr} overlaps ${older.network.vpcCidr} of ${older.file} in the same account ${newer.accountId}; the two VPCs can never be peered or routed to each other (choose a range that does not overlap in this file, the newer one: ${why})`,
+    };
   });
-  return warnings;
 }
