@@ -131,7 +131,7 @@ function successSummary(outdir: string, manifest: Manifest, environmentsDir: str
     const resources = Object.values((JSON.parse(fs.readFileSync(file, "utf8")) as { resource?: Record<string, object> }).resource ?? {});
     const count = resources.reduce((sum, byName) => sum + Object.keys(byName).length, 0);
     const diagram = environmentStacks.has(name) ? architectureDiagramPath(environmentsDir, name) : undefined;
-    const where = diagram === undefined ? "no diagram" : fs.existsSync(path.join(ROOT, diagram)) ? `diagram ${diagram}` : "diagram: npm run diagram";
+    const where = diagram === undefined ? "no diagram" : fs.existsSync(path.join(ROOT, diagram)) ? `diagram ${diagram}` : "diagram: npm run refresh";
     return [name, `${count} resources`, where, `estimate: npm run cost --${folder} --stack ${name}`];
   });
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i].length)));

@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { buildApp } from "../../src/app";
 import { ConfigError, ConfigWarning, loadEnvironment, loadEnvironments } from "../../src/config/environment";
+import { tierDefaults } from "../../src/domain/tier-defaults";
 import { BAD_ENVIRONMENTS } from "../fixtures/bad-environments";
 
 const ENVIRONMENTS = path.join(__dirname, "..", "..", "environments");
@@ -54,40 +55,76 @@ function problemsOf(base: "staging" | "production", change: (env: Record<string,
 }
 
 describe("environment files", () => {
-  test("the committed environments load and get their tier defaults", () => {
-    // GIVEN the committed files WHEN loaded
-    // (by name: another environment file, added as docs/environments.md says, must not shift them)
-    const loaded = loadEnvironments(ENVIRONMENTS);
-    const [production, staging] = ["production", "staging"].map((name) => loaded.find((e) => e.name === name) as (typeof loaded)[number]);
-    // THEN production is safe by default and staging is cheap by default
-    expect(production.name).toBe("production");
-    expect(production).toMatchObject({
-      production: true,
+  // Derived from the files, never listed: a file added or changed as docs/environments.md says changes no test here.
+  const committed = loadEnvironments(ENVIRONMENTS);
+  test.each(committed.map((c) => [c.name, c] as const))("the committed %s loads, with its tier's defaults wherever the file leaves a setting out", (name, config) => {
+    // GIVEN the file as written
+    const raw = read(name);
+    const production = raw.tier === "production";
+    const defaults = tierDefaults(production);
+    const disposable = raw.disposable === true;
+    // THEN the shared parts take the tier's defaults unless the file sets them
+    expect(config).toMatchObject({
+      name,
+      production,
+      disposable,
+      domain: raw.domain,
+      network: { natGateways: raw.network.natGateways ?? defaults.natGateways, flowLogs: raw.network.flowLogs ?? true },
+      loadBalancer: { accessLogs: raw.loadBalancer?.accessLogs ?? defaults.protective },
+      secrets: { recoveryWindowDays: raw.secrets?.recoveryWindowDays ?? defaults.secretRecoveryWindowDays, generated: expect.arrayContaining(["secret-key-base"]) },
+    });
+    if (raw.database !== undefined) {
+      expect(config.database).toMatchObject({
+        multiAz: raw.database.multiAz ?? defaults.protective,
+        backupRetentionDays: raw.database.backupRetentionDays ?? defaults.backupRetentionDays,
+        // data protection follows "disposable" alone, never the tier
+        deletionProtection: raw.database.deletionProtection ?? !disposable,
+        finalSnapshot: !disposable,
+        retainAutomatedBackups: !disposable,
+      });
+    }
+    // AND its services are the file's, in file order; the api keeps the AWS name part "service"
+    expect(config.services.map((s) => [s.name, s.awsName, s.profile, s.database, s.route])).toEqual(
+      Object.entries(raw.services as Record<string, any>).map(([service, s]) => [service, service === "api" ? "service" : service, s.profile ?? "phoenix", s.database ?? false, s.route]),
+    );
+    // AND migrations belong to the api when it has the database, unless the file names another owner
+    const owner = raw.migrations?.service ?? (raw.services.api?.database === true ? "api" : undefined);
+    expect(config.migrations?.service).toBe(owner);
+    // AND production is safe by default whatever the file leaves out
+    if (production) expect(config).toMatchObject({ network: { natGateways: "one-per-az" }, loadBalancer: { accessLogs: true }, database: { multiAz: true, deletionProtection: true } });
+  });
+
+  test("a file that leaves every optional setting out gets its tier's defaults", () => {
+    // GIVEN minimal files of both tiers (what the tier alone decides, apart from any committed file)
+    const minimal = (tier: string) => ({
+      tier, accountId: "210987654321", region: "eu-west-1", availabilityZones: ["eu-west-1a", "eu-west-1b"], image: "ghcr.io/whc-example/whcsites:1.4.2",
+      ...(tier === "production" ? { domain: { name: "api.example.org", hostedZoneId: "Z0123456789ABCDEFGHIJ" } } : {}),
+      network: { vpcCidr: "10.20.0.0/16" },
+      services: { api: { cpu: 256, memoryMiB: 512, desiredCount: tier === "production" ? 2 : 1, route: "default", database: true } },
+      database: { instanceClass: "db.t4g.micro", allocatedStorageGiB: 20 },
+      stateAccess: { operatorRoleArns: ["arn:aws:iam::210987654321:role/whcsites-operator"] },
+      alerts: { emails: ["ops@example.org"] },
+    });
+    // WHEN loaded THEN production is safe by default and non-production cheap by default
+    expect(loadEnvironment(writeEnvironment(minimal("production"), "prod"))).toMatchObject({
       network: { natGateways: "one-per-az", flowLogs: true },
       loadBalancer: { accessLogs: true },
       database: { multiAz: true, deletionProtection: true, backupRetentionDays: 14 },
       secrets: { recoveryWindowDays: 30, generated: ["secret-key-base"] },
+      migrations: { service: "api", command: ["/app/bin/migrate"], runOnDeploy: true },
     });
-    expect(staging).toMatchObject({
-      name: "staging",
-      production: false,
-      domain: undefined,
+    expect(loadEnvironment(writeEnvironment(minimal("non-production"), "qa"))).toMatchObject({
       network: { natGateways: "single" },
+      loadBalancer: { accessLogs: false },
       // protected like production (not disposable): only the cost-driven defaults differ
       database: { multiAz: false, deletionProtection: true, finalSnapshot: true, retainAutomatedBackups: true, backupRetentionDays: 7 },
-      disposable: false,
       secrets: { recoveryWindowDays: 7 },
-      migrations: { service: "api", command: ["/app/bin/migrate"], runOnDeploy: true },
       image: { repository: "ghcr.io/whc-example/whcsites", tag: "1.4.2" },
     });
-    // the Phoenix API is service "api", on the default route with the database; its AWS names keep "service"
-    expect(staging.services).toEqual([
-      expect.objectContaining({ name: "api", awsName: "service", profile: "phoenix", route: "default", database: true, cpu: 256, fargateSpot: true }),
-    ]);
   });
 
   test("every committed file references the schema for editors", () => {
-    for (const name of ["staging", "production"]) expect(read(name).$schema).toBe("./schema.json");
+    for (const { name } of committed) expect(read(name).$schema).toBe("./schema.json");
   });
 
   test("alerts: e-mail addresses, an existing topic, or (outside production) nobody; threshold changes are kept as given", () => {

@@ -26,6 +26,23 @@ function synthEnvironment(name: string): any {
   return JSON.parse(text);
 }
 
+/** A committed environment file with `change` applied, synthesized as its stack (JSON). */
+function synthChanged(base: string, change: (env: any) => void, onStack: (stack: EnvironmentStack) => void = () => undefined): any {
+  const env = JSON.parse(fs.readFileSync(path.join(ROOT, "environments", `${base}.json`), "utf8"));
+  change(env);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "whcsites-changed-"));
+  try {
+    fs.writeFileSync(path.join(dir, `${base}.json`), JSON.stringify(env));
+    const config = loadEnvironment(path.join(dir, `${base}.json`));
+    const stack = new EnvironmentStack(Testing.app(), `whcsites-${base}`, { config, state });
+    const json = JSON.parse(Testing.synth(stack));
+    onStack(stack);
+    return json;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe("EnvironmentStack", () => {
   const staging = synthEnvironment("staging");
   const production = synthEnvironment("production");
@@ -87,7 +104,9 @@ describe("EnvironmentStack composition", () => {
       );
     }
     expect(production.resource.aws_ecs_service.service_api.depends_on).toContain("aws_lb_listener.api_https");
-    expect(staging.resource.aws_ecs_service.service_api.depends_on).toContain("aws_lb_listener.api_http");
+    // without a domain, the plain HTTP listener is the one that routes
+    const plain = synthChanged("staging", (e) => delete e.domain);
+    expect(plain.resource.aws_ecs_service.service_api.depends_on).toContain("aws_lb_listener.api_http");
   });
 
   test("the gate and the service wait for what tasks need at start: database, connection secret, NAT routes, SG rules, IAM grants", () => {
@@ -208,27 +227,37 @@ describe("EnvironmentStack composition", () => {
     expect(text).not.toMatch(/secret_string/);
   });
 
-  test("PHX_HOST is the domain in production and the ALB's DNS name without one", () => {
+  test("PHX_HOST is the domain with one and the ALB's DNS name without one", () => {
     const env = (json: any) => JSON.parse(json.resource.aws_ecs_task_definition.service_api_task_definition.container_definitions)[0].environment;
     expect(env(production)).toContainEqual({ name: "PHX_HOST", value: "api.whcsites.example.org" });
-    expect(env(staging)).toContainEqual({ name: "PHX_HOST", value: "${aws_lb.api.dns_name}" });
+    expect(env(synthChanged("staging", (e) => delete e.domain))).toContainEqual({ name: "PHX_HOST", value: "${aws_lb.api.dns_name}" });
+  });
+
+  test("without a domain, a service routed by path is synthesized only with loadBalancer.plainHttpRoutes, its rule's ELB.1 acknowledged with the file's reason", () => {
+    // GIVEN staging without a domain, the admin app of docs/environments.md routed by path, and the acknowledgement
+    let report: ReturnType<typeof policyReportOf>;
+    const json = synthChanged(
+      "staging",
+      (e) => {
+        delete e.domain;
+        e.loadBalancer = { ...e.loadBalancer, plainHttpRoutes: { reason: "a test environment without DNS: no real data passes it" } };
+        e.services.admin = { cpu: 256, memoryMiB: 512, desiredCount: 1, route: { paths: ["/admin", "/admin/*"], priority: 100 } };
+      },
+      (stack) => (report = policyReportOf(stack)),
+    );
+    // THEN the rule forwards on the HTTP listener, and ELB.1 is acknowledged on it (the listener's own, too)
+    expect(json.resource.aws_lb_listener_rule.service_admin_route.listener_arn).toBe("${aws_lb_listener.api_http.arn}");
+    const elb1 = report?.rules.find((r) => r.id === "ELB.1");
+    expect(elb1?.violations).toEqual([]);
+    expect(elb1?.acknowledged.map((a) => [a.path, a.acknowledgement.reason])).toEqual([
+      ["whcsites-staging/api/http", expect.stringMatching(/without a domain/)],
+      ["whcsites-staging/service/admin/route", expect.stringMatching(/staging\.json sets loadBalancer\.plainHttpRoutes: a test environment without DNS/)],
+    ]);
   });
 });
 
 describe("EnvironmentStack data protection", () => {
   /** The stack of a committed environment file after `change`, through the real loader. */
-  const synthChanged = (base: string, change: (env: any) => void): any => {
-    const env = JSON.parse(fs.readFileSync(path.join(ROOT, "environments", `${base}.json`), "utf8"));
-    change(env);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "whcsites-protection-"));
-    try {
-      fs.writeFileSync(path.join(dir, `${base}.json`), JSON.stringify(env));
-      const config = loadEnvironment(path.join(dir, `${base}.json`));
-      return JSON.parse(Testing.synth(new EnvironmentStack(Testing.app(), `whcsites-${base}`, { config, state })));
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  };
   const protections = { deletion_protection: true, skip_final_snapshot: false, delete_automated_backups: false };
 
   test("tier alone no longer turns off deletion protection: production.json switched to non-production keeps every data protection", () => {

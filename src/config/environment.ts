@@ -141,6 +141,8 @@ export interface EnvironmentConfig {
     readonly accessLogRetentionDays: number;
     readonly idleTimeoutSeconds: number;
     readonly deregistrationDelaySeconds: number;
+    /** Without a domain: the acknowledgement that the services' listener rules forward plain HTTP (ELB.1). */
+    readonly plainHttpRoutes?: { readonly reason: string };
     readonly healthCheck: {
       readonly intervalSeconds: number;
       readonly timeoutSeconds: number;
@@ -308,6 +310,7 @@ interface EnvironmentFile {
     accessLogRetentionDays?: number;
     idleTimeoutSeconds?: number;
     deregistrationDelaySeconds?: number;
+    plainHttpRoutes?: { reason: string };
     healthCheck?: { intervalSeconds?: number; timeoutSeconds?: number; healthyThreshold?: number; unhealthyThreshold?: number };
   };
   services: Record<string, ServiceFile>;
@@ -477,6 +480,7 @@ function checkRelations(c: EnvironmentConfig, problem: (field: string, message: 
     }
   }
   shadowedRoutes(c, problem);
+  plainHttpRoutes(c, problem);
   if (c.production && c.image.tag !== undefined && MUTABLE_TAGS.includes(c.image.tag.toLowerCase())) {
     problem("image", `got "${c.image.repository}:${c.image.tag}", whose tag is moved on purpose; allowed in production: a release tag such as 1.4.2, or a digest (@sha256:...)`);
   }
@@ -537,6 +541,33 @@ function checkOperations(input: EnvironmentFile, problem: (field: string, messag
     if (alerts?.thresholds?.webAcl !== undefined) {
       problem("alerts.thresholds.webAcl", 'is set, but the web ACL is off in this environment; allowed: leave it out, or "webAcl": {"enabled": true}');
     }
+  }
+}
+
+/**
+ * Without a domain the load balancer listens on plain HTTP, so a listener rule (a route by hosts or paths) forwards
+ * plain HTTP, which the policy rule ELB.1 refuses: the file must say so on purpose (`loadBalancer.plainHttpRoutes`),
+ * or give a domain. The acknowledgement is refused where it would acknowledge nothing.
+ */
+function plainHttpRoutes(c: EnvironmentConfig, problem: (field: string, message: string) => void): void {
+  const acknowledged = c.loadBalancer.plainHttpRoutes;
+  const ruled = c.services.filter((s) => s.route !== undefined && s.route !== "default");
+  if (c.domain !== undefined) {
+    if (acknowledged !== undefined) {
+      problem("loadBalancer.plainHttpRoutes", 'is set, but this environment has a domain, so its listener rules are on HTTPS; allowed: leave it out');
+    }
+    return;
+  }
+  if (acknowledged === undefined) {
+    for (const s of ruled) {
+      problem(
+        `services.${s.name}.route`,
+        `got ${JSON.stringify(s.route)} in an environment without a domain, where its listener rule would forward plain HTTP (policy rule ELB.1); ` +
+          'allowed: a domain ("domain": {"name": ..., "hostedZoneId": ...}: TLS), or acknowledge plain HTTP with "loadBalancer": {"plainHttpRoutes": {"reason": "<why it is acceptable here>"}}',
+      );
+    }
+  } else if (ruled.length === 0) {
+    problem("loadBalancer.plainHttpRoutes", 'is set, but no service has a route by hosts or paths (a "default" route needs no acknowledgement); allowed: leave it out');
   }
 }
 
@@ -623,6 +654,7 @@ function resolve(input: EnvironmentFile, name: string, file: string): Environmen
       accessLogRetentionDays: input.loadBalancer?.accessLogRetentionDays ?? defaults.logRetentionDays,
       idleTimeoutSeconds: input.loadBalancer?.idleTimeoutSeconds ?? 60,
       deregistrationDelaySeconds: input.loadBalancer?.deregistrationDelaySeconds ?? 30,
+      plainHttpRoutes: input.loadBalancer?.plainHttpRoutes === undefined ? undefined : { ...input.loadBalancer.plainHttpRoutes },
       healthCheck: {
         intervalSeconds: healthCheck.intervalSeconds ?? 10,
         timeoutSeconds: healthCheck.timeoutSeconds ?? 5,

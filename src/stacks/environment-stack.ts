@@ -390,6 +390,13 @@ export class EnvironmentStack extends ReadableStack {
         "ELB.1",
         "non-production environment without a domain: no certificate can be issued, so the ALB serves plain HTTP on its AWS DNS name",
       );
+      // Listener rules forward plain HTTP too: only when the file says why (the loader refuses them otherwise).
+      const plainHttpRoutes = config.loadBalancer.plainHttpRoutes;
+      if (plainHttpRoutes !== undefined) {
+        for (const s of config.services.filter((x) => x.route !== undefined && x.route !== "default")) {
+          acknowledge(services.get(s.name) as FargateService, "ELB.1", `${file} sets loadBalancer.plainHttpRoutes: ${plainHttpRoutes.reason}`);
+        }
+      }
     }
     // Last: aspects added after this would run after the checks.
     applyPolicies(this, { production: config.production, resolvedAtPreparation: () => this.takeResolvedAtPreparation() });
