@@ -199,6 +199,7 @@ describe("environment files", () => {
   test("routes that do not shadow each other load: the narrower rule first, other hosts, other paths", () => {
     // GIVEN the issue's shadowing pair turned round, and rules that share no requests with an earlier one
     const env = read("staging");
+    env.services = { api: env.services.api };
     const service = (route: unknown) => ({ cpu: 256, memoryMiB: 512, desiredCount: 1, route });
     env.services.reports = service({ paths: ["/admin/reports/*"], priority: 99 });
     env.services.admin = service({ paths: ["/admin", "/admin/*"], priority: 100 });

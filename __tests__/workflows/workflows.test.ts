@@ -139,11 +139,26 @@ describe("GIVEN the repository's workflows and local actions", () => {
       }
     });
 
-    test("THEN staging deploys and is verified first, production only after it, each verifying its own stack and tag", () => {
+    test("THEN the deploy jobs run one after another from the release job, a non-production environment first and every production one after a verified non-production one", () => {
+      // GIVEN the deploy jobs and the tiers of the environment files (derived: a new environment changes no test)
+      const tierOf = (environment: string): string => JSON.parse(fs.readFileSync(path.join(ROOT, "environments", `${environment}.json`), "utf8")).tier;
+      const deployJobs = jobsOf(deploy).filter(([, job]) => deployedStack(job) !== undefined).map(([id]) => id);
+      const needs = (id: string): string[] => [m(jobs[id]).needs ?? []].flat().map(String);
       expect(m(jobs.release).if).toBe("github.ref == 'refs/heads/main'");
-      expect(m(jobs.staging).needs).toBe("release");
-      expect(m(jobs.production).needs).toEqual(["release", "staging"]);
-      for (const environment of ["staging", "production"]) {
+      // THEN each deploy job needs the release job and at most one other deploy job, and they form one chain
+      const previous = new Map(deployJobs.map((id) => [id, needs(id).filter((n) => n !== "release")]));
+      for (const id of deployJobs) {
+        expect([id, needs(id).includes("release"), (previous.get(id) ?? []).length <= 1]).toEqual([id, true, true]);
+      }
+      const firsts = deployJobs.filter((id) => (previous.get(id) ?? []).length === 0);
+      expect(firsts).toHaveLength(1);
+      const order = [firsts[0]];
+      for (let next = deployJobs.find((id) => previous.get(id)?.[0] === order.at(-1)); next !== undefined; next = deployJobs.find((id) => previous.get(id)?.[0] === order.at(-1))) order.push(next);
+      expect([...order].sort()).toEqual([...deployJobs].sort());
+      // AND a non-production environment deploys (and is verified) first; production only after one
+      expect(tierOf(order[0])).toBe("non-production");
+      // AND each job deploys and verifies its own stack with the release's tag
+      for (const environment of deployJobs) {
         expect(runs(deploy, environment)).toEqual([
           `npx cdktf deploy whcsites-${environment} --auto-approve --var "image_tag=$IMAGE_TAG"`,
           `npm run verify -- --stack whcsites-${environment} --image-tag "$IMAGE_TAG"`,

@@ -350,8 +350,10 @@ function readCached(p: Prepared): StackResult | undefined {
   try {
     const saved = JSON.parse(fs.readFileSync(path.join(p.dir, RESULT_FILE), "utf8")) as { key: string; result: StackResult };
     if (saved.key !== p.cacheKey || !saved.result.ok) return undefined;
-    if (saved.result.planJsonPath === undefined || !fs.existsSync(saved.result.planJsonPath)) return undefined;
-    return { ...saved.result, cached: true };
+    // The plan beside the result, wherever the work dir is now (a copy of it reuses its plans: the recipe test).
+    const planJsonPath = path.join(p.dir, "plan.json");
+    if (saved.result.planJsonPath === undefined || !fs.existsSync(planJsonPath)) return undefined;
+    return { ...saved.result, planJsonPath, cached: true };
   } catch {
     return undefined;
   }
