@@ -54,6 +54,10 @@ module.exports = {
   // Quiet when it passes: a test file's output only when it fails, then one line per project and Jest's totals
   // (__tests__/reporters/). Its snapshot hint names `npm run refresh`.
   reporters: ["<rootDir>/__tests__/reporters/failures.js", "<rootDir>/__tests__/reporters/summary.js"],
+  // A worker that still has to exit after 500 ms (Jest's default) is killed with a warning about leaked handles. No
+  // handle outlives any test file here (listed after each file with process._getActiveHandles(): only the worker's
+  // own IPC pipe); on the shared two-core machine a worker holding a large heap simply takes longer to exit.
+  workerGracefulExitTimeout: 5000,
   // Both cores: Jest's default on two is one worker, which leaves a core idle while a suite waits on Terraform.
   maxWorkers: 2,
   // Real Terraform runs inside tests; give them room without hiding hangs.

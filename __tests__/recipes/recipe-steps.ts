@@ -40,7 +40,8 @@ export interface RecipeStep {
 
 const ACTIONS_WITH_VALUE = new Set(["merge", "set"]);
 const ACTIONS = new Set(["copy", "merge", "set", "workflow-plan", "workflow-deploy", "run"]);
-const STEP = /<!--[ \t]*recipe[ \t]+([a-z0-9-]+(?:[ \t]*,[ \t]*[a-z0-9-]+)*)[ \t]*:[ \t]*([a-z-]+)([^\n]*?)[ \t]*-->/g;
+// At the start of a line (a guide may quote one inline, in backticks, as an example).
+const STEP = /^[ \t]*<!--[ \t]*recipe[ \t]+([a-z0-9-]+(?:[ \t]*,[ \t]*[a-z0-9-]+)*)[ \t]*:[ \t]*([a-z-]+)([^\n]*?)[ \t]*-->/gm;
 
 /** Every recipe step of a guide, in the order written. Throws on an unknown action or a missing JSON block. */
 export function recipeSteps(markdown: string, guide: string): RecipeStep[] {

@@ -19,7 +19,8 @@ const plural = (count, word) => `${count} ${word}${count === 1 ? "" : "s"}`;
 function projectLines(results, projectNames, root) {
   const byProject = new Map(projectNames.map((name) => [name, []]));
   for (const result of results.testResults) {
-    const name = result.displayName?.name ?? "jest";
+    // A file that failed to run has no project name in its result.
+    const name = result.displayName?.name ?? "(failed to run)";
     if (!byProject.has(name)) byProject.set(name, []);
     byProject.get(name).push(result);
   }
@@ -49,7 +50,6 @@ class ProjectSummaryReporter extends SummaryReporter {
       const names = [...testContexts].map((context) => context.config.displayName?.name).filter((name) => name !== undefined);
       this.log("");
       for (const line of projectLines(results, names, this._globalConfig.rootDir)) this.log(line);
-      this.log("");
     }
     super.onRunComplete(testContexts, results);
   }
