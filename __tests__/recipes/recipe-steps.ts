@@ -15,7 +15,9 @@
  * - `workflow-plan <environment>`: add it to the `plan` job's `matrix.environment` in .github/workflows/ci.yml;
  * - `workflow-deploy <environment> after <job>`: a deploy job for it in .github/workflows/deploy.yml, a copy of the
  *   `staging` job with the name replaced, needing `release` and `<job>`; the job that needed `<job>` needs it instead;
- * - `run <command>`: run a documented command (`npm run <script>` only).
+ * - `run <command>`: run a documented command (`npm run <script>` only);
+ * - `emulator <command>`: a documented command that needs the AWS emulator and minutes (`npm run test:apply -- ...`):
+ *   the recipe test does not run it, and leaves out the suites that read what it writes (see recipes.test.ts).
  *
  * A JSON file keeps its formatting: jsonc-parser edits only the text it changes. Workflows keep their comments (yaml's
  * document API). A new kind of recipe (a job, say) brings its steps in its guide, and a new action here if it needs one.
@@ -39,7 +41,7 @@ export interface RecipeStep {
 }
 
 const ACTIONS_WITH_VALUE = new Set(["merge", "set"]);
-const ACTIONS = new Set(["copy", "merge", "set", "workflow-plan", "workflow-deploy", "run"]);
+const ACTIONS = new Set(["copy", "merge", "set", "workflow-plan", "workflow-deploy", "run", "emulator"]);
 // At the start of a line (a guide may quote one inline, in backticks, as an example).
 const STEP = /^[ \t]*<!--[ \t]*recipe[ \t]+([a-z0-9-]+(?:[ \t]*,[ \t]*[a-z0-9-]+)*)[ \t]*:[ \t]*([a-z-]+)([^\n]*?)[ \t]*-->/gm;
 
@@ -120,6 +122,10 @@ export function applySteps(root: string, steps: readonly RecipeStep[], run: (arg
       case "run":
         if (first !== "npm" || second !== "run" || third === undefined) throw new Error(`${step.source}: run takes "npm run <script>"; got ${step.args.join(" ")}`);
         run(step.args, step);
+        break;
+      case "emulator":
+        // Documented, and run by CI's npm run test:apply, not here.
+        if (first !== "npm" || second !== "run" || third !== "test:apply") throw new Error(`${step.source}: emulator takes "npm run test:apply ..."; got ${step.args.join(" ")}`);
         break;
       default:
         throw new Error(`${step.source}: unknown action ${step.action}`);

@@ -36,8 +36,18 @@ function testFiles(dir: string): string[] {
     return e.name.endsWith(".test.ts") ? [p] : [];
   });
 }
+/**
+ * Suites that read the AWS calls the emulator apply records (permissions/): after a recipe they pass once its
+ * documented emulator step (`npm run test:apply -- --update-permissions`, about ten minutes with moto) has run, which
+ * this test does not do; CI's npm run test:apply runs the apply and fails on a stale or missing recording.
+ */
+const READS_EMULATOR_RECORDINGS = /\breadRecording\(/;
 const AFFECTED_SUITES = testFiles(path.join(ROOT, "__tests__"))
-  .filter((f) => !PROCESS_SUITES.includes(f) && READS_COMMITTED_FILES.test(fs.readFileSync(f, "utf8")))
+  .filter((f) => !PROCESS_SUITES.includes(f))
+  .filter((f) => {
+    const text = fs.readFileSync(f, "utf8");
+    return READS_COMMITTED_FILES.test(text) && !(STEPS.some((s) => s.action === "emulator") && READS_EMULATOR_RECORDINGS.test(text));
+  })
   .map((f) => path.relative(ROOT, f))
   .sort();
 
@@ -93,7 +103,7 @@ describe("the recipes of the guides, applied as written to a copy of the reposit
 
     // WHEN every recipe's edits are applied in guide order, then its commands run (each once, in guide order)
     const env = nestedEnv();
-    const edits = STEPS.filter((s) => s.action !== "run");
+    const edits = STEPS.filter((s) => s.action !== "run" && s.action !== "emulator");
     const commands = STEPS.filter((s, i) => s.action === "run" && STEPS.findIndex((t) => t.action === "run" && t.args.join(" ") === s.args.join(" ")) === i);
     applySteps(copy, edits, () => undefined);
     applySteps(copy, commands, (argv, step) => runDocumented(copy, argv, env, step));
