@@ -35,7 +35,7 @@ interface CliOptions {
   readonly updatePermissions: boolean;
 }
 
-const PHASES = ["prepare", "init", "apply", "ci-plan", "plan", "failed-migration", "teardown", "destroy"];
+const PHASES = ["prepare", "init", "apply", "ci-plan", "plan", "resize", "saved-plan", "failed-migration", "teardown", "destroy"];
 
 function integer(min: number, max: number) {
   return (value: string): number => {

@@ -23,6 +23,20 @@ export interface PlanCounts {
   readonly import: number;
   /** Managed resources that change, with their action: `create`, `update`, `delete`, `replace` or `import`. */
   readonly changes: ReadonlyArray<{ readonly address: string; readonly action: string }>;
+  /** Container images a task definition change moves from one reference to another. */
+  readonly images: ReadonlyArray<{ readonly address: string; readonly before: string; readonly after: string }>;
+  /** Variables set to something else than empty (the emergency override). */
+  readonly variables: ReadonlyArray<{ readonly name: string; readonly value: string }>;
+}
+
+/** The images of a task definition's container definitions (a JSON string in the plan), in order. */
+function imagesOf(containerDefinitions: unknown): string[] {
+  if (typeof containerDefinitions !== "string") return [];
+  try {
+    return (JSON.parse(containerDefinitions) as Array<{ image?: unknown }>).map((c) => String(c.image ?? ""));
+  } catch {
+    return [];
+  }
 }
 
 /** One acknowledged exception of a stack, as the policy report prints it. */
@@ -43,8 +57,16 @@ export function countPlan(plan: unknown): PlanCounts {
   let destroy = 0;
   let imported = 0;
   const listed: { address: string; action: string }[] = [];
+  const images: { address: string; before: string; after: string }[] = [];
   for (const rc of Array.isArray(changes) ? changes : []) {
     if (rc.mode !== "managed") continue;
+    if (rc.type === "aws_ecs_task_definition") {
+      const before = imagesOf(rc.change?.before?.container_definitions);
+      const after = imagesOf(rc.change?.after?.container_definitions);
+      after.forEach((image, i) => {
+        if (image !== (before[i] ?? "")) images.push({ address: String(rc.address), before: before[i] ?? "(new)", after: image });
+      });
+    }
     const actions: string[] = rc.change?.actions ?? [];
     const importing = rc.change?.importing !== undefined && rc.change?.importing !== null;
     if (importing) imported++;
@@ -67,7 +89,10 @@ export function countPlan(plan: unknown): PlanCounts {
     }
     if (action !== undefined) listed.push({ address: String(rc.address), action });
   }
-  return { add, change, destroy, import: imported, changes: listed };
+  const variables = Object.entries(((plan as { variables?: Record<string, { value?: unknown }> }).variables ?? {}))
+    .filter(([, v]) => v.value !== "" && v.value !== null && v.value !== undefined)
+    .map(([name, v]) => ({ name, value: String(v.value) }));
+  return { add, change, destroy, import: imported, changes: listed, images, variables };
 }
 
 /** The acknowledged exceptions of `stack`, read from the policy guard after synthesizing the app. */
@@ -98,6 +123,20 @@ export function stackSummary(stack: string, counts: PlanCounts | undefined, ackn
     lines.push("No plan: the plan step failed (see its log).", "");
   } else {
     lines.push("| to add | to change | to destroy | to import |", "|---:|---:|---:|---:|", `| ${counts.add} | ${counts.change} | ${counts.destroy} | ${counts.import} |`, "");
+    for (const v of counts.variables) lines.push(`**⚠ Variable \`${escape(v.name)}\` is set: \`${escape(v.value)}\`** (an emergency override: the environment file does not say this)`, "");
+    if (counts.images.length > 0) {
+      lines.push("**Images**", "");
+      for (const i of counts.images) lines.push(`- \`${escape(i.address)}\`: \`${escape(i.before)}\` → \`${escape(i.after)}\``);
+      lines.push("");
+    }
+    // What cannot be undone by applying the previous plan: read first, never folded away.
+    for (const [action, title] of [["replace", "Replaced (destroyed, then created)"], ["delete", "Destroyed"]] as const) {
+      const these = counts.changes.filter((c) => c.action === action);
+      if (these.length === 0) continue;
+      lines.push(`**${title}: ${these.length}**`, "");
+      for (const c of these) lines.push(`- \`${escape(c.address)}\``);
+      lines.push("");
+    }
     if (counts.changes.length > 0) {
       lines.push(`<details><summary>${counts.changes.length} resource(s)</summary>`, "");
       for (const c of counts.changes) lines.push(`- \`${escape(c.address)}\`: ${c.action}`);

@@ -141,8 +141,8 @@ describe("findDeployGates", () => {
       database_roles: { family: "whcsites-staging-database_roles", container_definitions: '[{"image":"postgres:17-alpine"}]' },
       migrations: { family: "whcsites-staging-migrate", container_definitions: '[{"image":"${local.release_image}"}]' },
     };
-    // the release image through a local, as main synthesizes it (a digest wins over the tag)
-    json.locals = { release_image: '${var.image_digest != "" ? "ghcr.io/whc/api@${var.image_digest}" : "ghcr.io/whc/api:${var.image_tag}"}' };
+    // the release image through a local, as main synthesizes it (the file's digest unless the emergency override is set)
+    json.locals = { release_image: `\${var.emergency_image != "" ? var.emergency_image : "ghcr.io/whc/api@sha256:${"1".repeat(64)}"}` };
     json.resource.terraform_data.deploy_gate.provisioner[0]["local-exec"].command =
       "node scripts/migrate.ts --task-definition ${aws_ecs_task_definition.database_roles.arn} --container psql && " +
       "node scripts/migrate.ts --task-definition ${aws_ecs_task_definition.migrations.arn} --container migrate --started-by deploy";

@@ -95,9 +95,11 @@ describe("environment files", () => {
   });
 
   test("a file that leaves every optional setting out gets its tier's defaults", () => {
-    // GIVEN minimal files of both tiers (what the tier alone decides, apart from any committed file)
+    // GIVEN minimal files of both tiers (what the tier alone decides, apart from any committed file); production's
+    // release is pinned by digest, elsewhere a tag alone is allowed
     const minimal = (tier: string) => ({
-      tier, accountId: "210987654321", region: "eu-west-1", availabilityZones: ["eu-west-1a", "eu-west-1b"], image: "ghcr.io/whc-example/whcsites:1.4.2",
+      tier, accountId: "210987654321", region: "eu-west-1", availabilityZones: ["eu-west-1a", "eu-west-1b"],
+      image: tier === "production" ? `ghcr.io/whc-example/whcsites:1.4.2@sha256:${"a".repeat(64)}` : "ghcr.io/whc-example/whcsites:1.4.2",
       ...(tier === "production" ? { domain: { name: "api.example.org", hostedZoneId: "Z0123456789ABCDEFGHIJ" } } : {}),
       network: { vpcCidr: "10.20.0.0/16" },
       services: { api: { cpu: 256, memoryMiB: 512, desiredCount: tier === "production" ? 2 : 1, route: "default", database: true } },

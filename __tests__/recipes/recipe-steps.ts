@@ -13,8 +13,10 @@
  *   objects merge key by key, anything else is replaced);
  * - `set <file> <path>`: set the value at `<path>` to the JSON block;
  * - `workflow-plan <environment>`: add it to the `plan` job's `matrix.environment` in .github/workflows/ci.yml;
- * - `workflow-deploy <environment> after <job>`: a deploy job for it in .github/workflows/deploy.yml, a copy of the
- *   `staging` job with the name replaced, needing `release` and `<job>`; the job that needed `<job>` needs it instead;
+ * - `workflow-deploy <environment> after <environment before>`: its two jobs in .github/workflows/deploy.yml, copies of
+ *   `record-staging` and `staging` with the name replaced; `record-<environment>` needs `release`, the environment
+ *   before's record job and its deploy job, and checks out the former's commit; the record job that followed the
+ *   environment before now follows the new one the same way;
  * - `run <command>`: run a documented command (`npm run <script>` only);
  * - `emulator <command>`: a documented command that needs the AWS emulator and minutes (`npm run test:apply -- ...`):
  *   the recipe test does not run it, and leaves out the suites that read what it writes (see recipes.test.ts).
@@ -136,7 +138,7 @@ export function applySteps(root: string, steps: readonly RecipeStep[], run: (arg
 function editWorkflow(file: string, edit: (doc: Document) => void): void {
   const doc = parseDocument(fs.readFileSync(file, "utf8"));
   edit(doc);
-  fs.writeFileSync(file, doc.toString({ lineWidth: 0 }));
+  fs.writeFileSync(file, doc.toString({ lineWidth: 0, flowCollectionPadding: false }));
 }
 
 function addToPlanMatrix(doc: Document, environment: string, step: RecipeStep): void {
@@ -153,13 +155,31 @@ function needsOf(job: YAMLMap): string[] {
   return [];
 }
 
-function addDeployJob(doc: Document, environment: string, after: string, step: RecipeStep): void {
-  const jobs = doc.get("jobs", true);
-  if (!isMap(jobs)) throw new Error(`${step.source}: deploy.yml has no jobs`);
-  const template = jobs.get("staging", true);
-  if (!isMap(template)) throw new Error(`${step.source}: deploy.yml has no staging job to copy`);
-  if (!jobs.has(after)) throw new Error(`${step.source}: deploy.yml has no job ${after} to follow`);
-  // A copy of the staging job with the environment's name in place of "staging", in values and comments alike.
+/** The id of the job that records `environment`'s release (`.github/scripts/record-release.sh` with ENVIRONMENT). */
+function recordJobOf(jobs: YAMLMap, environment: string): string | undefined {
+  for (const pair of jobs.items) {
+    const steps: unknown = isMap(pair.value) ? pair.value.get("steps", true) : undefined;
+    if (!isSeq(steps)) continue;
+    const records = steps.items.some((item) => {
+      if (!isMap(item) || !String(item.get("run") ?? "").includes(".github/scripts/record-release.sh")) return false;
+      const env: unknown = item.get("env", true);
+      return isMap(env) && env.get("ENVIRONMENT") === environment;
+    });
+    if (records && isScalar(pair.key)) return String(pair.key.value);
+  }
+  return undefined;
+}
+
+/** Sets the `ref` of a job's `actions/checkout` step. */
+function setCheckoutRef(job: YAMLMap, ref: string, step: RecipeStep): void {
+  const steps: unknown = job.get("steps", true);
+  const checkout = isSeq(steps) ? steps.items.find((item) => isMap(item) && String(item.get("uses") ?? "").startsWith("actions/checkout@")) : undefined;
+  if (!isMap(checkout)) throw new Error(`${step.source}: a record job without an actions/checkout step`);
+  checkout.setIn(["with", "ref"], ref);
+}
+
+/** A copy of a job with the environment's name in place of "staging", in values and comments alike. */
+function renamedCopy(template: YAMLMap, environment: string): YAMLMap {
   const job = template.clone() as YAMLMap;
   const rename = (text: string | null | undefined) => text?.replace(/\bstaging\b/g, environment);
   visit(job, {
@@ -172,17 +192,45 @@ function addDeployJob(doc: Document, environment: string, after: string, step: R
       if (isScalar(pair.key)) pair.key.commentBefore = rename(pair.key.commentBefore) ?? undefined;
     },
   });
-  job.set("needs", doc.createNode(["release", after], { flow: true }));
-  // The job that followed `after` now follows the new one.
+  return job;
+}
+
+/**
+ * The two jobs of a new environment, after `after`'s: `record-<environment>` records the release on top of the commit
+ * `after` was deployed and verified from, once it was; `<environment>` deploys from that commit (as staging does).
+ */
+function addDeployJob(doc: Document, environment: string, after: string, step: RecipeStep): void {
+  const jobs = doc.get("jobs", true);
+  if (!isMap(jobs)) throw new Error(`${step.source}: deploy.yml has no jobs`);
+  const recordStaging = recordJobOf(jobs, "staging");
+  const [recordTemplate, deployTemplate] = [recordStaging, "staging"].map((id) => (id === undefined ? undefined : jobs.get(id, true)));
+  if (recordStaging === undefined || !isMap(recordTemplate) || !isMap(deployTemplate)) throw new Error(`${step.source}: deploy.yml has no staging job and record job to copy`);
+  const recordAfter = recordJobOf(jobs, after);
+  if (!jobs.has(after) || recordAfter === undefined) throw new Error(`${step.source}: deploy.yml has no job ${after} and record job of it to follow`);
+  const record = renamedCopy(recordTemplate, environment);
+  const recordId = recordStaging.replace(/\bstaging\b/g, environment);
+  const follow = (job: YAMLMap, recordBefore: string, before: string) => {
+    job.set("needs", doc.createNode(["release", recordBefore, before], { flow: true }));
+    setCheckoutRef(job, `\${{ needs.${recordBefore}.outputs.commit }}`, step);
+  };
+  follow(record, recordAfter, after);
+  // The record job that followed `after` now follows the new environment.
   for (const pair of jobs.items) {
     const other = pair.value;
-    if (!isMap(other) || !needsOf(other).includes(after)) continue;
-    other.set("needs", doc.createNode(needsOf(other).map((name) => (name === after ? environment : name)), { flow: true }));
+    if (isMap(other) && needsOf(other).includes(after) && needsOf(other).includes(recordAfter)) {
+      follow(other, recordId, environment);
+    }
   }
   const index = jobs.items.findIndex((pair) => isScalar(pair.key) && pair.key.value === after);
-  const key = doc.createNode(environment);
-  key.spaceBefore = true;
-  jobs.items.splice(index + 1, 0, doc.createPair(key, job));
+  const pairs = [
+    [recordId, record],
+    [environment, renamedCopy(deployTemplate, environment)],
+  ].map(([id, job]) => {
+    const key = doc.createNode(id);
+    key.spaceBefore = true;
+    return doc.createPair(key, job);
+  });
+  jobs.items.splice(index + 1, 0, ...pairs);
 }
 
 /** Runs `npm run <script>` in `cwd`; throws with its output when it fails. */

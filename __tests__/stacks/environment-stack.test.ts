@@ -6,6 +6,7 @@ import { loadEnvironment } from "../../src/config/environment";
 import { loadStateConfig } from "../../src/config/state";
 import { policyReportOf } from "../../src/policies";
 import { EnvironmentStack } from "../../src/stacks/environment-stack";
+import { DEFAULT_PSQL_IMAGE } from "../../src/constructs/release";
 
 const ROOT = path.join(__dirname, "..", "..");
 const state = loadStateConfig(path.join(ROOT, "state.json"));
@@ -83,13 +84,16 @@ describe("EnvironmentStack", () => {
     expect(staging.provider.aws[0].allowed_account_ids).toEqual(["210987654321"]);
   });
 
-  test("the image tag and digest are variables whose defaults are the file's; the release image prefers the digest", () => {
-    expect(staging.variable.image_tag).toMatchObject({ type: "string", default: "1.4.2" });
-    expect(staging.variable.image_tag.validation[0].condition).toContain("var.image_tag");
-    expect(staging.variable.image_digest).toMatchObject({ type: "string", default: "" });
-    expect(staging.locals.release_image).toBe(
-      '${var.image_digest != "" ? "ghcr.io/whc-example/whcsites@${var.image_digest}" : "ghcr.io/whc-example/whcsites:${var.image_tag}"}',
-    );
+  test("the release image is the file's digest; the only deploy-time input is the emergency override, empty by default", () => {
+    // GIVEN staging.json's image ghcr.io/whc-example/whcsites:1.4.2@sha256:24bd...
+    const digest = loadEnvironment(path.join(ROOT, "environments", "staging.json")).image.digest as string;
+    expect(digest).toMatch(/^sha256:[a-f0-9]{64}$/);
+    // THEN the stack has one variable, the emergency override, and no tag or digest variable with a default of its own
+    expect(Object.keys(staging.variable)).toEqual(["emergency_image"]);
+    expect(staging.variable.emergency_image).toMatchObject({ type: "string", default: "" });
+    expect(staging.variable.emergency_image.description).toMatch(/^EMERGENCY ONLY: /);
+    // AND the release image is the file's repository at that digest unless the override is set
+    expect(staging.locals.release_image).toBe(`\${var.emergency_image != "" ? var.emergency_image : "ghcr.io/whc-example/whcsites@${digest}"}`);
   });
 
   test("no data source calls an AWS API, so every stack plans offline", () => {
@@ -141,13 +145,13 @@ describe("EnvironmentStack composition", () => {
     const gate = staging.resource.terraform_data.deploy_gate;
     expect(gate.triggers_replace).toEqual({
       database_roles_task_definition: "${aws_ecs_task_definition.database_roles_task_definition.arn}",
-      database_roles_image: "public.ecr.aws/docker/library/postgres:17-alpine",
+      database_roles_image: DEFAULT_PSQL_IMAGE,
       migration_task_definition: "${aws_ecs_task_definition.migrations.arn}",
       migration_image: "${local.release_image}",
     });
     const exec = gate.provisioner[0]["local-exec"];
     expect(exec.working_dir).toBe("../../..");
-    const [roles, migration, ...rest] = (exec.command as string).split(" && ");
+    const [roles, migration, ...rest] = (exec.command as string).split(" >&2; ")[1].split(" && ");
     expect(rest).toEqual([]);
     for (const step of [roles, migration]) expect(step).toMatch(/^node --require \.\/scripts\/register-ts\.cjs scripts\/migrate\.ts --non-interactive /);
     expect(roles).toContain("--task-definition ${aws_ecs_task_definition.database_roles_task_definition.arn}");
@@ -266,6 +270,46 @@ describe("EnvironmentStack composition", () => {
       ["whcsites-staging/api/http", expect.stringMatching(/without a domain/)],
       ["whcsites-staging/service/admin/route", expect.stringMatching(/staging\.json sets loadBalancer\.plainHttpRoutes: a test environment without DNS/)],
     ]);
+  });
+});
+
+describe("EnvironmentStack: a deploy of an infrastructure change runs the file's release", () => {
+  /** Every container image of a stack's task definitions, by address, with the locals they reference filled in. */
+  const imagesOf = (json: any): Record<string, string[]> =>
+    Object.fromEntries(
+      Object.entries(json.resource.aws_ecs_task_definition as Record<string, { container_definitions: string }>).map(([name, td]) => [
+        `aws_ecs_task_definition.${name}`,
+        (JSON.parse(td.container_definitions) as Array<{ image: string }>).map((c) => c.image.replace("${local.release_image}", json.locals.release_image)),
+      ]),
+    );
+
+  test.each(["staging", "production"])("GIVEN %s.json with only the first service's size changed WHEN synthesized THEN no task definition's image and no deploy gate trigger changes", (name) => {
+    const file = path.join(ROOT, "environments", `${name}.json`);
+    const env = JSON.parse(fs.readFileSync(file, "utf8"));
+    const [service] = Object.keys(env.services);
+    const before = synthEnvironment(name);
+    // WHEN the service gets twice the CPU and memory, as a resize does
+    env.services[service].cpu *= 2;
+    env.services[service].memoryMiB *= 2;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "whcsites-resize-"));
+    let after: any;
+    try {
+      fs.writeFileSync(path.join(dir, `${name}.json`), JSON.stringify(env));
+      after = JSON.parse(Testing.synth(new EnvironmentStack(Testing.app(), `whcsites-${name}`, { config: loadEnvironment(path.join(dir, `${name}.json`)), state })));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    // THEN the size did change (the test would prove nothing otherwise)
+    expect(after.resource.aws_ecs_task_definition).not.toEqual(before.resource.aws_ecs_task_definition);
+    // AND every image is the file's, before and after: no variable, no default, a literal digest
+    expect(imagesOf(after)).toEqual(imagesOf(before));
+    expect(Object.values(imagesOf(after)).flat().every((image) => /@sha256:[a-f0-9]{64}"?\}?$/.test(image))).toBe(true);
+    // AND the deploy gate, which runs the migration, keeps its triggers and the task definitions they name (the
+    // file was synthesized from another folder: nothing in them may depend on where the file lives)
+    expect(after.resource.terraform_data.deploy_gate.triggers_replace).toEqual(before.resource.terraform_data.deploy_gate.triggers_replace);
+    for (const gated of ["database_roles_task_definition", "migrations"]) {
+      expect(after.resource.aws_ecs_task_definition[gated]).toEqual(before.resource.aws_ecs_task_definition[gated]);
+    }
   });
 });
 

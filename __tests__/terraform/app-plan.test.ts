@@ -7,6 +7,7 @@ import { addressFilePath, readCommittedAddresses } from "../../scripts/lib/stack
 import { checkContainerDefinitions } from "../../scripts/lib/stack/container-definitions";
 import { type StackJson } from "../../scripts/lib/stack/stack-json";
 import { COMMITTED_ENVIRONMENTS } from "../../scripts/lib/synth/synth";
+import { imageParts, runnableImage } from "../../src/config/environment";
 import { findTerraform } from "../../scripts/lib/terraform/terraform-cli";
 import { plannedFolder, planRun, synthesizedStacks, type PlannedFolder } from "./plan-run";
 import { describeStackChecks, initRealBackend } from "./stack-checks";
@@ -23,6 +24,8 @@ const synthesizedByFolder = new Map(run.folders.map((folder) => [folder.name, sy
 const synthesized = synthesizedByFolder.get(COMMITTED_ENVIRONMENTS) as Map<string, StackJson>;
 /** The environment file of a committed environment stack, as written. */
 const fileOf = (stack: string): Record<string, any> => JSON.parse(fs.readFileSync(path.join(committed.dir, `${stack.replace(/^whcsites-/, "")}.json`), "utf8"));
+/** What a committed environment's tasks run without the emergency override: its file's image, by digest when pinned. */
+const fileImage = (stack: string): string => runnableImage(imageParts(fileOf(stack).image));
 
 describe("ECS container definitions: the shape check itself", () => {
   test("the shape check catches a misspelt key, a wrong type, a missing image and unparseable JSON", () => {
@@ -271,9 +274,9 @@ describeWithTerraform("the environment plans show what was promised", () => {
       // Container definitions reference secret ARNs created in the same apply, so the plan knows them only after
       // apply: read them from the configuration Terraform planned.
       const [api] = JSON.parse((synthesized.get(stack) as any).resource.aws_ecs_task_definition.service_api_task_definition.container_definitions);
-      // the release image (a tag, or a digest that wins over it)
+      // the release image: the file's digest, unless the emergency override is set
       expect(api.image).toBe("${local.release_image}");
-      expect((synthesized.get(stack) as any).locals.release_image).toMatch(/\? "ghcr\.io\/whc-example\/whcsites@\$\{var\.image_digest\}" : "ghcr\.io\//);
+      expect((synthesized.get(stack) as any).locals.release_image).toBe(`\${var.emergency_image != "" ? var.emergency_image : "${fileImage(stack)}"}`);
       expect(api.secrets).toEqual([
         { name: "DATABASE_URL", valueFrom: "${aws_secretsmanager_secret.secrets_database_app.arn}:url::" },
         { name: "SECRET_KEY_BASE", valueFrom: "${aws_secretsmanager_secret.secrets_secret_key_base.arn}" },
@@ -290,36 +293,33 @@ describeWithTerraform("the environment plans show what was promised", () => {
       expect(secretRefs.sort()).toEqual(["aws_secretsmanager_secret.secrets_database_app.arn", "aws_secretsmanager_secret.secrets_secret_key_base.arn"]);
     });
 
-    test("an image_tag variable exists, and production runs at least 2 tasks with a read-only root", () => {
-      // the file's release tag is the default of image_tag
-      for (const stack of ENVIRONMENT_STACKS) expect([stack, plans.get(stack).variables.image_tag.value]).toEqual([stack, /:([^:/@]+)$/.exec(fileOf(stack).image)?.[1]]);
-      for (const stack of ENVIRONMENT_STACKS) expect(plans.get(stack).variables.image_digest.value).toBe("");
+    test("the only variable is the emergency override, empty in every plan, and production runs at least 2 tasks with a read-only root", () => {
+      for (const stack of ENVIRONMENT_STACKS) expect(plans.get(stack).variables).toEqual({ emergency_image: { value: "" } });
       expect(one("whcsites-production", "aws_ecs_service.service_api").values.desired_count).toBeGreaterThanOrEqual(2);
       const api = JSON.parse((synthesized.get("whcsites-production") as any).resource.aws_ecs_task_definition.service_api_task_definition.container_definitions)[0];
       expect(api).toMatchObject({ readonlyRootFilesystem: true, image: "${local.release_image}" });
     });
 
-    test("the deploy gate's trigger follows --var image_tag (a real second plan with another tag)", () => {
-      // GIVEN the staging working copy the check initialized, planned with the default tag
+    test("the deploy gate's trigger follows the emergency override (a real second plan with it set)", () => {
+      // GIVEN the staging working copy the check initialized, planned without a variable: the file's digest
       const byDefault = one("whcsites-staging", "terraform_data.deploy_gate").values.triggers_replace;
-      expect(byDefault.migration_image).toBe("ghcr.io/whc-example/whcsites:1.4.2");
-      // WHEN planned again with another tag, as CI ships a release (in the working copy the global setup initialized;
-      // this run holds its lock until the end)
+      expect(byDefault.migration_image).toBe(fileImage("whcsites-staging"));
+      const override = `${imageParts(fileOf("whcsites-staging").image).repository}@sha256:${"cd".repeat(32)}`;
+      // WHEN planned again with the override (in the working copy the global setup initialized; this run holds its
+      // lock until the end)
       const dir = path.join(committed.workDir, "whcsites-staging");
       const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "whcsites-var-"));
       try {
         const planFile = path.join(tmp, "tfplan");
         const env = { ...process.env, TF_CLI_CONFIG_FILE: run.cliConfig, TF_IN_AUTOMATION: "1", CHECKPOINT_DISABLE: "1" };
         const terraform = findTerraform() as string;
-        const plan = spawnSync(terraform, ["plan", "-input=false", "-lock=false", "-refresh=false", "-var", "image_tag=2.0.0", `-out=${planFile}`], { cwd: dir, env, encoding: "utf8" });
+        const plan = spawnSync(terraform, ["plan", "-input=false", "-lock=false", "-refresh=false", "-var", `emergency_image=${override}`, `-out=${planFile}`], { cwd: dir, env, encoding: "utf8" });
         expect(plan.stderr).toBe("");
         const shown = spawnSync(terraform, ["show", "-json", planFile], { cwd: dir, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
         const gate = JSON.parse(shown.stdout).planned_values.root_module.resources.find((r: PlannedResource) => r.address === "terraform_data.deploy_gate");
-        // THEN the trigger, and so the migration run, changes with the tag
-        expect(gate.values.triggers_replace.migration_image).toBe("ghcr.io/whc-example/whcsites:2.0.0");
-        // AND it is the stack's release image, so a digest (which wins over the tag, in real Terraform in
-        // guards.test.ts) reaches the gate's trigger and its --expected-image the same way; a second plan here would
-        // cost another 8 s of CPU to show what that test and this one already show together
+        // THEN the trigger, and so the migration run, changes with it
+        expect(gate.values.triggers_replace.migration_image).toBe(override);
+        // AND it is the stack's release image, which reaches the gate's --expected-image the same way
         const synthesizedGate = (synthesized.get("whcsites-staging") as any).resource.terraform_data.deploy_gate;
         expect(synthesizedGate.triggers_replace.migration_image).toBe("${local.release_image}");
         expect(JSON.stringify(synthesizedGate)).toContain("--expected-image ${local.release_image} ");

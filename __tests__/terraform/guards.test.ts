@@ -15,7 +15,6 @@ import { findTerraform, isCi } from "../../scripts/lib/terraform/terraform-cli";
 
 const ROOT = path.join(__dirname, "..", "..");
 const state = loadStateConfig(path.join(ROOT, "state.json"));
-const DIGEST = `sha256:${"ab".repeat(32)}`;
 const NEW_DIGEST = `sha256:${"cd".repeat(32)}`;
 
 const terraform = findTerraform();
@@ -144,37 +143,37 @@ function imageWith(dir: string, ...vars: string[]): { status: number | null; ima
   return { ...run, image: tf(dir, "output", "-raw", "image").output.split("\n")[0] };
 }
 
-describeWithTerraform("the release image variables, in real Terraform", () => {
-  test("a file with a tag: the tag by default, another tag, or a digest that wins over the tag", () => {
-    // GIVEN the committed staging file (ghcr.io/whc-example/whcsites:1.4.2)
+describeWithTerraform("the release image and its emergency override, in real Terraform", () => {
+  test("a file with a tag and a digest runs the digest; no deploy-time value but the override changes it", () => {
+    // GIVEN the committed staging file (ghcr.io/whc-example/whcsites:1.4.2@sha256:...)
+    const dir = tempDir("file");
+    const json = synthChanged("staging", () => undefined);
+    const fileDigest = /@(sha256:[a-f0-9]{64})"\}$/.exec(json.locals.release_image)?.[1];
+    writeConfig(dir, releaseImageOnly(json));
+    // WHEN deployed without a variable THEN it runs the file's digest (the tag is for people only)
+    expect(imageWith(dir).image).toBe(`ghcr.io/whc-example/whcsites@${fileDigest}`);
+    // AND the variables of old releases are gone: a deploy that still passes one fails instead of running something else
+    expect(imageWith(dir, "image_tag=1.5.0").text).toMatch(/Value for undeclared variable/);
+    // AND the emergency override runs its digest, and going without it again returns to the file
+    expect(imageWith(dir, `emergency_image=ghcr.io/whc-example/whcsites@${NEW_DIGEST}`).image).toBe(`ghcr.io/whc-example/whcsites@${NEW_DIGEST}`);
+    expect(imageWith(dir).image).toBe(`ghcr.io/whc-example/whcsites@${fileDigest}`);
+  });
+
+  test("a non-production file with a tag alone runs the tag", () => {
     const dir = tempDir("tag");
-    writeConfig(dir, releaseImageOnly(synthChanged("staging", () => undefined)));
-    // WHEN / THEN
+    writeConfig(dir, releaseImageOnly(synthChanged("staging", (e) => (e.image = "ghcr.io/whc-example/whcsites:1.4.2"))));
     expect(imageWith(dir).image).toBe("ghcr.io/whc-example/whcsites:1.4.2");
-    expect(imageWith(dir, "image_tag=1.5.0").image).toBe("ghcr.io/whc-example/whcsites:1.5.0");
-    expect(imageWith(dir, `image_digest=${NEW_DIGEST}`).image).toBe(`ghcr.io/whc-example/whcsites@${NEW_DIGEST}`);
-    expect(imageWith(dir, "image_tag=1.5.0", `image_digest=${NEW_DIGEST}`).image).toBe(`ghcr.io/whc-example/whcsites@${NEW_DIGEST}`);
   });
 
-  test("a file pinned by digest: the digest by default; a new tag alone is refused instead of silently ignored", () => {
-    // GIVEN production pinned by digest
-    const dir = tempDir("digest");
-    writeConfig(dir, releaseImageOnly(synthChanged("production", (e) => (e.image = `ghcr.io/whc-example/whcsites@${DIGEST}`))));
-    // WHEN / THEN
-    expect(imageWith(dir).image).toBe(`ghcr.io/whc-example/whcsites@${DIGEST}`);
-    expect(imageWith(dir, `image_digest=${NEW_DIGEST}`).image).toBe(`ghcr.io/whc-example/whcsites@${NEW_DIGEST}`);
-    const tagOnly = imageWith(dir, "image_tag=1.5.0");
-    expect(tagOnly.status).toBe(1);
-    expect(tagOnly.text).toMatch(/The environment file pins the release image by digest \(sha256:ab[ab]+\), which wins over image_tag: ship a release with --var image_digest=sha256:<digest>/);
-    // dropping the digest on purpose deploys the tag
-    expect(imageWith(dir, "image_tag=1.5.0", "image_digest=").image).toBe("ghcr.io/whc-example/whcsites:1.5.0");
-  });
-
-  test("a digest that is not sha256 and 64 lower-case hex digits, or no tag and no digest, is refused", () => {
+  test("an override by tag, of another repository, or with a malformed digest is refused with the rule", () => {
     const dir = tempDir("bad");
     writeConfig(dir, releaseImageOnly(synthChanged("staging", () => undefined)));
-    expect(imageWith(dir, "image_digest=sha256:ABC").text).toMatch(/image_digest must be empty or sha256: and 64 lower-case hex digits/);
-    expect(imageWith(dir, "image_tag=").text).toMatch(/image_tag must be a container image tag.*empty only with an image_digest/);
+    const rule = /emergency_image must be empty \(the environment file's image\), or the release image's repository pinned by digest: ghcr\.io\/whc-example\/whcsites@sha256:<64 lower-case hex digits>/;
+    for (const bad of ["ghcr.io/whc-example/whcsites:1.5.0", `ghcr.io/someone-else/whcsites@${NEW_DIGEST}`, "ghcr.io/whc-example/whcsites@sha256:ABC"]) {
+      const run = imageWith(dir, `emergency_image=${bad}`);
+      expect(run.status).toBe(1);
+      expect(run.text.replace(/\s+/g, " ")).toMatch(rule);
+    }
   });
 });
 

@@ -89,7 +89,7 @@ describe("verify CLI", () => {
     // THEN
     expect(code).toBe(0);
     const help = h.out.join("");
-    expect(help).toMatch(/^Usage: verify --stack <name> \[--image-tag <tag>\] \[--service <name>\.\.\.\]/);
+    expect(help).toMatch(/^Usage: verify --stack <name> \[--image-digest <sha256:\.\.\.> \| --image-tag <tag>\] \[--service <name>\.\.\.\]/);
     for (const flag of ["--stack <name>", "--image-tag <tag>", "--service <names...>", "--region <region>", "--health-timeout <duration>", "--request-timeout <duration>"]) {
       expect(help).toContain(flag);
     }

@@ -2,9 +2,11 @@ import {
   AccessDeniedException,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
   Deployment,
   DeploymentRolloutState,
   ECSClient,
+  ListTasksCommand,
   Service,
 } from "@aws-sdk/client-ecs";
 import { DescribeTargetHealthCommand, ElasticLoadBalancingV2Client, TargetHealthDescription } from "@aws-sdk/client-elastic-load-balancing-v2";
@@ -73,8 +75,29 @@ function ecsService(target: ServiceTarget, extra: Partial<Service> = {}): Servic
   };
 }
 
+const DIGEST_A = `sha256:${"a".repeat(64)}`;
+const DIGEST_B = `sha256:${"b".repeat(64)}`;
+
 function givenServices(...services: Service[]): void {
   ecsMock.on(DescribeServicesCommand).resolves({ services, failures: [] });
+  // By default each service runs its running count of tasks, all on one digest of the 1.5.0 image.
+  for (const s of services) givenTasks(s.serviceName as string, ...Array.from({ length: s.runningCount ?? 0 }, () => DIGEST_A));
+}
+
+/** The running tasks of a service: one per digest given, each with the release image's container (and a sidecar). */
+function givenTasks(serviceName: string, ...digests: Array<string | undefined>): void {
+  const arns = digests.map((_, i) => `arn:aws:ecs:eu-west-1:111122223333:task/${CLUSTER}/${serviceName}-task${i}`);
+  ecsMock.on(ListTasksCommand, { cluster: CLUSTER, serviceName, desiredStatus: "RUNNING" }).resolves({ taskArns: arns });
+  ecsMock.on(DescribeTasksCommand, { cluster: CLUSTER, tasks: arns }).resolves({
+    tasks: digests.map((digest, i) => ({
+      taskArn: arns[i],
+      lastStatus: "RUNNING",
+      containers: [
+        { name: "log-router", image: "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable", imageDigest: DIGEST_B },
+        { name: "app", image: `${REPO}:1.5.0`, ...(digest === undefined ? {} : { imageDigest: digest }) },
+      ],
+    })),
+  });
 }
 
 /** Revision `latest` of the family is the newest; every revision runs `images[revision]` (default: the 1.5.0 image). */
@@ -144,6 +167,7 @@ describe("verifyServices: one healthy service", () => {
     expect(result.checks.map((c) => [c.check, c.status])).toEqual([
       ["deployment", "ok"],
       ["running count", "ok"],
+      ["task images", "ok"],
       ["targets", "ok"],
       ["health check", "ok"],
     ]);
@@ -152,7 +176,7 @@ describe("verifyServices: one healthy service", () => {
     expect(out.lines).toContain("  ok      running count: 2 running of 2 desired");
     expect(out.lines).toContain("  ok      targets: 2 healthy target(s)");
     expect(out.lines.find((l) => l.includes("health check"))).toMatch(/^ {2}ok {6}health check: GET http:\/\/127\.0\.0\.1:\d+\/healthz: HTTP 200 in \d+ ms$/);
-    expect(out.lines.at(-1)).toBe("OK: 4 checks passed for 1 service(s)");
+    expect(out.lines.at(-1)).toBe("OK: 5 checks passed for 1 service(s)");
     expect(out.errors).toEqual([]);
     expect(ecsMock).toHaveReceivedCommandWith(DescribeServicesCommand, { cluster: CLUSTER, services: ["whcsites-staging-api"] });
     expect(elbMock).toHaveReceivedCommandWith(DescribeTargetHealthCommand, { TargetGroupArn: api.targetGroupArn });
@@ -165,6 +189,7 @@ describe("verifyServices: one healthy service", () => {
     const api = service("api", { image, targetGroupArn: undefined });
     givenServices(ecsService(api));
     givenTaskDefinitions("whcsites-staging-api", 12, { 12: image });
+    givenTasks("whcsites-staging-api", `sha256:${"ab".repeat(32)}`, `sha256:${"ab".repeat(32)}`);
 
     // WHEN
     const result = await run([api], capture());
@@ -203,7 +228,7 @@ describe("verifyServices: the deploy did not happen as asked", () => {
         "last rollback event: (service whcsites-staging-api) rolling back to deployment ecs-svc/7777.",
     });
     expect(out.errors).toContain(`  FAILED  deployment: ${check(result.checks, "api", "deployment")?.message}`);
-    expect(out.errors.at(-1)).toBe("FAILED: 1 of 2 checks failed (api: deployment)");
+    expect(out.errors.at(-1)).toBe("FAILED: 1 of 3 checks failed (api: deployment)");
   });
 
   it("fails a rollback to the same image (an environment change rolled back): the revision is not the latest", async () => {
@@ -368,7 +393,7 @@ describe("verifyServices: several services", () => {
       `admin (whcsites-staging-admin on ${CLUSTER})`,
       `api (whcsites-staging-api on ${CLUSTER})`,
       `worker (whcsites-staging-worker on ${CLUSTER})`,
-      "FAILED: 1 of 10 checks failed (admin: running count)",
+      "FAILED: 1 of 13 checks failed (admin: running count)",
     ]);
     expect(out.lines).toContain("  -       targets: no target group (the service has no route)");
   });
@@ -422,5 +447,57 @@ describe("verifyServices: AWS errors", () => {
     // THEN
     expect(result.exitCode).toBe(ExitCode.CheckFailed);
     expect(check(result.checks, "api", "targets")).toMatchObject({ status: "error", message: "AWS error Throttling in ELBv2 DescribeTargetHealth: Rate exceeded" });
+  });
+});
+
+describe("verifyServices: the digest the tasks run (DescribeTasks)", () => {
+  const api = (): ServiceTarget => service("api", { targetGroupArn: undefined });
+  const expectDigest = (digest: string): VerifyOptions => ({ expectedImages: new Map([["api", `${REPO}@${digest}`]]) });
+
+  function givenRelease(digest: string): void {
+    const target = api();
+    givenServices(ecsService(target));
+    givenTaskDefinitions("whcsites-staging-api", 12, { 12: `${REPO}@${digest}` });
+  }
+
+  test("GIVEN every task on the expected digest WHEN verified THEN the check passes and names the digest and the count", async () => {
+    givenRelease(DIGEST_A);
+    const out = capture();
+    const result = await run([api()], out, expectDigest(DIGEST_A));
+    expect(check(result.checks, "api", "task images")).toEqual({ service: "api", check: "task images", status: "ok", message: `2 running task(s) on ${DIGEST_A} (2 tasks)` });
+    expect(ecsMock).toHaveReceivedCommandWith(ListTasksCommand, { cluster: CLUSTER, serviceName: "whcsites-staging-api", desiredStatus: "RUNNING" });
+  });
+
+  test("GIVEN one task still on another digest WHEN verified THEN it fails naming the task, its digest and the expected one", async () => {
+    givenRelease(DIGEST_A);
+    givenTasks("whcsites-staging-api", DIGEST_A, DIGEST_B);
+    const out = capture();
+    const result = await run([api()], out, expectDigest(DIGEST_A));
+    expect(result.exitCode).toBe(ExitCode.CheckFailed);
+    expect(check(result.checks, "api", "task images")?.message).toBe(`task whcsites-staging-api-task1 runs ${DIGEST_B}, expected ${DIGEST_A}`);
+    expect(out.errors).toContain(`  FAILED  task images: task whcsites-staging-api-task1 runs ${DIGEST_B}, expected ${DIGEST_A}`);
+  });
+
+  test("GIVEN a task that reports no digest and whose image pins none WHEN a digest is expected THEN it fails instead of assuming", async () => {
+    givenRelease(DIGEST_A);
+    givenTasks("whcsites-staging-api", DIGEST_A, undefined);
+    const result = await run([api()], capture(), expectDigest(DIGEST_A));
+    expect(check(result.checks, "api", "task images")).toMatchObject({ status: "failed", message: "task whcsites-staging-api-task1 reports no image digest for container app" });
+  });
+
+  test("GIVEN a tag expected and the tasks on two digests of it WHEN verified THEN it fails: the tag moved during the rollout", async () => {
+    givenServices(ecsService(api()));
+    givenTaskDefinitions("whcsites-staging-api", 12);
+    givenTasks("whcsites-staging-api", DIGEST_A, DIGEST_B);
+    const result = await run([api()], capture());
+    expect(check(result.checks, "api", "task images")?.message).toBe(`the tasks run 2 different digests of ${REPO}:1.5.0: ${DIGEST_A} (1 task), ${DIGEST_B} (1 task)`);
+  });
+
+  test("GIVEN ListTasks is denied WHEN verified THEN that check could not run (exit 3), naming the call", async () => {
+    givenRelease(DIGEST_A);
+    ecsMock.on(ListTasksCommand).rejects(new AccessDeniedException({ message: "not authorized to perform: ecs:ListTasks", $metadata: { httpStatusCode: 400 } }));
+    const result = await run([api()], capture(), expectDigest(DIGEST_A));
+    expect(result.exitCode).toBe(ExitCode.AwsError);
+    expect(check(result.checks, "api", "task images")).toMatchObject({ status: "error", message: expect.stringMatching(/ListTasks.*ecs:ListTasks/) });
   });
 });

@@ -68,6 +68,8 @@ if (!terraformHere && !isCi()) process.stderr.write("SKIPPED: terraform is not o
         { address: "terraform_data.removed", action: "delete" },
         { address: "terraform_data.replaced", action: "replace" },
       ],
+      images: [],
+      variables: [],
     });
   });
 
@@ -79,6 +81,9 @@ if (!terraformHere && !isCi()) process.stderr.write("SKIPPED: terraform is not o
     expect(run.status).toBe(0);
     expect(run.stdout).toContain("### whcsites-staging\n\n| to add | to change | to destroy | to import |\n|---:|---:|---:|---:|\n| 2 | 1 | 2 | 0 |\n");
     expect(run.stdout).toContain("- `terraform_data.replaced`: replace");
+    // What cannot be undone is listed on its own, never folded away
+    expect(run.stdout).toContain("**Replaced (destroyed, then created): 1**\n\n- `terraform_data.replaced`\n");
+    expect(run.stdout).toContain("**Destroyed: 1**\n\n- `terraform_data.removed`\n");
     const acknowledged = acknowledgementsOf("whcsites-staging");
     expect(run.stdout).toContain(`**Policy guard: ${acknowledged.length} acknowledged exception(s)**`);
     for (const a of acknowledged) expect(run.stdout).toContain(`- [${a.ruleId}] \`${a.path}\`: `);
@@ -125,5 +130,27 @@ describe("GIVEN no plan or a file that is not a plan", () => {
   test("WHEN an acknowledgement reason holds Markdown or HTML THEN it is escaped", () => {
     const text = stackSummary("s", undefined, [{ ruleId: "X.1", path: "s/a", reason: "a <b> | c" }]);
     expect(text).toContain("- [X.1] `s/a`: a &lt;b&gt; \\| c");
+  });
+});
+
+describe("GIVEN a release plan: a task definition's image changes, and the emergency override is set", () => {
+  const before = JSON.stringify([{ name: "app", image: "ghcr.io/o/api@sha256:aaa" }]);
+  const after = JSON.stringify([{ name: "app", image: "ghcr.io/o/api@sha256:bbb" }]);
+  const plan = {
+    format_version: "1.2",
+    variables: { emergency_image: { value: "ghcr.io/o/api@sha256:bbb" } },
+    resource_changes: [
+      { address: "aws_ecs_task_definition.api", mode: "managed", type: "aws_ecs_task_definition", change: { actions: ["delete", "create"], before: { container_definitions: before }, after: { container_definitions: after } } },
+    ],
+  };
+
+  test("WHEN summarized THEN it names the image before and after, and warns about the override", () => {
+    const text = stackSummary("whcsites-production", countPlan(plan), []);
+    expect(text).toContain("**Images**\n\n- `aws_ecs_task_definition.api`: `ghcr.io/o/api@sha256:aaa` → `ghcr.io/o/api@sha256:bbb`\n");
+    expect(text).toContain("**⚠ Variable `emergency_image` is set: `ghcr.io/o/api@sha256:bbb`** (an emergency override: the environment file does not say this)");
+  });
+
+  test("WHEN the override is empty THEN there is no warning", () => {
+    expect(stackSummary("whcsites-production", countPlan({ ...plan, variables: { emergency_image: { value: "" } } }), [])).not.toContain("⚠");
   });
 });

@@ -84,7 +84,7 @@ export function parseProblems(file: ParsedFile): string[] {
   return file.errors.map((e) => `${file.name}: GitHub's parser: ${e}`);
 }
 
-const ALLOWED_PERMISSIONS: Readonly<Record<string, string>> = { contents: "read", "id-token": "write" };
+const ALLOWED_PERMISSIONS: Readonly<Record<string, string>> = { contents: "read", "id-token": "write", packages: "read" };
 const ASSUMES_ROLE = (uses: string) => uses === "./.github/actions/aws-role" || uses.startsWith("aws-actions/configure-aws-credentials@");
 
 /**
@@ -102,7 +102,7 @@ export function permissionProblems(file: ParsedFile): string[] {
     }
     for (const [scope, level] of Object.entries(value)) {
       if (ALLOWED_PERMISSIONS[scope] !== level && level !== "none") {
-        problems.push(`${file.name}: ${field}.${scope}: got ${JSON.stringify(level)}; allowed: ${scope in ALLOWED_PERMISSIONS ? `"${ALLOWED_PERMISSIONS[scope]}" or "none"` : '"none" (the workflows need contents: read and id-token: write only)'}`);
+        problems.push(`${file.name}: ${field}.${scope}: got ${JSON.stringify(level)}; allowed: ${scope in ALLOWED_PERMISSIONS ? `"${ALLOWED_PERMISSIONS[scope]}" or "none"` : '"none" (the workflows need contents: read, id-token: write and packages: read only)'}`);
       }
     }
   };
@@ -158,13 +158,101 @@ export function runInjectionProblems(file: ParsedFile): string[] {
     .map((s) => `${file.name}: ${s.field}.run: got an expression inside the script; allowed: pass it through env: and use "$NAME"`);
 }
 
-/** The stack a job deploys (`cdktf deploy <stack>`), if any. */
+/** The stack a job deploys (`cdktf deploy <stack>`, or `npm run apply-plan -- --stack <stack>`), if any. */
 export function deployedStack(job: Mapping): string | undefined {
   for (const step of sequence(job.steps)) {
-    const match = /\bcdktf deploy\s+(\S+)/.exec(String(mapping(step).run ?? ""));
+    const match = /\bcdktf deploy\s+(\S+)|\bapply-plan -- --stack\s+(\S+)/.exec(String(mapping(step).run ?? ""));
+    if (match !== null) return match[1] ?? match[2];
+  }
+  return undefined;
+}
+
+/** The stack a job plans into a saved plan (`npm run release-plan -- --stack <stack>`), if any. */
+export function plannedStack(job: Mapping): string | undefined {
+  for (const step of sequence(job.steps)) {
+    const match = /\brelease-plan -- --stack\s+(\S+)/.exec(String(mapping(step).run ?? ""));
     if (match !== null) return match[1];
   }
   return undefined;
+}
+
+/** The environment a job records a release for (`.github/scripts/record-release.sh` with ENVIRONMENT), if any. */
+export function recordedEnvironment(job: Mapping): string | undefined {
+  const step = sequence(job.steps).map(mapping).find((s) => String(s.run ?? "").includes(".github/scripts/record-release.sh"));
+  return step === undefined ? undefined : String(mapping(step.env).ENVIRONMENT);
+}
+
+/** The `needs` of a job, as a list. */
+export function needsOf(job: Mapping): string[] {
+  return typeof job.needs === "string" ? [job.needs] : sequence(job.needs).map(String);
+}
+
+/** The commit a job checks out (`actions/checkout`'s `ref`), as written. */
+export function checkedOutRef(job: Mapping): string | undefined {
+  const step = sequence(job.steps).map(mapping).find((s) => String(s.uses ?? "").startsWith("actions/checkout@"));
+  const ref = mapping(step?.with).ref;
+  return ref === undefined ? undefined : String(ref);
+}
+
+/**
+ * Releases are commits: every job that deploys or plans an environment checks out the commit of the job that recorded
+ * that environment's release (directly, or through the plan job it applies), which it needs.
+ */
+export function releaseCommitProblems(file: ParsedFile): string[] {
+  const problems: string[] = [];
+  const jobs = Object.fromEntries(jobsOf(file));
+  for (const [jobId, job] of jobsOf(file)) {
+    const stack = deployedStack(job) ?? plannedStack(job);
+    if (stack === undefined) continue;
+    const environment = stack.replace(/^whcsites-/, "");
+    const recorder = Object.entries(jobs).find(([, j]) => recordedEnvironment(j) === environment)?.[0];
+    if (recorder === undefined) {
+      problems.push(`${file.name}: jobs.${jobId}: deploys ${stack}, but no job records its release (.github/scripts/record-release.sh with ENVIRONMENT: ${environment}); allowed: a record job it checks out the commit of`);
+      continue;
+    }
+    const via = needsOf(job).find((n) => plannedStack(jobs[n] ?? {}) === stack);
+    const source = via ?? recorder;
+    const expected = via === undefined ? `\${{ needs.${recorder}.outputs.commit }}` : `\${{ needs.${via}.outputs.commit }}`;
+    if (!needsOf(job).includes(source) || checkedOutRef(job) !== expected) {
+      problems.push(`${file.name}: jobs.${jobId}: checks out ${JSON.stringify(checkedOutRef(job) ?? null)}; allowed: ${expected} (the commit that records ${environment}'s release), with needs: ${source}`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * Production applies the plan that was reviewed: the deploy job of a production environment runs `apply-plan` with
+ * `--sha256` from a plan job it needs; that plan job runs `release-plan` for the same stack with the plan role, in no
+ * GitHub environment (so before the approval); `cdktf deploy` of it is refused.
+ */
+export function savedPlanProblems(file: ParsedFile, productionEnvironments: readonly string[]): string[] {
+  const problems: string[] = [];
+  const jobs = Object.fromEntries(jobsOf(file));
+  for (const [jobId, job] of jobsOf(file)) {
+    const stack = deployedStack(job);
+    if (stack === undefined || !productionEnvironments.includes(stack.replace(/^whcsites-/, ""))) continue;
+    const environment = stack.replace(/^whcsites-/, "");
+    const runs = sequence(job.steps).map((s) => String(mapping(s).run ?? ""));
+    if (runs.some((r) => /\bcdktf deploy\b/.test(r))) {
+      problems.push(`${file.name}: jobs.${jobId}: runs cdktf deploy ${stack}; allowed in production: npm run apply-plan of the reviewed plan`);
+      continue;
+    }
+    const plan = needsOf(job).find((n) => plannedStack(jobs[n] ?? {}) === stack);
+    if (plan === undefined) {
+      problems.push(`${file.name}: jobs.${jobId}: needs no job that runs release-plan -- --stack ${stack}; allowed: the plan job whose plan it applies`);
+      continue;
+    }
+    if (!runs.some((r) => r.includes(`apply-plan -- --stack ${stack} `) && r.includes("--sha256"))) {
+      problems.push(`${file.name}: jobs.${jobId}: does not apply the plan by its sha256; allowed: npm run apply-plan -- --stack ${stack} --plan <file> --sha256 <the plan job's sha256>`);
+    }
+    const planJob = jobs[plan];
+    if (planJob.environment !== undefined) problems.push(`${file.name}: jobs.${plan}.environment: got ${JSON.stringify(planJob.environment)}; allowed: none (the plan is made before the approval)`);
+    const role = mapping(sequence(planJob.steps).map(mapping).find((s) => s.uses === "./.github/actions/aws-role")?.with);
+    if (role.environment !== environment || role.role !== "plan") {
+      problems.push(`${file.name}: jobs.${plan}: assumes ${JSON.stringify(role.role ?? null)} of ${JSON.stringify(role.environment ?? null)}; allowed: the plan role of "${environment}" (read-only state)`);
+    }
+  }
+  return problems;
 }
 
 /**
@@ -179,7 +267,7 @@ export function deployJobProblems(file: ParsedFile): string[] {
     if (stack === undefined) continue;
     const environment = stack.replace(/^whcsites-/, "");
     const named = isMapping(job.environment) ? job.environment.name : job.environment;
-    if (named !== environment) problems.push(`${file.name}: jobs.${jobId}.environment: got ${JSON.stringify(named ?? null)} for cdktf deploy ${stack}; allowed: "${environment}"`);
+    if (named !== environment) problems.push(`${file.name}: jobs.${jobId}.environment: got ${JSON.stringify(named ?? null)} for a deploy of ${stack}; allowed: "${environment}"`);
     const role = sequence(job.steps).map(mapping).find((s) => s.uses === "./.github/actions/aws-role");
     const withs = mapping(role?.with);
     if (withs.environment !== environment || withs.role !== "deploy") {

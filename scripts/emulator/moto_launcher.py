@@ -34,6 +34,9 @@ Control endpoint (harness only; plain JSON over HTTP on the same port, outside a
        every RUNNING task with that startedBy marker (and task definition family, if given), in every account and
        region, that has run at least minAgeSeconds:
        STOPPED, its essential container exited with exitCode, logLines written to its awslogs stream. Returns the tasks.
+  GET  /__whcsites/calls?after=<n>          the AWS requests since request n: {"calls": [{"seq", "service", "method",
+       "path", "query", "target" (X-Amz-Target), "accessKeyId", "principal"}]}, where principal is the assumed role's ARN (moto's STS) for an access key
+       that AssumeRole issued, else null. Shows which role each request ran as (the saved production plan's phase).
 """
 
 import collections
@@ -76,6 +79,7 @@ try:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
     from moto.s3 import models as s3_models
     from moto.s3.responses import S3Response
+    from moto.sts import models as sts_models
     from werkzeug.serving import make_server
 except ImportError as error:
     fail(f"moto (with its server extras) cannot be imported: {error}. Install moto[server]=={EXPECTED_MOTO}.")
@@ -441,6 +445,43 @@ class RequestGate:
         start_response(status, headers)
         return [data]
 
+# --- call log --------------------------------------------------------------------------------------------------------
+
+CALLS = []
+CALLS_LOCK = threading.Lock()
+CREDENTIAL = re.compile(r"Credential=([A-Z0-9]+)/[0-9]+/[a-z0-9-]+/([a-z0-9-]+)/aws4_request")
+
+
+def record_call(environ):
+    match = CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
+    if match is None:
+        return
+    with CALLS_LOCK:
+        CALLS.append({"seq": len(CALLS) + 1, "service": match.group(2), "method": environ.get("REQUEST_METHOD"),
+                      "path": environ.get("PATH_INFO", ""), "query": environ.get("QUERY_STRING", ""),
+                      "target": environ.get("HTTP_X_AMZ_TARGET", ""), "accessKeyId": match.group(1)})
+
+
+def principal_of(access_key_id):
+    for by_region in list(sts_models.sts_backends.values()):
+        for backend in list(by_region.values()):
+            for role in list(backend.assumed_roles):
+                if role.access_key_id == access_key_id:
+                    return role.role_arn
+    return None
+
+
+def calls_after(after):
+    with CALLS_LOCK:
+        selected = [dict(call) for call in CALLS if call["seq"] > after]
+    principals = {}
+    for call in selected:
+        key = call["accessKeyId"]
+        if key not in principals:
+            principals[key] = principal_of(key)
+        call["principal"] = principals[key]
+    return {"calls": selected}
+
 
 # --- server ----------------------------------------------------------------------------------------------------------
 
@@ -454,6 +495,9 @@ def control_app(moto_app, gate, recorder=None):
                 body = {"moto": moto.__version__, "patches": PATCHES}
             elif path == CONTROL_PREFIX + "recording":
                 body = recorder.stats() if recorder is not None else {"recorded": 0, "unresolved": 0, "off": True}
+            elif path == CONTROL_PREFIX + "calls":
+                query = dict(part.split("=", 1) for part in environ.get("QUERY_STRING", "").split("&") if "=" in part)
+                body = calls_after(int(query.get("after", "0")))
             elif path == CONTROL_PREFIX + "ecs/finish-tasks" and environ.get("REQUEST_METHOD") == "POST":
                 length = int(environ.get("CONTENT_LENGTH") or 0)
                 body = finish_tasks(json.loads(environ["wsgi.input"].read(length) or b"{}"))
@@ -472,6 +516,8 @@ def control_app(moto_app, gate, recorder=None):
             data = json.dumps(gate.stats()).encode()
             start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
             return [data]
+        if not path.startswith(CONTROL_PREFIX):
+            record_call(environ)
         return gate(control if path.startswith(CONTROL_PREFIX) else moto_app, environ, start_response)
 
     return app

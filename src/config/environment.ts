@@ -53,8 +53,46 @@ const RESERVED_ENVIRONMENT_NAMES = new Map([
 /** The secrets of the database's passwords: the master user's, and the app and migrator roles'. */
 export const DATABASE_SECRET_NAMES: readonly string[] = ["database", "database-app", "database-migrator"];
 
-/** Tags that are moved to a new image on purpose: a production deploy must name an image that cannot change under it. */
-const MUTABLE_TAGS = ["latest", "main", "master", "develop", "dev", "edge", "stable", "nightly", "head"];
+/** An image reference split into its parts: `<repository>[:<tag>][@<digest>]`. */
+export interface ImageParts {
+  /** Registry and path, for example `ghcr.io/whc-example/whcsites`. */
+  readonly repository: string;
+  /** The tag, a label for people when a digest is there too. */
+  readonly tag?: string;
+  /** `sha256:<64 hex digits>`: when present, what runs. */
+  readonly digest?: string;
+}
+
+/** The `release` block of an environment file (see its descriptions in `environments/schema.json`). */
+export interface ReleaseRecord {
+  /** The newest database migration version the release image contains, as digits. */
+  readonly schemaVersion?: string;
+  /** Why the release may run on a database a newer release migrated (a rollback). */
+  readonly acceptNewerSchema?: string;
+}
+
+/** Splits `<repository>[:<tag>][@sha256:<digest>]` (the schema's pattern: a repository has no `:`). */
+export function imageParts(reference: string): ImageParts {
+  const at = reference.indexOf("@");
+  const named = at >= 0 ? reference.slice(0, at) : reference;
+  const digest = at >= 0 ? reference.slice(at + 1) : undefined;
+  const colon = named.lastIndexOf(":");
+  return colon > named.lastIndexOf("/") ? { repository: named.slice(0, colon), tag: named.slice(colon + 1), digest } : { repository: named, digest };
+}
+
+/**
+ * What a task definition names for an image: `<repository>@<digest>` when it has a digest (the form ECS documents; the
+ * tag is then only a label, kept in the file), else `<repository>:<tag>`.
+ */
+export function runnableImage(image: ImageParts | string): string {
+  const parts = typeof image === "string" ? imageParts(image) : image;
+  return parts.digest !== undefined ? `${parts.repository}@${parts.digest}` : `${parts.repository}:${parts.tag ?? "latest"}`;
+}
+
+/** The file's form of an image: `<repository>:<tag>@<digest>`, with whichever parts it has. */
+export function imageReference(image: ImageParts): string {
+  return `${image.repository}${image.tag === undefined ? "" : `:${image.tag}`}${image.digest === undefined ? "" : `@${image.digest}`}`;
+}
 
 /** One service of an environment file, validated; unset optional settings are left to the constructs' defaults. */
 export interface ServiceConfig {
@@ -64,7 +102,7 @@ export interface ServiceConfig {
   readonly awsName: string;
   /** How the container is run. */
   readonly profile: ServiceProfile;
-  /** Its own image reference, pinned in the file; undefined: the environment's release image (and `image_tag`). */
+  /** Its own image reference as the file gives it (`<repository>:<tag>@<digest>`); undefined: the release image. */
   readonly image?: string;
   /** The container's command, when it replaces the image's. */
   readonly command?: readonly string[];
@@ -121,10 +159,12 @@ export interface EnvironmentConfig {
   /** Availability zones, from the file (never looked up), at least 2. */
   readonly availabilityZones: readonly string[];
   /**
-   * The release image, split so that a deploy can give another tag or a digest (`image_tag`, `image_digest`): a tag
-   * or a digest (`sha256:<64 hex>`), never both (ECS takes `<repository>:<tag>` or `<repository>@<digest>`).
+   * The release image as the file pins it: the repository, the tag (for people) and the digest (what runs). At least
+   * one of tag and digest; production always has a digest. {@link runnableImage} gives what the tasks run.
    */
-  readonly image: { readonly repository: string; readonly tag?: string; readonly digest?: string };
+  readonly image: ImageParts;
+  /** What the release workflow recorded about the release, for the deploy gate's schema check. */
+  readonly release: ReleaseRecord;
   /** Public name, Route53 zone and optional own certificate; absent outside production means plain HTTP. */
   readonly domain?: { readonly name: string; readonly hostedZoneId: string; readonly certificateArn?: string };
   /** VPC layout: see `Network`. */
@@ -264,7 +304,8 @@ function schemaValidator(): SchemaValidator {
 const WORDS: PatternWords = {
   accountId: "a 12-digit AWS account id, as a string",
   availabilityZones: "an availability zone name such as eu-west-1a",
-  image: "ghcr.io/<owner>/<name>:<tag> or ghcr.io/<owner>/<name>@sha256:<64 lower-case hex digits>, lower-case owner and name, for example ghcr.io/example-org/whcsites:1.4.2",
+  image: "ghcr.io/<owner>/<name>:<tag>@sha256:<64 lower-case hex digits> (or a tag alone, or a digest alone), lower-case owner and name, for example ghcr.io/example-org/whcsites:1.4.2@sha256:<digest>",
+  schemaVersion: "digits only, a migration version such as 20251104093000",
   name: "a lower-case DNS name such as api.example.org",
   hostedZoneId: "a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ",
   certificateArn: "an ACM certificate ARN",
@@ -303,6 +344,7 @@ interface EnvironmentFile {
   region: string;
   availabilityZones: string[];
   image: string;
+  release?: { schemaVersion?: string; acceptNewerSchema?: string };
   domain?: { name: string; hostedZoneId: string; certificateArn?: string };
   network: { vpcCidr: string; natGateways?: NatGatewayMode; flowLogs?: boolean; flowLogRetentionDays?: number; vpcEndpoints?: boolean };
   loadBalancer?: {
@@ -472,17 +514,18 @@ function checkRelations(c: EnvironmentConfig, problem: (field: string, message: 
       }
       routes.set("default", s.name);
     }
-    if (c.production) {
-      const tag = s.image === undefined || s.image.includes("@") ? undefined : /:([^:/@]+)$/.exec(s.image)?.[1];
-      if (tag !== undefined && MUTABLE_TAGS.includes(tag.toLowerCase())) {
-        problem(`${at}.image`, `got ${JSON.stringify(s.image)}, whose tag ${JSON.stringify(tag)} is moved on purpose; allowed in production: a release tag such as 1.4.2, or a digest (@sha256:...)`);
-      }
+    if (c.production && s.image !== undefined && imageParts(s.image).digest === undefined) {
+      problem(`${at}.image`, `got ${JSON.stringify(s.image)}, a tag without a digest; allowed in production: pinned by digest, ${imageParts(s.image).repository}:<tag>@sha256:<64 hex digits> (docker buildx imagetools inspect <image> prints it)`);
     }
   }
   shadowedRoutes(c, problem);
   plainHttpRoutes(c, problem);
-  if (c.production && c.image.tag !== undefined && MUTABLE_TAGS.includes(c.image.tag.toLowerCase())) {
-    problem("image", `got "${c.image.repository}:${c.image.tag}", whose tag is moved on purpose; allowed in production: a release tag such as 1.4.2, or a digest (@sha256:...)`);
+  // Production runs exactly what the file names: a tag alone could point at other bits by the next task start.
+  if (c.production && c.image.digest === undefined) {
+    problem("image", `got ${JSON.stringify(imageReference(c.image))}, a tag without a digest; allowed in production: pinned by digest, ${c.image.repository}:${c.image.tag ?? "<tag>"}@sha256:<64 hex digits> (a release records it: npm run release -- record, docs/operating.md "Ship a release")`);
+  }
+  if (c.release.acceptNewerSchema !== undefined && c.release.schemaVersion === undefined) {
+    problem("release.acceptNewerSchema", 'is set, but release.schemaVersion is not: without a version the deploy gate checks nothing to accept; allowed: leave it out, or record the release\'s schemaVersion');
   }
   // Data protection is one switch for the whole file: "disposable" (see docs/security.md, "Data protection").
   if (c.disposable && c.production) {
@@ -607,9 +650,6 @@ function shadowedRoutes(c: EnvironmentConfig, problem: (field: string, message: 
 function resolve(input: EnvironmentFile, name: string, file: string): EnvironmentConfig {
   const production = input.tier === "production";
   const defaults = tierDefaults(production);
-  // The schema allows <repository>:<tag> or <repository>@sha256:<digest>, and a repository has no ":" (no port).
-  const digestAt = input.image.indexOf("@");
-  const imageAt = digestAt >= 0 ? digestAt : input.image.lastIndexOf(":");
   const healthCheck = input.loadBalancer?.healthCheck ?? {};
   const services = Object.entries(input.services).map(([serviceName, s]): ServiceConfig => {
     const { profile, environment, secrets, database, registryCredentials, ...settings } = s;
@@ -638,9 +678,8 @@ function resolve(input: EnvironmentFile, name: string, file: string): Environmen
     accountId: input.accountId,
     region: input.region,
     availabilityZones: [...input.availabilityZones],
-    image: digestAt >= 0
-      ? { repository: input.image.slice(0, imageAt), digest: input.image.slice(imageAt + 1) }
-      : { repository: input.image.slice(0, imageAt), tag: input.image.slice(imageAt + 1) },
+    image: imageParts(input.image),
+    release: { ...(input.release ?? {}) },
     domain: input.domain ? { ...input.domain } : undefined,
     network: {
       vpcCidr: input.network.vpcCidr,

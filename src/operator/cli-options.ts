@@ -20,6 +20,12 @@ export function tagOption(value: string): string {
   return value;
 }
 
+/** `--image-digest sha256:<64 hex>`: the digest as given, or commander's "invalid argument" with the reason. */
+export function digestOption(value: string): string {
+  if (/^sha256:[0-9a-f]{64}$/.test(value)) return value;
+  throw new InvalidArgumentError("a digest is sha256: and 64 lower-case hex digits (docker buildx imagetools inspect <image> prints it)");
+}
+
 /** `--expected-image <image>`: the reference as given, or commander's "invalid argument" with the reason. */
 export function imageOption(value: string): string {
   const problem = imageReferenceProblem(value);

@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import { ITerraformDependable, S3Backend, TerraformLocal, TerraformOutput, TerraformVariable } from "cdktf";
-import { API_SERVICE, EnvironmentConfig, SECRET_KEY_BASE_SECRET, ServiceConfig } from "../config/environment";
+import { API_SERVICE, EnvironmentConfig, imageReference, runnableImage, SECRET_KEY_BASE_SECRET, ServiceConfig } from "../config/environment";
 import { StateConfig, stateAccessRoleArn, stateKey, stateKeyAliasArn } from "../config/state";
 import { acknowledge } from "../core/acknowledge";
 import { Naming } from "../core/naming";
@@ -76,10 +76,13 @@ const NO_NOTIFICATION_REASON =
 export class EnvironmentStack extends ReadableStack {
   /** The naming context every construct in this stack uses. */
   public readonly naming: Naming;
-  /** The release image's tag: `--var image_tag=<tag>` overrides the environment file's tag. */
-  public readonly imageTag: TerraformVariable;
-  /** The release image's digest: `--var image_digest=sha256:<digest>` pins a release by digest, and wins over the tag. */
-  public readonly imageDigest: TerraformVariable;
+  /**
+   * The emergency override of the release image (`--var emergency_image=<repository>@sha256:<digest>`): empty, the
+   * default, runs the environment file's image. Never part of an ordinary release (docs/operating.md, "Emergency image").
+   */
+  public readonly emergencyImage: TerraformVariable;
+  /** The image every service without its own runs, and the migration: the file's, unless the emergency override is set. */
+  public readonly releaseImage: string;
   /** VPC with public, private and isolated database subnets. */
   public readonly network: Network;
   /** The internet-facing load balancer all routed services share. */
@@ -141,10 +144,10 @@ export class EnvironmentStack extends ReadableStack {
       new TierGuard(this, "tier_guard", { tier: config.tier, acknowledgedChange: config.tierChange, disposable: config.disposable }),
     );
 
-    // ── release: a tag or a digest, from the file or from the deploy (--var image_tag=..., --var image_digest=...) ──
+    // ── release: the file's image, so that every deploy (a release or an infrastructure change) runs what the file says ──
     const release = releaseImage(this, config, id);
-    this.imageTag = release.tag;
-    this.imageDigest = release.digest;
+    this.emergencyImage = release.emergency;
+    this.releaseImage = release.image;
     // With delivery, the GitHub deploy role may create and change roles only with the workload boundary: every role here has it.
     const permissionsBoundaryArn = workloadBoundaryArnOf(config);
     // With delivery, the deploy role administers the keys created here through their own policies (and no other key).
@@ -264,7 +267,7 @@ export class EnvironmentStack extends ReadableStack {
           name: s.awsName,
           cluster: this.cluster,
           network: this.network,
-          image: s.image ?? release.image,
+          image: s.image === undefined ? release.image : runnableImage(s.image),
           command: s.command,
           cpu: s.cpu,
           memoryMiB: s.memoryMiB,
@@ -328,11 +331,23 @@ export class EnvironmentStack extends ReadableStack {
         production: config.production,
         accountId: config.accountId,
         permissionsBoundaryArn,
+        // The gate's one timeout applies to every step: the bootstrap's container limit follows the migration's.
+        timeoutMinutes: config.migrations?.timeoutMinutes,
+        // Only with migrations: their table is what a release can be older than.
+        migrationVersionCheck:
+          config.release.schemaVersion === undefined || config.migrations === undefined
+            ? undefined
+            : {
+                releaseVersion: config.release.schemaVersion,
+                acceptNewer: config.release.acceptNewerSchema !== undefined,
+                // The file's name, not its path: the task definition must not change with where it was synthesized from.
+                howToAccept: `set release.acceptNewerSchema in ${config.name}.json to why it does (docs/operating.md, "Roll back")`,
+              },
       });
       bootstrap.allowTo(this.database, POSTGRES_PORT);
       bootstrap.addTaskPrerequisite(this.database.allowFrom(bootstrap), ...connectionReady, ...this.network.privateEgress);
       this.databaseRoles = bootstrap;
-      steps.push({ name: "database_roles", target: bootstrap.runTarget });
+      steps.push(bootstrap.deployStep("database_roles"));
       gatePrerequisites.push(...bootstrap.taskPrerequisites);
     }
     const migrations = config.migrations;
@@ -366,7 +381,13 @@ export class EnvironmentStack extends ReadableStack {
     if (steps.length > 0) {
       const timeoutMinutes = migrations?.timeoutMinutes;
       this.deployGate = fromFile(file, "migrations", {}, () =>
-        new DeployGate(this, "deploy_gate", { steps, dependsOn: [...new Set(gatePrerequisites)], timeoutMinutes }),
+        new DeployGate(this, "deploy_gate", {
+          steps,
+          dependsOn: [...new Set(gatePrerequisites)],
+          timeoutMinutes,
+          // An emergency image shows in the gate's output of every deploy that runs it.
+          notice: `\${var.emergency_image == "" ? "" : "EMERGENCY IMAGE: running \${var.emergency_image} instead of the environment file's ${imageReference(config.image)} (emergency_image is set)"}`,
+        }),
       );
       // A failed step stops the deploy here: the old tasks keep serving, and no service of the new release starts
       // without its database role or on the old schema.
@@ -625,59 +646,39 @@ function secretArnsOutside(config: EnvironmentConfig): string[] {
   return [...new Set(arns.filter((arn) => arn.split(":")[4] !== config.accountId))].sort();
 }
 
-/** A container image tag, as registries accept it. */
-const TAG_PATTERN = "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$";
-/** A digest as ECS takes it: sha256 and 64 hex digits (lower-case, as registries print them). */
-const DIGEST_PATTERN = "^sha256:[a-f0-9]{64}$";
+/** What `emergency_image` may hold, in words (the variable's validation says the same in Terraform). */
+const EMERGENCY_IMAGE_RULE = "empty (the environment file's image), or the release image's repository pinned by digest: <repository>@sha256:<64 lower-case hex digits>";
 
 /**
- * The release image: the variables `image_tag` and `image_digest` (defaults from the environment file) and the local
- * `release_image`, `<repository>@<digest>` when a digest is given, else `<repository>:<tag>`. A local, so that the
- * container definitions (JSON in a string, where a conditional's quotes would not survive) only say
- * `${local.release_image}`.
+ * The release image: the environment file's image as a literal (`<repository>@<digest>`, or `<repository>:<tag>`
+ * where a non-production file has no digest), behind the variable `emergency_image` (default empty), in the local
+ * `release_image`. A local, so that the container definitions (JSON in a string, where a conditional's quotes would
+ * not survive) only say `${local.release_image}`. There is no other deploy-time input: a deploy of an
+ * infrastructure change runs exactly the release the file names.
  */
-function releaseImage(stack: EnvironmentStack, config: EnvironmentConfig, stackName: string): { tag: TerraformVariable; digest: TerraformVariable; image: string } {
+function releaseImage(stack: EnvironmentStack, config: EnvironmentConfig, stackName: string): { emergency: TerraformVariable; image: string } {
   const { repository } = config.image;
-  const fileDigest = config.image.digest;
-  const tag = new TerraformVariable(stack, "image_tag", {
+  // The repository is the file's, checked by the schema (no quote, no `${`).
+  const prefix = `${repository}@sha256:`;
+  const emergency = new TerraformVariable(stack, "emergency_image", {
     type: "string",
-    description: `Tag of ${repository}, the release image every service without an image of its own runs (image_digest wins over it). CI ships a release with: cdktf deploy ${stackName} --var image_tag=<tag>`,
+    description:
+      `EMERGENCY ONLY: run this image instead of the environment file's ${imageReference(config.image)} (${repository}@sha256:<digest>). ` +
+      `Empty (the default) runs the file's image. An ordinary release changes the file instead (docs/operating.md, "Ship a release"); ` +
+      `an override shows in the plan and in the deploy gate's output, and the next deploy without it goes back to the file: cdktf deploy ${stackName} --var emergency_image=${repository}@sha256:<digest>`,
     validation: [
       {
-        condition: `\${var.image_tag == "" ? var.image_digest != "" : can(regex("${TAG_PATTERN}", var.image_tag))}`,
-        errorMessage: "image_tag must be a container image tag: letters, digits, _ . -, at most 128 characters (empty only with an image_digest).",
-      },
-      // A file that pins a digest would silently ignore a new tag: a deploy by tag must drop the digest on purpose.
-      ...(fileDigest === undefined
-        ? []
-        : [{
-            condition: `\${var.image_tag == "" || var.image_digest != "${fileDigest}"}`,
-            errorMessage: `The environment file pins the release image by digest (${fileDigest}), which wins over image_tag: ship a release with --var image_digest=sha256:<digest>, or give --var image_digest= (empty) too to deploy by tag.`,
-          }]),
-    ],
-  });
-  const digest = new TerraformVariable(stack, "image_digest", {
-    type: "string",
-    description: `Digest (sha256:<64 hex digits>) of ${repository} to run instead of a tag: migrations and every task run exactly these bits. Empty: the tag. Ship a release by digest with: cdktf deploy ${stackName} --var image_digest=sha256:<digest>`,
-    validation: [
-      {
-        condition: `\${var.image_digest == "" || can(regex("${DIGEST_PATTERN}", var.image_digest))}`,
-        errorMessage: "image_digest must be empty or sha256: and 64 lower-case hex digits (docker buildx imagetools inspect <image> prints it).",
+        // startswith/trimprefix instead of a regex of the repository: no escaping of its dots.
+        condition: `\${var.emergency_image == "" || (startswith(var.emergency_image, "${prefix}") && can(regex("^[a-f0-9]{64}$", trimprefix(var.emergency_image, "${prefix}"))))}`,
+        errorMessage: `emergency_image must be ${EMERGENCY_IMAGE_RULE.replace("<repository>", repository)}.`,
       },
     ],
   });
-  // Written out: cdktf's Op.neq renders the empty string as `undefined`. The repository is the file's, checked by the
-  // schema (no quote, no `${`).
-  // Defaults through overrides: cdktf's HCL rendering (the review copy) drops a falsy default such as "", which would
-  // read as a required variable there.
-  tag.addOverride("default", config.image.tag ?? "");
-  digest.addOverride("default", fileDigest ?? "");
-  const image = new TerraformLocal(
-    stack,
-    "release_image",
-    `\${var.image_digest != "" ? "${repository}@\${var.image_digest}" : "${repository}:\${var.image_tag}"}`,
-  );
-  return { tag, digest, image: image.asString };
+  // A default through an override: cdktf's HCL rendering (the review copy) drops a falsy default such as "", which
+  // would read as a required variable there.
+  emergency.addOverride("default", "");
+  const image = new TerraformLocal(stack, "release_image", `\${var.emergency_image != "" ? var.emergency_image : "${runnableImage(config.image)}"}`);
+  return { emergency, image: image.asString };
 }
 
 /**

@@ -2,7 +2,7 @@ import * as path from "node:path";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { Command, CommanderError, Option } from "commander";
-import { durationOption, tagOption } from "../operator/cli-options";
+import { digestOption, durationOption, tagOption } from "../operator/cli-options";
 import { imageWithTag, parseImageReference } from "../operator/image-reference";
 import { StackOutputs, readStackOutputs, requireOutput } from "../operator/stack-outputs";
 import { HealthCheckOptions } from "./health";
@@ -32,6 +32,7 @@ export interface VerifyCliDeps {
 interface RawOptions {
   stack?: string;
   imageTag?: string;
+  imageDigest?: string;
   service?: string[];
   region?: string;
   healthTimeout: number;
@@ -42,18 +43,22 @@ const EPILOG = `
 Reads the stack's "services" output (terraform -chdir=cdktf.out/stacks/<stack> output -json; run terraform init
 there first) and checks, for every service of the environment or those named with --service:
   deployment     the primary deployment is COMPLETED, on the latest revision of its task definition family, whose
-                 container runs the expected image: the output's image, or with --image-tag the release image's
-                 repository at that tag (so not rolled back by the circuit breaker or an alarm)
+                 container runs the expected image: the output's image (the environment file's digest), or with
+                 --image-digest / --image-tag the release image's repository at that digest / tag (so not rolled
+                 back by the circuit breaker or an alarm)
   running count  running tasks = desired tasks
+  task images    every running task runs the expected digest, as ECS reports it per container (DescribeTasks
+                 imageDigest); expecting a tag, all tasks run one digest
   targets        every target of its target group is healthy (draining targets are leaving and do not count);
                  services without a target group skip this
   health check   GET <health_check_url> answers 200 (timeout per request, retries with backoff up to
                  --health-timeout); services without a health check URL skip this
-Every failure says what it saw. Needs ecs:DescribeServices, ecs:DescribeTaskDefinition and
-elasticloadbalancing:DescribeTargetHealth.
+Every failure says what it saw. Needs ecs:DescribeServices, ecs:DescribeTaskDefinition, ecs:ListTasks,
+ecs:DescribeTasks and elasticloadbalancing:DescribeTargetHealth.
 
 Examples:
-  npm run verify -- --stack whcsites-staging --image-tag 1.5.0
+  npm run verify -- --stack whcsites-staging
+  npm run verify -- --stack whcsites-production --image-digest sha256:<64 hex digits>
   npm run verify -- --stack whcsites-production --service api --service admin
 
 Exit codes:
@@ -69,9 +74,10 @@ Exit codes:
 export function buildProgram(writeOut: (s: string) => void, writeErr: (s: string) => void): Command {
   return new Command("verify")
     .description("Check a deploy: each service's deployment, task count, target health and health check URL.")
-    .usage("--stack <name> [--image-tag <tag>] [--service <name>...] [options]")
+    .usage("--stack <name> [--image-digest <sha256:...> | --image-tag <tag>] [--service <name>...] [options]")
     .option("--stack <name>", "environment stack to verify, e.g. whcsites-staging")
-    .addOption(new Option("--image-tag <tag>", "expect the release image's repository at this tag (the version just deployed)").argParser(tagOption))
+    .addOption(new Option("--image-digest <digest>", "expect the release image's repository at this digest (sha256:<64 hex digits>, the release just deployed)").argParser(digestOption).conflicts("imageTag"))
+    .addOption(new Option("--image-tag <tag>", "expect the release image's repository at this tag (an environment file without a digest)").argParser(tagOption))
     .option("--service <names...>", "only these services (names of the services output; repeat, or comma-separate)")
     .option("--region <region>", "AWS region (default: the stack's migration output, else AWS_REGION / profile)")
     .addOption(new Option("--health-timeout <duration>", "keep retrying the health check URL this long").argParser(durationOption).default(60_000, "60s"))
@@ -93,24 +99,27 @@ function regionOf(outputs: StackOutputs, flag: string | undefined): string | und
  * The image each service must run: its configured image, or with `--image-tag` the release image's repository at
  * that tag for the services that run the release image (services with an image of their own keep it).
  */
-function expectedImages(stack: string, outputs: StackOutputs, services: readonly ServiceTarget[], imageTag: string | undefined): Map<string, string> {
+function expectedImages(stack: string, outputs: StackOutputs, services: readonly ServiceTarget[], release: { tag?: string; digest?: string }): Map<string, string> {
   const expected = new Map(services.map((s) => [s.name, s.image]));
-  if (imageTag === undefined) return expected;
+  if (release.tag === undefined && release.digest === undefined) return expected;
   const migration = outputs.migration as { image?: unknown } | null | undefined;
-  let release: string;
+  let repository: string;
   if (typeof migration?.image === "string") {
-    // The migration runs the release image: its repository is the one image_tag applies to.
-    release = parseImageReference(migration.image).repository;
+    // The migration runs the release image: its repository is the one the tag or digest applies to.
+    repository = parseImageReference(migration.image).repository;
   } else {
     const repositories = [...new Set(services.map((s) => parseImageReference(s.image).repository))];
     if (repositories.length !== 1) {
       throw new Error(
-        `stack ${stack}: --image-tag needs the release image, but the stack has no "migration" output with an image and the services run ${repositories.join(", ")}; name one repository's services with --service`,
+        `stack ${stack}: --image-${release.digest === undefined ? "tag" : "digest"} needs the release image, but the stack has no "migration" output with an image and the services run ${repositories.join(", ")}; name one repository's services with --service`,
       );
     }
-    release = repositories[0];
+    repository = repositories[0];
   }
-  for (const s of services) if (parseImageReference(s.image).repository === release) expected.set(s.name, imageWithTag(s.image, imageTag));
+  for (const s of services) {
+    if (parseImageReference(s.image).repository !== repository) continue;
+    expected.set(s.name, release.digest === undefined ? imageWithTag(s.image, release.tag as string) : `${repository}@${release.digest}`);
+  }
   return expected;
 }
 
@@ -146,7 +155,7 @@ export async function main(argv: readonly string[], deps: VerifyCliDeps = {}): P
     const outputs = await (deps.readOutputs ?? ((stack: string) => readStackOutputs(stack, { outDir })))(o.stack);
     services = selectServices(servicesFromOutput(requireOutput(o.stack, outputs, SERVICES_OUTPUT_NAME), `stack ${o.stack}`), names);
     options = {
-      expectedImages: expectedImages(o.stack, outputs, services, o.imageTag),
+      expectedImages: expectedImages(o.stack, outputs, services, { tag: o.imageTag, digest: o.imageDigest }),
       health: { ...deps.health, timeoutMs: o.healthTimeout, requestTimeoutMs: o.requestTimeout },
     };
     region = regionOf(outputs, o.region);

@@ -1,4 +1,14 @@
-import { ContainerDefinition, DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, Service, TaskDefinition } from "@aws-sdk/client-ecs";
+import {
+  ContainerDefinition,
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  ECSClient,
+  ListTasksCommand,
+  Service,
+  Task,
+  TaskDefinition,
+} from "@aws-sdk/client-ecs";
 import { DescribeTargetHealthCommand, ElasticLoadBalancingV2Client, TargetHealthDescription } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { describeAwsError, withOperationNames } from "../operator/aws-errors";
 import { imageMatches, parseImageReference } from "../operator/image-reference";
@@ -19,7 +29,7 @@ export const ExitCode = {
 } as const;
 
 /** The checks, in the order they are printed. */
-export type CheckName = "service" | "deployment" | "running count" | "targets" | "health check";
+export type CheckName = "service" | "deployment" | "running count" | "task images" | "targets" | "health check";
 
 /** The result of one check of one service. */
 export interface CheckResult {
@@ -78,7 +88,8 @@ const DESCRIBE_SERVICES_BATCH = 10;
 /**
  * Checks that a deploy did what was asked, for each service: its primary deployment is COMPLETED on the latest
  * revision of its task definition family, whose container runs the expected image (so not rolled back by the
- * circuit breaker or an alarm); it runs as many tasks as desired; every target of its target group is healthy
+ * circuit breaker or an alarm); it runs as many tasks as desired; every running task runs the expected digest (as ECS
+ * reports it per container); every target of its target group is healthy
  * (draining targets are leaving and do not count); its health check URL answers 200.
  *
  * Prints one block per service and a verdict; returns every result and the exit code. Never throws for AWS errors:
@@ -105,6 +116,7 @@ export async function verifyServices(services: readonly ServiceTarget[], options
       expectedImage: options.expectedImages?.get(service.name) ?? service.image,
       health: options.health,
       elb,
+      ecs,
       describeTaskDefinition,
     }),
   );
@@ -164,6 +176,7 @@ interface ServiceContext {
   readonly health: HealthCheckOptions | undefined;
   readonly elb: ElasticLoadBalancingV2Client;
   readonly describeTaskDefinition: (taskDefinition: string) => Promise<TaskDefinition | undefined>;
+  readonly ecs: ECSClient;
 }
 
 async function checkService(target: ServiceTarget, described: Described, context: ServiceContext): Promise<CheckResult[]> {
@@ -177,7 +190,7 @@ async function checkService(target: ServiceTarget, described: Described, context
     ecsChecks = [result("service", "failed", `service ${target.serviceName} not found in cluster ${target.cluster} (${described.missing})`)];
   } else {
     const service = described.service;
-    ecsChecks = [await checkDeployment(target, service, context, result), checkRunningCount(service, result)];
+    ecsChecks = [await checkDeployment(target, service, context, result), checkRunningCount(service, result), await checkTaskImages(target, context, result)];
   }
   return [...ecsChecks, await targets, await health];
 }
@@ -236,6 +249,60 @@ function checkRunningCount(service: Service, make: Make): CheckResult {
   const pending = service.pendingCount ?? 0;
   if (running === desired) return make("running count", "ok", `${running} running of ${desired} desired`);
   return make("running count", "failed", `${running} running of ${desired} desired${pending > 0 ? ` (${pending} pending)` : ""}`);
+}
+
+/** DescribeTasks takes at most 100 tasks per call. */
+const DESCRIBE_TASKS_BATCH = 100;
+
+/** The digest a task's container runs: ECS's `imageDigest`, else the digest its image reference pins. */
+function runningDigest(container: NonNullable<Task["containers"]>[number]): string | undefined {
+  return container.imageDigest ?? (container.image === undefined ? undefined : parseImageReference(container.image).digest);
+}
+
+/**
+ * What the running tasks really run, from ECS (DescribeTasks gives each container's `imageDigest`): with a digest
+ * expected, every running task's container of the expected repository runs exactly it; with a tag, every task runs
+ * the same digest (a tag moved during a rollout would show as two).
+ */
+async function checkTaskImages(target: ServiceTarget, context: ServiceContext, make: Make): Promise<CheckResult> {
+  const expected = parseImageReference(context.expectedImage);
+  let tasks: Task[] = [];
+  try {
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await context.ecs.send(new ListTasksCommand({ cluster: target.cluster, serviceName: target.serviceName, desiredStatus: "RUNNING", nextToken }));
+      arns.push(...(page.taskArns ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken !== undefined);
+    for (let i = 0; i < arns.length; i += DESCRIBE_TASKS_BATCH) {
+      const out = await context.ecs.send(new DescribeTasksCommand({ cluster: target.cluster, tasks: arns.slice(i, i + DESCRIBE_TASKS_BATCH) }));
+      tasks.push(...(out.tasks ?? []));
+    }
+  } catch (error) {
+    return make("task images", "error", describeAwsError(error));
+  }
+  tasks = tasks.filter((t) => t.lastStatus === "RUNNING");
+  // No task at all is the running count's finding (or a service scaled to zero): nothing to compare here.
+  if (tasks.length === 0) return make("task images", "skipped", "no running task");
+  const seen = new Map<string, string[]>();
+  const problems: string[] = [];
+  for (const task of tasks) {
+    const id = task.taskArn?.split("/").pop() ?? "?";
+    const container = (task.containers ?? []).find((c) => c.image !== undefined && parseImageReference(c.image).repository === expected.repository);
+    const digest = container === undefined ? undefined : runningDigest(container);
+    if (container === undefined) problems.push(`task ${id} has no container of ${expected.repository}`);
+    else if (digest === undefined) problems.push(`task ${id} reports no image digest for container ${container.name}`);
+    else seen.set(digest, [...(seen.get(digest) ?? []), id]);
+  }
+  const summary = [...seen].map(([digest, ids]) => `${digest} (${ids.length} task${ids.length === 1 ? "" : "s"})`).join(", ");
+  if (expected.digest !== undefined) {
+    for (const [digest, ids] of seen) if (digest !== expected.digest) problems.push(`task${ids.length === 1 ? "" : "s"} ${ids.join(", ")} run${ids.length === 1 ? "s" : ""} ${digest}, expected ${expected.digest}`);
+  } else if (seen.size > 1) {
+    problems.push(`the tasks run ${seen.size} different digests of ${context.expectedImage}: ${summary}`);
+  }
+  if (problems.length > 0) return make("task images", "failed", problems.join("; "));
+  return make("task images", "ok", `${tasks.length} running task(s) on ${summary}`);
 }
 
 function describeTarget(t: TargetHealthDescription): string {

@@ -5,7 +5,7 @@ import { loadStateConfig } from "../../../src/config/state";
 import { DeployGate } from "../../../src/constructs/release/deploy-gate";
 import { MigrationTask } from "../../../src/constructs/release/migration-task";
 import type { MigrationRunTarget } from "../../../src/constructs/release/run-target";
-import { PostgresRoleBootstrap } from "../../../src/constructs/release/postgres-role-bootstrap";
+import { DEFAULT_PSQL_IMAGE, PostgresRoleBootstrap } from "../../../src/constructs/release/postgres-role-bootstrap";
 import { EnvironmentStack } from "../../../src/stacks/environment-stack";
 import { main } from "../../../src/migrations/cli";
 import { ExitCode, MigrationRunOptions } from "../../../src/migrations/runner";
@@ -111,7 +111,7 @@ describe("DeployGate", () => {
     test("THEN it runs again when either step's task definition or image changes", () => {
       expect(resource().triggers_replace).toEqual({
         database_roles_task_definition: "${aws_ecs_task_definition.database_roles_task_definition.arn}",
-        database_roles_image: "public.ecr.aws/docker/library/postgres:17-alpine",
+        database_roles_image: DEFAULT_PSQL_IMAGE,
         migration_task_definition: "${aws_ecs_task_definition.migrations.arn}",
         migration_image: "${local.release_image}",
       });
@@ -160,7 +160,11 @@ describe("DeployGate and the migration runner", () => {
       config: loadEnvironment(path.join(ROOT, "environments", "staging.json")),
       state: loadStateConfig(path.join(ROOT, "state.json")),
     });
-    const command: string = JSON.parse(Testing.synth(stack)).resource.terraform_data.deploy_gate.provisioner[0]["local-exec"].command;
+    const exec = JSON.parse(Testing.synth(stack)).resource.terraform_data.deploy_gate.provisioner[0]["local-exec"];
+    // The notice comes first, through the environment (empty unless the emergency override is set), then the steps.
+    const [notice, command] = (exec.command as string).split(" >&2; ");
+    expect(notice).toBe("printenv DEPLOY_GATE_NOTICE | grep . | sed 's/^/deploy gate: /'");
+    expect(exec.environment.DEPLOY_GATE_NOTICE).toMatch(/^\$\{var\.emergency_image == "" \? "" : "EMERGENCY IMAGE: running \$\{var\.emergency_image\} instead of the environment file's ghcr\.io\/whc-example\/whcsites:1\.4\.2@sha256:[a-f0-9]{64} /);
     const applied = command
       .replace(/\$\{join\(",", \[[^\]]*\]\)\}/g, (match) => (match.includes("aws_subnet") ? "subnet-a,subnet-b" : "sg-1"))
       .replace(/\$\{aws_ecs_cluster\.service_cluster\.name\}/g, "whcsites-staging-service")
@@ -203,7 +207,7 @@ describe("DeployGate and the migration runner", () => {
       logGroup: "/whcsites/staging/ecs/database_roles",
       logStreamPrefix: "database_roles",
     });
-    expect(runs[0].options).toMatchObject({ expectedImage: "public.ecr.aws/docker/library/postgres:17-alpine", timeoutMs: 15 * 60 * 1000, dryRun: false });
+    expect(runs[0].options).toMatchObject({ expectedImage: DEFAULT_PSQL_IMAGE, timeoutMs: 15 * 60 * 1000, dryRun: false });
     // AND then the migration: that task definition in those subnets, with the service's group, and the image check
     expect(runs[1].target).toMatchObject({
       cluster: "whcsites-staging-service",

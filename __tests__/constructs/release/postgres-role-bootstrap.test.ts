@@ -4,6 +4,8 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { Cluster } from "../../../src/constructs/ecs-service/cluster";
+import { spawn } from "child_process";
+import { DeployGate } from "../../../src/constructs/release/deploy-gate";
 import { MigrationTask } from "../../../src/constructs/release/migration-task";
 import {
   DEFAULT_PSQL_IMAGE,
@@ -196,7 +198,8 @@ describe("PostgresRoleBootstrap synthesized", () => {
     test("THEN it pipes the script into psql, which stops at the first error", () => {
       expect(container.name).toBe(ROLE_BOOTSTRAP_CONTAINER_NAME);
       expect(container.image).toBe(DEFAULT_PSQL_IMAGE);
-      expect(container.command).toEqual(["sh", "-c", 'printf "%s\\n" "$BOOTSTRAP_SQL" | psql --no-psqlrc --quiet -v ON_ERROR_STOP=1 -f -']);
+      // Under a time limit of its own, a minute after the runner's 15 minutes (BusyBox's timeout in the Alpine image)
+      expect(container.command).toEqual(["timeout", "-k", "30", "960", "sh", "-c", 'printf "%s\\n" "$BOOTSTRAP_SQL" | psql --no-psqlrc --quiet -v ON_ERROR_STOP=1 -f -']);
       expect(container.portMappings).toEqual([]);
     });
 
@@ -332,6 +335,38 @@ describe("PostgresRoleBootstrap options", () => {
   });
 });
 
+describe("PostgresRoleBootstrap time limits", () => {
+  test("GIVEN the defaults WHEN built THEN the image is pinned by digest, and the script sets its lock and statement timeouts first", () => {
+    const { container, bootstrap } = alone();
+    expect(container.image).toMatch(/^public\.ecr\.aws\/docker\/library\/postgres@sha256:[a-f0-9]{64}$/);
+    const script = container.environment?.find((e) => e.name === "BOOTSTRAP_SQL")?.value ?? "";
+    expect(script.split("\n").slice(0, 2)).toEqual(["SET lock_timeout = '10s';", "SET statement_timeout = '120s';"]);
+    // AND the gate step carries the runner's timeout and the container's own limit a minute later
+    expect(bootstrap.deployStep("database_roles")).toEqual({ name: "database_roles", target: bootstrap.runTarget, timeoutMinutes: 15, containerTimeLimitSeconds: 960 });
+  });
+
+  test("GIVEN other limits WHEN built THEN the container's timeout and the script follow them", () => {
+    const { container } = alone({ timeoutMinutes: 5, lockTimeoutSeconds: 3, statementTimeoutSeconds: 30 });
+    expect((container.command ?? []).slice(0, 4)).toEqual(["timeout", "-k", "30", "360"]);
+    const script = container.environment?.find((e) => e.name === "BOOTSTRAP_SQL")?.value ?? "";
+    expect(script).toMatch(/^SET lock_timeout = '3s';\nSET statement_timeout = '30s';\n/);
+  });
+
+  test("GIVEN the environment's gate WHEN built THEN the bootstrap is a step with its limits, under the same runner timeout", () => {
+    const gate = new DeployGate(new ReadableStack(Testing.app(), "gate"), "deploy_gate", { steps: [alone({ timeoutMinutes: 10 }).bootstrap.deployStep("database_roles")] });
+    expect(gate.command).toContain("--timeout 10m");
+  });
+
+  test("GIVEN a version check WHEN built THEN the script compares the migrations table before any role statement", () => {
+    const script = alone({ migrationVersionCheck: { releaseVersion: "20251104093000", howToAccept: "set release.acceptNewerSchema" } }).container.environment?.find((e) => e.name === "BOOTSTRAP_SQL")?.value ?? "";
+    const check = script.indexOf("to_regclass('schema_migrations')");
+    expect(check).toBeGreaterThan(0);
+    expect(check).toBeLessThan(script.indexOf("ALTER ROLE"));
+    expect(script).toContain("WHERE :'schema_version'::numeric > 20251104093000 \\gexec");
+    expect(script).toContain("set release.acceptNewerSchema");
+  });
+});
+
 describe("PostgresRoleBootstrap validation", () => {
   test.each<[string, Partial<PostgresRoleBootstrapProps>, string]>([
     ["no owner", { roles: [ROLES[1]] }, 'PostgresRoleBootstrap: roles got ["whcsites_app (readwrite)"]; allowed: exactly one owner role'],
@@ -343,6 +378,9 @@ describe("PostgresRoleBootstrap validation", () => {
     ["version 1.5", { roles: [ROLES[0], { ...ROLES[1], version: 1.5 }] }, "PostgresRoleBootstrap: roles[1].version got 1.5; allowed: an integer from 1 to 1000000"],
     ["an image without a tag", { image: "postgres" }, 'PostgresRoleBootstrap: image got "postgres"; allowed: a full image reference with a tag or digest, such as "ghcr.io/owner/whcsites:1.4.2"'],
     ["an account id of 4 digits", { accountId: "1234" }, 'PostgresRoleBootstrap: accountId got "1234"; allowed: 12 digits'],
+    ["a timeout of 0 minutes", { timeoutMinutes: 0 }, "PostgresRoleBootstrap: timeoutMinutes got 0; allowed: an integer from 1 to 120"],
+    ["a lock timeout of 0 seconds", { lockTimeoutSeconds: 0 }, "PostgresRoleBootstrap: lockTimeoutSeconds got 0; allowed: an integer from 1 to 300"],
+    ["a release version that is not digits", { migrationVersionCheck: { releaseVersion: "1; DROP TABLE x" } }, 'PostgresRoleBootstrap: migrationVersionCheck.releaseVersion got "1; DROP TABLE x"; allowed: digits only (at most 18: a bigint)'],
   ])("GIVEN %s WHEN built THEN it is refused with one line", (_name, props, message) => {
     expect(errorOf(props).message).toBe(message);
   });
@@ -425,6 +463,20 @@ interface SecretValues {
     const result = c.run(container.command as string[], containerEnvironment({ master, ...passwords }, drop));
     if (result.status === 0) current = { ...passwords };
     return result;
+  }
+
+  /** Runs another build of the container (other props) with the current passwords. */
+  function otherBootstrap(props: Partial<PostgresRoleBootstrapProps>): PsqlResult {
+    const other = alone(props).container;
+    const c = cluster as PostgresCluster;
+    const master = { host: c.socketDirectory, port: String(c.port), dbname: "whcsites", username: MASTER, password: "unused-trust" };
+    const env: Record<string, string> = Object.fromEntries((other.environment ?? []).map((e) => [e.name as string, e.value as string]));
+    const byArn: Record<string, Record<string, string>> = { [LITERAL.master]: master, [LITERAL.migrator]: { password: current.migrator }, [LITERAL.app]: { password: current.app } };
+    for (const secret of other.secrets ?? []) {
+      const match = /^(.*):([a-z]+)::$/.exec(secret.valueFrom as string) as RegExpExecArray;
+      env[secret.name as string] = byArn[match[1]][match[2]];
+    }
+    return c.run(other.command as string[], env);
   }
 
   /** psql as a role that must log in with its password (scram-sha-256 in pg_hba). */
@@ -570,6 +622,66 @@ interface SecretValues {
     expect(ok(as("migrator", "SELECT current_user", "Mig-2_new~value"))).toBe("whcsites_migrator");
     // AND a complete run puts everything back (the other tests do not depend on the order)
     expect(bootstrapWith(before).status).toBe(0);
+  });
+
+  test("WHEN another session holds the app role's row THEN the bootstrap fails within its lock timeout instead of queueing", async () => {
+    // GIVEN an open transaction that changed the app role (its pg_authid row stays locked until it ends)
+    const holder = spawn((postgres as PostgresBinaries).psql, ["--no-psqlrc", "-v", "ON_ERROR_STOP=1"], {
+      env: { PATH: process.env.PATH, PGHOST: (cluster as PostgresCluster).socketDirectory, PGPORT: "5432", PGUSER: "postgres", PGDATABASE: "whcsites" },
+      stdio: ["pipe", "ignore", "ignore"],
+    });
+    try {
+      holder.stdin.write("BEGIN;\nALTER ROLE whcsites_app CONNECTION LIMIT 50;\n");
+      const deadline = Date.now() + 20_000;
+      while (asSuperuser("SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction'") === "0") {
+        if (Date.now() > deadline) throw new Error("the holding session never opened its transaction");
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      // WHEN the bootstrap runs with a lock timeout of 1 second
+      const started = Date.now();
+      const result = otherBootstrap({ lockTimeoutSeconds: 1 });
+      // THEN it stops at that statement with psql's error exit, fast, and names the lock timeout
+      expect(result.status).toBe(3);
+      expect(result.stderr).toMatch(/canceling statement due to lock timeout/);
+      expect(Date.now() - started).toBeLessThan(15_000);
+    } finally {
+      holder.stdin.end("ROLLBACK;\n");
+      await new Promise((resolve) => holder.once("exit", resolve));
+    }
+    // AND once the other transaction is gone, it runs again as before
+    expect(bootstrapWith(current).status).toBe(0);
+  }, 60_000);
+
+  describe("the release's schema check", () => {
+    const check = (releaseVersion: string, acceptNewer = false): PsqlResult =>
+      otherBootstrap({ migrationVersionCheck: { releaseVersion, acceptNewer, howToAccept: "set release.acceptNewerSchema in environments/staging.json" } });
+
+    test("WHEN the database has no migrations table yet (a first deploy) THEN the release passes", () => {
+      const result = check("20251104093000");
+      expect(result.status).toBe(0);
+      expect(result.stdout).toContain("schema check: the database is at migration 0; the release has 20251104093000");
+    });
+
+    test("WHEN a newer release migrated the database THEN an older release is refused before any role changes, saying what to do", () => {
+      // GIVEN the migrations table of a database a newer release migrated (Ecto creates it as the schema owner)
+      ok(as("migrator", "CREATE TABLE IF NOT EXISTS schema_migrations (version bigint PRIMARY KEY, inserted_at timestamp)"));
+      ok(as("migrator", "INSERT INTO schema_migrations VALUES (20251104093000, now()), (20251201120000, now()) ON CONFLICT DO NOTHING"));
+      // WHEN the bootstrap of a release whose newest migration is older runs
+      const result = check("20251104093000");
+      // THEN psql stops with its error exit and the reason
+      expect(result.status).toBe(3);
+      expect(result.stderr).toContain(
+        "release refused: the database has migration 20251201120000, newer than this release's newest (20251104093000): a newer release migrated it. If this release works on that schema (expand/contract), set release.acceptNewerSchema in environments/staging.json",
+      );
+    });
+
+    test("WHEN the same release, a newer one, or an accepted older one runs THEN it passes", () => {
+      expect(check("20251201120000").status).toBe(0);
+      expect(check("20260101000000").status).toBe(0);
+      const accepted = check("20251104093000", true);
+      expect(accepted.status).toBe(0);
+      expect(accepted.stdout).toContain("schema check: the database is at migration 20251201120000; the release has 20251104093000 (a newer schema is accepted)");
+    });
   });
 
   // TODO(src bug, src/constructs/release/postgres-role-bootstrap.ts): `REASSIGN OWNED BY CURRENT_USER` also hands over the

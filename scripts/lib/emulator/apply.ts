@@ -11,12 +11,14 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { DEFAULT_STARTED_BY } from "../../../src/migrations/target";
+import { parseImageReference } from "../../../src/operator/image-reference";
 import { adaptForEmulator, liftProtections, type AdaptedStack, type AppliedAdaptation } from "./adaptations";
 import { runLogged, type LoggedRun } from "./commands";
 import { classifyPlan, describeChange, type AllowlistEntry, type PlanJson, type PlannedChange } from "./drift";
 import type { Emulator } from "./moto";
 import { createHostedZones, deleteHostedZones, hostedZonesInEnvironmentFile, type CreatedHostedZone } from "./prerequisites";
 import { secretValuesInEmulator } from "./secrets";
+import { createStateBackend, type EnvironmentJson, loggedTerraform, resize, resizeFindings, savedPlanRun, synthesizeVariant, withTerraformBlock } from "./release-phases";
 import type { StackJson } from "../stack/stack-json";
 
 /** One synthesized stack to apply. */
@@ -128,18 +130,18 @@ export interface DeployGateInfo {
   /** The runner's startedBy marker. */
   readonly startedBy: string;
   /**
-   * Whether the task runs the release image (its container definitions use `var.image_tag`, also through a local):
-   * the migration, which
+   * Whether the task runs the release image (its container definitions use `local.release_image`, which the
+   * `emergency_image` override feeds): the migration, which
    * the failed-migration phase makes fail. A gate may first run setup tasks on another image (the database roles),
    * which always succeed in the emulator.
    */
   readonly runsRelease: boolean;
 }
 
-/** Whether `value` references `var.image_tag`, directly or through locals (`local.release_image`). */
+/** Whether `value` references `var.emergency_image`, directly or through locals (`local.release_image`). */
 function referencesImageTag(value: unknown, locals: Readonly<Record<string, unknown>>, seen: ReadonlySet<string> = new Set()): boolean {
   const text = JSON.stringify(value);
-  if (/\bvar\.image_tag\b/.test(text)) return true;
+  if (/\bvar\.emergency_image\b/.test(text)) return true;
   for (const [, name] of text.matchAll(/\blocal\.([A-Za-z_][\w-]*)/g)) {
     if (!seen.has(name) && name in locals && referencesImageTag(locals[name], locals, new Set([...seen, name]))) return true;
   }
@@ -457,11 +459,74 @@ export async function applyStacks(options: ApplyStacksOptions): Promise<StackApp
         if (!(error instanceof PhaseFailed) || options.signal?.aborted) throw error;
       });
 
+      // A deploy of a changed file against the applied state, as the deploy workflow makes one.
+      const tier = source.environmentFile === undefined ? undefined : (JSON.parse(fs.readFileSync(source.environmentFile, "utf8")) as { tier?: string }).tier;
+      const variantOf = async (change: (env: EnvironmentJson) => void): Promise<StackJson> => {
+        const variant = await synthesizeVariant(source.environmentFile as string, source.stack, change);
+        const adaptedVariant = adaptForEmulator(variant, {
+          stack: source.stack,
+          projectRoot: options.projectRoot,
+          hostedZoneIds: new Map(zones.map((z) => [z.hostedZoneId, z.emulatorZoneId])),
+          randomValues: adapted?.randomValues,
+        });
+        return withTerraformBlock(adaptedVariant.json, { ...adaptedVariant.json.terraform, backend: variant.terraform?.backend });
+      };
+      if (tier === "non-production") {
+        await phase("resize", async (logFile) => {
+          // The working copy's own configuration comes back afterwards: only the plan matters here.
+          const original = fs.readFileSync(path.join(dir, "cdk.tf.json"), "utf8");
+          try {
+            const resized = withTerraformBlock(await variantOf(resize), (JSON.parse(original) as StackJson).terraform);
+            fs.writeFileSync(path.join(dir, "cdk.tf.json"), `${JSON.stringify(resized, null, 2)}\n`);
+            const planFile = path.join(dir, "resize.tfplan");
+            const run = await tf(["plan", "-input=false", "-no-color", `-out=${planFile}`], logFile, 900_000);
+            check(run, "terraform plan (resized)", logFile);
+            const show = await tf(["show", "-json", "-no-color", planFile], logFile, 300_000, true);
+            check(show, "terraform show -json", logFile);
+            const found = resizeFindings(JSON.parse(show.stdout) as PlanJson);
+            fs.appendFileSync(logFile, `\nresize plan:\n${found.lines.map((l) => `  ${l}`).join("\n")}\n`);
+            if (found.problems.length > 0) throw new Error(`a resize of the first service is not an infrastructure change only:\n  ${found.problems.join("\n  ")}`);
+          } finally {
+            fs.writeFileSync(path.join(dir, "cdk.tf.json"), original);
+          }
+        });
+      }
+      if (tier === "production") {
+        await phase("saved-plan", async (logFile) => {
+          const release = await variantOf((env) => {
+            // A new release in the file: the same repository and tag, another digest.
+            env.image = `${String(env.image).split("@")[0]}@sha256:${createHash("sha256").update(`saved-plan ${id}`).digest("hex")}`;
+          });
+          const backend = release.terraform?.backend as { s3?: { key?: string; assume_role?: { role_arn?: string } } } | undefined;
+          const stateRoleArn = backend?.s3?.assume_role?.role_arn;
+          if (backend?.s3?.key === undefined || stateRoleArn === undefined) throw new Error("the stack has no S3 backend with a state role");
+          const stateBackend = await createStateBackend(options.emulator.endpoint, `${slug(id)}-${Date.now()}`, backend.s3.key, fs.readFileSync(path.join(dir, "terraform.tfstate"), "utf8"));
+          fs.appendFileSync(logFile, `state backend in the emulator: bucket ${stateBackend.bucket}, lock table ${stateBackend.table}, key ${stateBackend.kmsKeyArn}\n`);
+          // Harness only: the profile's AssumeRole goes to the emulator's STS (a real job reaches AWS's).
+          const terraformRunner = loggedTerraform(options.terraform, logFile, { ...env, AWS_ENDPOINT_URL_STS: options.emulator.endpoint }, options.signal);
+          controller?.start();
+          let found;
+          try {
+            found = await savedPlanRun({ emulator: options.emulator, dir: `${dir}-saved-plan`, json: release, stack: source.stack, backend: stateBackend, terraform: terraformRunner, stateRoleArn });
+          } finally {
+            await controller?.stop();
+          }
+          fs.appendFileSync(logFile, `\n${found.lines.join("\n")}\n`);
+          // The working copy goes on from the applied release and its state.
+          if (found.state.trim() !== "") fs.writeFileSync(path.join(dir, "terraform.tfstate"), found.state);
+          const local = withTerraformBlock(release, (JSON.parse(fs.readFileSync(path.join(dir, "cdk.tf.json"), "utf8")) as StackJson).terraform);
+          fs.writeFileSync(path.join(dir, "cdk.tf.json"), `${JSON.stringify(local, null, 2)}\n`);
+          if (found.problems.length > 0) throw new Error(`the saved production plan did not go as the workflow needs:\n  ${found.problems.join("\n  ")}`);
+        });
+      }
+
       if (options.gateFailureCheck && gates.length > 0) {
         await phase("failed-migration", async (logFile) => {
-          const json = adapted?.json as StackJson & { variable?: Record<string, { default?: unknown }> };
-          const tag = json.variable?.image_tag?.default;
-          if (typeof tag !== "string") throw new Error("the stack has a deploy gate but no image_tag variable with a default; cannot ship a new version to it");
+          const json = adapted?.json as StackJson & { locals?: Record<string, unknown> };
+          // The release image's repository, from the file's literal in local.release_image (a digest, or a tag).
+          const literal = /: "([^"]+)"\}$/.exec(String(json.locals?.release_image ?? ""))?.[1];
+          if (literal === undefined) throw new Error("the stack has a deploy gate but no release image literal in local.release_image; cannot ship a new version to it");
+          const repository = parseImageReference(literal).repository;
           const before = await tf(["show", "-json", "-no-color"], logFile, 300_000, true);
           check(before, "terraform show -json", logFile);
           // Services that wait for a gate must keep their task definition; others (a service without the database
@@ -473,12 +538,13 @@ export async function applyStacks(options: ApplyStacksOptions): Promise<StackApp
               .map(([name]) => `aws_ecs_service.${name}`),
           );
           const servicesBefore = new Map(stateResources(before.stdout).filter((r) => r.type === "aws_ecs_service").map((r) => [r.address, r.values.task_definition]));
-          const failingTag = `${tag}-failing-migration`;
+          // Another release through the one deploy-time input there is, the emergency override.
+          const failingTag = `${repository}@sha256:${createHash("sha256").update("failing migration").digest("hex")}`;
           if (controller !== undefined) controller.exitCode = 1;
           controller?.start();
           let run: LoggedRun;
           try {
-            run = await tf(["apply", "-auto-approve", "-input=false", "-no-color", `-var=image_tag=${failingTag}`], logFile, 1_800_000);
+            run = await tf(["apply", "-auto-approve", "-input=false", "-no-color", `-var=emergency_image=${failingTag}`], logFile, 1_800_000);
           } finally {
             await controller?.stop();
             if (controller !== undefined) controller.exitCode = options.migrationExitCode;

@@ -115,6 +115,21 @@ export interface RecordingStats {
   readonly off?: boolean;
 }
 
+/** One AWS request the emulator served (its call log), with the role whose credentials signed it. */
+export interface EmulatorCall {
+  readonly seq: number;
+  /** The service of the request's credential scope (`s3`, `dynamodb`, `sts`, ...). */
+  readonly service: string;
+  readonly method: string;
+  readonly path: string;
+  readonly query: string;
+  /** The X-Amz-Target header of a JSON protocol request (`DynamoDB_20120810.GetItem`), else empty. */
+  readonly target: string;
+  readonly accessKeyId: string;
+  /** The role ARN an AssumeRole gave these credentials, or null for other credentials. */
+  readonly principal: string | null;
+}
+
 /** A running emulator. */
 export interface Emulator {
   /** `http://127.0.0.1:<port>`, for AWS_ENDPOINT_URL. */
@@ -132,6 +147,10 @@ export interface Emulator {
   requestStats(): Promise<RequestStats>;
   /** How many requests the recorder wrote, and how many it could not tell the operation of. */
   recordingStats(): Promise<RecordingStats>;
+  /** The number of the last request in the call log (0 when there is none). */
+  lastCallSeq(): Promise<number>;
+  /** The requests after request `seq`, in order. */
+  callsAfter(seq: number): Promise<EmulatorCall[]>;
   /** Stops the emulator and waits for the process to be gone. Safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -258,6 +277,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       if (!response.ok) throw new Error(`emulator control endpoint: HTTP ${response.status}`);
       return (await response.json()) as RecordingStats;
     },
+    async lastCallSeq(): Promise<number> {
+      return (await callLog(endpoint, 0)).at(-1)?.seq ?? 0;
+    },
+    callsAfter(seq: number): Promise<EmulatorCall[]> {
+      return callLog(endpoint, seq);
+    },
     stop(): Promise<void> {
       stopping ??= (async () => {
         child.stdin?.end();
@@ -271,4 +296,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       return stopping;
     },
   };
+}
+
+/** The emulator's call log after request `after`. */
+async function callLog(endpoint: string, after: number): Promise<EmulatorCall[]> {
+  const response = await fetch(`${endpoint}/__whcsites/calls?after=${after}`);
+  const body = (await response.json()) as { calls?: EmulatorCall[]; error?: string };
+  if (!response.ok) throw new Error(`emulator control endpoint: HTTP ${response.status}: ${body.error ?? "no message"}`);
+  return body.calls ?? [];
 }

@@ -17,7 +17,7 @@ export const TMP_PATH = "/tmp";
 export interface AppContainerOptions {
   /** Container name (`api`, `migrate`). */
   readonly name: string;
-  /** Full image reference; may hold Terraform tokens (the tag comes from the `image_tag` variable). */
+  /** Full image reference; may hold Terraform tokens (the environment stack's `local.release_image`). */
   readonly image: string;
   /**
    * The command, replacing the image's `CMD`. Literal `${` and `%{` reach the container as written (see

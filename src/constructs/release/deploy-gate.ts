@@ -49,6 +49,12 @@ export interface DeployGateProps {
    */
   readonly dependsOn?: readonly ITerraformDependable[];
   /**
+   * A line the gate prints (on standard error, prefixed `deploy gate: `) before its steps, when not empty; may hold
+   * Terraform expressions, for example a warning that the image is an override.
+   * @default nothing
+   */
+  readonly notice?: string;
+  /**
    * The repository root, relative to the folder Terraform runs in (`cdktf.out/stacks/<stack>`), where
    * `scripts/migrate.ts` and its `node_modules` are.
    * @default "../../.."
@@ -61,7 +67,7 @@ export interface DeployGateProps {
  * `scripts/migrate.ts`: the database role bootstrap, then the migration) and waits for each to exit 0.
  *
  * It is replaced, and so runs again, whenever a step's task definition gets a new revision or its image changes
- * (`--var image_tag=...`). Make the ECS service depend on {@link DeployGate.resource}: a failed migration
+ * (a new release in the environment file). Make the ECS service depend on {@link DeployGate.resource}: a failed migration
  * then stops `cdktf deploy` before the new version rolls out, and the old version keeps serving.
  */
 export class DeployGate extends Construct {
@@ -113,6 +119,9 @@ export class DeployGate extends Construct {
       ].join(" ");
     // Each step only after the one before succeeded: the shell's && stops at the first failure.
     this.command = props.steps.map((step) => run(step.target)).join(" && ");
+    // The notice reaches the shell through the environment, so its text is never quoted in the command; grep . prints it
+    // only when it is not empty. No double quotes: the review copy's HCL rendering does not escape them.
+    const notice = props.notice === undefined ? "" : "printenv DEPLOY_GATE_NOTICE | grep . | sed 's/^/deploy gate: /' >&2; ";
 
     // ── gate ──
     this.resource = new TerraformData(this, "Resource", {
@@ -126,8 +135,9 @@ export class DeployGate extends Construct {
       provisioners: [
         {
           type: "local-exec",
-          command: this.command,
+          command: `${notice}${this.command}`,
           workingDir: props.projectRoot ?? "../../..",
+          ...(props.notice === undefined ? {} : { environment: { DEPLOY_GATE_NOTICE: props.notice } }),
         },
       ],
     });

@@ -113,7 +113,7 @@ export interface MigrationTaskProps {
  * service rolls out a new version. Nothing runs it by itself: the deploy gate (or an operator) starts it through
  * the migration runner, with {@link MigrationTask.runTarget}.
  *
- * It uses the same image (and so the same `image_tag`), secrets and environment as the service (or the environment it
+ * It uses the same image, secrets and environment as the service (or the environment it
  * is given: a migration never serves traffic). Its root filesystem is always read-only (nobody execs into a
  * migration), with `/tmp` writable. By default the container also has its own time limit (`containerTimeLimit`), a
  * little longer than the runner's `timeoutMinutes`.
@@ -131,7 +131,7 @@ export class MigrationTask extends Construct {
   public readonly logStreamPrefix: string = MIGRATION_LOG_STREAM_PREFIX;
   /** The log group the container writes to (the service's). */
   public readonly logGroupName: string;
-  /** The image the task runs (the service's, with the same `image_tag`). */
+  /** The image the task runs (the service's). */
   public readonly image: string;
   /** The migration command, as given (see {@link MigrationTask.containerCommand} for what the container runs). */
   public readonly command: readonly string[];

@@ -8,6 +8,8 @@ import { acknowledge } from "../../core/acknowledge";
 import { Naming } from "../../core/naming";
 import { CLOUDWATCH_RETENTION_DAYS } from "../../domain/cloudwatch";
 import { tierDefaults } from "../../domain/tier-defaults";
+import type { DeployGateStep } from "./deploy-gate";
+import { CONTAINER_KILL_AFTER_SECONDS, CONTAINER_TIME_LIMIT_GRACE_SECONDS } from "./migration-task";
 import type { Cluster } from "../ecs-service";
 import { appContainerDefinition, containerDefinitionsJson, TaskExecutionRole, TMP_VOLUME_NAME } from "../ecs-service";
 import type { MigrationRunTarget } from "./run-target";
@@ -15,8 +17,24 @@ import type { ServiceNetwork } from "../network";
 import type { ServiceSecret } from "../secrets";
 import { addEgressTo, PropChecks, requireInteger, SecurityGroupPeer } from "../shared";
 
-/** The psql client image: the official PostgreSQL image from ECR Public (no Docker Hub pull limits). psql 17 talks to servers 13-17. */
-export const DEFAULT_PSQL_IMAGE = "public.ecr.aws/docker/library/postgres:17-alpine";
+/**
+ * The psql client image: the official PostgreSQL image from ECR Public (no Docker Hub pull limits), pinned by the
+ * digest of its multi-architecture index, so that the one task holding the master password runs exactly these bits
+ * (and on X86_64 or ARM64 alike). psql 17 talks to servers 13-17.
+ *
+ * The digest is that of `postgres:17.10-alpine3.24` (then also `17-alpine`), as public repositories pinned it in
+ * July 2026 (a README naming tag and digest, and a Trivy scan of it on 2026-07-18 reporting Alpine 3.24.1); ECR
+ * Public's `docker/library` serves the Docker Official Images with the same digests. Refresh it with
+ * `docker buildx imagetools inspect public.ecr.aws/docker/library/postgres:17-alpine` (the `Digest:` line of the
+ * index) and a real deploy of staging (docs/operating.md, "The role bootstrap's image").
+ */
+export const DEFAULT_PSQL_IMAGE = "public.ecr.aws/docker/library/postgres@sha256:742f40ea20b9ff2ff31db5458d127452988a2164df9e17441e191f3b72252193";
+
+/** Seconds a statement of the bootstrap waits for a lock before it fails (`lock_timeout`): it never queues a rollout's queries behind it for long. */
+export const DEFAULT_LOCK_TIMEOUT_SECONDS = 10;
+
+/** Seconds one statement of the bootstrap may run (`statement_timeout`): every statement is a catalog change. */
+export const DEFAULT_STATEMENT_TIMEOUT_SECONDS = 120;
 
 /** Name of the container that runs psql; its exit code decides success. */
 export const ROLE_BOOTSTRAP_CONTAINER_NAME = "psql";
@@ -38,6 +56,31 @@ export interface DatabaseRole {
   readonly secret: ServiceSecret;
   /** The password's version: a new version changes the task definition, so the gate runs the bootstrap again. */
   readonly version: number;
+}
+
+/**
+ * The check that the release is not older than the database's schema: the newest version in the migrations table
+ * must not be newer than the release's own newest migration, unless accepted.
+ */
+export interface MigrationVersionCheck {
+  /** The release's newest migration version (digits, as the migrations table's `version` holds it). */
+  readonly releaseVersion: string;
+  /**
+   * Run the release although the database has a newer migration (a rollback to a release that works on the newer,
+   * expanded schema); the check then only prints both versions.
+   * @default false
+   */
+  readonly acceptNewer?: boolean;
+  /**
+   * The migrations table and its version column (Ecto's: `schema_migrations`, `version` bigint), on the search path.
+   * @default "schema_migrations"
+   */
+  readonly table?: string;
+  /**
+   * What the refusal tells the operator to do when the newer schema is fine for this release.
+   * @default "accept it explicitly where the release is configured"
+   */
+  readonly howToAccept?: string;
 }
 
 // ── props ──
@@ -62,6 +105,28 @@ export interface PostgresRoleBootstrapProps {
    * @default {@link DEFAULT_PSQL_IMAGE}
    */
   readonly image?: string;
+  /**
+   * How long the bootstrap may run, in minutes, 1 to 120: the deploy gate's runner stops it then, and the container
+   * stops itself a minute later (`timeout -k 30 <seconds>`, BusyBox's in the Alpine image) when nothing is left to stop it.
+   * @default 15
+   */
+  readonly timeoutMinutes?: number;
+  /**
+   * Seconds a statement waits for a lock (`lock_timeout`), 1 to 300: a bootstrap that would queue behind a long
+   * transaction fails instead, and the deploy stops before anything rolls out.
+   * @default {@link DEFAULT_LOCK_TIMEOUT_SECONDS}
+   */
+  readonly lockTimeoutSeconds?: number;
+  /**
+   * Seconds one statement may run (`statement_timeout`), 1 to 3600.
+   * @default {@link DEFAULT_STATEMENT_TIMEOUT_SECONDS}
+   */
+  readonly statementTimeoutSeconds?: number;
+  /**
+   * Refuse a release older than the database's schema before touching any role (see {@link MigrationVersionCheck}).
+   * @default no check
+   */
+  readonly migrationVersionCheck?: MigrationVersionCheck;
   /**
    * ARN of the customer-managed key of the secrets (the execution role may decrypt through Secrets Manager).
    * @default the AWS-managed key
@@ -114,11 +179,21 @@ export class PostgresRoleBootstrap extends Construct implements SecurityGroupPee
   public readonly runTarget: MigrationRunTarget;
   /** What must exist before the task starts: its grants and rules. */
   public readonly taskPrerequisites: ITerraformDependable[] = [];
+  /** How long the bootstrap may run, in minutes: the runner's timeout. */
+  public readonly timeoutMinutes: number;
+  /** The container's own time limit in seconds (`timeoutMinutes` plus a minute). */
+  public readonly containerTimeLimitSeconds: number;
+  /** What the container runs: psql under `timeout`. */
+  public readonly containerCommand: readonly string[];
 
   public constructor(scope: Construct, id: string, props: PostgresRoleBootstrapProps) {
     super(scope, id);
     const image = props.image ?? DEFAULT_PSQL_IMAGE;
     const logRetentionDays = props.logRetentionDays ?? tierDefaults(props.production ?? false).logRetentionDays;
+    const timeoutMinutes = props.timeoutMinutes ?? 15;
+    const lockTimeoutSeconds = props.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS;
+    const statementTimeoutSeconds = props.statementTimeoutSeconds ?? DEFAULT_STATEMENT_TIMEOUT_SECONDS;
+    const check = props.migrationVersionCheck;
 
     // ── validation ──
     const checks = new PropChecks("PostgresRoleBootstrap");
@@ -130,6 +205,13 @@ export class PostgresRoleBootstrap extends Construct implements SecurityGroupPee
       checks.integer(`roles[${i}].version`, role.version, 1, 1_000_000);
     });
     checks.accountId("accountId", props.accountId);
+    checks.integer("timeoutMinutes", timeoutMinutes, 1, 120);
+    checks.integer("lockTimeoutSeconds", lockTimeoutSeconds, 1, 300);
+    checks.integer("statementTimeoutSeconds", statementTimeoutSeconds, 1, 3600);
+    if (check !== undefined) {
+      checks.expect(/^[0-9]{1,18}$/.test(check.releaseVersion), "migrationVersionCheck.releaseVersion", check.releaseVersion, "digits only (at most 18: a bigint)");
+      checks.expect(/^[a-z_][a-z0-9_]{0,62}$/.test(check.table ?? "schema_migrations"), "migrationVersionCheck.table", check.table, "a lower-case table name");
+    }
     checks.throwIfAny();
 
     const { naming, network } = props;
@@ -174,6 +256,16 @@ export class PostgresRoleBootstrap extends Construct implements SecurityGroupPee
       }),
     );
 
+    // ── time limit ──
+    // The backstop for a bootstrap no runner is left to stop, as the migration's.
+    this.timeoutMinutes = timeoutMinutes;
+    this.containerTimeLimitSeconds = timeoutMinutes * 60 + CONTAINER_TIME_LIMIT_GRACE_SECONDS;
+    this.containerCommand = [
+      "timeout", "-k", String(CONTAINER_KILL_AFTER_SECONDS), String(this.containerTimeLimitSeconds),
+      // psql reads the script from the variable: no file to ship, and the passwords only through \getenv.
+      "sh", "-c", 'printf "%s\\n" "$BOOTSTRAP_SQL" | psql --no-psqlrc --quiet -v ON_ERROR_STOP=1 -f -',
+    ];
+
     // ── task definition ──
     const passwordVariable = (role: DatabaseRole) => `ROLE_${role.username.toUpperCase()}_PASSWORD`;
     const taskDefinition = new EcsTaskDefinition(this, "task_definition", {
@@ -189,10 +281,12 @@ export class PostgresRoleBootstrap extends Construct implements SecurityGroupPee
         appContainerDefinition({
           name: ROLE_BOOTSTRAP_CONTAINER_NAME,
           image,
-          // psql reads the script from the variable: no file to ship, and the passwords only through \getenv.
-          command: ["sh", "-c", 'printf "%s\\n" "$BOOTSTRAP_SQL" | psql --no-psqlrc --quiet -v ON_ERROR_STOP=1 -f -'],
+          command: [...this.containerCommand],
           environment: {
-            BOOTSTRAP_SQL: roleBootstrapSql(props.roles.map((r) => ({ kind: r.kind, username: r.username, passwordVariable: passwordVariable(r) }))),
+            BOOTSTRAP_SQL: roleBootstrapSql(
+              props.roles.map((r) => ({ kind: r.kind, username: r.username, passwordVariable: passwordVariable(r) })),
+              { lockTimeoutSeconds, statementTimeoutSeconds, migrationVersionCheck: check },
+            ),
             PGSSLMODE: "require",
             PGCONNECT_TIMEOUT: "30",
           },
@@ -231,6 +325,12 @@ export class PostgresRoleBootstrap extends Construct implements SecurityGroupPee
     };
   }
 
+  // ── deploy step ──
+  /** This task as a step of the deploy gate, under `name`: its run target with its time limits. */
+  public deployStep(name: string): DeployGateStep {
+    return { name, target: this.runTarget, timeoutMinutes: this.timeoutMinutes, containerTimeLimitSeconds: this.containerTimeLimitSeconds };
+  }
+
   // ── intent methods ──
   /** Lets the task reach `peer` on `port` (an egress rule on its own security group), for example the database. */
   public allowTo(peer: SecurityGroupPeer, port: number): void {
@@ -253,15 +353,32 @@ export interface BootstrapRole {
   readonly passwordVariable: string;
 }
 
+/** Settings of {@link roleBootstrapSql} besides the roles. */
+export interface RoleBootstrapSqlOptions {
+  /** `lock_timeout` in seconds. @default {@link DEFAULT_LOCK_TIMEOUT_SECONDS} */
+  readonly lockTimeoutSeconds?: number;
+  /** `statement_timeout` in seconds. @default {@link DEFAULT_STATEMENT_TIMEOUT_SECONDS} */
+  readonly statementTimeoutSeconds?: number;
+  /** Refuse a release older than the schema first. @default no check */
+  readonly migrationVersionCheck?: MigrationVersionCheck;
+}
+
 /**
  * The psql script of the bootstrap, run as the master user against the application database (`PGDATABASE`). It is
  * idempotent: every statement can run again. Names and passwords reach SQL only through psql variables (`:"name"`
- * quotes an identifier, `:'value'` a literal), so nothing in them can break out of the statement.
+ * quotes an identifier, `:'value'` a literal), so nothing in them can break out of the statement. It first sets
+ * `lock_timeout` and `statement_timeout` (a role change waiting behind an application's transaction would queue every
+ * later query behind it), then, with a version check, refuses a release older than the schema before changing anything.
  */
-export function roleBootstrapSql(roles: readonly BootstrapRole[]): string {
+export function roleBootstrapSql(roles: readonly BootstrapRole[], options: RoleBootstrapSqlOptions = {}): string {
   const owner = roles.find((r) => r.kind === "owner");
   if (owner === undefined) throw new Error("roleBootstrapSql: roles got no owner; allowed: exactly one owner role");
-  const lines: string[] = ["\\getenv dbname PGDATABASE"];
+  const lines: string[] = [
+    `SET lock_timeout = '${options.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS}s';`,
+    `SET statement_timeout = '${options.statementTimeoutSeconds ?? DEFAULT_STATEMENT_TIMEOUT_SECONDS}s';`,
+    ...migrationVersionCheckSql(options.migrationVersionCheck),
+    "\\getenv dbname PGDATABASE",
+  ];
   roles.forEach((role, i) => {
     lines.push(
       `\\set r${i} '${role.username}'`,
@@ -291,4 +408,33 @@ export function roleBootstrapSql(roles: readonly BootstrapRole[]): string {
     );
   });
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * psql lines that stop the script (exit 3) when the migrations table holds a version newer than the release's, unless
+ * accepted; a database without the table (a first deploy) passes. The values are validated digits and a table name.
+ */
+function migrationVersionCheckSql(check: MigrationVersionCheck | undefined): string[] {
+  if (check === undefined) return [];
+  const table = check.table ?? "schema_migrations";
+  const how = (check.howToAccept ?? "accept it explicitly where the release is configured").replace(/'/g, "''");
+  const refusal =
+    `'release refused: the database has migration %s, newer than this release''s newest (${check.releaseVersion}): a newer release migrated it. ` +
+    `If this release works on that schema (expand/contract), ${how}'`;
+  return [
+    // A first deploy has no migrations table yet: version 0.
+    `SELECT to_regclass('${table}') IS NOT NULL AS has_migrations \\gset`,
+    "\\if :has_migrations",
+    `SELECT coalesce(max(version), 0)::text AS schema_version FROM ${table} \\gset`,
+    "\\else",
+    "\\set schema_version 0",
+    "\\endif",
+    ...(check.acceptNewer === true
+      ? [`\\echo 'schema check: the database is at migration ':schema_version'; the release has ${check.releaseVersion} (a newer schema is accepted)'`]
+      : [
+          `\\echo 'schema check: the database is at migration ':schema_version'; the release has ${check.releaseVersion}'`,
+          // RAISE needs a DO block, which psql does not interpolate: format() builds it, \gexec runs it.
+          `SELECT format('DO $check$BEGIN RAISE EXCEPTION %L; END$check$', format(${refusal}, :'schema_version')) WHERE :'schema_version'::numeric > ${check.releaseVersion} \\gexec`,
+        ]),
+  ];
 }
