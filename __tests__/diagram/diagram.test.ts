@@ -32,7 +32,7 @@ const edgeLabels = (stack: string, from: string, to: string) =>
   linesOf(stack).map((l) => edge(from, to).exec(l)).filter((m): m is RegExpExecArray => m !== null).map((m) => m[1] ?? "");
 
 describe("docs/architecture: one diagram per environment stack", () => {
-  test("every committed diagram matches the synthesized stacks (else: run npm run diagram)", () => {
+  test("every committed diagram matches the synthesized stacks (else: run npm run refresh)", () => {
     expect([...expected.keys()]).toEqual(expect.arrayContaining(["docs/architecture/whcsites-production.md", "docs/architecture/whcsites-staging.md", "docs/architecture/examples/multi-service/whcsites-demo.md", "docs/architecture/examples/all-kinds/whcsites-kinds.md"]));
     expect(staleDiagrams(ROOT, expected)).toEqual([]);
   });
@@ -45,8 +45,8 @@ describe("docs/architecture: one diagram per environment stack", () => {
     }
     fs.writeFileSync(path.join(copy, "docs/architecture/whcsites-gone.md"), "an environment that no longer exists");
     expect(staleDiagrams(copy, expected)).toEqual([
-      "docs/architecture/whcsites-staging.md: out of date with the synthesized stack; run `npm run diagram` and commit it",
-      "docs/architecture/whcsites-gone.md: no environment file writes it any more; run `npm run diagram` (it removes it)",
+      "docs/architecture/whcsites-staging.md: out of date with the synthesized stack; run `npm run refresh` and commit it",
+      "docs/architecture/whcsites-gone.md: no environment file writes it any more; run `npm run refresh` (it removes it)",
     ]);
   });
 

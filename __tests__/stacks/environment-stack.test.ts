@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Testing } from "cdktf";
-import { loadEnvironment } from "../../src/config/environment";
+import { imageParts, loadEnvironment, runnableImage } from "../../src/config/environment";
 import { loadStateConfig } from "../../src/config/state";
 import { policyReportOf } from "../../src/policies";
 import { EnvironmentStack } from "../../src/stacks/environment-stack";
@@ -25,6 +25,34 @@ function synthEnvironment(name: string): any {
     synthesizedEnvironments.set(name, text);
   }
   return JSON.parse(text);
+}
+
+/**
+ * Takes the domain out of an environment file: plain HTTP. The services' routes by hosts or paths (a file may have
+ * some, docs/environments.md "Add a service") then need the file's acknowledgement, as the loader requires.
+ */
+function withoutDomain(env: any): void {
+  delete env.domain;
+  if (Object.values(env.services as Record<string, { route?: unknown }>).some((s) => s.route !== undefined && s.route !== "default")) {
+    env.loadBalancer = { ...env.loadBalancer, plainHttpRoutes: { reason: "a test of the plain HTTP listener" } };
+  }
+}
+
+/** A committed environment file with `change` applied, synthesized as its stack (JSON). */
+function synthChanged(base: string, change: (env: any) => void, onStack: (stack: EnvironmentStack) => void = () => undefined): any {
+  const env = JSON.parse(fs.readFileSync(path.join(ROOT, "environments", `${base}.json`), "utf8"));
+  change(env);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "whcsites-changed-"));
+  try {
+    fs.writeFileSync(path.join(dir, `${base}.json`), JSON.stringify(env));
+    const config = loadEnvironment(path.join(dir, `${base}.json`));
+    const stack = new EnvironmentStack(Testing.app(), `whcsites-${base}`, { config, state });
+    const json = JSON.parse(Testing.synth(stack));
+    onStack(stack);
+    return json;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 describe("EnvironmentStack", () => {
@@ -91,7 +119,9 @@ describe("EnvironmentStack composition", () => {
       );
     }
     expect(production.resource.aws_ecs_service.service_api.depends_on).toContain("aws_lb_listener.api_https");
-    expect(staging.resource.aws_ecs_service.service_api.depends_on).toContain("aws_lb_listener.api_http");
+    // without a domain, the plain HTTP listener is the one that routes
+    const plain = synthChanged("staging", withoutDomain);
+    expect(plain.resource.aws_ecs_service.service_api.depends_on).toContain("aws_lb_listener.api_http");
   });
 
   test("the gate and the service wait for what tasks need at start: database, connection secret, NAT routes, SG rules, IAM grants", () => {
@@ -212,10 +242,34 @@ describe("EnvironmentStack composition", () => {
     expect(text).not.toMatch(/secret_string/);
   });
 
-  test("PHX_HOST is the domain in production and the ALB's DNS name without one", () => {
+  test("PHX_HOST is the domain with one and the ALB's DNS name without one", () => {
     const env = (json: any) => JSON.parse(json.resource.aws_ecs_task_definition.service_api_task_definition.container_definitions)[0].environment;
     expect(env(production)).toContainEqual({ name: "PHX_HOST", value: "api.whcsites.example.org" });
-    expect(env(staging)).toContainEqual({ name: "PHX_HOST", value: "${aws_lb.api.dns_name}" });
+    expect(env(synthChanged("staging", withoutDomain))).toContainEqual({ name: "PHX_HOST", value: "${aws_lb.api.dns_name}" });
+  });
+
+  test("without a domain, a service routed by path is synthesized only with loadBalancer.plainHttpRoutes, its rule's ELB.1 acknowledged with the file's reason", () => {
+    // GIVEN staging without a domain, the admin app of docs/environments.md routed by path, and the acknowledgement
+    let report: ReturnType<typeof policyReportOf>;
+    const json = synthChanged(
+      "staging",
+      (e) => {
+        delete e.domain;
+        e.loadBalancer = { ...e.loadBalancer, plainHttpRoutes: { reason: "a test environment without DNS: no real data passes it" } };
+        // the api alone, whatever else the committed file routes
+        e.services = { api: e.services.api };
+        e.services.admin = { cpu: 256, memoryMiB: 512, desiredCount: 1, route: { paths: ["/admin", "/admin/*"], priority: 100 } };
+      },
+      (stack) => (report = policyReportOf(stack)),
+    );
+    // THEN the rule forwards on the HTTP listener, and ELB.1 is acknowledged on it (the listener's own, too)
+    expect(json.resource.aws_lb_listener_rule.service_admin_route.listener_arn).toBe("${aws_lb_listener.api_http.arn}");
+    const elb1 = report?.rules.find((r) => r.id === "ELB.1");
+    expect(elb1?.violations).toEqual([]);
+    expect(elb1?.acknowledged.map((a) => [a.path, a.acknowledgement.reason])).toEqual([
+      ["whcsites-staging/api/http", expect.stringMatching(/without a domain/)],
+      ["whcsites-staging/service/admin/route", expect.stringMatching(/staging\.json sets loadBalancer\.plainHttpRoutes: a test environment without DNS/)],
+    ]);
   });
 });
 
@@ -247,9 +301,17 @@ describe("EnvironmentStack: a deploy of an infrastructure change runs the file's
     }
     // THEN the size did change (the test would prove nothing otherwise)
     expect(after.resource.aws_ecs_task_definition).not.toEqual(before.resource.aws_ecs_task_definition);
-    // AND every image is the file's, before and after: no variable, no default, a literal digest
+    // AND every image is one the file names, before and after, as written there (its digest where it has one): the
+    // release image behind the empty emergency override, a service's own image, or the role bootstrap's pinned one;
+    // no other variable, no default (derived from the file: a service added with its own image changes no test)
     expect(imagesOf(after)).toEqual(imagesOf(before));
-    expect(Object.values(imagesOf(after)).flat().every((image) => /@sha256:[a-f0-9]{64}"?\}?$/.test(image))).toBe(true);
+    const named = [
+      `\${var.emergency_image != "" ? var.emergency_image : "${runnableImage(imageParts(env.image))}"}`,
+      ...Object.values(env.services as Record<string, { image?: string }>).flatMap((s) => (s.image === undefined ? [] : [runnableImage(imageParts(s.image))])),
+      DEFAULT_PSQL_IMAGE,
+    ];
+    expect(Object.values(imagesOf(after)).flat().filter((image) => !named.includes(image))).toEqual([]);
+    if (env.tier === "production") expect(Object.values(imagesOf(after)).flat().filter((image) => !/@sha256:[a-f0-9]{64}"?\}?$/.test(image))).toEqual([]);
     // AND the deploy gate, which runs the migration, keeps its triggers and the task definitions they name (the
     // file was synthesized from another folder: nothing in them may depend on where the file lives)
     expect(after.resource.terraform_data.deploy_gate.triggers_replace).toEqual(before.resource.terraform_data.deploy_gate.triggers_replace);
@@ -261,18 +323,6 @@ describe("EnvironmentStack: a deploy of an infrastructure change runs the file's
 
 describe("EnvironmentStack data protection", () => {
   /** The stack of a committed environment file after `change`, through the real loader. */
-  const synthChanged = (base: string, change: (env: any) => void): any => {
-    const env = JSON.parse(fs.readFileSync(path.join(ROOT, "environments", `${base}.json`), "utf8"));
-    change(env);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "whcsites-protection-"));
-    try {
-      fs.writeFileSync(path.join(dir, `${base}.json`), JSON.stringify(env));
-      const config = loadEnvironment(path.join(dir, `${base}.json`));
-      return JSON.parse(Testing.synth(new EnvironmentStack(Testing.app(), `whcsites-${base}`, { config, state })));
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  };
   const protections = { deletion_protection: true, skip_final_snapshot: false, delete_automated_backups: false };
 
   test("tier alone no longer turns off deletion protection: production.json switched to non-production keeps every data protection", () => {

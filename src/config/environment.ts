@@ -1,12 +1,17 @@
 import * as fs from "fs";
 import * as path from "path";
+import { RouteConditions, shadowedPatterns, takesEveryRequest } from "../domain/alb-routes";
 import { ipv4CidrsOverlap } from "../domain/cidr";
 import type { NatGatewayMode } from "../domain/nat-gateways";
 import { DEFAULT_POSTGRES_ENGINE_VERSION } from "../domain/postgres";
 import { AlarmOverrides, tierDefaults, WebAclMode } from "../domain/tier-defaults";
+import { partitionOf } from "../domain/partition";
 import { ConfigError, ConfigProblem } from "./errors";
+import { FileNewness } from "./file-newness";
 import { PatternWords, readJsonFile, schemaProblems } from "./json-file";
 import { compileSchemaFile, SchemaValidator } from "./schema-validator";
+import { tokenMarkerProblems } from "./token-markers";
+import { APP_NAME } from "../core/app-name";
 
 export { ConfigError } from "./errors";
 export type { ConfigProblem } from "./errors";
@@ -211,6 +216,8 @@ export interface EnvironmentConfig {
     readonly accessLogRetentionDays: number;
     readonly idleTimeoutSeconds: number;
     readonly deregistrationDelaySeconds: number;
+    /** Without a domain: the acknowledgement that the services' listener rules forward plain HTTP (ELB.1). */
+    readonly plainHttpRoutes?: { readonly reason: string };
     readonly healthCheck: {
       readonly intervalSeconds: number;
       readonly timeoutSeconds: number;
@@ -384,6 +391,7 @@ interface EnvironmentFile {
     accessLogRetentionDays?: number;
     idleTimeoutSeconds?: number;
     deregistrationDelaySeconds?: number;
+    plainHttpRoutes?: { reason: string };
     healthCheck?: { intervalSeconds?: number; timeoutSeconds?: number; healthyThreshold?: number; unhealthyThreshold?: number };
   };
   services: Record<string, ServiceFile>;
@@ -495,10 +503,15 @@ export function loadEnvironment(file: string): EnvironmentConfig {
   }
   const notForJobs = settingsNotForJobs(raw);
   for (const [field, given, why] of notForJobs) problem(field, `got ${JSON.stringify(given)}; allowed: none on a job (${why})`);
-  // The schema's own complaints about the old key and a job's service settings would repeat the lines above less helpfully.
+  // A cdktf token marker in any value, found before anything reads one; the schema's complaint about the same field
+  // (a pattern it also breaks) would only repeat it.
+  const markers = tokenMarkerProblems(raw, shown);
+  problems.push(...markers);
+  const marked = new Set(markers.map((p) => p.field));
+  // The schema's own complaints about the old key, a job's service settings and a token marker would repeat the lines above less helpfully.
   problems.push(
     ...schemaProblems(schemaValidator(), raw, shown, WORDS).filter(
-      (p) => !(oldShape && (p.field === "service" || p.field === "services")) && !notForJobs.some(([field]) => p.field === field),
+      (p) => !marked.has(p.field) && !(oldShape && (p.field === "service" || p.field === "services")) && !notForJobs.some(([field]) => p.field === field),
     ),
   );
   if (problems.length > 0) throw new ConfigError(problems);
@@ -537,6 +550,23 @@ function checkRelations(c: EnvironmentConfig, problem: (field: string, message: 
       if (others.length > 0 && kind < others[0]) problem(`secrets.${kind}`, `got ${JSON.stringify(secret)}, which is also in secrets.${others[0]}; allowed: each name in one list`);
     }
   }
+  // Secrets under /<app>/<environment>/ are the environments' own: this one's are created (and rotated, and
+  // deleted) by its stack, another's are that environment's to read. Named as existing they would be read around the
+  // grants the stack gives, and a rotation of the original would go unnoticed.
+  const ownPrefix = `/${APP_NAME}/${c.name}/`;
+  const existingArns: Array<[string, string]> = [
+    ...Object.entries(c.secrets.existing).map(([name, arn]): [string, string] => [`secrets.existing.${name}`, arn]),
+    ...c.services.flatMap((s): Array<[string, string]> => (s.registryCredentials?.mode === "existing" ? [[`services.${s.name}.registryCredentials`, s.registryCredentials.secretArn]] : [])),
+    ...c.jobs.flatMap((j): Array<[string, string]> => (j.registryCredentials?.mode === "existing" ? [[`jobs.${j.name}.registryCredentials`, j.registryCredentials.secretArn]] : [])),
+  ];
+  for (const [field, arn] of existingArns) {
+    const secretName = /:secret:(.+)$/.exec(arn)?.[1] ?? "";
+    if (secretName.startsWith(ownPrefix)) {
+      problem(field, `got ${JSON.stringify(arn)}, a secret of this environment's own stack (it creates every secret under ${ownPrefix}); allowed: a secret outside /${APP_NAME}/ (to have the stack create one, name it under secrets.generated or secrets.managed; the database's connection comes with "database": true)`);
+    } else if (secretName.startsWith(`/${APP_NAME}/`)) {
+      problem(field, `got ${JSON.stringify(arn)}, a secret of another environment's stack (/${APP_NAME}/<environment>/ holds each environment's own); allowed: a secret outside /${APP_NAME}/`);
+    }
+  }
   // Only generated values have versions: the database's passwords and the generated secrets.
   const versioned = [...c.secrets.generated, ...(c.database === undefined ? [] : DATABASE_SECRET_NAMES)];
   for (const [name, version] of Object.entries(c.secrets.versions)) {
@@ -560,18 +590,19 @@ function checkRelations(c: EnvironmentConfig, problem: (field: string, message: 
       for (const key of ["healthCheckPath", "healthCheckGracePeriodSeconds", "targetRequestsPerTarget"] as const) {
         if (s[key] !== undefined) problem(`${at}.${key}`, `got ${JSON.stringify(s[key])} on a service without a route; allowed: only with a route (the load balancer checks routed services)`);
       }
-    } else {
-      const key = routeKey(s.route);
-      const owner = routes.get(key);
+    } else if (s.route === "default") {
+      const owner = routes.get("default");
       if (owner !== undefined) {
-        problem(`${at}.route`, `got ${JSON.stringify(s.route)}, the same requests as services.${owner}.route; allowed: a route no other service has`);
+        problem(`${at}.route`, `got "default", the same requests as services.${owner}.route; allowed: a route no other service has`);
       }
-      routes.set(key, s.name);
+      routes.set("default", s.name);
     }
     if (c.production && s.image !== undefined && imageParts(s.image).digest === undefined) {
       problem(`${at}.image`, `got ${JSON.stringify(s.image)}, a tag without a digest; allowed in production: pinned by digest, ${imageParts(s.image).repository}:<tag>@sha256:<64 hex digits> (docker buildx imagetools inspect <image> prints it)`);
     }
   }
+  shadowedRoutes(c, problem);
+  plainHttpRoutes(c, problem);
   checkInternalServices(c, problem);
   checkJobs(c, secretNames, problem);
   // Production runs exactly what the file names: a tag alone could point at other bits by the next task start.
@@ -705,10 +736,64 @@ function checkOperations(input: EnvironmentFile, problem: (field: string, messag
   }
 }
 
-/** Two routes that match the same requests get the same key. */
-function routeKey(route: ServiceRoute): string {
-  if (route === "default") return "default";
-  return JSON.stringify([[...(route.hosts ?? [])].sort(), [...(route.paths ?? [])].sort()]);
+/**
+ * Without a domain the load balancer listens on plain HTTP, so a listener rule (a route by hosts or paths) forwards
+ * plain HTTP, which the policy rule ELB.1 refuses: the file must say so on purpose (`loadBalancer.plainHttpRoutes`),
+ * or give a domain. The acknowledgement is refused where it would acknowledge nothing.
+ */
+function plainHttpRoutes(c: EnvironmentConfig, problem: (field: string, message: string) => void): void {
+  const acknowledged = c.loadBalancer.plainHttpRoutes;
+  const ruled = c.services.filter((s) => s.route !== undefined && s.route !== "default");
+  if (c.domain !== undefined) {
+    if (acknowledged !== undefined) {
+      problem("loadBalancer.plainHttpRoutes", 'is set, but this environment has a domain, so its listener rules are on HTTPS; allowed: leave it out');
+    }
+    return;
+  }
+  if (acknowledged === undefined) {
+    for (const s of ruled) {
+      problem(
+        `services.${s.name}.route`,
+        `got ${JSON.stringify(s.route)} in an environment without a domain, where its listener rule would forward plain HTTP (policy rule ELB.1); ` +
+          'allowed: a domain ("domain": {"name": ..., "hostedZoneId": ...}: TLS), or acknowledge plain HTTP with "loadBalancer": {"plainHttpRoutes": {"reason": "<why it is acceptable here>"}}',
+      );
+    }
+  } else if (ruled.length === 0) {
+    problem("loadBalancer.plainHttpRoutes", 'is set, but no service has a route by hosts or paths (a "default" route needs no acknowledgement); allowed: leave it out');
+  }
+}
+
+/**
+ * Routes that can never get a request: a path pattern that a rule evaluated before it covers, for the same hosts (or
+ * a rule without hosts), and a rule that takes every request in front of the default route. The load balancer's
+ * rule is in src/domain/alb-routes.ts; the problem goes to the service that would starve, naming the other.
+ */
+function shadowedRoutes(c: EnvironmentConfig, problem: (field: string, message: string) => void): void {
+  const rules = c.services.flatMap((s) => (s.route === undefined || s.route === "default" ? [] : [{ service: s.name, route: s.route }]));
+  const fallback = c.services.find((s) => s.route === "default")?.name;
+  const hostsOf = (route: RouteConditions): string => ((route.hosts ?? []).length === 0 ? "every host" : `hosts ${(route.hosts ?? []).join(", ")}`);
+  for (const later of rules) {
+    for (const earlier of rules) {
+      for (const shadow of shadowedPatterns(earlier.route, later.route)) {
+        const what = shadow.path === undefined ? `every path (no path condition) of ${hostsOf(later.route)}` : `path "${shadow.path}"`;
+        const by = shadow.coveredBy === undefined ? `every path of ${hostsOf(earlier.route)}` : `"${shadow.coveredBy}" on ${hostsOf(earlier.route)}`;
+        problem(
+          `services.${later.service}.route`,
+          `got ${what} at priority ${later.route.priority}, which services.${earlier.service}.route takes first (${by}, priority ${earlier.route.priority}), so services.${later.service} would never get those requests; ` +
+            `allowed: a priority below ${earlier.route.priority} for the narrower rule, or a pattern the other rule does not cover (docs/environments.md, "Routes")`,
+        );
+      }
+    }
+    const everything = takesEveryRequest(later.route);
+    if (fallback !== undefined && everything !== undefined) {
+      const what = everything.path === undefined ? "no path condition" : `path "${everything.path}"`;
+      problem(
+        `services.${later.service}.route`,
+        `got ${what} on every host at priority ${later.route.priority}, which takes every request before the default route, so services.${fallback} would never get one; ` +
+          `allowed: narrower paths or hosts, or "route": "default" on services.${later.service} instead of services.${fallback}`,
+      );
+    }
+  }
 }
 
 function resolve(input: EnvironmentFile, name: string, file: string): EnvironmentConfig {
@@ -774,6 +859,7 @@ function resolve(input: EnvironmentFile, name: string, file: string): Environmen
       accessLogRetentionDays: input.loadBalancer?.accessLogRetentionDays ?? defaults.logRetentionDays,
       idleTimeoutSeconds: input.loadBalancer?.idleTimeoutSeconds ?? 60,
       deregistrationDelaySeconds: input.loadBalancer?.deregistrationDelaySeconds ?? 30,
+      plainHttpRoutes: input.loadBalancer?.plainHttpRoutes === undefined ? undefined : { ...input.loadBalancer.plainHttpRoutes },
       healthCheck: {
         intervalSeconds: healthCheck.intervalSeconds ?? 10,
         timeoutSeconds: healthCheck.timeoutSeconds ?? 5,
@@ -865,62 +951,95 @@ export function loadEnvironments(dir: string, options: LoadOptions = {}): Enviro
   if (files.length === 0) {
     problems.push({ file: dir, field: "(directory)", message: "holds no environment file; add one such as staging.json" });
   }
-  problems.push(...copies(configs), ...prefixedNames(configs));
+  // A clash between two files is reported on the newer one (file-newness.ts: git, else modification time), naming
+  // the other, so that following the message never changes the environment that is already deployed.
+  let newness: FileNewness | undefined;
+  const age = (): FileNewness => (newness ??= FileNewness.of(configs.map((c) => c.file)));
+  const copied = copies(configs, age);
+  // An unchanged copy clashes in every other way too: its one line says it all.
+  const others = [...prefixedNames(configs, age), ...oidcProviderCreators(configs, age)].filter((p) => !copied.some((c) => c.file === p.file));
+  problems.push(...copied, ...others);
   if (problems.length > 0) throw new ConfigError(problems);
-  for (const warning of overlappingNetworks(configs)) options.warn?.(warning);
+  for (const warning of overlappingNetworks(configs, age)) options.warn?.(warning);
   return configs;
+}
+
+/** Pairs of files (the older first) for which `clash` holds, each pair once. */
+function clashingPairs(configs: readonly EnvironmentConfig[], clash: (a: EnvironmentConfig, b: EnvironmentConfig) => boolean): Array<[EnvironmentConfig, EnvironmentConfig]> {
+  return configs.flatMap((a, i) => configs.slice(i + 1).filter((b) => clash(a, b)).map((b): [EnvironmentConfig, EnvironmentConfig] => [a, b]));
+}
+
+/** The pair ordered older, newer, with the reason the second is the newer. */
+function byAge(age: () => FileNewness, [a, b]: [EnvironmentConfig, EnvironmentConfig]): { older: EnvironmentConfig; newer: EnvironmentConfig; why: string } {
+  const [older, newer] = age().newer(a.file, b.file) === b.file ? [a, b] : [b, a];
+  return { older, newer, why: age().why(newer.file, older.file) };
 }
 
 /**
  * Two environments of one account whose names are a hyphen-prefix of each other (`prod` and `prod-eu`): names of the
  * first (`whcsites-prod-*`) also match the second's resources, so a deploy role scoped by its prefix would reach them.
  */
-function prefixedNames(configs: readonly EnvironmentConfig[]): ConfigProblem[] {
-  return configs.flatMap((a) =>
-    configs
-      .filter((b) => b !== a && b.accountId === a.accountId && b.name.startsWith(`${a.name}-`))
-      .map((b) => ({
-        file: b.file,
-        field: "(file name)",
-        message: `got "${b.name}", which starts with "${a.name}-" of ${a.file} in the same account ${a.accountId}; allowed: names that are not a hyphen-prefix of another environment's in the account (deploy roles are scoped by the prefix whcsites-<environment>-)`,
-      })),
-  );
+function prefixedNames(configs: readonly EnvironmentConfig[], age: () => FileNewness): ConfigProblem[] {
+  const prefixed = (a: EnvironmentConfig, b: EnvironmentConfig): boolean =>
+    a.accountId === b.accountId && (b.name.startsWith(`${a.name}-`) || a.name.startsWith(`${b.name}-`));
+  return clashingPairs(configs, prefixed).map((pair) => {
+    const { older, newer, why } = byAge(age, pair);
+    const clash = newer.name.startsWith(`${older.name}-`)
+      ? `which starts with "${older.name}-" of ${older.file}`
+      : `a hyphen-prefix of "${older.name}" of ${older.file}`;
+    return {
+      file: newer.file,
+      field: "(file name)",
+      message: `got "${newer.name}", ${clash}, in the same account ${newer.accountId}; rename this file, the newer one (${why}); allowed: names that are not a hyphen-prefix of another environment's in the account (deploy roles are scoped by the prefix whcsites-<environment>-)`,
+    };
+  });
 }
 
 /** A file that is another one with only its name changed: a copy whose edits were forgotten, deployed twice. */
-function copies(configs: readonly EnvironmentConfig[]): ConfigProblem[] {
+function copies(configs: readonly EnvironmentConfig[], age: () => FileNewness): ConfigProblem[] {
   const comparable = (c: EnvironmentConfig): string => JSON.stringify({ ...c, name: undefined, file: undefined });
-  const seen = new Map<string, EnvironmentConfig>();
-  const problems: ConfigProblem[] = [];
-  for (const c of configs) {
-    const key = comparable(c);
-    const original = seen.get(key);
-    if (original !== undefined) {
-      problems.push({
-        file: c.file,
-        field: "(file)",
-        message: `is the same as ${original.file} apart from its name; allowed: a copy with its own network.vpcCidr (and usually its own accountId, domain and sizes)`,
-      });
-    } else {
-      seen.set(key, c);
-    }
-  }
-  return problems;
+  const groups = new Map<string, EnvironmentConfig[]>();
+  for (const c of configs) groups.set(comparable(c), [...(groups.get(comparable(c)) ?? []), c]);
+  return [...groups.values()].flatMap((group) => {
+    if (group.length < 2) return [];
+    const [original, ...copied] = age().oldestFirst(group.map((c) => c.file));
+    return copied.map((file) => ({
+      file,
+      field: "(file)",
+      message: `is the same as ${original} apart from its name; change this file, the copy (${age().why(file, original)}); allowed: a copy with its own network.vpcCidr (and usually its own accountId, domain and sizes)`,
+    }));
+  });
+}
+
+/**
+ * Two files of one account that both create the account's GitHub OIDC provider: AWS allows one per URL, so the second
+ * deploy would fail with EntityAlreadyExists. The older file keeps creating it; the newer one gets its ARN.
+ */
+function oidcProviderCreators(configs: readonly EnvironmentConfig[], age: () => FileNewness): ConfigProblem[] {
+  const creates = (c: EnvironmentConfig): boolean => c.delivery?.oidcProvider === "create";
+  return clashingPairs(configs, (a, b) => creates(a) && creates(b) && a.accountId === b.accountId).flatMap((pair) => {
+    const { older, newer, why } = byAge(age, pair);
+    // With three creators, each newer file is reported once, against the oldest.
+    const oldest = age().oldestFirst(configs.filter((c) => creates(c) && c.accountId === newer.accountId).map((c) => c.file))[0];
+    if (older.file !== oldest) return [];
+    const arn = `arn:${partitionOf(newer.region)}:iam::${newer.accountId}:oidc-provider/token.actions.githubusercontent.com`;
+    return [{
+      file: newer.file,
+      field: "delivery.oidcProvider",
+      message: `got "create", but ${older.file} already creates the GitHub OIDC provider of account ${newer.accountId} (one per account); change this file, the newer one (${why}), not ${older.file}; allowed: "${arn}"`,
+    }];
+  });
 }
 
 /** Two environments of one account whose VPCs overlap cannot be peered or routed to each other later. */
-function overlappingNetworks(configs: readonly EnvironmentConfig[]): ConfigProblem[] {
-  const warnings: ConfigProblem[] = [];
-  configs.forEach((a, i) => {
-    for (const b of configs.slice(i + 1)) {
-      if (a.accountId === b.accountId && ipv4CidrsOverlap(a.network.vpcCidr, b.network.vpcCidr)) {
-        warnings.push({
-          file: b.file,
-          field: "network.vpcCidr",
-          message: `${b.network.vpcCidr} overlaps ${a.network.vpcCidr} of ${a.file} in the same account ${a.accountId}; the two VPCs can never be peered or routed to each other (choose a range that does not overlap)`,
-        });
-      }
-    }
+function overlappingNetworks(configs: readonly EnvironmentConfig[], age: () => FileNewness): ConfigProblem[] {
+  const overlap = (a: EnvironmentConfig, b: EnvironmentConfig): boolean => a.accountId === b.accountId && ipv4CidrsOverlap(a.network.vpcCidr, b.network.vpcCidr);
+  return clashingPairs(configs, overlap).map((pair) => {
+    const { older, newer, why } = byAge(age, pair);
+    return {
+      file: newer.file,
+      field: "network.vpcCidr",
+      message: `${newer.network.vpcCidr} overlaps ${older.network.vpcCidr} of ${older.file} in the same account ${newer.accountId}; the two VPCs can never be peered or routed to each other (choose a range that does not overlap in this file, the newer one: ${why})`,
+    };
   });
-  return warnings;
 }

@@ -16,7 +16,7 @@ import { AppSecrets, DatabaseRoleSecret, ServiceSecret } from "../constructs/sec
 import { AlertTopic, Dashboard, DashboardSection, DatabaseAlarms, JobAlarms, LoadBalancerAlarms, ServiceAlarms } from "../constructs/observability";
 import { WebAcl } from "../constructs/edge";
 import { applyPolicies } from "../policies";
-import { APP_NAME } from "./app-name";
+import { APP_NAME } from "../core/app-name";
 import { addAwsProvider } from "./aws-provider";
 import { FieldMap, fromFile } from "./config-fields";
 import { addFirstWaveMoves } from "./first-wave-moves";
@@ -231,6 +231,8 @@ export class EnvironmentStack extends ReadableStack {
           ...settings,
         }),
       );
+      // The database tier's network ACL admits the private tier on the database's port only (and the answers back).
+      this.network.allowDatabaseTierPort(POSTGRES_PORT);
       if (config.disposable) {
         acknowledge(database, "WHC.SAFE2", `${file} marks the environment "disposable": its data may be lost, so the database has no deletion protection, final snapshot or kept backups`);
       }
@@ -427,6 +429,13 @@ export class EnvironmentStack extends ReadableStack {
         "ELB.1",
         "non-production environment without a domain: no certificate can be issued, so the ALB serves plain HTTP on its AWS DNS name",
       );
+      // Listener rules forward plain HTTP too: only when the file says why (the loader refuses them otherwise).
+      const plainHttpRoutes = config.loadBalancer.plainHttpRoutes;
+      if (plainHttpRoutes !== undefined) {
+        for (const s of config.services.filter((x) => x.route !== undefined && x.route !== "default")) {
+          acknowledge(services.get(s.name) as FargateService, "ELB.1", `${file} sets loadBalancer.plainHttpRoutes: ${plainHttpRoutes.reason}`);
+        }
+      }
     }
     // Last: aspects added after this would run after the checks.
     applyPolicies(this, { production: config.production, resolvedAtPreparation: () => this.takeResolvedAtPreparation() });

@@ -9,7 +9,7 @@ import { GithubDeployRole, githubDeployRoleName, GithubOidcProvider, GithubPlanR
 import { applyPolicies } from "../policies";
 import { addAwsProvider } from "./aws-provider";
 import { FieldMap, fromFile } from "./config-fields";
-import { APP_NAME } from "./app-name";
+import { APP_NAME } from "../core/app-name";
 import { ReadableStack } from "./readable-stack";
 
 /** The GitHub stack of an environment: `whcsites-<environment>-github`. */

@@ -503,9 +503,9 @@ export function staleDiagrams(root: string, expected: ReadonlyMap<string, string
   const stale: string[] = [];
   for (const [file, content] of expected) {
     const target = path.join(root, file);
-    if (!fs.existsSync(target)) stale.push(`${file}: missing; run \`npm run diagram\` and commit it`);
-    else if (fs.readFileSync(target, "utf8") !== content) stale.push(`${file}: out of date with the synthesized stack; run \`npm run diagram\` and commit it`);
+    if (!fs.existsSync(target)) stale.push(`${file}: missing; run \`npm run refresh\` and commit it`);
+    else if (fs.readFileSync(target, "utf8") !== content) stale.push(`${file}: out of date with the synthesized stack; run \`npm run refresh\` and commit it`);
   }
-  for (const orphan of orphanDiagrams(root, expected)) stale.push(`${orphan}: no environment file writes it any more; run \`npm run diagram\` (it removes it)`);
+  for (const orphan of orphanDiagrams(root, expected)) stale.push(`${orphan}: no environment file writes it any more; run \`npm run refresh\` (it removes it)`);
   return stale;
 }
