@@ -139,6 +139,26 @@ describe("verify CLI with jobs", () => {
     expect(logsMock).not.toHaveReceivedCommand(DescribeLogStreamsCommand);
   });
 
+  it("GIVEN a job whose last run failed WHEN verified with --no-jobs (as the deploy workflow does) THEN exit 0 and the jobs are not read", async () => {
+    given({ lines: [closingLine(3)] });
+    const { code, err } = await run(["--no-jobs"]);
+    expect({ code, err }).toEqual({ code: ExitCode.Success, err: [] });
+    expect(logsMock).not.toHaveReceivedCommand(DescribeLogStreamsCommand);
+  });
+
+  it("GIVEN --no-jobs with --job WHEN verified THEN exit 2, the options conflict", async () => {
+    const { code, err } = await run(["--no-jobs", "--job", "nightly-cleanup"]);
+    expect(code).toBe(ExitCode.Usage);
+    expect(err.join("")).toMatch(/option '--no-jobs' cannot be used with option '--job <names\.\.\.>'/);
+  });
+
+  it("GIVEN --help THEN it documents --no-jobs and why the deploy workflow uses it", async () => {
+    const { code, out } = await run(["--help"]);
+    expect(code).toBe(ExitCode.Success);
+    expect(out.join("")).toMatch(/--no-jobs +services only: skip the scheduled jobs' last/);
+    expect(out.join("")).toMatch(/The deploy workflow verifies with --no-jobs/);
+  });
+
   it("GIVEN --job with a name the environment does not have WHEN verified THEN exit 2 naming its jobs", async () => {
     const { code, err } = await run(["--job", "weekly"]);
     expect(code).toBe(ExitCode.Usage);
