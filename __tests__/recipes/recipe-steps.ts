@@ -22,7 +22,8 @@
  *   the recipe test does not run it, and leaves out the suites that read what it writes (see recipes.test.ts).
  *
  * A JSON file keeps its formatting: jsonc-parser edits only the text it changes. Workflows keep their comments (yaml's
- * document API). A new kind of recipe (a job, say) brings its steps in its guide, and a new action here if it needs one.
+ * document API). A new kind of recipe brings its steps in its guide (adding a job needed none here), and a new action
+ * here only if it needs one.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";

@@ -78,7 +78,7 @@ describe("the recipes of the guides, applied as written to a copy of the reposit
   });
 
   test("the guides hold the recipes the operators follow, each with steps and the documented refresh", () => {
-    expect(RECIPES).toEqual(expect.arrayContaining(["add-a-service", "add-a-route", "add-an-environment", "add-an-environment-after-production"]));
+    expect(RECIPES).toEqual(expect.arrayContaining(["add-a-service", "add-a-route", "add-a-job", "add-an-environment", "add-an-environment-after-production"]));
     for (const recipe of RECIPES) {
       const commands = STEPS.filter((s) => s.recipes.includes(recipe) && s.action === "run").map((s) => s.args.join(" "));
       expect([recipe, commands]).toEqual([recipe, expect.arrayContaining(["npm run refresh"])]);
@@ -113,6 +113,13 @@ describe("the recipes of the guides, applied as written to a copy of the reposit
     const changed = git(copy, "status", "--porcelain", "--untracked-files=all").split("\n").filter((l) => l !== "").map((l) => l.slice(3));
     expect(changed).toEqual(expect.arrayContaining(["environments/staging.json", "environments/qa.json", "addresses/whcsites-qa.json", ".github/workflows/deploy.yml"]));
     expect(changed.filter((f) => f.startsWith("__tests__/") && !f.startsWith("__tests__/stacks/__snapshots__/"))).toEqual([]);
+    // AND each job a recipe adds is scheduled in its environment's stack (the refreshed address list names its schedule)
+    const addedJobs = STEPS.filter((s) => s.action === "merge" && s.args[1] === "jobs").flatMap((s) => Object.keys(s.value as object).map((job) => [s.args[0], job]));
+    expect(addedJobs.length).toBeGreaterThan(0);
+    for (const [file, job] of addedJobs) {
+      const { addresses } = JSON.parse(fs.readFileSync(path.join(copy, "addresses", `whcsites-${path.basename(file, ".json")}.json`), "utf8")) as { addresses: string[] };
+      expect(addresses).toContain(`aws_scheduler_schedule.job_${job.replace(/-/g, "_")}_schedule`);
+    }
 
     // AND the suites that read the committed files pass in the copy, with the recipes in it
     const jest = spawnSync(process.execPath, [require.resolve("jest/bin/jest"), "--ci", "--", ...AFFECTED_SUITES], { cwd: copy, env, encoding: "utf8", timeout: 1_500_000 });
