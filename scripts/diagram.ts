@@ -51,7 +51,7 @@ async function main(): Promise<number> {
     fs.rmSync(work, { recursive: true, force: true });
   }
   if (options.check && stale.length > 0) {
-    console.error(`Out of date with the synthesized stacks: ${stale.join(", ")}. Run \`npm run diagram\` and commit the result.`);
+    console.error(`Out of date with the synthesized stacks: ${stale.join(", ")}. Run \`npm run refresh\` (or \`npm run diagram\` for the diagrams alone) and commit the result.`);
     return 1;
   }
   return 0;

@@ -38,6 +38,12 @@ try {
     process.exitCode = 1;
   } else {
     const report = options.stack === undefined ? all : { ...all, stacks: all.stacks.filter((s) => options.stack?.includes(s.stack)) };
+    // As at synthesis: one short line per acknowledged exception on stderr (the report below has the details).
+    for (const stack of report.stacks) {
+      for (const finding of stack.rules.flatMap((r) => r.acknowledged)) {
+        console.error(`policy: [${finding.ruleId}] ${finding.path}: acknowledged: ${finding.acknowledgement.reason}`);
+      }
+    }
     // Error annotations that are not policy findings (another construct's own check) must not pass unnoticed.
     const findings = new Set(report.stacks.flatMap((s) => s.rules.flatMap((r) => r.violations.map((v) => v.message))));
     const otherErrors = app.node

@@ -2,17 +2,18 @@
  * `npm run preview`: the plan of every stack, offline, in a few lines per stack: Terraform's "Plan: N to add, N to
  * change, N to destroy." and the resources each action touches.
  *
- * It reads the plans of the offline check (`npm run tf:check`: the same synthesis, working copies and saved plans in
- * .tf-check/) and plans only the stacks that changed since. Offline there is no state, so every resource is "to add":
+ * It reuses the plans `npm test` made (its real-Terraform project keeps them in .tf-check/jest/) and those of the
+ * offline check (`npm run tf:check`, .tf-check/) wherever the stack is byte for byte the one planned, plans only the
+ * other stacks, and says for each why it had to. Offline there is no state, so every resource is "to add":
  * the preview shows what the code asks for. What a deploy would change against what is deployed needs the real
  * state: `npx cdktf diff <stack>`, with AWS credentials and the state role.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command } from "commander";
-import { checkStacks, DEFAULT_WORK_DIR, PROJECT_ROOT, TerraformNotFoundError } from "./lib/terraform/check-stacks";
+import { checkStacks, DEFAULT_WORK_DIR, PROJECT_ROOT, TerraformNotFoundError, TEST_PLANS_DIR, testPlansWorkDir } from "./lib/terraform/check-stacks";
 import { formatPlanSummary, summarizePlan, withoutEphemeralStandIns, type PlanJson } from "./lib/terraform/plan-summary";
-import { synthesizeApp } from "./lib/synth/synth";
+import { COMMITTED_ENVIRONMENTS, synthesizeApp } from "./lib/synth/synth";
 import { errorMessage, runMain } from "./lib/run-main";
 
 interface CliOptions {
@@ -41,17 +42,28 @@ async function main(): Promise<number> {
   // Synthesized where tf:check synthesizes, so an unchanged stack reuses tf:check's plan.
   if (options.out === undefined && options.synth) outDir = (await synthesizeApp(path.join(path.resolve(options.workDir), "synth"))).outDir;
 
+  // npm test's plans of the committed environments (the same app, synthesized the same way) are as good as our own.
+  const testPlans = testPlansWorkDir(COMMITTED_ENVIRONMENTS);
   const results = await checkStacks({
     outDir,
     workDir: options.workDir,
     ...(options.stack !== undefined ? { stacks: options.stack } : {}),
     reuse: true,
+    reuseFrom: [testPlans],
   });
   console.log("Offline preview: each stack planned against an empty state (no AWS account), so every resource is to add.");
   console.log("What a deploy would change in a deployed stack: npx cdktf diff <stack> (needs AWS credentials and the state role).");
+  const fromTests = results.filter((r) => r.reusedFrom === path.resolve(testPlans)).length;
+  const planned = results.filter((r) => !r.cached).length;
+  console.log(
+    fs.existsSync(testPlans)
+      ? `Plans: ${fromTests} of npm test (${path.relative(PROJECT_ROOT, TEST_PLANS_DIR)}), ${results.length - fromTests - planned} of the last preview or tf:check, ${planned} planned now.`
+      : `Plans: npm test has left none (${path.relative(PROJECT_ROOT, TEST_PLANS_DIR)} does not exist: run npm test first to reuse its plans); ${planned} planned now.`,
+  );
   let failed = 0;
   for (const r of results) {
-    console.log(`\n${r.stack}${r.cached ? " (plan of the last check, unchanged since)" : ""}`);
+    const source = r.reusedFrom === path.resolve(testPlans) ? "plan of npm test, unchanged since" : r.cached ? "plan of the last preview or tf:check, unchanged since" : `planned now: ${r.plannedBecause ?? "no earlier plan"}`;
+    console.log(`\n${r.stack} (${source})`);
     if (!r.ok) {
       failed++;
       console.log(`  FAILED at ${r.failedStep}: the stack does not plan (npm run tf:check shows why)`);

@@ -81,14 +81,16 @@ export function synthesize(options: SynthesizeOptions = {}): number {
     else process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS = previous;
   }
 
-  // Plain `node main.ts` does not show construct annotations (the cdktf CLI does), so print warnings here. Info
-  // annotations are the policy guard's acknowledgements, which it prints itself.
+  // Plain `node main.ts` does not show construct annotations (the cdktf CLI does), so print them here: warnings, and
+  // the info annotations, which are the policy guard's acknowledged exceptions (one short line each).
   const manifest = JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8")) as Manifest;
   const errors: string[] = [];
   for (const [name, stack] of Object.entries(manifest.stacks)) {
     for (const a of stack.annotations) {
       if (a.level === "@cdktf/error") errors.push(`${name}: ${a.message}`);
-      else if (a.level === "@cdktf/warn" && !runByCdktfCli()) stderr(`WARNING ${name}: ${a.message}`);
+      else if (runByCdktfCli()) continue;
+      else if (a.level === "@cdktf/warn") stderr(`WARNING ${name}: ${a.message}`);
+      else if (a.level === "@cdktf/info") stderr(`policy: ${a.message}`);
     }
   }
   if (errors.length > 0) return stop(`${errors.length} policy violation(s)`, errors);
@@ -129,7 +131,7 @@ function successSummary(outdir: string, manifest: Manifest, environmentsDir: str
     const resources = Object.values((JSON.parse(fs.readFileSync(file, "utf8")) as { resource?: Record<string, object> }).resource ?? {});
     const count = resources.reduce((sum, byName) => sum + Object.keys(byName).length, 0);
     const diagram = environmentStacks.has(name) ? architectureDiagramPath(environmentsDir, name) : undefined;
-    const where = diagram === undefined ? "no diagram" : fs.existsSync(path.join(ROOT, diagram)) ? `diagram ${diagram}` : "diagram: npm run diagram";
+    const where = diagram === undefined ? "no diagram" : fs.existsSync(path.join(ROOT, diagram)) ? `diagram ${diagram}` : "diagram: npm run refresh";
     return [name, `${count} resources`, where, `estimate: npm run cost --${folder} --stack ${name}`];
   });
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i].length)));

@@ -3,8 +3,9 @@ import * as path from "path";
 
 const ROOT = path.join(__dirname, "..", "..");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { projects } = require(path.join(ROOT, "jest.config.js")) as { projects: Array<{ displayName: string; testMatch: string[] }> };
+const { projects } = require(path.join(ROOT, "jest.config.js")) as { projects: Array<{ displayName: string; testMatch: string[]; testPathIgnorePatterns?: string[] }> };
 const TERRAFORM_SUITES = projects.find((p) => p.displayName === "terraform")?.testMatch ?? [];
+const CLI_SUITES = projects.find((p) => p.displayName === "cli")?.testMatch ?? [];
 
 /** What running the terraform binary looks like in a test file: the check, the binary's lookup, or spawning it. */
 const RUNS_TERRAFORM = /\b(checkStacks|findTerraform|initRealBackend)\(|\bspawn(Sync)?\(\s*["'`]terraform["'`]/;
@@ -17,7 +18,7 @@ function testFiles(dir: string): string[] {
   });
 }
 
-describe("Jest projects: npm run test:unit runs no Terraform", () => {
+describe("Jest projects: npm run test:unit runs no Terraform, npm run test:cli the process-level suites", () => {
   test("every test file that runs terraform is in the terraform project, and every file listed there exists", () => {
     // GIVEN the test files and what the terraform project lists
     const listed = TERRAFORM_SUITES.map((s) => path.join(ROOT, s.replace("<rootDir>/", "")));
@@ -26,7 +27,16 @@ describe("Jest projects: npm run test:unit runs no Terraform", () => {
     expect(usingTerraform.length).toBeGreaterThan(0);
     expect(usingTerraform.filter((f) => !listed.includes(f)).map((f) => path.relative(ROOT, f))).toEqual([]);
     expect(listed.filter((f) => !fs.existsSync(f)).map((f) => path.relative(ROOT, f))).toEqual([]);
-    expect(projects.map((p) => p.displayName)).toEqual(["unit", "terraform"]);
+    expect(projects.map((p) => p.displayName)).toEqual(["unit", "terraform", "cli"]);
+  });
+
+  test("the process-level suites are the cli project's alone, and every one listed exists", () => {
+    // GIVEN the cli project's list THEN each file exists, and the unit project leaves each out (no suite runs twice)
+    expect(CLI_SUITES.length).toBeGreaterThan(0);
+    expect(CLI_SUITES.filter((s) => !fs.existsSync(path.join(ROOT, s.replace("<rootDir>/", ""))))).toEqual([]);
+    const unitIgnores = projects.find((p) => p.displayName === "unit")?.testPathIgnorePatterns ?? [];
+    expect(CLI_SUITES.filter((s) => !unitIgnores.includes(s))).toEqual([]);
+    expect(CLI_SUITES.filter((s) => TERRAFORM_SUITES.includes(s))).toEqual([]);
   });
 
   test("the check recognises a test file that runs terraform", () => {

@@ -72,8 +72,16 @@ describe("npm run synth", () => {
     // THEN it exits 0 with the state stack and one stack per file
     expect(result.stderr).not.toMatch(/Error/);
     expect(result.status).toBe(0);
-    // and says plainly that staging serves plain HTTP
-    expect(result.stderr).toMatch(/WARNING whcsites-staging: .*plain HTTP/);
+    // and says plainly which environment serves plain HTTP: those without a domain (from the files)
+    for (const environment of COMMITTED.environments) {
+      const domain = JSON.parse(fs.readFileSync(path.join(COMMITTED.dir, `${environment}.json`), "utf8")).domain;
+      expect([environment, new RegExp(`WARNING whcsites-${environment}: .*plain HTTP`).test(result.stderr)]).toEqual([environment, domain === undefined]);
+    }
+    // and prints each acknowledged policy exception once, one short line (the guard records them; the app prints)
+    const acknowledged = result.stderr.split("\n").filter((line) => line.startsWith("policy: "));
+    expect(acknowledged.length).toBeGreaterThan(0);
+    for (const line of acknowledged) expect(line).toMatch(/^policy: \[[A-Z0-9]+\.[A-Z0-9]+\] \S+: acknowledged: [^\n]+$/);
+    expect(new Set(acknowledged).size).toBe(acknowledged.length);
     expect(COMMITTED.stacks).toEqual(
       expect.arrayContaining(["whcsites-production", "whcsites-production-github", "whcsites-staging", "whcsites-staging-github", "whcsites-state"]),
     );
@@ -262,6 +270,25 @@ describe("synthesize() with every broken environment file", () => {
     expect(lines.join("\n")).toMatch(expected);
     expect(synthesizedFiles(outdir)).toEqual([]);
     expect(fs.existsSync(path.join(outdir, "stacks", "whcsites-staging", ".terraform"))).toBe(true);
+  });
+});
+
+describe("synthesize() of an environment without a domain", () => {
+  test("says it serves plain HTTP, and prints the acknowledged ELB.1 exceptions of its listener and (with plainHttpRoutes) its rules", () => {
+    // GIVEN staging without a domain, with a service routed by path and the acknowledgement of plain HTTP rules
+    const environments = tempDir("whcsites-env-");
+    const staging = JSON.parse(fs.readFileSync(path.join(ROOT, "environments", "staging.json"), "utf8"));
+    delete staging.domain;
+    staging.loadBalancer = { ...staging.loadBalancer, plainHttpRoutes: { reason: "a test environment without DNS" } };
+    staging.services.admin = { cpu: 256, memoryMiB: 512, desiredCount: 1, route: { paths: ["/admin/*"], priority: 100 } };
+    fs.writeFileSync(path.join(environments, "staging.json"), JSON.stringify(staging));
+    // WHEN synthesized
+    const lines: string[] = [];
+    expect(synthesize({ outdir: tempDir("whcsites-out-"), environmentsDir: environments, stderr: (l) => lines.push(l), stdout: (l) => lines.push(l) })).toBe(0);
+    // THEN
+    expect(lines).toContainEqual(expect.stringMatching(/^WARNING whcsites-staging: .*plain HTTP/));
+    expect(lines).toContainEqual(expect.stringMatching(/^policy: \[ELB\.1\] whcsites-staging\/api\/http: acknowledged: non-production environment without a domain/));
+    expect(lines).toContainEqual(expect.stringMatching(/^policy: \[ELB\.1\] whcsites-staging\/service\/admin\/route: acknowledged: .*staging\.json sets loadBalancer\.plainHttpRoutes: a test environment without DNS$/));
   });
 });
 

@@ -27,7 +27,7 @@ describe("module READMEs (npm run docs:modules)", () => {
     // WHEN one prop's description in the README is not the one in the code
     const stale = { ...readme!, current: readme!.expected!.replace("| `cidrBlock` | `string` | required | The VPC's", "| `cidrBlock` | `string` | required | A VPC's") };
     // THEN
-    expect(readmeProblem(stale)).toBe("src/constructs/network/README.md: the generated part differs from the code's TSDoc; run npm run docs:modules and commit the result");
+    expect(readmeProblem(stale)).toBe("src/constructs/network/README.md: the generated part differs from the code's TSDoc; run `npm run refresh` and commit the result");
   });
 
   test("GIVEN a README without the markers THEN the problem says which lines to add", () => {

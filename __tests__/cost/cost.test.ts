@@ -117,6 +117,44 @@ describe("the monthly estimate", () => {
     expect(estimate.notes).toContain("recovery targets: RPO 1 h (transaction logs replicated to test-region-2), RTO 4 h; measure them with npm run restore-drill -- --stack <stack>");
   });
 
+  test("GIVEN scheduled jobs WHEN estimated THEN each is priced by its runs a month times its time limit, an upper bound; a paused one costs nothing", () => {
+    // GIVEN a job every 6 hours with a 30-minute limit (2 vCPU, 4 GB, X86_64), a nightly one paused, one without a limit
+    const task = (cpu: string, memory: string, command: string[]) => ({ cpu, memory, container_definitions: JSON.stringify([{ name: "job", command }]) });
+    const job = (name: string, expression: string, taskName: string, state = "ENABLED") => ({
+      name,
+      schedule_expression: expression,
+      state,
+      target: { arn: ref("aws_ecs_cluster.main", "arn"), ecs_parameters: { task_definition_arn: ref(`aws_ecs_task_definition.${taskName}`, "arn") } },
+    });
+    const stack: StackJson = {
+      provider: FIXTURE.provider,
+      resource: {
+        aws_ecs_task_definition: {
+          report: task("2048", "4096", ["sh", "-c", "...", "report", "timeout", "-k", "30", "1800", "/app/bin/report"]),
+          cleanup: task("256", "512", ["sh", "-c", "...", "cleanup", "timeout", "-k", "30", "600", "/app/bin/cleanup"]),
+          unbounded: task("256", "512", ["/app/bin/forever"]),
+        },
+        aws_scheduler_schedule: {
+          report: job("report", "rate(6 hours)", "report"),
+          cleanup: job("cleanup", "cron(0 2 * * ? *)", "cleanup", "DISABLED"),
+          unbounded: job("unbounded", "rate(1 day)", "unbounded"),
+        },
+      },
+    };
+    // WHEN
+    const estimate = estimateStack("fixture", stack, loadPriceTable("test-region-1", FIXTURE_PRICES), ASSUMPTIONS);
+    // THEN 730 h / 6 h = 121.67 runs × 0.5 h × (2 vCPU × 0.04 + 4 GB × 0.004)
+    const report = estimate.lines.find((l) => l.item === "Fargate job report, at most");
+    expect(report?.monthlyUsd).toBeCloseTo((730 / 6) * 0.5 * (2 * 0.04 + 4 * 0.004), 2);
+    expect(report?.quantity).toBe("121.67 runs × 30 min limit × (2 vCPU × $0.04 + 4 GB × $0.004)/h");
+    expect(estimate.lines.find((l) => l.item === "Fargate job cleanup (paused), at most")?.monthlyUsd).toBe(0);
+    expect(estimate.notes).toEqual(expect.arrayContaining([
+      "aws_scheduler_schedule.report: an upper bound (every run taking its 30-minute limit; rate(6 hours) runs 121.67 times in an average month)",
+      "aws_scheduler_schedule.unbounded: not estimated (its task has no time limit (timeout) to bound a run)",
+    ]));
+    expect(estimate.notEstimated).toEqual(expect.arrayContaining([expect.stringMatching(/^EventBridge Scheduler invocations .*\(3 aws_scheduler_schedule\)$/)]));
+  });
+
   test.each([
     [[{ capacity_provider: "FARGATE", weight: 1 }], 3, 0],
     [[{ capacity_provider: "FARGATE_SPOT", weight: 1 }], 3, 1],

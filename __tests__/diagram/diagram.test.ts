@@ -32,8 +32,8 @@ const edgeLabels = (stack: string, from: string, to: string) =>
   linesOf(stack).map((l) => edge(from, to).exec(l)).filter((m): m is RegExpExecArray => m !== null).map((m) => m[1] ?? "");
 
 describe("docs/architecture: one diagram per environment stack", () => {
-  test("every committed diagram matches the synthesized stacks (else: run npm run diagram)", () => {
-    expect([...expected.keys()]).toEqual(expect.arrayContaining(["docs/architecture/whcsites-production.md", "docs/architecture/whcsites-staging.md", "docs/architecture/examples/multi-service/whcsites-demo.md"]));
+  test("every committed diagram matches the synthesized stacks (else: run npm run refresh)", () => {
+    expect([...expected.keys()]).toEqual(expect.arrayContaining(["docs/architecture/whcsites-production.md", "docs/architecture/whcsites-staging.md", "docs/architecture/examples/multi-service/whcsites-demo.md", "docs/architecture/examples/all-kinds/whcsites-kinds.md"]));
     expect(staleDiagrams(ROOT, expected)).toEqual([]);
   });
 
@@ -45,8 +45,8 @@ describe("docs/architecture: one diagram per environment stack", () => {
     }
     fs.writeFileSync(path.join(copy, "docs/architecture/whcsites-gone.md"), "an environment that no longer exists");
     expect(staleDiagrams(copy, expected)).toEqual([
-      "docs/architecture/whcsites-staging.md: out of date with the synthesized stack; run `npm run diagram` and commit it",
-      "docs/architecture/whcsites-gone.md: no environment file writes it any more; run `npm run diagram` (it removes it)",
+      "docs/architecture/whcsites-staging.md: out of date with the synthesized stack; run `npm run refresh` and commit it",
+      "docs/architecture/whcsites-gone.md: no environment file writes it any more; run `npm run refresh` (it removes it)",
     ]);
   });
 
@@ -129,5 +129,26 @@ describe("what a diagram shows, from the synthesized references", () => {
     expect(lines).toContainEqual(expect.stringMatching(/^ {2}n_aws_wafv2_web_acl_api\{\{"aws_wafv2_web_acl\.api<br\/>web ACL · 2 rule\(s\) · default allow"\}\}$/));
     expect(lines).toContain('  n_aws_wafv2_web_acl_api -.->|"filters requests (aws_wafv2_web_acl_association.api)"| n_aws_lb_api');
     expect(lines).toContain('  n_aws_secretsmanager_secret_secrets_extra -.->|"EXTRA (NOT allowed by the execution role)"| n_aws_ecs_service_service_api');
+  });
+
+  test("every kind: the api calls the internal service pricing by name, the worker has no route, the nightly job is started by its schedule", () => {
+    const s = "whcsites-kinds";
+    // the internal service: its name on the node, the declared call as the only edge between services
+    expect(nodeOf(s, "aws_ecs_service.service_pricing")).toContain("internal service: http://pricing:8080 (Service Connect)");
+    expect(edgeLabels(s, "aws_ecs_service.service_api", "aws_ecs_service.service_pricing")).toEqual(["TCP 8080 · calls http://pricing:8080"]);
+    expect(edgeLabels(s, "aws_ecs_service.service_pricing", "aws_ecs_service.service_api")).toEqual([]);
+    expect(edgeLabels(s, "aws_ecs_service.service_worker", "aws_ecs_service.service_pricing")).toEqual([]);
+    expect(linesOf(s).filter((l) => / n_aws_ecs_service_service_pricing$/.test(l) && l.includes("target_group"))).toEqual([]);
+    // the job: schedule -> its task (its own command, not the wrapper), its dead letters, the database, its failure rule
+    const job = "aws_ecs_task_definition.job_nightly_cleanup_task_definition";
+    expect(nodeOf(s, "aws_scheduler_schedule.job_nightly_cleanup_schedule")).toContain("schedule cron(0 2 * * ? *) Europe/Paris");
+    expect(edgeLabels(s, "aws_scheduler_schedule.job_nightly_cleanup_schedule", job)).toEqual(["starts (RunTask)"]);
+    expect(nodeOf(s, job)).toContain("scheduled job task · family whcsites-kinds-nightly-cleanup · timeout -k 30 1800 /app/bin/whcsites eval Whcsites.Jobs.Cleanup.run()");
+    expect(nodeOf(s, job)).not.toContain("started=");
+    expect(edgeLabels(s, "aws_scheduler_schedule.job_nightly_cleanup_schedule", "aws_sqs_queue.job_nightly_cleanup_dead_letter_queue")).toEqual(["could not start"]);
+    expect(nodeOf(s, "aws_sqs_queue.job_nightly_cleanup_dead_letter_queue")).toContain("SSE-SQS");
+    expect(edgeLabels(s, job, "aws_db_instance.database")).toEqual(["TCP 5432"]);
+    expect(edgeLabels(s, job, "aws_cloudwatch_event_rule.job_nightly_cleanup_failed_runs")).toEqual(["stopped, exit code ≠ 0"]);
+    expect(edgeLabels(s, "aws_cloudwatch_event_rule.job_nightly_cleanup_failed_runs", "aws_sns_topic.alerts_topic")).toEqual(["notifies"]);
   });
 });

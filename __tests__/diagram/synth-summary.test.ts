@@ -32,7 +32,7 @@ describe("npm run synth's summary", () => {
           const json = JSON.parse(fs.readFileSync(path.join(outdir, "stacks", stack, "cdk.tf.json"), "utf8"));
           const count = Object.values<object>(json.resource).reduce((n, byName) => n + Object.keys(byName).length, 0);
           const file = architectureDiagramPath(path.join(ROOT, dir), stack) as string;
-          const diagram = !folder.environmentStacks.includes(stack) ? "no diagram" : fs.existsSync(path.join(ROOT, file)) ? `diagram ${file}` : "diagram: npm run diagram";
+          const diagram = !folder.environmentStacks.includes(stack) ? "no diagram" : fs.existsSync(path.join(ROOT, file)) ? `diagram ${file}` : "diagram: npm run refresh";
           expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^ {2}${stack} +${count} resources +${diagram.replace(/\./g, "\\.")} +estimate: npm run cost --${flag} --stack ${stack}$`)));
         }
         expect(lines).toHaveLength(stacks.length + 1);

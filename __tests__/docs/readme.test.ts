@@ -35,6 +35,20 @@ describe("the README is a front door", () => {
     expect(excerpt.split("\n").length).toBeGreaterThan(15);
     expect(staging.startsWith(excerpt)).toBe(true);
   });
+
+  test("the four kinds of workload are shown one of each, as examples/all-kinds runs them", () => {
+    // GIVEN the JSON blocks after the first screen: fragments of an environment file ("services": {...} or "jobs": {...})
+    const blocks = [...section(README, "The environment file").matchAll(/```json\n([\s\S]*?)```/g)].slice(1).map((m) => JSON.parse(`{${m[1]}}`) as Record<string, Record<string, Record<string, unknown>>>);
+    const kinds = JSON.parse(readRepositoryFile("examples/all-kinds/environments/kinds.json")) as Record<string, unknown>;
+    // THEN each is exactly a workload of the example file
+    for (const block of blocks) {
+      const [[key, workloads]] = Object.entries(block);
+      for (const [name, settings] of Object.entries(workloads)) expect([key, name, settings]).toEqual([key, name, (kinds[key] as Record<string, unknown>)[name]]);
+    }
+    // AND they are the four kinds, in order: web service (route), internal service (expose), worker (neither), job
+    const kindOf = (key: string, w: Record<string, unknown>) => (key === "jobs" ? "job" : "route" in w ? "web" : "expose" in w ? "internal" : "worker");
+    expect(blocks.flatMap((b) => Object.entries(b).flatMap(([key, ws]) => Object.values(ws).map((w) => kindOf(key, w))))).toEqual(["web", "internal", "worker", "job"]);
+  });
 });
 
 describe("each guide stands on its own", () => {

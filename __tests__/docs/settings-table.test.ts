@@ -18,7 +18,7 @@ describe("the settings reference of docs/environments.md", () => {
     const changed = JSON.parse(JSON.stringify(schema)) as { properties: { loadBalancer: { properties: { idleTimeoutSeconds: { description: string } } } } };
     changed.properties.loadBalancer.properties.idleTimeoutSeconds.description = "Seconds of idleness. Default: 60.";
     expect(staleSettingsTable(readRepositoryFile(SETTINGS_DOCUMENT), settingsTable(changed as SchemaNode))).toBe(
-      "docs/environments.md: the settings table differs from environments/schema.json; run `npm run docs:settings` and commit the result",
+      "docs/environments.md: the settings table differs from environments/schema.json; run `npm run refresh` and commit the result",
     );
   });
 

@@ -120,6 +120,13 @@ describe.each(subjects)("the workload boundary of $config.name ($folder)", ({ co
     const references = new Map<string, string>();
     for (const [id, g] of Object.entries(resources.aws_cloudwatch_log_group ?? {})) references.set(`\${aws_cloudwatch_log_group.${id}.arn}`, `arn:aws:logs:${region}:${account}:log-group:${g.name}`);
     for (const [id, sec] of Object.entries(resources.aws_secretsmanager_secret ?? {})) references.set(`\${aws_secretsmanager_secret.${id}.arn}`, `arn:aws:secretsmanager:${region}:${account}:secret:${sec.name}-AbC123`);
+    // What a scheduled job's scheduler role names: the job's roles, the cluster, the dead-letter queue.
+    for (const [id, r] of Object.entries(resources.aws_iam_role ?? {})) references.set(`\${aws_iam_role.${id}.arn}`, `arn:aws:iam::${account}:role/${r.name}`);
+    for (const [id, c] of Object.entries(resources.aws_ecs_cluster ?? {})) {
+      references.set(`\${aws_ecs_cluster.${id}.arn}`, `arn:aws:ecs:${region}:${account}:cluster/${c.name}`);
+      references.set(`\${aws_ecs_cluster.${id}.name}`, c.name);
+    }
+    for (const [id, q] of Object.entries(resources.aws_sqs_queue ?? {})) references.set(`\${aws_sqs_queue.${id}.arn}`, `arn:aws:sqs:${region}:${account}:${q.name}`);
     // Keys: a distinct id each, and their policies (KMS needs the key policy to allow too).
     const keyPolicies = new Map<string, PolicyDocument>();
     Object.entries(resources.aws_kms_key ?? {}).forEach(([id, key], i) => {
@@ -147,15 +154,20 @@ describe.each(subjects)("the workload boundary of $config.name ($folder)", ({ co
         if (AWS_BACKUP_MANAGED.some((arn) => arn.endsWith(`/${name}`))) continue;
         for (const statement of policy.Statement.filter((s) => s.Effect === "Allow")) {
           const actions = ([] as string[]).concat(statement.Action as string | string[]);
-          const targets = ([] as string[]).concat(statement.Resource as string | string[]).map(resolve).map((r) => r.replace(/:\*$/, ":log-stream:ecs/x/0123"));
+          const targets = ([] as string[]).concat(statement.Resource as string | string[]).map(resolve).map((r) => r.replace(/(:log-group:[^:]*):\*$/, "$1:log-stream:ecs/x/0123"));
           const context: Record<string, string> = { "aws:ResourceTag/environment": config.name, "kms:CallerAccount": account };
-          for (const [, keys] of Object.entries((statement.Condition ?? {}) as Record<string, Record<string, string>>)) Object.assign(context, keys);
+          for (const [, keys] of Object.entries((statement.Condition ?? {}) as Record<string, Record<string, string>>)) {
+            for (const [key, value] of Object.entries(keys)) context[key] = resolve(value);
+          }
           for (const action of actions) {
             // A statement may list resources of several types; each action is evaluated on those of its own types.
             let evaluable = 0;
             for (const resource of targets) {
               const resourcePolicy = keyPolicies.get(resource);
-              const own = { ...workload, identity: [{ name: "own", policy: { Version: "2012-10-17", Statement: [statement] } as PolicyDocument }] };
+              // Each role as itself: the boundary admits some calls to some roles only (a job's scheduler role).
+              // The statement as AWS holds it once applied: its references (a cluster, a role) filled in.
+              const applied = JSON.parse(resolve(JSON.stringify(statement))) as typeof statement;
+              const own = { ...workload, name: role.name, arn: `arn:aws:iam::${account}:role/${role.name}`, identity: [{ name: "own", policy: { Version: "2012-10-17", Statement: [applied] } as PolicyDocument }] };
               const result = await evaluate(own, { action, resource, context, ...(resourcePolicy !== undefined ? { resourcePolicy } : {}) });
               if (result.decision === "Error" && result.detail?.includes("no.resource.types")) continue;
               evaluable++;

@@ -12,6 +12,8 @@ import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-g
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster";
 import { EcsService } from "@cdktf/provider-aws/lib/ecs-service";
+import { SchedulerSchedule } from "@cdktf/provider-aws/lib/scheduler-schedule";
+import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import { FlowLog } from "@cdktf/provider-aws/lib/flow-log";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
@@ -183,6 +185,24 @@ export function buildCompliantResources(scope: Construct): void {
     deploymentCircuitBreaker: { enable: true, rollback: true },
     loadBalancer: [{ targetGroupArn: "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/whc/abc", containerName: "app", containerPort: 4000 }],
     alarms: { alarmNames: ["whc-5xx-rate"], enable: true, rollback: true },
+    serviceConnectConfiguration: {
+      enabled: true,
+      namespace: "arn:aws:servicediscovery:eu-west-1:123456789012:namespace/ns-whc",
+      logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": appLogs.name, "awslogs-region": "eu-west-1", "awslogs-stream-prefix": "service-connect" } },
+    },
+  });
+  // A scheduled job's schedule and its dead-letter queue.
+  const deadLetters = new SqsQueue(scope, "dead_letters", { name: "whc-job-dead-letters", sqsManagedSseEnabled: true });
+  new SchedulerSchedule(scope, "job_schedule", {
+    scheduleExpression: "cron(0 2 * * ? *)",
+    flexibleTimeWindow: { mode: "OFF" },
+    target: {
+      arn: cluster.arn,
+      roleArn: "arn:aws:iam::123456789012:role/whc-job-scheduler",
+      ecsParameters: { taskDefinitionArn: task.arn, launchType: "FARGATE", networkConfiguration: { subnets: [a.id, b.id], assignPublicIp: false } },
+      retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 },
+      deadLetterConfig: { arn: deadLetters.arn },
+    },
   });
 
   const role = new IamRole(scope, "task_role", {

@@ -47,6 +47,8 @@ describe("the rule index", () => {
       "WHC.SAFE2", "WHC.ECS3", "WHC.IAM2", "WHC.NET1", "WHC.KMS1",
       // disaster recovery
       "WHC.BAK1",
+      // scheduled jobs and internal services
+      "SQS.1", "WHC.JOB1", "WHC.ECS4",
     ];
     // WHEN reading the index
     const ids = ALL_POLICY_RULES.map((rule) => rule.id);
@@ -92,7 +94,7 @@ describe("applyPolicies", () => {
     const app = new App({ outdir });
     const stack = newStack("test", app);
     httpListener(stack);
-    applyPolicies(stack, { production: false, printAcknowledgements: false });
+    applyPolicies(stack, { production: false });
     // WHEN synthesizing THEN it fails with the formatted message
     expect(() => app.synth()).toThrow(
       /\[ELB\.1\] test\/http: the HTTP listener on port 80 serves plain HTTP instead of redirecting to HTTPS\. Fix: make the default action .*\./,
@@ -132,7 +134,7 @@ describe("applyPolicies", () => {
     // GIVEN a plain TerraformStack: addresses like aws_s3_bucket.bucket_ABC123
     const stack = new TerraformStack(Testing.app(), "plain");
     new AwsProvider(stack, "aws", { region: "eu-west-1" });
-    applyPolicies(stack, { production: false, rules: [s3PublicAccessBlock], printAcknowledgements: false });
+    applyPolicies(stack, { production: false, rules: [s3PublicAccessBlock] });
     const scope = new Construct(stack, "logs");
     const bucket = new S3Bucket(scope, "bucket");
     new S3BucketPublicAccessBlock(scope, "pab", {
@@ -155,7 +157,6 @@ describe("applyPolicies", () => {
     applyPolicies(stack, {
       production: false,
       rules: [elbDropInvalidHeaders],
-      printAcknowledgements: false,
       resolvedAtPreparation: () => stack.takeResolvedAtPreparation(),
     });
     const toTerraform = jest.spyOn(lb, "toTerraform");
@@ -171,7 +172,7 @@ describe("applyPolicies", () => {
     const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), "policy-app.")) });
     const stack = newStack("test", app);
     const lb = new Lb(stack, "alb", { subnets: ["a", "b"], dropInvalidHeaderFields: true });
-    applyPolicies(stack, { production: false, rules: [elbDropInvalidHeaders], printAcknowledgements: false });
+    applyPolicies(stack, { production: false, rules: [elbDropInvalidHeaders] });
     const toTerraform = jest.spyOn(lb, "toTerraform");
     // WHEN synthesizing
     app.synth();
@@ -190,7 +191,7 @@ describe("applyPolicies", () => {
         if (node === lb) lb.dropInvalidHeaderFields = false;
       },
     });
-    applyPolicies(stack, { production: false, rules: [elbDropInvalidHeaders], printAcknowledgements: false });
+    applyPolicies(stack, { production: false, rules: [elbDropInvalidHeaders] });
     // WHEN synthesizing THEN the guard checks the changed configuration, not the one resolved before the aspects ran
     expect(() => app.synth()).toThrow(/\[ELB\.4\] test\/alb: drop_invalid_header_fields is false/);
   });
@@ -261,18 +262,23 @@ describe("acknowledge", () => {
     expect(error).toMatch(/\[ELB\.1\] test\/other: /);
   });
 
-  test("prints the acknowledged exceptions at synthesis", () => {
+  test("records the acknowledged exceptions and prints nothing itself (the app's entry point prints them)", () => {
     const warn = jest.spyOn(console, "warn").mockImplementation(() => undefined);
+    const write = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
     try {
       const stack = newStack("printed");
       applyPolicies(stack, { production: false, rules: [elbHttpRedirect] });
       const listener = httpListener(stack);
       acknowledge(listener, "ELB.1", "printed acknowledgement reason");
-      Testing.fullSynth(stack);
-      // one short line: rule, where, why; not the rule's fix text
-      expect(warn.mock.calls).toEqual([["policy: [ELB.1] printed/http: acknowledged: printed acknowledgement reason"]]);
+      const manifest = JSON.parse(fs.readFileSync(path.join(Testing.fullSynth(stack), "manifest.json"), "utf8"));
+      // one short line as an info annotation: rule, where, why; not the rule's fix text
+      expect(manifest.stacks.printed.annotations).toContainEqual(
+        expect.objectContaining({ level: "@cdktf/info", message: "[ELB.1] printed/http: acknowledged: printed acknowledgement reason" }),
+      );
+      expect([warn.mock.calls, write.mock.calls]).toEqual([[], []]);
     } finally {
       warn.mockRestore();
+      write.mockRestore();
     }
   });
 
@@ -305,7 +311,7 @@ describe("the report", () => {
     // GIVEN a guarded stack with one violation and an unguarded stack
     const app = Testing.app();
     const stack = newStack("web", app);
-    applyPolicies(stack, { production: false, rules: [elbHttpRedirect, elbDropInvalidHeaders, s3PublicAccessBlock], printAcknowledgements: false });
+    applyPolicies(stack, { production: false, rules: [elbHttpRedirect, elbDropInvalidHeaders, s3PublicAccessBlock] });
     httpListener(stack);
     new ReadableStack(app, "loose");
     // WHEN synthesizing and formatting

@@ -15,7 +15,7 @@ export function newStack(id = "test", app: App = Testing.app()): ReadableStack {
 /** A stack named "test" (construct paths "test/<id>") guarded by `rules` only, so each test sees one rule. */
 export function guardedStack(rules: readonly PolicyRule[], production = false): TerraformStack {
   const stack = newStack();
-  applyPolicies(stack, { production, rules, printAcknowledgements: false });
+  applyPolicies(stack, { production, rules });
   return stack;
 }
 

@@ -23,7 +23,8 @@ describe("npm run policy (quiet by default, --help, --stack, --failures-only)", 
     expect(run.stdout).not.toMatch(/N\/A/);
     // each acknowledgement printed at synthesis is one short line: rule, construct, reason; never the fix text
     const lines = run.stderr.trim().split("\n");
-    expect(lines).toContainEqual(expect.stringMatching(/^policy: \[ELB\.1\] whcsites-staging\/api\/http: acknowledged: non-production environment without a domain/));
+    expect(lines).toContainEqual(expect.stringMatching(/^policy: \[WHC\.SEC3\] whcsites-staging\/database_roles\/task_definition: acknowledged: /));
+    expect(run.stderr).not.toMatch(/whcsites-production/);
     for (const line of lines) expect(line).toMatch(/^policy: \[[A-Z0-9]+\.[A-Z0-9]+\] \S+: acknowledged: [^\n]+$/);
     expect(run.stderr).not.toMatch(/Fix:/);
   });

@@ -71,7 +71,7 @@ describe.each(folders.map((f) => [f.dir, f] as const))("npm run review for %s", 
     const separators = text.split("\n").filter((line) => line.startsWith("# ── "));
     for (const construct of topLevelConstructs(json)) {
       // `# ── network (src/constructs/network.ts) ──`, or one of its own constructs (`# ── service/api (...) ──`)
-      expect(separators).toContainEqual(expect.stringMatching(new RegExp(`^# ── ${construct}(/[a-z0-9_]+)?(, continued)? \\((src|scripts)/[a-z/-]+\\.ts\\) ──$`)));
+      expect(separators).toContainEqual(expect.stringMatching(new RegExp(`^# ── ${construct}(/[a-z0-9_-]+)?(, continued)? \\((src|scripts)/[a-z/-]+\\.ts\\) ──$`)));
     }
     if (stack !== "whcsites-state") expect(separators.length).toBeGreaterThanOrEqual(5);
   });

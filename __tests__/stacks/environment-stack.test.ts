@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Testing } from "cdktf";
-import { loadEnvironment } from "../../src/config/environment";
+import { imageParts, loadEnvironment, runnableImage } from "../../src/config/environment";
 import { loadStateConfig } from "../../src/config/state";
 import { policyReportOf } from "../../src/policies";
 import { EnvironmentStack } from "../../src/stacks/environment-stack";
@@ -25,6 +25,34 @@ function synthEnvironment(name: string): any {
     synthesizedEnvironments.set(name, text);
   }
   return JSON.parse(text);
+}
+
+/**
+ * Takes the domain out of an environment file: plain HTTP. The services' routes by hosts or paths (a file may have
+ * some, docs/environments.md "Add a service") then need the file's acknowledgement, as the loader requires.
+ */
+function withoutDomain(env: any): void {
+  delete env.domain;
+  if (Object.values(env.services as Record<string, { route?: unknown }>).some((s) => s.route !== undefined && s.route !== "default")) {
+    env.loadBalancer = { ...env.loadBalancer, plainHttpRoutes: { reason: "a test of the plain HTTP listener" } };
+  }
+}
+
+/** A committed environment file with `change` applied, synthesized as its stack (JSON). */
+function synthChanged(base: string, change: (env: any) => void, onStack: (stack: EnvironmentStack) => void = () => undefined): any {
+  const env = JSON.parse(fs.readFileSync(path.join(ROOT, "environments", `${base}.json`), "utf8"));
+  change(env);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "whcsites-changed-"));
+  try {
+    fs.writeFileSync(path.join(dir, `${base}.json`), JSON.stringify(env));
+    const config = loadEnvironment(path.join(dir, `${base}.json`));
+    const stack = new EnvironmentStack(Testing.app(), `whcsites-${base}`, { config, state });
+    const json = JSON.parse(Testing.synth(stack));
+    onStack(stack);
+    return json;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 describe("EnvironmentStack", () => {
@@ -91,7 +119,9 @@ describe("EnvironmentStack composition", () => {
       );
     }
     expect(production.resource.aws_ecs_service.service_api.depends_on).toContain("aws_lb_listener.api_https");
-    expect(staging.resource.aws_ecs_service.service_api.depends_on).toContain("aws_lb_listener.api_http");
+    // without a domain, the plain HTTP listener is the one that routes
+    const plain = synthChanged("staging", withoutDomain);
+    expect(plain.resource.aws_ecs_service.service_api.depends_on).toContain("aws_lb_listener.api_http");
   });
 
   test("the gate and the service wait for what tasks need at start: database, connection secret, NAT routes, SG rules, IAM grants", () => {
@@ -212,10 +242,34 @@ describe("EnvironmentStack composition", () => {
     expect(text).not.toMatch(/secret_string/);
   });
 
-  test("PHX_HOST is the domain in production and the ALB's DNS name without one", () => {
+  test("PHX_HOST is the domain with one and the ALB's DNS name without one", () => {
     const env = (json: any) => JSON.parse(json.resource.aws_ecs_task_definition.service_api_task_definition.container_definitions)[0].environment;
     expect(env(production)).toContainEqual({ name: "PHX_HOST", value: "api.whcsites.example.org" });
-    expect(env(staging)).toContainEqual({ name: "PHX_HOST", value: "${aws_lb.api.dns_name}" });
+    expect(env(synthChanged("staging", withoutDomain))).toContainEqual({ name: "PHX_HOST", value: "${aws_lb.api.dns_name}" });
+  });
+
+  test("without a domain, a service routed by path is synthesized only with loadBalancer.plainHttpRoutes, its rule's ELB.1 acknowledged with the file's reason", () => {
+    // GIVEN staging without a domain, the admin app of docs/environments.md routed by path, and the acknowledgement
+    let report: ReturnType<typeof policyReportOf>;
+    const json = synthChanged(
+      "staging",
+      (e) => {
+        delete e.domain;
+        e.loadBalancer = { ...e.loadBalancer, plainHttpRoutes: { reason: "a test environment without DNS: no real data passes it" } };
+        // the api alone, whatever else the committed file routes
+        e.services = { api: e.services.api };
+        e.services.admin = { cpu: 256, memoryMiB: 512, desiredCount: 1, route: { paths: ["/admin", "/admin/*"], priority: 100 } };
+      },
+      (stack) => (report = policyReportOf(stack)),
+    );
+    // THEN the rule forwards on the HTTP listener, and ELB.1 is acknowledged on it (the listener's own, too)
+    expect(json.resource.aws_lb_listener_rule.service_admin_route.listener_arn).toBe("${aws_lb_listener.api_http.arn}");
+    const elb1 = report?.rules.find((r) => r.id === "ELB.1");
+    expect(elb1?.violations).toEqual([]);
+    expect(elb1?.acknowledged.map((a) => [a.path, a.acknowledgement.reason])).toEqual([
+      ["whcsites-staging/api/http", expect.stringMatching(/without a domain/)],
+      ["whcsites-staging/service/admin/route", expect.stringMatching(/staging\.json sets loadBalancer\.plainHttpRoutes: a test environment without DNS/)],
+    ]);
   });
 });
 
@@ -247,9 +301,17 @@ describe("EnvironmentStack: a deploy of an infrastructure change runs the file's
     }
     // THEN the size did change (the test would prove nothing otherwise)
     expect(after.resource.aws_ecs_task_definition).not.toEqual(before.resource.aws_ecs_task_definition);
-    // AND every image is the file's, before and after: no variable, no default, a literal digest
+    // AND every image is one the file names, before and after, as written there (its digest where it has one): the
+    // release image behind the empty emergency override, a service's own image, or the role bootstrap's pinned one;
+    // no other variable, no default (derived from the file: a service added with its own image changes no test)
     expect(imagesOf(after)).toEqual(imagesOf(before));
-    expect(Object.values(imagesOf(after)).flat().every((image) => /@sha256:[a-f0-9]{64}"?\}?$/.test(image))).toBe(true);
+    const named = [
+      `\${var.emergency_image != "" ? var.emergency_image : "${runnableImage(imageParts(env.image))}"}`,
+      ...Object.values(env.services as Record<string, { image?: string }>).flatMap((s) => (s.image === undefined ? [] : [runnableImage(imageParts(s.image))])),
+      DEFAULT_PSQL_IMAGE,
+    ];
+    expect(Object.values(imagesOf(after)).flat().filter((image) => !named.includes(image))).toEqual([]);
+    if (env.tier === "production") expect(Object.values(imagesOf(after)).flat().filter((image) => !/@sha256:[a-f0-9]{64}"?\}?$/.test(image))).toEqual([]);
     // AND the deploy gate, which runs the migration, keeps its triggers and the task definitions they name (the
     // file was synthesized from another folder: nothing in them may depend on where the file lives)
     expect(after.resource.terraform_data.deploy_gate.triggers_replace).toEqual(before.resource.terraform_data.deploy_gate.triggers_replace);
@@ -261,18 +323,6 @@ describe("EnvironmentStack: a deploy of an infrastructure change runs the file's
 
 describe("EnvironmentStack data protection", () => {
   /** The stack of a committed environment file after `change`, through the real loader. */
-  const synthChanged = (base: string, change: (env: any) => void): any => {
-    const env = JSON.parse(fs.readFileSync(path.join(ROOT, "environments", `${base}.json`), "utf8"));
-    change(env);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "whcsites-protection-"));
-    try {
-      fs.writeFileSync(path.join(dir, `${base}.json`), JSON.stringify(env));
-      const config = loadEnvironment(path.join(dir, `${base}.json`));
-      return JSON.parse(Testing.synth(new EnvironmentStack(Testing.app(), `whcsites-${base}`, { config, state })));
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  };
   const protections = { deletion_protection: true, skip_final_snapshot: false, delete_automated_backups: false };
 
   test("tier alone no longer turns off deletion protection: production.json switched to non-production keeps every data protection", () => {
@@ -670,5 +720,103 @@ describe("EnvironmentStack hardening: the application logs in with roles of its 
     expect(label(staging, "service_api_task_definition")).toBe("database-app=1,secret-key-base=1");
     expect(label(rotated, "service_api_task_definition")).toBe("database-app=2,secret-key-base=1");
     expect(label(rotated, "database_roles_task_definition")).toBe("whcsites_migrator=1,whcsites_app=2");
+  });
+});
+
+describe("EnvironmentStack with every kind of service (examples/all-kinds)", () => {
+  const EXAMPLE = path.join(ROOT, "examples", "all-kinds", "environments", "kinds.json");
+  const build = (change: (config: any) => void = () => undefined): any => {
+    const config = JSON.parse(JSON.stringify(loadEnvironment(EXAMPLE)));
+    change(config);
+    return JSON.parse(Testing.synth(new EnvironmentStack(Testing.app(), "whcsites-kinds", { config, state })));
+  };
+  const kinds = build();
+  const r = kinds.resource;
+
+  test("GIVEN a nightly job using the database THEN its schedule runs the job's task definition, failed invocations go to an encrypted queue, and a rule matches its family's non-zero exits", () => {
+    // the schedule's target is the job's task definition, in the cluster, private subnets, its own security group
+    const schedule = r.aws_scheduler_schedule.job_nightly_cleanup_schedule;
+    expect(schedule.target.ecs_parameters.task_definition_arn).toBe("${aws_ecs_task_definition.job_nightly_cleanup_task_definition.arn}");
+    expect(r.aws_ecs_task_definition.job_nightly_cleanup_task_definition.family).toBe("whcsites-kinds-nightly-cleanup");
+    expect(schedule.target.arn).toBe("${aws_ecs_cluster.service_cluster.arn}");
+    expect(schedule.target.ecs_parameters.network_configuration.security_groups).toEqual(["${aws_security_group.job_nightly_cleanup_security_group.id}"]);
+    expect(schedule.target.ecs_parameters.network_configuration.subnets).toEqual(["${aws_subnet.network_private_a.id}", "${aws_subnet.network_private_b.id}"]);
+    // the dead-letter queue, encrypted
+    expect(schedule.target.dead_letter_config.arn).toBe("${aws_sqs_queue.job_nightly_cleanup_dead_letter_queue.arn}");
+    expect(r.aws_sqs_queue.job_nightly_cleanup_dead_letter_queue.sqs_managed_sse_enabled).toBe(true);
+    // the rule on the family's non-zero exits, notifying the alert topic, counted by an alarm on the dashboard
+    const pattern = JSON.parse(r.aws_cloudwatch_event_rule.job_nightly_cleanup_failed_runs.event_pattern);
+    expect(pattern.detail.taskDefinitionArn).toEqual([{ prefix: "arn:aws:ecs:eu-west-1:210987654321:task-definition/whcsites-kinds-nightly-cleanup:" }]);
+    expect(pattern.detail.containers.exitCode).toEqual([{ "anything-but": 0 }]);
+    expect(r.aws_cloudwatch_event_target.job_nightly_cleanup_failed_runs_notification.arn).toBe("${aws_sns_topic.alerts_topic.arn}");
+    const failed = r.aws_cloudwatch_metric_alarm.job_nightly_cleanup_alarms_failed;
+    expect(failed).toMatchObject({ alarm_name: "whcsites-kinds-nightly-cleanup-failed", namespace: "AWS/Events", metric_name: "MatchedEvents", dimensions: { RuleName: "${aws_cloudwatch_event_rule.job_nightly_cleanup_failed_runs.name}" } });
+    expect(failed.alarm_actions).toEqual(["${aws_sns_topic.alerts_topic.arn}"]);
+    const body = r.aws_cloudwatch_dashboard.dashboard.dashboard_body as string;
+    expect(body).toContain("## Job nightly-cleanup (cron(0 2 * * ? *) Europe/Paris)");
+    for (const title of ["nightly-cleanup: runs (per hour)", "nightly-cleanup: failures (per hour)", "nightly-cleanup: duration (s)"]) expect(body).toContain(title);
+    expect(body).toContain("${aws_cloudwatch_metric_alarm.job_nightly_cleanup_alarms_failed.arn}");
+  });
+
+  test("GIVEN the job uses the database THEN it reaches it as the app role (DATABASE_URL of database-app), with a rule on each side, and waits for the deploy gate", () => {
+    const [container] = JSON.parse(r.aws_ecs_task_definition.job_nightly_cleanup_task_definition.container_definitions);
+    expect(container.secrets).toEqual(expect.arrayContaining([{ name: "DATABASE_URL", valueFrom: "${aws_secretsmanager_secret.secrets_database_app.arn}:url::" }]));
+    // the Phoenix profile's variables, as a service gets them, but no server
+    expect(Object.fromEntries(container.environment.map((e: any) => [e.name, e.value]))).toMatchObject({ PHX_HOST: "kinds.whcsites.example.org", POOL_SIZE: "10", RELEASE_TMP: "/tmp" });
+    expect(container.environment.map((e: any) => e.name)).not.toContain("PHX_SERVER");
+    expect(r.aws_vpc_security_group_egress_rule.job_nightly_cleanup_to_database_5432).toBeDefined();
+    expect(r.aws_vpc_security_group_ingress_rule.database_allow_job_nightly_cleanup).toBeDefined();
+    expect(r.aws_scheduler_schedule.job_nightly_cleanup_schedule.depends_on).toContain("terraform_data.deploy_gate");
+  });
+
+  test("GIVEN a job without an image of its own THEN it runs the release image as the services do: the file's, or the emergency override", () => {
+    const [job] = JSON.parse(r.aws_ecs_task_definition.job_nightly_cleanup_task_definition.container_definitions);
+    const [api] = JSON.parse(r.aws_ecs_task_definition.service_api_task_definition.container_definitions);
+    expect(job.image).toBe("${local.release_image}");
+    expect(job.image).toBe(api.image);
+    expect(kinds.locals.release_image).toBe('${var.emergency_image != "" ? var.emergency_image : "ghcr.io/whc-example/whcsites:1.4.2"}');
+    expect(Object.keys(kinds.variable)).toEqual(["emergency_image"]);
+  });
+
+  test("GIVEN a job with its own image pinned as <repository>:<tag>@<digest> THEN its task definition names <repository>@<digest>, and it does not wait for the release's migration", () => {
+    const digest = `sha256:${"c".repeat(64)}`;
+    const own = build((config) => {
+      config.jobs[0].image = `ghcr.io/whc-example/whcsites-cleanup:2.0.0@${digest}`;
+      config.jobs[0].database = false;
+    });
+    const [job] = JSON.parse(own.resource.aws_ecs_task_definition.job_nightly_cleanup_task_definition.container_definitions);
+    expect(job.image).toBe(`ghcr.io/whc-example/whcsites-cleanup@${digest}`);
+    expect(own.resource.aws_scheduler_schedule.job_nightly_cleanup_schedule.depends_on ?? []).not.toContain("terraform_data.deploy_gate");
+  });
+
+  test("GIVEN the api calls the internal service pricing THEN one Service Connect namespace, the configuration on both, and a security group rule only on that edge", () => {
+    expect(Object.keys(r.aws_service_discovery_http_namespace)).toEqual(["service_connect"]);
+    expect(r.aws_ecs_service.service_pricing.service_connect_configuration.service).toEqual([{ port_name: "http", discovery_name: "pricing", client_alias: { port: 8080, dns_name: "pricing" } }]);
+    expect(r.aws_ecs_service.service_api.service_connect_configuration).toMatchObject({ enabled: true, namespace: "${aws_service_discovery_http_namespace.service_connect.arn}" });
+    expect(r.aws_ecs_service.service_api.service_connect_configuration.service).toBeUndefined();
+    // the worker neither calls nor is called: no Service Connect
+    expect(r.aws_ecs_service.service_worker.service_connect_configuration).toBeUndefined();
+    // rules that name pricing's security group: the api's way in, and nothing else (no load balancer, no worker)
+    const naming = (rules: Record<string, any>, side: string) => Object.keys(rules).filter((k) => String(rules[k][side] ?? "").includes("service_pricing_security_group"));
+    expect(naming(r.aws_vpc_security_group_ingress_rule, "security_group_id")).toEqual(["service_pricing_from_service_api_8080"]);
+    expect(naming(r.aws_vpc_security_group_egress_rule, "referenced_security_group_id")).toEqual(["service_api_to_service_pricing_8080"]);
+    // an internal service has no route and no target group
+    expect(r.aws_lb_target_group.service_pricing_target_group).toBeUndefined();
+    expect(Object.keys(r.aws_lb_listener_rule ?? {})).toEqual([]);
+    expect(kinds.output.services.value.pricing.internal_url).toBe("http://pricing:8080");
+  });
+
+  test("GIVEN no job THEN no scheduler, queue, rule or namespace, and the alert topic admits no EventBridge rule", () => {
+    const plain = build((config) => {
+      config.jobs = [];
+      for (const s of config.services) {
+        delete s.expose;
+        s.calls = [];
+      }
+    });
+    for (const type of ["aws_scheduler_schedule", "aws_sqs_queue", "aws_cloudwatch_event_rule", "aws_service_discovery_http_namespace"]) expect(plain.resource[type]).toBeUndefined();
+    expect(plain.resource.aws_sns_topic.alerts_topic.policy).not.toContain("events.amazonaws.com");
+    // with the job, the topic admits its failure rule, by its ARN
+    expect(r.aws_sns_topic.alerts_topic.policy).toContain('"aws:SourceArn":["arn:aws:events:eu-west-1:210987654321:rule/whcsites-kinds-nightly-cleanup-failed"]');
   });
 });

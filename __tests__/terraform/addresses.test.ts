@@ -187,7 +187,7 @@ describe("address stability: a renamed database in the committed app", () => {
     expect(result.statefulRemoved).toEqual(["aws_kms_key.secrets_key"]);
     expect(result.message).toMatch(/whcsites-production: stateful resource\(s\) were REMOVED: .*Terraform would DESTROY them with their data: aws_kms_key\.secrets_key\./);
     expect(result.message).toMatch(/A setting that created them was turned off \(for example secrets\.customerManagedKey, which removes the KMS key\), or their construct was deleted/);
-    expect(result.message).toMatch(/To keep them, keep the setting .*run `npm run addresses:update` and say so in the review.*`terraform state rm <address>` in cdktf\.out\/stacks\/whcsites-production before the deploy/s);
+    expect(result.message).toMatch(/To keep them, keep the setting .*run `npm run refresh` and say so in the review.*`terraform state rm <address>` in cdktf\.out\/stacks\/whcsites-production before the deploy/s);
     expect(result.message).not.toMatch(/DESTROYED and recreated/);
     // and the alias (not stateful) is only a list change
     expect(result.removed).toEqual(["aws_kms_alias.secrets_key_alias"]);

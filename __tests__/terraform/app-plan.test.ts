@@ -7,6 +7,7 @@ import { addressFilePath, readCommittedAddresses } from "../../scripts/lib/stack
 import { checkContainerDefinitions } from "../../scripts/lib/stack/container-definitions";
 import { type StackJson } from "../../scripts/lib/stack/stack-json";
 import { COMMITTED_ENVIRONMENTS } from "../../scripts/lib/synth/synth";
+import { imageParts, runnableImage } from "../../src/config/environment";
 import { findTerraform } from "../../scripts/lib/terraform/terraform-cli";
 import { plannedFolder, planRun, synthesizedStacks, type PlannedFolder } from "./plan-run";
 import { describeStackChecks, initRealBackend } from "./stack-checks";
@@ -21,6 +22,10 @@ const committed = plannedFolder(run, COMMITTED_ENVIRONMENTS);
 const ENVIRONMENT_STACKS = [...committed.environmentStacks];
 const synthesizedByFolder = new Map(run.folders.map((folder) => [folder.name, synthesizedStacks(folder)]));
 const synthesized = synthesizedByFolder.get(COMMITTED_ENVIRONMENTS) as Map<string, StackJson>;
+/** The environment file of a committed environment stack, as written. */
+const fileOf = (stack: string): Record<string, any> => JSON.parse(fs.readFileSync(path.join(committed.dir, `${stack.replace(/^whcsites-/, "")}.json`), "utf8"));
+/** What a committed environment's tasks run without the emergency override: its file's image, by digest when pinned. */
+const fileImage = (stack: string): string => runnableImage(imageParts(fileOf(stack).image));
 
 describe("ECS container definitions: the shape check itself", () => {
   test("the shape check catches a misspelt key, a wrong type, a missing image and unparseable JSON", () => {
@@ -168,9 +173,16 @@ describeWithTerraform("the environment plans show what was promised", () => {
       expect(config(stack, "aws_lb.api").depends_on).toContain("aws_s3_bucket_policy.api_access_logs_policy");
     });
 
-    test("staging: a plain HTTP listener that forwards to the target group", () => {
-      expect(one("whcsites-staging", "aws_lb_listener.api_http").values.default_action[0]).toMatchObject({ type: "forward" });
-      expect(planned("whcsites-staging", "aws_lb_listener")).toHaveLength(1);
+    test.each(ENVIRONMENT_STACKS)("%s: with a domain HTTPS forwards and HTTP redirects; without one a single plain HTTP listener forwards", (stack) => {
+      const domain = fileOf(stack).domain;
+      if (domain !== undefined) {
+        expect(one(stack, "aws_lb_listener.api_https").values).toMatchObject({ port: 443, protocol: "HTTPS" });
+        expect(one(stack, "aws_lb_listener.api_http").values.default_action[0]).toMatchObject({ type: "redirect" });
+        expect(one(stack, "aws_route53_record.api_alias").values).toMatchObject({ name: domain.name, type: "A" });
+      } else {
+        expect(one(stack, "aws_lb_listener.api_http").values.default_action[0]).toMatchObject({ type: "forward" });
+        expect(planned(stack, "aws_lb_listener")).toHaveLength(1);
+      }
     });
 
     test.each(ENVIRONMENT_STACKS)("%s: invalid headers dropped, /healthz target group, modeled rollout of 60 s or less", (stack) => {
@@ -193,10 +205,11 @@ describeWithTerraform("the environment plans show what was promised", () => {
       const intoDatabase = configs(stack).filter(
         (r) => r.type === "aws_vpc_security_group_ingress_rule" && refs(r, "security_group_id").includes("aws_security_group.database_security_group"),
       );
-      expect(intoDatabase.map((rule) => refs(rule, "referenced_security_group_id").find((r) => r.startsWith("aws_security_group.") && !r.endsWith(".id"))).sort()).toEqual([
-        "aws_security_group.database_roles_security_group",
-        "aws_security_group.service_api_security_group",
-      ]);
+      // the role bootstrap's group, and the group of each service of the file with "database": true
+      const withDatabase = Object.entries(fileOf(stack).services as Record<string, { database?: boolean }>).filter(([, s]) => s.database === true).map(([name]) => name);
+      expect(intoDatabase.map((rule) => refs(rule, "referenced_security_group_id").find((r) => r.startsWith("aws_security_group.") && !r.endsWith(".id"))).sort()).toEqual(
+        ["aws_security_group.database_roles_security_group", ...withDatabase.map((name) => `aws_security_group.service_${name}_security_group`)].sort(),
+      );
       for (const rule of intoDatabase) expect(rule.expressions.cidr_ipv4).toBeUndefined();
     });
 
@@ -239,16 +252,20 @@ describeWithTerraform("the environment plans show what was promised", () => {
   });
 
   describe("ECS service and migrations", () => {
-    test.each(ENVIRONMENT_STACKS)("%s: circuit breaker with rollback, steady state awaited, autoscaling on CPU and requests", (stack) => {
-      expect(one(stack, "aws_ecs_service.service_api").values).toMatchObject({
-        wait_for_steady_state: true,
-        deployment_circuit_breaker: [{ enable: true, rollback: true }],
-        deployment_minimum_healthy_percent: 100,
-        deployment_maximum_percent: 200,
-      });
-      expect(planned(stack, "aws_appautoscaling_policy").map((p) => p.values.target_tracking_scaling_policy_configuration[0].predefined_metric_specification[0].predefined_metric_type).sort()).toEqual([
-        "ALBRequestCountPerTarget",
-        "ECSServiceAverageCPUUtilization",
+    test.each(ENVIRONMENT_STACKS)("%s: every service has a circuit breaker with rollback, awaits steady state, scales on CPU (and on requests when routed)", (stack) => {
+      const services = Object.entries(fileOf(stack).services as Record<string, { route?: unknown }>);
+      for (const [name] of services) {
+        expect([name, one(stack, `aws_ecs_service.service_${name}`).values]).toEqual([name, expect.objectContaining({
+          wait_for_steady_state: true,
+          deployment_circuit_breaker: [{ enable: true, rollback: true }],
+          deployment_minimum_healthy_percent: 100,
+          deployment_maximum_percent: 200,
+        })]);
+      }
+      const metrics = planned(stack, "aws_appautoscaling_policy").map((p) => p.values.target_tracking_scaling_policy_configuration[0].predefined_metric_specification[0].predefined_metric_type);
+      expect(metrics.sort()).toEqual([
+        ...services.filter(([, s]) => s.route !== undefined).map(() => "ALBRequestCountPerTarget"),
+        ...services.map(() => "ECSServiceAverageCPUUtilization"),
       ]);
       expect(planned(stack, "aws_cloudwatch_log_group").every((g) => g.values.retention_in_days > 0)).toBe(true);
     });
@@ -259,7 +276,7 @@ describeWithTerraform("the environment plans show what was promised", () => {
       const [api] = JSON.parse((synthesized.get(stack) as any).resource.aws_ecs_task_definition.service_api_task_definition.container_definitions);
       // the release image: the file's digest, unless the emergency override is set
       expect(api.image).toBe("${local.release_image}");
-      expect((synthesized.get(stack) as any).locals.release_image).toMatch(/^\$\{var\.emergency_image != "" \? var\.emergency_image : "ghcr\.io\/whc-example\/whcsites@sha256:[a-f0-9]{64}"\}$/);
+      expect((synthesized.get(stack) as any).locals.release_image).toBe(`\${var.emergency_image != "" ? var.emergency_image : "${fileImage(stack)}"}`);
       expect(api.secrets).toEqual([
         { name: "DATABASE_URL", valueFrom: "${aws_secretsmanager_secret.secrets_database_app.arn}:url::" },
         { name: "SECRET_KEY_BASE", valueFrom: "${aws_secretsmanager_secret.secrets_secret_key_base.arn}" },
@@ -286,8 +303,8 @@ describeWithTerraform("the environment plans show what was promised", () => {
     test("the deploy gate's trigger follows the emergency override (a real second plan with it set)", () => {
       // GIVEN the staging working copy the check initialized, planned without a variable: the file's digest
       const byDefault = one("whcsites-staging", "terraform_data.deploy_gate").values.triggers_replace;
-      expect(byDefault.migration_image).toMatch(/^ghcr\.io\/whc-example\/whcsites@sha256:24bde7d0[a-f0-9]{56}$/);
-      const override = `ghcr.io/whc-example/whcsites@sha256:${"cd".repeat(32)}`;
+      expect(byDefault.migration_image).toBe(fileImage("whcsites-staging"));
+      const override = `${imageParts(fileOf("whcsites-staging").image).repository}@sha256:${"cd".repeat(32)}`;
       // WHEN planned again with the override (in the working copy the global setup initialized; this run holds its
       // lock until the end)
       const dir = path.join(committed.workDir, "whcsites-staging");

@@ -9,13 +9,13 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { checkStacks, concurrencyLimit, DEFAULT_WORK_DIR, findStackDirs, type StackResult } from "../../scripts/lib/terraform/check-stacks";
+import { checkStacks, concurrencyLimit, findStackDirs, TEST_PLANS_DIR, testPlansWorkDir, type StackResult } from "../../scripts/lib/terraform/check-stacks";
 import { type StackJson } from "../../scripts/lib/stack/stack-json";
 import { environmentFolders, synthesizeApp, type EnvironmentFolder } from "../../scripts/lib/synth/synth";
 import { findTerraform, isCi } from "../../scripts/lib/terraform/terraform-cli";
 
 /** Where a Jest run keeps its synthesized apps, working copies and plans (gitignored, kept for the next run's reuse). */
-export const RUN_DIR = path.join(DEFAULT_WORK_DIR, "jest");
+export const RUN_DIR = TEST_PLANS_DIR;
 
 /** The results file of the current run, written by the global setup. */
 export const RUN_FILE = path.join(RUN_DIR, "run.json");
@@ -62,7 +62,8 @@ export async function preparePlanRun(options: { concurrency?: number; log?: (mes
   const limit = concurrencyLimit(options.concurrency ?? 2);
   const planned = await Promise.all(
     folders.map(async (folder, i): Promise<PlannedFolder> => {
-      const workDir = path.join(RUN_DIR, slug(folder), "work");
+      // Where npm run preview finds them too.
+      const workDir = testPlansWorkDir(folder.name);
       const results = terraform
         ? await checkStacks({ outDir: synthesized[i].outDir, workDir, reuse: true, limit, log: (m) => log(`[${folder.name}] ${m}`) })
         : [];

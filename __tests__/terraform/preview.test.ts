@@ -1,5 +1,6 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { PROJECT_ROOT, type StackResult } from "../../scripts/lib/terraform/check-stacks";
 import { formatPlanSummary, summarizePlan, withoutEphemeralStandIns, type PlanJson } from "../../scripts/lib/terraform/plan-summary";
@@ -72,7 +73,7 @@ describeWithTerraform("npm run preview (on the plans of this run)", () => {
     for (const r of committed.results) {
       const section = result.stdout.split(/\n(?=whcsites-)/).find((s) => s.startsWith(`${r.stack} `)) as string;
       // (reused: the preview read the check's plan instead of running Terraform)
-      expect(section).toMatch(new RegExp(`^${r.stack} \\(plan of the last check, unchanged since\\)`));
+      expect(section).toMatch(new RegExp(`^${r.stack} \\(plan of npm test, unchanged since\\)`));
       expect(section).toContain(`Plan: ${r.resourceCount} to add, 0 to change, 0 to destroy.`);
       expect(section).toContain(`+ create: ${r.resourceCount}`);
       const listed = section.split("\n").filter((l) => l.startsWith("      + ")).map((l) => l.slice("      + ".length).replace(/\[.*$/, ""));
@@ -82,6 +83,41 @@ describeWithTerraform("npm run preview (on the plans of this run)", () => {
       const environmentStack = !r.stack.endsWith("-state") && !r.stack.endsWith("-github");
       expect([r.stack, ephemeral.length > 0]).toEqual([r.stack, environmentStack]);
       if (environmentStack) expect(section).toContain(`  ephemeral (opened at every plan and apply, never in the state): ${ephemeral.join(", ")}`);
+    }
+  });
+
+  test("GIVEN npm test's plans WHEN previewed with a work dir of its own (as npm run preview after npm test) THEN every unchanged stack reuses npm test's plan", () => {
+    const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "whcsites-preview-"));
+    try {
+      const result = preview(["--out", committed.outDir, "--work-dir", workDir]);
+      expect(result.status).toBe(0);
+      expect(result.stdout).toContain(`Plans: ${committed.results.length} of npm test (.tf-check/jest), 0 of the last preview or tf:check, 0 planned now.`);
+      for (const r of committed.results) expect(result.stdout).toContain(`\n${r.stack} (plan of npm test, unchanged since)\n`);
+    } finally {
+      fs.rmSync(workDir, { recursive: true, force: true });
+    }
+  });
+
+  test("GIVEN a stack npm test never planned WHEN previewed THEN it is planned, saying why; a second preview reuses that plan", () => {
+    // GIVEN a stack with nothing to install (an output only), so that the plan takes a second
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "whcsites-preview-"));
+    try {
+      fs.mkdirSync(path.join(dir, "out", "stacks", "whcsites-tiny"), { recursive: true });
+      fs.writeFileSync(path.join(dir, "out", "stacks", "whcsites-tiny", "cdk.tf.json"), JSON.stringify({ output: { greeting: { value: "hello" } } }));
+      const args = ["--out", path.join(dir, "out"), "--work-dir", path.join(dir, "work")];
+      // WHEN previewed twice
+      const first = preview(args);
+      const second = preview(args);
+      // THEN the first plans it and says why, the second reuses its plan
+      expect([first.status, second.status]).toEqual([0, 0]);
+      expect(first.stdout).toContain("\nwhcsites-tiny (planned now: no earlier plan of it)\n");
+      expect(first.stdout).toMatch(/Plans: 0 of npm test \(\.tf-check\/jest\), 0 of the last preview or tf:check, 1 planned now\./);
+      expect(second.stdout).toContain("\nwhcsites-tiny (plan of the last preview or tf:check, unchanged since)\n");
+      // WHEN the stack changes THEN it is planned again, saying why
+      fs.writeFileSync(path.join(dir, "out", "stacks", "whcsites-tiny", "cdk.tf.json"), JSON.stringify({ output: { greeting: { value: "hello again" } } }));
+      expect(preview(args).stdout).toContain("\nwhcsites-tiny (planned now: it changed since the last plan)\n");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 

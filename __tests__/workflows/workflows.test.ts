@@ -158,11 +158,38 @@ describe("GIVEN the repository's workflows and local actions", () => {
       }
     });
 
-    test("THEN production's release is recorded only after staging is deployed and verified, on top of staging's commit", () => {
-      const recordProduction = Object.entries(jobs).find(([, j]) => recordedEnvironment(m(j)) === "production")?.[0] as string;
-      expect(needsOf(m(jobs[recordProduction]))).toContain("staging");
-      expect(checkedOutRef(m(jobs[recordProduction]))).toBe("${{ needs.record-staging.outputs.commit }}");
-      expect(runs(deploy, "staging")).toEqual(["npx cdktf deploy whcsites-staging --auto-approve", 'npm run verify -- --stack whcsites-staging ${DIGEST:+--image-digest "$DIGEST"}']);
+    test("THEN the environments deploy one after another: a non-production one first, each next release recorded on top of the commit the one before was deployed and verified from", () => {
+      // GIVEN each environment's record job and deploy job, and the tiers of the files (derived: a new environment
+      // changes no test)
+      const tierOf = (environment: string): string => JSON.parse(fs.readFileSync(path.join(ROOT, "environments", `${environment}.json`), "utf8")).tier;
+      const jobOf = (find: (job: Mapping) => string | undefined) =>
+        new Map(jobsOf(deploy).flatMap(([id, job]): Array<[string, string]> => (find(job) === undefined ? [] : [[String(find(job)).replace(/^whcsites-/, ""), id]])));
+      const recordJob = jobOf(recordedEnvironment);
+      const deployJob = jobOf(deployedStack);
+      const recordOf = (environment: string): Mapping => m(jobs[recordJob.get(environment) as string]);
+      // The environment before each: the deploy job its record job needs
+      const before = new Map(ENVIRONMENTS.map((e) => [e, ENVIRONMENTS.filter((b) => needsOf(recordOf(e)).includes(deployJob.get(b) as string))]));
+      for (const e of ENVIRONMENTS) expect([e, (before.get(e) ?? []).length <= 1]).toEqual([e, true]);
+      const firsts = ENVIRONMENTS.filter((e) => (before.get(e) ?? []).length === 0);
+      expect(firsts).toHaveLength(1);
+      const order = [firsts[0]];
+      const nextOf = (e: string) => ENVIRONMENTS.find((n) => before.get(n)?.[0] === e);
+      for (let next = nextOf(firsts[0]); next !== undefined && !order.includes(next); next = nextOf(next)) order.push(next);
+      // THEN they form one chain, which starts with a non-production environment (so production deploys only after a
+      // verified one)
+      expect([...order].sort()).toEqual(ENVIRONMENTS);
+      expect(tierOf(order[0])).toBe("non-production");
+      // AND the first release is recorded on the run's commit, each next one on top of the commit the environment before
+      // was deployed from, after that deploy and its verify
+      expect({ needs: needsOf(recordOf(order[0])), ref: checkedOutRef(recordOf(order[0])) }).toEqual({ needs: ["release"], ref: "${{ github.sha }}" });
+      for (const [i, e] of order.slice(1).entries()) {
+        const [recordBefore, deployBefore] = [recordJob.get(order[i]), deployJob.get(order[i])];
+        expect({ e, needs: [...needsOf(recordOf(e))].sort(), ref: checkedOutRef(recordOf(e)) }).toEqual({ e, needs: ["release", recordBefore, deployBefore].sort(), ref: `\${{ needs.${recordBefore}.outputs.commit }}` });
+      }
+      // AND every environment that is not production deploys with cdktf deploy and verifies the release's digest
+      for (const e of ENVIRONMENTS.filter((x) => !PRODUCTION.includes(x))) {
+        expect(runs(deploy, deployJob.get(e) as string)).toEqual([`npx cdktf deploy whcsites-${e} --auto-approve`, `npm run verify -- --stack whcsites-${e} --no-jobs \${DIGEST:+--image-digest "$DIGEST"}`]);
+      }
     });
 
     test("THEN every production environment applies a saved plan made before the approval with the plan role, checked by its sha256, and verifies the digest", () => {
@@ -174,7 +201,7 @@ describe("GIVEN the repository's workflows and local actions", () => {
         expect(runs(deploy, environment)).toEqual([
           "npm run synth",
           `npm run apply-plan -- --stack whcsites-${environment} --plan plan.tfplan --sha256 "$PLAN_SHA256"`,
-          `npm run verify -- --stack whcsites-${environment} \${DIGEST:+--image-digest "$DIGEST"}`,
+          `npm run verify -- --stack whcsites-${environment} --no-jobs \${DIGEST:+--image-digest "$DIGEST"}`,
         ]);
         expect(runs(deploy, `plan-${environment}`)).toContain(`npm run -s release-plan -- --stack whcsites-${environment} --out plan.tfplan >> "$GITHUB_OUTPUT"`);
         expect(uses(deploy, "actions/upload-artifact@").map((s) => s.jobId)).toContain(`plan-${environment}`);
@@ -192,7 +219,8 @@ describe("GIVEN the repository's workflows and local actions", () => {
     const IMAGE = `ghcr.io/whc-example/whcsites:1.5.0@sha256:${"5".repeat(64)}`;
     const identity = { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.org", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.org" };
     let work: string;
-    const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, ...identity } }).trim();
+    // stderr piped: git clone of the empty remote warns about it, which would print in a passing run
+    const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...identity } }).trim();
     const record = (image: string) =>
       spawnSync("bash", [path.join(ROOT, ".github", "scripts", "record-release.sh")], {
         cwd: path.join(work, "clone"),

@@ -38,6 +38,7 @@ CBOR_PATH = re.compile(r"^/service/([^/]+)/operation/([^/]+)$")
 SIGNING_ALIASES = {"monitoring": ["cloudwatch"], "elasticloadbalancing": ["elbv2", "elb"]}
 EC2_ID = re.compile(r"^(vpc|subnet|sg|rtb|igw|nat|eipalloc|eip|acl|vpce|fl|eni|eigw|dopt|sgr|pl)-[0-9a-f]{8,17}$")
 KMS_KEY_ID = re.compile(r"^(arn:aws[a-z-]*:kms:[^:]+:[0-9]+:key/)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+NAMESPACE_ID = re.compile(r"^ns-[a-z0-9]{16,32}$")
 MAX_PARSED_BODY = 256 * 1024
 
 
@@ -171,15 +172,19 @@ class Resolver:
             if model.protocol not in ("rest-xml", "rest-json"):
                 continue
             best = None
+            # A label holding an ARN with "/" (Scheduler's /tags/{ResourceArn}) is sent URL-encoded; the server's
+            # PATH_INFO has it decoded, so the undecoded path is matched first, then the decoded one.
+            raw = (environ.get("RAW_URI") or environ.get("REQUEST_URI") or "").split("?", 1)[0]
+            paths = [p for p in (raw, urllib.parse.unquote(path)) if p]
             for method, regex, required, literal, name in self._routes(model):
                 if method != environ.get("REQUEST_METHOD"):
                     continue
-                match = regex.match(urllib.parse.unquote(path))
+                match = next((m for m in (regex.match(p) for p in paths) if m is not None), None)
                 if match is None or any(q not in params for q in required):
                     continue
                 score = (len(required), literal)
                 if best is None or score > best[0]:
-                    best = (score, name, match.groupdict())
+                    best = (score, name, {k: urllib.parse.unquote(v) for k, v in match.groupdict().items()})
             if best is not None:
                 rest = {**params, **best[2]}
                 if body and len(body) <= MAX_PARSED_BODY:
@@ -251,6 +256,13 @@ class Tags:
             from moto.acm.models import acm_backends
 
             return dict(acm_backends[self.account_id][self.region].get_certificate(value).tags)
+        if service == "servicediscovery" and (NAMESPACE_ID.match(value) or (value.startswith("arn:") and ":namespace/" in value)):
+            # A Cloud Map namespace is named by a generated id: the deploy role manages it by its tags.
+            from moto.servicediscovery.models import servicediscovery_backends
+
+            arn = value if value.startswith("arn:") else f"arn:aws:servicediscovery:{self.region}:{self.account_id}:namespace/{value}"
+            listed = servicediscovery_backends[self.account_id][self.region].list_tags_for_resource(arn).get("Tags", [])
+            return {t["Key"]: t["Value"] for t in listed}
         return None
 
 

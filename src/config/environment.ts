@@ -9,13 +9,18 @@ import {
   MIN_CHANGEABLE_FOR_DAYS,
   REPLICATED_LOGS_RPO_HOURS,
 } from "../domain/backup";
+import { RouteConditions, shadowedPatterns, takesEveryRequest } from "../domain/alb-routes";
 import { ipv4CidrsOverlap } from "../domain/cidr";
 import type { NatGatewayMode } from "../domain/nat-gateways";
 import { DEFAULT_POSTGRES_ENGINE_VERSION } from "../domain/postgres";
 import { AlarmOverrides, tierDefaults, WebAclMode } from "../domain/tier-defaults";
+import { partitionOf } from "../domain/partition";
 import { ConfigError, ConfigProblem } from "./errors";
+import { FileNewness } from "./file-newness";
 import { PatternWords, readJsonFile, schemaProblems } from "./json-file";
 import { compileSchemaFile, SchemaValidator } from "./schema-validator";
+import { tokenMarkerProblems } from "./token-markers";
+import { APP_NAME } from "../core/app-name";
 
 export { ConfigError } from "./errors";
 export type { ConfigProblem } from "./errors";
@@ -134,6 +139,41 @@ export interface ServiceConfig {
   readonly targetCpuPercent?: number;
   readonly targetRequestsPerTarget?: number;
   readonly registryCredentials?: RegistryCredentials;
+  /** The name and port other services reach it by (ECS Service Connect): an internal service. */
+  readonly expose?: { readonly name: string; readonly port: number };
+  /** The `expose` names of the internal services it calls. */
+  readonly calls: readonly string[];
+}
+
+/** One scheduled job of an environment file, validated; unset optional settings are left to the constructs' defaults. */
+export interface JobConfig {
+  /** The job's name (the key in `jobs`), also the part of its AWS names. */
+  readonly name: string;
+  /** How the container is run. */
+  readonly profile: ServiceProfile;
+  /** Its own image reference, pinned in the file; undefined: the environment's release image. */
+  readonly image?: string;
+  /** The job's command. */
+  readonly command: readonly string[];
+  /** `cron(...)` or `rate(...)`, as EventBridge Scheduler takes it. */
+  readonly schedule: string;
+  /** The time zone of the schedule: UTC unless the file says otherwise. */
+  readonly timezone: string;
+  readonly cpu: number;
+  readonly memoryMiB: number;
+  readonly cpuArchitecture?: "X86_64" | "ARM64";
+  readonly timeoutMinutes?: number;
+  readonly retries?: number;
+  readonly paused?: boolean;
+  /** Plain variables from the file. */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Secret variables from the file: variable name to secret name. */
+  readonly secrets: Readonly<Record<string, string>>;
+  /** Whether it gets the database (security group rule and connection secret). */
+  readonly database: boolean;
+  readonly poolSize?: number;
+  readonly logRetentionDays?: number;
+  readonly registryCredentials?: RegistryCredentials;
 }
 
 /**
@@ -185,6 +225,8 @@ export interface EnvironmentConfig {
     readonly accessLogRetentionDays: number;
     readonly idleTimeoutSeconds: number;
     readonly deregistrationDelaySeconds: number;
+    /** Without a domain: the acknowledgement that the services' listener rules forward plain HTTP (ELB.1). */
+    readonly plainHttpRoutes?: { readonly reason: string };
     readonly healthCheck: {
       readonly intervalSeconds: number;
       readonly timeoutSeconds: number;
@@ -194,6 +236,8 @@ export interface EnvironmentConfig {
   };
   /** The services, in file order. */
   readonly services: readonly ServiceConfig[];
+  /** The scheduled jobs, in file order. */
+  readonly jobs: readonly JobConfig[];
   /** PostgreSQL size, backups and protections: see `Rds`. Undefined: the environment has no database. */
   readonly database?: {
     readonly engineVersion: string;
@@ -357,6 +401,8 @@ const WORDS: PatternWords = {
   secrets: "a secret name of this environment (lower-case letters, digits and single hyphens)",
   existing: "a Secrets Manager secret ARN",
   "services.(name)": 'a service name: lower-case letters, digits and single hyphens, starting with a letter, at most 20 characters',
+  "jobs.(name)": "a job name: lower-case letters, digits and single hyphens, starting with a letter",
+  calls: "the expose.name of a service of this environment",
   "environment.(name)": "an environment variable name: upper-case letters, digits and _, not starting with a digit",
   "secrets.(name)": "an environment variable name: upper-case letters, digits and _, not starting with a digit",
   "existing.(name)": "a secret name: lower-case letters, digits and single hyphens",
@@ -385,9 +431,11 @@ interface EnvironmentFile {
     accessLogRetentionDays?: number;
     idleTimeoutSeconds?: number;
     deregistrationDelaySeconds?: number;
+    plainHttpRoutes?: { reason: string };
     healthCheck?: { intervalSeconds?: number; timeoutSeconds?: number; healthyThreshold?: number; unhealthyThreshold?: number };
   };
   services: Record<string, ServiceFile>;
+  jobs?: Record<string, JobFile>;
   database?: {
     engineVersion?: string;
     instanceClass: string;
@@ -433,12 +481,39 @@ interface EnvironmentFile {
   };
 }
 
-type ServiceFile = Omit<ServiceConfig, "name" | "awsName" | "profile" | "environment" | "secrets" | "database" | "registryCredentials"> & {
+type ServiceFile = Omit<ServiceConfig, "name" | "awsName" | "profile" | "environment" | "secrets" | "database" | "registryCredentials" | "calls"> & {
   profile?: ServiceProfile;
   environment?: Record<string, string>;
   secrets?: Record<string, string>;
   database?: boolean;
   registryCredentials?: string;
+  calls?: string[];
+};
+
+type JobFile = Omit<JobConfig, "name" | "profile" | "timezone" | "environment" | "secrets" | "database" | "registryCredentials"> & {
+  profile?: ServiceProfile;
+  timezone?: string;
+  environment?: Record<string, string>;
+  secrets?: Record<string, string>;
+  database?: boolean;
+  registryCredentials?: string;
+};
+
+/** Names a job may not take: their AWS names are the migration's, or a service's of the first wave. */
+const RESERVED_JOB_NAMES = new Map([
+  ["migrate", "the migration task's family whcsites-<env>-migrate"],
+  ["service", "the api service's AWS names"],
+]);
+
+/**
+ * Settings a job does not have, with why: the schema would only call them unknown. Their schema complaint is replaced
+ * by this line.
+ */
+const NOT_FOR_JOBS: Readonly<Record<string, string>> = {
+  route: "a job runs on its schedule and serves no requests; a service under \"services\" takes a route",
+  expose: "a job is no service another can call; a service under \"services\" takes expose",
+  calls: "a scheduled task cannot join ECS Service Connect (RunTask tasks have no Service Connect configuration), so a job cannot call an internal service by name; a service under \"services\" takes calls",
+  desiredCount: "a job runs one task per run, when its schedule says",
 };
 
 /** Environment names become stack names and AWS name parts; 14 characters keep every AWS name within its limit. */
@@ -477,8 +552,19 @@ export function loadEnvironment(file: string): EnvironmentConfig {
     problem("service", 'is the single-service shape, which is gone; convert it: move the block into "services": {"api": {...the same settings..., ' +
       '"route": "default", "database": true}} (docs/environments.md, "Upgrading from one service"); "image", "migrations" and the rest stay where they are');
   }
-  // The schema's own complaint about the old key would repeat the line above less helpfully.
-  problems.push(...schemaProblems(schemaValidator(), raw, shown, WORDS).filter((p) => !(oldShape && (p.field === "service" || p.field === "services"))));
+  const notForJobs = settingsNotForJobs(raw);
+  for (const [field, given, why] of notForJobs) problem(field, `got ${JSON.stringify(given)}; allowed: none on a job (${why})`);
+  // A cdktf token marker in any value, found before anything reads one; the schema's complaint about the same field
+  // (a pattern it also breaks) would only repeat it.
+  const markers = tokenMarkerProblems(raw, shown);
+  problems.push(...markers);
+  const marked = new Set(markers.map((p) => p.field));
+  // The schema's own complaints about the old key, a job's service settings and a token marker would repeat the lines above less helpfully.
+  problems.push(
+    ...schemaProblems(schemaValidator(), raw, shown, WORDS).filter(
+      (p) => !marked.has(p.field) && !(oldShape && (p.field === "service" || p.field === "services")) && !notForJobs.some(([field]) => p.field === field),
+    ),
+  );
   if (problems.length > 0) throw new ConfigError(problems);
   checkOperations(raw as EnvironmentFile, problem);
   checkRecovery(raw as EnvironmentFile, problem);
@@ -487,6 +573,17 @@ export function loadEnvironment(file: string): EnvironmentConfig {
   checkRelations(config, problem);
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** The settings of a service that a job of the file has: [field, value, why a job has none]. */
+function settingsNotForJobs(raw: unknown): Array<[string, unknown, string]> {
+  const jobs = raw !== null && typeof raw === "object" ? (raw as { jobs?: unknown }).jobs : undefined;
+  if (jobs === null || typeof jobs !== "object") return [];
+  return Object.entries(jobs as Record<string, unknown>).flatMap(([name, job]) =>
+    job !== null && typeof job === "object"
+      ? Object.entries(NOT_FOR_JOBS).filter(([key]) => key in job).map(([key, why]): [string, unknown, string] => [`jobs.${name}.${key}`, (job as Record<string, unknown>)[key], why])
+      : [],
+  );
 }
 
 /**
@@ -503,6 +600,23 @@ function checkRelations(c: EnvironmentConfig, problem: (field: string, message: 
       }
       const others = kinds.filter(([k, n]) => k !== kind && n.includes(secret)).map(([k]) => k);
       if (others.length > 0 && kind < others[0]) problem(`secrets.${kind}`, `got ${JSON.stringify(secret)}, which is also in secrets.${others[0]}; allowed: each name in one list`);
+    }
+  }
+  // Secrets under /<app>/<environment>/ are the environments' own: this one's are created (and rotated, and
+  // deleted) by its stack, another's are that environment's to read. Named as existing they would be read around the
+  // grants the stack gives, and a rotation of the original would go unnoticed.
+  const ownPrefix = `/${APP_NAME}/${c.name}/`;
+  const existingArns: Array<[string, string]> = [
+    ...Object.entries(c.secrets.existing).map(([name, arn]): [string, string] => [`secrets.existing.${name}`, arn]),
+    ...c.services.flatMap((s): Array<[string, string]> => (s.registryCredentials?.mode === "existing" ? [[`services.${s.name}.registryCredentials`, s.registryCredentials.secretArn]] : [])),
+    ...c.jobs.flatMap((j): Array<[string, string]> => (j.registryCredentials?.mode === "existing" ? [[`jobs.${j.name}.registryCredentials`, j.registryCredentials.secretArn]] : [])),
+  ];
+  for (const [field, arn] of existingArns) {
+    const secretName = /:secret:(.+)$/.exec(arn)?.[1] ?? "";
+    if (secretName.startsWith(ownPrefix)) {
+      problem(field, `got ${JSON.stringify(arn)}, a secret of this environment's own stack (it creates every secret under ${ownPrefix}); allowed: a secret outside /${APP_NAME}/ (to have the stack create one, name it under secrets.generated or secrets.managed; the database's connection comes with "database": true)`);
+    } else if (secretName.startsWith(`/${APP_NAME}/`)) {
+      problem(field, `got ${JSON.stringify(arn)}, a secret of another environment's stack (/${APP_NAME}/<environment>/ holds each environment's own); allowed: a secret outside /${APP_NAME}/`);
     }
   }
   // Only generated values have versions: the database's passwords and the generated secrets.
@@ -528,18 +642,21 @@ function checkRelations(c: EnvironmentConfig, problem: (field: string, message: 
       for (const key of ["healthCheckPath", "healthCheckGracePeriodSeconds", "targetRequestsPerTarget"] as const) {
         if (s[key] !== undefined) problem(`${at}.${key}`, `got ${JSON.stringify(s[key])} on a service without a route; allowed: only with a route (the load balancer checks routed services)`);
       }
-    } else {
-      const key = routeKey(s.route);
-      const owner = routes.get(key);
+    } else if (s.route === "default") {
+      const owner = routes.get("default");
       if (owner !== undefined) {
-        problem(`${at}.route`, `got ${JSON.stringify(s.route)}, the same requests as services.${owner}.route; allowed: a route no other service has`);
+        problem(`${at}.route`, `got "default", the same requests as services.${owner}.route; allowed: a route no other service has`);
       }
-      routes.set(key, s.name);
+      routes.set("default", s.name);
     }
     if (c.production && s.image !== undefined && imageParts(s.image).digest === undefined) {
       problem(`${at}.image`, `got ${JSON.stringify(s.image)}, a tag without a digest; allowed in production: pinned by digest, ${imageParts(s.image).repository}:<tag>@sha256:<64 hex digits> (docker buildx imagetools inspect <image> prints it)`);
     }
   }
+  shadowedRoutes(c, problem);
+  plainHttpRoutes(c, problem);
+  checkInternalServices(c, problem);
+  checkJobs(c, secretNames, problem);
   // Production runs exactly what the file names: a tag alone could point at other bits by the next task start.
   if (c.production && c.image.digest === undefined) {
     problem("image", `got ${JSON.stringify(imageReference(c.image))}, a tag without a digest; allowed in production: pinned by digest, ${c.image.repository}:${c.image.tag ?? "<tag>"}@sha256:<64 hex digits> (a release records it: npm run release -- record, docs/operating.md "Ship a release")`);
@@ -564,6 +681,70 @@ function checkRelations(c: EnvironmentConfig, problem: (field: string, message: 
       problem("migrations.service", `got ${JSON.stringify(migrations.service)}, which is not a service of this environment; allowed: ${c.services.map((s) => JSON.stringify(s.name)).join(", ")}`);
     } else if (!owner.database) {
       problem("migrations.service", `got ${JSON.stringify(migrations.service)}, which has no database access; allowed: a service with "database": true`);
+    }
+  }
+}
+
+/**
+ * Internal services and their callers: an exposed service has no route (the internet never reaches it), each name is
+ * exposed once, and a service calls only names another service exposes. Calls may form cycles (a calls b, b calls a):
+ * each edge is its own security group rule and Service Connect client, and ECS rolls each service out on its own, so a
+ * cycle orders nothing and deadlocks nothing. A service calling itself is refused: its own name goes through its proxy
+ * to its own tasks, which `localhost` reaches without a rule.
+ */
+function checkInternalServices(c: EnvironmentConfig, problem: (field: string, message: string) => void): void {
+  const exposedBy = new Map<string, string>();
+  for (const s of c.services) {
+    if (s.expose === undefined) continue;
+    const at = `services.${s.name}.expose`;
+    if (s.route !== undefined) {
+      problem(at, `got ${JSON.stringify(s.expose)} on a service with a route; allowed: expose or route, not both (an internal service is reached by name from the services that call it, never through the load balancer)`);
+    }
+    const owner = exposedBy.get(s.expose.name);
+    if (owner !== undefined) {
+      problem(`${at}.name`, `got ${JSON.stringify(s.expose.name)}, which services.${owner}.expose.name has too; allowed: a name no other service exposes`);
+    } else {
+      exposedBy.set(s.expose.name, s.name);
+    }
+  }
+  const exposed = [...exposedBy.keys()];
+  for (const s of c.services) {
+    for (const name of s.calls) {
+      const at = `services.${s.name}.calls`;
+      const server = exposedBy.get(name);
+      if (server === undefined) {
+        const service = c.services.find((other) => other.name === name);
+        const hint = service === undefined ? "" : ` (services.${name} is not exposed: give it "expose": {"name": "${name}", "port": 4000})`;
+        problem(at, `got ${JSON.stringify(name)}, which no service of this environment exposes${hint}; allowed: ${exposed.length === 0 ? "none (no service has expose)" : exposed.map((n) => JSON.stringify(n)).join(", ")}`);
+      } else if (server === s.name) {
+        problem(at, `got ${JSON.stringify(name)}, the service's own name; allowed: the names of other services (a service reaches itself on localhost)`);
+      }
+    }
+  }
+}
+
+/**
+ * Jobs: names that clash with no service's AWS names, and what they refer to (secrets, the database) exists. Their
+ * schedule, time zone, size and name length are ScheduledJob's props, checked there.
+ */
+function checkJobs(c: EnvironmentConfig, secretNames: ReadonlySet<string>, problem: (field: string, message: string) => void): void {
+  for (const job of c.jobs) {
+    const at = `jobs.${job.name}`;
+    const reserved = RESERVED_JOB_NAMES.get(job.name);
+    if (reserved !== undefined) problem(at, `is a reserved name (${reserved}); allowed: any other name`);
+    if (c.services.some((s) => s.name === job.name)) {
+      problem(at, `is also services.${job.name}: a job and a service share their AWS names (task family, log group, roles); allowed: a name no service has`);
+    }
+    for (const [variable, secret] of Object.entries(job.secrets)) {
+      if (!secretNames.has(secret)) {
+        problem(`${at}.secrets.${variable}`, `got ${JSON.stringify(secret)}, which is not a secret of this environment; allowed: ${[...secretNames].map((n) => JSON.stringify(n)).join(", ")} (list new ones under secrets.generated, secrets.managed or secrets.existing)`);
+      }
+    }
+    if (job.database && c.database === undefined) {
+      problem(`${at}.database`, "got true, but this environment has no database block; allowed: false, or add a database block");
+    }
+    if (c.production && job.image !== undefined && imageParts(job.image).digest === undefined) {
+      problem(`${at}.image`, `got ${JSON.stringify(job.image)}, a tag without a digest; allowed in production: pinned by digest, ${imageParts(job.image).repository}:<tag>@sha256:<64 hex digits> (docker buildx imagetools inspect <image> prints it)`);
     }
   }
 }
@@ -651,10 +832,64 @@ function checkRecovery(input: EnvironmentFile, problem: (field: string, message:
   }
 }
 
-/** Two routes that match the same requests get the same key. */
-function routeKey(route: ServiceRoute): string {
-  if (route === "default") return "default";
-  return JSON.stringify([[...(route.hosts ?? [])].sort(), [...(route.paths ?? [])].sort()]);
+/**
+ * Without a domain the load balancer listens on plain HTTP, so a listener rule (a route by hosts or paths) forwards
+ * plain HTTP, which the policy rule ELB.1 refuses: the file must say so on purpose (`loadBalancer.plainHttpRoutes`),
+ * or give a domain. The acknowledgement is refused where it would acknowledge nothing.
+ */
+function plainHttpRoutes(c: EnvironmentConfig, problem: (field: string, message: string) => void): void {
+  const acknowledged = c.loadBalancer.plainHttpRoutes;
+  const ruled = c.services.filter((s) => s.route !== undefined && s.route !== "default");
+  if (c.domain !== undefined) {
+    if (acknowledged !== undefined) {
+      problem("loadBalancer.plainHttpRoutes", 'is set, but this environment has a domain, so its listener rules are on HTTPS; allowed: leave it out');
+    }
+    return;
+  }
+  if (acknowledged === undefined) {
+    for (const s of ruled) {
+      problem(
+        `services.${s.name}.route`,
+        `got ${JSON.stringify(s.route)} in an environment without a domain, where its listener rule would forward plain HTTP (policy rule ELB.1); ` +
+          'allowed: a domain ("domain": {"name": ..., "hostedZoneId": ...}: TLS), or acknowledge plain HTTP with "loadBalancer": {"plainHttpRoutes": {"reason": "<why it is acceptable here>"}}',
+      );
+    }
+  } else if (ruled.length === 0) {
+    problem("loadBalancer.plainHttpRoutes", 'is set, but no service has a route by hosts or paths (a "default" route needs no acknowledgement); allowed: leave it out');
+  }
+}
+
+/**
+ * Routes that can never get a request: a path pattern that a rule evaluated before it covers, for the same hosts (or
+ * a rule without hosts), and a rule that takes every request in front of the default route. The load balancer's
+ * rule is in src/domain/alb-routes.ts; the problem goes to the service that would starve, naming the other.
+ */
+function shadowedRoutes(c: EnvironmentConfig, problem: (field: string, message: string) => void): void {
+  const rules = c.services.flatMap((s) => (s.route === undefined || s.route === "default" ? [] : [{ service: s.name, route: s.route }]));
+  const fallback = c.services.find((s) => s.route === "default")?.name;
+  const hostsOf = (route: RouteConditions): string => ((route.hosts ?? []).length === 0 ? "every host" : `hosts ${(route.hosts ?? []).join(", ")}`);
+  for (const later of rules) {
+    for (const earlier of rules) {
+      for (const shadow of shadowedPatterns(earlier.route, later.route)) {
+        const what = shadow.path === undefined ? `every path (no path condition) of ${hostsOf(later.route)}` : `path "${shadow.path}"`;
+        const by = shadow.coveredBy === undefined ? `every path of ${hostsOf(earlier.route)}` : `"${shadow.coveredBy}" on ${hostsOf(earlier.route)}`;
+        problem(
+          `services.${later.service}.route`,
+          `got ${what} at priority ${later.route.priority}, which services.${earlier.service}.route takes first (${by}, priority ${earlier.route.priority}), so services.${later.service} would never get those requests; ` +
+            `allowed: a priority below ${earlier.route.priority} for the narrower rule, or a pattern the other rule does not cover (docs/environments.md, "Routes")`,
+        );
+      }
+    }
+    const everything = takesEveryRequest(later.route);
+    if (fallback !== undefined && everything !== undefined) {
+      const what = everything.path === undefined ? "no path condition" : `path "${everything.path}"`;
+      problem(
+        `services.${later.service}.route`,
+        `got ${what} on every host at priority ${later.route.priority}, which takes every request before the default route, so services.${fallback} would never get one; ` +
+          `allowed: narrower paths or hosts, or "route": "default" on services.${later.service} instead of services.${fallback}`,
+      );
+    }
+  }
 }
 
 function resolve(input: EnvironmentFile, name: string, file: string): EnvironmentConfig {
@@ -673,6 +908,23 @@ function resolve(input: EnvironmentFile, name: string, file: string): Environmen
       secrets: { ...(secrets ?? {}) },
       database: database ?? false,
       registryCredentials: registry === undefined ? undefined : registry === "managed" ? { mode: "managed" } : { mode: "existing", secretArn: registry },
+      expose: s.expose === undefined ? undefined : { ...s.expose },
+      calls: [...(s.calls ?? [])],
+    };
+  });
+  const jobs = Object.entries(input.jobs ?? {}).map(([jobName, j]): JobConfig => {
+    const { profile, timezone, environment, secrets, database, registryCredentials, command, ...settings } = j;
+    return {
+      ...settings,
+      name: jobName,
+      profile: profile ?? "phoenix",
+      command: [...command],
+      timezone: timezone ?? "UTC",
+      environment: { ...(environment ?? {}) },
+      secrets: { ...(secrets ?? {}) },
+      database: database ?? false,
+      registryCredentials:
+        registryCredentials === undefined ? undefined : registryCredentials === "managed" ? { mode: "managed" } : { mode: "existing", secretArn: registryCredentials },
     };
   });
   const api = services.find((s) => s.name === API_SERVICE);
@@ -703,6 +955,7 @@ function resolve(input: EnvironmentFile, name: string, file: string): Environmen
       accessLogRetentionDays: input.loadBalancer?.accessLogRetentionDays ?? defaults.logRetentionDays,
       idleTimeoutSeconds: input.loadBalancer?.idleTimeoutSeconds ?? 60,
       deregistrationDelaySeconds: input.loadBalancer?.deregistrationDelaySeconds ?? 30,
+      plainHttpRoutes: input.loadBalancer?.plainHttpRoutes === undefined ? undefined : { ...input.loadBalancer.plainHttpRoutes },
       healthCheck: {
         intervalSeconds: healthCheck.intervalSeconds ?? 10,
         timeoutSeconds: healthCheck.timeoutSeconds ?? 5,
@@ -711,6 +964,7 @@ function resolve(input: EnvironmentFile, name: string, file: string): Environmen
       },
     },
     services,
+    jobs,
     database:
       input.database === undefined
         ? undefined
@@ -825,62 +1079,95 @@ export function loadEnvironments(dir: string, options: LoadOptions = {}): Enviro
   if (files.length === 0) {
     problems.push({ file: dir, field: "(directory)", message: "holds no environment file; add one such as staging.json" });
   }
-  problems.push(...copies(configs), ...prefixedNames(configs));
+  // A clash between two files is reported on the newer one (file-newness.ts: git, else modification time), naming
+  // the other, so that following the message never changes the environment that is already deployed.
+  let newness: FileNewness | undefined;
+  const age = (): FileNewness => (newness ??= FileNewness.of(configs.map((c) => c.file)));
+  const copied = copies(configs, age);
+  // An unchanged copy clashes in every other way too: its one line says it all.
+  const others = [...prefixedNames(configs, age), ...oidcProviderCreators(configs, age)].filter((p) => !copied.some((c) => c.file === p.file));
+  problems.push(...copied, ...others);
   if (problems.length > 0) throw new ConfigError(problems);
-  for (const warning of overlappingNetworks(configs)) options.warn?.(warning);
+  for (const warning of overlappingNetworks(configs, age)) options.warn?.(warning);
   return configs;
+}
+
+/** Pairs of files (the older first) for which `clash` holds, each pair once. */
+function clashingPairs(configs: readonly EnvironmentConfig[], clash: (a: EnvironmentConfig, b: EnvironmentConfig) => boolean): Array<[EnvironmentConfig, EnvironmentConfig]> {
+  return configs.flatMap((a, i) => configs.slice(i + 1).filter((b) => clash(a, b)).map((b): [EnvironmentConfig, EnvironmentConfig] => [a, b]));
+}
+
+/** The pair ordered older, newer, with the reason the second is the newer. */
+function byAge(age: () => FileNewness, [a, b]: [EnvironmentConfig, EnvironmentConfig]): { older: EnvironmentConfig; newer: EnvironmentConfig; why: string } {
+  const [older, newer] = age().newer(a.file, b.file) === b.file ? [a, b] : [b, a];
+  return { older, newer, why: age().why(newer.file, older.file) };
 }
 
 /**
  * Two environments of one account whose names are a hyphen-prefix of each other (`prod` and `prod-eu`): names of the
  * first (`whcsites-prod-*`) also match the second's resources, so a deploy role scoped by its prefix would reach them.
  */
-function prefixedNames(configs: readonly EnvironmentConfig[]): ConfigProblem[] {
-  return configs.flatMap((a) =>
-    configs
-      .filter((b) => b !== a && b.accountId === a.accountId && b.name.startsWith(`${a.name}-`))
-      .map((b) => ({
-        file: b.file,
-        field: "(file name)",
-        message: `got "${b.name}", which starts with "${a.name}-" of ${a.file} in the same account ${a.accountId}; allowed: names that are not a hyphen-prefix of another environment's in the account (deploy roles are scoped by the prefix whcsites-<environment>-)`,
-      })),
-  );
+function prefixedNames(configs: readonly EnvironmentConfig[], age: () => FileNewness): ConfigProblem[] {
+  const prefixed = (a: EnvironmentConfig, b: EnvironmentConfig): boolean =>
+    a.accountId === b.accountId && (b.name.startsWith(`${a.name}-`) || a.name.startsWith(`${b.name}-`));
+  return clashingPairs(configs, prefixed).map((pair) => {
+    const { older, newer, why } = byAge(age, pair);
+    const clash = newer.name.startsWith(`${older.name}-`)
+      ? `which starts with "${older.name}-" of ${older.file}`
+      : `a hyphen-prefix of "${older.name}" of ${older.file}`;
+    return {
+      file: newer.file,
+      field: "(file name)",
+      message: `got "${newer.name}", ${clash}, in the same account ${newer.accountId}; rename this file, the newer one (${why}); allowed: names that are not a hyphen-prefix of another environment's in the account (deploy roles are scoped by the prefix whcsites-<environment>-)`,
+    };
+  });
 }
 
 /** A file that is another one with only its name changed: a copy whose edits were forgotten, deployed twice. */
-function copies(configs: readonly EnvironmentConfig[]): ConfigProblem[] {
+function copies(configs: readonly EnvironmentConfig[], age: () => FileNewness): ConfigProblem[] {
   const comparable = (c: EnvironmentConfig): string => JSON.stringify({ ...c, name: undefined, file: undefined });
-  const seen = new Map<string, EnvironmentConfig>();
-  const problems: ConfigProblem[] = [];
-  for (const c of configs) {
-    const key = comparable(c);
-    const original = seen.get(key);
-    if (original !== undefined) {
-      problems.push({
-        file: c.file,
-        field: "(file)",
-        message: `is the same as ${original.file} apart from its name; allowed: a copy with its own network.vpcCidr (and usually its own accountId, domain and sizes)`,
-      });
-    } else {
-      seen.set(key, c);
-    }
-  }
-  return problems;
+  const groups = new Map<string, EnvironmentConfig[]>();
+  for (const c of configs) groups.set(comparable(c), [...(groups.get(comparable(c)) ?? []), c]);
+  return [...groups.values()].flatMap((group) => {
+    if (group.length < 2) return [];
+    const [original, ...copied] = age().oldestFirst(group.map((c) => c.file));
+    return copied.map((file) => ({
+      file,
+      field: "(file)",
+      message: `is the same as ${original} apart from its name; change this file, the copy (${age().why(file, original)}); allowed: a copy with its own network.vpcCidr (and usually its own accountId, domain and sizes)`,
+    }));
+  });
+}
+
+/**
+ * Two files of one account that both create the account's GitHub OIDC provider: AWS allows one per URL, so the second
+ * deploy would fail with EntityAlreadyExists. The older file keeps creating it; the newer one gets its ARN.
+ */
+function oidcProviderCreators(configs: readonly EnvironmentConfig[], age: () => FileNewness): ConfigProblem[] {
+  const creates = (c: EnvironmentConfig): boolean => c.delivery?.oidcProvider === "create";
+  return clashingPairs(configs, (a, b) => creates(a) && creates(b) && a.accountId === b.accountId).flatMap((pair) => {
+    const { older, newer, why } = byAge(age, pair);
+    // With three creators, each newer file is reported once, against the oldest.
+    const oldest = age().oldestFirst(configs.filter((c) => creates(c) && c.accountId === newer.accountId).map((c) => c.file))[0];
+    if (older.file !== oldest) return [];
+    const arn = `arn:${partitionOf(newer.region)}:iam::${newer.accountId}:oidc-provider/token.actions.githubusercontent.com`;
+    return [{
+      file: newer.file,
+      field: "delivery.oidcProvider",
+      message: `got "create", but ${older.file} already creates the GitHub OIDC provider of account ${newer.accountId} (one per account); change this file, the newer one (${why}), not ${older.file}; allowed: "${arn}"`,
+    }];
+  });
 }
 
 /** Two environments of one account whose VPCs overlap cannot be peered or routed to each other later. */
-function overlappingNetworks(configs: readonly EnvironmentConfig[]): ConfigProblem[] {
-  const warnings: ConfigProblem[] = [];
-  configs.forEach((a, i) => {
-    for (const b of configs.slice(i + 1)) {
-      if (a.accountId === b.accountId && ipv4CidrsOverlap(a.network.vpcCidr, b.network.vpcCidr)) {
-        warnings.push({
-          file: b.file,
-          field: "network.vpcCidr",
-          message: `${b.network.vpcCidr} overlaps ${a.network.vpcCidr} of ${a.file} in the same account ${a.accountId}; the two VPCs can never be peered or routed to each other (choose a range that does not overlap)`,
-        });
-      }
-    }
+function overlappingNetworks(configs: readonly EnvironmentConfig[], age: () => FileNewness): ConfigProblem[] {
+  const overlap = (a: EnvironmentConfig, b: EnvironmentConfig): boolean => a.accountId === b.accountId && ipv4CidrsOverlap(a.network.vpcCidr, b.network.vpcCidr);
+  return clashingPairs(configs, overlap).map((pair) => {
+    const { older, newer, why } = byAge(age, pair);
+    return {
+      file: newer.file,
+      field: "network.vpcCidr",
+      message: `${newer.network.vpcCidr} overlaps ${older.network.vpcCidr} of ${older.file} in the same account ${newer.accountId}; the two VPCs can never be peered or routed to each other (choose a range that does not overlap in this file, the newer one: ${why})`,
+    };
   });
-  return warnings;
 }

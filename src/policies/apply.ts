@@ -1,4 +1,3 @@
-import { runByCdktfCli } from "../core/cdktf-cli";
 import { Aspects, TerraformStack } from "cdktf";
 import { PolicyPackAspect, PolicyRule, PolicyRun, ResolvedAtPreparation, StackPolicyReport } from "./framework";
 import { ALL_POLICY_RULES } from "./rules";
@@ -12,11 +11,6 @@ export interface ApplyPoliciesOptions {
    * @default every rule in ALL_POLICY_RULES
    */
   readonly rules?: readonly PolicyRule[];
-  /**
-   * Print each acknowledged exception with its reason on stderr when the stack is synthesized.
-   * @default true, except under the cdktf CLI, which prints them itself (as INFO annotations)
-   */
-  readonly printAcknowledgements?: boolean;
   /**
    * The configurations the stack's preparation resolved (see `ReadableStack.takeResolvedAtPreparation`), so that the
    * guard need not resolve every resource a second time.
@@ -47,7 +41,7 @@ export function applyPolicies(stack: TerraformStack, options: ApplyPoliciesOptio
     ids.add(rule.id);
   }
   const rules = candidates.filter((rule) => options.production || !rule.productionOnly);
-  const run = new PolicyRun(stack, options.production, rules, options.printAcknowledgements ?? !runByCdktfCli(), options.resolvedAtPreparation);
+  const run = new PolicyRun(stack, options.production, rules, options.resolvedAtPreparation);
   runs.set(stack, run);
 
   Aspects.of(stack).add(new PolicyPackAspect(rules, run, new Set([...ALL_POLICY_RULES.map((rule) => rule.id), ...ids])));

@@ -129,7 +129,6 @@ interface MutableRuleResult {
 const RESOLVER = new DefaultTokenResolver(new StringConcat());
 const ERROR = "@cdktf/error";
 const INFO = "@cdktf/info";
-const printed = new Set<string>();
 
 /**
  * The policy state of one stack: which rules apply, the resolved configurations of the current synthesis and
@@ -145,7 +144,6 @@ export class PolicyRun implements PolicyContext {
     public readonly stack: TerraformStack,
     public readonly production: boolean,
     public readonly rules: readonly PolicyRule[],
-    private readonly printAcknowledgements: boolean,
     private readonly resolvedAtPreparation?: ResolvedAtPreparation,
   ) {
     for (const rule of rules) this.results.set(rule.id, { rule, checked: new Map(), violations: new Map(), acknowledged: new Map() });
@@ -221,13 +219,9 @@ export class PolicyRun implements PolicyContext {
         addOnce(construct, ERROR, message);
       } else {
         result.acknowledged.set(key, { ruleId: rule.id, path: view.path, address: view.address, message, acknowledgement });
-        // One short line: the rule, where, and why it is acceptable (the full finding is in `npm run policy`).
-        const info = `[${rule.id}] ${view.path}: acknowledged: ${acknowledgement.reason}`;
-        addOnce(construct, INFO, info);
-        if (this.printAcknowledgements && !printed.has(info)) {
-          printed.add(info);
-          console.warn(`policy: ${info}`);
-        }
+        // One short line: the rule, where, and why it is acceptable (the full finding is in `npm run policy`). The
+        // guard only records it: the app's entry point prints the info annotations (src/synth.ts), the cdktf CLI its own.
+        addOnce(construct, INFO, `[${rule.id}] ${view.path}: acknowledged: ${acknowledgement.reason}`);
       }
     }
   }

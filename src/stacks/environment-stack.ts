@@ -1,25 +1,26 @@
 import { Construct } from "constructs";
 import { ITerraformDependable, S3Backend, TerraformLocal, TerraformOutput, TerraformVariable } from "cdktf";
 import type { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { API_SERVICE, EnvironmentConfig, imageReference, RecoveryConfig, runnableImage, SECRET_KEY_BASE_SECRET, ServiceConfig } from "../config/environment";
+import { API_SERVICE, EnvironmentConfig, imageReference, JobConfig, RecoveryConfig, runnableImage, SECRET_KEY_BASE_SECRET, ServiceConfig } from "../config/environment";
 import { StateConfig, stateAccessRoleArn, stateKey, stateKeyAliasArn } from "../config/state";
 import { acknowledge } from "../core/acknowledge";
 import { Naming } from "../core/naming";
 import { tierDefaults } from "../domain/tier-defaults";
 import { Alb } from "../constructs/alb";
-import { Cluster, ContainerProfile, ectoDatabaseUrl, FargateService, phoenixRelease, plainContainer, withOwnVariables } from "../constructs/ecs-service";
+import { Cluster, ContainerProfile, ectoDatabaseUrl, FargateService, phoenixRelease, plainContainer, ServiceConnectNamespace, withOwnVariables } from "../constructs/ecs-service";
+import { ScheduledJob } from "../constructs/jobs";
 import { DeployGate, DeployGateStep, MigrationTask, PostgresRoleBootstrap, TierGuard } from "../constructs/release";
 import { Network } from "../constructs/network";
 import { POSTGRES_PORT, Rds } from "../constructs/rds";
 import { AppSecrets, DatabaseRoleSecret, ServiceSecret } from "../constructs/secrets";
 // operations (alarms, their topic, the dashboard) and edge protection (the web ACL)
-import { AlertTopic, Dashboard, DashboardSection, DatabaseAlarms, LoadBalancerAlarms, ServiceAlarms } from "../constructs/observability";
+import { AlertTopic, Dashboard, DashboardSection, DatabaseAlarms, JobAlarms, LoadBalancerAlarms, ServiceAlarms } from "../constructs/observability";
 import { WebAcl } from "../constructs/edge";
 // disaster recovery: backups, their copy in a second region, restore tests and the drill's check
 import { BackupPlan, BackupVault, ReplicatedBackups, RestoreCheckTask, RestoreTesting, VaultLock } from "../constructs/backup";
 import { RESTORE_DRILL_OUTPUT } from "../domain/backup";
 import { applyPolicies } from "../policies";
-import { APP_NAME } from "./app-name";
+import { APP_NAME } from "../core/app-name";
 import { addAwsProvider } from "./aws-provider";
 import { FieldMap, fromFile } from "./config-fields";
 import { addFirstWaveMoves } from "./first-wave-moves";
@@ -79,6 +80,8 @@ const SERVICE_FIELDS: FieldMap = {
   accountId: "/accountId",
 };
 const MIGRATION_FIELDS: FieldMap = { cpu: "(cpu)", memoryMiB: "(memoryMiB)" };
+const JOB_FIELDS: FieldMap = { name: "(name)", accountId: "/accountId" };
+const SERVICE_CONNECT_FIELDS: FieldMap = { "serviceConnect.expose": "expose" };
 // Operations and edge protection: the alarm constructs' thresholds are the file's alerts.thresholds
 const ALERTS_FIELDS: FieldMap = { existingTopicArn: "topicArn", accountId: "/accountId", region: "/region" };
 const SERVICE_ALARMS_FIELDS: FieldMap = { thresholds: "/alerts.thresholds.service", name: "(name)", errorLogPattern: "(errorLogPattern)", minimumRequests: "(minimumRequests)" };
@@ -132,6 +135,10 @@ export class EnvironmentStack extends ReadableStack {
   public readonly database?: Rds;
   /** The services, by name. */
   public readonly services: ReadonlyMap<string, FargateService>;
+  /** The Cloud Map namespace of Service Connect, when a service exposes a name or calls one. */
+  public readonly serviceConnectNamespace?: ServiceConnectNamespace;
+  /** The scheduled jobs, by name. */
+  public readonly jobs: ReadonlyMap<string, ScheduledJob>;
   /** The one-off migration task definition (the owning service's image and secrets), when migrations are on. */
   public readonly migration?: MigrationTask;
   /** Creates and updates the database's login roles (the only task with the master password). */
@@ -262,6 +269,8 @@ export class EnvironmentStack extends ReadableStack {
           ...settings,
         }),
       );
+      // The database tier's network ACL admits the private tier on the database's port only (and the answers back).
+      this.network.allowDatabaseTierPort(POSTGRES_PORT);
       if (config.disposable) {
         acknowledge(database, "WHC.SAFE2", `${file} marks the environment "disposable": its data may be lost, so the database has no deletion protection, final snapshot or kept backups`);
       }
@@ -288,9 +297,12 @@ export class EnvironmentStack extends ReadableStack {
       keyAdministratorArns,
     });
     const services = new Map<string, FargateService>();
+    // ── internal services: one Service Connect namespace, when a service exposes a name or calls one ──
+    const connected = config.services.some((s) => s.expose !== undefined || s.calls.length > 0);
+    this.serviceConnectNamespace = connected ? new ServiceConnectNamespace(this, "service_connect", { naming: this.naming }) : undefined;
     for (const s of config.services) {
       const section = `services.${s.name}`;
-      const service = fromFile(file, section, SERVICE_FIELDS, () => {
+      const service = fromFile(file, section, { ...SERVICE_FIELDS, ...SERVICE_CONNECT_FIELDS }, () => {
         const profile = this.profileOf(config, s, secretByName);
         const own = withOwnVariables(
           profile,
@@ -324,6 +336,10 @@ export class EnvironmentStack extends ReadableStack {
           targetCpuPercent: s.targetCpuPercent,
           accountId: config.accountId,
           permissionsBoundaryArn,
+          serviceConnect:
+            this.serviceConnectNamespace === undefined || (s.expose === undefined && s.calls.length === 0)
+              ? undefined
+              : { namespace: this.serviceConnectNamespace, expose: s.expose },
           loadBalancer:
             s.route === undefined
               ? undefined
@@ -347,6 +363,7 @@ export class EnvironmentStack extends ReadableStack {
       services.set(s.name, service);
     }
     this.services = services;
+    this.connectCalls(config);
 
     // ── the deploy gate: database roles, then migrations, before any service that uses the database rolls out ──
     const steps: DeployGateStep[] = [];
@@ -430,6 +447,9 @@ export class EnvironmentStack extends ReadableStack {
       for (const s of config.services.filter((x) => x.database)) services.get(s.name)?.addDependency(this.deployGate.resource);
     }
 
+    // ── scheduled jobs: the same task pieces as a service, started by EventBridge Scheduler ──
+    this.jobs = this.addJobs(config, release.image, secretByName, connectionReady);
+
     // ── operations and edge protection: alarms, their topic, rollback on alarms, WAF, dashboard ──
     const operations = this.addOperations(config);
     this.alertTopic = operations.alertTopic;
@@ -452,9 +472,97 @@ export class EnvironmentStack extends ReadableStack {
         "ELB.1",
         "non-production environment without a domain: no certificate can be issued, so the ALB serves plain HTTP on its AWS DNS name",
       );
+      // Listener rules forward plain HTTP too: only when the file says why (the loader refuses them otherwise).
+      const plainHttpRoutes = config.loadBalancer.plainHttpRoutes;
+      if (plainHttpRoutes !== undefined) {
+        for (const s of config.services.filter((x) => x.route !== undefined && x.route !== "default")) {
+          acknowledge(services.get(s.name) as FargateService, "ELB.1", `${file} sets loadBalancer.plainHttpRoutes: ${plainHttpRoutes.reason}`);
+        }
+      }
     }
     // Last: aspects added after this would run after the checks.
     applyPolicies(this, { production: config.production, resolvedAtPreparation: () => this.takeResolvedAtPreparation() });
+  }
+
+  // ── internal services ──
+
+  /**
+   * The security group rules of the declared calls, and only those: each caller may reach each service it calls on
+   * that service's container port (where its Service Connect proxy listens), and that service admits it there.
+   */
+  private connectCalls(config: EnvironmentConfig): void {
+    for (const caller of config.services) {
+      for (const name of caller.calls) {
+        const serverConfig = config.services.find((s) => s.expose?.name === name) as ServiceConfig;
+        const server = this.services.get(serverConfig.name) as FargateService;
+        const client = this.services.get(caller.name) as FargateService;
+        const port = server.port as number;
+        client.allowTo(server, port);
+        server.allowFrom(client, port);
+      }
+    }
+  }
+
+  // ── scheduled jobs ──
+
+  /**
+   * One ScheduledJob per entry of the file's `jobs`: the job's profile and variables as a service gets them, the
+   * database when it asks (as the app role), and, when the environment migrates, a schedule that waits for the deploy
+   * gate: a job of a new release runs only on the migrated schema.
+   */
+  private addJobs(
+    config: EnvironmentConfig,
+    releaseImage: string,
+    secretByName: (name: string) => ServiceSecret,
+    connectionReady: readonly ITerraformDependable[],
+  ): ReadonlyMap<string, ScheduledJob> {
+    const jobs = new Map<string, ScheduledJob>();
+    if (config.jobs.length === 0) return jobs;
+    const scope = new Construct(this, "job");
+    const permissionsBoundaryArn = workloadBoundaryArnOf(config);
+    for (const j of config.jobs) {
+      const job = fromFile(config.file, `jobs.${j.name}`, JOB_FIELDS, () => {
+        const profile = this.profileOf(config, j, secretByName);
+        const own = withOwnVariables(
+          profile,
+          { environment: j.environment, secrets: Object.fromEntries(Object.entries(j.secrets).map(([v, name]) => [v, secretByName(name)])) },
+          j.profile === "phoenix" ? ["SECRET_KEY_BASE"] : [],
+          `the ${j.profile} profile`,
+        );
+        return new ScheduledJob(scope, j.name, {
+          naming: this.naming,
+          cluster: this.cluster,
+          network: this.network,
+          schedule: j.schedule,
+          timezone: j.timezone,
+          image: j.image === undefined ? releaseImage : runnableImage(j.image),
+          command: j.command,
+          timeoutMinutes: j.timeoutMinutes,
+          retries: j.retries,
+          paused: j.paused,
+          cpu: j.cpu,
+          memoryMiB: j.memoryMiB,
+          cpuArchitecture: j.cpuArchitecture,
+          environment: own.environment,
+          secrets: own.secrets,
+          secretsKmsKeyArn: this.secrets.kmsKeyArn,
+          repositoryCredentialsArn: j.registryCredentials === undefined ? undefined : this.registryCredentials(j.registryCredentials),
+          dockerLabels: this.secretVersionLabel(config, j),
+          logRetentionDays: j.logRetentionDays,
+          production: config.production,
+          accountId: config.accountId,
+          permissionsBoundaryArn,
+        });
+      });
+      job.addTaskPrerequisite(...this.network.privateEgress);
+      if (j.database && this.database !== undefined) {
+        job.allowTo(this.database, POSTGRES_PORT);
+        job.addTaskPrerequisite(this.database.allowFrom(job), ...connectionReady);
+      }
+      if (this.deployGate !== undefined && (j.database || j.image === undefined)) job.addDependency(this.deployGate.resource);
+      jobs.set(j.name, job);
+    }
+    return jobs;
   }
 
   // ── operations and edge protection ──
@@ -541,7 +649,20 @@ export class EnvironmentStack extends ReadableStack {
       if (alarms.deploymentAlarmNames.length > 0) service.rollBackOnAlarms(...alarms.deploymentAlarmNames);
       silenced.push(alarms);
       alarmArns.push(...alarms.alarmArns);
-      sections.push({ title: `Service ${s.name}${s.route === undefined ? " (no route)" : ""}`, widgets: alarms.widgets });
+      const kind = s.expose !== undefined ? ` (internal: http://${s.expose.name}:${s.expose.port})` : s.route === undefined ? " (no route)" : "";
+      sections.push({ title: `Service ${s.name}${kind}`, widgets: alarms.widgets });
+    }
+
+    for (const job of this.jobs.values()) {
+      if (alertTopic !== undefined) {
+        // The job's failure rule publishes its failed runs to the topic, which admits the rule by its ARN.
+        alertTopic.acceptEventsFrom(job.failureRuleArn);
+        job.notifyFailures(alertTopic.topicArn);
+      }
+      const alarms = new JobAlarms(job, "alarms", { naming: this.naming, job, alarmTopicArn });
+      silenced.push(alarms);
+      alarmArns.push(...alarms.alarmArns);
+      sections.push({ title: `Job ${job.name} (${job.schedule}${job.timezone === "UTC" ? "" : ` ${job.timezone}`})`, widgets: alarms.widgets });
     }
 
     if (this.database !== undefined) {
@@ -694,7 +815,7 @@ export class EnvironmentStack extends ReadableStack {
    * `whcsites.secret-versions`: the versions of the generated secrets a service reads (`database-app=1,...`). Raising
    * one changes the task definition, so the service rolls out and its new tasks read the new value.
    */
-  private secretVersionLabel(config: EnvironmentConfig, s: ServiceConfig): Record<string, string> {
+  private secretVersionLabel(config: EnvironmentConfig, s: ServiceConfig | JobConfig): Record<string, string> {
     const names = new Set(Object.values(s.secrets));
     if (s.profile === "phoenix") names.add(s.secrets.SECRET_KEY_BASE ?? SECRET_KEY_BASE_SECRET);
     if (s.database && config.database !== undefined) names.add(`database-${APP_DATABASE_ROLE}`);
@@ -710,7 +831,10 @@ export class EnvironmentStack extends ReadableStack {
   }
 
   /** How a service's container is run: its application profile with the environment's values. */
-  private profileOf(config: EnvironmentConfig, s: ServiceConfig, secretByName: (name: string) => ServiceSecret): ContainerProfile {
+  private profileOf(config: EnvironmentConfig, s: ServiceConfig | JobConfig, secretByName: (name: string) => ServiceSecret): ContainerProfile {
+    const route = "route" in s ? s.route : undefined;
+    const serves = "route" in s && (s.route !== undefined || s.expose !== undefined);
+    const port = "port" in s ? s.port : undefined;
     // Services log in as the app role; their one-off tasks (migrations) as the schema owner.
     const app = this.secrets.databaseRoles.get(APP_DATABASE_ROLE);
     const migrator = this.secrets.databaseRoles.get(MIGRATOR_DATABASE_ROLE);
@@ -718,18 +842,19 @@ export class EnvironmentStack extends ReadableStack {
     const oneOffDatabase = s.database && migrator !== undefined ? { connection: migrator.connection } : undefined;
     let profile: ContainerProfile;
     if (s.profile === "phoenix") {
-      const routeHost = s.route !== undefined && s.route !== "default" ? s.route.hosts?.find((h) => !/[*?]/.test(h)) : undefined;
+      const routeHost = route !== undefined && route !== "default" ? route.hosts?.find((h) => !/[*?]/.test(h)) : undefined;
       profile = phoenixRelease({
         phxHost: routeHost ?? config.domain?.name ?? this.loadBalancer.dnsName,
-        serveHttp: s.route !== undefined,
-        port: s.port,
+        // A routed or exposed service serves HTTP; a worker and a job do not.
+        serveHttp: serves,
+        port,
         poolSize: s.poolSize,
         secretKeyBase: secretByName(s.secrets.SECRET_KEY_BASE ?? SECRET_KEY_BASE_SECRET),
         database,
         oneOffDatabase,
       });
     } else {
-      profile = plainContainer({ port: s.port, database, oneOffDatabase });
+      profile = plainContainer({ port, database, oneOffDatabase });
     }
     this.profiles.set(s.name, profile);
     return profile;
@@ -754,6 +879,8 @@ export class EnvironmentStack extends ReadableStack {
             ...(service.targetGroupArn === undefined ? {} : { target_group_arn: service.targetGroupArn }),
             ...(urls.url === undefined ? {} : { url: urls.url }),
             ...(urls.healthCheckUrl === undefined ? {} : { health_check_url: urls.healthCheckUrl }),
+            // Reached by name from its callers only (Service Connect).
+            ...(s.expose === undefined ? {} : { internal_url: `http://${s.expose.name}:${s.expose.port}` }),
           },
         ];
       }),
@@ -772,6 +899,32 @@ export class EnvironmentStack extends ReadableStack {
             database_secret_arn: { value: this.secrets.databaseConnection.arn, description: "Secrets Manager ARN of the database connection (read it with the AWS CLI; never printed)" },
           }),
       ...(this.migration === undefined ? {} : { migration: { value: this.migration.runTarget, description: "Target of `npm run migrate -- --stack <stack>`" } }),
+      ...(this.jobs.size === 0
+        ? {}
+        : {
+            jobs: {
+              value: Object.fromEntries(
+                [...this.jobs.values()].map((job) => [
+                  job.name,
+                  {
+                    schedule: job.schedule,
+                    timezone: job.timezone,
+                    schedule_name: job.scheduleName,
+                    schedule_group: job.scheduleGroupName,
+                    cluster: job.clusterName,
+                    task_definition_family: job.family,
+                    log_group_name: job.logGroupName,
+                    dead_letter_queue_url: job.deadLetterQueueUrl,
+                    timeout_minutes: job.timeoutMinutes,
+                  },
+                ]),
+              ),
+              description: "Each scheduled job: schedule, its schedule and group, cluster, task family, log group, dead-letter queue and time limit (npm run verify reads it)",
+            },
+          }),
+      ...(this.serviceConnectNamespace === undefined
+        ? {}
+        : { service_connect_namespace: { value: this.serviceConnectNamespace.namespaceName, description: "Cloud Map namespace in which internal services are reached by name (http://<expose.name>:<port>)" } }),
     };
     for (const [name, output] of Object.entries(outputs)) new TerraformOutput(this, name, output);
   }
@@ -781,7 +934,7 @@ export class EnvironmentStack extends ReadableStack {
 function secretArnsOutside(config: EnvironmentConfig): string[] {
   const arns = [
     ...Object.values(config.secrets.existing),
-    ...config.services.flatMap((s) => (s.registryCredentials?.mode === "existing" ? [s.registryCredentials.secretArn] : [])),
+    ...[...config.services, ...config.jobs].flatMap((s) => (s.registryCredentials?.mode === "existing" ? [s.registryCredentials.secretArn] : [])),
   ];
   return [...new Set(arns.filter((arn) => arn.split(":")[4] !== config.accountId))].sort();
 }

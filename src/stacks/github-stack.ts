@@ -9,7 +9,7 @@ import { GithubDeployRole, githubDeployRoleName, GithubOidcProvider, GithubPlanR
 import { applyPolicies } from "../policies";
 import { addAwsProvider } from "./aws-provider";
 import { FieldMap, fromFile } from "./config-fields";
-import { APP_NAME } from "./app-name";
+import { APP_NAME } from "../core/app-name";
 import { ReadableStack } from "./readable-stack";
 
 /** The GitHub stack of an environment: `whcsites-<environment>-github`. */
@@ -103,6 +103,7 @@ export class GithubStack extends ReadableStack {
       ecsExec: config.services.some((s) => s.enableExecuteCommand ?? tierDefaults(config.production).enableExecuteCommand),
       enhancedMonitoring: (config.database?.monitoringIntervalSeconds ?? 0) > 0,
       backups: config.dr === undefined || config.database === undefined ? undefined : { drRegion: config.dr.region },
+      scheduledJobs: config.jobs.length > 0,
     });
     const deploy = new GithubDeployRole(this, "github_deploy", {
       naming,

@@ -1,4 +1,5 @@
 import * as path from "node:path";
+import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { Command, CommanderError, Option } from "commander";
@@ -6,6 +7,7 @@ import { digestOption, durationOption, tagOption } from "../operator/cli-options
 import { imageWithTag, parseImageReference } from "../operator/image-reference";
 import { StackOutputs, readStackOutputs, requireOutput } from "../operator/stack-outputs";
 import { HealthCheckOptions } from "./health";
+import { JobReport, JobReportDeps, JOBS_OUTPUT_NAME, JobTarget, jobsFromOutput, reportJobs } from "./jobs";
 import { SERVICES_OUTPUT_NAME, ServiceTarget, selectServices, servicesFromOutput } from "./services";
 import { ExitCode, VerifyDeps, VerifyOptions, VerifyReporter, VerifyResult, consoleVerifyReporter, verifyServices } from "./verifier";
 
@@ -17,6 +19,10 @@ export interface VerifyCliDeps {
   readonly createClients?: (region: string | undefined) => Pick<VerifyDeps, "ecs" | "elb">;
   /** Runs the checks. @default {@link verifyServices} */
   readonly run?: (services: readonly ServiceTarget[], options: VerifyOptions, deps: VerifyDeps) => Promise<VerifyResult>;
+  /** Builds the CloudWatch Logs client the job report reads each job's last run with. @default new CloudWatchLogsClient */
+  readonly createLogsClient?: (region: string | undefined) => CloudWatchLogsClient;
+  /** Reports the jobs' last runs. @default {@link reportJobs} */
+  readonly runJobs?: (jobs: readonly JobTarget[], deps: JobReportDeps) => Promise<JobReport[]>;
   /** Output of the checks. @default {@link consoleVerifyReporter} */
   readonly reporter?: VerifyReporter;
   /** Help: standard output. @default process.stdout */
@@ -34,6 +40,9 @@ interface RawOptions {
   imageTag?: string;
   imageDigest?: string;
   service?: string[];
+  job?: string[];
+  /** false with --no-jobs. */
+  jobs: boolean;
   region?: string;
   healthTimeout: number;
   requestTimeout: number;
@@ -53,13 +62,21 @@ there first) and checks, for every service of the environment or those named wit
                  services without a target group skip this
   health check   GET <health_check_url> answers 200 (timeout per request, retries with backoff up to
                  --health-timeout); services without a health check URL skip this
+and, from the "jobs" output, each scheduled job's last run (all jobs, or those named with --job; none when only
+--service is given, or with --no-jobs): the newest log stream of its log group and the closing line its container
+printed there (exit code, duration); a non-zero exit or a run that ended without that line fails, a job that never
+ran is noted. The deploy workflow verifies with --no-jobs: a job has its own failure rule and alarm, and right after
+a deploy it has usually not run the new release yet, so an earlier failed run must not block the release that fixes
+it.
 Every failure says what it saw. Needs ecs:DescribeServices, ecs:DescribeTaskDefinition, ecs:ListTasks,
-ecs:DescribeTasks and elasticloadbalancing:DescribeTargetHealth.
+ecs:DescribeTasks, elasticloadbalancing:DescribeTargetHealth, logs:DescribeLogStreams and logs:GetLogEvents.
 
 Examples:
   npm run verify -- --stack whcsites-staging
   npm run verify -- --stack whcsites-production --image-digest sha256:<64 hex digits>
   npm run verify -- --stack whcsites-production --service api --service admin
+  npm run verify -- --stack whcsites-kinds --job nightly-cleanup
+  npm run verify -- --stack whcsites-staging --no-jobs --image-digest sha256:<64 hex digits>     (deploy.yml)
 
 Exit codes:
   0  every check passed
@@ -79,6 +96,8 @@ export function buildProgram(writeOut: (s: string) => void, writeErr: (s: string
     .addOption(new Option("--image-digest <digest>", "expect the release image's repository at this digest (sha256:<64 hex digits>, the release just deployed)").argParser(digestOption).conflicts("imageTag"))
     .addOption(new Option("--image-tag <tag>", "expect the release image's repository at this tag (an environment file without a digest)").argParser(tagOption))
     .option("--service <names...>", "only these services (names of the services output; repeat, or comma-separate)")
+    .option("--job <names...>", "only these scheduled jobs' last runs (names of the jobs output; repeat, or comma-separate)")
+    .addOption(new Option("--no-jobs", "services only: skip the scheduled jobs' last runs (what a deploy checks)").conflicts("job"))
     .option("--region <region>", "AWS region (default: the stack's migration output, else AWS_REGION / profile)")
     .addOption(new Option("--health-timeout <duration>", "keep retrying the health check URL this long").argParser(durationOption).default(60_000, "60s"))
     .addOption(new Option("--request-timeout <duration>", "give up on one health check request after this long").argParser(durationOption).default(5_000, "5s"))
@@ -146,14 +165,17 @@ export async function main(argv: readonly string[], deps: VerifyCliDeps = {}): P
   const o = program.opts<RawOptions>();
   if (o.stack === undefined) return usage("give --stack <name> (for example --stack whcsites-staging)");
   const names = o.service?.flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v.length > 0);
+  const jobNames = o.job?.flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v.length > 0);
 
   let services: ServiceTarget[];
+  let jobs: JobTarget[];
   let options: VerifyOptions;
   let region: string | undefined;
   try {
     const outDir = path.join(deps.projectRoot ?? process.cwd(), "cdktf.out");
     const outputs = await (deps.readOutputs ?? ((stack: string) => readStackOutputs(stack, { outDir })))(o.stack);
     services = selectServices(servicesFromOutput(requireOutput(o.stack, outputs, SERVICES_OUTPUT_NAME), `stack ${o.stack}`), names);
+    jobs = !o.jobs ? [] : selectJobs(jobsFromOutput(outputs[JOBS_OUTPUT_NAME], `stack ${o.stack}`), jobNames, names !== undefined && names.length > 0);
     options = {
       expectedImages: expectedImages(o.stack, outputs, services, { tag: o.imageTag, digest: o.imageDigest }),
       health: { ...deps.health, timeoutMs: o.healthTimeout, requestTimeoutMs: o.requestTimeout },
@@ -167,7 +189,32 @@ export async function main(argv: readonly string[], deps: VerifyCliDeps = {}): P
   reporter.info(`Verifying ${o.stack}${region === undefined ? "" : ` in ${region}`}: ${services.map((s) => `${s.name} (expects ${options.expectedImages?.get(s.name)})`).join(", ")}`);
   const clients = (deps.createClients ?? defaultClients)(region);
   const result = await (deps.run ?? verifyServices)(services, options, { ...clients, reporter });
+  if (jobs.length === 0) return result.exitCode;
+  const logs = (deps.createLogsClient ?? ((r: string | undefined) => new CloudWatchLogsClient({ region: r })))(region);
+  const reports = await (deps.runJobs ?? reportJobs)(jobs, { ecs: clients.ecs, logs, reporter });
+  const failed = reports.filter((r) => r.status === "failed");
+  const errors = reports.filter((r) => r.status === "error");
+  if (failed.length > 0) reporter.error(`FAILED: the last run of ${failed.map((r) => r.job).join(", ")} failed`);
+  else if (errors.length > 0) reporter.error(`UNKNOWN: the last run of ${errors.map((r) => r.job).join(", ")} could not be read`);
+  else reporter.info(`OK: ${reports.length} job(s) reported`);
+  // A failure anywhere wins; then an AWS error anywhere.
+  if (result.exitCode === ExitCode.CheckFailed || failed.length > 0) return ExitCode.CheckFailed;
+  if (result.exitCode === ExitCode.AwsError || errors.length > 0) return ExitCode.AwsError;
   return result.exitCode;
+}
+
+/**
+ * The jobs named, or all of them; none when only services are named (`--service` without `--job`).
+ *
+ * @throws Error naming the unknown names and the jobs the environment has
+ */
+function selectJobs(all: readonly JobTarget[], names: readonly string[] | undefined, servicesNamed: boolean): JobTarget[] {
+  if (names === undefined || names.length === 0) return servicesNamed ? [] : [...all];
+  const unknown = names.filter((n) => !all.some((j) => j.name === n));
+  if (unknown.length > 0) {
+    throw new Error(`--job ${unknown.map((n) => JSON.stringify(n)).join(", ")}: no such job; the environment has ${all.length === 0 ? "no jobs" : all.map((j) => j.name).join(", ")}`);
+  }
+  return [...new Set(names)].map((n) => all.find((j) => j.name === n) as JobTarget);
 }
 
 function defaultClients(region: string | undefined): Pick<VerifyDeps, "ecs" | "elb"> {

@@ -51,13 +51,17 @@ function whenDeployRole(props: Partial<GithubDeployRoleProps> = {}): Deployed {
   const [roleConfig] = Object.values(resources.aws_iam_role) as any[];
   const policies = resources.aws_iam_policy as Record<string, any>;
   // Construct tests synthesize without the stack's readable addresses: find each policy by its name.
-  const statementsOf = (suffix: string) => JSON.parse(Object.values(policies).find((p) => p.name.endsWith(`-github-deploy-${suffix}`)).policy).Statement as PolicyStatementJson[];
+  const statementsOf = (suffix: string) => {
+    const policy = Object.values(policies).find((p) => p.name.endsWith(`-github-deploy-${suffix}`));
+    return policy === undefined ? [] : (JSON.parse(policy.policy).Statement as PolicyStatementJson[]);
+  };
   return {
     synth,
     role: role as GithubDeployRole,
     resources,
     trust: JSON.parse(roleConfig.assume_role_policy),
-    statements: ["network", "services", "roles"].flatMap(statementsOf),
+    // The backup policy exists only with backups.
+    statements: ["network", "services", "roles", "backup"].flatMap(statementsOf),
     boundary: statementsOf("boundary"),
   };
 }
@@ -277,16 +281,29 @@ describe("GithubDeployRole", () => {
     const sid = (id: string) => statements.find((s) => s.Sid === id);
     const vaults = [`arn:aws:backup:eu-west-1:${ACCOUNT}:backup-vault:whcsites-staging-*`, `arn:aws:backup:eu-central-1:${ACCOUNT}:backup-vault:whcsites-staging-*`];
 
-    test("THEN AWS Backup's vaults (in both regions) and restore testing plans are the environment's by name, its EventBridge rules too, and the DR region's key aliases", () => {
+    test("THEN AWS Backup's vaults (in both regions) and restore testing plans are the environment's by name, and the DR region's key aliases; its EventBridge rules are the environment's rules by name, as without backups", () => {
       expect(sid("BackupByName")?.Resource).toEqual([
         ...vaults,
         `arn:aws:backup:eu-west-1:${ACCOUNT}:restore-testing-plan:whcsites_staging_*`,
-        `arn:aws:events:eu-west-1:${ACCOUNT}:rule/whcsites-staging-*`,
         `arn:aws:kms:eu-central-1:${ACCOUNT}:alias/whcsites-staging-*`,
       ]);
       expect(allowing(statements, "backup:DeleteBackupVault").map((s) => s.Sid)).toEqual(["BackupByName", "BackupPlansByTag"]);
       expect(allowing(without.statements, "backup:DeleteBackupVault")).toEqual([]);
-      expect(allowing(without.statements, "events:PutRule")).toEqual([]);
+      expect(allowing(statements, "events:PutRule").map((s) => s.Sid)).toEqual(["OwnByName"]);
+      expect(allowing(without.statements, "events:PutRule").map((s) => s.Sid)).toEqual(["OwnByName"]);
+    });
+
+    test("THEN AWS Backup's statements are a policy of their own, -backup, only with backups", () => {
+      const names = (r: ReturnType<typeof whenDeployRole>) => Object.values(r.resources.aws_iam_policy).map((p) => p.name).sort();
+      expect(names(whenDeployRole({ backupRegion: "eu-central-1" }))).toEqual([
+        "whcsites-staging-github-deploy-backup",
+        "whcsites-staging-github-deploy-boundary",
+        "whcsites-staging-github-deploy-network",
+        "whcsites-staging-github-deploy-roles",
+        "whcsites-staging-github-deploy-services",
+        "whcsites-staging-workload-boundary",
+      ]);
+      expect(names(without)).not.toContain("whcsites-staging-github-deploy-backup");
     });
 
     test("THEN backup plans (generated ids) are created tagged as the environment's and changed only with its tags", () => {
@@ -326,10 +343,10 @@ describe("GithubDeployRole", () => {
       expect(list(without.statements.find((s) => s.Sid === "PassRoles")?.Condition?.StringEquals?.["iam:PassedToService"])).not.toContain("backup.amazonaws.com");
     });
 
-    test("THEN the boundary's ceiling adds AWS Backup, its storage and EventBridge, only with backups", () => {
+    test("THEN the boundary's ceiling adds AWS Backup and its storage only with backups (EventBridge is there for every environment's rules)", () => {
       const services = (all: readonly PolicyStatementJson[]) => list(all.find((s) => s.Sid === "Services")?.Action);
       expect(services(boundary)).toEqual(expect.arrayContaining(["backup:*", "backup-storage:*", "events:*"]));
-      expect(services(without.boundary).filter((a) => /^(backup|backup-storage|events):/.test(a))).toEqual([]);
+      expect(services(without.boundary).filter((a) => /^(backup|backup-storage):/.test(a))).toEqual([]);
     });
 
     test("THEN a service wildcard appears only on resources confined by tag or by the environment's names", () => {

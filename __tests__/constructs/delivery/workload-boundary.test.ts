@@ -86,6 +86,21 @@ describe("WorkloadBoundary", () => {
     });
   });
 
+  describe("GIVEN the longest names, the longest regions, backups, scheduled jobs, ECS Exec, monitoring and two secrets of its own", () => {
+    test("THEN the document still fits IAM's managed policy limit", () => {
+      const secrets = ["registry-credentials-AbCdEf", "shared-api-token-AbCdEf"].map((x) => `arn:aws:secretsmanager:ap-southeast-2:${ACCOUNT}:secret:/shared/production-eu1/${x}`);
+      const { statements } = whenBoundary({
+        naming: new Naming("whcsites", "production-eu1"),
+        region: "ap-southeast-2",
+        backups: { drRegion: "ap-northeast-3" },
+        scheduledJobs: true,
+        workloadSecretArns: secrets,
+      });
+      expect(statements.map((s) => s.Sid)).toEqual(expect.arrayContaining(["BackupKeys", "ScheduledJobsRunTasks"]));
+      expect(JSON.stringify({ Version: "2012-10-17", Statement: statements }).length).toBeLessThanOrEqual(MANAGED_POLICY_MAX_CHARACTERS);
+    });
+  });
+
   describe("GIVEN bad props", () => {
     test.each([
       [{ workloadSecretArns: [`arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:*`] }, "WorkloadBoundary: workloadSecretArns got"],

@@ -9,7 +9,10 @@ import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { ECS_EXEC_ACTIONS, FargateService, FargateServiceProps } from "../../../src/constructs/ecs-service/fargate-service";
+import { FargateService, FargateServiceProps } from "../../../src/constructs/ecs-service/fargate-service";
+import { ECS_EXEC_ACTIONS } from "../../../src/constructs/ecs-service/fargate-task";
+import { ServiceConnectNamespace } from "../../../src/constructs/ecs-service/service-connect-namespace";
+import { ServiceDiscoveryHttpNamespace } from "@cdktf/provider-aws/lib/service-discovery-http-namespace";
 import { plainContainer } from "../../../src/constructs/ecs-service/profiles/container";
 import { POSTGRES_PORT, Rds } from "../../../src/constructs/rds/rds";
 import { PropError } from "../../../src/constructs/shared/validation";
@@ -1049,5 +1052,79 @@ describe("FargateService deployment alarms and rollback detection", () => {
     expect(service.loadBalancerArnSuffix).toMatch(/TOKEN/);
     const worker = build({ route: null, database: false, wire: false });
     expect(worker.service.loadBalancerArnSuffix).toBeUndefined();
+  });
+});
+
+describe("FargateService with Service Connect (internal services)", () => {
+  /** An internal service "pricing" exposed as http://pricing:8080, and the api calling it, as the stack wires them. */
+  function connected(expose: { name: string; port: number } = { name: "pricing", port: 8080 }): Built {
+    return build({
+      service: { serviceConnect: undefined },
+      extra: ({ stack, service: api, naming, cluster, network }) => {
+        const namespace = new ServiceConnectNamespace(stack, "service_connect", { naming });
+        (api as unknown as { resource: EcsService }).resource.putServiceConnectConfiguration({ enabled: true, namespace: namespace.namespaceArn });
+        const pricing = new FargateService(cluster, "pricing", {
+          naming,
+          cluster,
+          network,
+          image: "ghcr.io/whc-example/whcsites-pricing:0.3.0",
+          cpu: 256,
+          memoryMiB: 512,
+          desiredCount: 1,
+          port: 8080,
+          serviceConnect: { namespace, expose },
+        });
+        api.allowTo(pricing, 8080);
+        pricing.allowFrom(api, 8080);
+      },
+    });
+  }
+
+  test("GIVEN an exposed service WHEN synthesized THEN it serves its named port under its name in the namespace, with the proxy's logs in its log group, and has no target group", () => {
+    // GIVEN / WHEN
+    const { synth, resources, containerOf } = connected();
+    // THEN
+    expect(synth).toHaveResourceWithProperties(ServiceDiscoveryHttpNamespace, { name: "whcsites-staging" });
+    expect(resources.aws_ecs_service.service_pricing.service_connect_configuration).toEqual({
+      enabled: true,
+      namespace: "${aws_service_discovery_http_namespace.service_connect.arn}",
+      log_configuration: {
+        log_driver: "awslogs",
+        options: { "awslogs-group": "${aws_cloudwatch_log_group.service_pricing_log_group.name}", "awslogs-region": "eu-west-1", "awslogs-stream-prefix": "service-connect" },
+      },
+      service: [{ port_name: "http", discovery_name: "pricing", client_alias: { port: 8080, dns_name: "pricing" } }],
+    });
+    expect(containerOf("pricing").portMappings).toEqual([{ containerPort: 8080, protocol: "tcp", name: "http", appProtocol: "http" }]);
+    expect(resources.aws_lb_target_group.service_pricing_target_group).toBeUndefined();
+    expect(resources.aws_ecs_service.service_pricing.load_balancer).toBeUndefined();
+  });
+
+  test("GIVEN the api calling pricing WHEN wired THEN the only rules between them are the api's egress to pricing and pricing's ingress from the api, on the container port", () => {
+    // GIVEN / WHEN
+    const { resources } = connected();
+    // THEN
+    const between = (type: string) =>
+      resourcesOf(resources, type)
+        .filter(([, rule]) => [rule.security_group_id, rule.referenced_security_group_id].every((id) => String(id ?? "").includes("aws_security_group.service_")))
+        .map(([address, rule]) => [address, rule.security_group_id, rule.referenced_security_group_id, rule.from_port]);
+    expect(between("aws_vpc_security_group_egress_rule")).toEqual([
+      ["service_api_to_service_pricing_8080", "${aws_security_group.service_api_security_group.id}", "${aws_security_group.service_pricing_security_group.id}", 8080],
+    ]);
+    expect(between("aws_vpc_security_group_ingress_rule")).toEqual([
+      ["service_pricing_from_service_api_8080", "${aws_security_group.service_pricing_security_group.id}", "${aws_security_group.service_api_security_group.id}", 8080],
+    ]);
+  });
+
+  test("GIVEN a service without Service Connect WHEN synthesized THEN its port mapping has no name (its task definition is unchanged)", () => {
+    const { container, resources } = build();
+    expect(container.portMappings).toEqual([{ containerPort: 4000, protocol: "tcp" }]);
+    expect(resources.aws_ecs_service.service_api.service_connect_configuration).toBeUndefined();
+  });
+
+  test.each<[string, { name: string; port: number }, RegExp]>([
+    ["a name that is no DNS label", { name: "Pricing_Service", port: 8080 }, /^FargateService: serviceConnect\.expose\.name got "Pricing_Service"; allowed: lower-case letters, digits and single hyphens/],
+    ["a port out of range", { name: "pricing", port: 70000 }, /^FargateService: serviceConnect\.expose\.port got 70000; allowed: an integer from 1 to 65535/],
+  ])("GIVEN %s WHEN built THEN it is refused", (_title, expose, message) => {
+    expect(() => connected(expose)).toThrow(message);
   });
 });

@@ -234,6 +234,53 @@ describe("Network", () => {
     });
   });
 
+  describe("GIVEN the database tier's network ACL", () => {
+    // WHEN nothing opens it, and WHEN the database's port is opened (twice: the second call adds nothing)
+    const closed = synthNetwork();
+    const stack = new ReadableStack(Testing.app(), "test");
+    const network = new Network(stack, "network", { naming: new Naming("whcsites", "production"), cidrBlock: "10.0.0.0/16", availabilityZones: ZONES, region: "eu-west-1" });
+    network.allowDatabaseTierPort(5432);
+    network.allowDatabaseTierPort(5432);
+    const open = JSON.parse(Testing.synth(stack)) as { resource: Block };
+    const rulesOf = (resources: Block) => Object.entries(resources.aws_network_acl_rule ?? {});
+
+    it("THEN the database subnets, and only they, get an ACL of their own that admits nothing until a port is opened", () => {
+      expect(closed.resources.aws_network_acl).toEqual({
+        network_database_acl: { vpc_id: ref("aws_vpc.network"), subnet_ids: ["a", "b", "c"].map((l) => ref(`aws_subnet.network_database_${l}`)) },
+      });
+      expect(rulesOf(closed.resources)).toEqual([]);
+      expect(resolve(closed.stack, closed.network.databaseNetworkAclId)).toBe(ref("aws_network_acl.network_database_acl"));
+    });
+
+    it("THEN an opened port admits TCP on it from each private subnet, and lets the answers back to their ephemeral ports, nothing else", () => {
+      const rules = Object.fromEntries(rulesOf(open.resource));
+      const privateCidrs = ["10.0.64.0/21", "10.0.72.0/21", "10.0.80.0/21"];
+      expect(Object.keys(rules).sort()).toEqual([
+        ...["a", "b", "c"].map((l) => `network_database_acl_in_5432_from_private_${l}`),
+        ...["a", "b", "c"].map((l) => `network_database_acl_out_to_private_${l}`),
+      ]);
+      ["a", "b", "c"].forEach((l, i) => {
+        const common = { network_acl_id: ref("aws_network_acl.network_database_acl"), protocol: "tcp", rule_action: "allow", cidr_block: privateCidrs[i], rule_number: 100 + i };
+        expect(rules[`network_database_acl_in_5432_from_private_${l}`]).toEqual({ ...common, egress: false, from_port: 5432, to_port: 5432 });
+        expect(rules[`network_database_acl_out_to_private_${l}`]).toEqual({ ...common, egress: true, from_port: 1024, to_port: 65535 });
+      });
+      // no rule names a public subnet or the internet
+      expect(Object.values(rules).every((r) => privateCidrs.includes(r.cidr_block as string))).toBe(true);
+    });
+
+    it("THEN a second port gets rules numbered after the first's, so the first's are never renumbered", () => {
+      network.allowDatabaseTierPort(6432);
+      const rules = (JSON.parse(Testing.synth(stack)) as { resource: Block }).resource.aws_network_acl_rule;
+      expect(rules.network_database_acl_in_5432_from_private_a.rule_number).toBe(100);
+      expect(rules.network_database_acl_in_6432_from_private_c).toMatchObject({ rule_number: 112, from_port: 6432, to_port: 6432, egress: false });
+      expect(Object.keys(rules).filter((k) => k.includes("_out_"))).toHaveLength(3);
+    });
+
+    it("THEN a port outside 1-65535 is refused", () => {
+      expect(() => network.allowDatabaseTierPort(0)).toThrow(/allowDatabaseTierPort port/);
+    });
+  });
+
   describe("GIVEN a single NAT gateway (staging)", () => {
     // WHEN
     const s = synthNetwork({ naming: new Naming("whcsites", "staging"), natGateways: "single" });

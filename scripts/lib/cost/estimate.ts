@@ -3,6 +3,7 @@
  * (scripts/lib/cost/prices.ts), under stated assumptions for what depends on traffic. Resource types it does not
  * know are listed as not estimated, never silently left out when they are known to cost by use.
  */
+import { parseScheduleExpression, runsPerMonth } from "../../../src/domain/schedule-expression";
 import type { PriceTable } from "./prices";
 import type { StackJson } from "../stack/stack-json";
 import { asList, referenceIn, referencesIn, StackResource, StackResources } from "../stack/stack-references";
@@ -80,6 +81,9 @@ const USAGE_PRICED: Readonly<Record<string, string>> = {
   aws_flow_log: "flow log delivery (counted in the log ingestion assumption when it goes to CloudWatch Logs)",
   aws_ecs_cluster: "Container Insights metrics",
   aws_secretsmanager_secret_version: "Secrets Manager API calls ($0.05 per 10,000)",
+  aws_scheduler_schedule: "EventBridge Scheduler invocations (the first 14 million a month are free)",
+  aws_sqs_queue: "SQS requests (a dead-letter queue gets a message per run that could not start)",
+  aws_service_discovery_http_namespace: "Cloud Map registered instances and API calls (Service Connect registers each task of an exposed service)",
 };
 
 const money = (n: number): string => (n >= 0.1 ? n.toFixed(2) : n.toPrecision(2));
@@ -175,6 +179,38 @@ export function estimateStack(stackName: string, stack: StackJson, table: PriceT
       const max = Number(scaling.body.max_capacity);
       notes.push(`${service.address}: ${desired} task(s) as synthesized; autoscaling may run ${String(scaling.body.min_capacity)}-${max} (up to ${money(max * perTaskHour * h * factor)} USD/month)`);
     }
+  }
+
+  // ── scheduled jobs: an upper bound, every run taking its whole time limit ──
+  for (const schedule of r.ofType("aws_scheduler_schedule")) {
+    const ecs = ((schedule.body.target as Record<string, unknown> | undefined)?.ecs_parameters ?? undefined) as Record<string, unknown> | undefined;
+    const task = r.get(referenceIn(ecs?.task_definition_arn));
+    if (task === undefined) continue;
+    const expression = parseScheduleExpression(String(schedule.body.schedule_expression));
+    const limitSeconds = containerTimeLimitSeconds(task.body.container_definitions);
+    const arch = String((task.body.runtime_platform as Record<string, unknown> | undefined)?.cpu_architecture ?? "X86_64");
+    const vcpuPrice = p.fargateVcpuHour[arch];
+    const gbPrice = p.fargateGbHour[arch];
+    if (!expression.ok || limitSeconds === undefined) {
+      notes.push(`${schedule.address}: not estimated (${!expression.ok ? `schedule ${String(schedule.body.schedule_expression)}: ${expression.problem}` : "its task has no time limit (timeout) to bound a run"})`);
+      continue;
+    }
+    if (vcpuPrice === undefined || gbPrice === undefined) {
+      missing.push(`${table.file}: prices.fargateVcpuHour/fargateGbHour.${arch}: no price for ${task.address}'s CPU architecture ${arch}; priced: ${Object.keys(p.fargateVcpuHour).join(", ")}`);
+      continue;
+    }
+    const vcpu = Number(task.body.cpu) / 1024;
+    const gb = Number(task.body.memory) / 1024;
+    const paused = schedule.body.state === "DISABLED";
+    const runs = paused ? 0 : runsPerMonth(expression.value);
+    const hours = limitSeconds / 3600;
+    add(
+      `Fargate job ${String(schedule.body.name)}${paused ? " (paused)" : ""}, at most`,
+      `${round2(runs)} runs × ${round2(hours * 60)} min limit × (${vcpu} vCPU × ${unit(vcpuPrice)} + ${gb} GB × ${unit(gbPrice)})/h`,
+      runs * hours * (vcpu * vcpuPrice + gb * gbPrice),
+      [schedule.address, task.address],
+    );
+    notes.push(`${schedule.address}: an upper bound (every run taking its ${round2(hours * 60)}-minute limit; ${String(schedule.body.schedule_expression)} runs ${round2(runs)} times in an average month)`);
   }
 
   // ── database ──
@@ -325,4 +361,24 @@ export function formatEstimate(e: StackEstimate, table: PriceTable): string[] {
     ...e.notes.map((n) => `  note: ${n}`),
     ...(e.notEstimated.length > 0 ? [`  not estimated (priced by use): ${e.notEstimated.join("; ")}`] : []),
   ];
+}
+
+/**
+ * Seconds a task's container may run: the `timeout -k <kill> <limit>` its command runs under (a scheduled job's and the
+ * migration's container time limit), anywhere in the command; undefined without one.
+ */
+export function containerTimeLimitSeconds(containerDefinitions: unknown): number | undefined {
+  let parsed: unknown;
+  try {
+    parsed = typeof containerDefinitions === "string" ? JSON.parse(containerDefinitions) : containerDefinitions;
+  } catch {
+    return undefined;
+  }
+  const command = Array.isArray(parsed) ? ((parsed[0] as { command?: unknown } | undefined)?.command ?? []) : [];
+  const argv = Array.isArray(command) ? command.map(String) : [];
+  const at = argv.indexOf("timeout");
+  if (at < 0) return undefined;
+  const rest = argv.slice(at + 1);
+  const limit = rest[0] === "-k" ? rest[2] : rest[0];
+  return limit !== undefined && /^\d+$/.test(limit) ? Number(limit) : undefined;
 }

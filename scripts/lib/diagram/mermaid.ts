@@ -117,6 +117,14 @@ const TIER_TITLES: Readonly<Record<Tier, string>> = {
 const str = (v: unknown): string => (v === undefined || v === null ? "" : String(v));
 const listText = (values: unknown): string => (Array.isArray(values) ? values.map(str).join(", ") : str(values));
 
+/** `http://<name>:<port>` of a service that Service Connect exposes (its client alias), else undefined. */
+function internalUrlOf(service: StackResource): string | undefined {
+  const connect = asList(service.body.service_connect_configuration)[0];
+  const exposed = asList(connect?.service as never)[0] as Record<string, unknown> | undefined;
+  const alias = asList(exposed?.client_alias as never)[0] as Record<string, unknown> | undefined;
+  return alias === undefined ? undefined : `http://${str(alias.dns_name)}:${str(alias.port)}`;
+}
+
 /** Builds the diagram of one environment stack (a stack without a VPC gives a diagram of what it has). */
 export function buildDiagram(stack: StackJson): string {
   const r = new StackResources(stack);
@@ -337,6 +345,7 @@ export function buildDiagram(stack: StackJson): string {
   };
 
   const taskDefinitionsOfServices = new Set<string>();
+  const serviceGroupsById = new Map<string, ReadonlySet<string>>();
   for (const service of r.ofType("aws_ecs_service")) {
     const network = (service.body.network_configuration ?? {}) as Record<string, unknown>;
     const serviceSubnets = referencesIn(network.subnets);
@@ -347,9 +356,15 @@ export function buildDiagram(stack: StackJson): string {
     const strategy = asList(service.body.capacity_provider_strategy).map((s) => str(s.capacity_provider)).join("+") || str(service.body.launch_type || "FARGATE");
     const size = task !== undefined ? `${Number(task.body.cpu) / 1024} vCPU, ${Number(task.body.memory) / 1024} GB` : "";
     const tiers = tierOfSubnets(serviceSubnets);
+    const exposed = internalUrlOf(service);
     const id = g.node(
       service.address,
-      [service.address, `${str(service.body.name)} · ${str(service.body.desired_count)} task(s) · ${size} · ${strategy}`, `${task?.address ?? "?"}${tiers !== undefined ? ` · ${serviceSubnets.length} ${tiers} subnets` : ""}`],
+      [
+        service.address,
+        `${str(service.body.name)} · ${str(service.body.desired_count)} task(s) · ${size} · ${strategy}`,
+        `${task?.address ?? "?"}${tiers !== undefined ? ` · ${serviceSubnets.length} ${tiers} subnets` : ""}`,
+        ...(exposed !== undefined ? [`internal service: ${exposed} (Service Connect)`] : []),
+      ],
       "box",
       clusterGroup,
     );
@@ -359,6 +374,7 @@ export function buildDiagram(stack: StackJson): string {
     }
     linkSecrets(id, task);
     const serviceGroups = securityGroupsOf(network.security_groups);
+    serviceGroupsById.set(id, serviceGroups);
     const out = egress.filter((rule) => serviceGroups.has(referenceIn(rule.body.security_group_id) ?? "") && rule.body.cidr_ipv4 === "0.0.0.0/0");
     const ports = [...new Set(out.map((rule) => `${str(rule.body.ip_protocol).toUpperCase()} ${str(rule.body.from_port)}`))];
     if (ports.length > 0) g.edge(id, internet, `out ${ports.join(", ")}${tiers === "private" ? " via NAT" : ""}`);
@@ -367,15 +383,67 @@ export function buildDiagram(stack: StackJson): string {
       if (ports !== undefined) g.edge(id, db.id, ports);
     }
   }
-  // One-off task definitions (the migration task) and what runs them (the deploy gate)
+  // Calls between services: where rules on both sides allow them (the declared calls to internal services)
+  const internalUrls = new Map(r.ofType("aws_ecs_service").map((service) => [idOf(service.address), internalUrlOf(service)]));
+  for (const [caller, callerGroups] of serviceGroupsById) {
+    for (const [callee, calleeGroups] of serviceGroupsById) {
+      const ports = caller === callee ? undefined : allowed(callerGroups, calleeGroups);
+      const url = internalUrls.get(callee);
+      if (ports !== undefined) g.edge(caller, callee, `${ports}${url !== undefined ? ` · calls ${url}` : ""}`);
+    }
+  }
+
+  // Scheduled jobs: the schedule, the task it starts, its dead letters and the rule on its failed runs
+  const scheduledTasks = new Map<string, string>(); // task definition address -> schedule node
+  for (const schedule of r.ofType("aws_scheduler_schedule")) {
+    const target = (schedule.body.target ?? {}) as Record<string, unknown>;
+    const ecs = (target.ecs_parameters ?? {}) as Record<string, unknown>;
+    const task = referenceIn(ecs.task_definition_arn);
+    const timezone = str(schedule.body.schedule_expression_timezone);
+    const state = str(schedule.body.state) === "DISABLED" ? " · PAUSED" : "";
+    const id = g.node(schedule.address, [schedule.address, `schedule ${str(schedule.body.schedule_expression)}${timezone !== "" && timezone !== "UTC" ? ` ${timezone}` : ""}${state}`], "hexagon");
+    if (task !== undefined) scheduledTasks.set(task, id);
+    const queue = r.get(referenceIn((target.dead_letter_config as Record<string, unknown> | undefined)?.arn));
+    if (queue !== undefined) {
+      const encrypted = queue.body.sqs_managed_sse_enabled === true ? "SSE-SQS" : queue.body.kms_master_key_id !== undefined ? "KMS" : "NOT encrypted";
+      g.edge(id, g.node(queue.address, [queue.address, `dead letters: runs it could not start · ${encrypted}`], "round"), "could not start", true);
+    }
+  }
+
+  // One-off task definitions (the migration task) and what runs them (the deploy gate, a schedule)
   for (const task of r.ofType("aws_ecs_task_definition").filter((t) => !taskDefinitionsOfServices.has(t.address))) {
     const containers = parseJsonAttribute(task.body.container_definitions);
-    const full = Array.isArray(containers) ? asList((containers[0] as Record<string, unknown>)?.command as never).map(String).join(" ") : "";
+    const argv = Array.isArray(containers) ? asList((containers[0] as Record<string, unknown>)?.command as never).map(String) : [];
+    const schedule = scheduledTasks.get(task.address);
+    // A job's command runs inside the job's shell (sh -c <script> <name> timeout ...): show what it runs.
+    const full = (schedule !== undefined && argv[0] === "sh" && argv[1] === "-c" ? argv.slice(4) : argv).join(" ");
     // A shell script is the task's source, not its label.
     const command = full.length > 100 ? `${full.slice(0, 97)}...` : full;
     const cluster = r.ofType("aws_ecs_cluster")[0];
-    const id = g.node(task.address, [task.address, `one-off task · family ${str(task.body.family)}${command !== "" ? ` · ${command}` : ""}`], "round", cluster !== undefined ? g.group(cluster.address, `${cluster.address} · ${str(cluster.body.name)}`) : undefined);
+    const kind = schedule !== undefined ? "scheduled job task" : "one-off task";
+    const id = g.node(task.address, [task.address, `${kind} · family ${str(task.body.family)}${command !== "" ? ` · ${command}` : ""}`], "round", cluster !== undefined ? g.group(cluster.address, `${cluster.address} · ${str(cluster.body.name)}`) : undefined);
     linkSecrets(id, task);
+    if (schedule !== undefined) {
+      g.edge(schedule, id, "starts (RunTask)");
+      const scheduleBody = r.ofType("aws_scheduler_schedule").find((x) => idOf(x.address) === schedule)?.body;
+      const network = (((scheduleBody?.target as Record<string, unknown> | undefined)?.ecs_parameters as Record<string, unknown> | undefined)?.network_configuration ?? {}) as Record<string, unknown>;
+      const jobGroups = securityGroupsOf(network.security_groups);
+      const out = egress.filter((rule) => jobGroups.has(referenceIn(rule.body.security_group_id) ?? "") && rule.body.cidr_ipv4 === "0.0.0.0/0");
+      const ports = [...new Set(out.map((rule) => `${str(rule.body.ip_protocol).toUpperCase()} ${str(rule.body.from_port)}`))];
+      if (ports.length > 0) g.edge(id, internet, `out ${ports.join(", ")}${tierOfSubnets(referencesIn(network.subnets)) === "private" ? " via NAT" : ""}`);
+      for (const db of databases) {
+        const dbPorts = allowed(jobGroups, db.securityGroups);
+        if (dbPorts !== undefined) g.edge(id, db.id, dbPorts);
+      }
+      for (const rule of r.ofType("aws_cloudwatch_event_rule").filter((x) => String(x.body.event_pattern ?? "").includes(`task-definition/${str(task.body.family)}:`))) {
+        const ruleId = g.node(rule.address, [rule.address, "rule: its runs that exited non-zero"], "hexagon");
+        g.edge(id, ruleId, "stopped, exit code ≠ 0", true);
+        for (const notification of r.ofType("aws_cloudwatch_event_target").filter((t) => referenceIn(t.body.rule) === rule.address)) {
+          const topic = referenceIn(notification.body.arn);
+          g.edge(ruleId, g.node(topic ?? notification.address, [topic ?? str(notification.body.arn)], "round"), "notifies", true);
+        }
+      }
+    }
     for (const gate of r.ofType("terraform_data").filter((d) => referencesIn(d.body.triggers_replace ?? d.body.input).includes(task.address))) {
       const gateId = g.node(gate.address, [gate.address, "deploy gate: runs the task before each rollout"], "hexagon");
       g.edge(gateId, id, "runs");
@@ -506,9 +574,9 @@ export function staleDiagrams(root: string, expected: ReadonlyMap<string, string
   const stale: string[] = [];
   for (const [file, content] of expected) {
     const target = path.join(root, file);
-    if (!fs.existsSync(target)) stale.push(`${file}: missing; run \`npm run diagram\` and commit it`);
-    else if (fs.readFileSync(target, "utf8") !== content) stale.push(`${file}: out of date with the synthesized stack; run \`npm run diagram\` and commit it`);
+    if (!fs.existsSync(target)) stale.push(`${file}: missing; run \`npm run refresh\` and commit it`);
+    else if (fs.readFileSync(target, "utf8") !== content) stale.push(`${file}: out of date with the synthesized stack; run \`npm run refresh\` and commit it`);
   }
-  for (const orphan of orphanDiagrams(root, expected)) stale.push(`${orphan}: no environment file writes it any more; run \`npm run diagram\` (it removes it)`);
+  for (const orphan of orphanDiagrams(root, expected)) stale.push(`${orphan}: no environment file writes it any more; run \`npm run refresh\` (it removes it)`);
   return stale;
 }

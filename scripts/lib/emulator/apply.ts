@@ -538,6 +538,13 @@ export async function applyStacks(options: ApplyStacksOptions): Promise<StackApp
               .map(([name]) => `aws_ecs_service.${name}`),
           );
           const servicesBefore = new Map(stateResources(before.stdout).filter((r) => r.type === "aws_ecs_service").map((r) => [r.address, r.values.task_definition]));
+          // A scheduled job's schedule that waits for the gate must keep scheduling the old revision too.
+          const guardedSchedules = new Set(
+            Object.entries((json.resource ?? {}).aws_scheduler_schedule ?? {})
+              .filter(([, body]) => ((body.depends_on ?? []) as string[]).some((d) => gateAddresses.has(d)))
+              .map(([name]) => `aws_scheduler_schedule.${name}`),
+          );
+          const schedulesBefore = new Map(stateResources(before.stdout).filter((r) => guardedSchedules.has(r.address)).map((r) => [r.address, scheduledTaskDefinition(r.values)]));
           // Another release through the one deploy-time input there is, the emergency override.
           const failingTag = `${repository}@sha256:${createHash("sha256").update("failing migration").digest("hex")}`;
           if (controller !== undefined) controller.exitCode = 1;
@@ -565,6 +572,11 @@ export async function applyStacks(options: ApplyStacksOptions): Promise<StackApp
             else notes.push(what);
           }
           if (guarded.size === 0) problems.push("no ECS service depends on the deploy gate, so nothing waits for the migration");
+          for (const [address, taskDefinition] of schedulesBefore) {
+            const now = scheduledTaskDefinition(resourcesAfter.find((r) => r.address === address)?.values);
+            if (now !== taskDefinition) problems.push(`${address} changed the task definition it runs (${String(taskDefinition)} -> ${String(now)}) although the migration failed`);
+            else notes.push(`${address} kept scheduling its task definition`);
+          }
           for (const gate of gates.filter((g) => g.runsRelease)) {
             const migration = resourcesAfter.find((r) => r.address === gate.taskDefinition);
             if (!String(migration?.values.container_definitions ?? "").includes(failingTag)) problems.push(`${gate.taskDefinition} does not run ${failingTag}: the apply stopped before the gate, so the gate was not tested`);
@@ -627,4 +639,10 @@ export async function applyStacks(options: ApplyStacksOptions): Promise<StackApp
   });
   await Promise.all(workers);
   return results;
+}
+
+/** The task definition an `aws_scheduler_schedule` in a state runs (its ECS target's), if any. */
+function scheduledTaskDefinition(values: Record<string, unknown> | undefined): unknown {
+  const target = (values?.target as Array<Record<string, unknown>> | undefined)?.[0];
+  return (target?.ecs_parameters as Array<Record<string, unknown>> | undefined)?.[0]?.task_definition_arn;
 }

@@ -427,10 +427,32 @@ const BUILDERS: Readonly<Record<string, Builder>> = {
     if (testing !== undefined) out.push(arn("backup", `restore-testing-plan:${testing}-{suffix}`));
     return out;
   },
+  scheduler: (req, params, arn) => {
+    const out = strings(params).filter((v) => v.startsWith("arn:") && v.includes(":scheduler:"));
+    const name = str(params, "Name");
+    if (name === undefined) return out;
+    // A schedule group's operations name the group; a schedule's name it within its group (`default` unless given).
+    if (/ScheduleGroup$/.test(req.operation ?? "")) return [...out, arn("scheduler", `schedule-group/${name}`)];
+    return [...out, arn("scheduler", `schedule/${str(params, "GroupName", "groupName") ?? "default"}/${name}`)];
+  },
+  sqs: (_req, params, arn) => {
+    // A queue is named by its URL (<endpoint>/<account>/<name>), or by its name when it is created.
+    const name = str(params, "QueueUrl")?.split("/").pop() ?? str(params, "QueueName");
+    return name === undefined ? [] : [arn("sqs", name)];
+  },
   events: (_req, params, arn) => {
-    const out = strings(params).filter((v) => v.startsWith("arn:") && v.includes(":events:"));
-    const rule = str(params, "Name", "Rule");
-    if (rule !== undefined) out.push(arn("events", `rule/${rule}`));
+    const out = strings(params).filter((v) => v.startsWith("arn:") && v.includes(":events:") && v.includes(":rule/"));
+    const rule = str(params, "Rule", "Name");
+    const bus = str(params, "EventBusName") ?? "default";
+    if (rule !== undefined) out.push(arn("events", bus === "default" ? `rule/${rule}` : `rule/${bus}/${rule}`));
+    return out;
+  },
+  servicediscovery: (req, params, arn) => {
+    const out = strings(params).filter((v) => v.startsWith("arn:") && v.includes(":servicediscovery:"));
+    const id = str(params, "Id", "NamespaceId");
+    if (id !== undefined && id.startsWith("ns-")) out.push(arn("servicediscovery", `namespace/${id}`));
+    // An operation id names no namespace: Cloud Map authorizes GetOperation on any.
+    if (req.operation === "GetOperation") out.push(arn("servicediscovery", "namespace/*"));
     return out;
   },
 };
@@ -480,7 +502,10 @@ const TAG_ON_CREATE: Readonly<Record<string, { action: string; context?: (op: st
   "backup:CreateBackupVault": { action: "backup:TagResource" },
   "backup:CreateBackupPlan": { action: "backup:TagResource" },
   "backup:CreateRestoreTestingPlan": { action: "backup:TagResource" },
+  "scheduler:CreateScheduleGroup": { action: "scheduler:TagResource" },
+  "sqs:CreateQueue": { action: "sqs:TagQueue" },
   "events:PutRule": { action: "events:TagResource" },
+  "servicediscovery:CreateHttpNamespace": { action: "servicediscovery:TagResource" },
 };
 
 /** Roles a call passes to a service (`iam:PassRole` with `iam:PassedToService`), by the parameters that name them. */
@@ -493,6 +518,8 @@ const PASSED_ROLES: Readonly<Record<string, { params: readonly string[]; related
   // Nested members: <structure>.<member>.
   "backup:CreateBackupSelection": { params: ["BackupSelection.IamRoleArn"], service: "backup.amazonaws.com" },
   "backup:CreateRestoreTestingSelection": { params: ["RestoreTestingSelection.IamRoleArn"], service: "backup.amazonaws.com" },
+  "scheduler:CreateSchedule": { params: ["Target.RoleArn"], service: "scheduler.amazonaws.com" },
+  "scheduler:UpdateSchedule": { params: ["Target.RoleArn"], service: "scheduler.amazonaws.com" },
 };
 
 /** Secrets Manager calls that use the secret's KMS key with the caller's permissions, and the KMS action each needs. */
@@ -533,8 +560,9 @@ export const IMPLIED_RULES: readonly ImpliedRule[] = [
     calls: (req, params) => {
       const rule = PASSED_ROLES[`${req.service}:${req.operation}`];
       if (rule === undefined) return [];
-      const member = (path: string): unknown => path.split(".").reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), params);
-      const roles = [...rule.params.map(member), ...(rule.related ?? []).map((r) => req.related?.[r])].filter((v): v is string => typeof v === "string" && v !== "");
+      // A dotted parameter is a field of an object parameter (Scheduler's Target.RoleArn).
+      const param = (path: string): unknown => path.split(".").reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), params);
+      const roles = [...rule.params.map(param), ...(rule.related ?? []).map((r) => req.related?.[r])].filter((v): v is string => typeof v === "string" && v !== "");
       return [...new Set(roles)].map((role) => ({ action: "iam:PassRole", resource: role, context: { "iam:PassedToService": rule.service } }));
     },
   },

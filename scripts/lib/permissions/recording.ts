@@ -67,6 +67,8 @@ const ID_RULES: ReadonlyArray<[RegExp, string]> = [
   [/(:secret:[^"]+?)-[A-Za-z0-9]{6}(?="|$)/g, "$1-{suffix}"],
   [/(:change\/)[A-Z0-9]+\b/g, "$1{id}"],
   [/(:scalable-target\/)[a-z0-9]{36}\b/g, "$1{id}"],
+  // A Cloud Map namespace's id.
+  [/(:namespace\/)ns-[a-z0-9]{16,32}\b/g, "$1ns-{id}"],
   // A database read by its resource id (DbiResourceId), which RDS generates.
   [/(:db:)db-[A-Z0-9]{26}\b/g, "$1db-{resource-id}"],
   // Names Terraform makes unique (name_prefix): a timestamp and a counter.

@@ -327,5 +327,5 @@ export function withSettingsTable(document: string, table: string): string {
 export function staleSettingsTable(document: string, table: string): string | undefined {
   return withSettingsTable(document, table) === document
     ? undefined
-    : `${SETTINGS_DOCUMENT}: the settings table differs from environments/schema.json; run \`npm run docs:settings\` and commit the result`;
+    : `${SETTINGS_DOCUMENT}: the settings table differs from environments/schema.json; run \`npm run refresh\` and commit the result`;
 }

@@ -24,8 +24,11 @@ export const STATEFUL_TYPES: readonly string[] = [
 /** Where the committed lists live. */
 export const ADDRESSES_DIR = path.join(PROJECT_ROOT, "addresses");
 
-/** The command that rewrites the committed lists on purpose. */
-export const UPDATE_COMMAND = "npm run addresses:update";
+/**
+ * The command that rewrites the committed lists on purpose: `npm run refresh`, which rewrites everything generated
+ * (its first step is `npm run addresses:update`, this module's writer).
+ */
+export const UPDATE_COMMAND = "npm run refresh";
 
 /** Contents of addresses/<stack>.json. */
 export interface AddressFile {

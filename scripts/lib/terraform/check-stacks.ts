@@ -33,6 +33,14 @@ export const PROJECT_ROOT = path.resolve(__dirname, "..", "..", "..");
 /** Where working copies and plans live unless told otherwise (gitignored). */
 export const DEFAULT_WORK_DIR = path.join(PROJECT_ROOT, ".tf-check");
 
+/** Where npm test's real-Terraform project keeps its synthesized apps and plans (__tests__/terraform/plan-run.ts). */
+export const TEST_PLANS_DIR = path.join(DEFAULT_WORK_DIR, "jest");
+
+/** npm test's work dir (working copies and plans) for a folder of environment files (`environments`, ...). */
+export function testPlansWorkDir(folderName: string): string {
+  return path.join(TEST_PLANS_DIR, folderName.replace(/[^A-Za-z0-9_.-]+/g, "-"), "work");
+}
+
 /** The CLI configuration the project ships: aws from the filesystem mirror, everything else direct. */
 export const CLI_CONFIG_TEMPLATE = path.join(PROJECT_ROOT, "terraform", "cli.tfrc");
 
@@ -84,6 +92,12 @@ export interface CheckOptions {
    */
   readonly reuse?: boolean;
   /**
+   * With `reuse`: other work dirs whose saved result of the same stack may be reused too, when its working copy is the
+   * same (`npm run preview` reads npm test's plans, .tf-check/jest/<folder>/work). The stack's own work dir first.
+   * @default none
+   */
+  readonly reuseFrom?: readonly string[];
+  /**
    * CLI configuration (provider installation). It must not set `plugin_cache_dir` (see the top of this file).
    * @default terraform/cli.tfrc
    */
@@ -130,6 +144,10 @@ export interface StackResult {
   readonly durationsMs: Readonly<Record<string, number>>;
   /** True when the result was reused from an identical earlier run (see {@link CheckOptions.reuse}). */
   readonly cached: boolean;
+  /** When reused: the work dir whose plan it is (the stack's own, or one of {@link CheckOptions.reuseFrom}). */
+  readonly reusedFrom?: string;
+  /** When `reuse` was asked and the stack was planned again: why no saved result would do. */
+  readonly plannedBecause?: string;
 }
 
 /** Thrown when there is no terraform binary. The CLI decides whether that is a failure (CI) or a skip. */
@@ -346,15 +364,27 @@ async function planStack(ctx: Context, p: Prepared): Promise<StackResult> {
 
 const RESULT_FILE = "check-result.json";
 
-function readCached(p: Prepared): StackResult | undefined {
-  try {
-    const saved = JSON.parse(fs.readFileSync(path.join(p.dir, RESULT_FILE), "utf8")) as { key: string; result: StackResult };
-    if (saved.key !== p.cacheKey || !saved.result.ok) return undefined;
-    if (saved.result.planJsonPath === undefined || !fs.existsSync(saved.result.planJsonPath)) return undefined;
-    return { ...saved.result, cached: true };
-  } catch {
-    return undefined;
+/**
+ * A saved result of the stack whose working copy is the same as this one's, from its own work dir or one of
+ * `others` (each a work dir holding `<stack>/`), or why there is none.
+ */
+function readCached(p: Prepared, others: readonly string[]): { result: StackResult } | { because: string } {
+  let because = "no earlier plan of it";
+  for (const dir of [p.dir, ...others.map((other) => path.join(other, p.stack))]) {
+    let saved: { key: string; result: StackResult };
+    try {
+      saved = JSON.parse(fs.readFileSync(path.join(dir, RESULT_FILE), "utf8")) as { key: string; result: StackResult };
+    } catch {
+      continue;
+    }
+    // The plan beside the result, wherever the work dir is now (a copy of it reuses its plans: the recipe test).
+    const planJsonPath = path.join(dir, "plan.json");
+    if (saved.key !== p.cacheKey) because = "it changed since the last plan";
+    else if (saved.result.ok && fs.existsSync(planJsonPath)) {
+      return { result: { ...saved.result, planJsonPath, cached: true, reusedFrom: path.dirname(dir), plannedBecause: undefined } };
+    }
   }
+  return { because };
 }
 
 /**
@@ -435,17 +465,17 @@ export async function checkStacks(options: CheckOptions): Promise<StackResult[]>
       log(`${name}: SWAPPED ${p.swappedRandom.length} random_* resource(s) or ephemeral block(s) for terraform_data stand-ins (output unknown at plan` +
         `${p.swappedRandom.some((s) => s.sensitive) ? ", kept sensitive" : ""}): ${p.swappedRandom.map((s) => `${s.from} -> ${s.to}`).join(", ")}`);
     }
-    const cached = options.reuse === true ? readCached(p) : undefined;
-    if (cached !== undefined) {
-      log(`${name}: unchanged since the last check; reusing its result`);
-      return cached;
+    const cached = options.reuse === true ? readCached(p, options.reuseFrom ?? []) : undefined;
+    if (cached !== undefined && "result" in cached) {
+      log(`${name}: unchanged since the last check; reusing its result (${cached.result.reusedFrom})`);
+      return cached.result;
     }
     // Outputs of an earlier run must not pass for this run's if a step fails before writing them.
     for (const file of [RESULT_FILE, "plan.json", "tfplan"]) fs.rmSync(path.join(p.dir, file), { force: true });
     const initError = await init(ctx, p);
     if (initError !== undefined) return failure(p, "init", [initError]);
     log(`${name}: init ${p.durationsMs.init} ms`);
-    const result = await planStack(ctx, p);
+    const result = { ...(await planStack(ctx, p)), ...(cached !== undefined && "because" in cached ? { plannedBecause: cached.because } : {}) };
     if (result.ok) fs.writeFileSync(path.join(p.dir, RESULT_FILE), JSON.stringify({ key: p.cacheKey, result }, null, 2));
     log(`${name}: ${result.ok ? `planned ${result.resourceCount} resource(s)` : `FAILED at ${result.failedStep}`} ` +
       `(plan ${p.durationsMs.plan ?? "-"} ms, show ${p.durationsMs.show ?? "-"} ms)`);

@@ -88,7 +88,7 @@ export interface GithubDeployRoleProps {
 // ── policy facts ──
 
 /** The service principals the deploy role may pass the workload's roles to. */
-export const DEPLOY_ROLE_PASSED_TO_SERVICES: readonly string[] = ["ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com", "monitoring.rds.amazonaws.com"];
+export const DEPLOY_ROLE_PASSED_TO_SERVICES: readonly string[] = ["ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com", "monitoring.rds.amazonaws.com", "scheduler.amazonaws.com"];
 
 /** The service-linked roles the deploy role may create (first ECS service, load balancer, database, scaling target). */
 export const DEPLOY_ROLE_SERVICE_LINKED_ROLES: readonly string[] = [
@@ -109,8 +109,8 @@ export const DEPLOY_ROLE_BACKUP_SERVICES = { passedTo: "backup.amazonaws.com", s
  * workflow on another branch or in another file cannot assume it (GitHub's subject customization:
  * {@link GITHUB_SUBJECT_CLAIM_KEYS}).
  *
- * Permissions, in customer managed policies attached to it (`-network`, `-services`, `-roles`: one would exceed IAM's
- * 6,144 characters), confined to the environment wherever AWS allows it:
+ * Permissions, in customer managed policies attached to it (`-network`, `-services`, `-roles`, and with backups
+ * `-backup`: one would exceed IAM's 6,144 characters), confined to the environment wherever AWS allows it:
  * - by name: IAM roles `<app>-<env>-*`, log groups `/<app>/<env>/*`, `/aws/rds/instance/<app>-<env>-*` and
  *   `aws-waf-logs-<app>-<env>`, secrets `/<app>/<env>/*`, the ECS cluster, services, task definitions and tasks, the
  *   load balancer, its listeners and rules, the database and its groups and snapshots, S3 buckets, KMS aliases, SNS
@@ -196,7 +196,14 @@ export class GithubDeployRole extends Construct {
       backupRegion: props.backupRegion,
     };
     this.boundaryArn = s.boundaryArn;
-    const parts: Record<string, PolicyStatementJson[]> = { network: networkStatements(s), services: serviceStatements(s), roles: roleStatements(s) };
+    // With backups, AWS Backup's statements are a fourth policy: with scheduled jobs and Service Connect the services
+    // policy alone nears IAM's limit with the longest names.
+    const parts: Record<string, PolicyStatementJson[]> = {
+      network: networkStatements(s),
+      services: serviceStatements(s),
+      roles: roleStatements(s),
+      ...(s.backupRegion !== undefined ? { backup: backupStatements(s) } : {}),
+    };
     this.statements = Object.values(parts).flat();
     this.boundaryStatements = [...ceilingStatements(s), ...guardrails(s)];
     for (const [part, statements] of [...Object.entries(parts), ["boundary", this.boundaryStatements] as const]) {
@@ -429,6 +436,8 @@ function serviceStatements(s: DeployScope): PolicyStatementJson[] {
         "cloudwatch:DescribeAlarms",
         "kms:ListAliases",
         "secretsmanager:GetRandomPassword",
+        "servicediscovery:GetOperation",
+        "servicediscovery:ListTagsForResource",
       ],
       Resource: "*",
     },
@@ -438,7 +447,7 @@ function serviceStatements(s: DeployScope): PolicyStatementJson[] {
       // GetLogEvents too: the deploy gate streams the migration's output. The default option group is AWS's.
       Sid: "OwnByName",
       Effect: "Allow",
-      Action: ["elasticloadbalancing:*", "ecs:*", "rds:*", "secretsmanager:*", "s3:*", "logs:*", "cloudwatch:*", "sns:*", "wafv2:*", "kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias"],
+      Action: ["elasticloadbalancing:*", "ecs:*", "rds:*", "secretsmanager:*", "s3:*", "logs:*", "cloudwatch:*", "sns:*", "wafv2:*", "scheduler:*", "sqs:*", "events:*", "kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias"],
       Resource: [
         ...["loadbalancer", "listener", "listener-rule"].map((t) => regional(s, "elasticloadbalancing", `${t}/app/${prefix}-*`)),
         ...["cluster", "service", "task-definition", "task"].map((t) => regional(s, "ecs", `${t}/${prefix}-*`)),
@@ -457,7 +466,28 @@ function serviceStatements(s: DeployScope): PolicyStatementJson[] {
         regional(s, "sns", `${prefix}-*`),
         regional(s, "wafv2", `regional/webacl/${prefix}-*/*`),
         regional(s, "kms", `alias/${prefix}-*`),
+        // Scheduled jobs: a schedule group per job and its schedule, the dead-letter queue, the failure rule.
+        regional(s, "scheduler", `schedule-group/${prefix}-*`),
+        regional(s, "scheduler", `schedule/${prefix}-*/*`),
+        regional(s, "sqs", `${prefix}-*`),
+        regional(s, "events", `rule/${prefix}-*`),
       ],
+    },
+    {
+      // The Service Connect namespace has a generated id: created tagged as the environment's, then managed by tag.
+      // Its operations are read by id, without resource-level permissions.
+      Sid: "ServiceConnectNamespace",
+      Effect: "Allow",
+      Action: ["servicediscovery:CreateHttpNamespace", "servicediscovery:TagResource"],
+      Resource: "*",
+      Condition: { StringEquals: tagging(s) },
+    },
+    {
+      Sid: "OwnNamespaces",
+      Effect: "Allow",
+      Action: ["servicediscovery:*"],
+      Resource: regional(s, "servicediscovery", "namespace/*"),
+      Condition: tagged(s),
     },
     {
       // The web ACL is associated with, and looked up from, the environment's load balancer (a resource type of wafv2).
@@ -499,15 +529,14 @@ function serviceStatements(s: DeployScope): PolicyStatementJson[] {
       Resource: regional(s, "kms", "key/*"),
       Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${s.region}.amazonaws.com`, "aws:ResourceTag/environment": s.naming.environment } },
     },
-    ...backupStatements(s),
   ];
 }
 
 /**
  * With backups: AWS Backup's resources of the environment in its region and the DR region. Vaults and restore testing
  * plans by name (`<app>-<env>-*`, `<app>_<env>_*`); backup plans have generated ids, so they are created tagged as the
- * environment's and managed by those tags, and their selections through them. The DR region's key aliases and the
- * failure notifications' EventBridge rules by name.
+ * environment's and managed by those tags, and their selections through them. The DR region's key aliases by name (the
+ * failure notifications' EventBridge rules are the environment's rules, which the services policy owns by name).
  */
 function backupStatements(s: DeployScope): PolicyStatementJson[] {
   if (s.backupRegion === undefined) return [];
@@ -519,11 +548,10 @@ function backupStatements(s: DeployScope): PolicyStatementJson[] {
     {
       Sid: "BackupByName",
       Effect: "Allow",
-      Action: ["backup:*", "events:*", "kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias"],
+      Action: ["backup:*", "kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias"],
       Resource: [
         ...inRegions("backup", `backup-vault:${prefix}-*`),
         regional(s, "backup", `restore-testing-plan:${prefix.replace(/-/g, "_")}_*`),
-        regional(s, "events", `rule/${prefix}-*`),
         `arn:${s.partition}:kms:${s.backupRegion}:${s.accountId}:alias/${prefix}-*`,
       ],
     },
@@ -609,7 +637,7 @@ function ceilingStatements(s: DeployScope): PolicyStatementJson[] {
     {
       Sid: "Services",
       Effect: "Allow",
-      Action: ["ec2", "elasticloadbalancing", "acm", "route53", "ecs", "rds", "secretsmanager", "s3", "logs", "cloudwatch", "sns", "wafv2", "application-autoscaling", "kms", ...(s.backupRegion !== undefined ? ["backup", "backup-storage", "events"] : [])].map((x) => `${x}:*`),
+      Action: ["ec2", "elasticloadbalancing", "acm", "route53", "ecs", "rds", "secretsmanager", "s3", "logs", "cloudwatch", "sns", "wafv2", "application-autoscaling", "kms", "scheduler", "sqs", "events", "servicediscovery", ...(s.backupRegion !== undefined ? ["backup", "backup-storage"] : [])].map((x) => `${x}:*`),
       Resource: "*",
     },
     { Sid: "StateRole", Effect: "Allow", Action: ["sts:AssumeRole"], Resource: s.stateRoleArns.length === 1 ? s.stateRoleArns[0] : [...s.stateRoleArns] },

@@ -43,14 +43,26 @@ export interface WorkloadBoundaryProps {
    * @default none: no backups
    */
   readonly backups?: { readonly drRegion: string };
+  /**
+   * The environment has scheduled jobs: their scheduler roles (`<app>-<env>-<job>-scheduler`, and only those) may run
+   * the environment's task definitions in its cluster, tag the tasks they start, pass the environment's roles to ECS
+   * tasks and write the environment's dead-letter queues.
+   *
+   * @default false
+   */
+  readonly scheduledJobs?: boolean;
 }
 
 /**
  * The permissions boundary of every IAM role an environment's stack creates: the ECS task and execution roles, the RDS
- * monitoring role and the VPC flow logs role. It admits what those roles do at run time and nothing more: write the
- * environment's logs, read the environment's secrets (through Secrets Manager, decrypting with the environment's keys
- * only through it), ECS Exec's channels and RDS enhanced monitoring. No IAM action, no `sts:AssumeRole`, no other
- * environment's secret: a role the deploy role creates can never do more than a workload does.
+ * monitoring role, the VPC flow logs role, the scheduled jobs' scheduler roles and the AWS Backup role. It admits what
+ * those roles do at run time and nothing more: write the environment's logs, read the environment's secrets (through
+ * Secrets Manager, decrypting with the environment's keys only through it), ECS Exec's channels, RDS enhanced
+ * monitoring, with scheduled jobs what a scheduler role does (start the environment's tasks, pass its roles to ECS
+ * tasks, write its dead-letter queues), for the scheduler roles alone, and with backups what AWS Backup does with the
+ * backup role (snapshots of the environment's database, their copies to the DR region, restore tests). No other IAM
+ * action, no `sts:AssumeRole`, no other environment's secret: a role the deploy role creates can never do more than a
+ * workload does.
  *
  * A customer managed policy in the GitHub stack, which an administrator deploys: the deploy role may create and change
  * roles only with this boundary, and may not change the policy.
@@ -86,6 +98,7 @@ export class WorkloadBoundary extends Construct {
       ecsExec: props.ecsExec ?? true,
       enhancedMonitoring: props.enhancedMonitoring ?? true,
       drRegion: props.backups?.drRegion,
+      scheduledJobs: props.scheduledJobs ?? false,
     });
     const document = policyJson(this.statements);
     if (document.length > MANAGED_POLICY_MAX_CHARACTERS) {
@@ -128,6 +141,7 @@ interface WorkloadScope {
   readonly ecsExec: boolean;
   readonly enhancedMonitoring: boolean;
   readonly drRegion?: string;
+  readonly scheduledJobs: boolean;
 }
 
 function workloadStatements(s: WorkloadScope): PolicyStatementJson[] {
@@ -176,6 +190,40 @@ function workloadStatements(s: WorkloadScope): PolicyStatementJson[] {
     });
   }
   if (s.drRegion !== undefined) statements.push(...backupStatements(s, s.drRegion));
+  if (s.scheduledJobs) {
+    // What EventBridge Scheduler does with a job's scheduler role, and only with those roles (by name).
+    const schedulerRoles = { "aws:PrincipalArn": `arn:${s.partition}:iam::${s.accountId}:role/${s.naming.prefix}-*-scheduler` };
+    statements.push(
+      {
+        Sid: "ScheduledJobsRunTasks",
+        Effect: "Allow",
+        Action: ["ecs:RunTask"],
+        Resource: regional("ecs", `task-definition/${s.naming.prefix}-*`),
+        Condition: { ArnLike: { ...schedulerRoles, "ecs:cluster": regional("ecs", `cluster/${s.naming.prefix}-*`) } },
+      },
+      {
+        Sid: "ScheduledJobsTagTasks",
+        Effect: "Allow",
+        Action: ["ecs:TagResource"],
+        Resource: regional("ecs", `task/${s.naming.prefix}-*/*`),
+        Condition: { ArnLike: schedulerRoles, StringEquals: { "ecs:CreateAction": "RunTask" } },
+      },
+      {
+        Sid: "ScheduledJobsPassTaskRoles",
+        Effect: "Allow",
+        Action: ["iam:PassRole"],
+        Resource: `arn:${s.partition}:iam::${s.accountId}:role/${s.naming.prefix}-*`,
+        Condition: { ArnLike: schedulerRoles, StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+      },
+      {
+        Sid: "ScheduledJobsDeadLetters",
+        Effect: "Allow",
+        Action: ["sqs:SendMessage"],
+        Resource: regional("sqs", `${s.naming.prefix}-*`),
+        Condition: { ArnLike: schedulerRoles },
+      },
+    );
+  }
   return statements;
 }
 

@@ -42,6 +42,13 @@ export interface AppContainerOptions {
    * @default none: the container does not listen (a one-off task)
    */
   readonly containerPort?: number;
+  /**
+   * Name of the port mapping, with `appProtocol` http: what ECS Service Connect exposes the port by. Only with
+   * `containerPort`.
+   *
+   * @default none: the port mapping has no name
+   */
+  readonly portName?: string;
   /** CloudWatch log group of the awslogs driver. */
   readonly logGroupName: string;
   /** AWS region of the log group (the awslogs driver requires it). */
@@ -88,7 +95,10 @@ export function appContainerDefinition(options: AppContainerOptions): ContainerD
     environment: sortedPairs(options.environment).map(([name, value]) => ({ name, value: escapeTemplateSequences(value) })),
     secrets: sortedPairs(options.secrets).map(([name, valueFrom]) => ({ name, valueFrom })),
     mountPoints: [{ sourceVolume: TMP_VOLUME_NAME, containerPath: TMP_PATH, readOnly: false }],
-    portMappings: options.containerPort === undefined ? [] : [{ containerPort: options.containerPort, protocol: "tcp" }],
+    portMappings:
+      options.containerPort === undefined
+        ? []
+        : [{ containerPort: options.containerPort, protocol: "tcp", ...(options.portName === undefined ? {} : { name: options.portName, appProtocol: "http" }) }],
     logConfiguration: {
       logDriver: "awslogs",
       options: {

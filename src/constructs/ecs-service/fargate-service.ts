@@ -2,45 +2,28 @@ import { Construct } from "constructs";
 import { dependable, ITerraformDependable, Op, TerraformSelf } from "cdktf";
 import { AppautoscalingPolicy } from "@cdktf/provider-aws/lib/appautoscaling-policy";
 import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-target";
-import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
-import { EcsService } from "@cdktf/provider-aws/lib/ecs-service";
-import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { EcsService, EcsServiceServiceConnectConfiguration } from "@cdktf/provider-aws/lib/ecs-service";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
-import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
-import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { Naming } from "../../core/naming";
-import { CLOUDWATCH_RETENTION_DAYS } from "../../domain/cloudwatch";
 import { tierDefaults } from "../../domain/tier-defaults";
 import { modeledRolloutSecondsPerBatch } from "../../domain/target-groups";
 import type { AlbHealthCheck, AlbRoute, ServiceLoadBalancer } from "../alb/interfaces";
 import type { Cluster } from "./cluster";
-import { appContainerDefinition, containerDefinitionsJson, TMP_VOLUME_NAME } from "./container-definition";
+import { checkFargateTaskProps, CpuArchitecture, FargateTask, FargateTaskProps } from "./fargate-task";
+import type { ServiceConnectNamespace } from "./service-connect-namespace";
 import type { ServiceNetwork } from "../network/interfaces";
 import type { ServiceSecret } from "../secrets/interfaces";
 import { addEgressTo, addIngressFrom, PropChecks, requireInteger, SecurityGroupPeer } from "../shared";
-import { TaskExecutionRole } from "./task-execution-role";
 
-/** CPU architectures Fargate runs Linux tasks on; the image must be built for the one chosen. */
-export type CpuArchitecture = "X86_64" | "ARM64";
+/** The name of the container port mapping that Service Connect exposes. */
+export const SERVICE_CONNECT_PORT_NAME = "http";
 
-const CPU_ARCHITECTURES: readonly CpuArchitecture[] = ["X86_64", "ARM64"];
+/** The awslogs stream prefix of the Service Connect proxy's logs in the service's log group. */
+export const SERVICE_CONNECT_LOG_STREAM_PREFIX = "service-connect";
 
-/**
- * The ECS Exec permissions of the task role: the SSM agent in the container opens its control and data channels to
- * Session Manager. Listed one by one rather than `ssmmessages:*`.
- */
-export const ECS_EXEC_ACTIONS: readonly string[] = [
-  "ssmmessages:CreateControlChannel",
-  "ssmmessages:CreateDataChannel",
-  "ssmmessages:OpenControlChannel",
-  "ssmmessages:OpenDataChannel",
-];
-
-/** ENV_VAR style: upper-case letters, digits and `_`, not starting with a digit. */
-const ENVIRONMENT_NAME = /^[A-Z_][A-Z0-9_]*$/;
 const HEALTH_CHECK_PATH = /^\/[A-Za-z0-9._~/-]*$/;
+/** A Service Connect discovery name and client alias: a DNS label. */
+const SERVICE_CONNECT_NAME = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){0,62}$/;
 
 // ── props ──
 
@@ -74,6 +57,19 @@ export interface ServiceLoadBalancing {
    * @default 1000
    */
   readonly targetRequestsPerTarget?: number;
+}
+
+/** How a service joins ECS Service Connect: the namespace, and the name and port it is reachable by, if any. */
+export interface ServiceConnectSettings {
+  /** The environment's Service Connect namespace. */
+  readonly namespace: ServiceConnectNamespace;
+  /**
+   * The name and port callers use (`http://<name>:<port>`): the Service Connect client alias of the container's
+   * port. The name is the service's discovery name in the namespace.
+   *
+   * @default none: the service only calls others (a Service Connect client)
+   */
+  readonly expose?: { readonly name: string; readonly port: number };
 }
 
 /** Properties of {@link FargateService}. */
@@ -218,6 +214,14 @@ export interface FargateServiceProps {
    */
   readonly loadBalancer?: ServiceLoadBalancing;
   /**
+   * Join ECS Service Connect in `namespace`: the service can call the services exposed there by their names (a
+   * client), and, with `expose`, is reachable as `http://<name>:<port>` from the services that join it. Needs `port`
+   * with `expose`. Admitting callers is separate: `service.allowFrom(caller, port)` and `caller.allowTo(service, port)`.
+   *
+   * @default none: no Service Connect
+   */
+  readonly serviceConnect?: ServiceConnectSettings;
+  /**
    * The 12-digit AWS account id. When given, the task roles can only be assumed by ECS on behalf of this account
    * (aws:SourceAccount and aws:SourceArn conditions, against the confused-deputy problem).
    *
@@ -304,6 +308,12 @@ export class FargateService extends Construct implements SecurityGroupPeer {
   public readonly rolloutSecondsPerBatch?: number;
   /** The health check path of the target group, behind the load balancer. */
   public readonly healthCheckPath?: string;
+  /** The name callers reach the service by through Service Connect (`http://<name>:<port>`), when it is exposed. */
+  public readonly serviceConnectName?: string;
+  /** The port callers reach the service on through Service Connect, when it is exposed. */
+  public readonly serviceConnectPort?: number;
+  /** The task the service runs: task definition, roles, log group, security group. */
+  public readonly task: FargateTask;
   /** The `aws_ecs_service` resource; prefer {@link FargateService.addDependency} to changing it. */
   public readonly resource: EcsService;
   private readonly prerequisites: ITerraformDependable[] = [];
@@ -314,18 +324,12 @@ export class FargateService extends Construct implements SecurityGroupPeer {
     const production = props.production ?? false;
     const defaults = tierDefaults(production);
     const name = props.name ?? id;
-    const cpuArchitecture = props.cpuArchitecture ?? "X86_64";
     const fargateSpot = props.fargateSpot ?? false;
-    const enableExecuteCommand = props.enableExecuteCommand ?? defaults.enableExecuteCommand;
-    const readonlyRootFilesystem = props.readonlyRootFilesystem ?? !enableExecuteCommand;
-    const logRetentionDays = props.logRetentionDays ?? defaults.logRetentionDays;
     const targetCpuPercent = props.targetCpuPercent ?? 60;
-    const stopTimeoutSeconds = props.stopTimeoutSeconds ?? 30;
     const minCount = props.minCount ?? props.desiredCount;
     const maxCount = props.maxCount ?? Math.max(props.desiredCount * 2, minCount);
-    const environment = props.environment ?? {};
-    const secrets = props.secrets ?? {};
     const lb = props.loadBalancer;
+    const expose = props.serviceConnect?.expose;
     const healthCheck = {
       path: lb?.healthCheck?.path ?? "/healthz",
       intervalSeconds: lb?.healthCheck?.intervalSeconds ?? 10,
@@ -336,17 +340,43 @@ export class FargateService extends Construct implements SecurityGroupPeer {
     const deregistrationDelaySeconds = lb?.deregistrationDelaySeconds ?? 30;
     const healthCheckGracePeriodSeconds = lb?.healthCheckGracePeriodSeconds ?? 60;
     const targetRequestsPerTarget = lb?.targetRequestsPerTarget ?? 1000;
+    // What the task is; the service only decides how it runs.
+    const taskProps: FargateTaskProps = {
+      naming: props.naming,
+      name,
+      containerName: id,
+      network: props.network,
+      securityGroupDescription:
+        lb === undefined
+          ? "ECS tasks: no ingress, egress to HTTPS and named peers only"
+          : "ECS tasks: ingress from the load balancer, egress to HTTPS and named peers only",
+      image: props.image,
+      command: props.command,
+      cpu: props.cpu,
+      memoryMiB: props.memoryMiB,
+      cpuArchitecture: props.cpuArchitecture,
+      port: props.port,
+      portName: expose === undefined || props.port === undefined ? undefined : SERVICE_CONNECT_PORT_NAME,
+      environment: props.environment,
+      secrets: props.secrets,
+      secretsKmsKeyArn: props.secretsKmsKeyArn,
+      dockerLabels: props.dockerLabels,
+      repositoryCredentialsArn: props.repositoryCredentialsArn,
+      enableExecuteCommand: props.enableExecuteCommand ?? defaults.enableExecuteCommand,
+      executeCommandLogGroupArn: props.cluster.executeCommandLogGroupArn,
+      readonlyRootFilesystem: props.readonlyRootFilesystem,
+      logRetentionDays: props.logRetentionDays,
+      // A CloudWatch Logs slowdown must not stall the application.
+      logMode: "non-blocking",
+      stopTimeoutSeconds: props.stopTimeoutSeconds,
+      production,
+      accountId: props.accountId,
+      permissionsBoundaryArn: props.permissionsBoundaryArn,
+    };
 
     // ── validation ──
     const checks = new PropChecks("FargateService");
-    checks.expect(/^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/.test(name), "name", name, "lower-case letters, digits and single hyphens, starting with a letter");
-    checks.imageReference("image", props.image);
-    if (props.command !== undefined) {
-      checks.expect(props.command.length > 0 && props.command.every((arg) => typeof arg === "string" && arg.length > 0), "command", props.command,
-        'a non-empty list of non-empty strings, such as ["/app/bin/server"]');
-    }
-    checks.fargateSize(props.cpu, props.memoryMiB);
-    checks.oneOf("cpuArchitecture", cpuArchitecture, CPU_ARCHITECTURES);
+    checkFargateTaskProps(checks, taskProps);
     const fewest = production ? 2 : 1;
     const why = production ? "at least 2 in production (a task per AZ)" : undefined;
     if (checks.integer("maxCount", maxCount, fewest, 5000, why)) {
@@ -360,25 +390,8 @@ export class FargateService extends Construct implements SecurityGroupPeer {
     }
     if (production) {
       checks.expect(!fargateSpot, "fargateSpot", fargateSpot, "false in production (Spot tasks can be reclaimed at two minutes' notice)");
-      checks.expect(!enableExecuteCommand, "enableExecuteCommand", enableExecuteCommand,
-        "false in production (ECS Exec needs a writable root filesystem, and production keeps it read-only)");
     }
-    if (enableExecuteCommand) {
-      checks.expect(readonlyRootFilesystem === false, "readonlyRootFilesystem", readonlyRootFilesystem, "false with enableExecuteCommand (the ECS Exec agent writes to the root filesystem)");
-      checks.expect(props.cluster.executeCommandLogGroupArn !== undefined, "enableExecuteCommand", true,
-        "false, or a cluster with executeCommandLogging (every Exec session is logged)");
-    }
-    if (props.port !== undefined) checks.integer("port", props.port, 1, 65535);
-    for (const [kind, names] of [["environment", Object.keys(environment)], ["secrets", Object.keys(secrets)]] as const) {
-      for (const key of names) checks.expect(ENVIRONMENT_NAME.test(key), `${kind}.${key}`, key, "a variable name: upper-case letters, digits and _, not starting with a digit");
-    }
-    for (const key of Object.keys(environment).filter((k) => k in secrets)) {
-      checks.add(`environment.${key}`, "is also given in secrets; allowed: a variable either plain or secret, not both");
-    }
-    checks.oneOf("logRetentionDays", logRetentionDays, CLOUDWATCH_RETENTION_DAYS);
     checks.integer("targetCpuPercent", targetCpuPercent, 10, 90);
-    checks.integer("stopTimeoutSeconds", stopTimeoutSeconds, 2, 120);
-    checks.accountId("accountId", props.accountId);
     if (lb !== undefined) {
       checks.expect(props.port !== undefined, "port", props.port, "a port with loadBalancer (the target group sends traffic and health checks there)");
       checks.expect(HEALTH_CHECK_PATH.test(healthCheck.path) && healthCheck.path.length <= 1024, "loadBalancer.healthCheck.path", healthCheck.path,
@@ -391,114 +404,45 @@ export class FargateService extends Construct implements SecurityGroupPeer {
       checks.integer("loadBalancer.healthCheckGracePeriodSeconds", healthCheckGracePeriodSeconds, 0, 7200);
       checks.integer("loadBalancer.targetRequestsPerTarget", targetRequestsPerTarget, 1, 1_000_000);
     }
+    if (expose !== undefined) {
+      checks.expect(props.port !== undefined, "port", props.port, "a port with serviceConnect.expose (callers reach the container there)");
+      checks.expect(SERVICE_CONNECT_NAME.test(expose.name), "serviceConnect.expose.name", expose.name,
+        "lower-case letters, digits and single hyphens, starting with a letter, at most 63 (a DNS label callers use)");
+      checks.integer("serviceConnect.expose.port", expose.port, 1, 65535);
+    }
     checks.throwIfAny();
 
-    // ── attributes ──
-    const { naming, network, cluster } = props;
-    const region = network.region;
+    // ── the task ──
+    // The generic piece every Fargate task has, under the transparent id "Default": its resources keep this
+    // construct's addresses (aws_ecs_task_definition.service_api_task_definition).
+    const task = new FargateTask(this, "Default", taskProps);
+    const { cluster, naming } = props;
+    this.task = task;
     this.name = name;
-    this.region = region;
-    this.image = props.image;
-    this.command = props.command === undefined ? undefined : [...props.command];
-    this.port = props.port;
-    this.containerName = id;
-    this.cpuArchitecture = cpuArchitecture;
-    this.stopTimeoutSeconds = stopTimeoutSeconds;
-    this.executeCommandEnabled = enableExecuteCommand;
-    this.readonlyRootFilesystem = readonlyRootFilesystem;
-    this.privateSubnetIds = network.privateSubnetIds;
-    this.repositoryCredentialsArn = props.repositoryCredentialsArn;
+    this.region = task.region;
+    this.image = task.image;
+    this.command = task.command;
+    this.port = task.port;
+    this.containerName = task.containerName;
+    this.cpuArchitecture = task.cpuArchitecture;
+    this.stopTimeoutSeconds = task.stopTimeoutSeconds;
+    this.executeCommandEnabled = task.executeCommandEnabled;
+    this.readonlyRootFilesystem = task.readonlyRootFilesystem;
+    this.privateSubnetIds = task.privateSubnetIds;
+    this.repositoryCredentialsArn = task.repositoryCredentialsArn;
     this.clusterName = cluster.clusterName;
-    this.containerEnvironment = { ...environment };
-    this.containerSecrets = Object.fromEntries(
-      Object.entries(secrets).map(([variable, secret]) => [variable, secret.jsonKey === undefined ? secret.arn : `${secret.arn}:${secret.jsonKey}::`]),
-    );
-
-    // ── logging ──
-    const logGroup = new CloudwatchLogGroup(this, "log_group", { name: naming.path("ecs", name), retentionInDays: logRetentionDays });
-    this.logGroupName = logGroup.name;
-    this.logGroupArn = logGroup.arn;
-
-    // ── iam ──
-    // The execution role starts the task, the task role is the application's own identity.
-    const execution = new TaskExecutionRole(this, "execution_role", {
-      naming,
-      name,
-      description: `ECS starts ${naming.prefix} ${name} tasks with it: its log group and its secrets only`,
-      region,
-      logGroupArn: logGroup.arn,
-      secretArns: [...Object.values(secrets).map((s) => s.arn), ...(props.repositoryCredentialsArn === undefined ? [] : [props.repositoryCredentialsArn])],
-      secretsKmsKeyArn: props.secretsKmsKeyArn,
-      accountId: props.accountId,
-      permissionsBoundaryArn: props.permissionsBoundaryArn,
-    });
-    this.executionRoleArn = execution.roleArn;
-    const trustPolicy = execution.trustPolicy;
-
-    const taskRole = new IamRole(this, "task_role", {
-      name: naming.name([name, "task"], 64),
-      description: `The ${naming.prefix} ${name} application's own identity${enableExecuteCommand ? " (ECS Exec allowed)" : ""}`,
-      assumeRolePolicy: trustPolicy,
-      permissionsBoundary: props.permissionsBoundaryArn,
-    });
-    if (enableExecuteCommand && cluster.executeCommandLogGroupArn !== undefined) {
-      new IamRolePolicy(this, "task_role_exec", {
-        name: "ecs-exec",
-        role: taskRole.name,
-        policy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Sid: "EcsExecSessionChannels",
-              Effect: "Allow",
-              Action: [...ECS_EXEC_ACTIONS],
-              // By AWS design: ssmmessages actions have no resource type, so IAM accepts only "*" for them. Exposure is
-              // bounded by who may call ecs:ExecuteCommand on this cluster, and the statement exists only when exec is on.
-              Resource: "*",
-            },
-            {
-              // The SSM agent checks that the session log group exists before a session starts (a list call).
-              Sid: "EcsExecFindSessionLogGroup",
-              Effect: "Allow",
-              Action: ["logs:DescribeLogGroups"],
-              Resource: "*",
-            },
-            {
-              Sid: "EcsExecWriteSessionLogs",
-              Effect: "Allow",
-              Action: ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
-              Resource: [`${cluster.executeCommandLogGroupArn}:*`],
-            },
-          ],
-        }),
-      });
-    }
-    this.taskRoleArn = taskRole.arn;
-
-    // ── network ──
-    // Security group, egress to HTTPS; ingress only from the load balancer, when there is one.
-    // No inline rules: Terraform then removes AWS's allow-all egress, and every rule is explicit. A security group's
-    // description cannot change without replacing the group, so each text stays as first deployed.
-    const securityGroup = new SecurityGroup(this, "security_group", {
-      name: naming.name([name, "tasks"]),
-      description:
-        lb === undefined
-          ? "ECS tasks: no ingress, egress to HTTPS and named peers only"
-          : "ECS tasks: ingress from the load balancer, egress to HTTPS and named peers only",
-      vpcId: network.vpcId,
-    });
-    this.securityGroupId = securityGroup.id;
-    // 443 anywhere: ghcr.io has no fixed address ranges, and Secrets Manager, CloudWatch Logs and SSM (ECS Exec) are
-    // public AWS endpoints unless VPC endpoints serve them. DNS and the time service are not filtered by security groups.
-    const httpsOut = new VpcSecurityGroupEgressRule(this, "https_out", {
-      securityGroupId: securityGroup.id,
-      description: "HTTPS to ghcr.io and AWS APIs",
-      ipProtocol: "tcp",
-      fromPort: 443,
-      toPort: 443,
-      cidrIpv4: "0.0.0.0/0",
-    });
-    this.prerequisites.push(...execution.grants, httpsOut);
+    this.containerEnvironment = task.containerEnvironment;
+    this.containerSecrets = task.containerSecrets;
+    this.logGroupName = task.logGroupName;
+    this.logGroupArn = task.logGroupArn;
+    this.executionRoleArn = task.executionRoleArn;
+    this.taskRoleArn = task.taskRoleArn;
+    this.securityGroupId = task.securityGroupId;
+    this.taskDefinitionFamily = task.family;
+    this.taskDefinitionArn = task.taskDefinitionArn;
+    this.serviceConnectName = expose?.name;
+    this.serviceConnectPort = expose?.port;
+    this.prerequisites.push(...task.taskPrerequisites);
 
     // ── load balancing ──
     // Own target group, route, and the load balancer admitted on the port.
@@ -541,53 +485,17 @@ export class FargateService extends Construct implements SecurityGroupPeer {
       lb.alb.allowTo(this, props.port);
     }
 
-    // ── task definition ──
-    const taskDefinition = new EcsTaskDefinition(this, "task_definition", {
-      family: naming.name(name, 255),
-      requiresCompatibilities: ["FARGATE"],
-      networkMode: "awsvpc",
-      cpu: String(props.cpu),
-      memory: String(props.memoryMiB),
-      runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture },
-      executionRoleArn: execution.roleArn,
-      taskRoleArn: taskRole.arn,
-      volume: [{ name: TMP_VOLUME_NAME }],
-      containerDefinitions: containerDefinitionsJson([
-        appContainerDefinition({
-          name: id,
-          image: props.image,
-          command: props.command,
-          environment: this.containerEnvironment,
-          secrets: this.containerSecrets,
-          repositoryCredentialsArn: props.repositoryCredentialsArn,
-          containerPort: props.port,
-          logGroupName: logGroup.name,
-          logRegion: region,
-          logStreamPrefix: id,
-          // A CloudWatch Logs slowdown must not stall the application.
-          logMode: "non-blocking",
-          readonlyRootFilesystem,
-          stopTimeoutSeconds,
-          dockerLabels: props.dockerLabels,
-        }),
-      ]),
-      // Replaced revisions stay ACTIVE, so the circuit breaker (or an operator) can always roll back to them.
-      skipDestroy: true,
-    });
-    this.taskDefinitionFamily = taskDefinition.family;
-    this.taskDefinitionArn = taskDefinition.arn;
-
     // ── service ──
     this.resource = new EcsService(this, "Resource", {
       name: naming.name(name, 255),
       cluster: cluster.clusterArn,
-      taskDefinition: taskDefinition.arn,
+      taskDefinition: task.taskDefinitionArn,
       desiredCount: props.desiredCount,
       capacityProviderStrategy: [{ capacityProvider: fargateSpot ? "FARGATE_SPOT" : "FARGATE", weight: 1, base: 0 }],
       platformVersion: "LATEST",
       networkConfiguration: {
-        subnets: network.privateSubnetIds,
-        securityGroups: [securityGroup.id],
+        subnets: task.privateSubnetIds,
+        securityGroups: [task.securityGroupId],
         assignPublicIp: false,
       },
       loadBalancer: this.targetGroupArn === undefined ? undefined : [{ targetGroupArn: this.targetGroupArn, containerName: id, containerPort: props.port as number }],
@@ -601,7 +509,8 @@ export class FargateService extends Construct implements SecurityGroupPeer {
       availabilityZoneRebalancing: "ENABLED",
       propagateTags: "SERVICE",
       enableEcsManagedTags: true,
-      enableExecuteCommand,
+      enableExecuteCommand: task.executeCommandEnabled,
+      serviceConnectConfiguration: props.serviceConnect === undefined ? undefined : serviceConnectConfiguration(props.serviceConnect, task),
       // Without it the provider replaces the service (an outage) when the capacity provider strategy changes, for
       // example when fargateSpot is toggled; with it the change is a normal rolling deployment.
       forceNewDeployment: true,
@@ -613,7 +522,7 @@ export class FargateService extends Construct implements SecurityGroupPeer {
         // #19519). The service must run the task definition this apply registered, or the apply fails.
         postcondition: [
           {
-            condition: Op.eq(TerraformSelf.getString("task_definition"), taskDefinition.arn),
+            condition: Op.eq(TerraformSelf.getString("task_definition"), task.taskDefinitionArn),
             errorMessage: "The ECS service is not running the task definition this apply registered: the deployment was rolled back (circuit breaker or deployment alarm). See the service's events (aws ecs describe-services) and its log group.",
           },
         ],
@@ -738,4 +647,30 @@ export class FargateService extends Construct implements SecurityGroupPeer {
     // `dependable` renders the bare address (`terraform_data.gate`), as `depends_on` requires; `fqn` is an interpolation.
     this.resource.dependsOn = [...(this.resource.dependsOn ?? []), ...dependencies.map((d) => dependable(d))];
   }
+}
+
+// ── service connect ──
+
+/**
+ * The service's `service_connect_configuration`: a client of the namespace, and with `expose` a server under its
+ * discovery name on the container's named port. The proxy logs to the service's log group.
+ */
+function serviceConnectConfiguration(settings: ServiceConnectSettings, task: FargateTask): EcsServiceServiceConnectConfiguration {
+  const expose = settings.expose;
+  return {
+    enabled: true,
+    namespace: settings.namespace.namespaceArn,
+    logConfiguration: {
+      logDriver: "awslogs",
+      options: {
+        "awslogs-group": task.logGroupName,
+        "awslogs-region": task.region,
+        "awslogs-stream-prefix": SERVICE_CONNECT_LOG_STREAM_PREFIX,
+      },
+    },
+    service:
+      expose === undefined
+        ? undefined
+        : [{ portName: SERVICE_CONNECT_PORT_NAME, discoveryName: expose.name, clientAlias: { port: expose.port, dnsName: expose.name } }],
+  };
 }

@@ -1,7 +1,12 @@
 export { Cluster } from "./cluster";
 export type { ClusterProps, ContainerInsightsMode } from "./cluster";
-export { ECS_EXEC_ACTIONS, FargateService } from "./fargate-service";
-export type { CpuArchitecture, FargateServiceProps, ServiceLoadBalancing } from "./fargate-service";
+export { checkFargateTaskProps, ECS_EXEC_ACTIONS, FargateTask } from "./fargate-task";
+export type { CpuArchitecture, FargateTaskProps } from "./fargate-task";
+export { FargateService, SERVICE_CONNECT_LOG_STREAM_PREFIX, SERVICE_CONNECT_PORT_NAME } from "./fargate-service";
+export type { FargateServiceProps, ServiceConnectSettings, ServiceLoadBalancing } from "./fargate-service";
+export { ServiceConnectNamespace } from "./service-connect-namespace";
+export type { ServiceConnectNamespaceProps } from "./service-connect-namespace";
+export { CONTAINER_KILL_AFTER_SECONDS, timeLimitedCommand } from "./time-limit";
 export { TaskExecutionRole } from "./task-execution-role";
 export type { TaskExecutionRoleProps } from "./task-execution-role";
 export { appContainerDefinition, containerDefinitionsJson, TMP_PATH, TMP_VOLUME_NAME } from "./container-definition";

@@ -10,6 +10,8 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { InternetGateway } from "@cdktf/provider-aws/lib/internet-gateway";
 import { NatGateway } from "@cdktf/provider-aws/lib/nat-gateway";
+import { NetworkAcl } from "@cdktf/provider-aws/lib/network-acl";
+import { NetworkAclRule } from "@cdktf/provider-aws/lib/network-acl-rule";
 import { Route } from "@cdktf/provider-aws/lib/route";
 import { RouteTable } from "@cdktf/provider-aws/lib/route-table";
 import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-association";
@@ -23,7 +25,7 @@ import { partitionOf } from "../../domain/partition";
 import { Naming } from "../../core/naming";
 import { CLOUDWATCH_RETENTION_DAYS } from "../../domain/cloudwatch";
 import { NAT_GATEWAY_MODES, NatGatewayMode } from "../../domain/nat-gateways";
-import { PropChecks } from "../shared";
+import { PropChecks, requireInteger } from "../shared";
 import type { ServiceNetwork } from "./interfaces";
 
 
@@ -113,9 +115,13 @@ export interface NetworkProps {
   readonly permissionsBoundaryArn?: string;
 }
 
+/** The ephemeral ports a client's operating system answers on (Linux 32768-60999, others from 1024): AWS's advice. */
+const EPHEMERAL_PORTS = { fromPort: 1024, toPort: 65535 } as const;
+
 /**
  * A VPC across availability zones with three subnet tiers per AZ: public (load balancer, NAT gateways), private
- * (tasks, egress through NAT) and isolated database (no route out of the VPC).
+ * (tasks, egress through NAT) and isolated database (no route out of the VPC, and a network ACL of its own that
+ * admits only the ports {@link Network.allowDatabaseTierPort} opens, from the private tier).
  *
  * It also takes over the VPC's default security group (no rules), default network ACL and main route table (no
  * routes), records flow logs, and can add VPC endpoints. Subnet CIDRs follow the stable layout of `src/domain/cidr.ts`.
@@ -154,6 +160,12 @@ export class Network extends Construct implements ServiceNetwork {
   public readonly flowLogGroupName?: string;
   /** The security group of the interface endpoints, or `undefined` when `vpcEndpoints` is off. */
   public readonly endpointSecurityGroupId?: string;
+  /** Id of the database tier's network ACL (see {@link Network.allowDatabaseTierPort}). */
+  public readonly databaseNetworkAclId: string;
+
+  private readonly databaseAcl: NetworkAcl;
+  private readonly databaseTierPorts: number[] = [];
+  private readonly privateCidrs: ReadonlyArray<{ readonly letter: string; readonly cidr: string }>;
 
   public constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
@@ -182,9 +194,10 @@ export class Network extends Construct implements ServiceNetwork {
     // Empty rule lists make Terraform strip any rule added outside it: nothing may use the default group.
     new DefaultSecurityGroup(this, "default_security_group", { vpcId: vpc.id, ingress: [], egress: [] });
 
-    // Every subnet uses the default ACL. It keeps AWS's allow-all rules because network ACLs are stateless: a tighter
-    // list would have to open the NAT gateway's and load balancer's ephemeral ports (1024-65535) to the internet
-    // anyway. Managing it makes any change to it show up as drift; security groups do the filtering.
+    // The public and private subnets use the default ACL. It keeps AWS's allow-all rules because network ACLs are
+    // stateless: a tighter list would have to open the NAT gateway's and load balancer's ephemeral ports (1024-65535)
+    // to the internet anyway. Managing it makes any change to it show up as drift; security groups do the filtering.
+    // The database tier has its own ACL (below): nothing there talks to the internet.
     const allowAll = { protocol: "-1", ruleNo: 100, action: "allow", cidrBlock: "0.0.0.0/0", fromPort: 0, toPort: 0 };
     new DefaultNetworkAcl(this, "default_network_acl", {
       defaultNetworkAclId: vpc.defaultNetworkAclId,
@@ -258,12 +271,60 @@ export class Network extends Construct implements ServiceNetwork {
     });
     this.databaseRouteTableId = databaseRoutes.id;
 
+    // The database tier's own network ACL, a second wall behind the database's security group: it admits nothing
+    // until allowDatabaseTierPort opens a port to the private tier. Rules are separate resources (the ACL's inline
+    // lists would fight them), so that the intent method can add them.
+    this.databaseAcl = new NetworkAcl(this, "database_acl", { vpcId: vpc.id, subnetIds: databaseSubnets.map((s) => s.id) });
+    this.databaseNetworkAclId = this.databaseAcl.id;
+    this.privateCidrs = plan.private.map((cidr, i) => ({ letter: azLetters[i], cidr }));
+
     // ── flow logs and endpoints ──
     if (flowLogs) {
       this.flowLogGroupName = this.addFlowLogs(vpc, props, flowLogRetentionDays, retainFlowLogsOnDestroy);
     }
     if (vpcEndpoints) {
       this.endpointSecurityGroupId = this.addEndpoints(vpc, props, privateRoutes, privateSubnets, plan);
+    }
+  }
+
+  // ── intent methods ──
+  /**
+   * Lets the private subnets reach the database subnets on TCP `port` through the database tier's network ACL: one
+   * ingress rule per private subnet, and (once) one egress rule per private subnet for the answers, which a
+   * stateless ACL must allow back to the client's ephemeral ports (1024-65535). Everything else stays denied. The
+   * database's own security group still decides which tasks may connect.
+   *
+   * @param port the database's port, 1 to 65535 (PostgreSQL: 5432)
+   */
+  public allowDatabaseTierPort(port: number): void {
+    requireInteger("Network", "allowDatabaseTierPort port", port, 1, 65535);
+    if (this.databaseTierPorts.includes(port)) return;
+    const portIndex = this.databaseTierPorts.length;
+    this.databaseTierPorts.push(port);
+    // Rule numbers: 100 + 10 per port + the AZ's position (at most 6 AZs), so that a second port never renumbers the
+    // first's rules (a renumbered rule is replaced).
+    for (const [i, { letter, cidr }] of this.privateCidrs.entries()) {
+      new NetworkAclRule(this, `database_acl_in_${port}_from_private_${letter}`, {
+        networkAclId: this.databaseAcl.id,
+        ruleNumber: 100 + 10 * portIndex + i,
+        egress: false,
+        protocol: "tcp",
+        ruleAction: "allow",
+        cidrBlock: cidr,
+        fromPort: port,
+        toPort: port,
+      });
+      if (portIndex === 0) {
+        new NetworkAclRule(this, `database_acl_out_to_private_${letter}`, {
+          networkAclId: this.databaseAcl.id,
+          ruleNumber: 100 + i,
+          egress: true,
+          protocol: "tcp",
+          ruleAction: "allow",
+          cidrBlock: cidr,
+          ...EPHEMERAL_PORTS,
+        });
+      }
     }
   }
 

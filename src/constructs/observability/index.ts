@@ -2,6 +2,8 @@ export { AlertTopic } from "./alert-topic";
 export type { AlertTopicProps } from "./alert-topic";
 export { ServiceAlarms } from "./service-alarms";
 export type { ServiceAlarmsProps } from "./service-alarms";
+export { JobAlarms } from "./job-alarms";
+export type { JobAlarmsProps } from "./job-alarms";
 export { LoadBalancerAlarms } from "./load-balancer-alarms";
 export type { LoadBalancerAlarmsProps } from "./load-balancer-alarms";
 export { DatabaseAlarms } from "./database-alarms";

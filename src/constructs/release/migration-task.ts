@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { ITerraformDependable } from "cdktf";
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
-import { appContainerDefinition, containerDefinitionsJson, TaskExecutionRole, TMP_VOLUME_NAME } from "../ecs-service";
+import { appContainerDefinition, CONTAINER_KILL_AFTER_SECONDS, containerDefinitionsJson, TaskExecutionRole, timeLimitedCommand, TMP_VOLUME_NAME } from "../ecs-service";
 import { Naming } from "../../core/naming";
 import type { DeployGateStep } from "./deploy-gate";
 import type { MigrationRunTarget } from "./run-target";
@@ -26,7 +26,7 @@ export const DEFAULT_MIGRATION_COMMAND: readonly string[] = ["/app/bin/migrate"]
 export const CONTAINER_TIME_LIMIT_GRACE_SECONDS = 60;
 
 /** Seconds `timeout` waits after its SIGTERM (the release shuts down, Ecto's transaction rolls back) before SIGKILL. */
-export const CONTAINER_KILL_AFTER_SECONDS = 30;
+export { CONTAINER_KILL_AFTER_SECONDS };
 
 // ── props ──
 
@@ -165,9 +165,7 @@ export class MigrationTask extends Construct {
     // ── time limit ──
     // The backstop for a migration no runner is left to stop.
     const limitSeconds = containerTimeLimit ? timeoutMinutes * 60 + CONTAINER_TIME_LIMIT_GRACE_SECONDS : undefined;
-    // Wrapped in the command, not the entry point: an image's own ENTRYPOINT (an "exec $@" script) still runs first.
-    const containerCommand =
-      limitSeconds === undefined ? [...command] : ["timeout", "-k", String(CONTAINER_KILL_AFTER_SECONDS), String(limitSeconds), ...command];
+    const containerCommand = limitSeconds === undefined ? [...command] : timeLimitedCommand(command, limitSeconds);
 
     const { service } = props;
     const environment = props.environment ?? service.containerEnvironment;

@@ -9,9 +9,9 @@ import { Naming } from "../../core/naming";
 import { CLOUDWATCH_RETENTION_DAYS } from "../../domain/cloudwatch";
 import { tierDefaults } from "../../domain/tier-defaults";
 import type { DeployGateStep } from "./deploy-gate";
-import { CONTAINER_KILL_AFTER_SECONDS, CONTAINER_TIME_LIMIT_GRACE_SECONDS } from "./migration-task";
+import { CONTAINER_TIME_LIMIT_GRACE_SECONDS } from "./migration-task";
 import type { Cluster } from "../ecs-service";
-import { appContainerDefinition, containerDefinitionsJson, TaskExecutionRole, TMP_VOLUME_NAME } from "../ecs-service";
+import { appContainerDefinition, containerDefinitionsJson, TaskExecutionRole, timeLimitedCommand, TMP_VOLUME_NAME } from "../ecs-service";
 import type { MigrationRunTarget } from "./run-target";
 import type { ServiceNetwork } from "../network";
 import type { ServiceSecret } from "../secrets";
@@ -260,11 +260,11 @@ export class PostgresRoleBootstrap extends Construct implements SecurityGroupPee
     // The backstop for a bootstrap no runner is left to stop, as the migration's.
     this.timeoutMinutes = timeoutMinutes;
     this.containerTimeLimitSeconds = timeoutMinutes * 60 + CONTAINER_TIME_LIMIT_GRACE_SECONDS;
-    this.containerCommand = [
-      "timeout", "-k", String(CONTAINER_KILL_AFTER_SECONDS), String(this.containerTimeLimitSeconds),
+    this.containerCommand = timeLimitedCommand(
       // psql reads the script from the variable: no file to ship, and the passwords only through \getenv.
-      "sh", "-c", 'printf "%s\\n" "$BOOTSTRAP_SQL" | psql --no-psqlrc --quiet -v ON_ERROR_STOP=1 -f -',
-    ];
+      ["sh", "-c", 'printf "%s\\n" "$BOOTSTRAP_SQL" | psql --no-psqlrc --quiet -v ON_ERROR_STOP=1 -f -'],
+      this.containerTimeLimitSeconds,
+    );
 
     // ── task definition ──
     const passwordVariable = (role: DatabaseRole) => `ROLE_${role.username.toUpperCase()}_PASSWORD`;

@@ -36,8 +36,11 @@ import { backupRecoveryPointEncryption } from "./backup-1-recovery-point-encrypt
 import { s3DenyInsecureTransport } from "./s3-5-deny-insecure-transport";
 import { s3PublicAccessBlock } from "./s3-8-public-access-block";
 import { s3NoAcls } from "./s3-12-no-acls";
+import { sqsEncryption } from "./sqs-1-encryption";
 import { whcEcsCircuitBreaker } from "./whc-ecs1-circuit-breaker";
 import { whcEcsDeploymentAlarms } from "./whc-ecs2-deployment-alarms";
+import { whcServiceConnectLogs } from "./whc-ecs4-service-connect-logs";
+import { whcScheduleDeadLetters } from "./whc-job1-schedule-dead-letters";
 import { whcCommandTemplates } from "./whc-ecs3-command-templates";
 import { whcServiceTrustSource } from "./whc-iam2-service-trust-source";
 import { whcKeyUseConditions } from "./whc-kms1-key-use-conditions";
@@ -92,6 +95,7 @@ export const ALL_POLICY_RULES: readonly PolicyRule[] = [
   s3DenyInsecureTransport,
   s3PublicAccessBlock,
   s3NoAcls,
+  sqsEncryption,
   dynamodbPointInTimeRecovery,
   dynamodbDeletionProtection,
   iamNoFullAdmin,
@@ -107,6 +111,8 @@ export const ALL_POLICY_RULES: readonly PolicyRule[] = [
   whcEcsCircuitBreaker,
   whcEcsDeploymentAlarms,
   whcCommandTemplates,
+  whcServiceConnectLogs,
+  whcScheduleDeadLetters,
   whcServiceTrustSource,
   whcEndpointPolicy,
   whcKeyUseConditions,
@@ -157,6 +163,7 @@ export {
   s3DenyInsecureTransport,
   s3NoAcls,
   s3PublicAccessBlock,
+  sqsEncryption,
   whcAlarmActions,
   whcCommandTemplates,
   whcDatabaseProtection,
@@ -169,6 +176,8 @@ export {
   whcMasterSecretUnread,
   whcPreventDestroy,
   whcProductionAlbWebAcl,
+  whcScheduleDeadLetters,
+  whcServiceConnectLogs,
   whcServiceTrustSource,
   whcSnsTopicEncryption,
   whcVaultLock,

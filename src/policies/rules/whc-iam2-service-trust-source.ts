@@ -5,7 +5,7 @@ import { isToken, parseJsonWithTokens, UNKNOWN } from "../values";
  * AWS services that assume our roles on behalf of a resource of this account and put its account and ARN in the
  * request context, so that the trust can require them (the confused-deputy protection AWS recommends).
  */
-export const SERVICES_WITH_SOURCE_CONTEXT: readonly string[] = ["ecs-tasks.amazonaws.com", "monitoring.rds.amazonaws.com", "vpc-flow-logs.amazonaws.com"];
+export const SERVICES_WITH_SOURCE_CONTEXT: readonly string[] = ["ecs-tasks.amazonaws.com", "monitoring.rds.amazonaws.com", "vpc-flow-logs.amazonaws.com", "scheduler.amazonaws.com"];
 
 const ARN_TESTS = ["ArnEquals", "ArnLike", "StringEquals", "StringLike"];
 
@@ -32,7 +32,7 @@ function conditionValues(condition: unknown, tests: readonly string[], key: stri
  */
 export const whcServiceTrustSource: PolicyRule = {
   id: "WHC.IAM2",
-  title: "Roles assumed by AWS services (ECS tasks, RDS monitoring, VPC flow logs) trust them only for this account's resources (aws:SourceAccount, aws:SourceArn)",
+  title: "Roles assumed by AWS services (ECS tasks, RDS monitoring, VPC flow logs, EventBridge Scheduler) trust them only for this account's resources (aws:SourceAccount, aws:SourceArn)",
   productionOnly: false,
   resourceTypes: ["aws_iam_role"],
   check(resource) {
