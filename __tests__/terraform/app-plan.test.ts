@@ -205,10 +205,14 @@ describeWithTerraform("the environment plans show what was promised", () => {
       const intoDatabase = configs(stack).filter(
         (r) => r.type === "aws_vpc_security_group_ingress_rule" && refs(r, "security_group_id").includes("aws_security_group.database_security_group"),
       );
-      // the role bootstrap's group, and the group of each service of the file with "database": true
-      const withDatabase = Object.entries(fileOf(stack).services as Record<string, { database?: boolean }>).filter(([, s]) => s.database === true).map(([name]) => name);
+      // the role bootstrap's group, and the group of each service and each scheduled job of the file with "database": true
+      const withDatabase = (kind: "services" | "jobs") => Object.entries((fileOf(stack)[kind] ?? {}) as Record<string, { database?: boolean }>).filter(([, s]) => s.database === true).map(([name]) => name.replace(/-/g, "_"));
       expect(intoDatabase.map((rule) => refs(rule, "referenced_security_group_id").find((r) => r.startsWith("aws_security_group.") && !r.endsWith(".id"))).sort()).toEqual(
-        ["aws_security_group.database_roles_security_group", ...withDatabase.map((name) => `aws_security_group.service_${name}_security_group`)].sort(),
+        [
+          "aws_security_group.database_roles_security_group",
+          ...withDatabase("services").map((name) => `aws_security_group.service_${name}_security_group`),
+          ...withDatabase("jobs").map((name) => `aws_security_group.job_${name}_security_group`),
+        ].sort(),
       );
       for (const rule of intoDatabase) expect(rule.expressions.cidr_ipv4).toBeUndefined();
     });
