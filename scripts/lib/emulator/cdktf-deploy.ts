@@ -160,7 +160,7 @@ export function filesystemMirror(cliConfig: string): string | undefined {
 
 /**
  * The settings cdktf's CLI needs on top of the environment Terraform gets in the harness, each with its reason.
- * docs/testing.md, "cdktf deploy", repeats them.
+ * docs/testing.md, "The operator's command: cdktf deploy", repeats them.
  */
 export function cdktfSettings(options: { readonly mirror: string; readonly terraform: string; readonly home: string }): ReadonlyArray<{ readonly name: string; readonly value: string; readonly reason: string }> {
   return [
