@@ -2,6 +2,10 @@
  * `npm run test:apply`: apply every stack against a local AWS API emulator (moto 5.2.1), plan again expecting no
  * change, ship a version whose migration fails (it must stop before the ECS services change), and destroy.
  *
+ * The stacks of `--cdktf-stack` (by default environments/whcsites-staging) are deployed and destroyed as operators do it,
+ * with the real cdktf CLI: `cdktf deploy <stack> --skip-synth --auto-approve` and `cdktf destroy`
+ * (scripts/lib/emulator/cdktf-deploy.ts).
+ *
  * By default it synthesizes each environments folder (environments/ and every examples/<name>/environments/) as its
  * own app into .tf-check/apply/synth (cdktf.out is never touched); `--out <dir>` applies a cdktf output dir as it is.
  * Exit code: 0 when every stack passed every phase, 1 otherwise (also when moto or terraform is missing: this check
@@ -16,6 +20,7 @@ import { requestReport, startEmulator, EmulatorUnavailableError, type Emulator, 
 import { ADAPTATIONS } from "./lib/emulator/adaptations";
 import { EMULATOR_ALLOWLIST } from "./lib/emulator/allowlist";
 import { applyStacks, type StackApplyResult, type StackSource } from "./lib/emulator/apply";
+import { cdktfBin } from "./lib/emulator/cdktf-deploy";
 import { environmentFolders } from "./lib/synth/environment-folders";
 import { synthesizeApp } from "./lib/synth/synth";
 import { findTerraform } from "./lib/terraform/terraform-cli";
@@ -33,7 +38,11 @@ interface CliOptions {
   readonly failedMigration: boolean;
   readonly findInState: string[];
   readonly updatePermissions: boolean;
+  readonly cdktfStack?: string[];
 }
+
+/** The stack deployed with `cdktf deploy` when `--cdktf-stack` is not given: the one operators deploy first. */
+const DEFAULT_CDKTF_STACK = "environments/whcsites-staging";
 
 const PHASES = ["prepare", "init", "apply", "ci-plan", "plan", "resize", "saved-plan", "failed-migration", "teardown", "destroy"];
 
@@ -64,15 +73,35 @@ function seconds(ms: number | undefined): string {
 
 function summary(results: readonly StackApplyResult[]): string[] {
   const width = Math.max(24, ...results.map((r) => r.id.length));
-  const header = `  ${"stack".padEnd(width)} ${"result".padEnd(22)} ${"res".padStart(4)}  ${PHASES.map((p) => p.padStart(Math.max(7, p.length))).join(" ")}  allowlisted`;
+  const header = `  ${"stack".padEnd(width)} ${"result".padEnd(22)} ${"res".padStart(4)}  ${PHASES.map((p) => p.padStart(Math.max(7, p.length))).join(" ")}  allowlisted  deployed with`;
   const rows = results.map((r) => {
     const failed = r.phases.find((p) => !p.ok);
     const result = r.ok ? "ok" : `FAILED (${failed?.name ?? "incomplete"})`;
-    const times = PHASES.map((name) => seconds(r.phases.find((p) => p.name === name)?.durationMs).padStart(Math.max(7, name.length)));
+    // cdktf deploy runs terraform init within the apply phase.
+    const times = PHASES.map((name) => (name === "init" && r.cdktf !== undefined ? "(cdktf)" : seconds(r.phases.find((p) => p.name === name)?.durationMs)).padStart(Math.max(7, name.length)));
     const artifacts = r.secondPlan.flatMap((c) => c.diffs).filter((d) => d.allowedBy !== undefined).length;
-    return `  ${r.id.padEnd(width)} ${result.padEnd(22)} ${String(r.resources).padStart(4)}  ${times.join(" ")}  ${artifacts}`;
+    const via = r.cdktf === undefined ? "terraform apply/destroy" : "cdktf deploy/destroy";
+    return `  ${r.id.padEnd(width)} ${result.padEnd(22)} ${String(r.resources).padStart(4)}  ${times.join(" ")}  ${String(artifacts).padStart(11)}  ${via}`;
   });
   return [header, ...rows];
+}
+
+/** For each stack deployed with the cdktf CLI: each phase, ok or not, with the cdktf command it ran. */
+function cdktfSummary(results: readonly StackApplyResult[]): string[] {
+  return results
+    .filter((r) => r.cdktf !== undefined)
+    .flatMap((r) => {
+      const apply = r.phases.find((p) => p.name === "apply");
+      const checked = r.cdktf?.outputsChecked ?? [];
+      return [
+        `${r.id} ${r.ok ? "deployed with cdktf deploy and destroyed with cdktf destroy" : "FAILED"} (project folder ${path.relative(process.cwd(), r.cdktf?.project ?? "") || "."}); its phases:`,
+        ...r.phases.map((p) => {
+          const what = p.cdktf === undefined ? (p.name === "prepare" ? "" : "terraform, in cdktf.out/stacks/" + r.stack) : p.cdktf;
+          const found = p.name === "apply" && p.ok && apply?.cdktf !== undefined ? `: terraform init and apply by cdktf, ${r.cdktf?.gateTasks ?? 0} deploy-gate task(s) run from the project folder, ${checked.length} output(s) in the outputs file match terraform output` : "";
+          return `  ${p.name.padEnd(17)} ${(p.ok ? "ok" : "FAILED").padEnd(7)} ${seconds(p.durationMs).padStart(7)}  ${what}${found}`;
+        }),
+      ];
+    });
 }
 
 async function main(): Promise<number> {
@@ -88,6 +117,7 @@ async function main(): Promise<number> {
     .option("--no-failed-migration", "skip the phase that ships a version whose migration fails")
     .option("--find-in-state <value...>", "report where these values appear in each state after apply (never fails)", [])
     .option("--update-permissions", "write each passed stack's permission recording (permissions/) instead of failing when it is stale", false)
+    .option("--cdktf-stack <name...>", `deploy, ship the failing migration to and destroy these stacks with the real cdktf CLI (cdktf deploy/destroy) instead of terraform apply/destroy (name, or <app>/<stack>) [default: ${DEFAULT_CDKTF_STACK}; none with --out]`)
     .parse();
   const options = program.opts<CliOptions>();
   const startedAt = Date.now();
@@ -121,6 +151,14 @@ async function main(): Promise<number> {
         sources.push(...stackSources(app, outDir, folder));
       }
     }
+    // The stacks the operator's command deploys: given ones must exist; the default must too, unless --stack left it out.
+    const named = (s: StackSource, name: string): boolean => s.stack === name || `${s.app}/${s.stack}` === name;
+    const cdktfNames = options.cdktfStack ?? (options.out === undefined ? [DEFAULT_CDKTF_STACK] : []);
+    const unknownCdktf = cdktfNames.filter((name) => !sources.some((s) => named(s, name)));
+    if (unknownCdktf.length > 0) {
+      console.error(`test-apply: --cdktf-stack ${unknownCdktf.join(", ")}: no such stack${options.cdktfStack === undefined ? " (the default)" : ""}; found: ${sources.map((s) => `${s.app}/${s.stack}`).join(", ")}`);
+      return 2;
+    }
     if (options.stack !== undefined) {
       const wanted = new Set(options.stack);
       const unknown = options.stack.filter((s) => !sources.some((x) => x.stack === s || `${x.app}/${x.stack}` === s));
@@ -134,6 +172,7 @@ async function main(): Promise<number> {
       console.error("test-apply: no stacks to apply");
       return 1;
     }
+    const cdktfStacks = new Set(sources.filter((s) => cdktfNames.some((name) => named(s, name))).map((s) => `${s.app}/${s.stack}`));
 
     // The project's CLI configuration as it is: hashicorp/aws linked from the offline mirror, no shared plugin cache
     // (check-stacks.ts explains why), so inits need no turn-taking.
@@ -180,6 +219,8 @@ async function main(): Promise<number> {
       console.log(`emulator: moto ${emulator.motoVersion} on ${emulator.endpoint} (pid ${emulator.pid}); ${emulator.patches.length} gap fill(s): ${emulator.patches.join("; ")}`);
       console.log(`working copies: ${ADAPTATIONS.length} adaptation(s), listed in scripts/lib/emulator/adaptations.ts; allowlist: ${EMULATOR_ALLOWLIST.length} entr(ies) in scripts/lib/emulator/allowlist.ts`);
       console.log(`applying ${sources.length} stack(s), ${options.concurrency} at a time: ${sources.map((s) => `${s.app}/${s.stack}`).join(", ")}`);
+      const cdktfVersion = (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "node_modules", "cdktf-cli", "package.json"), "utf8")) as { version: string }).version;
+      console.log(`deployed with cdktf deploy and destroyed with cdktf destroy (cdktf-cli ${cdktfVersion}): ${[...cdktfStacks].join(", ") || "none"}; every other stack with terraform apply and destroy`);
       results = await applyStacks({
         stacks: sources,
         workDir,
@@ -196,6 +237,7 @@ async function main(): Promise<number> {
         signal: controller.signal,
         startedAt,
         callerKey: (stackId, phase) => callerKeys.keyFor(stackId, phase),
+        cdktf: { stacks: cdktfStacks, bin: cdktfBin(PROJECT_ROOT) },
       });
       requests = await emulator.requestStats().catch(() => undefined);
       recording = await emulator.recordingStats().catch(() => undefined);
@@ -209,6 +251,8 @@ async function main(): Promise<number> {
     console.log(`\nrequests recorded: ${recording?.recorded ?? "?"} (${recording?.unresolved ?? "?"} whose operation could not be resolved) in ${path.relative(process.cwd(), requestsFile)}`);
     fs.writeFileSync(path.join(workDir, "summary.json"), `${JSON.stringify({ startedAt: new Date(startedAt).toISOString(), totalMs: Date.now() - startedAt, results }, null, 2)}\n`);
     console.log(`\n${summary(results).join("\n")}`);
+    const throughCdktf = cdktfSummary(results);
+    if (throughCdktf.length > 0) console.log(`\n${throughCdktf.join("\n")}`);
     for (const r of results) {
       for (const p of r.phases.filter((x) => !x.ok)) console.error(`\n[${r.id}] ${p.name} FAILED: ${p.detail ?? ""}`);
     }
@@ -239,7 +283,8 @@ async function main(): Promise<number> {
       recordingsOk = settled.ok && built.unmapped.length === 0;
     }
     const passed = results.filter((r) => r.ok).length;
-    console.log(`test:apply: ${passed}/${results.length} stack(s) applied, planned again with no change, and destroyed; total ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+    const viaCdktf = results.filter((r) => r.cdktf !== undefined).map((r) => `${r.id} ${r.ok ? "ok" : "FAILED"}`);
+    console.log(`test:apply: ${passed}/${results.length} stack(s) applied, planned again with no change, and destroyed; total ${((Date.now() - startedAt) / 1000).toFixed(1)} s; deployed with cdktf deploy/destroy: ${viaCdktf.join(", ") || "none"}`);
     if (signalled !== undefined) return signalled === "SIGTERM" ? 143 : 130;
     return passed === results.length && recordingsOk ? 0 : 1;
   });

@@ -77,7 +77,8 @@ export const ADAPTATIONS: readonly Adaptation[] = [
     phase: "apply",
     reason:
       "the deploy gate's local-exec runs from a path relative to cdktf.out/stacks/<stack> (the repository root); the working copy " +
-      "lives elsewhere, so the path is resolved as cdktf deploy would resolve it",
+      "lives elsewhere, so the path is resolved as cdktf deploy would resolve it. Not for a stack deployed with cdktf deploy: its " +
+      "working copy is cdktf.out/stacks/<stack> of a project folder laid out like the repository (cdktf-deploy.ts), so the path stays as synthesized",
   },
   {
     id: "lift-prevent-destroy",
@@ -106,6 +107,12 @@ export interface AdaptContext {
    * @default new values
    */
   readonly randomValues?: ReadonlyMap<string, string>;
+  /**
+   * Terraform runs in `cdktf.out/stacks/<stack>` of a project folder laid out like the repository (the stacks deployed
+   * with `cdktf deploy`): the deploy gate's relative `working_dir` then stays as synthesized.
+   * @default false (resolved against `<projectRoot>/cdktf.out/stacks/<stack>`)
+   */
+  readonly runsInCdktfOut?: boolean;
 }
 
 /** One adaptation as applied to one stack. */
@@ -228,6 +235,10 @@ export function adaptForEmulator(synthesized: StackJson, context: AdaptContext):
       // Without a working_dir it runs in the stack dir, and the working copy stands in for that.
       const workingDir = exec.working_dir;
       if (typeof workingDir !== "string" || workingDir.includes("${") || path.isAbsolute(workingDir)) continue;
+      if (context.runsInCdktfOut === true) {
+        gates.push(`terraform_data.${name}: working_dir ${workingDir} kept (Terraform runs in cdktf.out/stacks/${context.stack} of the project folder)`);
+        continue;
+      }
       exec.working_dir = path.resolve(deployDir, workingDir);
       gates.push(`terraform_data.${name}: working_dir ${workingDir} -> ${exec.working_dir}`);
     }

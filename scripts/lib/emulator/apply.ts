@@ -13,6 +13,7 @@ import * as path from "node:path";
 import { DEFAULT_STARTED_BY } from "../../../src/migrations/target";
 import { parseImageReference } from "../../../src/operator/image-reference";
 import { adaptForEmulator, liftProtections, type AdaptedStack, type AppliedAdaptation } from "./adaptations";
+import { cdktfArgs, cdktfEnvironment, cdktfProject, cdktfSettings, checkOutputsFile, filesystemMirror, layOutProject, type CdktfProject, type TerraformOutputs } from "./cdktf-deploy";
 import { runLogged, type LoggedRun } from "./commands";
 import { classifyPlan, describeChange, type AllowlistEntry, type PlanJson, type PlannedChange } from "./drift";
 import type { Emulator } from "./moto";
@@ -65,6 +66,13 @@ export interface ApplyStacksOptions {
    * @default one key for everything
    */
   readonly callerKey?: (stackId: string, phase: string) => string;
+  /**
+   * The stacks (by id, `<app>/<stack>`) deployed as an operator deploys them: their apply and failed-migration phases
+   * run `cdktf deploy <stack> --skip-synth --auto-approve` and their destroy `cdktf destroy`, with the real cdktf CLI
+   * (cdktf-deploy.ts), in a project folder under `<workDir>/cdktf/`; their other phases run Terraform in the same folder.
+   * @default none
+   */
+  readonly cdktf?: { readonly stacks: ReadonlySet<string>; readonly bin: string };
 }
 
 /** One phase of one stack. */
@@ -74,6 +82,8 @@ export interface PhaseResult {
   readonly durationMs: number;
   /** Why it failed, or what it found. */
   readonly detail?: string;
+  /** The cdktf command the phase ran, when it ran one (`cdktf deploy whcsites-staging --skip-synth ...`). */
+  readonly cdktf?: string;
 }
 
 /** Where a value was found in a state. */
@@ -104,6 +114,11 @@ export interface StackApplyResult {
   readonly workingCopy: string;
   /** The hosted zones created for it: the id the environment file names, and the one the emulator gave. */
   readonly hostedZones: ReadonlyArray<{ readonly hostedZoneId: string; readonly emulatorZoneId: string }>;
+  /**
+   * Set when the stack was deployed and destroyed with the cdktf CLI: its project folder, the outputs checked in the
+   * outputs file, and the deploy-gate tasks that ran during `cdktf deploy`.
+   */
+  readonly cdktf?: { readonly project: string; readonly outputsChecked: readonly string[]; readonly gateTasks: number };
 }
 
 class PhaseFailed extends Error {}
@@ -231,6 +246,8 @@ class MigrationController {
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> = Promise.resolve();
   public exitCode: number;
+  /** Tasks finished so far, all gates together. */
+  public finishedTasks = 0;
 
   public constructor(
     private readonly emulator: Emulator,
@@ -267,6 +284,7 @@ class MigrationController {
           minAgeSeconds: 1,
           logLines: [`emulated migration of ${gate.family} (harness: npm run test:apply)`, exitCode === 0 ? "migrations up to date" : `migration failed on purpose (exit code ${exitCode})`],
         });
+        this.finishedTasks += finished.length;
         for (const task of finished) this.report(`migration task ${task.taskArn.split("/").pop()} of ${gate.family} finished with exit code ${task.exitCode} (emulated)`);
       } catch (error) {
         this.report(`could not reach the emulator's control endpoint: ${(error as Error).message}`);
@@ -311,8 +329,11 @@ export async function applyStacks(options: ApplyStacksOptions): Promise<StackApp
   const applyOne = async (source: StackSource): Promise<StackApplyResult> => {
     const id = `${source.app}/${source.stack}`;
     const logDir = path.join(options.workDir, "logs", slug(source.app), source.stack);
-    const dir = path.join(options.workDir, "stacks", slug(source.app), source.stack);
+    // A stack deployed with cdktf lives in cdktf.out/stacks/<stack> of its project folder, for every phase.
+    const project: CdktfProject | undefined = options.cdktf?.stacks.has(id) === true ? cdktfProject(path.join(options.workDir, "cdktf", slug(source.app), source.stack), source.stack) : undefined;
+    const dir = project?.stackDir ?? path.join(options.workDir, "stacks", slug(source.app), source.stack);
     fs.rmSync(logDir, { recursive: true, force: true });
+    if (project !== undefined) fs.rmSync(project.root, { recursive: true, force: true });
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(logDir, { recursive: true });
     fs.mkdirSync(dir, { recursive: true });
@@ -325,21 +346,22 @@ export async function applyStacks(options: ApplyStacksOptions): Promise<StackApp
     let phaseNumber = 0;
     let currentPhase = "prepare";
 
-    const phase = async <T>(name: string, fn: (logFile: string) => Promise<T>): Promise<T> => {
+    const phase = async <T>(name: string, fn: (logFile: string) => Promise<T>, cdktfCommand?: string): Promise<T> => {
       const logFile = path.join(logDir, `${++phaseNumber}-${name}.log`);
       currentPhase = name;
       fs.writeFileSync(logFile, "");
-      log(`${id}: ${name} started`);
+      log(`${id}: ${name} started${cdktfCommand === undefined ? "" : ` (${cdktfCommand})`}`);
       const started = Date.now();
+      const through = cdktfCommand === undefined ? {} : { cdktf: cdktfCommand };
       try {
         const value = await fn(logFile);
-        phases.push({ name, ok: true, durationMs: Date.now() - started });
+        phases.push({ name, ok: true, durationMs: Date.now() - started, ...through });
         log(`${id}: ${name} ok (${seconds(Date.now() - started)})`);
         return value;
       } catch (error) {
         const detail = (error as Error).message;
         fs.appendFileSync(logFile, `\nFAILED: ${detail}\n`);
-        phases.push({ name, ok: false, durationMs: Date.now() - started, detail });
+        phases.push({ name, ok: false, durationMs: Date.now() - started, detail, ...through });
         log(`${id}: ${name} FAILED (${seconds(Date.now() - started)}): ${detail.split("\n")[0]}`);
         throw new PhaseFailed(detail);
       }
@@ -353,6 +375,17 @@ export async function applyStacks(options: ApplyStacksOptions): Promise<StackApp
         signal: options.signal,
         captureStdout,
       });
+    // The real cdktf CLI in the project folder, with Terraform's environment of the phase and the CLI's own settings.
+    const cdktfRun = (args: string[], logFile: string, timeoutMs: number): Promise<LoggedRun> => {
+      if (project === undefined || options.cdktf === undefined) throw new Error(`${id} is not deployed with cdktf`);
+      const mirror = filesystemMirror(fs.readFileSync(options.cliConfigPath, "utf8"));
+      if (mirror === undefined) throw new Error(`${options.cliConfigPath} has no filesystem_mirror: cdktf's provider lock would need the registry`);
+      const base = options.callerKey === undefined ? env : { ...env, AWS_ACCESS_KEY_ID: options.callerKey(id, currentPhase) };
+      const settings = cdktfSettings({ mirror, terraform: options.terraform, home: path.join(options.workDir, "cdktf", "home") });
+      return runLogged(process.execPath, [options.cdktf.bin, ...args], { cwd: project.root, env: cdktfEnvironment(base, settings), logFile, timeoutMs, signal: options.signal });
+    };
+    let outputsChecked: string[] = [];
+    let gateTasks = 0;
     const check = (run: LoggedRun, what: string, logFile: string): void => {
       if (run.aborted) throw new Error(`${what} interrupted`);
       if (run.timedOut) throw new Error(`${what} timed out; see ${logFile}`);
@@ -383,6 +416,7 @@ export async function applyStacks(options: ApplyStacksOptions): Promise<StackApp
           stack: source.stack,
           projectRoot: options.projectRoot,
           hostedZoneIds: new Map(zones.map((z) => [z.hostedZoneId, z.emulatorZoneId])),
+          runsInCdktfOut: project !== undefined,
         });
         adaptations = [...adapted.applied];
         gates = findDeployGates(synthesized);
@@ -391,6 +425,11 @@ export async function applyStacks(options: ApplyStacksOptions): Promise<StackApp
           fs.cpSync(path.join(source.dir, entry), path.join(dir, entry), { recursive: true, dereference: true });
         }
         fs.writeFileSync(path.join(dir, "cdk.tf.json"), `${JSON.stringify(adapted.json, null, 2)}\n`);
+        if (project !== undefined) {
+          // cdktf synth writes <out>/manifest.json beside <out>/stacks/<stack>.
+          const synthesizedManifest = path.basename(path.dirname(source.dir)) === "stacks" ? path.join(source.dir, "..", "..", "manifest.json") : undefined;
+          for (const line of layOutProject(project, { projectRoot: options.projectRoot, synthesizedManifest })) fs.appendFileSync(logFile, `${line}\n`);
+        }
         for (const a of adapted.applied) fs.appendFileSync(logFile, `adaptation ${a.id}: ${a.details.length > 0 ? a.details.join("; ") : "(nothing to change)"}\n`);
         fs.appendFileSync(logFile, `deploy gates: ${gates.map((g) => `${g.address} runs ${g.family} (startedBy ${g.startedBy})`).join("; ") || "none"}\n`);
         controller = new MigrationController(options.emulator, gates, options.migrationExitCode, (line) => {
@@ -399,22 +438,30 @@ export async function applyStacks(options: ApplyStacksOptions): Promise<StackApp
         });
       });
 
-      await phase("init", async (logFile) => {
-        // No shared plugin cache (terraform/cli.tfrc): each working copy links hashicorp/aws from the mirror.
-        const run = await tf(["init", "-input=false", "-no-color"], logFile, 300_000);
-        check(run, "terraform init", logFile);
-      });
+      // cdktf deploy runs terraform init itself (and the provider lock), in the apply phase.
+      if (project === undefined) {
+        await phase("init", async (logFile) => {
+          // No shared plugin cache (terraform/cli.tfrc): each working copy links hashicorp/aws from the mirror.
+          const run = await tf(["init", "-input=false", "-no-color"], logFile, 300_000);
+          check(run, "terraform init", logFile);
+        });
+      }
 
+      // The deploy as the deploy workflow runs it, the emergency image empty (its default) given explicitly.
+      const deployArgs = project === undefined ? undefined : cdktfArgs("deploy", { stack: source.stack, vars: ["emergency_image="], outputsFile: project.outputsFile });
       await phase("apply", async (logFile) => {
         controller?.start();
+        const tasksBefore = controller?.finishedTasks ?? 0;
         try {
           applied = true;
-          const run = await tf(["apply", "-auto-approve", "-input=false", "-no-color"], logFile, 1_800_000);
+          const run = deployArgs === undefined ? await tf(["apply", "-auto-approve", "-input=false", "-no-color"], logFile, 1_800_000) : await cdktfRun(deployArgs, logFile, 1_800_000);
           addressesAfterApply = readAddresses(path.join(dir, "terraform.tfstate"));
-          check(run, "terraform apply", logFile);
+          check(run, deployArgs === undefined ? "terraform apply" : `cdktf ${deployArgs.join(" ")}`, logFile);
         } finally {
           await controller?.stop();
         }
+        // The local state is where every later phase reads it: cdktf ran Terraform in the stack's folder.
+        if (project !== undefined && !fs.existsSync(path.join(dir, "terraform.tfstate"))) throw new Error(`cdktf deploy left no terraform.tfstate in ${dir}`);
         const state = JSON.parse(fs.readFileSync(path.join(dir, "terraform.tfstate"), "utf8")) as { resources?: Array<{ mode: string; instances?: unknown[] }> };
         resources = (state.resources ?? []).filter((r) => r.mode === "managed").reduce((n, r) => n + (r.instances ?? []).length, 0);
         const searches: Array<[string, string]> = [
@@ -429,7 +476,23 @@ export async function applyStacks(options: ApplyStacksOptions): Promise<StackApp
           stateFindings.push({ what, places });
           fs.appendFileSync(logFile, `\nstate search: ${what}: ${places.length === 0 ? "not found" : `found in ${places.join(", ")}`}\n`);
         }
-      });
+        if (project !== undefined) {
+          // The deploy gate ran its tasks from ../../.. of cdktf.out/stacks/<stack> (the project folder).
+          gateTasks = (controller?.finishedTasks ?? 0) - tasksBefore;
+          if (gateTasks < gates.length) {
+            throw new Error(`cdktf deploy ran ${gateTasks} deploy-gate task(s), expected ${gates.length} (${gates.map((g) => g.family).join(", ")}): did the gate run from ${project.root}?`);
+          }
+          const output = await tf(["output", "-json", "-no-color"], logFile, 120_000, true);
+          check(output, "terraform output -json", logFile);
+          const declared = Object.keys((adapted?.json.output ?? {}) as Record<string, unknown>);
+          if (declared.length > 0 && !fs.existsSync(project.outputsFile)) throw new Error(`cdktf deploy --outputs-file wrote no ${project.outputsFile}`);
+          const written: unknown = fs.existsSync(project.outputsFile) ? JSON.parse(fs.readFileSync(project.outputsFile, "utf8")) : {};
+          const outputs = checkOutputsFile(adapted?.json ?? {}, written, JSON.parse(output.stdout) as TerraformOutputs);
+          outputsChecked = outputs.checked;
+          fs.appendFileSync(logFile, `\ncdktf: ${gateTasks} deploy-gate task(s) ran; outputs file ${project.outputsFile}: ${outputs.checked.length} output(s) match terraform output (${outputs.checked.join(", ") || "none"})\n`);
+          if (outputs.problems.length > 0) throw new Error(`cdktf deploy --outputs-file does not hold the stack's outputs:\n  ${outputs.problems.join("\n  ")}`);
+        }
+      }, deployArgs === undefined ? undefined : `cdktf ${deployArgs.join(" ")}`);
 
       // The plan a pull request gets in CI (.github/workflows/ci.yml): no refresh, no lock, as the plan role. Its calls
       // are recorded as a phase of their own, which the permission test holds against the plan role.
@@ -468,6 +531,7 @@ export async function applyStacks(options: ApplyStacksOptions): Promise<StackApp
           projectRoot: options.projectRoot,
           hostedZoneIds: new Map(zones.map((z) => [z.hostedZoneId, z.emulatorZoneId])),
           randomValues: adapted?.randomValues,
+          runsInCdktfOut: project !== undefined,
         });
         return withTerraformBlock(adaptedVariant.json, { ...adaptedVariant.json.terraform, backend: variant.terraform?.backend });
       };
@@ -521,6 +585,10 @@ export async function applyStacks(options: ApplyStacksOptions): Promise<StackApp
       }
 
       if (options.gateFailureCheck && gates.length > 0) {
+        // Another release through the one deploy-time input there is, the emergency override (for a stack deployed with
+        // cdktf, the operator's emergency command: cdktf deploy <stack> --var emergency_image=...).
+        const failingRelease = (repository: string): string => `${repository}@sha256:${createHash("sha256").update("failing migration").digest("hex")}`;
+        const failingArgs = (repository: string): string[] => cdktfArgs("deploy", { stack: source.stack, vars: [`emergency_image=${failingRelease(repository)}`] });
         await phase("failed-migration", async (logFile) => {
           const json = adapted?.json as StackJson & { locals?: Record<string, unknown> };
           // The release image's repository, from the file's literal in local.release_image (a digest, or a tag).
@@ -545,18 +613,20 @@ export async function applyStacks(options: ApplyStacksOptions): Promise<StackApp
               .map(([name]) => `aws_scheduler_schedule.${name}`),
           );
           const schedulesBefore = new Map(stateResources(before.stdout).filter((r) => guardedSchedules.has(r.address)).map((r) => [r.address, scheduledTaskDefinition(r.values)]));
-          // Another release through the one deploy-time input there is, the emergency override.
-          const failingTag = `${repository}@sha256:${createHash("sha256").update("failing migration").digest("hex")}`;
+          const failingTag = failingRelease(repository);
           if (controller !== undefined) controller.exitCode = 1;
           controller?.start();
           let run: LoggedRun;
           try {
-            run = await tf(["apply", "-auto-approve", "-input=false", "-no-color", `-var=emergency_image=${failingTag}`], logFile, 1_800_000);
+            run =
+              project === undefined
+                ? await tf(["apply", "-auto-approve", "-input=false", "-no-color", `-var=emergency_image=${failingTag}`], logFile, 1_800_000)
+                : await cdktfRun(failingArgs(repository), logFile, 1_800_000);
           } finally {
             await controller?.stop();
             if (controller !== undefined) controller.exitCode = options.migrationExitCode;
           }
-          if (run.aborted) throw new Error("terraform apply interrupted");
+          if (run.aborted) throw new Error(`${project === undefined ? "terraform apply" : "cdktf deploy"} interrupted`);
           const problems: string[] = [];
           if (run.code === 0) problems.push("the apply succeeded although the migration exited 1");
           if (!fs.readFileSync(logFile, "utf8").includes("migration FAILED")) problems.push("the runner never reported \"migration FAILED\" (did the gate run?)");
@@ -585,7 +655,7 @@ export async function applyStacks(options: ApplyStacksOptions): Promise<StackApp
           }
           fs.appendFileSync(logFile, `\nchecked: apply exit ${run.code}\n${notes.map((n) => `  ${n}`).join("\n")}\n`);
           if (problems.length > 0) throw new Error(`a failed migration did not stop the deploy as it must:\n  ${problems.join("\n  ")}`);
-        });
+        }, project === undefined ? undefined : `cdktf ${failingArgs("<repository>").join(" ").replace(/@sha256:[0-9a-f]{64}/, "@sha256:<a digest whose migration fails>")}`);
       }
     } catch (error) {
       if (!(error instanceof PhaseFailed)) {
@@ -607,14 +677,15 @@ export async function applyStacks(options: ApplyStacksOptions): Promise<StackApp
           const run = await tf(["apply", "-auto-approve", "-input=false", "-no-color", ...teardown.targets.map((t) => `-target=${t}`)], logFile, 1_800_000);
           check(run, "terraform apply (protections lifted)", logFile);
         });
+        const destroyArgs = project === undefined ? undefined : cdktfArgs("destroy", { stack: source.stack });
         await phase("destroy", async (logFile) => {
-          const run = await tf(["destroy", "-auto-approve", "-input=false", "-no-color"], logFile, 1_800_000);
-          check(run, "terraform destroy", logFile);
+          const run = destroyArgs === undefined ? await tf(["destroy", "-auto-approve", "-input=false", "-no-color"], logFile, 1_800_000) : await cdktfRun(destroyArgs, logFile, 1_800_000);
+          check(run, destroyArgs === undefined ? "terraform destroy" : `cdktf ${destroyArgs.join(" ")}`, logFile);
           const list = await tf(["state", "list"], logFile, 120_000, true);
           check(list, "terraform state list", logFile);
           if (list.stdout.trim() !== "") throw new Error(`resources left in the state after destroy:\n  ${list.stdout.trim().split("\n").join("\n  ")}`);
           await deleteHostedZones(options.emulator.endpoint, zones);
-        });
+        }, destroyArgs === undefined ? undefined : `cdktf ${destroyArgs.join(" ")}`);
       } catch (error) {
         if (!(error instanceof PhaseFailed)) phases.push({ name: "harness", ok: false, durationMs: 0, detail: (error as Error).message });
       }
@@ -623,10 +694,12 @@ export async function applyStacks(options: ApplyStacksOptions): Promise<StackApp
     if (sha256(sourceFile) !== sourceHash) {
       phases.push({ name: "untouched", ok: false, durationMs: 0, detail: `${sourceFile} changed during the run: the harness must never write to synthesized stacks` });
     }
-    const expected = ["prepare", "init", "apply", "ci-plan", "plan", "teardown", "destroy"];
+    // A stack deployed with cdktf has no init phase of its own: cdktf deploy runs terraform init in its apply phase.
+    const expected = ["prepare", ...(project === undefined ? ["init"] : []), "apply", "ci-plan", "plan", "teardown", "destroy"];
     const ok = !options.signal?.aborted && phases.every((p) => p.ok) && expected.every((name) => phases.some((p) => p.name === name));
     const hostedZones = zones.map((z) => ({ hostedZoneId: z.hostedZoneId, emulatorZoneId: z.emulatorZoneId }));
-    return { id, app: source.app, stack: source.stack, ok, phases, resources, addressesAfterApply, secondPlan, adaptations, stateFindings, logDir, workingCopy: dir, hostedZones };
+    const cdktf = project === undefined ? {} : { cdktf: { project: project.root, outputsChecked, gateTasks } };
+    return { id, app: source.app, stack: source.stack, ok, phases, resources, addressesAfterApply, secondPlan, adaptations, stateFindings, logDir, workingCopy: dir, hostedZones, ...cdktf };
   };
 
   const results: StackApplyResult[] = new Array(options.stacks.length);
