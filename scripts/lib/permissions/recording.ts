@@ -71,6 +71,8 @@ const ID_RULES: ReadonlyArray<[RegExp, string]> = [
   [/(:namespace\/)ns-[a-z0-9]{16,32}\b/g, "$1ns-{id}"],
   // A database read by its resource id (DbiResourceId), which RDS generates.
   [/(:db:)db-[A-Z0-9]{26}\b/g, "$1db-{resource-id}"],
+  // A replicated automated backup's id (ab-...), which RDS generates.
+  [/(:auto-backup:)ab-[a-z0-9]{26}\b/g, "$1ab-{id}"],
   // Names Terraform makes unique (name_prefix): a timestamp and a counter.
   [/\b([A-Za-z0-9-]*?)\d{18}[0-9a-f]{8}\b/g, "$1{unique}"],
 ];
