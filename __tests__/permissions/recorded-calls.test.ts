@@ -113,6 +113,26 @@ describe.each(subjects)("the recorded calls of $app/$stack", (subject) => {
 /** Whether an IAM action only reads (its name says so): the deploy role may read what an administrator deploys. */
 const READS = /^[a-z0-9-]+:(Get|List|Describe|Head)/;
 
+describe.each(subjects)("the deploy's writes of $app/$stack, against the plan role", (subject) => {
+  const roles = rolesOf(stacksByApp.get(subject.app)!.get(`${subject.stack}-github`)!, subject.account, {
+    "${aws_iam_openid_connect_provider.github_oidc.arn}": githubOidcProviderArn(subject.account, subject.region),
+  });
+  const plan = roles.get(`${subject.stack}-github-plan`)!;
+
+  it("GIVEN every write the deploy makes (apply, resize, failed migration, destroy) WHEN the plan role makes it THEN it is denied", async () => {
+    const recording = readRecording(recordingFile(subject.app, subject.stack));
+    const writes = (recording?.calls ?? []).filter((c) => !READS.test(c.action) && !c.phases.every((p) => PLAN_PHASES.has(p)));
+    expect(writes.length).toBeGreaterThan(0);
+    const allowed: string[] = [];
+    for (const call of writes) {
+      const resource = concrete(call.resource, subject.account);
+      const result = await evaluate(plan, { action: call.action, resource, context: contextOf(call, subject.account, subject.region), withoutValidation: CATALOGUE_GAPS.has(call.action) });
+      if (result.decision === "Allowed") allowed.push(`${call.action} on ${resource}`);
+    }
+    expect(allowed).toEqual([]);
+  });
+});
+
 describe.each(subjects)("the stacks an administrator deploys, against the deploy role of $app/$stack", (subject) => {
   const stacks = stacksByApp.get(subject.app)!;
   const roles = rolesOf(stacks.get(`${subject.stack}-github`)!, subject.account, {
